@@ -1,0 +1,179 @@
+//! Band finding within a lane: peaks of the lane's row profile that rise clearly above the
+//! profile's noise, each with a box that ends at a valley or where the peak has faded.
+
+use ndarray::Array2;
+use serde::Serialize;
+
+use crate::lanes::Lane;
+use crate::params::BandParams;
+use crate::stats;
+
+/// The row profile of one lane: mean background-corrected signal across the lane's core.
+#[derive(Debug, Clone)]
+pub struct LaneProfile {
+    pub lane: usize,
+    /// Smoothed profile, one value per image row.
+    pub values: Vec<f32>,
+    /// Noise standard deviation of the unsmoothed profile.
+    pub noise_sigma: f32,
+}
+
+/// A band found on a lane profile.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Peak {
+    pub lane: usize,
+    /// Sub-pixel row of the maximum.
+    pub y: f64,
+    /// Height of the smoothed profile at the peak, above the corrected baseline.
+    pub height: f32,
+    pub prominence: f32,
+    /// First and last row of the band's box (inclusive).
+    pub top: usize,
+    pub bottom: usize,
+}
+
+/// Row profile of a lane over the central `core_fraction` of its width.
+pub fn lane_profile(corrected: &Array2<f32>, lane: &Lane, params: &BandParams) -> LaneProfile {
+    let core = Lane {
+        width: (lane.width * params.profile_core_fraction).max(1.0),
+        ..*lane
+    };
+    let (start, end) = core.columns(corrected.ncols());
+    let raw: Vec<f32> = corrected
+        .rows()
+        .into_iter()
+        .map(|row| {
+            let part = row.slice(ndarray::s![start..end]);
+            part.sum() / part.len().max(1) as f32
+        })
+        .collect();
+    LaneProfile {
+        lane: lane.index,
+        values: stats::gaussian_smooth(&raw, params.smoothing_sigma_px),
+        noise_sigma: stats::noise_sigma(&raw).max(f32::EPSILON),
+    }
+}
+
+/// All bands of a lane profile, top to bottom.
+pub fn find_peaks(profile: &LaneProfile, params: &BandParams) -> Vec<Peak> {
+    let v = &profile.values;
+    let n = v.len();
+    if n < 3 {
+        return Vec::new();
+    }
+    let threshold = params.min_prominence_sigma as f32 * profile.noise_sigma;
+    let maxima: Vec<usize> = (1..n - 1)
+        .filter(|&i| v[i] > v[i - 1] && v[i] >= v[i + 1] && v[i] > threshold)
+        .collect();
+    let mut peaks: Vec<usize> = maxima
+        .iter()
+        .copied()
+        .filter(|&i| prominence(v, i) >= threshold)
+        .collect();
+    peaks.sort_unstable();
+    peaks
+        .iter()
+        .enumerate()
+        .map(|(k, &i)| {
+            // A box never crosses the lowest point between this band and its neighbours.
+            let upper_limit = if k > 0 { argmin(v, peaks[k - 1], i) } else { 0 };
+            let lower_limit = if k + 1 < peaks.len() {
+                argmin(v, i, peaks[k + 1])
+            } else {
+                n - 1
+            };
+            let edge = params.edge_fraction as f32 * v[i];
+            let mut top = i;
+            while top > upper_limit && v[top - 1] > edge {
+                top -= 1;
+            }
+            let mut bottom = i;
+            while bottom < lower_limit && v[bottom + 1] > edge {
+                bottom += 1;
+            }
+            Peak {
+                lane: profile.lane,
+                y: subpixel_peak(v, i),
+                height: v[i],
+                prominence: prominence(v, i),
+                top,
+                bottom,
+            }
+        })
+        .collect()
+}
+
+fn argmin(v: &[f32], from: usize, to: usize) -> usize {
+    (from..=to)
+        .min_by(|&a, &b| v[a].total_cmp(&v[b]))
+        .unwrap_or(from)
+}
+
+/// Height of a peak above the higher of the two lowest points that separate it from
+/// higher ground on either side (the topographic prominence).
+fn prominence(v: &[f32], i: usize) -> f32 {
+    let side_min = |range: &mut dyn Iterator<Item = usize>| {
+        let mut low = v[i];
+        for j in range {
+            if v[j] > v[i] {
+                break;
+            }
+            low = low.min(v[j]);
+        }
+        low
+    };
+    let left = side_min(&mut (0..i).rev());
+    let right = side_min(&mut (i + 1..v.len()));
+    v[i] - left.max(right)
+}
+
+fn subpixel_peak(v: &[f32], i: usize) -> f64 {
+    if i == 0 || i + 1 >= v.len() {
+        return i as f64;
+    }
+    let (a, b, c) = (v[i - 1] as f64, v[i] as f64, v[i + 1] as f64);
+    let denom = a - 2.0 * b + c;
+    if denom.abs() < 1e-12 {
+        i as f64
+    } else {
+        i as f64 + (0.5 * (a - c) / denom).clamp(-0.5, 0.5)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(values: Vec<f32>) -> LaneProfile {
+        LaneProfile {
+            lane: 1,
+            values,
+            noise_sigma: 1.0,
+        }
+    }
+
+    #[test]
+    fn two_separated_gaussians_give_two_bands_split_at_the_valley() {
+        let g = |y: f32, c: f32, s: f32, a: f32| a * (-(y - c).powi(2) / (2.0 * s * s)).exp();
+        let v: Vec<f32> = (0..120)
+            .map(|y| g(y as f32, 40.0, 3.0, 100.0) + g(y as f32, 52.0, 3.0, 60.0))
+            .collect();
+        let peaks = find_peaks(&profile(v), &BandParams::default());
+        assert_eq!(peaks.len(), 2);
+        assert!((peaks[0].y - 40.0).abs() < 0.3 && (peaks[1].y - 52.0).abs() < 0.3);
+        assert!(peaks[0].bottom < peaks[1].top, "boxes must not overlap");
+        assert!(
+            peaks[0].top <= 33,
+            "box must reach the band's tail: {}",
+            peaks[0].top
+        );
+    }
+
+    #[test]
+    fn noise_alone_gives_no_band() {
+        let v: Vec<f32> = (0..200)
+            .map(|i| ((i * 7919) % 13) as f32 / 13.0 - 0.5)
+            .collect();
+        assert!(find_peaks(&profile(v), &BandParams::default()).is_empty());
+    }
+}

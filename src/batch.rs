@@ -1,0 +1,145 @@
+//! Runs: one experiment or many in parallel. A failed experiment becomes a failure row; the
+//! others are still analyzed. Tables of all experiments are combined and summarized together.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::error::Result;
+use crate::experiment::{self, MANIFEST};
+use crate::params::Params;
+use crate::pipeline;
+use crate::quant;
+use crate::results::{ExperimentResult, Failure, Results};
+
+/// The outcome of a run: the results and the overlay PNGs (path under `overlays/`, bytes).
+#[derive(Debug, Clone)]
+pub struct Run {
+    pub results: Results,
+    pub overlays: Vec<(PathBuf, Vec<u8>)>,
+}
+
+/// Analyzes one experiment folder, manifest or lone image. Any error aborts the run.
+pub fn analyze(input: &Path, params: &Params) -> Result<Run> {
+    let plan = experiment::load_plan(input, params)?;
+    let result = pipeline::analyze_experiment(&plan)?;
+    let overlays = result
+        .overlays
+        .iter()
+        .map(|(stem, png)| (PathBuf::from(format!("{stem}.png")), png.clone()))
+        .collect();
+    Ok(Run {
+        results: assemble(vec![result], Vec::new(), &plan.params),
+        overlays,
+    })
+}
+
+/// Every experiment folder (holding `experiment.json`) at or below `root`, sorted.
+pub fn discover(root: &Path) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        if dir.join(MANIFEST).is_file() {
+            found.push(dir.clone());
+        }
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            let hidden = entry.file_name().to_string_lossy().starts_with('.');
+            if path.is_dir() && !hidden && !path.ends_with("blotquant-results") {
+                stack.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// Keeps the experiments of shard `k` of `n` (1-based): every n-th in sorted order.
+pub fn shard(experiments: Vec<PathBuf>, k: usize, n: usize) -> Vec<PathBuf> {
+    experiments
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| i % n == k - 1)
+        .map(|(_, p)| p)
+        .collect()
+}
+
+/// Analyzes many experiment folders in parallel; `root` names overlay subfolders.
+pub fn analyze_many(root: &Path, dirs: &[PathBuf], params: &Params) -> Run {
+    let outcomes: Vec<(PathBuf, Result<(ExperimentResult, Params)>)> = dirs
+        .par_iter()
+        .map(|dir| {
+            let outcome = experiment::load_plan(dir, params).and_then(|plan| {
+                let result = pipeline::analyze_experiment(&plan)?;
+                Ok((result, plan.params))
+            });
+            (dir.clone(), outcome)
+        })
+        .collect();
+    let mut experiments = Vec::new();
+    let mut failures = Vec::new();
+    let mut overlays = Vec::new();
+    for (dir, outcome) in outcomes {
+        let folder = dir.strip_prefix(root).unwrap_or(&dir).to_path_buf();
+        let folder = if folder.as_os_str().is_empty() {
+            PathBuf::from(dir.file_name().unwrap_or_default())
+        } else {
+            folder
+        };
+        match outcome {
+            Ok((result, _)) => {
+                for (stem, png) in &result.overlays {
+                    overlays.push((folder.join(format!("{stem}.png")), png.clone()));
+                }
+                experiments.push(result);
+            }
+            Err(e) => failures.push(Failure {
+                experiment: folder.display().to_string(),
+                path: dir.display().to_string(),
+                error: e.to_string(),
+            }),
+        }
+    }
+    Run {
+        results: assemble(experiments, failures, params),
+        overlays,
+    }
+}
+
+/// Combines experiments into one set of tables and computes the pooled summary.
+pub fn assemble(
+    experiments: Vec<ExperimentResult>,
+    failures: Vec<Failure>,
+    params: &Params,
+) -> Results {
+    let controls: BTreeMap<String, String> = experiments
+        .iter()
+        .filter_map(|e| e.control.clone().map(|c| (e.name.clone(), c)))
+        .collect();
+    let mut results = Results {
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        parameters: serde_json::to_value(params).expect("params serialize"),
+        inputs: Vec::new(),
+        warnings: Vec::new(),
+        errors: failures,
+        lanes: Vec::new(),
+        bands: Vec::new(),
+        fold_change: Vec::new(),
+        summary: Vec::new(),
+    };
+    for e in experiments {
+        results.inputs.extend(e.inputs);
+        results
+            .warnings
+            .extend(e.warnings.into_iter().map(|w| format!("{}: {w}", e.name)));
+        results.lanes.extend(e.lanes);
+        results.bands.extend(e.bands);
+        results.fold_change.extend(e.fold_change);
+    }
+    results.summary = quant::summarize(&results.fold_change, &controls, &params.quant);
+    results
+}

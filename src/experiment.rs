@@ -1,0 +1,602 @@
+//! The experiment manifest (`experiment.json`): parsing and validation into a checked [`Plan`].
+//! Every problem is reported with the manifest field and a fix before any image is read.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::io::Polarity;
+use crate::panel::{self, Target};
+use crate::params::Params;
+
+/// File name of the manifest inside an experiment folder.
+pub const MANIFEST: &str = "experiment.json";
+
+/// One lane of the manifest, left to right.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LaneSpec {
+    /// 1-based lane number.
+    pub index: usize,
+    /// Condition name; `None` for a ladder lane.
+    pub condition: Option<String>,
+    /// Sample id shared by technical replicates.
+    pub sample: Option<String>,
+    /// Protein load in µg, when given.
+    pub load_ug: Option<f64>,
+}
+
+impl LaneSpec {
+    pub fn is_ladder(&self) -> bool {
+        self.condition.is_none()
+    }
+}
+
+/// A target to quantify in one image, with its optional row window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetPlan {
+    pub target: Target,
+    /// `[top, bottom]` rows that hold the target's band, from the manifest.
+    pub rows: Option<(usize, usize)>,
+}
+
+/// One image of the experiment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImagePlan {
+    /// The name as written in the manifest.
+    pub file: String,
+    pub path: PathBuf,
+    pub targets: Vec<TargetPlan>,
+    pub polarity: Option<Polarity>,
+    /// A white-light marker image: registered, not quantified.
+    pub is_marker: bool,
+}
+
+/// A validated experiment, ready to analyze.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub name: String,
+    pub dir: PathBuf,
+    /// The manifest file, or `None` for a lone image analyzed without one.
+    pub manifest: Option<PathBuf>,
+    pub control: Option<String>,
+    pub loading_control: Option<Target>,
+    /// Ladder sizes in kDa, top to bottom.
+    pub ladder: Option<Vec<f64>>,
+    /// Lanes from the manifest; empty when the lane count is to be detected.
+    pub lanes: Vec<LaneSpec>,
+    pub images: Vec<ImagePlan>,
+    pub params: Params,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Manifest {
+    name: Option<String>,
+    control: Option<String>,
+    loading_control: Option<String>,
+    ladder: Option<Value>,
+    lanes: Vec<Value>,
+    images: Vec<ImageEntry>,
+    #[serde(default)]
+    targets: BTreeMap<String, TargetDef>,
+    #[serde(default)]
+    normalize: BTreeMap<String, String>,
+    analysis: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ImageEntry {
+    file: String,
+    targets: Option<Value>,
+    role: Option<String>,
+    polarity: Option<Polarity>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TargetDef {
+    mw_kda: Value,
+}
+
+/// Resolves `input` (an experiment folder, a manifest file or a lone image) into a plan.
+/// `params` are the run's parameters; the manifest's `analysis` overrides them.
+pub fn load_plan(input: &Path, params: &Params) -> Result<Plan> {
+    let manifest_path = if input.is_dir() {
+        input.join(MANIFEST)
+    } else {
+        input.to_path_buf()
+    };
+    if !manifest_path.exists() {
+        let (path, reason) = if input.is_dir() {
+            (manifest_path.clone(), "no experiment.json in this folder")
+        } else {
+            (input.to_path_buf(), "file does not exist")
+        };
+        return Err(Error::manifest(
+            path,
+            "(file)",
+            reason,
+            "pass an experiment folder holding experiment.json, a manifest file, or an image; `blotquant init DIR` writes a starter manifest",
+        ));
+    }
+    let is_json = manifest_path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    if is_json {
+        parse_manifest(&manifest_path, params)
+    } else {
+        Ok(lone_image_plan(&manifest_path, params))
+    }
+}
+
+/// A plan for one image without a manifest: lanes counted automatically, nothing quantified.
+pub fn lone_image_plan(image: &Path, params: &Params) -> Plan {
+    let dir = image.parent().map(Path::to_path_buf).unwrap_or_default();
+    let stem = image
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "image".into());
+    Plan {
+        name: stem,
+        dir,
+        manifest: None,
+        control: None,
+        loading_control: None,
+        ladder: None,
+        lanes: Vec::new(),
+        images: vec![ImagePlan {
+            file: image
+                .file_name()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            path: image.to_path_buf(),
+            targets: Vec::new(),
+            polarity: None,
+            is_marker: false,
+        }],
+        params: params.clone(),
+        warnings: Vec::new(),
+    }
+}
+
+fn parse_manifest(path: &Path, params: &Params) -> Result<Plan> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let err = |field: &str, reason: String, fix: &str| Error::manifest(path, field, reason, fix);
+    let raw: Value = serde_json::from_str(&text).map_err(|e| {
+        err(
+            "(JSON)",
+            format!("invalid JSON: {e}"),
+            "fix the syntax at that line and column (a JSON validator helps)",
+        )
+    })?;
+    let manifest: Manifest = serde_path_to_error::deserialize(raw).map_err(|e| {
+        let field = e.path().to_string();
+        let fix = "see the manifest format in README.md; field names are case-sensitive";
+        err(&field, e.inner().to_string(), fix)
+    })?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let mut warnings = Vec::new();
+
+    let name = manifest.name.clone().unwrap_or_else(|| {
+        dir.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "experiment".into())
+    });
+    let lanes = parse_lanes(path, &manifest.lanes)?;
+
+    let control = manifest.control.clone().ok_or_else(|| {
+        err(
+            "control",
+            "missing".into(),
+            "add \"control\": \"<condition>\" naming the untreated condition in `lanes`",
+        )
+    })?;
+    let conditions: Vec<&str> = lanes
+        .iter()
+        .filter_map(|l| l.condition.as_deref())
+        .collect();
+    if !conditions.contains(&control.as_str()) {
+        let mut known: Vec<&str> = conditions.clone();
+        known.dedup();
+        return Err(err(
+            "control",
+            format!("no lane has the control condition {control:?}"),
+            &format!(
+                "set `control` to one of the conditions in `lanes`: {}",
+                known.join(", ")
+            ),
+        ));
+    }
+
+    let custom = parse_custom_targets(path, &manifest.targets)?;
+    let resolve = |field: &str, name: &str| -> Result<Target> {
+        custom
+            .iter()
+            .find(|t| panel::name_key(&t.name) == panel::name_key(name))
+            .cloned()
+            .or_else(|| panel::built_in_target(name))
+            .ok_or_else(|| {
+                err(
+                    field,
+                    format!("unknown target {name:?}"),
+                    &format!(
+                        "add it under \"targets\": {{\"{name}\": {{\"mw_kda\": <kDa>}}}}, or use a built-in name"
+                    ),
+                )
+            })
+    };
+
+    let ladder = match &manifest.ladder {
+        None => None,
+        Some(Value::String(n)) => Some(panel::built_in_ladder(n).ok_or_else(|| {
+            err(
+                "ladder",
+                format!("unknown ladder {n:?}"),
+                &format!(
+                    "use one of {} or a list of kDa values, top to bottom",
+                    panel::ladder_names().join(", ")
+                ),
+            )
+        })?),
+        Some(Value::Array(values)) => {
+            let kda: Option<Vec<f64>> = values.iter().map(Value::as_f64).collect();
+            match kda {
+                Some(k)
+                    if k.len() >= 3
+                        && k.windows(2).all(|w| w[0] > w[1])
+                        && k[k.len() - 1] > 0.0 =>
+                {
+                    Some(k)
+                }
+                _ => {
+                    return Err(err(
+                        "ladder",
+                        "not a list of at least 3 decreasing kDa values".into(),
+                        "list the ladder's band sizes top to bottom, e.g. [180, 130, 100, 70]",
+                    ))
+                }
+            }
+        }
+        Some(_) => {
+            return Err(err(
+                "ladder",
+                "must be a ladder name or a list of kDa values".into(),
+                "e.g. \"pageruler-prestained\" or [180, 130, 100, 70, 55]",
+            ))
+        }
+    };
+    let has_ladder_lane = lanes.iter().any(LaneSpec::is_ladder);
+    if has_ladder_lane && ladder.is_none() {
+        warnings.push(
+            "a lane is marked ladder but `ladder` names no ladder: bands get no apparent MW".into(),
+        );
+    }
+    let calibrated = has_ladder_lane && ladder.is_some();
+
+    if manifest.images.is_empty() {
+        return Err(err(
+            "images",
+            "empty".into(),
+            "list the blot images of this experiment",
+        ));
+    }
+    let mut images = Vec::new();
+    for (i, entry) in manifest.images.iter().enumerate() {
+        let field = format!("images[{i}]");
+        let image_path = resolve_image_path(path, &dir, &field, &entry.file)?;
+        let is_marker = match entry.role.as_deref() {
+            None => false,
+            Some("marker") => true,
+            Some(other) => {
+                return Err(err(
+                    &format!("{field}.role"),
+                    format!("unknown role {other:?}"),
+                    "the only role is \"marker\" (a white-light image of the ladder)",
+                ))
+            }
+        };
+        let targets = parse_image_targets(path, &field, entry.targets.as_ref(), &resolve)?;
+        if is_marker && !targets.is_empty() {
+            return Err(err(
+                &format!("{field}.targets"),
+                "a marker image has no targets".into(),
+                "remove `targets` or the marker role",
+            ));
+        }
+        if !is_marker && targets.is_empty() {
+            return Err(err(
+                &format!("{field}.targets"),
+                "missing or empty".into(),
+                "list the targets whose bands this image holds, e.g. [\"NLRP3\"]",
+            ));
+        }
+        let needs_position = targets.len() > 1 && !calibrated;
+        if let Some(t) = targets.iter().find(|t| needs_position && t.rows.is_none()) {
+            return Err(err(
+                &format!("{field}.targets"),
+                format!(
+                    "{} targets share this image but there is no ladder to tell them apart ({:?} has no `rows`)",
+                    targets.len(),
+                    t.target.name
+                ),
+                "add a ladder lane and `ladder`, or give each target \"rows\": [top_px, bottom_px]",
+            ));
+        }
+        if is_marker {
+            warnings.push(format!(
+                "{}: marker images are not used for calibration yet; the ladder lane of each image is used",
+                entry.file
+            ));
+        }
+        images.push(ImagePlan {
+            file: entry.file.clone(),
+            path: image_path,
+            targets,
+            polarity: entry.polarity,
+            is_marker,
+        });
+    }
+
+    let loading_control = match &manifest.loading_control {
+        None => {
+            warnings.push("no `loading_control`: signals are not normalized".into());
+            None
+        }
+        Some(n) if panel::name_key(n) == panel::name_key(panel::TOTAL_PROTEIN) => {
+            return Err(err(
+                "loading_control",
+                "total-protein normalization is not supported by this version".into(),
+                "name a housekeeping target imaged in this experiment (e.g. \"β-actin\")",
+            ))
+        }
+        Some(n) => {
+            let target = resolve("loading_control", n)?;
+            let imaged = images
+                .iter()
+                .flat_map(|i| &i.targets)
+                .any(|t| t.target.name == target.name);
+            if !imaged {
+                return Err(err(
+                    "loading_control",
+                    format!("{:?} is not among the targets of any image", target.name),
+                    "add it to the `targets` of the image that holds it",
+                ));
+            }
+            Some(target)
+        }
+    };
+    if !manifest.normalize.is_empty() {
+        return Err(err(
+            "normalize",
+            "per-target normalizers are not supported by this version".into(),
+            "remove `normalize`; every target is normalized to `loading_control`",
+        ));
+    }
+    if let Some(lc) = &loading_control {
+        for t in images.iter().flat_map(|i| &i.targets) {
+            let ratio = t.target.nominal_kda() / lc.nominal_kda();
+            if t.target.name != lc.name && (ratio - 1.0).abs() <= 0.15 {
+                warnings.push(format!(
+                    "loading control {} ({} kDa) runs within 15 % of {} ({} kDa): check that the bands are told apart",
+                    lc.name,
+                    lc.nominal_kda(),
+                    t.target.name,
+                    t.target.nominal_kda()
+                ));
+            }
+        }
+    }
+
+    let params = match &manifest.analysis {
+        None => params.clone(),
+        Some(overrides) => params.with_overrides(overrides).map_err(|e| {
+            err(
+                "analysis",
+                e.to_string(),
+                "use the names printed by `blotquant analyze --print-params`",
+            )
+        })?,
+    };
+
+    Ok(Plan {
+        name,
+        dir,
+        manifest: Some(path.to_path_buf()),
+        control: Some(control),
+        loading_control,
+        ladder: if calibrated { ladder } else { None },
+        lanes,
+        images,
+        params,
+        warnings,
+    })
+}
+
+fn parse_lanes(path: &Path, entries: &[Value]) -> Result<Vec<LaneSpec>> {
+    if entries.is_empty() {
+        return Err(Error::manifest(
+            path,
+            "lanes",
+            "empty",
+            "list one entry per lane, left to right",
+        ));
+    }
+    let is_ladder_name = |s: &str| s.trim().eq_ignore_ascii_case("ladder");
+    entries
+        .iter()
+        .enumerate()
+        .map(|(i, entry)| {
+            let field = format!("lanes[{i}]");
+            let bad = |reason: String| {
+                Error::manifest(
+                    path,
+                    &field,
+                    reason,
+                    "a lane is a condition name, \"ladder\", or {\"condition\": ..., \"sample\": ..., \"load_ug\": ...}",
+                )
+            };
+            let mut lane = LaneSpec {
+                index: i + 1,
+                condition: None,
+                sample: None,
+                load_ug: None,
+            };
+            match entry {
+                Value::String(s) if s.trim().is_empty() => return Err(bad("empty condition name".into())),
+                Value::String(s) if is_ladder_name(s) => {}
+                Value::String(s) => lane.condition = Some(s.clone()),
+                Value::Object(map) => {
+                    for (key, value) in map {
+                        match (key.as_str(), value) {
+                            ("condition", Value::String(s)) if !s.trim().is_empty() => {
+                                lane.condition = (!is_ladder_name(s)).then(|| s.clone())
+                            }
+                            ("sample", Value::String(s)) => lane.sample = Some(s.clone()),
+                            ("sample", Value::Number(n)) => lane.sample = Some(n.to_string()),
+                            ("load_ug", Value::Number(n)) if n.as_f64().is_some_and(|v| v > 0.0) => {
+                                lane.load_ug = n.as_f64()
+                            }
+                            ("ladder", Value::Bool(_)) => {}
+                            ("condition" | "sample" | "load_ug" | "ladder", _) => {
+                                return Err(bad(format!("`{key}` has the wrong type or value")))
+                            }
+                            _ => return Err(bad(format!("unknown field `{key}`"))),
+                        }
+                    }
+                    if map.get("ladder") == Some(&Value::Bool(true)) {
+                        lane.condition = None;
+                    } else if lane.condition.is_none() && !map.contains_key("condition") {
+                        return Err(bad("missing `condition`".into()));
+                    }
+                }
+                _ => return Err(bad("must be a string or an object".into())),
+            }
+            Ok(lane)
+        })
+        .collect()
+}
+
+fn parse_custom_targets(path: &Path, defs: &BTreeMap<String, TargetDef>) -> Result<Vec<Target>> {
+    defs.iter()
+        .map(|(name, def)| {
+            let field = format!("targets.{name}.mw_kda");
+            let window = match &def.mw_kda {
+                Value::Number(n) => n.as_f64().map(|v| (v, v)),
+                Value::Array(a) if a.len() == 2 => match (a[0].as_f64(), a[1].as_f64()) {
+                    (Some(lo), Some(hi)) if lo <= hi => Some((lo, hi)),
+                    _ => None,
+                },
+                _ => None,
+            };
+            match window {
+                Some((lo, hi)) if lo > 0.0 && hi.is_finite() => Ok(Target {
+                    name: name.clone(),
+                    mw_kda: (lo, hi),
+                    loading_control: panel::built_in_target(name)
+                        .is_some_and(|t| t.loading_control),
+                }),
+                _ => Err(Error::manifest(
+                    path,
+                    field,
+                    "not a positive kDa value or a [low, high] window",
+                    "e.g. \"mw_kda\": 62 or \"mw_kda\": [55, 70]",
+                )),
+            }
+        })
+        .collect()
+}
+
+fn parse_image_targets(
+    path: &Path,
+    field: &str,
+    spec: Option<&Value>,
+    resolve: &dyn Fn(&str, &str) -> Result<Target>,
+) -> Result<Vec<TargetPlan>> {
+    let field = format!("{field}.targets");
+    let bad = |reason: &str| {
+        Error::manifest(
+            path,
+            &field,
+            reason,
+            "give a list of names, or an object {\"name\": {\"rows\": [top_px, bottom_px]}}",
+        )
+    };
+    let mut out = Vec::new();
+    match spec {
+        None => {}
+        Some(Value::Array(names)) => {
+            for (k, n) in names.iter().enumerate() {
+                let name = n
+                    .as_str()
+                    .ok_or_else(|| bad("target names must be strings"))?;
+                out.push(TargetPlan {
+                    target: resolve(&format!("{field}[{k}]"), name)?,
+                    rows: None,
+                });
+            }
+        }
+        Some(Value::Object(map)) => {
+            for (name, placement) in map {
+                let target = resolve(&format!("{field}.{name}"), name)?;
+                let rows = match placement.get("rows") {
+                    None => None,
+                    Some(Value::Array(r)) if r.len() == 2 => match (r[0].as_u64(), r[1].as_u64()) {
+                        (Some(a), Some(b)) if a < b => Some((a as usize, b as usize)),
+                        _ => {
+                            return Err(bad("`rows` must be [top_px, bottom_px] with top < bottom"))
+                        }
+                    },
+                    Some(_) => return Err(bad("`rows` must be [top_px, bottom_px]")),
+                };
+                if let Some(extra) = placement
+                    .as_object()
+                    .and_then(|o| o.keys().find(|k| *k != "rows"))
+                {
+                    return Err(bad(&format!("unknown field `{extra}` for target {name:?}")));
+                }
+                out.push(TargetPlan { target, rows });
+            }
+        }
+        Some(_) => return Err(bad("must be a list or an object")),
+    }
+    Ok(out)
+}
+
+/// The image's path, which must stay inside the experiment folder and exist.
+fn resolve_image_path(manifest: &Path, dir: &Path, field: &str, file: &str) -> Result<PathBuf> {
+    let field = format!("{field}.file");
+    let relative = Path::new(file);
+    let escapes = relative.is_absolute()
+        || relative.components().any(|c| {
+            matches!(
+                c,
+                Component::ParentDir | Component::RootDir | Component::Prefix(_)
+            )
+        });
+    if file.trim().is_empty() || escapes {
+        return Err(Error::manifest(
+            manifest,
+            field,
+            format!("{file:?} is not a path inside the experiment folder"),
+            "give the image's path relative to the folder of experiment.json, without `..`",
+        ));
+    }
+    let full = dir.join(relative);
+    if !full.is_file() {
+        return Err(Error::manifest(
+            manifest,
+            field,
+            format!("{} does not exist or is not a file", full.display()),
+            "check the file name (case matters) or copy the image into the experiment folder",
+        ));
+    }
+    Ok(full)
+}

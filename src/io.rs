@@ -1,0 +1,400 @@
+//! Image loading: TIFF, PNG and JPEG in 8 or 16 bits become one [`Blot`] whose signal is
+//! bright where the bands are, whatever the file's polarity.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::params::LoadParams;
+
+/// How bands appear in the stored image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Polarity {
+    /// Dark bands on a light background (film scans, most exported figures).
+    DarkBands,
+    /// Light bands on a dark background (raw chemiluminescence counts).
+    LightBands,
+}
+
+/// One image, ready for analysis.
+#[derive(Debug, Clone)]
+pub struct Blot {
+    pub path: PathBuf,
+    /// Signal per pixel, `[row, column]`, in the file's code units, bands bright.
+    pub signal: Array2<f32>,
+    /// Signal level at or above which a pixel is saturated (the detector's ceiling).
+    pub saturation_level: f32,
+    /// Bits per sample of the file (8 or 16).
+    pub bit_depth: u8,
+    /// Polarity of the stored image (detected or forced).
+    pub polarity: Polarity,
+    /// Things the user should know about this file (lossy format, transparency, ...).
+    pub warnings: Vec<String>,
+}
+
+impl Blot {
+    pub fn width(&self) -> usize {
+        self.signal.ncols()
+    }
+    pub fn height(&self) -> usize {
+        self.signal.nrows()
+    }
+    /// Number of pixels at or above the saturation level.
+    pub fn saturated_pixels(&self) -> usize {
+        self.signal
+            .iter()
+            .filter(|&&v| v >= self.saturation_level)
+            .count()
+    }
+}
+
+/// Gray values as decoded, before polarity, plus what the file says about its range.
+struct Decoded {
+    width: usize,
+    height: usize,
+    /// Display values: high is light, as a viewer shows the image.
+    values: Vec<f32>,
+    /// Pixels that carry no signal (transparent in RGBA/GA files).
+    transparent: Vec<bool>,
+    bit_depth: u8,
+    /// Largest code a pixel can take (full range of the bit depth).
+    full_scale: f32,
+    /// The detector's ceiling from the file's MaxSampleValue tag, when it has one.
+    max_sample_tag: Option<f32>,
+    /// The file stores counts inverted (TIFF WhiteIsZero): high stored counts are dark.
+    white_is_zero: bool,
+    lossy: bool,
+}
+
+/// Reads an image file. `forced` overrides polarity detection.
+pub fn load(path: &Path, forced: Option<Polarity>, limits: &LoadParams) -> Result<Blot> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    load_bytes(path, &bytes, forced, limits)
+}
+
+/// Decodes an image already read into memory (`path` names it in errors).
+pub fn load_bytes(
+    path: &Path,
+    bytes: &[u8],
+    forced: Option<Polarity>,
+    limits: &LoadParams,
+) -> Result<Blot> {
+    if bytes.is_empty() {
+        return Err(Error::image(
+            path,
+            "the file is empty (0 bytes)",
+            "re-export the image from the imager as 16-bit TIFF",
+        ));
+    }
+    let decoded = if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
+        decode_tiff(path, bytes, limits)?
+    } else if bytes.starts_with(b"\x89PNG") || bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        decode_png_jpeg(path, bytes, limits)?
+    } else {
+        return Err(Error::image(
+            path,
+            "not a TIFF, PNG or JPEG image (unrecognised file signature)",
+            "export the blot as TIFF (preferred), PNG or JPEG",
+        ));
+    };
+    if decoded.width < 2 || decoded.height < 2 {
+        return Err(Error::image(
+            path,
+            format!(
+                "the image is {}×{} pixels, too small to hold lanes and bands",
+                decoded.width, decoded.height
+            ),
+            "check that the right file is named; a blot image is at least tens of pixels across",
+        ));
+    }
+    Ok(into_blot(path, decoded, forced))
+}
+
+fn check_size(path: &Path, width: u64, height: u64, limits: &LoadParams) -> Result<()> {
+    let side = u64::from(limits.max_side_px);
+    if width > side || height > side || width * height > limits.max_pixels {
+        return Err(Error::image(
+            path,
+            format!("the image declares {width}×{height} pixels, beyond the size limit"),
+            format!(
+                "raise load.max_pixels ({}) or load.max_side_px ({}) with --params if the file is genuine",
+                limits.max_pixels, limits.max_side_px
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn decode_tiff(path: &Path, bytes: &[u8], limits: &LoadParams) -> Result<Decoded> {
+    use tiff::decoder::{Decoder, DecodingResult};
+    use tiff::tags::Tag;
+    use tiff::ColorType;
+
+    let bad = |e: tiff::TiffError| {
+        Error::image(
+            path,
+            format!("cannot decode TIFF: {e}"),
+            "the file may be truncated or use an unsupported TIFF variant; re-export it as an uncompressed or LZW 16-bit grayscale TIFF",
+        )
+    };
+    let mut decoder = Decoder::new(Cursor::new(bytes)).map_err(bad)?;
+    let (width, height) = decoder.dimensions().map_err(bad)?;
+    check_size(path, width.into(), height.into(), limits)?;
+    let mut tiff_limits = tiff::decoder::Limits::default();
+    tiff_limits.decoding_buffer_size = (limits.max_pixels as usize).saturating_mul(8);
+    decoder = decoder.with_limits(tiff_limits);
+    let color = decoder.colortype().map_err(bad)?;
+    let photometric: Option<u16> = decoder
+        .find_tag_unsigned(Tag::PhotometricInterpretation)
+        .map_err(bad)?;
+    let max_sample_tag: Option<u32> = decoder
+        .find_tag_unsigned(Tag::MaxSampleValue)
+        .ok()
+        .flatten();
+    let channels = match color {
+        ColorType::Gray(_) => 1,
+        ColorType::GrayA(_) => 2,
+        ColorType::RGB(_) => 3,
+        ColorType::RGBA(_) => 4,
+        other => {
+            return Err(Error::image(
+                path,
+                format!("unsupported TIFF colour type {other:?}"),
+                "export the blot as 8- or 16-bit grayscale TIFF",
+            ))
+        }
+    };
+    let (samples, bit_depth, full_scale): (Vec<f32>, u8, f32) =
+        match decoder.read_image().map_err(bad)? {
+            DecodingResult::U8(v) => (v.into_iter().map(f32::from).collect(), 8, 255.0),
+            DecodingResult::U16(v) => (v.into_iter().map(f32::from).collect(), 16, 65535.0),
+            _ => {
+                return Err(Error::image(
+                    path,
+                    "the TIFF holds floating-point or 32-bit samples",
+                    "export the raw image as 8- or 16-bit integer grayscale TIFF",
+                ))
+            }
+        };
+    let (width, height) = (width as usize, height as usize);
+    if samples.len() < width * height * channels {
+        return Err(Error::image(
+            path,
+            "the TIFF holds fewer pixels than its header declares",
+            "the file is probably truncated; copy it again from the imager",
+        ));
+    }
+    let (values, transparent) = to_gray(&samples, channels, full_scale);
+    Ok(Decoded {
+        width,
+        height,
+        values,
+        transparent,
+        bit_depth,
+        full_scale,
+        max_sample_tag: max_sample_tag
+            .map(|v| v as f32)
+            .filter(|&v| v > 0.0 && v <= full_scale),
+        // The tiff crate already inverts WhiteIsZero data into display values.
+        white_is_zero: photometric == Some(0),
+        lossy: false,
+    })
+}
+
+fn decode_png_jpeg(path: &Path, bytes: &[u8], limits: &LoadParams) -> Result<Decoded> {
+    let mut reader = image::ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .map_err(|e| {
+            Error::image(
+                path,
+                format!("cannot read image: {e}"),
+                "re-export the file",
+            )
+        })?;
+    let lossy = reader.format() == Some(image::ImageFormat::Jpeg);
+    let mut image_limits = image::Limits::default();
+    image_limits.max_image_width = Some(limits.max_side_px);
+    image_limits.max_image_height = Some(limits.max_side_px);
+    image_limits.max_alloc = Some(limits.max_pixels.saturating_mul(8));
+    reader.limits(image_limits);
+    let image = reader.decode().map_err(|e| {
+        Error::image(
+            path,
+            format!("cannot decode image: {e}"),
+            "the file may be truncated, too large or not an image; re-export it from the imager",
+        )
+    })?;
+    let (width, height) = (image.width() as usize, image.height() as usize);
+    check_size(path, width as u64, height as u64, limits)?;
+    use image::DynamicImage as D;
+    let (samples, channels, bit_depth, full_scale): (Vec<f32>, usize, u8, f32) = match image {
+        D::ImageLuma8(b) => (
+            b.into_raw().into_iter().map(f32::from).collect(),
+            1,
+            8,
+            255.0,
+        ),
+        D::ImageLumaA8(b) => (
+            b.into_raw().into_iter().map(f32::from).collect(),
+            2,
+            8,
+            255.0,
+        ),
+        D::ImageRgb8(b) => (
+            b.into_raw().into_iter().map(f32::from).collect(),
+            3,
+            8,
+            255.0,
+        ),
+        D::ImageRgba8(b) => (
+            b.into_raw().into_iter().map(f32::from).collect(),
+            4,
+            8,
+            255.0,
+        ),
+        D::ImageLuma16(b) => (
+            b.into_raw().into_iter().map(f32::from).collect(),
+            1,
+            16,
+            65535.0,
+        ),
+        D::ImageLumaA16(b) => (
+            b.into_raw().into_iter().map(f32::from).collect(),
+            2,
+            16,
+            65535.0,
+        ),
+        D::ImageRgb16(b) => (
+            b.into_raw().into_iter().map(f32::from).collect(),
+            3,
+            16,
+            65535.0,
+        ),
+        D::ImageRgba16(b) => (
+            b.into_raw().into_iter().map(f32::from).collect(),
+            4,
+            16,
+            65535.0,
+        ),
+        _ => {
+            return Err(Error::image(
+                path,
+                "unsupported pixel format (floating point)",
+                "export the blot as 8- or 16-bit grayscale",
+            ))
+        }
+    };
+    let (values, transparent) = to_gray(&samples, channels, full_scale);
+    Ok(Decoded {
+        width,
+        height,
+        values,
+        transparent,
+        bit_depth,
+        full_scale,
+        max_sample_tag: None,
+        white_is_zero: false,
+        lossy,
+    })
+}
+
+/// Interleaved samples to one gray value per pixel (Rec. 709 luminance for colour) and a
+/// transparency mask (alpha below half scale).
+fn to_gray(samples: &[f32], channels: usize, full_scale: f32) -> (Vec<f32>, Vec<bool>) {
+    let pixels = samples.chunks_exact(channels);
+    let gray = pixels
+        .clone()
+        .map(|p| match channels {
+            1 | 2 => p[0],
+            _ => 0.2126 * p[0] + 0.7152 * p[1] + 0.0722 * p[2],
+        })
+        .collect();
+    let transparent = pixels
+        .map(|p| (channels == 2 || channels == 4) && p[channels - 1] < full_scale / 2.0)
+        .collect();
+    (gray, transparent)
+}
+
+/// Decides polarity from the histogram: bands are the minority of pixels, so they sit in the
+/// longer tail away from the background's median.
+pub fn detect_polarity(display: &[f32]) -> Polarity {
+    let mut sorted: Vec<f32> = display.to_vec();
+    sorted.sort_by(f32::total_cmp);
+    let q = |f: f64| sorted[((sorted.len() - 1) as f64 * f).round() as usize];
+    let (low, median, high) = (q(0.005), q(0.5), q(0.995));
+    if high - median >= median - low {
+        Polarity::LightBands
+    } else {
+        Polarity::DarkBands
+    }
+}
+
+fn into_blot(path: &Path, d: Decoded, forced: Option<Polarity>) -> Blot {
+    let mut warnings = Vec::new();
+    if d.lossy {
+        warnings.push(
+            "JPEG is lossy: compression artefacts change band volumes; quantify the imager's original TIFF".to_string(),
+        );
+    }
+    let opaque: Vec<f32> = d
+        .values
+        .iter()
+        .zip(&d.transparent)
+        .filter(|(_, &t)| !t)
+        .map(|(&v, _)| v)
+        .collect();
+    let n_transparent = d.values.len() - opaque.len();
+    let polarity = forced.unwrap_or_else(|| {
+        if opaque.is_empty() {
+            Polarity::LightBands
+        } else {
+            detect_polarity(&opaque)
+        }
+    });
+    let to_signal = |v: f32| match polarity {
+        Polarity::LightBands => v,
+        Polarity::DarkBands => d.full_scale - v,
+    };
+    // Transparent pixels carry no signal: they take the median background value.
+    let fill = if n_transparent > 0 {
+        warnings.push(format!(
+            "{n_transparent} transparent pixels are treated as background"
+        ));
+        let mut s: Vec<f32> = opaque.iter().map(|&v| to_signal(v)).collect();
+        s.sort_by(f32::total_cmp);
+        s.get(s.len() / 2).copied().unwrap_or(0.0)
+    } else {
+        0.0
+    };
+    let signal: Vec<f32> = d
+        .values
+        .iter()
+        .zip(&d.transparent)
+        .map(|(&v, &t)| if t { fill } else { to_signal(v) })
+        .collect();
+    // Where the bright end of the signal is the detector's high end (raw counts, or counts stored
+    // WhiteIsZero), the file's MaxSampleValue is the ceiling; otherwise the full code range.
+    let saturation_level = match (polarity, d.white_is_zero) {
+        (Polarity::LightBands, false) | (Polarity::DarkBands, true) => {
+            d.max_sample_tag.unwrap_or(d.full_scale)
+        }
+        _ => d.full_scale,
+    };
+    let signal = Array2::from_shape_vec((d.height, d.width), signal)
+        .expect("decoded pixel count matches dimensions");
+    Blot {
+        path: path.to_path_buf(),
+        signal,
+        saturation_level,
+        bit_depth: d.bit_depth,
+        polarity,
+        warnings,
+    }
+}

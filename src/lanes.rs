@@ -1,0 +1,249 @@
+//! Lane finding: the column profile of the background-corrected image is matched against an
+//! evenly spaced grid of lanes (pitch-constrained fit), then each lane centre is refined locally.
+
+use ndarray::Array2;
+use serde::Serialize;
+
+use crate::stats;
+
+/// One lane: a vertical strip of the image.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Lane {
+    /// 1-based position, left to right.
+    pub index: usize,
+    pub x_center: f64,
+    pub width: f64,
+}
+
+impl Lane {
+    /// Column range `[start, end)` of the lane's box, clipped to the image.
+    pub fn columns(&self, image_width: usize) -> (usize, usize) {
+        let start = (self.x_center - self.width / 2.0).round().max(0.0) as usize;
+        let end = ((self.x_center + self.width / 2.0).round() as usize).min(image_width);
+        (start.min(end.saturating_sub(1)), end)
+    }
+}
+
+/// Lanes of one image with a measure of how clearly the grid stands out of the noise.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LaneGrid {
+    pub lanes: Vec<Lane>,
+    pub pitch: f64,
+    /// Median lane contrast over the profile noise: below ~5 the lanes are guesses.
+    pub confidence: f64,
+    /// Each lane's own contrast (lane core minus neighbouring gaps), in signal units.
+    pub lane_contrast: Vec<f64>,
+    /// Noise standard deviation of the column profile, in signal units.
+    pub noise: f64,
+}
+
+/// Mean of each column of `corrected` (negative noise clipped to zero).
+pub fn column_profile(corrected: &Array2<f32>) -> Vec<f32> {
+    let rows = corrected.nrows() as f32;
+    corrected
+        .columns()
+        .into_iter()
+        .map(|c| c.iter().map(|v| v.max(0.0)).sum::<f32>() / rows)
+        .collect()
+}
+
+/// Prefix sums for O(1) window means.
+struct Windows {
+    prefix: Vec<f64>,
+}
+
+impl Windows {
+    fn new(profile: &[f32]) -> Windows {
+        let mut prefix = Vec::with_capacity(profile.len() + 1);
+        prefix.push(0.0);
+        for &v in profile {
+            prefix.push(prefix.last().unwrap() + v as f64);
+        }
+        Windows { prefix }
+    }
+    fn len(&self) -> usize {
+        self.prefix.len() - 1
+    }
+    /// Mean over `[centre - half, centre + half]`, clipped to the profile; None if empty.
+    fn mean(&self, centre: f64, half: f64) -> Option<f64> {
+        let n = self.len() as f64;
+        let a = (centre - half).round().max(0.0);
+        let b = (centre + half).round().min(n - 1.0);
+        if b < a {
+            return None;
+        }
+        let (a, b) = (a as usize, b as usize);
+        Some((self.prefix[b + 1] - self.prefix[a]) / (b + 1 - a) as f64)
+    }
+}
+
+/// Contrast of each lane of a grid: mean over the lane core minus the mean over the gaps
+/// half a pitch to either side (gaps outside the image are skipped).
+fn lane_contrasts(w: &Windows, first: f64, pitch: f64, count: usize) -> Vec<f64> {
+    (0..count)
+        .map(|i| {
+            let c = first + i as f64 * pitch;
+            let core = w.mean(c, pitch / 5.0).unwrap_or(0.0);
+            let gaps: Vec<f64> = [c - pitch / 2.0, c + pitch / 2.0]
+                .iter()
+                .filter(|&&g| g >= 0.0 && g <= (w.len() - 1) as f64)
+                .filter_map(|&g| w.mean(g, pitch / 10.0))
+                .collect();
+            let gap = if gaps.is_empty() {
+                0.0
+            } else {
+                gaps.iter().sum::<f64>() / gaps.len() as f64
+            };
+            core - gap
+        })
+        .collect()
+}
+
+/// Best evenly spaced grid of `count` lanes: (first centre, pitch, summed contrast).
+fn best_grid(w: &Windows, count: usize, min_pitch: f64) -> Option<(f64, f64)> {
+    let width = w.len() as f64;
+    let max_pitch = width / count as f64;
+    let min_pitch = min_pitch.max(0.35 * max_pitch);
+    if max_pitch < min_pitch {
+        return None;
+    }
+    let pitch_step = (max_pitch / 200.0).max(0.25);
+    let mut best: Option<(f64, f64, f64)> = None;
+    let mut pitch = min_pitch;
+    while pitch <= max_pitch + 1e-9 {
+        let span = (count - 1) as f64 * pitch;
+        let x_step = (pitch / 40.0).max(0.5);
+        let mut first = pitch * 0.3;
+        while first + span <= width - pitch * 0.3 {
+            let score: f64 = lane_contrasts(w, first, pitch, count).iter().sum();
+            if best.is_none_or(|(_, _, s)| score > s) {
+                best = Some((first, pitch, score));
+            }
+            first += x_step;
+        }
+        pitch += pitch_step;
+    }
+    best.map(|(first, pitch, _)| (first, pitch))
+}
+
+/// Lane width from the lanes' average cross-section: full width at half its height.
+fn lane_width(profile: &[f32], centres: &[f64], pitch: f64) -> f64 {
+    let half = (pitch / 2.0).floor() as i64;
+    let mean_section: Vec<f64> = (-half..=half)
+        .map(|d| {
+            let vals: Vec<f64> = centres
+                .iter()
+                .filter_map(|&c| {
+                    let x = c.round() as i64 + d;
+                    (x >= 0 && (x as usize) < profile.len()).then(|| profile[x as usize] as f64)
+                })
+                .collect();
+            stats::median(&vals)
+        })
+        .collect();
+    let centre = half as usize;
+    let floor = mean_section.iter().cloned().fold(f64::INFINITY, f64::min);
+    let peak = mean_section[centre.saturating_sub(1)..=(centre + 1).min(mean_section.len() - 1)]
+        .iter()
+        .cloned()
+        .fold(f64::NEG_INFINITY, f64::max);
+    let threshold = floor + 0.5 * (peak - floor);
+    let mut left = centre;
+    while left > 0 && mean_section[left - 1] >= threshold {
+        left -= 1;
+    }
+    let mut right = centre;
+    while right + 1 < mean_section.len() && mean_section[right + 1] >= threshold {
+        right += 1;
+    }
+    ((right - left + 1) as f64).clamp(2.0_f64.min(pitch), pitch)
+}
+
+/// Moves each lane centre to the nearby position where the lane's box holds the most signal,
+/// but only where the lane stands clearly out of the noise.
+fn refine_centres(w: &Windows, centres: &[f64], pitch: f64, width: f64, noise: f64) -> Vec<f64> {
+    centres
+        .iter()
+        .map(|&c| {
+            let reach = pitch / 6.0;
+            let mut best = (c, w.mean(c, width / 2.0).unwrap_or(0.0));
+            let mut x = c - reach;
+            while x <= c + reach {
+                if let Some(m) = w.mean(x, width / 2.0) {
+                    if m > best.1 {
+                        best = (x, m);
+                    }
+                }
+                x += 0.5;
+            }
+            let gain = best.1 - w.mean(c, width / 2.0).unwrap_or(0.0);
+            if gain > 3.0 * noise {
+                best.0
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// Fits `count` lanes to the image. `None` if the image is too narrow for that many lanes.
+pub fn fit_lanes(corrected: &Array2<f32>, count: usize, min_pitch: f64) -> Option<LaneGrid> {
+    if count == 0 {
+        return None;
+    }
+    let profile = stats::gaussian_smooth(&column_profile(corrected), 1.0);
+    let windows = Windows::new(&profile);
+    let (first, pitch) = best_grid(&windows, count, min_pitch)?;
+    let grid: Vec<f64> = (0..count).map(|i| first + i as f64 * pitch).collect();
+    let noise = (stats::noise_sigma(&column_profile(corrected)) as f64).max(1e-6);
+    let width = lane_width(&profile, &grid, pitch);
+    let centres = refine_centres(&windows, &grid, pitch, width, noise);
+    let lane_contrast = lane_contrasts(&windows, first, pitch, count);
+    let confidence = stats::median(&lane_contrast) / noise;
+    let lanes = centres
+        .iter()
+        .enumerate()
+        .map(|(i, &x_center)| Lane {
+            index: i + 1,
+            x_center,
+            width,
+        })
+        .collect();
+    Some(LaneGrid {
+        lanes,
+        pitch,
+        confidence,
+        lane_contrast,
+        noise,
+    })
+}
+
+/// Estimates the lane count of an image with no manifest: the largest count whose every lane
+/// stands out of its gaps, among grids nearly as clear as the clearest one.
+pub fn estimate_lane_count(
+    corrected: &Array2<f32>,
+    max_lanes: usize,
+    min_pitch: f64,
+) -> Option<usize> {
+    let width = corrected.ncols() as f64;
+    let candidates: Vec<(usize, f64)> = (1..=max_lanes)
+        .filter(|&n| width / n as f64 >= min_pitch)
+        .filter_map(|n| {
+            let grid = fit_lanes(corrected, n, min_pitch)?;
+            let median = stats::median(&grid.lane_contrast);
+            let weakest = grid
+                .lane_contrast
+                .iter()
+                .cloned()
+                .fold(f64::INFINITY, f64::min);
+            let every_lane_visible = grid.confidence > 5.0 && weakest > 0.2 * median;
+            every_lane_visible.then_some((n, median))
+        })
+        .collect();
+    let clearest = candidates.iter().map(|c| c.1).fold(0.0, f64::max);
+    candidates
+        .iter()
+        .filter(|c| c.1 >= 0.6 * clearest)
+        .map(|c| c.0)
+        .max()
+}

@@ -1,0 +1,329 @@
+//! The `blotquant` command line: a thin adapter over the library. Exit codes: 0 everything
+//! analyzed; 1 the run finished but some inputs failed; 2 usage or manifest error.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use blotquant::{batch, experiment, report, synth, Params};
+
+#[derive(Parser)]
+#[command(
+    name = "blotquant",
+    version,
+    about = "Western blot densitometry: lanes, bands, background, MW, normalization, fold change"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Analyze one experiment: a folder holding experiment.json, a manifest file, or one image.
+    Analyze {
+        /// Experiment folder, manifest file or image.
+        input: Option<PathBuf>,
+        /// Output folder (default: <experiment folder>/blotquant-results, or <image stem>-blotquant).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// JSON file of parameter overrides.
+        #[arg(long)]
+        params: Option<PathBuf>,
+        /// Print the full results JSON on stdout (and nothing else).
+        #[arg(long)]
+        json: bool,
+        /// Keep saturated values in summary.csv.
+        #[arg(long)]
+        allow_saturated: bool,
+        /// Print the default parameters as JSON and exit.
+        #[arg(long)]
+        print_params: bool,
+    },
+    /// Analyze every experiment folder below the given roots, in parallel.
+    Batch {
+        #[arg(required = true)]
+        roots: Vec<PathBuf>,
+        /// Output folder (default: <first root>/blotquant-results).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// Worker threads (default: all cores).
+        #[arg(short = 'j', long)]
+        jobs: Option<usize>,
+        /// Analyze only shard K of N (1-based), e.g. 1/2.
+        #[arg(long, value_parser = parse_shard)]
+        shard: Option<(usize, usize)>,
+        /// JSON file of parameter overrides.
+        #[arg(long)]
+        params: Option<PathBuf>,
+        /// Print the full results JSON on stdout (and nothing else).
+        #[arg(long)]
+        json: bool,
+        /// Keep saturated values in summary.csv.
+        #[arg(long)]
+        allow_saturated: bool,
+    },
+    /// Lanes and bands of one image, with an overlay; no manifest needed.
+    Detect {
+        image: PathBuf,
+        /// Number of lanes (default: estimated).
+        #[arg(long)]
+        lanes: Option<usize>,
+        /// Output folder (default: <image stem>-blotquant beside the image).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Write a synthetic experiment with ground truth (images, experiment.json, truth.json).
+    Synth {
+        out_dir: PathBuf,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// standard, clean, hard or saturated.
+        #[arg(long, default_value = "standard")]
+        preset: String,
+        /// Experiment name in the manifest (default: the folder's name).
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+    let (k, n) = s.split_once('/').ok_or("expected K/N, e.g. 1/2")?;
+    let (k, n): (usize, usize) = (
+        k.trim().parse().map_err(|_| "K must be a number")?,
+        n.trim().parse().map_err(|_| "N must be a number")?,
+    );
+    if n == 0 || k == 0 || k > n {
+        return Err("need 1 <= K <= N".into());
+    }
+    Ok((k, n))
+}
+
+/// A failure and the exit code it maps to.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl From<blotquant::Error> for Failure {
+    fn from(e: blotquant::Error) -> Self {
+        Failure {
+            code: if e.is_input_error() { 2 } else { 1 },
+            message: e.to_string(),
+        }
+    }
+}
+
+fn usage(message: impl Into<String>) -> Failure {
+    Failure {
+        code: 2,
+        message: message.into(),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn run(command: Command) -> Result<u8, Failure> {
+    match command {
+        Command::Analyze {
+            input,
+            output,
+            params,
+            json,
+            allow_saturated,
+            print_params,
+        } => {
+            let params = load_params(params.as_deref(), allow_saturated)?;
+            if print_params {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&params).expect("params serialize")
+                );
+                return Ok(0);
+            }
+            let input = input.ok_or_else(|| {
+                usage("analyze needs an INPUT (experiment folder, manifest or image)")
+            })?;
+            let out = output.unwrap_or_else(|| default_output(&input));
+            let run = blotquant::analyze(&input, &params)?;
+            finish(&out, &run, json)
+        }
+        Command::Batch {
+            roots,
+            output,
+            jobs,
+            shard,
+            params,
+            json,
+            allow_saturated,
+        } => {
+            let params = load_params(params.as_deref(), allow_saturated)?;
+            let mut dirs = Vec::new();
+            for root in &roots {
+                if !root.is_dir() {
+                    return Err(usage(format!("{}: not a folder", root.display())));
+                }
+                dirs.extend(batch::discover(root));
+            }
+            if dirs.is_empty() {
+                return Err(usage(
+                    "no experiment folder (holding experiment.json) below the given roots",
+                ));
+            }
+            if let Some((k, n)) = shard {
+                dirs = batch::shard(dirs, k, n);
+            }
+            let out = output.unwrap_or_else(|| roots[0].join("blotquant-results"));
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(jobs.unwrap_or(0))
+                .build()
+                .map_err(|e| usage(format!("cannot start {jobs:?} threads: {e}")))?;
+            let run = pool.install(|| batch::analyze_many(&roots[0], &dirs, &params));
+            for failure in &run.results.errors {
+                eprintln!("failed: {}: {}", failure.experiment, failure.error);
+            }
+            finish(&out, &run, json)
+        }
+        Command::Detect {
+            image,
+            lanes,
+            output,
+        } => {
+            let params = Params::default();
+            let mut plan = experiment::lone_image_plan(&image, &params);
+            if let Some(n) = lanes {
+                if n == 0 {
+                    return Err(usage("--lanes must be at least 1"));
+                }
+                plan.lanes = (1..=n)
+                    .map(|index| experiment::LaneSpec {
+                        index,
+                        condition: Some(String::new()),
+                        sample: None,
+                        load_ug: None,
+                    })
+                    .collect();
+            }
+            let result = blotquant::pipeline::analyze_experiment(&plan)?;
+            let overlays = result
+                .overlays
+                .iter()
+                .map(|(stem, png)| (PathBuf::from(format!("{stem}.png")), png.clone()))
+                .collect();
+            let run = blotquant::Run {
+                results: batch::assemble(vec![result], Vec::new(), &params),
+                overlays,
+            };
+            let out = output.unwrap_or_else(|| default_output(&image));
+            report::write_outputs(&out, &run.results, &run.overlays)?;
+            let n_lanes = run.results.lanes.len();
+            eprintln!(
+                "{}: {} lanes, {} bands; wrote {}",
+                image.display(),
+                n_lanes,
+                run.results.bands.len(),
+                out.display()
+            );
+            Ok(0)
+        }
+        Command::Synth {
+            out_dir,
+            seed,
+            preset,
+            name,
+        } => {
+            let preset = synth::preset(&preset).ok_or_else(|| {
+                let names: Vec<&str> = synth::presets().iter().map(|p| p.name).collect();
+                usage(format!(
+                    "unknown preset {preset:?}; use one of {}",
+                    names.join(", ")
+                ))
+            })?;
+            let name = name.unwrap_or_else(|| {
+                out_dir
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_else(|| "synthetic".into())
+            });
+            if out_dir.join(experiment::MANIFEST).exists() {
+                return Err(usage(format!(
+                    "{}: already holds an experiment.json; choose an empty folder",
+                    out_dir.display()
+                )));
+            }
+            synth::write_experiment(&out_dir, seed, &preset, &name)?;
+            eprintln!(
+                "wrote synthetic experiment {name:?} (seed {seed}, preset {}) to {}",
+                preset.name,
+                out_dir.display()
+            );
+            Ok(0)
+        }
+    }
+}
+
+/// Reads `--params` (JSON overrides) on top of the defaults.
+fn load_params(path: Option<&Path>, allow_saturated: bool) -> Result<Params, Failure> {
+    let mut params = Params::default();
+    if let Some(path) = path {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| usage(format!("{}: cannot read: {e}", path.display())))?;
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| usage(format!("{}: invalid JSON: {e}", path.display())))?;
+        params = params.with_overrides(&value).map_err(|e| {
+            usage(format!(
+                "{}: {e}; see `blotquant analyze --print-params`",
+                path.display()
+            ))
+        })?;
+    }
+    params.quant.allow_saturated |= allow_saturated;
+    Ok(params)
+}
+
+/// `<folder>/blotquant-results` for an experiment, `<stem>-blotquant` beside a lone image.
+fn default_output(input: &Path) -> PathBuf {
+    if input.is_dir() {
+        return input.join("blotquant-results");
+    }
+    let dir = input.parent().unwrap_or(Path::new("."));
+    if input
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
+        return dir.join("blotquant-results");
+    }
+    let stem = input
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    dir.join(format!("{stem}-blotquant"))
+}
+
+/// Writes the outputs and prints JSON or the short table; exit 1 when something failed.
+fn finish(out: &Path, run: &blotquant::Run, json: bool) -> Result<u8, Failure> {
+    report::write_outputs(out, &run.results, &run.overlays)?;
+    for warning in &run.results.warnings {
+        eprintln!("warning: {warning}");
+    }
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&run.results).expect("results serialize")
+        );
+    } else {
+        print!("{}", report::summary_table(&run.results));
+    }
+    eprintln!("results written to {}", out.display());
+    Ok(if run.results.errors.is_empty() { 0 } else { 1 })
+}

@@ -1,0 +1,225 @@
+//! Analysis parameters with documented defaults. Every field can be overridden from a JSON
+//! file (`--params`) or the manifest's `analysis` object; the effective values are echoed in
+//! `results.json`.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// All tunable parameters, grouped by pipeline stage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct Params {
+    pub load: LoadParams,
+    pub background: BackgroundParams,
+    pub lanes: LaneParams,
+    pub bands: BandParams,
+    pub quant: QuantParams,
+}
+
+/// Image loading limits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LoadParams {
+    /// Largest accepted image, in pixels (guards against decompression bombs).
+    pub max_pixels: u64,
+    /// Largest accepted width or height, in pixels.
+    pub max_side_px: u32,
+}
+
+impl Default for LoadParams {
+    fn default() -> Self {
+        LoadParams {
+            max_pixels: 200_000_000,
+            max_side_px: 65_535,
+        }
+    }
+}
+
+/// Which background estimate is subtracted before bands are measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BackgroundMethod {
+    /// ImageJ-style rolling ball over the whole image.
+    RollingBall,
+    /// No background subtraction.
+    None,
+}
+
+/// Background estimation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BackgroundParams {
+    pub method: BackgroundMethod,
+    /// Rolling-ball radius in pixels; should exceed the largest band's half-extent.
+    pub radius_px: f64,
+    /// 3×3 mean smoothing before the ball rolls (ImageJ's default), which damps noise minima.
+    pub smoothing: bool,
+    /// Raise the ball surface by the median residual of background pixels. A ball rolled under
+    /// noisy data touches the noise minima and sits below the true background; this removes that
+    /// offset so faint bands are not inflated by it.
+    pub noise_floor_correction: bool,
+}
+
+impl Default for BackgroundParams {
+    fn default() -> Self {
+        BackgroundParams {
+            method: BackgroundMethod::RollingBall,
+            radius_px: 50.0,
+            smoothing: true,
+            noise_floor_correction: true,
+        }
+    }
+}
+
+/// Lane finding.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LaneParams {
+    /// Smallest lane pitch considered, in pixels.
+    pub min_pitch_px: f64,
+    /// Largest lane count `detect` considers when it estimates the count itself.
+    pub max_lanes: usize,
+}
+
+impl Default for LaneParams {
+    fn default() -> Self {
+        LaneParams {
+            min_pitch_px: 8.0,
+            max_lanes: 40,
+        }
+    }
+}
+
+/// Band finding within a lane.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BandParams {
+    /// Fraction of the lane width (centred) averaged into the lane profile.
+    pub profile_core_fraction: f64,
+    /// Gaussian smoothing of the lane profile, in pixels.
+    pub smoothing_sigma_px: f64,
+    /// A peak counts as a band when its prominence exceeds this many noise standard deviations.
+    pub min_prominence_sigma: f64,
+    /// A band's box ends where the profile falls below this fraction of the peak height.
+    pub edge_fraction: f64,
+}
+
+impl Default for BandParams {
+    fn default() -> Self {
+        BandParams {
+            profile_core_fraction: 0.6,
+            smoothing_sigma_px: 1.5,
+            min_prominence_sigma: 6.0,
+            edge_fraction: 0.05,
+        }
+    }
+}
+
+/// Quantification and QC rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct QuantParams {
+    /// A target's band must lie within this relative MW distance of the target's MW.
+    pub mw_tolerance: f64,
+    /// Loading-control lanes further than this fraction from the blot median are flagged.
+    pub normalizer_outlier_fraction: f64,
+    /// Bands with a signal-to-noise ratio below this are flagged `low-snr`.
+    pub low_snr: f64,
+    /// Keep saturated values in `summary.csv`.
+    pub allow_saturated: bool,
+}
+
+impl Default for QuantParams {
+    fn default() -> Self {
+        QuantParams {
+            mw_tolerance: 0.15,
+            normalizer_outlier_fraction: 0.30,
+            low_snr: 10.0,
+            allow_saturated: false,
+        }
+    }
+}
+
+impl Params {
+    /// Applies a JSON object of overrides (same shape as `Params`, any subset of fields).
+    pub fn with_overrides(&self, overrides: &serde_json::Value) -> Result<Params> {
+        let mut merged = serde_json::to_value(self).expect("Params always serializes");
+        merge_json(&mut merged, overrides);
+        let params: Params =
+            serde_path_to_error::deserialize(merged).map_err(|e| Error::Param {
+                name: e.path().to_string(),
+                reason: e.inner().to_string(),
+            })?;
+        params.validate()?;
+        Ok(params)
+    }
+
+    /// Checks ranges that serde cannot.
+    pub fn validate(&self) -> Result<()> {
+        let check = |ok: bool, name: &str, reason: &str| {
+            if ok {
+                Ok(())
+            } else {
+                Err(Error::Param {
+                    name: name.into(),
+                    reason: reason.into(),
+                })
+            }
+        };
+        let bg = &self.background;
+        check(
+            bg.radius_px.is_finite() && bg.radius_px > 0.0,
+            "background.radius_px",
+            "must be a positive number of pixels",
+        )?;
+        let b = &self.bands;
+        check(
+            b.profile_core_fraction > 0.0 && b.profile_core_fraction <= 1.0,
+            "bands.profile_core_fraction",
+            "must be in (0, 1]",
+        )?;
+        check(
+            b.edge_fraction > 0.0 && b.edge_fraction < 1.0,
+            "bands.edge_fraction",
+            "must be in (0, 1)",
+        )?;
+        check(
+            b.min_prominence_sigma.is_finite() && b.min_prominence_sigma > 0.0,
+            "bands.min_prominence_sigma",
+            "must be positive",
+        )?;
+        check(
+            b.smoothing_sigma_px.is_finite() && b.smoothing_sigma_px >= 0.0,
+            "bands.smoothing_sigma_px",
+            "must be zero or positive",
+        )?;
+        check(
+            self.quant.mw_tolerance > 0.0 && self.quant.mw_tolerance < 1.0,
+            "quant.mw_tolerance",
+            "must be in (0, 1)",
+        )?;
+        check(
+            self.lanes.min_pitch_px >= 2.0,
+            "lanes.min_pitch_px",
+            "must be at least 2",
+        )?;
+        Ok(())
+    }
+}
+
+fn merge_json(base: &mut serde_json::Value, overrides: &serde_json::Value) {
+    match (base, overrides) {
+        (serde_json::Value::Object(b), serde_json::Value::Object(o)) => {
+            for (k, v) in o {
+                match b.get_mut(k) {
+                    Some(slot) => merge_json(slot, v),
+                    None => {
+                        b.insert(k.clone(), v.clone());
+                    }
+                }
+            }
+        }
+        (b, o) => *b = o.clone(),
+    }
+}

@@ -1,0 +1,527 @@
+//! One experiment from manifest to tables: each stage is a function of the previous stage's
+//! output, and the stages read top to bottom in [`analyze_image`] and [`analyze_experiment`].
+
+use std::path::Path;
+
+use ndarray::Array2;
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::bands::{self, Peak};
+use crate::calibration::{self, Calibration};
+use crate::error::{Error, Result};
+use crate::experiment::{ImagePlan, LaneSpec, Plan, TargetPlan};
+use crate::io::{self, Blot};
+use crate::lanes::{self, LaneGrid};
+use crate::params::Params;
+use crate::quant::{self, LaneSignal};
+use crate::report::overlay;
+use crate::results::{BandRow, ExperimentResult, FoldChangeRow, InputFile, LaneRow};
+use crate::{background, stats};
+
+/// A band of an image after assignment and measurement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeasuredBand {
+    pub peak: Peak,
+    /// Target name, `ladder`, or `None` when unassigned.
+    pub target: Option<String>,
+    pub apparent_mw_kda: Option<f64>,
+    pub volume: quant::Volume,
+    pub snr: f64,
+    pub flags: Vec<&'static str>,
+}
+
+/// What one image yields.
+#[derive(Debug, Clone)]
+pub struct ImageAnalysis {
+    pub file: String,
+    pub grid: LaneGrid,
+    pub calibration: Option<Calibration>,
+    pub bands: Vec<MeasuredBand>,
+    pub input: InputFile,
+    pub warnings: Vec<String>,
+    pub overlay_png: Vec<u8>,
+}
+
+/// Reads and hashes an image file.
+fn read_image(image: &ImagePlan, params: &Params) -> Result<(Blot, InputFile)> {
+    let bytes = std::fs::read(&image.path).map_err(|source| Error::Read {
+        path: image.path.clone(),
+        source,
+    })?;
+    let input = InputFile {
+        path: image.path.display().to_string(),
+        sha256: sha256_hex(&bytes),
+    };
+    let blot = io::load_bytes(&image.path, &bytes, image.polarity, &params.load)?;
+    Ok((blot, input))
+}
+
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Analyzes one image of a plan: background, lanes, bands, calibration, assignment, volumes.
+pub fn analyze_image(plan: &Plan, image: &ImagePlan) -> Result<ImageAnalysis> {
+    let params = &plan.params;
+    let (blot, input) = read_image(image, params)?;
+    let background = background::estimate(&blot.signal, &params.background);
+    let corrected = &blot.signal - &background;
+    let grid = find_lanes(plan, image, &corrected)?;
+    let profiles: Vec<_> = grid
+        .lanes
+        .iter()
+        .map(|lane| bands::lane_profile(&corrected, lane, &params.bands))
+        .collect();
+    let peaks: Vec<Vec<Peak>> = profiles
+        .iter()
+        .map(|p| bands::find_peaks(p, &params.bands))
+        .collect();
+    let mut warnings = blot.warnings.clone();
+    let calibration = calibrate(plan, &peaks, &mut warnings);
+    let assigned = assign_targets(plan, image, &peaks, calibration.as_ref(), blot.height());
+    let bands = measure_bands(
+        &blot,
+        &background,
+        &grid,
+        &profiles,
+        &peaks,
+        &assigned,
+        calibration.as_ref(),
+    );
+    let overlay_png = overlay::render(&blot, &grid, &bands);
+    Ok(ImageAnalysis {
+        file: image.file.clone(),
+        grid,
+        calibration,
+        bands,
+        input,
+        warnings: warnings
+            .into_iter()
+            .map(|w| format!("{}: {w}", image.file))
+            .collect(),
+        overlay_png,
+    })
+}
+
+fn find_lanes(plan: &Plan, image: &ImagePlan, corrected: &Array2<f32>) -> Result<LaneGrid> {
+    let p = &plan.params.lanes;
+    let count = if plan.lanes.is_empty() {
+        lanes::estimate_lane_count(corrected, p.max_lanes, p.min_pitch_px).ok_or_else(|| {
+            Error::analysis(
+                &image.path,
+                "no lanes stand out of the background",
+                "check that the image shows a blot; give the lane count with a manifest",
+            )
+        })?
+    } else {
+        plan.lanes.len()
+    };
+    lanes::fit_lanes(corrected, count, p.min_pitch_px).ok_or_else(|| {
+        Error::manifest(
+            plan.manifest.clone().unwrap_or_else(|| image.path.clone()),
+            "lanes",
+            format!(
+                "{} lanes cannot fit in {} ({} px wide, lanes need at least {} px each)",
+                count,
+                image.file,
+                corrected.ncols(),
+                p.min_pitch_px
+            ),
+            "check the number of entries in `lanes` against the image",
+        )
+    })
+}
+
+fn calibrate(plan: &Plan, peaks: &[Vec<Peak>], warnings: &mut Vec<String>) -> Option<Calibration> {
+    let ladder_kda = plan.ladder.as_ref()?;
+    let ladder_lane = plan.lanes.iter().position(LaneSpec::is_ladder)?;
+    let calibration = calibration::calibrate(&peaks[ladder_lane], ladder_kda);
+    if calibration.is_none() {
+        warnings.push(format!(
+            "the ladder lane (lane {}) shows fewer than 3 marker bands: no MW calibration",
+            ladder_lane + 1
+        ));
+    }
+    calibration
+}
+
+/// Picks each target's band in each sample lane; returns the target name per (lane, peak).
+fn assign_targets(
+    plan: &Plan,
+    image: &ImagePlan,
+    peaks: &[Vec<Peak>],
+    calibration: Option<&Calibration>,
+    height: usize,
+) -> Vec<Vec<Option<String>>> {
+    let mut assigned: Vec<Vec<Option<String>>> =
+        peaks.iter().map(|p| vec![None; p.len()]).collect();
+    let is_ladder = |lane: usize| plan.lanes.get(lane).is_some_and(LaneSpec::is_ladder);
+    for (lane, lane_peaks) in peaks.iter().enumerate().filter(|(l, _)| is_ladder(*l)) {
+        for slot in assigned[lane].iter_mut().take(lane_peaks.len()) {
+            *slot = Some("ladder".to_string());
+        }
+    }
+    let sample_lanes: Vec<usize> = (0..peaks.len()).filter(|&l| !is_ladder(l)).collect();
+    for target in &image.targets {
+        let dominant_row = if target.rows.is_none() && calibration.is_none() {
+            dominant_band_row(peaks, &sample_lanes, height)
+        } else {
+            None
+        };
+        for &lane in &sample_lanes {
+            let free: Vec<Peak> = peaks[lane]
+                .iter()
+                .zip(&assigned[lane])
+                .filter(|(_, a)| a.is_none())
+                .map(|(p, _)| *p)
+                .collect();
+            let pick = pick_band(
+                target,
+                &free,
+                calibration,
+                dominant_row,
+                &plan.params,
+                height,
+            );
+            if let Some(pick) = pick {
+                let k = peaks[lane]
+                    .iter()
+                    .position(|p| *p == pick)
+                    .expect("picked from this lane");
+                assigned[lane][k] = Some(target.target.name.clone());
+            }
+        }
+    }
+    assigned
+}
+
+fn pick_band(
+    target: &TargetPlan,
+    peaks: &[Peak],
+    calibration: Option<&Calibration>,
+    dominant_row: Option<f64>,
+    params: &Params,
+    height: usize,
+) -> Option<Peak> {
+    let most_prominent = |candidates: &mut dyn Iterator<Item = &Peak>| {
+        candidates
+            .max_by(|a, b| a.prominence.total_cmp(&b.prominence))
+            .copied()
+    };
+    if let Some((top, bottom)) = target.rows {
+        return most_prominent(
+            &mut peaks
+                .iter()
+                .filter(|p| p.y >= top as f64 && p.y <= bottom as f64),
+        );
+    }
+    if let Some(cal) = calibration {
+        return calibration::pick_by_mw(
+            peaks,
+            cal,
+            target.target.mw_kda,
+            params.quant.mw_tolerance,
+        )
+        .copied();
+    }
+    let row = dominant_row?;
+    let reach = row_tolerance(height);
+    most_prominent(&mut peaks.iter().filter(|p| (p.y - row).abs() <= reach))
+}
+
+/// How far a band may sit from its row in other lanes (smile, tilt) and still be the same band.
+fn row_tolerance(height: usize) -> f64 {
+    (0.03 * height as f64).max(4.0)
+}
+
+/// Without a ladder or rows, a single-target image's band row is the one where the most
+/// prominence gathers across lanes.
+fn dominant_band_row(peaks: &[Vec<Peak>], lanes: &[usize], height: usize) -> Option<f64> {
+    let all: Vec<&Peak> = lanes.iter().flat_map(|&l| &peaks[l]).collect();
+    let reach = row_tolerance(height);
+    all.iter()
+        .map(|p| {
+            let weight: f32 = all
+                .iter()
+                .filter(|q| (q.y - p.y).abs() <= reach)
+                .map(|q| q.prominence)
+                .sum();
+            (p.y, weight)
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(y, _)| y)
+}
+
+/// Gives every band of one target the same box extent above and below its peak (the median
+/// over lanes), so faint and strong lanes are measured alike; then measures all bands.
+fn measure_bands(
+    blot: &Blot,
+    background: &Array2<f32>,
+    grid: &LaneGrid,
+    profiles: &[bands::LaneProfile],
+    peaks: &[Vec<Peak>],
+    assigned: &[Vec<Option<String>>],
+    calibration: Option<&Calibration>,
+) -> Vec<MeasuredBand> {
+    let height = blot.height();
+    let mut found: Vec<(Peak, Option<String>)> = peaks
+        .iter()
+        .zip(assigned)
+        .flat_map(|(lane_peaks, names)| lane_peaks.iter().copied().zip(names.iter().cloned()))
+        .collect();
+    let targets: Vec<String> = found
+        .iter()
+        .filter_map(|(_, t)| t.clone())
+        .filter(|t| t != "ladder")
+        .collect();
+    for target in targets {
+        let of_target = |t: &Option<String>| t.as_deref() == Some(target.as_str());
+        let above: Vec<f64> = found
+            .iter()
+            .filter(|(_, t)| of_target(t))
+            .map(|(p, _)| p.y - p.top as f64)
+            .collect();
+        let below: Vec<f64> = found
+            .iter()
+            .filter(|(_, t)| of_target(t))
+            .map(|(p, _)| p.bottom as f64 - p.y)
+            .collect();
+        let (up, down) = (stats::median(&above), stats::median(&below));
+        for (peak, _) in found.iter_mut().filter(|(_, t)| of_target(t)) {
+            peak.top = (peak.y - up).round().max(0.0) as usize;
+            peak.bottom = ((peak.y + down).round() as usize).min(height - 1);
+        }
+    }
+    found
+        .into_iter()
+        .map(|(peak, target)| {
+            let lane = &grid.lanes[peak.lane - 1];
+            let columns = lane.columns(blot.width());
+            let volume = quant::measure(
+                &blot.signal,
+                background,
+                blot.saturation_level,
+                (peak.top, peak.bottom),
+                columns,
+            );
+            let snr = f64::from(peak.height / profiles[peak.lane - 1].noise_sigma);
+            let mut flags = Vec::new();
+            if volume.saturated_px > 0 {
+                flags.push("saturated");
+            }
+            if peak.top == 0 || peak.bottom + 1 >= height {
+                flags.push("edge");
+            }
+            MeasuredBand {
+                peak,
+                target,
+                apparent_mw_kda: calibration.map(|c| c.kda_at(peak.y)),
+                volume,
+                snr,
+                flags,
+            }
+        })
+        .collect()
+}
+
+/// Analyzes every image of a plan (in parallel), then derives the experiment's tables.
+pub fn analyze_experiment(plan: &Plan) -> Result<ExperimentResult> {
+    let images: Vec<ImageAnalysis> = plan
+        .images
+        .par_iter()
+        .filter(|i| !i.is_marker)
+        .map(|image| analyze_image(plan, image))
+        .collect::<Result<_>>()?;
+    check_lane_count(plan, &images)?;
+    let mut result = ExperimentResult {
+        name: plan.name.clone(),
+        control: plan.control.clone(),
+        warnings: plan.warnings.clone(),
+        ..Default::default()
+    };
+    if let Some(manifest) = &plan.manifest {
+        let bytes = std::fs::read(manifest).map_err(|source| Error::Read {
+            path: manifest.clone(),
+            source,
+        })?;
+        result.inputs.push(InputFile {
+            path: manifest.display().to_string(),
+            sha256: sha256_hex(&bytes),
+        });
+    }
+    for image in &images {
+        result.lanes.extend(lane_rows(plan, image));
+        result.bands.extend(band_rows(plan, image));
+        result.inputs.push(image.input.clone());
+        result.warnings.extend(image.warnings.iter().cloned());
+        let stem = Path::new(&image.file)
+            .with_extension("")
+            .to_string_lossy()
+            .replace(['/', '\\'], "_");
+        result.overlays.push((stem, image.overlay_png.clone()));
+    }
+    result.fold_change = fold_change_rows(plan, &images);
+    Ok(result)
+}
+
+/// A manifest whose lane count no image shows is an error: the lanes would be misplaced.
+/// Every lane must stand out of its gaps in at least one image (an empty lane in one image is
+/// loaded in another), and the grid as a whole must be clear.
+fn check_lane_count(plan: &Plan, images: &[ImageAnalysis]) -> Result<()> {
+    if plan.lanes.is_empty() || images.is_empty() {
+        return Ok(());
+    }
+    let best_contrast: Vec<f64> = (0..plan.lanes.len())
+        .map(|l| {
+            images
+                .iter()
+                .map(|i| i.grid.lane_contrast[l] / i.grid.noise)
+                .fold(f64::NEG_INFINITY, f64::max)
+        })
+        .collect();
+    let typical = stats::median(&best_contrast);
+    let weakest = best_contrast.iter().cloned().fold(f64::INFINITY, f64::min);
+    if typical >= 3.0 && weakest >= 0.15 * typical {
+        return Ok(());
+    }
+    Err(Error::manifest(
+        plan.manifest.clone().unwrap_or_default(),
+        "lanes",
+        format!(
+            "no image shows {} lanes: fitted that many, some lanes hold no signal in any image (contrast over noise per lane: {})",
+            plan.lanes.len(),
+            best_contrast
+                .iter()
+                .map(|c| format!("{c:.1}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        "list one `lanes` entry per lane shown in the images, ladder lanes included",
+    ))
+}
+
+fn lane_spec(plan: &Plan, lane: usize) -> Option<&LaneSpec> {
+    plan.lanes.get(lane - 1)
+}
+
+fn lane_rows(plan: &Plan, image: &ImageAnalysis) -> Vec<LaneRow> {
+    image
+        .grid
+        .lanes
+        .iter()
+        .map(|lane| {
+            let spec = lane_spec(plan, lane.index);
+            LaneRow {
+                experiment: plan.name.clone(),
+                image: image.file.clone(),
+                lane: lane.index,
+                condition: match spec {
+                    Some(s) => s.condition.clone().unwrap_or_else(|| "ladder".into()),
+                    None => String::new(),
+                },
+                sample: spec.and_then(|s| s.sample.clone()).unwrap_or_default(),
+                x_center_px: lane.x_center,
+                width_px: lane.width,
+            }
+        })
+        .collect()
+}
+
+fn band_rows(plan: &Plan, image: &ImageAnalysis) -> Vec<BandRow> {
+    image
+        .bands
+        .iter()
+        .map(|b| BandRow {
+            experiment: plan.name.clone(),
+            image: image.file.clone(),
+            lane: b.peak.lane,
+            target: b.target.clone().unwrap_or_default(),
+            y_center_px: b.peak.y,
+            top_px: b.peak.top,
+            bottom_px: b.peak.bottom,
+            apparent_mw_kda: b.apparent_mw_kda,
+            volume: b.volume.volume,
+            background: b.volume.background,
+            adjusted_volume: b.volume.adjusted(),
+            saturated_px: b.volume.saturated_px,
+            snr: b.snr,
+            flags: band_flags(b, &plan.params).join(";"),
+        })
+        .collect()
+}
+
+fn band_flags(band: &MeasuredBand, params: &Params) -> Vec<&'static str> {
+    let mut flags = band.flags.clone();
+    if band.snr < params.quant.low_snr {
+        flags.push("low-snr");
+    }
+    flags
+}
+
+/// Per-lane signals of a target, from the image that holds it.
+fn target_signals(plan: &Plan, images: &[ImageAnalysis], target: &str) -> Vec<LaneSignal> {
+    let Some(image) = images.iter().find(|i| {
+        plan.images
+            .iter()
+            .any(|p| p.file == i.file && p.targets.iter().any(|t| t.target.name == target))
+    }) else {
+        return Vec::new();
+    };
+    plan.lanes
+        .iter()
+        .filter(|l| !l.is_ladder())
+        .map(|spec| {
+            let band = image
+                .bands
+                .iter()
+                .find(|b| b.peak.lane == spec.index && b.target.as_deref() == Some(target));
+            let mut flags = match band {
+                Some(b) => band_flags(b, &plan.params),
+                None => vec!["not-detected"],
+            };
+            flags.dedup();
+            LaneSignal {
+                lane: spec.index,
+                condition: spec.condition.clone().unwrap_or_default(),
+                sample: spec.sample.clone(),
+                signal: band.map(|b| b.volume.adjusted()),
+                saturated: band.is_some_and(|b| b.volume.saturated_px > 0),
+                flags,
+            }
+        })
+        .collect()
+}
+
+fn fold_change_rows(plan: &Plan, images: &[ImageAnalysis]) -> Vec<FoldChangeRow> {
+    let Some(control) = &plan.control else {
+        return Vec::new();
+    };
+    let normalizer_name = plan.loading_control.as_ref().map(|t| t.name.clone());
+    let normalizer = normalizer_name
+        .as_ref()
+        .map(|n| target_signals(plan, images, n));
+    let mut rows = Vec::new();
+    for image in &plan.images {
+        for target in &image.targets {
+            let name = &target.target.name;
+            if Some(name) == normalizer_name.as_ref() {
+                continue;
+            }
+            let signals = target_signals(plan, images, name);
+            let norm = normalizer_name.as_deref().zip(normalizer.as_deref());
+            rows.extend(quant::fold_changes(
+                &plan.name,
+                name,
+                control,
+                &signals,
+                norm,
+                &plan.params.quant,
+            ));
+        }
+    }
+    rows
+}

@@ -1,0 +1,369 @@
+//! Quantities: band volumes, normalization to the loading control, fold change against the
+//! control lanes of the same blot, QC flags, and replicate statistics pooled across blots.
+
+use std::collections::BTreeMap;
+
+use ndarray::{s, Array2};
+
+use crate::params::QuantParams;
+use crate::results::{FoldChangeRow, SummaryRow};
+use crate::stats;
+
+/// Sums over a band's box.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Volume {
+    pub volume: f64,
+    pub background: f64,
+    pub saturated_px: usize,
+}
+
+impl Volume {
+    pub fn adjusted(&self) -> f64 {
+        self.volume - self.background
+    }
+}
+
+/// Volume, background and saturated pixels over rows `top..=bottom`, columns `start..end`.
+pub fn measure(
+    signal: &Array2<f32>,
+    background: &Array2<f32>,
+    saturation_level: f32,
+    (top, bottom): (usize, usize),
+    (start, end): (usize, usize),
+) -> Volume {
+    let region = s![top..=bottom, start..end];
+    let band = signal.slice(region);
+    Volume {
+        volume: band.iter().map(|&v| v as f64).sum(),
+        background: background.slice(region).iter().map(|&v| v as f64).sum(),
+        saturated_px: band.iter().filter(|&&v| v >= saturation_level).count(),
+    }
+}
+
+/// The measured signal of one lane × target, before normalization.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LaneSignal {
+    pub lane: usize,
+    pub condition: String,
+    pub sample: Option<String>,
+    /// Adjusted volume; `None` when no band was found.
+    pub signal: Option<f64>,
+    pub saturated: bool,
+    pub flags: Vec<&'static str>,
+}
+
+/// Fold-change rows of one target in one experiment.
+///
+/// `normalizer` holds the loading control's signal per lane (same lanes, same order) with its
+/// name; without it, signals are used as they are.
+pub fn fold_changes(
+    experiment: &str,
+    target: &str,
+    control: &str,
+    signals: &[LaneSignal],
+    normalizer: Option<(&str, &[LaneSignal])>,
+    params: &QuantParams,
+) -> Vec<FoldChangeRow> {
+    let normalizer_median = normalizer.map(|(_, n)| {
+        let values: Vec<f64> = n.iter().filter_map(|s| s.signal).collect();
+        stats::median(&values)
+    });
+    let mut rows: Vec<FoldChangeRow> = signals
+        .iter()
+        .map(|s| {
+            let mut flags: Vec<&'static str> = s.flags.clone();
+            let signal = s.signal.unwrap_or(0.0);
+            let (normalizer_name, normalizer_signal) = match normalizer {
+                None => (String::new(), None),
+                Some((name, lanes)) => {
+                    let n = lanes.iter().find(|n| n.lane == s.lane);
+                    if let Some(n) = n {
+                        if n.saturated {
+                            flags.push("normalizer-saturated");
+                        }
+                        if n.signal.is_none() {
+                            flags.push("normalizer-not-detected");
+                        }
+                    }
+                    let value = n.and_then(|n| n.signal).filter(|v| *v > 0.0);
+                    if let (Some(v), Some(median)) = (value, normalizer_median) {
+                        if (v / median - 1.0).abs() > params.normalizer_outlier_fraction {
+                            flags.push("normalizer-outlier");
+                        }
+                    }
+                    (name.to_string(), value)
+                }
+            };
+            let normalized = match normalizer {
+                None => Some(signal),
+                Some(_) => normalizer_signal.map(|n| signal / n),
+            };
+            FoldChangeRow {
+                experiment: experiment.to_string(),
+                target: target.to_string(),
+                lane: s.lane,
+                condition: s.condition.clone(),
+                sample: s.sample.clone().unwrap_or_default(),
+                signal,
+                normalizer: normalizer_name,
+                normalizer_signal,
+                normalized,
+                fold_change: None,
+                log2_fold_change: None,
+                flags: flags.join(";"),
+            }
+        })
+        .collect();
+    let control_values: Vec<f64> = rows
+        .iter()
+        .filter(|r| r.condition == control)
+        .filter_map(|r| r.normalized)
+        .collect();
+    let control_mean = stats::mean(&control_values);
+    for row in &mut rows {
+        if control_values.is_empty() || !(control_mean > 0.0) {
+            push_flag(&mut row.flags, "control-not-detected");
+            continue;
+        }
+        row.fold_change = row.normalized.map(|n| n / control_mean);
+        row.log2_fold_change = row.fold_change.filter(|f| *f > 0.0).map(f64::log2);
+    }
+    rows
+}
+
+fn push_flag(flags: &mut String, flag: &str) {
+    if !flags.split(';').any(|f| f == flag) {
+        if !flags.is_empty() {
+            flags.push(';');
+        }
+        flags.push_str(flag);
+    }
+}
+
+/// One biological replicate: lanes sharing a sample are averaged first.
+struct Replicate {
+    fold_change: f64,
+}
+
+/// Flags that keep a lane out of the summary statistics.
+fn exclusion(flags: &str, params: &QuantParams) -> Option<&'static str> {
+    let has = |f: &str| flags.split(';').any(|x| x == f);
+    if !params.allow_saturated && has("saturated") {
+        Some("saturated")
+    } else if !params.allow_saturated && has("normalizer-saturated") {
+        Some("normalizer-saturated")
+    } else if has("not-detected") {
+        Some("not-detected")
+    } else {
+        None
+    }
+}
+
+/// Per target × condition statistics pooled over every experiment's rows. `controls` maps an
+/// experiment to its control condition.
+pub fn summarize(
+    rows: &[FoldChangeRow],
+    controls: &BTreeMap<String, String>,
+    params: &QuantParams,
+) -> Vec<SummaryRow> {
+    // (target, condition) -> replicates, and the reasons some lanes were left out.
+    let mut groups: BTreeMap<(String, String), (Vec<Replicate>, Vec<&'static str>, bool)> =
+        BTreeMap::new();
+    let mut order: Vec<(String, String)> = Vec::new();
+    // Technical replicates: (experiment, target, condition, sample) -> fold changes.
+    let mut by_sample: BTreeMap<(String, String, String, String), Vec<f64>> = BTreeMap::new();
+    for row in rows {
+        let key = (row.target.clone(), row.condition.clone());
+        if !order.contains(&key) {
+            order.push(key.clone());
+        }
+        let is_control = controls.get(&row.experiment) == Some(&row.condition);
+        let entry = groups
+            .entry(key.clone())
+            .or_insert((Vec::new(), Vec::new(), is_control));
+        let usable = row.fold_change.filter(|f| *f > 0.0);
+        match (exclusion(&row.flags, params), usable) {
+            (Some(reason), _) => entry.1.push(reason),
+            (None, None) => entry.1.push("not-quantified"),
+            (None, Some(fc)) if row.sample.is_empty() => {
+                entry.0.push(Replicate { fold_change: fc })
+            }
+            (None, Some(fc)) => by_sample
+                .entry((row.experiment.clone(), key.0, key.1, row.sample.clone()))
+                .or_default()
+                .push(fc),
+        }
+    }
+    for ((_, target, condition, _), fcs) in by_sample {
+        if let Some(g) = groups.get_mut(&(target, condition)) {
+            g.0.push(Replicate {
+                fold_change: stats::mean(&fcs),
+            });
+        }
+    }
+    order
+        .iter()
+        .map(|key| {
+            let (reps, excluded, is_control) = &groups[key];
+            let control_logs: Vec<f64> = groups
+                .iter()
+                .filter(|((t, _), g)| *t == key.0 && g.2)
+                .flat_map(|(_, g)| g.0.iter().map(|r| r.fold_change.log2()))
+                .collect();
+            summary_row(&key.0, &key.1, reps, excluded, *is_control, &control_logs)
+        })
+        .collect()
+}
+
+fn summary_row(
+    target: &str,
+    condition: &str,
+    reps: &[Replicate],
+    excluded: &[&'static str],
+    is_control: bool,
+    control_logs: &[f64],
+) -> SummaryRow {
+    let fcs: Vec<f64> = reps.iter().map(|r| r.fold_change).collect();
+    let logs: Vec<f64> = fcs.iter().map(|f| f.log2()).collect();
+    let n = fcs.len();
+    let finite = |v: f64| v.is_finite().then_some(v);
+    let mean = (n > 0).then(|| stats::mean(&fcs));
+    let sd = finite(stats::sample_sd(&fcs));
+    let mean_log = (n > 0).then(|| stats::mean(&logs));
+    let (ci_low, ci_high) = match (mean_log, finite(stats::sample_sd(&logs))) {
+        (Some(m), Some(sd_log)) => {
+            let half = stats::t_critical((n - 1) as f64, 0.95) * sd_log / (n as f64).sqrt();
+            (finite(m - half), finite(m + half))
+        }
+        _ => (None, None),
+    };
+    let control_has_spread = control_logs.len() >= 2 && stats::sample_sd(control_logs) > 0.0;
+    let (p_value, test) = if is_control || n < 2 {
+        (None, String::new())
+    } else if control_has_spread {
+        (
+            stats::welch_t_test(&logs, control_logs),
+            "welch-t-log2".to_string(),
+        )
+    } else {
+        (
+            stats::one_sample_t_test(&logs, 0.0),
+            "one-sample-t-log2".to_string(),
+        )
+    };
+    let mut flags: Vec<&str> = excluded.to_vec();
+    flags.sort_unstable();
+    flags.dedup();
+    if n < 2 {
+        flags.push("n-below-2");
+    }
+    SummaryRow {
+        target: target.to_string(),
+        condition: condition.to_string(),
+        n,
+        mean_fold_change: mean,
+        geomean_fold_change: mean_log.map(f64::exp2),
+        sd,
+        sem: sd.map(|s| s / (n as f64).sqrt()),
+        cv_pct: match (sd, mean) {
+            (Some(s), Some(m)) if m > 0.0 => Some(100.0 * s / m),
+            _ => None,
+        },
+        mean_log2_fold_change: mean_log,
+        ci95_low: ci_low,
+        ci95_high: ci_high,
+        test: if p_value.is_some() {
+            test
+        } else {
+            String::new()
+        },
+        p_value,
+        flags: flags.join(";"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lane(lane: usize, condition: &str, signal: f64) -> LaneSignal {
+        LaneSignal {
+            lane,
+            condition: condition.into(),
+            sample: None,
+            signal: Some(signal),
+            saturated: false,
+            flags: vec![],
+        }
+    }
+
+    #[test]
+    fn fold_change_is_normalized_ratio_over_control_mean() {
+        let target = [
+            lane(2, "ctrl", 10.0),
+            lane(3, "ctrl", 30.0),
+            lane(4, "LPS", 80.0),
+        ];
+        let actin = [
+            lane(2, "ctrl", 1.0),
+            lane(3, "ctrl", 1.5),
+            lane(4, "LPS", 2.0),
+        ];
+        let rows = fold_changes(
+            "e",
+            "T",
+            "ctrl",
+            &target,
+            Some(("actin", &actin)),
+            &QuantParams::default(),
+        );
+        // normalized: 10, 20, 40; control mean 15
+        assert_eq!(rows[2].normalized, Some(40.0));
+        assert!((rows[2].fold_change.unwrap() - 40.0 / 15.0).abs() < 1e-12);
+        assert!((rows[0].fold_change.unwrap() - 10.0 / 15.0).abs() < 1e-12);
+        // lane 2's actin (1.0) is 33 % below the median (1.5): an outlier.
+        assert!(rows[0].flags.contains("normalizer-outlier"));
+        assert!(!rows[1].flags.contains("normalizer-outlier"));
+    }
+
+    #[test]
+    fn summary_follows_the_contract_definitions() {
+        let row = |exp: &str, cond: &str, fc: f64| FoldChangeRow {
+            experiment: exp.into(),
+            target: "T".into(),
+            lane: 1,
+            condition: cond.into(),
+            sample: String::new(),
+            signal: 1.0,
+            normalizer: String::new(),
+            normalizer_signal: None,
+            normalized: None,
+            fold_change: Some(fc),
+            log2_fold_change: Some(fc.log2()),
+            flags: String::new(),
+        };
+        let rows = vec![
+            row("a", "ctrl", 0.9),
+            row("a", "ctrl", 1.1),
+            row("a", "LPS", 2.0),
+            row("b", "LPS", 4.0),
+            row("b", "LPS", 8.0),
+        ];
+        let controls = BTreeMap::from([
+            ("a".to_string(), "ctrl".to_string()),
+            ("b".to_string(), "ctrl".to_string()),
+        ]);
+        let summary = summarize(&rows, &controls, &QuantParams::default());
+        let lps = summary.iter().find(|r| r.condition == "LPS").unwrap();
+        assert_eq!(lps.n, 3);
+        assert!((lps.mean_fold_change.unwrap() - 14.0 / 3.0).abs() < 1e-12);
+        assert!((lps.mean_log2_fold_change.unwrap() - 2.0).abs() < 1e-12);
+        assert!((lps.geomean_fold_change.unwrap() - 4.0).abs() < 1e-12);
+        // log2 values 1, 2, 3: sd 1, t(0.975, 2) = 4.302653 (scipy)
+        assert!((lps.ci95_high.unwrap() - (2.0 + 4.302653 / 3f64.sqrt())).abs() < 1e-5);
+        assert_eq!(lps.test, "welch-t-log2");
+        let ctrl = summary.iter().find(|r| r.condition == "ctrl").unwrap();
+        assert_eq!(ctrl.test, "");
+        assert_eq!(ctrl.p_value, None);
+    }
+}

@@ -1,0 +1,174 @@
+//! Output files: the CSV tables, `results.json` and overlay PNGs, each written to a temporary
+//! name in the output folder and renamed into place, so no reader ever sees half a file.
+
+pub mod overlay;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::results::Results;
+
+/// Writes `bytes` to `path` atomically (temporary file in the same folder, then rename).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let write_err = |source: std::io::Error| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(write_err)?;
+    let mut file = tempfile::NamedTempFile::new_in(dir).map_err(write_err)?;
+    file.write_all(bytes).map_err(write_err)?;
+    file.as_file().sync_all().map_err(write_err)?;
+    // Temporary files are private (0600); results are ordinary files for their readers.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(write_err)?;
+    }
+    file.persist(path).map_err(|e| write_err(e.error))?;
+    Ok(())
+}
+
+/// A table as CSV text: header row, then one row per record. Floats are written in their
+/// shortest round-trip form; missing values are empty fields.
+pub fn to_csv<T: Serialize>(rows: &[T], header: &[&str]) -> String {
+    let mut writer = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    writer.write_record(header).expect("writing to memory");
+    for row in rows {
+        writer.serialize(row).expect("rows serialize to CSV");
+    }
+    String::from_utf8(writer.into_inner().expect("flush to memory")).expect("CSV is UTF-8")
+}
+
+pub const LANES_HEADER: &[&str] = &[
+    "experiment",
+    "image",
+    "lane",
+    "condition",
+    "sample",
+    "x_center_px",
+    "width_px",
+];
+pub const BANDS_HEADER: &[&str] = &[
+    "experiment",
+    "image",
+    "lane",
+    "target",
+    "y_center_px",
+    "top_px",
+    "bottom_px",
+    "apparent_mw_kda",
+    "volume",
+    "background",
+    "adjusted_volume",
+    "saturated_px",
+    "snr",
+    "flags",
+];
+pub const FOLD_CHANGE_HEADER: &[&str] = &[
+    "experiment",
+    "target",
+    "lane",
+    "condition",
+    "sample",
+    "signal",
+    "normalizer",
+    "normalizer_signal",
+    "normalized",
+    "fold_change",
+    "log2_fold_change",
+    "flags",
+];
+pub const SUMMARY_HEADER: &[&str] = &[
+    "target",
+    "condition",
+    "n",
+    "mean_fold_change",
+    "geomean_fold_change",
+    "sd",
+    "sem",
+    "cv_pct",
+    "mean_log2_fold_change",
+    "ci95_low",
+    "ci95_high",
+    "p_value",
+    "test",
+    "flags",
+];
+pub const FAILURES_HEADER: &[&str] = &["experiment", "path", "error"];
+
+/// Writes every output file of a run into `out`. `overlays` are (path relative to
+/// `out/overlays`, PNG bytes). Everything is rendered before the first file is written.
+pub fn write_outputs(out: &Path, results: &Results, overlays: &[(PathBuf, Vec<u8>)]) -> Result<()> {
+    let mut files: Vec<(PathBuf, Vec<u8>)> = vec![
+        (
+            out.join("lanes.csv"),
+            to_csv(&results.lanes, LANES_HEADER).into_bytes(),
+        ),
+        (
+            out.join("bands.csv"),
+            to_csv(&results.bands, BANDS_HEADER).into_bytes(),
+        ),
+        (
+            out.join("fold_change.csv"),
+            to_csv(&results.fold_change, FOLD_CHANGE_HEADER).into_bytes(),
+        ),
+        (
+            out.join("summary.csv"),
+            to_csv(&results.summary, SUMMARY_HEADER).into_bytes(),
+        ),
+    ];
+    if !results.errors.is_empty() {
+        files.push((
+            out.join("failures.csv"),
+            to_csv(&results.errors, FAILURES_HEADER).into_bytes(),
+        ));
+    }
+    let mut json = serde_json::to_string_pretty(results).expect("results serialize");
+    json.push('\n');
+    files.push((out.join("results.json"), json.into_bytes()));
+    for (name, png) in overlays {
+        files.push((out.join("overlays").join(name), png.clone()));
+    }
+    for (path, bytes) in &files {
+        write_atomic(path, bytes)?;
+    }
+    Ok(())
+}
+
+/// The short fold-change table printed on stdout: geometric mean and 95 % CI per condition.
+pub fn summary_table(results: &Results) -> String {
+    let mut out = format!(
+        "{:<16} {:<18} {:>3} {:>9} {:>21} {:>9}\n",
+        "target", "condition", "n", "fold", "95% CI", "p"
+    );
+    let fmt =
+        |v: Option<f64>, digits: usize| v.map_or("-".to_string(), |v| format!("{v:.digits$}"));
+    for row in &results.summary {
+        let ci = match (row.ci95_low, row.ci95_high) {
+            (Some(lo), Some(hi)) => format!("{:.2}–{:.2}", lo.exp2(), hi.exp2()),
+            _ => "-".into(),
+        };
+        let p = row.p_value.map_or("-".to_string(), |p| format!("{p:.2e}"));
+        out.push_str(&format!(
+            "{:<16} {:<18} {:>3} {:>9} {:>21} {:>9}\n",
+            row.target,
+            row.condition,
+            row.n,
+            fmt(row.geomean_fold_change, 2),
+            ci,
+            p
+        ));
+    }
+    out
+}

@@ -1,0 +1,116 @@
+//! The result tables of a run: one row type per output file (columns in contract order), and
+//! [`Results`], which `results.json` serializes.
+
+use serde::Serialize;
+
+/// A row of `lanes.csv`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LaneRow {
+    pub experiment: String,
+    pub image: String,
+    pub lane: usize,
+    pub condition: String,
+    pub sample: String,
+    pub x_center_px: f64,
+    pub width_px: f64,
+}
+
+/// A row of `bands.csv`: a detected band, assigned to a target or not.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BandRow {
+    pub experiment: String,
+    pub image: String,
+    pub lane: usize,
+    /// Target name, `ladder` for marker bands, empty when unassigned.
+    pub target: String,
+    pub y_center_px: f64,
+    pub top_px: usize,
+    pub bottom_px: usize,
+    pub apparent_mw_kda: Option<f64>,
+    pub volume: f64,
+    pub background: f64,
+    pub adjusted_volume: f64,
+    pub saturated_px: usize,
+    pub snr: f64,
+    pub flags: String,
+}
+
+/// A row of `fold_change.csv`: one quantified lane × target.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FoldChangeRow {
+    pub experiment: String,
+    pub target: String,
+    pub lane: usize,
+    pub condition: String,
+    pub sample: String,
+    pub signal: f64,
+    pub normalizer: String,
+    pub normalizer_signal: Option<f64>,
+    pub normalized: Option<f64>,
+    pub fold_change: Option<f64>,
+    pub log2_fold_change: Option<f64>,
+    pub flags: String,
+}
+
+/// A row of `summary.csv`: one target × condition, pooled over the run's experiments.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SummaryRow {
+    pub target: String,
+    pub condition: String,
+    pub n: usize,
+    pub mean_fold_change: Option<f64>,
+    pub geomean_fold_change: Option<f64>,
+    pub sd: Option<f64>,
+    pub sem: Option<f64>,
+    pub cv_pct: Option<f64>,
+    pub mean_log2_fold_change: Option<f64>,
+    pub ci95_low: Option<f64>,
+    pub ci95_high: Option<f64>,
+    pub p_value: Option<f64>,
+    pub test: String,
+    pub flags: String,
+}
+
+/// An input file of the run with its checksum.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InputFile {
+    pub path: String,
+    pub sha256: String,
+}
+
+/// An experiment or image that could not be analyzed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Failure {
+    pub experiment: String,
+    pub path: String,
+    pub error: String,
+}
+
+/// Everything one experiment produced.
+#[derive(Debug, Clone, Default)]
+pub struct ExperimentResult {
+    pub name: String,
+    /// Control condition of the experiment (fold changes are relative to it).
+    pub control: Option<String>,
+    pub lanes: Vec<LaneRow>,
+    pub bands: Vec<BandRow>,
+    pub fold_change: Vec<FoldChangeRow>,
+    pub inputs: Vec<InputFile>,
+    pub warnings: Vec<String>,
+    /// Overlay PNGs: (file stem, bytes).
+    pub overlays: Vec<(String, Vec<u8>)>,
+}
+
+/// The results of a run (`results.json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Results {
+    pub version: String,
+    pub parameters: serde_json::Value,
+    pub inputs: Vec<InputFile>,
+    pub warnings: Vec<String>,
+    pub errors: Vec<Failure>,
+    pub lanes: Vec<LaneRow>,
+    pub bands: Vec<BandRow>,
+    pub fold_change: Vec<FoldChangeRow>,
+    pub summary: Vec<SummaryRow>,
+}

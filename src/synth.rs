@@ -1,0 +1,524 @@
+//! Synthetic ECL blots with ground truth: one experiment folder per call, with 16-bit TIFF
+//! images, `experiment.json` and `truth.json`. Deterministic for a given seed and preset.
+//!
+//! The model: an uneven background (offset, gradient, smooth blotches), bands that are
+//! Gaussian-like in y with a longer lower tail and flat-topped with soft edges in x, placed by
+//! a log-MW migration curve, shifted by smile and tilt; a per-lane loading factor scales every
+//! band of a lane (targets and loading control alike); Poisson shot noise and Gaussian read
+//! noise; optional dust; values clipped to 16 bits, which is where saturation comes from.
+
+use std::path::Path;
+
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, LogNormal, Normal, Poisson};
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+/// How hard the synthetic blot is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preset {
+    pub name: &'static str,
+    /// Background gradient across the image, in counts.
+    pub gradient: f64,
+    /// Number and peak height of smooth background blotches.
+    pub blotches: (usize, f64),
+    /// Downward shift of the central lanes relative to the edge lanes, in pixels.
+    pub smile_px: f64,
+    /// Rotation of the band rows, in degrees.
+    pub tilt_deg: f64,
+    /// Number of dust specks.
+    pub dust: usize,
+    /// Multiplies every band's intensity (high values saturate the detector).
+    pub brightness: f64,
+    /// Standard deviation of the Gaussian read noise, in counts.
+    pub read_noise: f64,
+}
+
+/// The built-in presets.
+pub fn presets() -> Vec<Preset> {
+    let standard = Preset {
+        name: "standard",
+        gradient: 500.0,
+        blotches: (3, 250.0),
+        smile_px: 2.0,
+        tilt_deg: 0.3,
+        dust: 0,
+        brightness: 1.0,
+        read_noise: 12.0,
+    };
+    vec![
+        Preset {
+            name: "clean",
+            gradient: 0.0,
+            blotches: (0, 0.0),
+            smile_px: 0.0,
+            tilt_deg: 0.0,
+            read_noise: 5.0,
+            ..standard.clone()
+        },
+        standard.clone(),
+        Preset {
+            name: "hard",
+            gradient: 1500.0,
+            blotches: (5, 700.0),
+            smile_px: 5.0,
+            tilt_deg: 1.2,
+            dust: 12,
+            read_noise: 25.0,
+            ..standard.clone()
+        },
+        Preset {
+            name: "saturated",
+            brightness: 4.5,
+            ..standard
+        },
+    ]
+}
+
+/// Looks up a preset by name.
+pub fn preset(name: &str) -> Option<Preset> {
+    presets().into_iter().find(|p| p.name == name)
+}
+
+/// The conditions of the amitriptyline/LPS study, with each target's expression relative to
+/// untreated: LPS raises the inflammasome targets several-fold, amitriptyline lowers the rise
+/// dose-dependently; β-actin does not change.
+const CONDITIONS: [&str; 4] = ["untreated", "LPS", "LPS + AMI 1 µM", "LPS + AMI 10 µM"];
+
+struct TargetModel {
+    name: &'static str,
+    kda: f64,
+    /// Peak height of the untreated band, in counts above background.
+    base_peak: f64,
+    /// Expression relative to untreated, per condition.
+    effect: [f64; 4],
+}
+
+const TARGETS: [TargetModel; 6] = [
+    TargetModel {
+        name: "NLRP3",
+        kda: 118.0,
+        base_peak: 2200.0,
+        effect: [1.0, 4.2, 3.0, 1.7],
+    },
+    TargetModel {
+        name: "pro-caspase-1",
+        kda: 45.0,
+        base_peak: 5000.0,
+        effect: [1.0, 1.6, 1.45, 1.2],
+    },
+    TargetModel {
+        name: "caspase-1 p20",
+        kda: 20.0,
+        base_peak: 1500.0,
+        effect: [1.0, 5.0, 3.3, 1.8],
+    },
+    TargetModel {
+        name: "pro-IL-1β",
+        kda: 31.0,
+        base_peak: 1800.0,
+        effect: [1.0, 7.0, 5.5, 3.5],
+    },
+    TargetModel {
+        name: "IL-1β p17",
+        kda: 17.0,
+        base_peak: 1300.0,
+        effect: [1.0, 6.0, 3.6, 1.9],
+    },
+    TargetModel {
+        name: "β-actin",
+        kda: 42.0,
+        base_peak: 9000.0,
+        effect: [1.0, 1.0, 1.0, 1.0],
+    },
+];
+
+/// Images of the study: file name and the targets it holds.
+const IMAGES: [(&str, &[&str]); 4] = [
+    ("nlrp3.tif", &["NLRP3"]),
+    ("caspase-1.tif", &["pro-caspase-1", "caspase-1 p20"]),
+    ("il-1b.tif", &["pro-IL-1β", "IL-1β p17"]),
+    ("actin.tif", &["β-actin"]),
+];
+
+const LADDER_NAME: &str = "pageruler-prestained";
+const LADDER_KDA: [f64; 9] = [180.0, 130.0, 100.0, 70.0, 55.0, 35.0, 25.0, 15.0, 10.0];
+
+/// Lane layout: ladder, then two lanes per condition.
+fn lane_conditions() -> Vec<Option<usize>> {
+    let mut lanes = vec![None];
+    for c in 0..CONDITIONS.len() {
+        lanes.extend([Some(c), Some(c)]);
+    }
+    lanes
+}
+
+const WIDTH: usize = 528;
+const HEIGHT: usize = 420;
+const PITCH: f64 = 52.0;
+const FIRST_LANE_X: f64 = 56.0;
+const LANE_WIDTH: f64 = 38.0;
+
+/// Row at which a protein of `kda` runs: log-linear with a gentle bow, as real gels show.
+fn migration_row(kda: f64) -> f64 {
+    let t = (250f64.log10() - kda.log10()) / (250f64.log10() - 8f64.log10());
+    28.0 + 360.0 * t + 14.0 * (std::f64::consts::PI * t).sin()
+}
+
+/// Ground truth written beside the images.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct Truth {
+    pub seed: u64,
+    pub preset: String,
+    pub lanes: Vec<TruthLane>,
+    pub images: Vec<TruthImage>,
+    pub fold_change: Vec<TruthFoldChange>,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct TruthLane {
+    pub lane: usize,
+    pub condition: Option<String>,
+    /// Relative protein load of the lane (1 = nominal).
+    pub load: f64,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct TruthImage {
+    pub file: String,
+    pub lanes: Vec<TruthLaneGeometry>,
+    pub bands: Vec<TruthBand>,
+    pub saturated_px: usize,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct TruthLaneGeometry {
+    pub lane: usize,
+    pub x_center: f64,
+    pub width: f64,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct TruthBand {
+    pub lane: usize,
+    /// Target name, or `ladder`.
+    pub target: String,
+    pub y_center: f64,
+    pub mw_kda: f64,
+    /// Integrated noise-free signal above background, before any clipping.
+    pub volume: f64,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct TruthFoldChange {
+    pub lane: usize,
+    pub condition: String,
+    pub target: String,
+    pub fold_change: f64,
+}
+
+struct BandSpec {
+    lane_x: f64,
+    lane_width: f64,
+    y_at_centre: f64,
+    peak: f64,
+    sigma_up: f64,
+    sigma_down: f64,
+}
+
+/// Noise-free band image as (pixel index, value) pairs over the band's reach.
+fn render_band(band: &BandSpec, geometry: &Geometry) -> Vec<(usize, f64)> {
+    let edge = 1.6;
+    let x0 = (band.lane_x - band.lane_width / 2.0 - 5.0 * edge)
+        .floor()
+        .max(0.0) as usize;
+    let x1 = ((band.lane_x + band.lane_width / 2.0 + 5.0 * edge).ceil() as usize).min(WIDTH - 1);
+    let mut out = Vec::new();
+    for x in x0..=x1 {
+        let xf = x as f64;
+        let across = 1.0
+            / (1.0 + (-(xf - (band.lane_x - band.lane_width / 2.0)) / edge).exp())
+            / (1.0 + ((xf - (band.lane_x + band.lane_width / 2.0)) / edge).exp());
+        let yc = band.y_at_centre + geometry.shift(xf) - geometry.shift(band.lane_x);
+        let y0 = (yc - 6.0 * band.sigma_up).floor().max(0.0) as usize;
+        let y1 = ((yc + 6.0 * band.sigma_down).ceil() as usize).min(HEIGHT - 1);
+        for y in y0..=y1 {
+            let d = y as f64 - yc;
+            let s = if d < 0.0 {
+                band.sigma_up
+            } else {
+                band.sigma_down
+            };
+            let v = band.peak * across * (-0.5 * (d / s).powi(2)).exp();
+            out.push((y * WIDTH + x, v));
+        }
+    }
+    out
+}
+
+/// Smile and tilt: the downward shift of a band row at column x.
+struct Geometry {
+    smile_px: f64,
+    tilt: f64,
+}
+
+impl Geometry {
+    fn shift(&self, x: f64) -> f64 {
+        let u = (x - WIDTH as f64 / 2.0) / (WIDTH as f64 / 2.0);
+        self.smile_px * (1.0 - u * u) + self.tilt * (x - WIDTH as f64 / 2.0)
+    }
+}
+
+/// Writes a synthetic experiment into `out_dir` (created if needed).
+pub fn write_experiment(out_dir: &Path, seed: u64, preset: &Preset, name: &str) -> Result<Truth> {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let geometry = Geometry {
+        smile_px: preset.smile_px,
+        tilt: preset.tilt_deg.to_radians().tan(),
+    };
+    let lanes = lane_conditions();
+    let lane_x: Vec<f64> = (0..lanes.len())
+        .map(|i| FIRST_LANE_X + i as f64 * PITCH + rng.random_range(-1.0..1.0))
+        .collect();
+    let load: Vec<f64> = lanes.iter().map(|_| rng.random_range(0.75..1.25)).collect();
+    // Biological variation between replicate lanes, per target.
+    let bio = LogNormal::new(0.0, 0.12).expect("valid lognormal");
+    let expression: Vec<Vec<f64>> = TARGETS
+        .iter()
+        .map(|t| {
+            lanes
+                .iter()
+                .map(|c| match c {
+                    Some(c) if t.name == "β-actin" => t.effect[*c],
+                    Some(c) => t.effect[*c] * bio.sample(&mut rng),
+                    None => 0.0,
+                })
+                .collect()
+        })
+        .collect();
+
+    let mut truth_images = Vec::new();
+    let mut volumes: Vec<Vec<f64>> = vec![vec![0.0; lanes.len()]; TARGETS.len()];
+    for (file, targets) in IMAGES {
+        let mut image = background(&mut rng, preset);
+        let mut bands = Vec::new();
+        let sigma_up = rng.random_range(2.6..3.2);
+        let sigma_down = sigma_up * rng.random_range(1.2..1.45);
+        let mut add_band =
+            |image: &mut Vec<f64>, lane: usize, target: &str, kda: f64, peak: f64| {
+                let spec = BandSpec {
+                    lane_x: lane_x[lane],
+                    lane_width: LANE_WIDTH,
+                    y_at_centre: migration_row(kda) + geometry.shift(lane_x[lane]),
+                    peak,
+                    sigma_up,
+                    sigma_down,
+                };
+                let mut volume = 0.0;
+                for (i, v) in render_band(&spec, &geometry) {
+                    image[i] += v;
+                    volume += v;
+                }
+                bands.push(TruthBand {
+                    lane: lane + 1,
+                    target: target.to_string(),
+                    y_center: spec.y_at_centre,
+                    mw_kda: kda,
+                    volume,
+                });
+                volume
+            };
+        for &kda in &LADDER_KDA {
+            add_band(
+                &mut image,
+                0,
+                "ladder",
+                kda,
+                3000.0 * preset.brightness.min(1.5),
+            );
+        }
+        for &name in targets {
+            let t = TARGETS
+                .iter()
+                .position(|t| t.name == name)
+                .expect("known target");
+            for (lane, condition) in lanes.iter().enumerate() {
+                if condition.is_some() {
+                    let peak =
+                        TARGETS[t].base_peak * expression[t][lane] * load[lane] * preset.brightness;
+                    volumes[t][lane] = add_band(&mut image, lane, name, TARGETS[t].kda, peak);
+                }
+            }
+        }
+        add_dust(&mut image, &mut rng, preset.dust);
+        let (pixels, saturated_px) = add_noise(&image, &mut rng, preset.read_noise);
+        let path = out_dir.join(file);
+        write_tiff16(&path, &pixels)?;
+        truth_images.push(TruthImage {
+            file: file.to_string(),
+            lanes: lane_x
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| TruthLaneGeometry {
+                    lane: i + 1,
+                    x_center: x,
+                    width: LANE_WIDTH,
+                })
+                .collect(),
+            bands,
+            saturated_px,
+        });
+    }
+
+    let actin = TARGETS
+        .iter()
+        .position(|t| t.name == "β-actin")
+        .expect("actin");
+    let mut fold_change = Vec::new();
+    for (t, target) in TARGETS.iter().enumerate().filter(|(t, _)| *t != actin) {
+        let normalized: Vec<f64> = (0..lanes.len())
+            .map(|l| volumes[t][l] / volumes[actin][l])
+            .collect();
+        let control: Vec<f64> = (0..lanes.len())
+            .filter(|&l| lanes[l] == Some(0))
+            .map(|l| normalized[l])
+            .collect();
+        let control_mean = control.iter().sum::<f64>() / control.len() as f64;
+        for (l, c) in lanes.iter().enumerate() {
+            if let Some(c) = c {
+                fold_change.push(TruthFoldChange {
+                    lane: l + 1,
+                    condition: CONDITIONS[*c].to_string(),
+                    target: target.name.to_string(),
+                    fold_change: normalized[l] / control_mean,
+                });
+            }
+        }
+    }
+    let truth = Truth {
+        seed,
+        preset: preset.name.to_string(),
+        lanes: lanes
+            .iter()
+            .enumerate()
+            .map(|(i, c)| TruthLane {
+                lane: i + 1,
+                condition: c.map(|c| CONDITIONS[c].to_string()),
+                load: load[i],
+            })
+            .collect(),
+        images: truth_images,
+        fold_change,
+    };
+    write_json(
+        &out_dir.join("truth.json"),
+        &serde_json::to_value(&truth).expect("truth serializes"),
+    )?;
+    write_json(&out_dir.join(crate::experiment::MANIFEST), &manifest(name))?;
+    Ok(truth)
+}
+
+fn manifest(name: &str) -> serde_json::Value {
+    let mut lanes = vec![serde_json::json!("ladder")];
+    for c in CONDITIONS {
+        lanes.extend([serde_json::json!(c), serde_json::json!(c)]);
+    }
+    serde_json::json!({
+        "name": name,
+        "control": CONDITIONS[0],
+        "loading_control": "β-actin",
+        "ladder": LADDER_NAME,
+        "lanes": lanes,
+        "images": IMAGES.iter().map(|(file, targets)| serde_json::json!({"file": file, "targets": targets})).collect::<Vec<_>>(),
+    })
+}
+
+fn background(rng: &mut ChaCha8Rng, preset: &Preset) -> Vec<f64> {
+    let offset = rng.random_range(900.0..1500.0);
+    let angle: f64 = rng.random_range(0.0..std::f64::consts::TAU);
+    let (gx, gy) = (angle.cos(), angle.sin());
+    let blotches: Vec<(f64, f64, f64, f64)> = (0..preset.blotches.0)
+        .map(|_| {
+            (
+                rng.random_range(0.0..WIDTH as f64),
+                rng.random_range(0.0..HEIGHT as f64),
+                rng.random_range(60.0..130.0),
+                rng.random_range(0.3..1.0) * preset.blotches.1,
+            )
+        })
+        .collect();
+    let diag = ((WIDTH * WIDTH + HEIGHT * HEIGHT) as f64).sqrt();
+    let mut image = vec![0.0; WIDTH * HEIGHT];
+    for y in 0..HEIGHT {
+        for x in 0..WIDTH {
+            let (xf, yf) = (
+                x as f64 - WIDTH as f64 / 2.0,
+                y as f64 - HEIGHT as f64 / 2.0,
+            );
+            let mut v = offset + preset.gradient * (0.5 + (xf * gx + yf * gy) / diag);
+            for &(bx, by, s, a) in &blotches {
+                let d2 = (x as f64 - bx).powi(2) + (y as f64 - by).powi(2);
+                v += a * (-d2 / (2.0 * s * s)).exp();
+            }
+            image[y * WIDTH + x] = v;
+        }
+    }
+    image
+}
+
+fn add_dust(image: &mut [f64], rng: &mut ChaCha8Rng, count: usize) {
+    for _ in 0..count {
+        let (cx, cy) = (
+            rng.random_range(2..WIDTH - 2),
+            rng.random_range(2..HEIGHT - 2),
+        );
+        let amplitude = rng.random_range(3000.0..20000.0);
+        for dy in -2i64..=2 {
+            for dx in -2i64..=2 {
+                let (x, y) = ((cx as i64 + dx) as usize, (cy as i64 + dy) as usize);
+                image[y * WIDTH + x] += amplitude * (-((dx * dx + dy * dy) as f64) / 1.2).exp();
+            }
+        }
+    }
+}
+
+/// Shot noise (Poisson in counts) plus read noise, rounded and clipped to 16 bits.
+fn add_noise(image: &[f64], rng: &mut ChaCha8Rng, read_noise: f64) -> (Vec<u16>, usize) {
+    let read = Normal::new(0.0, read_noise).expect("valid normal");
+    let mut saturated = 0;
+    let pixels = image
+        .iter()
+        .map(|&v| {
+            let shot = Poisson::new(v.max(1e-3))
+                .map(|p| p.sample(rng))
+                .unwrap_or(v);
+            let value = (shot + read.sample(rng)).round();
+            if value >= 65535.0 {
+                saturated += 1;
+            }
+            value.clamp(0.0, 65535.0) as u16
+        })
+        .collect();
+    (pixels, saturated)
+}
+
+fn write_tiff16(path: &Path, pixels: &[u16]) -> Result<()> {
+    let write_err = |e: tiff::TiffError| Error::Write {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    };
+    let mut bytes = Vec::new();
+    tiff::encoder::TiffEncoder::new(std::io::Cursor::new(&mut bytes))
+        .map_err(write_err)?
+        .write_image::<tiff::encoder::colortype::Gray16>(WIDTH as u32, HEIGHT as u32, pixels)
+        .map_err(write_err)?;
+    crate::report::write_atomic(path, &bytes)
+}
+
+fn write_json(path: &Path, value: &serde_json::Value) -> Result<()> {
+    let mut text = serde_json::to_string_pretty(value).expect("JSON serializes");
+    text.push('\n');
+    crate::report::write_atomic(path, text.as_bytes())
+}
