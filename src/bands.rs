@@ -75,10 +75,11 @@ pub fn find_peaks(profile: &LaneProfile, params: &BandParams) -> Vec<Peak> {
         .iter()
         .enumerate()
         .map(|(k, &i)| {
-            // A box never crosses the lowest point between this band and its neighbours.
+            // A box never crosses the lowest point between this band and its neighbours; the
+            // valley row itself belongs to the lower band.
             let upper_limit = if k > 0 { argmin(v, peaks[k - 1], i) } else { 0 };
             let lower_limit = if k + 1 < peaks.len() {
-                argmin(v, i, peaks[k + 1])
+                argmin(v, i, peaks[k + 1]).saturating_sub(1).max(i)
             } else {
                 n - 1
             };

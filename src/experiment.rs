@@ -380,21 +380,27 @@ fn parse_manifest(path: &Path, params: &Params) -> Result<Plan> {
             "remove `normalize`; every target is normalized to `loading_control`",
         ));
     }
+    // A loading control close in MW to a target is a risk only where both share a membrane image.
     if let Some(lc) = &loading_control {
-        for t in images.iter().flat_map(|i| &i.targets) {
-            let ratio = t.target.nominal_kda() / lc.nominal_kda();
-            if t.target.name != lc.name && (ratio - 1.0).abs() <= 0.15 {
-                warnings.push(format!(
-                    "loading control {} ({} kDa) runs within 15 % of {} ({} kDa): check that the bands are told apart",
-                    lc.name,
-                    lc.nominal_kda(),
-                    t.target.name,
-                    t.target.nominal_kda()
-                ));
+        for image in images
+            .iter()
+            .filter(|i| i.targets.iter().any(|t| t.target.name == lc.name))
+        {
+            for t in image.targets.iter().filter(|t| t.target.name != lc.name) {
+                let ratio = t.target.nominal_kda() / lc.nominal_kda();
+                if (ratio - 1.0).abs() <= 0.15 {
+                    warnings.push(format!(
+                        "{}: loading control {} ({} kDa) runs within 15 % of {} ({} kDa): check that the bands are told apart",
+                        image.file,
+                        lc.name,
+                        lc.nominal_kda(),
+                        t.target.name,
+                        t.target.nominal_kda()
+                    ));
+                }
             }
         }
     }
-
     let params = match &manifest.analysis {
         None => params.clone(),
         Some(overrides) => params.with_overrides(overrides).map_err(|e| {

@@ -35,6 +35,22 @@ pub struct LaneGrid {
     pub lane_contrast: Vec<f64>,
     /// Noise standard deviation of the column profile, in signal units.
     pub noise: f64,
+    /// The column profile the grid was fitted to (mean corrected signal per column).
+    pub profile: Vec<f32>,
+}
+
+impl LaneGrid {
+    /// True when the grid is clear and every lane stands out of its gaps (no lane fitted
+    /// onto empty membrane).
+    pub fn every_lane_visible(&self) -> bool {
+        let median = stats::median(&self.lane_contrast);
+        let weakest = self
+            .lane_contrast
+            .iter()
+            .cloned()
+            .fold(f64::INFINITY, f64::min);
+        self.confidence > 5.0 && weakest > 0.2 * median
+    }
 }
 
 /// Mean of each column of `corrected` (negative noise clipped to zero).
@@ -77,29 +93,30 @@ impl Windows {
     }
 }
 
-/// Contrast of each lane of a grid: mean over the lane core minus the mean over the gaps
-/// half a pitch to either side (gaps outside the image are skipped).
+/// Contrast of each lane of a grid: mean over the lane core minus the brighter of the gaps
+/// half a pitch to either side (gaps outside the image are skipped). A lane must stand out of
+/// both its neighbouring gaps, so a grid at half the true pitch (a "lane" boundary inside a
+/// real lane) scores near zero.
 fn lane_contrasts(w: &Windows, first: f64, pitch: f64, count: usize) -> Vec<f64> {
     (0..count)
         .map(|i| {
             let c = first + i as f64 * pitch;
             let core = w.mean(c, pitch / 5.0).unwrap_or(0.0);
-            let gaps: Vec<f64> = [c - pitch / 2.0, c + pitch / 2.0]
+            let gap = [c - pitch / 2.0, c + pitch / 2.0]
                 .iter()
                 .filter(|&&g| g >= 0.0 && g <= (w.len() - 1) as f64)
                 .filter_map(|&g| w.mean(g, pitch / 10.0))
-                .collect();
-            let gap = if gaps.is_empty() {
-                0.0
-            } else {
-                gaps.iter().sum::<f64>() / gaps.len() as f64
-            };
+                .fold(None, |acc: Option<f64>, g| {
+                    Some(acc.map_or(g, |a| a.max(g)))
+                })
+                .unwrap_or(0.0);
             core - gap
         })
         .collect()
 }
 
-/// Best evenly spaced grid of `count` lanes: (first centre, pitch, summed contrast).
+/// Best evenly spaced grid of `count` lanes: (first centre, pitch). A coarse search over
+/// pitch and offset, then a fine one around the coarse optimum.
 fn best_grid(w: &Windows, count: usize, min_pitch: f64) -> Option<(f64, f64)> {
     let width = w.len() as f64;
     let max_pitch = width / count as f64;
@@ -107,23 +124,48 @@ fn best_grid(w: &Windows, count: usize, min_pitch: f64) -> Option<(f64, f64)> {
     if max_pitch < min_pitch {
         return None;
     }
-    let pitch_step = (max_pitch / 200.0).max(0.25);
-    let mut best: Option<(f64, f64, f64)> = None;
-    let mut pitch = min_pitch;
-    while pitch <= max_pitch + 1e-9 {
-        let span = (count - 1) as f64 * pitch;
-        let x_step = (pitch / 40.0).max(0.5);
-        let mut first = pitch * 0.3;
-        while first + span <= width - pitch * 0.3 {
-            let score: f64 = lane_contrasts(w, first, pitch, count).iter().sum();
-            if best.is_none_or(|(_, _, s)| score > s) {
-                best = Some((first, pitch, score));
+    let score =
+        |first: f64, pitch: f64| -> f64 { lane_contrasts(w, first, pitch, count).iter().sum() };
+    let search =
+        |pitches: (f64, f64, f64), offset_step: &dyn Fn(f64) -> f64, around: Option<(f64, f64)>| {
+            let mut best: Option<(f64, f64, f64)> = None;
+            let (lo, hi, step) = pitches;
+            let mut pitch = lo;
+            while pitch <= hi + 1e-9 {
+                let span = (count - 1) as f64 * pitch;
+                let (mut first, last) = match around {
+                    Some((centre, reach)) => (
+                        (centre - reach).max(pitch * 0.3),
+                        (centre + reach).min(width - pitch * 0.3 - span),
+                    ),
+                    None => (pitch * 0.3, width - pitch * 0.3 - span),
+                };
+                while first <= last {
+                    let s = score(first, pitch);
+                    if best.is_none_or(|(_, _, b)| s > b) {
+                        best = Some((first, pitch, s));
+                    }
+                    first += offset_step(pitch);
+                }
+                pitch += step;
             }
-            first += x_step;
-        }
-        pitch += pitch_step;
-    }
-    best.map(|(first, pitch, _)| (first, pitch))
+            best
+        };
+    let coarse_step = ((max_pitch - min_pitch) / 60.0).max(0.25);
+    let (first, pitch, _) = search(
+        (min_pitch, max_pitch, coarse_step),
+        &|p| (p / 12.0).max(0.5),
+        None,
+    )?;
+    let fine = (
+        (pitch - coarse_step).max(min_pitch),
+        (pitch + coarse_step).min(max_pitch),
+        (coarse_step / 8.0).max(0.05),
+    );
+    let reach = pitch / 12.0 + count as f64 * coarse_step;
+    let (first, pitch, _) =
+        search(fine, &|_| 0.25, Some((first, reach))).unwrap_or((first, pitch, 0.0));
+    Some((first, pitch))
 }
 
 /// Lane width from the lanes' average cross-section: full width at half its height.
@@ -188,14 +230,19 @@ fn refine_centres(w: &Windows, centres: &[f64], pitch: f64, width: f64, noise: f
 
 /// Fits `count` lanes to the image. `None` if the image is too narrow for that many lanes.
 pub fn fit_lanes(corrected: &Array2<f32>, count: usize, min_pitch: f64) -> Option<LaneGrid> {
+    fit_profile(&column_profile(corrected), count, min_pitch)
+}
+
+/// Fits `count` lanes to a column profile.
+pub fn fit_profile(raw_profile: &[f32], count: usize, min_pitch: f64) -> Option<LaneGrid> {
     if count == 0 {
         return None;
     }
-    let profile = stats::gaussian_smooth(&column_profile(corrected), 1.0);
+    let profile = stats::gaussian_smooth(raw_profile, 1.0);
     let windows = Windows::new(&profile);
     let (first, pitch) = best_grid(&windows, count, min_pitch)?;
     let grid: Vec<f64> = (0..count).map(|i| first + i as f64 * pitch).collect();
-    let noise = (stats::noise_sigma(&column_profile(corrected)) as f64).max(1e-6);
+    let noise = (stats::noise_sigma(raw_profile) as f64).max(1e-6);
     let width = lane_width(&profile, &grid, pitch);
     let centres = refine_centres(&windows, &grid, pitch, width, noise);
     let lane_contrast = lane_contrasts(&windows, first, pitch, count);
@@ -215,29 +262,20 @@ pub fn fit_lanes(corrected: &Array2<f32>, count: usize, min_pitch: f64) -> Optio
         confidence,
         lane_contrast,
         noise,
+        profile: raw_profile.to_vec(),
     })
 }
 
-/// Estimates the lane count of an image with no manifest: the largest count whose every lane
-/// stands out of its gaps, among grids nearly as clear as the clearest one.
-pub fn estimate_lane_count(
-    corrected: &Array2<f32>,
-    max_lanes: usize,
-    min_pitch: f64,
-) -> Option<usize> {
-    let width = corrected.ncols() as f64;
+/// Estimates the lane count from a column profile: the largest count whose every lane stands
+/// out of its gaps, among grids nearly as clear as the clearest one.
+pub fn estimate_lane_count(raw_profile: &[f32], max_lanes: usize, min_pitch: f64) -> Option<usize> {
+    let width = raw_profile.len() as f64;
     let candidates: Vec<(usize, f64)> = (1..=max_lanes)
         .filter(|&n| width / n as f64 >= min_pitch)
         .filter_map(|n| {
-            let grid = fit_lanes(corrected, n, min_pitch)?;
-            let median = stats::median(&grid.lane_contrast);
-            let weakest = grid
-                .lane_contrast
-                .iter()
-                .cloned()
-                .fold(f64::INFINITY, f64::min);
-            let every_lane_visible = grid.confidence > 5.0 && weakest > 0.2 * median;
-            every_lane_visible.then_some((n, median))
+            let grid = fit_profile(raw_profile, n, min_pitch)?;
+            grid.every_lane_visible()
+                .then(|| (n, stats::median(&grid.lane_contrast)))
         })
         .collect();
     let clearest = candidates.iter().map(|c| c.1).fold(0.0, f64::max);

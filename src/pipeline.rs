@@ -110,7 +110,12 @@ pub fn analyze_image(plan: &Plan, image: &ImagePlan) -> Result<ImageAnalysis> {
 fn find_lanes(plan: &Plan, image: &ImagePlan, corrected: &Array2<f32>) -> Result<LaneGrid> {
     let p = &plan.params.lanes;
     let count = if plan.lanes.is_empty() {
-        lanes::estimate_lane_count(corrected, p.max_lanes, p.min_pitch_px).ok_or_else(|| {
+        lanes::estimate_lane_count(
+            &lanes::column_profile(corrected),
+            p.max_lanes,
+            p.min_pitch_px,
+        )
+        .ok_or_else(|| {
             Error::analysis(
                 &image.path,
                 "no lanes stand out of the background",
@@ -369,36 +374,40 @@ pub fn analyze_experiment(plan: &Plan) -> Result<ExperimentResult> {
 }
 
 /// A manifest whose lane count no image shows is an error: the lanes would be misplaced.
-/// Every lane must stand out of its gaps in at least one image (an empty lane in one image is
-/// loaded in another), and the grid as a whole must be clear.
+/// The count is accepted when some image shows every stated lane (an image may have empty
+/// lanes, another shows them loaded), or when some image's own lane count (estimated as
+/// `detect` does) equals it.
 fn check_lane_count(plan: &Plan, images: &[ImageAnalysis]) -> Result<()> {
-    if plan.lanes.is_empty() || images.is_empty() {
+    if plan.lanes.is_empty() || images.iter().any(|i| i.grid.every_lane_visible()) {
         return Ok(());
     }
-    let best_contrast: Vec<f64> = (0..plan.lanes.len())
-        .map(|l| {
-            images
-                .iter()
-                .map(|i| i.grid.lane_contrast[l] / i.grid.noise)
-                .fold(f64::NEG_INFINITY, f64::max)
+    let p = &plan.params.lanes;
+    let stated = plan.lanes.len();
+    let seen: Vec<(String, Option<usize>)> = images
+        .iter()
+        .map(|i| {
+            (
+                i.file.clone(),
+                lanes::estimate_lane_count(&i.grid.profile, p.max_lanes, p.min_pitch_px),
+            )
         })
         .collect();
-    let typical = stats::median(&best_contrast);
-    let weakest = best_contrast.iter().cloned().fold(f64::INFINITY, f64::min);
-    if typical >= 3.0 && weakest >= 0.15 * typical {
+    if seen.iter().any(|(_, n)| *n == Some(stated)) {
         return Ok(());
     }
+    let described: Vec<String> = seen
+        .iter()
+        .map(|(file, n)| match n {
+            Some(n) => format!("{file} shows {n}"),
+            None => format!("{file} shows no clear lanes"),
+        })
+        .collect();
     Err(Error::manifest(
         plan.manifest.clone().unwrap_or_default(),
         "lanes",
         format!(
-            "no image shows {} lanes: fitted that many, some lanes hold no signal in any image (contrast over noise per lane: {})",
-            plan.lanes.len(),
-            best_contrast
-                .iter()
-                .map(|c| format!("{c:.1}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            "lists {stated} lanes, but no image shows {stated} lanes that all stand out of the background ({})",
+            described.join(", ")
         ),
         "list one `lanes` entry per lane shown in the images, ladder lanes included",
     ))

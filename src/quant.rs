@@ -121,7 +121,7 @@ pub fn fold_changes(
         .collect();
     let control_mean = stats::mean(&control_values);
     for row in &mut rows {
-        if control_values.is_empty() || !(control_mean > 0.0) {
+        if control_values.is_empty() || control_mean.is_nan() || control_mean <= 0.0 {
             push_flag(&mut row.flags, "control-not-detected");
             continue;
         }
@@ -143,6 +143,14 @@ fn push_flag(flags: &mut String, flag: &str) {
 /// One biological replicate: lanes sharing a sample are averaged first.
 struct Replicate {
     fold_change: f64,
+}
+
+/// The replicates of one target × condition and why some lanes were left out.
+#[derive(Default)]
+struct Group {
+    replicates: Vec<Replicate>,
+    excluded: Vec<&'static str>,
+    is_control: bool,
 }
 
 /// Flags that keep a lane out of the summary statistics.
@@ -167,8 +175,7 @@ pub fn summarize(
     params: &QuantParams,
 ) -> Vec<SummaryRow> {
     // (target, condition) -> replicates, and the reasons some lanes were left out.
-    let mut groups: BTreeMap<(String, String), (Vec<Replicate>, Vec<&'static str>, bool)> =
-        BTreeMap::new();
+    let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
     let mut order: Vec<(String, String)> = Vec::new();
     // Technical replicates: (experiment, target, condition, sample) -> fold changes.
     let mut by_sample: BTreeMap<(String, String, String, String), Vec<f64>> = BTreeMap::new();
@@ -178,15 +185,16 @@ pub fn summarize(
             order.push(key.clone());
         }
         let is_control = controls.get(&row.experiment) == Some(&row.condition);
-        let entry = groups
-            .entry(key.clone())
-            .or_insert((Vec::new(), Vec::new(), is_control));
+        let entry = groups.entry(key.clone()).or_insert_with(|| Group {
+            is_control,
+            ..Group::default()
+        });
         let usable = row.fold_change.filter(|f| *f > 0.0);
         match (exclusion(&row.flags, params), usable) {
-            (Some(reason), _) => entry.1.push(reason),
-            (None, None) => entry.1.push("not-quantified"),
+            (Some(reason), _) => entry.excluded.push(reason),
+            (None, None) => entry.excluded.push("not-quantified"),
             (None, Some(fc)) if row.sample.is_empty() => {
-                entry.0.push(Replicate { fold_change: fc })
+                entry.replicates.push(Replicate { fold_change: fc })
             }
             (None, Some(fc)) => by_sample
                 .entry((row.experiment.clone(), key.0, key.1, row.sample.clone()))
@@ -196,7 +204,7 @@ pub fn summarize(
     }
     for ((_, target, condition, _), fcs) in by_sample {
         if let Some(g) = groups.get_mut(&(target, condition)) {
-            g.0.push(Replicate {
+            g.replicates.push(Replicate {
                 fold_change: stats::mean(&fcs),
             });
         }
@@ -204,26 +212,19 @@ pub fn summarize(
     order
         .iter()
         .map(|key| {
-            let (reps, excluded, is_control) = &groups[key];
+            let group = &groups[key];
             let control_logs: Vec<f64> = groups
                 .iter()
-                .filter(|((t, _), g)| *t == key.0 && g.2)
-                .flat_map(|(_, g)| g.0.iter().map(|r| r.fold_change.log2()))
+                .filter(|((t, _), g)| *t == key.0 && g.is_control)
+                .flat_map(|(_, g)| g.replicates.iter().map(|r| r.fold_change.log2()))
                 .collect();
-            summary_row(&key.0, &key.1, reps, excluded, *is_control, &control_logs)
+            summary_row(&key.0, &key.1, group, &control_logs)
         })
         .collect()
 }
 
-fn summary_row(
-    target: &str,
-    condition: &str,
-    reps: &[Replicate],
-    excluded: &[&'static str],
-    is_control: bool,
-    control_logs: &[f64],
-) -> SummaryRow {
-    let fcs: Vec<f64> = reps.iter().map(|r| r.fold_change).collect();
+fn summary_row(target: &str, condition: &str, group: &Group, control_logs: &[f64]) -> SummaryRow {
+    let fcs: Vec<f64> = group.replicates.iter().map(|r| r.fold_change).collect();
     let logs: Vec<f64> = fcs.iter().map(|f| f.log2()).collect();
     let n = fcs.len();
     let finite = |v: f64| v.is_finite().then_some(v);
@@ -238,7 +239,7 @@ fn summary_row(
         _ => (None, None),
     };
     let control_has_spread = control_logs.len() >= 2 && stats::sample_sd(control_logs) > 0.0;
-    let (p_value, test) = if is_control || n < 2 {
+    let (p_value, test) = if group.is_control || n < 2 {
         (None, String::new())
     } else if control_has_spread {
         (
@@ -251,7 +252,7 @@ fn summary_row(
             "one-sample-t-log2".to_string(),
         )
     };
-    let mut flags: Vec<&str> = excluded.to_vec();
+    let mut flags: Vec<&str> = group.excluded.clone();
     flags.sort_unstable();
     flags.dedup();
     if n < 2 {

@@ -92,7 +92,7 @@ pub fn t_two_sided_p(t: f64, df: f64) -> f64 {
 pub fn one_sample_t_test(values: &[f64], mu: f64) -> Option<f64> {
     let n = values.len() as f64;
     let sd = sample_sd(values);
-    if values.len() < 2 || !(sd > 0.0) {
+    if values.len() < 2 || sd.is_nan() || sd <= 0.0 {
         return None;
     }
     let t = (mean(values) - mu) / (sd / n.sqrt());
@@ -107,7 +107,7 @@ pub fn welch_t_test(a: &[f64], b: &[f64]) -> Option<f64> {
     let (va, vb) = (sample_sd(a).powi(2), sample_sd(b).powi(2));
     let (na, nb) = (a.len() as f64, b.len() as f64);
     let se2 = va / na + vb / nb;
-    if !(se2 > 0.0) {
+    if se2.is_nan() || se2 <= 0.0 {
         return None;
     }
     let t = (mean(a) - mean(b)) / se2.sqrt();

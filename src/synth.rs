@@ -71,7 +71,7 @@ pub fn presets() -> Vec<Preset> {
         },
         Preset {
             name: "saturated",
-            brightness: 4.5,
+            brightness: 7.5,
             ..standard
         },
     ]

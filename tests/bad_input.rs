@@ -1,0 +1,228 @@
+//! Bad input: every malformed file or manifest gives a clear error naming the file or field,
+//! exit code 2 (a failure row and exit 1 in `batch`), no output files, inputs unchanged.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::{json, Value};
+
+fn blotquant() -> Command {
+    Command::cargo_bin("blotquant").unwrap()
+}
+
+/// A fresh synthetic experiment in a temporary folder.
+fn experiment() -> (tempfile::TempDir, PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("exp");
+    blotquant::synth::write_experiment(
+        &dir,
+        3,
+        &blotquant::synth::preset("standard").unwrap(),
+        "exp",
+    )
+    .unwrap();
+    (tmp, dir)
+}
+
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            files.insert(path.clone(), std::fs::read(&path).unwrap());
+        }
+    }
+    files
+}
+
+fn edit_manifest(dir: &Path, edit: impl FnOnce(&mut Value)) {
+    let path = dir.join("experiment.json");
+    let mut manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    edit(&mut manifest);
+    std::fs::write(path, serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
+}
+
+/// Runs `analyze` and checks exit 2, the message, no outputs and unchanged inputs.
+fn assert_rejected(dir: &Path, expected_in_message: &[&str]) {
+    let before = snapshot(dir);
+    let out = dir.parent().unwrap().join("out");
+    let assert = blotquant()
+        .arg("analyze")
+        .arg(dir)
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    for needle in expected_in_message {
+        assert!(stderr.contains(needle), "stderr lacks {needle:?}: {stderr}");
+    }
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(!out.exists(), "no output may be written on bad input");
+    assert_eq!(snapshot(dir), before, "inputs must stay unchanged");
+}
+
+/// A minimal uncompressed 8-bit grayscale TIFF with the given declared size and pixel bytes.
+fn tiny_tiff(width: u32, height: u32, pixels: &[u8]) -> Vec<u8> {
+    let entries: [(u16, u16, u32); 8] = [
+        (256, 4, width),
+        (257, 4, height),
+        (258, 3, 8),
+        (259, 3, 1),
+        (262, 3, 1),
+        (273, 4, 8 + 2 + 8 * 12 + 4),
+        (278, 4, height.max(1)),
+        (279, 4, pixels.len() as u32),
+    ];
+    let mut b = b"II*\0".to_vec();
+    b.extend(8u32.to_le_bytes());
+    b.extend((entries.len() as u16).to_le_bytes());
+    for (tag, kind, value) in entries {
+        b.extend(tag.to_le_bytes());
+        b.extend(kind.to_le_bytes());
+        b.extend(1u32.to_le_bytes());
+        if kind == 3 {
+            b.extend((value as u16).to_le_bytes());
+            b.extend([0, 0]);
+        } else {
+            b.extend(value.to_le_bytes());
+        }
+    }
+    b.extend(0u32.to_le_bytes());
+    b.extend(pixels);
+    b
+}
+
+#[test]
+fn missing_image_file() {
+    let (_tmp, dir) = experiment();
+    std::fs::remove_file(dir.join("nlrp3.tif")).unwrap();
+    assert_rejected(&dir, &["experiment.json", "images[0].file", "nlrp3.tif"]);
+}
+
+#[test]
+fn empty_image_file() {
+    let (_tmp, dir) = experiment();
+    std::fs::write(dir.join("nlrp3.tif"), b"").unwrap();
+    assert_rejected(&dir, &["nlrp3.tif", "empty"]);
+}
+
+#[test]
+fn truncated_tiff() {
+    let (_tmp, dir) = experiment();
+    let bytes = std::fs::read(dir.join("actin.tif")).unwrap();
+    std::fs::write(dir.join("actin.tif"), &bytes[..bytes.len() / 3]).unwrap();
+    assert_rejected(&dir, &["actin.tif"]);
+}
+
+#[test]
+fn non_image_file() {
+    let (_tmp, dir) = experiment();
+    std::fs::write(dir.join("il-1b.tif"), b"these are notes, not an image\n").unwrap();
+    assert_rejected(&dir, &["il-1b.tif", "not a TIFF, PNG or JPEG"]);
+}
+
+#[test]
+fn zero_by_zero_and_one_by_one_images() {
+    for (w, h, pixels) in [(0u32, 0u32, vec![]), (1, 1, vec![7u8])] {
+        let (_tmp, dir) = experiment();
+        std::fs::write(dir.join("nlrp3.tif"), tiny_tiff(w, h, &pixels)).unwrap();
+        assert_rejected(&dir, &["nlrp3.tif"]);
+    }
+}
+
+#[test]
+fn invalid_json_manifest() {
+    let (_tmp, dir) = experiment();
+    std::fs::write(
+        dir.join("experiment.json"),
+        "{\"name\": \"x\", \"lanes\": [",
+    )
+    .unwrap();
+    assert_rejected(&dir, &["experiment.json", "invalid JSON"]);
+}
+
+#[test]
+fn unknown_manifest_field() {
+    let (_tmp, dir) = experiment();
+    edit_manifest(&dir, |m| m["lane_count"] = json!(9));
+    assert_rejected(&dir, &["experiment.json", "lane_count"]);
+}
+
+#[test]
+fn lane_count_that_no_image_matches() {
+    let (_tmp, dir) = experiment();
+    edit_manifest(&dir, |m| {
+        let lanes = m["lanes"].as_array_mut().unwrap();
+        for _ in 0..6 {
+            lanes.push(json!("LPS"));
+        }
+    });
+    assert_rejected(&dir, &["experiment.json", "lanes"]);
+}
+
+#[test]
+fn unknown_target_without_mw() {
+    let (_tmp, dir) = experiment();
+    edit_manifest(&dir, |m| m["images"][0]["targets"] = json!(["my-kinase"]));
+    assert_rejected(&dir, &["images[0].targets[0]", "my-kinase", "mw_kda"]);
+}
+
+#[test]
+fn image_path_outside_the_experiment_folder() {
+    let (_tmp, dir) = experiment();
+    std::fs::copy(
+        dir.join("nlrp3.tif"),
+        dir.parent().unwrap().join("outside.tif"),
+    )
+    .unwrap();
+    edit_manifest(&dir, |m| m["images"][0]["file"] = json!("../outside.tif"));
+    assert_rejected(&dir, &["images[0].file", "inside the experiment folder"]);
+}
+
+#[test]
+fn no_control_lanes() {
+    let (_tmp, dir) = experiment();
+    edit_manifest(&dir, |m| m["control"] = json!("vehicle"));
+    assert_rejected(&dir, &["control", "vehicle", "untreated"]);
+}
+
+#[test]
+fn unknown_ladder_name() {
+    let (_tmp, dir) = experiment();
+    edit_manifest(&dir, |m| m["ladder"] = json!("rainbow-9000"));
+    assert_rejected(&dir, &["ladder", "rainbow-9000", "pageruler-prestained"]);
+}
+
+#[test]
+fn batch_reports_a_broken_experiment_as_a_row_and_analyzes_the_rest() {
+    let (tmp, dir) = experiment();
+    let broken = tmp.path().join("broken");
+    std::fs::create_dir(&broken).unwrap();
+    for (path, bytes) in snapshot(&dir) {
+        std::fs::write(broken.join(path.file_name().unwrap()), bytes).unwrap();
+    }
+    let bytes = std::fs::read(broken.join("actin.tif")).unwrap();
+    std::fs::write(broken.join("actin.tif"), &bytes[..100]).unwrap();
+    let out = tmp.path().join("results");
+    let assert = blotquant()
+        .arg("batch")
+        .arg(tmp.path())
+        .arg("-o")
+        .arg(&out)
+        .assert()
+        .code(1);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("broken") && stderr.contains("actin.tif"),
+        "{stderr}"
+    );
+    let failures = std::fs::read_to_string(out.join("failures.csv")).unwrap();
+    assert_eq!(failures.lines().count(), 2, "{failures}");
+    assert!(failures.contains("actin.tif"));
+    let fold_change = std::fs::read_to_string(out.join("fold_change.csv")).unwrap();
+    assert!(fold_change.lines().skip(1).all(|l| l.starts_with("exp,")));
+    assert!(fold_change.lines().count() > 1);
+}

@@ -1,0 +1,98 @@
+//! Shared helpers for the integration tests: scoring results against `truth.json`.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use blotquant::results::Results;
+use blotquant::synth::Truth;
+
+pub fn read_truth(dir: &Path) -> Truth {
+    let text = std::fs::read_to_string(dir.join("truth.json")).expect("truth.json");
+    serde_json::from_str(&text).expect("truth.json parses")
+}
+
+/// Relative error of every lane × target fold change of `experiment`, keyed by target.
+pub fn lane_errors(
+    results: &Results,
+    experiment: &str,
+    truth: &Truth,
+) -> BTreeMap<String, Vec<f64>> {
+    let mut errors: BTreeMap<String, Vec<f64>> = BTreeMap::new();
+    for t in &truth.fold_change {
+        let row = results
+            .fold_change
+            .iter()
+            .find(|r| r.experiment == experiment && r.target == t.target && r.lane == t.lane)
+            .unwrap_or_else(|| {
+                panic!(
+                    "{experiment}: no fold change for {} lane {}",
+                    t.target, t.lane
+                )
+            });
+        let measured = row.fold_change.unwrap_or(f64::NAN);
+        errors
+            .entry(t.target.clone())
+            .or_default()
+            .push((measured / t.fold_change - 1.0).abs());
+    }
+    errors
+}
+
+/// Asserts every lane × target fold change is within `bound` (relative) of truth and prints
+/// the median and worst error per target.
+pub fn assert_lanes_within(results: &Results, experiment: &str, truth: &Truth, bound: f64) {
+    for (target, errs) in lane_errors(results, experiment, truth) {
+        let worst = errs.iter().cloned().fold(0.0, f64::max);
+        let mut sorted = errs.clone();
+        sorted.sort_by(f64::total_cmp);
+        println!(
+            "{experiment} {target}: median {:.2} %, worst {:.2} % over {} lanes",
+            100.0 * sorted[sorted.len() / 2],
+            100.0 * worst,
+            errs.len()
+        );
+        assert!(
+            worst <= bound,
+            "{experiment} {target}: worst lane error {:.1} % exceeds {:.0} %",
+            100.0 * worst,
+            100.0 * bound
+        );
+    }
+}
+
+/// Asserts the pooled summary (arithmetic mean fold change per target × condition) is within
+/// `bound` of the mean of the true lane fold changes over the same lanes.
+pub fn assert_summary_within(results: &Results, truths: &[&Truth], bound: f64) {
+    let mut truth_pool: BTreeMap<(String, String), Vec<f64>> = BTreeMap::new();
+    for truth in truths {
+        for t in &truth.fold_change {
+            truth_pool
+                .entry((t.target.clone(), t.condition.clone()))
+                .or_default()
+                .push(t.fold_change);
+        }
+    }
+    assert!(!truth_pool.is_empty());
+    for ((target, condition), values) in truth_pool {
+        let true_mean = values.iter().sum::<f64>() / values.len() as f64;
+        let row = results
+            .summary
+            .iter()
+            .find(|r| r.target == target && r.condition == condition)
+            .unwrap_or_else(|| panic!("no summary row for {target} / {condition}"));
+        assert_eq!(row.n, values.len(), "{target} / {condition}: n");
+        let measured = row.mean_fold_change.expect("mean fold change");
+        let err = (measured / true_mean - 1.0).abs();
+        println!(
+            "summary {target} / {condition}: {measured:.3} vs true {true_mean:.3} ({:.2} %)",
+            100.0 * err
+        );
+        assert!(
+            err <= bound,
+            "{target} / {condition}: pooled error {:.1} %",
+            100.0 * err
+        );
+    }
+}
