@@ -1,0 +1,231 @@
+//! Image loading: formats, bit depths, compression, WhiteIsZero, transparency, polarity,
+//! saturation and size limits, on files written here and on the real images of
+//! `../shared/realdata` (skipped where that folder is absent).
+
+use std::path::{Path, PathBuf};
+
+use blotquant::io::{self, Polarity};
+use blotquant::params::LoadParams;
+use tiff::encoder::{colortype, Compression, DeflateLevel, TiffEncoder};
+use tiff::tags::Tag;
+
+/// A 40×30 test pattern: background 1000, a bright band (9000) in rows 10..14, columns 5..35.
+fn pattern() -> Vec<u16> {
+    (0..30 * 40)
+        .map(|i| {
+            let (y, x) = (i / 40, i % 40);
+            if (10..14).contains(&y) && (5..35).contains(&x) {
+                9000
+            } else {
+                1000
+            }
+        })
+        .collect()
+}
+
+fn tiff16(compression: Compression, white_is_zero: bool, data: &[u16]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let mut encoder = TiffEncoder::new(std::io::Cursor::new(&mut bytes))
+        .unwrap()
+        .with_compression(compression);
+    let mut image = encoder.new_image::<colortype::Gray16>(40, 30).unwrap();
+    if white_is_zero {
+        image
+            .encoder()
+            .write_tag(Tag::PhotometricInterpretation, 0u16)
+            .unwrap();
+    }
+    image.write_data(data).unwrap();
+    bytes
+}
+
+fn load(bytes: &[u8]) -> blotquant::Result<io::Blot> {
+    io::load_bytes(Path::new("test.tif"), bytes, None, &LoadParams::default())
+}
+
+#[test]
+fn sixteen_bit_tiff_in_every_compression_gives_the_same_signal() {
+    let data = pattern();
+    for compression in [
+        Compression::Uncompressed,
+        Compression::Lzw,
+        Compression::Deflate(DeflateLevel::Balanced),
+    ] {
+        let blot = load(&tiff16(compression, false, &data)).unwrap();
+        assert_eq!(blot.bit_depth, 16);
+        assert_eq!(blot.polarity, Polarity::LightBands);
+        assert_eq!(blot.signal[[11, 20]], 9000.0);
+        assert_eq!(blot.signal[[0, 0]], 1000.0);
+        assert_eq!(blot.saturation_level, 65535.0);
+    }
+}
+
+#[test]
+fn white_is_zero_counts_come_back_bright_where_the_bands_are() {
+    // Stored counts are high in the band; WhiteIsZero says viewers show that as dark.
+    let blot = load(&tiff16(Compression::Uncompressed, true, &pattern())).unwrap();
+    assert_eq!(
+        blot.polarity,
+        Polarity::DarkBands,
+        "a viewer shows dark bands on light"
+    );
+    assert_eq!(
+        blot.signal[[11, 20]],
+        9000.0,
+        "signal equals the stored counts"
+    );
+    assert_eq!(blot.signal[[0, 0]], 1000.0);
+}
+
+#[test]
+fn eight_bit_dark_on_light_png_is_inverted_and_saturation_counted() {
+    let img = image::GrayImage::from_fn(40, 30, |x, y| {
+        let band = (10..14).contains(&y) && (5..35).contains(&x);
+        image::Luma([if band {
+            if x < 8 {
+                0
+            } else {
+                60
+            }
+        } else {
+            230
+        }])
+    });
+    let mut png = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let blot = load(&png).unwrap();
+    assert_eq!(blot.bit_depth, 8);
+    assert_eq!(blot.polarity, Polarity::DarkBands);
+    assert_eq!(blot.signal[[11, 20]], 255.0 - 60.0);
+    assert_eq!(blot.signal[[0, 0]], 255.0 - 230.0);
+    // Pure black pixels on film are saturated: 4 rows × 3 columns.
+    assert_eq!(blot.saturated_pixels(), 12);
+}
+
+#[test]
+fn rgb_becomes_luminance_and_transparent_pixels_are_not_signal() {
+    let img = image::RgbaImage::from_fn(40, 30, |x, _| {
+        if x < 4 {
+            image::Rgba([0, 0, 0, 0]) // transparent padding
+        } else {
+            image::Rgba([200, 100, 50, 255])
+        }
+    });
+    let mut png = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let blot = io::load_bytes(
+        Path::new("x.png"),
+        &png,
+        Some(Polarity::LightBands),
+        &LoadParams::default(),
+    )
+    .unwrap();
+    let luma = 0.2126 * 200.0 + 0.7152 * 100.0 + 0.0722 * 50.0;
+    assert!((blot.signal[[5, 20]] - luma).abs() < 1e-3);
+    // Padding takes the background value instead of reading as a black (or white) band.
+    assert!((blot.signal[[5, 0]] - luma).abs() < 1e-3);
+    assert!(blot.warnings.iter().any(|w| w.contains("transparent")));
+}
+
+#[test]
+fn jpeg_loads_with_a_lossy_warning() {
+    let img =
+        image::GrayImage::from_fn(40, 30, |_, y| image::Luma([if y == 12 { 40 } else { 220 }]));
+    let mut jpeg = Vec::new();
+    img.write_to(
+        &mut std::io::Cursor::new(&mut jpeg),
+        image::ImageFormat::Jpeg,
+    )
+    .unwrap();
+    let blot = io::load_bytes(Path::new("x.jpg"), &jpeg, None, &LoadParams::default()).unwrap();
+    assert_eq!(blot.polarity, Polarity::DarkBands);
+    assert!(blot.warnings.iter().any(|w| w.contains("lossy")));
+}
+
+#[test]
+fn declared_dimensions_beyond_the_limit_are_refused_before_decoding() {
+    let limits = LoadParams {
+        max_pixels: 1000,
+        ..LoadParams::default()
+    };
+    let err = io::load_bytes(
+        Path::new("big.tif"),
+        &tiff16(Compression::Uncompressed, false, &pattern()),
+        None,
+        &limits,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("big.tif") && err.contains("size limit"),
+        "{err}"
+    );
+}
+
+fn realdata() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata");
+    dir.is_dir().then_some(dir)
+}
+
+/// Polarity as PROVENANCE.md states it for each real image (display polarity: the two
+/// WhiteIsZero TIFFs store bright-on-dark counts that viewers show as dark bands).
+const REAL_POLARITY: &[(&str, Polarity)] = &[
+    ("amersham_chemi_actin_csitron.tif", Polarity::DarkBands),
+    ("amersham_chemi_rhoa_pysternblot.tif", Polarity::DarkBands),
+    ("sdspage_protease_gelquant.png", Polarity::DarkBands),
+    ("sdspage_standards_gelblotanalyzer.png", Polarity::DarkBands),
+    ("sdspage_thrombin_gelgenie.jpg", Polarity::DarkBands),
+    ("dna_ladder_gelgenie.tif", Polarity::LightBands),
+    ("wb_film_7lanes_facuperezt.jpg", Polarity::DarkBands),
+    ("wb_doublet_3lanes_facuperezt.jpg", Polarity::DarkBands),
+    ("wb_shadow_3lanes_facuperezt.jpg", Polarity::DarkBands),
+    ("wb_strip_12lanes_chibidragon.png", Polarity::DarkBands),
+    ("wb_strip_13lanes_chibidragon.png", Polarity::DarkBands),
+    ("pmc_fxn_vcl_values.png", Polarity::DarkBands),
+    ("pmc_trkb_vcl_values.png", Polarity::DarkBands),
+    ("pmc_psmad_gapdh.png", Polarity::DarkBands),
+    ("pmc_tigar_ladder.png", Polarity::DarkBands),
+    ("pmc_h3cr_actin.png", Polarity::DarkBands),
+    ("pmc_pdgfra_gapdh.png", Polarity::DarkBands),
+];
+
+#[test]
+fn real_images_load_with_the_polarity_provenance_states() {
+    let Some(dir) = realdata() else {
+        eprintln!("skipped: ../shared/realdata is absent");
+        return;
+    };
+    let mut wrong = Vec::new();
+    for (file, expected) in REAL_POLARITY {
+        let blot = io::load(&dir.join(file), None, &LoadParams::default()).unwrap();
+        if blot.polarity != *expected {
+            wrong.push(format!("{file}: {:?}", blot.polarity));
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "polarity differs from PROVENANCE.md: {wrong:?}"
+    );
+}
+
+#[test]
+fn real_white_is_zero_tiff_keeps_its_counts() {
+    let Some(dir) = realdata() else {
+        eprintln!("skipped: ../shared/realdata is absent");
+        return;
+    };
+    // PROVENANCE.md: uint16, min 5, max 30080, no pixel saturated.
+    let blot = io::load(
+        &dir.join("amersham_chemi_actin_csitron.tif"),
+        None,
+        &LoadParams::default(),
+    )
+    .unwrap();
+    let max = blot.signal.iter().cloned().fold(f32::MIN, f32::max);
+    let min = blot.signal.iter().cloned().fold(f32::MAX, f32::min);
+    assert_eq!((min, max), (5.0, 30080.0));
+    assert_eq!(blot.saturated_pixels(), 0);
+    assert_eq!((blot.width(), blot.height()), (1200, 1648));
+}
