@@ -1,1 +1,67 @@
-fn main() {}
+//! Per-stage and whole-experiment timings on a synthetic experiment (528×420 16-bit images) and
+//! on a 2048×1536 16-bit image built by tiling one. Run with `cargo bench`.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use ndarray::Array2;
+
+use blotquant::params::{BackgroundParams, BandParams, LoadParams};
+use blotquant::{background, bands, io, lanes, synth, Params};
+
+fn stages(c: &mut Criterion) {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("exp");
+    synth::write_experiment(&dir, 1, &synth::preset("standard").unwrap(), "bench").unwrap();
+    let blot = io::load(&dir.join("caspase-1.tif"), None, &LoadParams::default()).unwrap();
+    let bg_params = BackgroundParams::default();
+    let bg = background::estimate(&blot.signal, &bg_params);
+    let corrected = &blot.signal - &bg;
+    let grid = lanes::fit_lanes(&corrected, 9, 8.0).unwrap();
+
+    c.bench_function("load 528x420 16-bit TIFF", |b| {
+        b.iter(|| io::load(&dir.join("caspase-1.tif"), None, &LoadParams::default()).unwrap())
+    });
+    c.bench_function("rolling ball r=50, 528x420", |b| {
+        b.iter(|| background::estimate(&blot.signal, &bg_params))
+    });
+    c.bench_function("lane grid fit, 9 lanes", |b| {
+        b.iter(|| lanes::fit_lanes(&corrected, 9, 8.0).unwrap())
+    });
+    c.bench_function("lane count estimate", |b| {
+        b.iter(|| lanes::estimate_lane_count(&grid.profile, 40, 8.0))
+    });
+    c.bench_function("bands of 9 lanes", |b| {
+        b.iter(|| {
+            grid.lanes
+                .iter()
+                .map(|l| {
+                    bands::find_peaks(
+                        &bands::lane_profile(&corrected, l, &BandParams::default()),
+                        &BandParams::default(),
+                    )
+                    .len()
+                })
+                .sum::<usize>()
+        })
+    });
+    c.bench_function("analyze one experiment (4 images)", |b| {
+        b.iter(|| blotquant::analyze(&dir, &Params::default()).unwrap())
+    });
+
+    let big = tile(&blot.signal, 2048, 1536);
+    c.bench_function("rolling ball r=50, 2048x1536", |b| {
+        b.iter(|| background::estimate(&big, &bg_params))
+    });
+}
+
+/// A large image made by repeating a small one.
+fn tile(small: &Array2<f32>, width: usize, height: usize) -> Array2<f32> {
+    let (h, w) = small.dim();
+    Array2::from_shape_fn((height, width), |(y, x)| small[[y % h, x % w]])
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(10);
+    targets = stages
+}
+criterion_main!(benches);

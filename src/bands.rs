@@ -104,6 +104,25 @@ pub fn find_peaks(profile: &LaneProfile, params: &BandParams) -> Vec<Peak> {
         .collect()
 }
 
+/// Fraction of the lane core's columns in which the band stands at least a third of its
+/// height above the background (mean of the three rows around the peak). A band spans its
+/// lane; a dust speck or a bubble edge covers a few columns only.
+pub fn coverage(corrected: &Array2<f32>, lane: &Lane, peak: &Peak, params: &BandParams) -> f64 {
+    let core = Lane {
+        width: (lane.width * params.profile_core_fraction).max(1.0),
+        ..*lane
+    };
+    let (start, end) = core.columns(corrected.ncols());
+    let row = peak.y.round() as usize;
+    let rows = row.saturating_sub(1)..(row + 2).min(corrected.nrows());
+    let n_rows = rows.len() as f32;
+    let threshold = peak.height / 3.0;
+    let covered = (start..end)
+        .filter(|&x| rows.clone().map(|y| corrected[[y, x]]).sum::<f32>() / n_rows >= threshold)
+        .count();
+    covered as f64 / (end - start).max(1) as f64
+}
+
 fn argmin(v: &[f32], from: usize, to: usize) -> usize {
     (from..=to)
         .min_by(|&a, &b| v[a].total_cmp(&v[b]))

@@ -76,9 +76,16 @@ pub fn analyze_image(plan: &Plan, image: &ImagePlan) -> Result<ImageAnalysis> {
         .iter()
         .map(|lane| bands::lane_profile(&corrected, lane, &params.bands))
         .collect();
+    // Peaks that span less than half the lane are specks, not bands.
     let peaks: Vec<Vec<Peak>> = profiles
         .iter()
-        .map(|p| bands::find_peaks(p, &params.bands))
+        .zip(&grid.lanes)
+        .map(|(profile, lane)| {
+            bands::find_peaks(profile, &params.bands)
+                .into_iter()
+                .filter(|p| bands::coverage(&corrected, lane, p, &params.bands) >= 0.5)
+                .collect()
+        })
         .collect();
     let mut warnings = blot.warnings.clone();
     let calibration = calibrate(plan, &peaks, &mut warnings);

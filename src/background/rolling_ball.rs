@@ -95,6 +95,8 @@ fn open_with_ball(image: &Array2<f32>, ball: &Ball) -> Array2<f32> {
     apply_ball(&eroded, ball, |acc, v, z| acc.max(v + z), f32::NEG_INFINITY)
 }
 
+/// Applies `combine(acc, pixel, ball height)` over every ball offset. The loops run over whole
+/// row segments for each offset, so the inner loop is contiguous and free of bounds branches.
 fn apply_ball(
     image: &Array2<f32>,
     ball: &Ball,
@@ -102,24 +104,29 @@ fn apply_ball(
     init: f32,
 ) -> Array2<f32> {
     let (h, w) = image.dim();
-    let rows: Vec<Vec<f32>> = (0..h)
-        .into_par_iter()
-        .map(|y| {
-            (0..w)
-                .map(|x| {
-                    let mut acc = init;
-                    for &(dy, dx, z) in &ball.offsets {
-                        let (yy, xx) = (y as i64 + dy, x as i64 + dx);
-                        if yy >= 0 && xx >= 0 && (yy as usize) < h && (xx as usize) < w {
-                            acc = combine(acc, image[[yy as usize, xx as usize]], z);
-                        }
-                    }
-                    acc
-                })
-                .collect()
-        })
-        .collect();
-    Array2::from_shape_vec((h, w), rows.concat()).expect("row lengths match width")
+    let source = image.as_standard_layout();
+    let pixels = source.as_slice().expect("standard layout is contiguous");
+    let mut out = vec![init; h * w];
+    out.par_chunks_mut(w).enumerate().for_each(|(y, acc)| {
+        for &(dy, dx, z) in &ball.offsets {
+            let yy = y as i64 + dy;
+            if yy < 0 || yy >= h as i64 {
+                continue;
+            }
+            let row = &pixels[yy as usize * w..(yy as usize + 1) * w];
+            // Output columns x whose neighbour x + dx lies inside the row.
+            let x_start = (-dx).max(0) as usize;
+            let x_end = (w as i64 - dx.max(0)).max(0) as usize;
+            if x_start >= x_end {
+                continue;
+            }
+            let shifted = &row[(x_start as i64 + dx) as usize..(x_end as i64 + dx) as usize];
+            for (a, &v) in acc[x_start..x_end].iter_mut().zip(shifted) {
+                *a = combine(*a, v, z);
+            }
+        }
+    });
+    Array2::from_shape_vec((h, w), out).expect("buffer matches shape")
 }
 
 /// Bilinear enlargement; shrunk pixel `j` stands for the centre of its block, and values beyond
