@@ -102,3 +102,83 @@ fn usage_errors_exit_2() {
         .assert()
         .code(2);
 }
+
+#[test]
+fn synth_is_deterministic_for_a_seed() {
+    let tmp = tempfile::tempdir().unwrap();
+    for run in ["a", "b"] {
+        blotquant()
+            .args([
+                "synth", "--seed", "21", "--preset", "hard", "--name", "same",
+            ])
+            .arg(tmp.path().join(run))
+            .assert()
+            .success();
+    }
+    for file in [
+        "nlrp3.tif",
+        "caspase-1.tif",
+        "il-1b.tif",
+        "actin.tif",
+        "truth.json",
+        "experiment.json",
+    ] {
+        let a = std::fs::read(tmp.path().join("a").join(file)).unwrap();
+        let b = std::fs::read(tmp.path().join("b").join(file)).unwrap();
+        assert!(a == b, "{file} differs between two runs with the same seed");
+    }
+    blotquant()
+        .args(["synth", "--seed", "22", "--preset", "hard"])
+        .arg(tmp.path().join("c"))
+        .assert()
+        .success();
+    let a = std::fs::read(tmp.path().join("a/actin.tif")).unwrap();
+    let c = std::fs::read(tmp.path().join("c/actin.tif")).unwrap();
+    assert!(a != c, "another seed gives another blot");
+}
+
+#[test]
+fn batch_results_are_identical_for_one_and_two_threads() {
+    let tmp = tempfile::tempdir().unwrap();
+    for seed in [31, 32, 33] {
+        blotquant()
+            .args(["synth", "--seed", &seed.to_string()])
+            .arg(tmp.path().join(format!("in/e{seed}")))
+            .assert()
+            .success();
+    }
+    for jobs in ["1", "2"] {
+        blotquant()
+            .arg("batch")
+            .arg(tmp.path().join("in"))
+            .args(["-j", jobs, "-o"])
+            .arg(tmp.path().join(format!("out{jobs}")))
+            .assert()
+            .success();
+    }
+    for file in ["lanes.csv", "bands.csv", "fold_change.csv", "summary.csv"] {
+        let one = std::fs::read(tmp.path().join("out1").join(file)).unwrap();
+        let two = std::fs::read(tmp.path().join("out2").join(file)).unwrap();
+        assert!(one == two, "{file} differs between -j 1 and -j 2");
+    }
+}
+
+#[test]
+fn analyze_accepts_a_lone_image_and_writes_beside_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exp = tmp.path().join("exp");
+    blotquant()
+        .args(["synth", "--seed", "8"])
+        .arg(&exp)
+        .assert()
+        .success();
+    blotquant()
+        .arg("analyze")
+        .arg(exp.join("actin.tif"))
+        .assert()
+        .success();
+    let out = exp.join("actin-blotquant");
+    let lanes = std::fs::read_to_string(out.join("lanes.csv")).unwrap();
+    assert_eq!(lanes.lines().count() - 1, 9);
+    assert!(out.join("overlays/actin.png").is_file());
+}
