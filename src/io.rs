@@ -173,8 +173,8 @@ fn decode_tiff(path: &Path, bytes: &[u8], limits: &LoadParams) -> Result<Decoded
     };
     let (samples, bit_depth, full_scale): (Vec<f32>, u8, f32) =
         match decoder.read_image().map_err(bad)? {
-            DecodingResult::U8(v) => (v.into_iter().map(f32::from).collect(), 8, 255.0),
-            DecodingResult::U16(v) => (v.into_iter().map(f32::from).collect(), 16, 65535.0),
+            DecodingResult::U8(v) => (widen(v), 8, 255.0),
+            DecodingResult::U16(v) => (widen(v), 16, 65535.0),
             _ => {
                 return Err(Error::image(
                     path,
@@ -235,54 +235,14 @@ fn decode_png_jpeg(path: &Path, bytes: &[u8], limits: &LoadParams) -> Result<Dec
     check_size(path, width as u64, height as u64, limits)?;
     use image::DynamicImage as D;
     let (samples, channels, bit_depth, full_scale): (Vec<f32>, usize, u8, f32) = match image {
-        D::ImageLuma8(b) => (
-            b.into_raw().into_iter().map(f32::from).collect(),
-            1,
-            8,
-            255.0,
-        ),
-        D::ImageLumaA8(b) => (
-            b.into_raw().into_iter().map(f32::from).collect(),
-            2,
-            8,
-            255.0,
-        ),
-        D::ImageRgb8(b) => (
-            b.into_raw().into_iter().map(f32::from).collect(),
-            3,
-            8,
-            255.0,
-        ),
-        D::ImageRgba8(b) => (
-            b.into_raw().into_iter().map(f32::from).collect(),
-            4,
-            8,
-            255.0,
-        ),
-        D::ImageLuma16(b) => (
-            b.into_raw().into_iter().map(f32::from).collect(),
-            1,
-            16,
-            65535.0,
-        ),
-        D::ImageLumaA16(b) => (
-            b.into_raw().into_iter().map(f32::from).collect(),
-            2,
-            16,
-            65535.0,
-        ),
-        D::ImageRgb16(b) => (
-            b.into_raw().into_iter().map(f32::from).collect(),
-            3,
-            16,
-            65535.0,
-        ),
-        D::ImageRgba16(b) => (
-            b.into_raw().into_iter().map(f32::from).collect(),
-            4,
-            16,
-            65535.0,
-        ),
+        D::ImageLuma8(b) => (widen(b.into_raw()), 1, 8, 255.0),
+        D::ImageLumaA8(b) => (widen(b.into_raw()), 2, 8, 255.0),
+        D::ImageRgb8(b) => (widen(b.into_raw()), 3, 8, 255.0),
+        D::ImageRgba8(b) => (widen(b.into_raw()), 4, 8, 255.0),
+        D::ImageLuma16(b) => (widen(b.into_raw()), 1, 16, 65535.0),
+        D::ImageLumaA16(b) => (widen(b.into_raw()), 2, 16, 65535.0),
+        D::ImageRgb16(b) => (widen(b.into_raw()), 3, 16, 65535.0),
+        D::ImageRgba16(b) => (widen(b.into_raw()), 4, 16, 65535.0),
         _ => {
             return Err(Error::image(
                 path,
@@ -303,6 +263,11 @@ fn decode_png_jpeg(path: &Path, bytes: &[u8], limits: &LoadParams) -> Result<Dec
         white_is_zero: false,
         lossy,
     })
+}
+
+/// Integer samples as `f32` (exact for 8 and 16 bits).
+fn widen<T: Into<f32>>(samples: Vec<T>) -> Vec<f32> {
+    samples.into_iter().map(Into::into).collect()
 }
 
 /// Interleaved samples to one gray value per pixel (Rec. 709 luminance for colour) and a

@@ -25,18 +25,8 @@ enum Command {
     Analyze {
         /// Experiment folder, manifest file or image.
         input: Option<PathBuf>,
-        /// Output folder (default: <experiment folder>/blotquant-results, or <image stem>-blotquant).
-        #[arg(short, long)]
-        output: Option<PathBuf>,
-        /// JSON file of parameter overrides.
-        #[arg(long)]
-        params: Option<PathBuf>,
-        /// Print the full results JSON on stdout (and nothing else).
-        #[arg(long)]
-        json: bool,
-        /// Keep saturated values in summary.csv.
-        #[arg(long)]
-        allow_saturated: bool,
+        #[command(flatten)]
+        run: RunArgs,
         /// Print the default parameters as JSON and exit.
         #[arg(long)]
         print_params: bool,
@@ -45,24 +35,14 @@ enum Command {
     Batch {
         #[arg(required = true)]
         roots: Vec<PathBuf>,
-        /// Output folder (default: <first root>/blotquant-results).
-        #[arg(short, long)]
-        output: Option<PathBuf>,
+        #[command(flatten)]
+        run: RunArgs,
         /// Worker threads (default: all cores).
         #[arg(short = 'j', long)]
         jobs: Option<usize>,
         /// Analyze only shard K of N (1-based), e.g. 1/2.
         #[arg(long, value_parser = parse_shard)]
         shard: Option<(usize, usize)>,
-        /// JSON file of parameter overrides.
-        #[arg(long)]
-        params: Option<PathBuf>,
-        /// Print the full results JSON on stdout (and nothing else).
-        #[arg(long)]
-        json: bool,
-        /// Keep saturated values in summary.csv.
-        #[arg(long)]
-        allow_saturated: bool,
     },
     /// Lanes and bands of one image, with an overlay; no manifest needed.
     Detect {
@@ -86,6 +66,24 @@ enum Command {
         #[arg(long)]
         name: Option<String>,
     },
+}
+
+/// Options shared by `analyze` and `batch`.
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Output folder (default: <experiment folder>/blotquant-results; for batch, below the
+    /// first root; for an image, <image stem>-blotquant beside it).
+    #[arg(short, long)]
+    output: Option<PathBuf>,
+    /// JSON file of parameter overrides.
+    #[arg(long)]
+    params: Option<PathBuf>,
+    /// Print the full results JSON on stdout (and nothing else).
+    #[arg(long)]
+    json: bool,
+    /// Keep saturated values in summary.csv.
+    #[arg(long)]
+    allow_saturated: bool,
 }
 
 fn parse_shard(s: &str) -> Result<(usize, usize), String> {
@@ -137,13 +135,10 @@ fn run(command: Command) -> Result<u8, Failure> {
     match command {
         Command::Analyze {
             input,
-            output,
-            params,
-            json,
-            allow_saturated,
+            run,
             print_params,
         } => {
-            let params = load_params(params.as_deref(), allow_saturated)?;
+            let params = load_params(run.params.as_deref(), run.allow_saturated)?;
             if print_params {
                 println!(
                     "{}",
@@ -154,20 +149,17 @@ fn run(command: Command) -> Result<u8, Failure> {
             let input = input.ok_or_else(|| {
                 usage("analyze needs an INPUT (experiment folder, manifest or image)")
             })?;
-            let out = output.unwrap_or_else(|| default_output(&input));
-            let run = blotquant::analyze(&input, &params)?;
-            finish(&out, &run, json)
+            let out = run.output.unwrap_or_else(|| default_output(&input));
+            let result = blotquant::analyze(&input, &params)?;
+            finish(&out, &result, run.json)
         }
         Command::Batch {
             roots,
-            output,
+            run,
             jobs,
             shard,
-            params,
-            json,
-            allow_saturated,
         } => {
-            let params = load_params(params.as_deref(), allow_saturated)?;
+            let params = load_params(run.params.as_deref(), run.allow_saturated)?;
             let mut dirs = Vec::new();
             for root in &roots {
                 if !root.is_dir() {
@@ -183,16 +175,18 @@ fn run(command: Command) -> Result<u8, Failure> {
             if let Some((k, n)) = shard {
                 dirs = batch::shard(dirs, k, n);
             }
-            let out = output.unwrap_or_else(|| roots[0].join("blotquant-results"));
+            let out = run
+                .output
+                .unwrap_or_else(|| roots[0].join("blotquant-results"));
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(jobs.unwrap_or(0))
                 .build()
                 .map_err(|e| usage(format!("cannot start {jobs:?} threads: {e}")))?;
-            let run = pool.install(|| batch::analyze_many(&roots[0], &dirs, &params));
-            for failure in &run.results.errors {
+            let result = pool.install(|| batch::analyze_many(&roots[0], &dirs, &params));
+            for failure in &result.results.errors {
                 eprintln!("failed: {}: {}", failure.experiment, failure.error);
             }
-            finish(&out, &run, json)
+            finish(&out, &result, run.json)
         }
         Command::Detect {
             image,
