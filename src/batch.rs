@@ -123,6 +123,7 @@ pub fn assemble(
     let mut results = Results {
         version: env!("CARGO_PKG_VERSION").to_string(),
         parameters: serde_json::to_value(params).expect("params serialize"),
+        methods: crate::report::methods::methods_text(params),
         inputs: Vec::new(),
         warnings: Vec::new(),
         errors: failures,
@@ -142,4 +143,34 @@ pub fn assemble(
     }
     results.summary = quant::summarize(&results.fold_change, &controls, &params.quant);
     results
+        .warnings
+        .extend(saturation_warning(&results, params));
+    results
+}
+
+/// One line that says how many values are saturated and what happens to them.
+fn saturation_warning(results: &Results, params: &Params) -> Option<String> {
+    let saturated: Vec<String> = results
+        .fold_change
+        .iter()
+        .filter(|r| {
+            r.flags
+                .split(';')
+                .any(|f| f == "saturated" || f == "normalizer-saturated")
+        })
+        .map(|r| format!("{} {} lane {}", r.experiment, r.target, r.lane))
+        .collect();
+    if saturated.is_empty() {
+        return None;
+    }
+    let fate = if params.quant.allow_saturated {
+        "kept in summary.csv (--allow-saturated)"
+    } else {
+        "left out of summary.csv"
+    };
+    Some(format!(
+        "{} values have saturated pixels in the target or loading-control band ({}): {fate}; image with a shorter exposure to quantify them",
+        saturated.len(),
+        saturated.join(", ")
+    ))
 }

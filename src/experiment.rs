@@ -63,6 +63,8 @@ pub struct Plan {
     pub manifest: Option<PathBuf>,
     pub control: Option<String>,
     pub loading_control: Option<Target>,
+    /// Per-target normalizers that replace the loading control (`normalize` in the manifest).
+    pub normalizers: BTreeMap<String, Target>,
     /// Ladder sizes in kDa, top to bottom.
     pub ladder: Option<Vec<f64>>,
     /// Lanes from the manifest; empty when the lane count is to be detected.
@@ -147,6 +149,7 @@ pub fn lone_image_plan(image: &Path, params: &Params) -> Plan {
         manifest: None,
         control: None,
         loading_control: None,
+        normalizers: BTreeMap::new(),
         ladder: None,
         lanes: Vec::new(),
         images: vec![ImagePlan {
@@ -319,7 +322,10 @@ fn parse_manifest(path: &Path, params: &Params) -> Result<Plan> {
             ));
         }
         let needs_position = targets.len() > 1 && !calibrated;
-        if let Some(t) = targets.iter().find(|t| needs_position && t.rows.is_none()) {
+        if let Some(t) = targets
+            .iter()
+            .find(|t| needs_position && t.rows.is_none() && !t.target.whole_lane)
+        {
             return Err(err(
                 &format!("{field}.targets"),
                 format!(
@@ -345,48 +351,56 @@ fn parse_manifest(path: &Path, params: &Params) -> Result<Plan> {
         });
     }
 
+    let imaged = |target: &Target| {
+        images
+            .iter()
+            .flat_map(|i| &i.targets)
+            .any(|t| t.target.name == target.name)
+    };
     let loading_control = match &manifest.loading_control {
         None => {
             warnings.push("no `loading_control`: signals are not normalized".into());
             None
         }
-        Some(n) if panel::name_key(n) == panel::name_key(panel::TOTAL_PROTEIN) => {
-            return Err(err(
-                "loading_control",
-                "total-protein normalization is not supported by this version".into(),
-                "name a housekeeping target imaged in this experiment (e.g. \"β-actin\")",
-            ))
-        }
         Some(n) => {
             let target = resolve("loading_control", n)?;
-            let imaged = images
-                .iter()
-                .flat_map(|i| &i.targets)
-                .any(|t| t.target.name == target.name);
-            if !imaged {
+            if !imaged(&target) {
                 return Err(err(
                     "loading_control",
                     format!("{:?} is not among the targets of any image", target.name),
-                    "add it to the `targets` of the image that holds it",
+                    "add it to the `targets` of the image that holds it (for total protein, the stain image)",
                 ));
             }
             Some(target)
         }
     };
-    if !manifest.normalize.is_empty() {
-        return Err(err(
-            "normalize",
-            "per-target normalizers are not supported by this version".into(),
-            "remove `normalize`; every target is normalized to `loading_control`",
-        ));
+    let mut normalizers = BTreeMap::new();
+    for (target, normalizer) in &manifest.normalize {
+        let field = format!("normalize.{target}");
+        let target = resolve(&field, target)?;
+        let normalizer = resolve(&field, normalizer)?;
+        for t in [&target, &normalizer] {
+            if !imaged(t) {
+                return Err(err(
+                    &field,
+                    format!("{:?} is not among the targets of any image", t.name),
+                    "name targets that the images hold",
+                ));
+            }
+        }
+        normalizers.insert(target.name, normalizer);
     }
     // A loading control close in MW to a target is a risk only where both share a membrane image.
-    if let Some(lc) = &loading_control {
+    if let Some(lc) = loading_control.as_ref().filter(|lc| !lc.whole_lane) {
         for image in images
             .iter()
             .filter(|i| i.targets.iter().any(|t| t.target.name == lc.name))
         {
-            for t in image.targets.iter().filter(|t| t.target.name != lc.name) {
+            for t in image
+                .targets
+                .iter()
+                .filter(|t| t.target.name != lc.name && !t.target.whole_lane)
+            {
                 let ratio = t.target.nominal_kda() / lc.nominal_kda();
                 if (ratio - 1.0).abs() <= 0.15 {
                     warnings.push(format!(
@@ -418,6 +432,7 @@ fn parse_manifest(path: &Path, params: &Params) -> Result<Plan> {
         manifest: Some(path.to_path_buf()),
         control: Some(control),
         loading_control,
+        normalizers,
         ladder: if calibrated { ladder } else { None },
         lanes,
         images,
@@ -508,6 +523,7 @@ fn parse_custom_targets(path: &Path, defs: &BTreeMap<String, TargetDef>) -> Resu
                     mw_kda: (lo, hi),
                     loading_control: panel::built_in_target(name)
                         .is_some_and(|t| t.loading_control),
+                    whole_lane: false,
                 }),
                 _ => Err(Error::manifest(
                     path,

@@ -59,7 +59,7 @@ enum Command {
         out_dir: PathBuf,
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// standard, clean, hard or saturated.
+        /// standard, clean, hard, saturated or actin-varies.
         #[arg(long, default_value = "standard")]
         preset: String,
         /// Experiment name in the manifest (default: the folder's name).

@@ -9,6 +9,8 @@ pub struct Target {
     pub mw_kda: (f64, f64),
     /// Usual role of the protein, for warnings.
     pub loading_control: bool,
+    /// Measured over the whole lane (a total-protein stain), not as one band.
+    pub whole_lane: bool,
 }
 
 impl Target {
@@ -91,6 +93,14 @@ pub fn name_key(name: &str) -> String {
 /// Looks up a built-in target by any accepted spelling.
 pub fn built_in_target(name: &str) -> Option<Target> {
     let key = name_key(name);
+    if key == name_key(TOTAL_PROTEIN) {
+        return Some(Target {
+            name: TOTAL_PROTEIN.to_string(),
+            mw_kda: (0.0, f64::INFINITY),
+            loading_control: true,
+            whole_lane: true,
+        });
+    }
     BUILT_IN
         .iter()
         .find(|(canon, _, _, aliases)| {
@@ -100,6 +110,7 @@ pub fn built_in_target(name: &str) -> Option<Target> {
             name: canon.to_string(),
             mw_kda: (kda, kda),
             loading_control,
+            whole_lane: false,
         })
 }
 

@@ -90,7 +90,7 @@ pub fn analyze_image(plan: &Plan, image: &ImagePlan) -> Result<ImageAnalysis> {
     let mut warnings = blot.warnings.clone();
     let calibration = calibrate(plan, &peaks, &mut warnings);
     let assigned = assign_targets(plan, image, &peaks, calibration.as_ref(), blot.height());
-    let bands = measure_bands(
+    let mut bands = measure_bands(
         &blot,
         &background,
         &grid,
@@ -99,6 +99,14 @@ pub fn analyze_image(plan: &Plan, image: &ImagePlan) -> Result<ImageAnalysis> {
         &assigned,
         calibration.as_ref(),
     );
+    bands.extend(measure_whole_lanes(
+        plan,
+        image,
+        &blot,
+        &background,
+        &grid,
+        &profiles,
+    ));
     let overlay_png = overlay::render(&blot, &grid, &bands);
     Ok(ImageAnalysis {
         file: image.file.clone(),
@@ -178,7 +186,7 @@ fn assign_targets(
         }
     }
     let sample_lanes: Vec<usize> = (0..peaks.len()).filter(|&l| !is_ladder(l)).collect();
-    for target in &image.targets {
+    for target in image.targets.iter().filter(|t| !t.target.whole_lane) {
         let dominant_row = if target.rows.is_none() && calibration.is_none() {
             dominant_band_row(peaks, &sample_lanes, height)
         } else {
@@ -340,6 +348,63 @@ fn measure_bands(
         .collect()
 }
 
+/// Whole-lane signal of total-protein targets: each sample lane's box over the target's `rows`
+/// (default: the full height), on the same lane grid as the image's bands.
+fn measure_whole_lanes(
+    plan: &Plan,
+    image: &ImagePlan,
+    blot: &Blot,
+    background: &Array2<f32>,
+    grid: &LaneGrid,
+    profiles: &[bands::LaneProfile],
+) -> Vec<MeasuredBand> {
+    let last_row = blot.height() - 1;
+    let mut out = Vec::new();
+    for target in image.targets.iter().filter(|t| t.target.whole_lane) {
+        let (top, bottom) = target
+            .rows
+            .map_or((0, last_row), |(t, b)| (t.min(last_row), b.min(last_row)));
+        for (lane, profile) in grid.lanes.iter().zip(profiles) {
+            if plan
+                .lanes
+                .get(lane.index - 1)
+                .is_some_and(LaneSpec::is_ladder)
+            {
+                continue;
+            }
+            let volume = quant::measure(
+                &blot.signal,
+                background,
+                blot.saturation_level,
+                (top, bottom),
+                lane.columns(blot.width()),
+            );
+            let rows = &profile.values[top..=bottom];
+            let mean_height = rows.iter().sum::<f32>() / rows.len() as f32;
+            out.push(MeasuredBand {
+                peak: Peak {
+                    lane: lane.index,
+                    y: (top + bottom) as f64 / 2.0,
+                    height: mean_height,
+                    prominence: 0.0,
+                    top,
+                    bottom,
+                },
+                target: Some(target.target.name.clone()),
+                apparent_mw_kda: None,
+                volume,
+                snr: f64::from(mean_height / profile.noise_sigma),
+                flags: if volume.saturated_px > 0 {
+                    vec!["saturated"]
+                } else {
+                    vec![]
+                },
+            });
+        }
+    }
+    out
+}
+
 /// Analyzes every image of a plan (in parallel), then derives the experiment's tables.
 pub fn analyze_experiment(plan: &Plan) -> Result<ExperimentResult> {
     let images: Vec<ImageAnalysis> = plan
@@ -377,6 +442,7 @@ pub fn analyze_experiment(plan: &Plan) -> Result<ExperimentResult> {
         result.overlays.push((stem, image.overlay_png.clone()));
     }
     result.fold_change = fold_change_rows(plan, &images);
+    result.warnings.extend(normalizer_warnings(plan, &images));
     Ok(result)
 }
 
@@ -516,19 +582,25 @@ fn fold_change_rows(plan: &Plan, images: &[ImageAnalysis]) -> Vec<FoldChangeRow>
     let Some(control) = &plan.control else {
         return Vec::new();
     };
-    let normalizer_name = plan.loading_control.as_ref().map(|t| t.name.clone());
-    let normalizer = normalizer_name
-        .as_ref()
-        .map(|n| target_signals(plan, images, n));
+    let normalizer_names: Vec<&str> = plan
+        .loading_control
+        .iter()
+        .chain(plan.normalizers.values())
+        .map(|t| t.name.as_str())
+        .collect();
     let mut rows = Vec::new();
     for image in &plan.images {
         for target in &image.targets {
             let name = &target.target.name;
-            if Some(name) == normalizer_name.as_ref() {
+            let normalizer = plan.normalizers.get(name).or(plan.loading_control.as_ref());
+            // A normalizer is not normalized to itself, unless it has its own normalizer.
+            if normalizer_names.contains(&name.as_str()) && !plan.normalizers.contains_key(name) {
                 continue;
             }
             let signals = target_signals(plan, images, name);
-            let norm = normalizer_name.as_deref().zip(normalizer.as_deref());
+            let normalizer_signals =
+                normalizer.map(|n| (n.name.as_str(), target_signals(plan, images, &n.name)));
+            let norm = normalizer_signals.as_ref().map(|(n, s)| (*n, s.as_slice()));
             rows.extend(quant::fold_changes(
                 &plan.name,
                 name,
@@ -540,4 +612,29 @@ fn fold_change_rows(plan: &Plan, images: &[ImageAnalysis]) -> Vec<FoldChangeRow>
         }
     }
     rows
+}
+
+/// Warnings about the normalizers of a plan: one whose signal differs between conditions
+/// (one-way ANOVA, p < 0.05) may be changed by the treatment and is not a fair yardstick.
+fn normalizer_warnings(plan: &Plan, images: &[ImageAnalysis]) -> Vec<String> {
+    let mut names: Vec<&str> = plan
+        .loading_control
+        .iter()
+        .chain(plan.normalizers.values())
+        .map(|t| t.name.as_str())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let signals = target_signals(plan, images, name);
+            quant::normalizer_anova(&signals).filter(|a| a.p_value < 0.05).map(|a| {
+                format!(
+                    "loading control {name} differs between conditions (one-way ANOVA F = {:.2}, p = {:.3}): the treatment may change it, so it may not be a valid normalizer",
+                    a.f, a.p_value
+                )
+            })
+        })
+        .collect()
 }

@@ -209,7 +209,7 @@ pub fn summarize(
             });
         }
     }
-    order
+    let mut summary: Vec<SummaryRow> = order
         .iter()
         .map(|key| {
             let group = &groups[key];
@@ -220,7 +220,43 @@ pub fn summarize(
                 .collect();
             summary_row(&key.0, &key.1, group, &control_logs)
         })
-        .collect()
+        .collect();
+    adjust_p_values(&mut summary);
+    summary
+}
+
+/// Fills `p_value_bh`: Benjamini–Hochberg across the tested conditions of each target.
+fn adjust_p_values(summary: &mut [SummaryRow]) {
+    let mut targets: Vec<String> = summary.iter().map(|r| r.target.clone()).collect();
+    targets.dedup();
+    for target in targets {
+        let tested: Vec<usize> = (0..summary.len())
+            .filter(|&i| summary[i].target == target && summary[i].p_value.is_some())
+            .collect();
+        let p: Vec<f64> = tested.iter().filter_map(|&i| summary[i].p_value).collect();
+        for (&i, adjusted) in tested.iter().zip(stats::benjamini_hochberg(&p)) {
+            summary[i].p_value_bh = Some(adjusted);
+        }
+    }
+}
+
+/// One-way ANOVA of a normalizer's signal across conditions.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Anova {
+    pub f: f64,
+    pub p_value: f64,
+}
+
+/// Tests whether a loading control's signal differs between conditions.
+pub fn normalizer_anova(signals: &[LaneSignal]) -> Option<Anova> {
+    let mut groups: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    for s in signals {
+        if let Some(v) = s.signal {
+            groups.entry(s.condition.as_str()).or_default().push(v);
+        }
+    }
+    let groups: Vec<Vec<f64>> = groups.into_values().collect();
+    stats::one_way_anova(&groups).map(|(f, p_value)| Anova { f, p_value })
 }
 
 fn summary_row(target: &str, condition: &str, group: &Group, control_logs: &[f64]) -> SummaryRow {
@@ -280,6 +316,7 @@ fn summary_row(target: &str, condition: &str, group: &Group, control_logs: &[f64
         },
         p_value,
         flags: flags.join(";"),
+        p_value_bh: None,
     }
 }
 

@@ -69,6 +69,8 @@ pub struct SummaryRow {
     pub p_value: Option<f64>,
     pub test: String,
     pub flags: String,
+    /// Benjamini–Hochberg adjusted p-value across the conditions of the target.
+    pub p_value_bh: Option<f64>,
 }
 
 /// An input file of the run with its checksum.
@@ -106,6 +108,9 @@ pub struct ExperimentResult {
 pub struct Results {
     pub version: String,
     pub parameters: serde_json::Value,
+    /// A paragraph for a methods section: software, background, lanes, bands, normalization,
+    /// statistics, with the parameters of this run.
+    pub methods: String,
     pub inputs: Vec<InputFile>,
     pub warnings: Vec<String>,
     pub errors: Vec<Failure>,

@@ -115,25 +115,90 @@ pub fn welch_t_test(a: &[f64], b: &[f64]) -> Option<f64> {
     Some(t_two_sided_p(t, df))
 }
 
+/// One-way ANOVA: (F statistic, p-value) for groups of observations; `None` when there are
+/// fewer than two groups, no within-group degrees of freedom, or no within-group spread.
+pub fn one_way_anova(groups: &[Vec<f64>]) -> Option<(f64, f64)> {
+    let groups: Vec<&Vec<f64>> = groups.iter().filter(|g| !g.is_empty()).collect();
+    let k = groups.len();
+    let n: usize = groups.iter().map(|g| g.len()).sum();
+    if k < 2 || n <= k {
+        return None;
+    }
+    let grand = groups.iter().flat_map(|g| g.iter()).sum::<f64>() / n as f64;
+    let between: f64 = groups
+        .iter()
+        .map(|g| g.len() as f64 * (mean(g) - grand).powi(2))
+        .sum();
+    let within: f64 = groups
+        .iter()
+        .map(|g| {
+            let m = mean(g);
+            g.iter().map(|v| (v - m).powi(2)).sum::<f64>()
+        })
+        .sum();
+    if within.is_nan() || within <= 0.0 {
+        return None;
+    }
+    let (df1, df2) = ((k - 1) as f64, (n - k) as f64);
+    let f = (between / df1) / (within / df2);
+    let dist = statrs::distribution::FisherSnedecor::new(df1, df2).ok()?;
+    Some((f, 1.0 - dist.cdf(f)))
+}
+
+/// Benjamini–Hochberg adjusted p-values, in the order given.
+pub fn benjamini_hochberg(p_values: &[f64]) -> Vec<f64> {
+    let m = p_values.len();
+    let mut order: Vec<usize> = (0..m).collect();
+    order.sort_by(|&a, &b| p_values[a].total_cmp(&p_values[b]));
+    let mut adjusted = vec![0.0; m];
+    let mut running_min = 1.0f64;
+    for (rank, &i) in order.iter().enumerate().rev() {
+        running_min = running_min.min(p_values[i] * m as f64 / (rank + 1) as f64);
+        adjusted[i] = running_min;
+    }
+    adjusted
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn t_quantile_matches_tables() {
-        // scipy.stats.t.ppf(0.975, 2) = 4.302653, t.ppf(0.975, 10) = 2.228139
+        // scipy 1.17.1: stats.t.ppf(0.975, 2) = 4.302653, t.ppf(0.975, 10) = 2.228139
         assert!((t_critical(2.0, 0.95) - 4.302653).abs() < 1e-5);
         assert!((t_critical(10.0, 0.95) - 2.228139).abs() < 1e-5);
     }
 
     #[test]
     fn welch_matches_a_worked_example() {
-        // scipy.stats.ttest_ind([1,2,3,4], [3,5,7,9], equal_var=False): p = 0.066459
+        // scipy 1.17.1: stats.ttest_ind([1,2,3,4], [3,5,7,9], equal_var=False): p = 0.066459
         let p = welch_t_test(&[1.0, 2.0, 3.0, 4.0], &[3.0, 5.0, 7.0, 9.0]).unwrap();
         assert!((p - 0.066459).abs() < 1e-5, "{p}");
-        // scipy.stats.ttest_1samp([1.1, 0.9, 1.3], 0): p = 0.010840
+        // scipy 1.17.1: stats.ttest_1samp([1.1, 0.9, 1.3], 0): p = 0.010840
         let p = one_sample_t_test(&[1.1, 0.9, 1.3], 0.0).unwrap();
         assert!((p - 0.010840).abs() < 1e-5, "{p}");
+    }
+
+    #[test]
+    fn anova_and_bh_match_scipy() {
+        // scipy 1.17.1 stats.f_oneway([1, 2, 3], [2, 3, 4], [5, 6, 8]):
+        // F = 10.692307692307697, p = 0.010518015685796103
+        let (f, p) = one_way_anova(&[
+            vec![1.0, 2.0, 3.0],
+            vec![2.0, 3.0, 4.0],
+            vec![5.0, 6.0, 8.0],
+        ])
+        .unwrap();
+        assert!((f - 10.692307692307697).abs() < 1e-9, "{f}");
+        assert!((p - 0.010518015685796103).abs() < 1e-9, "{p}");
+        // scipy 1.17.1 stats.false_discovery_control([0.01, 0.04, 0.03, 0.2]):
+        // [0.04, 0.05333333, 0.05333333, 0.2]
+        let adj = benjamini_hochberg(&[0.01, 0.04, 0.03, 0.2]);
+        let expected = [0.04, 0.0533333333, 0.0533333333, 0.2];
+        for (a, e) in adj.iter().zip(expected) {
+            assert!((a - e).abs() < 1e-9, "{adj:?}");
+        }
     }
 
     #[test]

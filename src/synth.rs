@@ -34,6 +34,9 @@ pub struct Preset {
     pub brightness: f64,
     /// Standard deviation of the Gaussian read noise, in counts.
     pub read_noise: f64,
+    /// β-actin expression per condition relative to untreated (a loading control that is not
+    /// constant, to test the loading-control checks); all 1 in a sound experiment.
+    pub actin_effect: [f64; 4],
 }
 
 /// The built-in presets.
@@ -47,6 +50,7 @@ pub fn presets() -> Vec<Preset> {
         dust: 0,
         brightness: 1.0,
         read_noise: 12.0,
+        actin_effect: [1.0; 4],
     };
     vec![
         Preset {
@@ -72,6 +76,11 @@ pub fn presets() -> Vec<Preset> {
         Preset {
             name: "saturated",
             brightness: 7.5,
+            ..standard.clone()
+        },
+        Preset {
+            name: "actin-varies",
+            actin_effect: [1.0, 1.6, 1.5, 1.3],
             ..standard
         },
     ]
@@ -291,7 +300,7 @@ pub fn write_experiment(out_dir: &Path, seed: u64, preset: &Preset, name: &str) 
             lanes
                 .iter()
                 .map(|c| match c {
-                    Some(c) if t.name == "β-actin" => t.effect[*c],
+                    Some(c) if t.name == "β-actin" => preset.actin_effect[*c],
                     Some(c) => t.effect[*c] * bio.sample(&mut rng),
                     None => 0.0,
                 })

@@ -1,6 +1,7 @@
 //! Output files: the CSV tables, `results.json` and overlay PNGs, each written to a temporary
 //! name in the output folder and renamed into place, so no reader ever sees half a file.
 
+pub mod methods;
 pub mod overlay;
 
 use std::io::Write;
@@ -104,6 +105,7 @@ pub const SUMMARY_HEADER: &[&str] = &[
     "p_value",
     "test",
     "flags",
+    "p_value_bh",
 ];
 pub const FAILURES_HEADER: &[&str] = &["experiment", "path", "error"];
 
@@ -171,4 +173,82 @@ pub fn summary_table(results: &Results) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::{BandRow, FoldChangeRow, LaneRow, SummaryRow};
+
+    /// The header row serde derives from a row type's fields.
+    fn derived_header<T: Serialize>(row: &T) -> String {
+        let mut writer = csv::Writer::from_writer(Vec::new());
+        writer.serialize(row).unwrap();
+        let text = String::from_utf8(writer.into_inner().unwrap()).unwrap();
+        text.lines().next().unwrap().to_string()
+    }
+
+    #[test]
+    fn headers_match_the_row_types() {
+        let lane = LaneRow {
+            experiment: "e".into(),
+            image: "i".into(),
+            lane: 1,
+            condition: "c".into(),
+            sample: String::new(),
+            x_center_px: 1.0,
+            width_px: 1.0,
+        };
+        assert_eq!(derived_header(&lane), LANES_HEADER.join(","));
+        let band = BandRow {
+            experiment: "e".into(),
+            image: "i".into(),
+            lane: 1,
+            target: "t".into(),
+            y_center_px: 1.0,
+            top_px: 0,
+            bottom_px: 1,
+            apparent_mw_kda: None,
+            volume: 1.0,
+            background: 0.0,
+            adjusted_volume: 1.0,
+            saturated_px: 0,
+            snr: 1.0,
+            flags: String::new(),
+        };
+        assert_eq!(derived_header(&band), BANDS_HEADER.join(","));
+        let fold = FoldChangeRow {
+            experiment: "e".into(),
+            target: "t".into(),
+            lane: 1,
+            condition: "c".into(),
+            sample: String::new(),
+            signal: 1.0,
+            normalizer: String::new(),
+            normalizer_signal: None,
+            normalized: None,
+            fold_change: None,
+            log2_fold_change: None,
+            flags: String::new(),
+        };
+        assert_eq!(derived_header(&fold), FOLD_CHANGE_HEADER.join(","));
+        let summary = SummaryRow {
+            target: "t".into(),
+            condition: "c".into(),
+            n: 0,
+            mean_fold_change: None,
+            geomean_fold_change: None,
+            sd: None,
+            sem: None,
+            cv_pct: None,
+            mean_log2_fold_change: None,
+            ci95_low: None,
+            ci95_high: None,
+            p_value: None,
+            test: String::new(),
+            flags: String::new(),
+            p_value_bh: None,
+        };
+        assert_eq!(derived_header(&summary), SUMMARY_HEADER.join(","));
+    }
 }

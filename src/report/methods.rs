@@ -1,0 +1,44 @@
+//! The methods paragraph of `results.json`: what was done, with this run's parameters, in
+//! words a user can paste into a paper.
+
+use crate::params::{BackgroundMethod, Params};
+
+/// A methods paragraph for a run with `params`.
+pub fn methods_text(params: &Params) -> String {
+    let bg = &params.background;
+    let background = match bg.method {
+        BackgroundMethod::None => "No background was subtracted.".to_string(),
+        BackgroundMethod::RollingBall => format!(
+            "Background was estimated with a rolling ball of radius {} px (Sternberg 1983, as implemented in ImageJ's Subtract Background: block-minimum shrinking, ball, bilinear enlargement){}{}, and the background summed over each band box was subtracted from the band's volume.",
+            bg.radius_px,
+            if bg.smoothing { ", after 3 × 3 mean smoothing" } else { ", without pre-smoothing" },
+            if bg.noise_floor_correction {
+                "; the ball surface was raised by the median residual of background pixels, so that it follows the mean background rather than the noise minima"
+            } else {
+                ""
+            }
+        ),
+    };
+    let b = &params.bands;
+    let q = &params.quant;
+    format!(
+        "Western blot images were quantified with blotquant {version}. Images were read as stored (16-bit counts where available), with bands made bright whatever the file's polarity. {background} \
+Lanes were located by fitting an evenly spaced grid of the lanes listed in the manifest to the image's column profile; lane width is the full width at half maximum of the mean lane cross-section. \
+Bands are maxima of each lane's row profile (mean over the central {core:.0} % of the lane, Gaussian smoothing σ = {sigma} px) with a prominence of at least {prom} times the profile's noise standard deviation; a band's box ends at the valley to a neighbouring band or where the profile falls below {edge:.0} % of the peak, and all bands of one target share the median box height. \
+Apparent molecular weights were interpolated piecewise-linearly in log10(kDa) between the ladder bands, and each target was assigned the band nearest its expected molecular weight within ±{tol:.0} %. \
+Each target's adjusted volume was divided by the loading control's adjusted volume in the same lane, and fold changes were expressed relative to the mean of the control lanes of the same blot; loading-control lanes more than {outlier:.0} % from the blot median were flagged, and a one-way ANOVA tested whether the loading control differed between conditions. \
+Bands with saturated pixels were flagged{saturated}. Lanes sharing a sample were averaged as technical replicates. Per condition, fold changes of all blots were summarized by their arithmetic and geometric means, and statistics were done on log2 fold changes: 95 % confidence intervals from Student's t distribution, and two-sided p-values from Welch's t-test against the control lanes (or a one-sample t-test against 0 where the control lanes have no spread), adjusted across the conditions of each target by the Benjamini–Hochberg procedure.",
+        version = env!("CARGO_PKG_VERSION"),
+        core = 100.0 * b.profile_core_fraction,
+        sigma = b.smoothing_sigma_px,
+        prom = b.min_prominence_sigma,
+        edge = 100.0 * b.edge_fraction,
+        tol = 100.0 * q.mw_tolerance,
+        outlier = 100.0 * q.normalizer_outlier_fraction,
+        saturated = if q.allow_saturated {
+            " but kept in the summary statistics"
+        } else {
+            " and left out of the summary statistics"
+        },
+    )
+}
