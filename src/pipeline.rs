@@ -582,19 +582,14 @@ fn fold_change_rows(plan: &Plan, images: &[ImageAnalysis]) -> Vec<FoldChangeRow>
     let Some(control) = &plan.control else {
         return Vec::new();
     };
-    let normalizer_names: Vec<&str> = plan
-        .loading_control
-        .iter()
-        .chain(plan.normalizers.values())
-        .map(|t| t.name.as_str())
-        .collect();
+    let loading_control = plan.loading_control.as_ref().map(|t| t.name.as_str());
     let mut rows = Vec::new();
     for image in &plan.images {
         for target in &image.targets {
             let name = &target.target.name;
             let normalizer = plan.normalizers.get(name).or(plan.loading_control.as_ref());
-            // A normalizer is not normalized to itself, unless it has its own normalizer.
-            if normalizer_names.contains(&name.as_str()) && !plan.normalizers.contains_key(name) {
+            // The loading control is not normalized to itself (unless it has its own normalizer).
+            if Some(name.as_str()) == loading_control && !plan.normalizers.contains_key(name) {
                 continue;
             }
             let signals = target_signals(plan, images, name);

@@ -80,7 +80,7 @@ pub fn presets() -> Vec<Preset> {
         },
         Preset {
             name: "actin-varies",
-            actin_effect: [1.0, 1.6, 1.5, 1.3],
+            actin_effect: [1.0, 2.2, 2.0, 1.8],
             ..standard
         },
     ]
