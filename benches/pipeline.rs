@@ -37,6 +37,7 @@ fn stages(c: &mut Criterion) {
                     bands::find_peaks(
                         &bands::lane_profile(&corrected, l, &BandParams::default()),
                         &BandParams::default(),
+                        6.0,
                     )
                     .len()
                 })

@@ -54,14 +54,15 @@ pub fn lane_profile(corrected: &Array2<f32>, lane: &Lane, params: &BandParams) -
     }
 }
 
-/// All bands of a lane profile, top to bottom.
-pub fn find_peaks(profile: &LaneProfile, params: &BandParams) -> Vec<Peak> {
+/// All bands of a lane profile whose prominence reaches `sigmas` noise standard deviations,
+/// top to bottom.
+pub fn find_peaks(profile: &LaneProfile, params: &BandParams, sigmas: f64) -> Vec<Peak> {
     let v = &profile.values;
     let n = v.len();
     if n < 3 {
         return Vec::new();
     }
-    let threshold = params.min_prominence_sigma as f32 * profile.noise_sigma;
+    let threshold = sigmas as f32 * profile.noise_sigma;
     let maxima: Vec<usize> = (1..n - 1)
         .filter(|&i| v[i] > v[i - 1] && v[i] >= v[i + 1] && v[i] > threshold)
         .collect();
@@ -113,12 +114,19 @@ pub fn coverage(corrected: &Array2<f32>, lane: &Lane, peak: &Peak, params: &Band
         ..*lane
     };
     let (start, end) = core.columns(corrected.ncols());
+    // Mean over 3 rows × 5 columns around each column, so pixel noise does not break a faint
+    // band into pieces.
     let row = peak.y.round() as usize;
     let rows = row.saturating_sub(1)..(row + 2).min(corrected.nrows());
-    let n_rows = rows.len() as f32;
+    let band = corrected.slice(ndarray::s![rows, ..]);
     let threshold = peak.height / 3.0;
+    let width = corrected.ncols();
     let covered = (start..end)
-        .filter(|&x| rows.clone().map(|y| corrected[[y, x]]).sum::<f32>() / n_rows >= threshold)
+        .filter(|&x| {
+            let cols = x.saturating_sub(2)..(x + 3).min(width);
+            let block = band.slice(ndarray::s![.., cols]);
+            block.sum() / block.len() as f32 >= threshold
+        })
         .count();
     covered as f64 / (end - start).max(1) as f64
 }
@@ -178,7 +186,7 @@ mod tests {
         let v: Vec<f32> = (0..120)
             .map(|y| g(y as f32, 40.0, 3.0, 100.0) + g(y as f32, 52.0, 3.0, 60.0))
             .collect();
-        let peaks = find_peaks(&profile(v), &BandParams::default());
+        let peaks = find_peaks(&profile(v), &BandParams::default(), 6.0);
         assert_eq!(peaks.len(), 2);
         assert!((peaks[0].y - 40.0).abs() < 0.3 && (peaks[1].y - 52.0).abs() < 0.3);
         assert!(peaks[0].bottom < peaks[1].top, "boxes must not overlap");
@@ -194,6 +202,6 @@ mod tests {
         let v: Vec<f32> = (0..200)
             .map(|i| ((i * 7919) % 13) as f32 / 13.0 - 0.5)
             .collect();
-        assert!(find_peaks(&profile(v), &BandParams::default()).is_empty());
+        assert!(find_peaks(&profile(v), &BandParams::default(), 6.0).is_empty());
     }
 }

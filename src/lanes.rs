@@ -37,9 +37,22 @@ pub struct LaneGrid {
     pub noise: f64,
     /// The column profile the grid was fitted to (mean corrected signal per column).
     pub profile: Vec<f32>,
+    /// Contrast of a would-be lane one pitch beyond each end of the grid (left, right), where
+    /// that lies inside the image: a strong one means the grid left a lane out.
+    pub beyond: [Option<f64>; 2],
 }
 
 impl LaneGrid {
+    /// True when a lane-like strip stands just outside the grid, as strong as half the
+    /// median lane: the grid holds fewer lanes than the image shows.
+    pub fn misses_a_lane(&self) -> bool {
+        let median = stats::median(&self.lane_contrast);
+        self.beyond
+            .iter()
+            .flatten()
+            .any(|&c| c > 0.5 * median && c > 5.0 * self.noise)
+    }
+
     /// True when the grid is clear and every lane stands out of its gaps (no lane fitted
     /// onto empty membrane).
     pub fn every_lane_visible(&self) -> bool {
@@ -247,6 +260,10 @@ pub fn fit_profile(raw_profile: &[f32], count: usize, min_pitch: f64) -> Option<
     let centres = refine_centres(&windows, &grid, pitch, width, noise);
     let lane_contrast = lane_contrasts(&windows, first, pitch, count);
     let confidence = stats::median(&lane_contrast) / noise;
+    let beyond = [first - pitch, first + count as f64 * pitch].map(|c| {
+        (c - pitch / 2.0 >= 0.0 && c + pitch / 2.0 <= (profile.len() - 1) as f64)
+            .then(|| lane_contrasts(&windows, c, pitch, 1)[0])
+    });
     let lanes = centres
         .iter()
         .enumerate()
@@ -263,6 +280,7 @@ pub fn fit_profile(raw_profile: &[f32], count: usize, min_pitch: f64) -> Option<
         lane_contrast,
         noise,
         profile: raw_profile.to_vec(),
+        beyond,
     })
 }
 

@@ -24,6 +24,7 @@ pub mod error;
 pub mod experiment;
 pub mod io;
 pub mod lanes;
+pub mod linearity;
 pub mod panel;
 pub mod params;
 pub mod pipeline;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use blotquant::{batch, experiment, report, synth, Params};
+use blotquant::{batch, experiment, linearity, report, synth, Params};
 
 #[derive(Parser)]
 #[command(
@@ -53,6 +53,20 @@ enum Command {
         /// Output folder (default: <image stem>-blotquant beside the image).
         #[arg(short, long)]
         output: Option<PathBuf>,
+    },
+    /// Linear range of a dilution series: signal against the lanes' `load_ug`, per target.
+    Linearity {
+        /// Experiment folder or manifest whose lanes carry `load_ug`.
+        input: PathBuf,
+        /// Output folder (default: <experiment folder>/blotquant-results).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+        /// JSON file of parameter overrides.
+        #[arg(long)]
+        params: Option<PathBuf>,
+        /// Print the fits and points as JSON on stdout (and nothing else).
+        #[arg(long)]
+        json: bool,
     },
     /// Write a synthetic experiment with ground truth (images, experiment.json, truth.json).
     Synth {
@@ -228,6 +242,73 @@ fn run(command: Command) -> Result<u8, Failure> {
                 run.results.bands.len(),
                 out.display()
             );
+            Ok(0)
+        }
+        Command::Linearity {
+            input,
+            output,
+            params,
+            json,
+        } => {
+            let params = load_params(params.as_deref(), false)?;
+            let plan = experiment::load_plan(&input, &params)?;
+            let loads: Vec<(usize, f64)> = plan
+                .lanes
+                .iter()
+                .filter_map(|l| l.load_ug.map(|load| (l.index, load)))
+                .collect();
+            if loads.len() < 3 {
+                return Err(usage(format!(
+                    "{}: linearity needs at least 3 lanes with \"load_ug\" in `lanes`",
+                    input.display()
+                )));
+            }
+            let result = blotquant::pipeline::analyze_experiment(&plan)?;
+            let tolerance = plan.params.quant.linearity_tolerance;
+            let (fits, points) = linearity::analyze(&result.fold_change, &loads, tolerance);
+            let out = output.unwrap_or_else(|| default_output(&input));
+            let ranges: serde_json::Map<String, serde_json::Value> = fits
+                .iter()
+                .filter_map(|f| {
+                    Some((
+                        f.target.clone(),
+                        serde_json::json!([f.signal_low?, f.signal_high?]),
+                    ))
+                })
+                .collect();
+            let report = serde_json::json!({
+                "fits": fits,
+                "points": points,
+                "params": {"quant": {"linear_range": ranges}},
+            });
+            let fits_csv = report::to_csv(&fits, report::LINEARITY_HEADER);
+            let points_csv = report::to_csv(&points, report::LINEARITY_POINTS_HEADER);
+            report::write_atomic(&out.join("linearity.csv"), fits_csv.as_bytes())?;
+            report::write_atomic(&out.join("linearity_points.csv"), points_csv.as_bytes())?;
+            let text = serde_json::to_string_pretty(&report).expect("report serializes");
+            report::write_atomic(&out.join("linearity.json"), text.as_bytes())?;
+            if json {
+                println!("{text}");
+            } else {
+                for f in &fits {
+                    let range = match (f.linear_from_ug, f.linear_to_ug) {
+                        (Some(a), Some(b)) => format!("linear from {a} to {b} µg"),
+                        _ => "no linear range of 3 or more loads".into(),
+                    };
+                    println!(
+                        "{}: {range}; through origin R² {:.4}, with intercept R² {:.4}",
+                        f.target, f.r2_through_origin, f.r2
+                    );
+                }
+                for p in points.iter().filter(|p| !p.in_linear_range) {
+                    println!("  lane {} ({} µg): outside-linear-range", p.lane, p.load_ug);
+                }
+                println!(
+                    "to flag bands outside this range in analyze: --params with {}",
+                    serde_json::json!({"quant": {"linear_range": ranges}})
+                );
+            }
+            eprintln!("results written to {}", out.display());
             Ok(0)
         }
         Command::Synth {

@@ -101,6 +101,9 @@ pub struct BandParams {
     pub smoothing_sigma_px: f64,
     /// A peak counts as a band when its prominence exceeds this many noise standard deviations.
     pub min_prominence_sigma: f64,
+    /// Near the row where a target's band sits in the other lanes, a peak counts down to this
+    /// many noise standard deviations (the usual limit of detection, 3σ).
+    pub targeted_prominence_sigma: f64,
     /// A band's box ends where the profile falls below this fraction of the peak height.
     pub edge_fraction: f64,
 }
@@ -111,6 +114,7 @@ impl Default for BandParams {
             profile_core_fraction: 0.6,
             smoothing_sigma_px: 1.5,
             min_prominence_sigma: 6.0,
+            targeted_prominence_sigma: 3.0,
             edge_fraction: 0.05,
         }
     }
@@ -128,6 +132,12 @@ pub struct QuantParams {
     pub low_snr: f64,
     /// Keep saturated values in `summary.csv`.
     pub allow_saturated: bool,
+    /// In a dilution series, a point belongs to the linear range while it lies within this
+    /// fraction of the proportional fit (`blotquant linearity`).
+    pub linearity_tolerance: f64,
+    /// Per target, the `[low, high]` signal range known to respond linearly (from
+    /// `blotquant linearity`); signals outside it are flagged `outside-linear-range`.
+    pub linear_range: std::collections::BTreeMap<String, [f64; 2]>,
 }
 
 impl Default for QuantParams {
@@ -137,6 +147,8 @@ impl Default for QuantParams {
             normalizer_outlier_fraction: 0.30,
             low_snr: 10.0,
             allow_saturated: false,
+            linearity_tolerance: 0.2,
+            linear_range: std::collections::BTreeMap::new(),
         }
     }
 }

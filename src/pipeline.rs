@@ -76,27 +76,33 @@ pub fn analyze_image(plan: &Plan, image: &ImagePlan) -> Result<ImageAnalysis> {
         .iter()
         .map(|lane| bands::lane_profile(&corrected, lane, &params.bands))
         .collect();
-    // Peaks that span less than half the lane are specks, not bands.
-    let peaks: Vec<Vec<Peak>> = profiles
-        .iter()
-        .zip(&grid.lanes)
-        .map(|(profile, lane)| {
-            bands::find_peaks(profile, &params.bands)
-                .into_iter()
-                .filter(|p| bands::coverage(&corrected, lane, p, &params.bands) >= 0.5)
-                .collect()
-        })
-        .collect();
+    // Bands anywhere must stand `min_prominence_sigma` out of the noise; where a target's band
+    // is expected, down to `targeted_prominence_sigma` (the limit of detection).
+    let find = |sigmas: f64| -> Vec<Vec<Peak>> {
+        profiles
+            .iter()
+            .zip(&grid.lanes)
+            .map(|(profile, lane)| lane_bands(&corrected, profile, lane, &params.bands, sigmas))
+            .collect()
+    };
+    let peaks = find(params.bands.min_prominence_sigma);
+    let faint = find(params.bands.targeted_prominence_sigma);
     let mut warnings = blot.warnings.clone();
     let calibration = calibrate(plan, &peaks, &mut warnings);
-    let assigned = assign_targets(plan, image, &peaks, calibration.as_ref(), blot.height());
+    let found = assign_targets(
+        plan,
+        image,
+        &peaks,
+        &faint,
+        calibration.as_ref(),
+        blot.height(),
+    );
     let mut bands = measure_bands(
         &blot,
         &background,
         &grid,
         &profiles,
-        &peaks,
-        &assigned,
+        found,
         calibration.as_ref(),
     );
     bands.extend(measure_whole_lanes(
@@ -120,6 +126,21 @@ pub fn analyze_image(plan: &Plan, image: &ImagePlan) -> Result<ImageAnalysis> {
             .collect(),
         overlay_png,
     })
+}
+
+/// Bands of one lane at a given prominence (in noise SDs). Peaks that span less than half the
+/// lane are specks, not bands.
+fn lane_bands(
+    corrected: &Array2<f32>,
+    profile: &bands::LaneProfile,
+    lane: &lanes::Lane,
+    params: &crate::params::BandParams,
+    sigmas: f64,
+) -> Vec<Peak> {
+    bands::find_peaks(profile, params, sigmas)
+        .into_iter()
+        .filter(|p| bands::coverage(corrected, lane, p, params) >= 0.5)
+        .collect()
 }
 
 fn find_lanes(plan: &Plan, image: &ImagePlan, corrected: &Array2<f32>) -> Result<LaneGrid> {
@@ -169,54 +190,86 @@ fn calibrate(plan: &Plan, peaks: &[Vec<Peak>], warnings: &mut Vec<String>) -> Op
     calibration
 }
 
-/// Picks each target's band in each sample lane; returns the target name per (lane, peak).
+/// Picks each target's band in each sample lane and returns every band found with its target
+/// (`ladder` in ladder lanes, `None` when unassigned). Each lane's first pick (by MW, `rows` or
+/// the dominant row) sets a consensus row, the median over lanes; each lane then takes its band
+/// nearest that row, from the clear bands or else from the faint ones found there. A stray pick
+/// far from the row of the other lanes is dropped.
 fn assign_targets(
     plan: &Plan,
     image: &ImagePlan,
     peaks: &[Vec<Peak>],
+    faint: &[Vec<Peak>],
     calibration: Option<&Calibration>,
     height: usize,
-) -> Vec<Vec<Option<String>>> {
-    let mut assigned: Vec<Vec<Option<String>>> =
-        peaks.iter().map(|p| vec![None; p.len()]).collect();
+) -> Vec<(Peak, Option<String>)> {
     let is_ladder = |lane: usize| plan.lanes.get(lane).is_some_and(LaneSpec::is_ladder);
-    for (lane, lane_peaks) in peaks.iter().enumerate().filter(|(l, _)| is_ladder(*l)) {
-        for slot in assigned[lane].iter_mut().take(lane_peaks.len()) {
-            *slot = Some("ladder".to_string());
-        }
-    }
+    let mut found: Vec<Vec<(Peak, Option<String>)>> = peaks
+        .iter()
+        .enumerate()
+        .map(|(lane, lane_peaks)| {
+            let label = is_ladder(lane).then(|| "ladder".to_string());
+            lane_peaks.iter().map(|p| (*p, label.clone())).collect()
+        })
+        .collect();
     let sample_lanes: Vec<usize> = (0..peaks.len()).filter(|&l| !is_ladder(l)).collect();
+    let reach = row_tolerance(height);
     for target in image.targets.iter().filter(|t| !t.target.whole_lane) {
         let dominant_row = if target.rows.is_none() && calibration.is_none() {
             dominant_band_row(peaks, &sample_lanes, height)
         } else {
             None
         };
-        for &lane in &sample_lanes {
-            let free: Vec<Peak> = peaks[lane]
+        let free = |found: &[Vec<(Peak, Option<String>)>], lane: usize| -> Vec<Peak> {
+            found[lane]
                 .iter()
-                .zip(&assigned[lane])
-                .filter(|(_, a)| a.is_none())
+                .filter(|(_, t)| t.is_none())
                 .map(|(p, _)| *p)
-                .collect();
-            let pick = pick_band(
-                target,
-                &free,
-                calibration,
-                dominant_row,
-                &plan.params,
-                height,
-            );
-            if let Some(pick) = pick {
-                let k = peaks[lane]
-                    .iter()
-                    .position(|p| *p == pick)
+                .collect()
+        };
+        let first_rows: Vec<f64> = sample_lanes
+            .iter()
+            .filter_map(|&lane| {
+                pick_band(
+                    target,
+                    &free(&found, lane),
+                    calibration,
+                    dominant_row,
+                    &plan.params,
+                    height,
+                )
+            })
+            .map(|p| p.y)
+            .collect();
+        if first_rows.is_empty() {
+            continue;
+        }
+        let row = stats::median(&first_rows);
+        let nearest = |candidates: &[Peak]| {
+            candidates
+                .iter()
+                .filter(|p| (p.y - row).abs() <= reach)
+                .min_by(|a, b| (a.y - row).abs().total_cmp(&(b.y - row).abs()))
+                .copied()
+        };
+        for &lane in &sample_lanes {
+            let name = Some(target.target.name.clone());
+            if let Some(pick) = nearest(&free(&found, lane)) {
+                let slot = found[lane]
+                    .iter_mut()
+                    .find(|(p, _)| *p == pick)
                     .expect("picked from this lane");
-                assigned[lane][k] = Some(target.target.name.clone());
+                slot.1 = name;
+            } else if let Some(pick) = nearest(&faint[lane]) {
+                // A faint band that coincides with a clear band already taken is not a new band.
+                let taken = found[lane].iter().any(|(p, _)| (p.y - pick.y).abs() < 1.0);
+                if !taken {
+                    found[lane].push((pick, name));
+                }
             }
         }
     }
-    assigned
+    found.into_iter().flatten().collect()
 }
 
 fn pick_band(
@@ -283,16 +336,10 @@ fn measure_bands(
     background: &Array2<f32>,
     grid: &LaneGrid,
     profiles: &[bands::LaneProfile],
-    peaks: &[Vec<Peak>],
-    assigned: &[Vec<Option<String>>],
+    mut found: Vec<(Peak, Option<String>)>,
     calibration: Option<&Calibration>,
 ) -> Vec<MeasuredBand> {
     let height = blot.height();
-    let mut found: Vec<(Peak, Option<String>)> = peaks
-        .iter()
-        .zip(assigned)
-        .flat_map(|(lane_peaks, names)| lane_peaks.iter().copied().zip(names.iter().cloned()))
-        .collect();
     let targets: Vec<String> = found
         .iter()
         .filter_map(|(_, t)| t.clone())
@@ -447,41 +494,40 @@ pub fn analyze_experiment(plan: &Plan) -> Result<ExperimentResult> {
 }
 
 /// A manifest whose lane count no image shows is an error: the lanes would be misplaced.
-/// The count is accepted when some image shows every stated lane (an image may have empty
-/// lanes, another shows them loaded), or when some image's own lane count (estimated as
-/// `detect` does) equals it.
+/// The count is accepted when some image's grid of that many lanes stands clearly out of the
+/// background (faint lanes may sit in it) and no image shows a further lane beyond either
+/// end of its grid.
 fn check_lane_count(plan: &Plan, images: &[ImageAnalysis]) -> Result<()> {
-    if plan.lanes.is_empty() || images.iter().any(|i| i.grid.every_lane_visible()) {
+    if plan.manifest.is_none() || plan.lanes.is_empty() {
+        return Ok(());
+    }
+    let clear_grid = images.iter().any(|i| i.grid.confidence >= 5.0);
+    let missed = images.iter().find(|i| i.grid.misses_a_lane());
+    if clear_grid && missed.is_none() {
         return Ok(());
     }
     let p = &plan.params.lanes;
     let stated = plan.lanes.len();
-    let seen: Vec<(String, Option<usize>)> = images
+    let described: Vec<String> = images
         .iter()
-        .map(|i| {
-            (
-                i.file.clone(),
-                lanes::estimate_lane_count(&i.grid.profile, p.max_lanes, p.min_pitch_px),
-            )
-        })
+        .map(
+            |i| match lanes::estimate_lane_count(&i.grid.profile, p.max_lanes, p.min_pitch_px) {
+                Some(n) => format!("{} shows about {n}", i.file),
+                None => format!("{} shows no clear lanes", i.file),
+            },
+        )
         .collect();
-    if seen.iter().any(|(_, n)| *n == Some(stated)) {
-        return Ok(());
-    }
-    let described: Vec<String> = seen
-        .iter()
-        .map(|(file, n)| match n {
-            Some(n) => format!("{file} shows {n}"),
-            None => format!("{file} shows no clear lanes"),
-        })
-        .collect();
+    let reason = match missed {
+        Some(i) => format!(
+            "lists {stated} lanes, but {} shows another lane beyond them",
+            i.file
+        ),
+        None => format!("lists {stated} lanes, but no image shows {stated} evenly spaced lanes"),
+    };
     Err(Error::manifest(
         plan.manifest.clone().unwrap_or_default(),
         "lanes",
-        format!(
-            "lists {stated} lanes, but no image shows {stated} lanes that all stand out of the background ({})",
-            described.join(", ")
-        ),
+        format!("{reason} (automatic count: {})", described.join(", ")),
         "list one `lanes` entry per lane shown in the images, ladder lanes included",
     ))
 }

@@ -73,6 +73,11 @@ pub fn fold_changes(
         .map(|s| {
             let mut flags: Vec<&'static str> = s.flags.clone();
             let signal = s.signal.unwrap_or(0.0);
+            if let (Some(v), Some([low, high])) = (s.signal, params.linear_range.get(target)) {
+                if v < *low || v > *high {
+                    flags.push("outside-linear-range");
+                }
+            }
             let (normalizer_name, normalizer_signal) = match normalizer {
                 None => (String::new(), None),
                 Some((name, lanes)) => {

@@ -285,3 +285,41 @@ fn a_per_target_normalizer_replaces_the_loading_control() {
         .iter()
         .any(|r| r.target == "pro-IL-1β" && r.normalizer == "β-actin"));
 }
+
+#[test]
+fn signals_outside_a_given_linear_range_are_flagged() {
+    let tmp = tempfile::tempdir().unwrap();
+    synth::write_experiment(tmp.path(), 16, &synth::preset("standard").unwrap(), "lr").unwrap();
+    let plain = blotquant::analyze(tmp.path(), &Params::default()).unwrap();
+    let nlrp3: Vec<f64> = plain
+        .results
+        .fold_change
+        .iter()
+        .filter(|r| r.target == "NLRP3")
+        .map(|r| r.signal)
+        .collect();
+    let high = blotquant::stats::median(&nlrp3);
+    let params = Params::default()
+        .with_overrides(&json!({"quant": {"linear_range": {"NLRP3": [0.0, high]}}}))
+        .unwrap();
+    let run = blotquant::analyze(tmp.path(), &params).unwrap();
+    for row in run
+        .results
+        .fold_change
+        .iter()
+        .filter(|r| r.target == "NLRP3")
+    {
+        assert_eq!(
+            row.flags.contains("outside-linear-range"),
+            row.signal > high,
+            "lane {}",
+            row.lane
+        );
+    }
+    assert!(run
+        .results
+        .fold_change
+        .iter()
+        .filter(|r| r.target != "NLRP3")
+        .all(|r| !r.flags.contains("outside-linear-range")));
+}

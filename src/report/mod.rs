@@ -108,6 +108,28 @@ pub const SUMMARY_HEADER: &[&str] = &[
     "p_value_bh",
 ];
 pub const FAILURES_HEADER: &[&str] = &["experiment", "path", "error"];
+pub const LINEARITY_HEADER: &[&str] = &[
+    "target",
+    "n",
+    "slope_through_origin",
+    "r2_through_origin",
+    "slope",
+    "intercept",
+    "r2",
+    "linear_from_ug",
+    "linear_to_ug",
+    "signal_low",
+    "signal_high",
+];
+pub const LINEARITY_POINTS_HEADER: &[&str] = &[
+    "target",
+    "lane",
+    "load_ug",
+    "signal",
+    "saturated",
+    "relative_residual",
+    "in_linear_range",
+];
 
 /// Writes every output file of a run into `out`. `overlays` are (path relative to
 /// `out/overlays`, PNG bytes). Everything is rendered before the first file is written.
