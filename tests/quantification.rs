@@ -323,3 +323,42 @@ fn signals_outside_a_given_linear_range_are_flagged() {
         .filter(|r| r.target != "NLRP3")
         .all(|r| !r.flags.contains("outside-linear-range")));
 }
+
+#[test]
+fn technical_replicates_sharing_a_sample_count_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    synth::write_experiment(tmp.path(), 17, &synth::preset("standard").unwrap(), "tr").unwrap();
+    // Both untreated lanes are one sample loaded twice; the LPS lanes are two samples.
+    edit_manifest(tmp.path(), |m| {
+        m["lanes"][1] = json!({"condition": "untreated", "sample": "U-1"});
+        m["lanes"][2] = json!({"condition": "untreated", "sample": "U-1"});
+        m["lanes"][3] = json!({"condition": "LPS", "sample": "L-1"});
+        m["lanes"][4] = json!({"condition": "LPS", "sample": "L-2"});
+    });
+    let run = blotquant::analyze(tmp.path(), &Params::default()).unwrap();
+    let row = |condition: &str| {
+        run.results
+            .summary
+            .iter()
+            .find(|r| r.target == "NLRP3" && r.condition == condition)
+            .unwrap()
+    };
+    assert_eq!(row("untreated").n, 1);
+    assert_eq!(row("LPS").n, 2);
+    let lps: Vec<f64> = run
+        .results
+        .fold_change
+        .iter()
+        .filter(|r| r.target == "NLRP3" && r.condition == "LPS")
+        .map(|r| r.fold_change.unwrap())
+        .collect();
+    assert!((row("LPS").mean_fold_change.unwrap() - (lps[0] + lps[1]) / 2.0).abs() < 1e-12);
+    let samples: Vec<&str> = run
+        .results
+        .fold_change
+        .iter()
+        .filter(|r| r.target == "NLRP3")
+        .map(|r| r.sample.as_str())
+        .collect();
+    assert_eq!(&samples[..4], &["U-1", "U-1", "L-1", "L-2"]);
+}
