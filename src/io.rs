@@ -68,6 +68,8 @@ struct Decoded {
     /// The file stores counts inverted (TIFF WhiteIsZero): high stored counts are dark.
     white_is_zero: bool,
     lossy: bool,
+    /// Samples per pixel in the file (1 gray, 2 gray + alpha, 3 RGB, 4 RGBA).
+    channels: usize,
 }
 
 /// Reads an image file. `forced` overrides polarity detection.
@@ -86,6 +88,42 @@ pub fn load_bytes(
     forced: Option<Polarity>,
     limits: &LoadParams,
 ) -> Result<Blot> {
+    Ok(into_blot(path, decode(path, bytes, limits)?, forced))
+}
+
+/// A grayscale image as stored: values as a viewer shows them, no polarity applied.
+#[derive(Debug, Clone)]
+pub struct GrayImage {
+    pub values: Array2<f32>,
+    pub bit_depth: u8,
+}
+
+/// Reads an 8- or 16-bit grayscale image for pixel operations that keep the file's type
+/// (`blotquant background`). Colour images are refused rather than silently converted.
+pub fn load_gray(path: &Path, limits: &LoadParams) -> Result<GrayImage> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let decoded = decode(path, &bytes, limits)?;
+    if decoded.channels != 1 {
+        return Err(Error::image(
+            path,
+            format!(
+                "the image has {} samples per pixel; 8- or 16-bit grayscale is expected",
+                decoded.channels
+            ),
+            "convert it to grayscale (e.g. ImageJ Image › Type › 16-bit) first",
+        ));
+    }
+    Ok(GrayImage {
+        values: Array2::from_shape_vec((decoded.height, decoded.width), decoded.values)
+            .expect("decoded pixel count matches dimensions"),
+        bit_depth: decoded.bit_depth,
+    })
+}
+
+fn decode(path: &Path, bytes: &[u8], limits: &LoadParams) -> Result<Decoded> {
     if bytes.is_empty() {
         return Err(Error::image(
             path,
@@ -114,7 +152,7 @@ pub fn load_bytes(
             "check that the right file is named; a blot image is at least tens of pixels across",
         ));
     }
-    Ok(into_blot(path, decoded, forced))
+    Ok(decoded)
 }
 
 fn check_size(path: &Path, width: u64, height: u64, limits: &LoadParams) -> Result<()> {
@@ -205,6 +243,7 @@ fn decode_tiff(path: &Path, bytes: &[u8], limits: &LoadParams) -> Result<Decoded
         // The tiff crate already inverts WhiteIsZero data into display values.
         white_is_zero: photometric == Some(0),
         lossy: false,
+        channels,
     })
 }
 
@@ -262,6 +301,7 @@ fn decode_png_jpeg(path: &Path, bytes: &[u8], limits: &LoadParams) -> Result<Dec
         max_sample_tag: None,
         white_is_zero: false,
         lossy,
+        channels,
     })
 }
 

@@ -38,6 +38,48 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
+/// Encodes integer-valued gray pixels as an 8- or 16-bit TIFF (or PNG).
+pub fn encode_gray(values: &ndarray::Array2<f32>, bit_depth: u8, png: bool) -> Vec<u8> {
+    let (h, w) = values.dim();
+    let mut bytes = Vec::new();
+    let cursor = std::io::Cursor::new(&mut bytes);
+    if bit_depth == 8 {
+        let pixels: Vec<u8> = values.iter().map(|&v| v as u8).collect();
+        if png {
+            let img = image::GrayImage::from_raw(w as u32, h as u32, pixels).expect("size matches");
+            img.write_to(
+                &mut std::io::Cursor::new(&mut bytes),
+                image::ImageFormat::Png,
+            )
+            .expect("PNG encodes in memory");
+        } else {
+            tiff::encoder::TiffEncoder::new(cursor)
+                .and_then(|mut e| {
+                    e.write_image::<tiff::encoder::colortype::Gray8>(w as u32, h as u32, &pixels)
+                })
+                .expect("TIFF encodes in memory");
+        }
+    } else {
+        let pixels: Vec<u16> = values.iter().map(|&v| v as u16).collect();
+        if png {
+            let img: image::ImageBuffer<image::Luma<u16>, Vec<u16>> =
+                image::ImageBuffer::from_raw(w as u32, h as u32, pixels).expect("size matches");
+            img.write_to(
+                &mut std::io::Cursor::new(&mut bytes),
+                image::ImageFormat::Png,
+            )
+            .expect("PNG encodes in memory");
+        } else {
+            tiff::encoder::TiffEncoder::new(cursor)
+                .and_then(|mut e| {
+                    e.write_image::<tiff::encoder::colortype::Gray16>(w as u32, h as u32, &pixels)
+                })
+                .expect("TIFF encodes in memory");
+        }
+    }
+    bytes
+}
+
 /// A table as CSV text: header row, then one row per record. Floats are written in their
 /// shortest round-trip form; missing values are empty fields.
 pub fn to_csv<T: Serialize>(rows: &[T], header: &[&str]) -> String {
