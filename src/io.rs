@@ -98,6 +98,113 @@ pub struct GrayImage {
     pub bit_depth: u8,
 }
 
+/// Stored gray samples of an 8- or 16-bit image (8-bit values widened), row-major.
+#[derive(Debug, Clone)]
+pub struct RawGray {
+    pub width: usize,
+    pub height: usize,
+    pub bit_depth: u8,
+    pub pixels: Vec<u16>,
+}
+
+impl crate::background::rolling_ball::RowSource for RawGray {
+    fn width(&self) -> usize {
+        self.width
+    }
+    fn height(&self) -> usize {
+        self.height
+    }
+    fn read_row(&self, y: usize, out: &mut [f32]) {
+        for (o, &p) in out
+            .iter_mut()
+            .zip(&self.pixels[y * self.width..(y + 1) * self.width])
+        {
+            *o = f32::from(p);
+        }
+    }
+}
+
+/// Reads an 8- or 16-bit grayscale image as stored, for pixel operations that keep the
+/// file's type (`blotquant background`), without float copies: TIFF is decoded straight from
+/// the file. Colour images are refused rather than silently converted.
+pub fn load_raw_gray(path: &Path, limits: &LoadParams) -> Result<RawGray> {
+    let mut head = [0u8; 4];
+    let file = std::fs::File::open(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let is_tiff = {
+        use std::io::Read;
+        let n = (&file).take(4).read(&mut head).unwrap_or(0);
+        n == 4 && (&head == b"II*\0" || &head == b"MM\0*")
+    };
+    if !is_tiff {
+        let gray = load_gray(path, limits)?;
+        let (height, width) = gray.values.dim();
+        return Ok(RawGray {
+            width,
+            height,
+            bit_depth: gray.bit_depth,
+            pixels: gray.values.iter().map(|&v| v as u16).collect(),
+        });
+    }
+    use tiff::decoder::{Decoder, DecodingResult};
+    let bad = |e: tiff::TiffError| {
+        Error::image(
+            path,
+            format!("cannot decode TIFF: {e}"),
+            "the file may be truncated or use an unsupported TIFF variant; re-export it as 8- or 16-bit grayscale TIFF",
+        )
+    };
+    let reader =
+        std::io::BufReader::new(std::fs::File::open(path).map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?);
+    let mut decoder = Decoder::new(reader).map_err(bad)?;
+    let (width, height) = decoder.dimensions().map_err(bad)?;
+    check_size(path, width.into(), height.into(), limits)?;
+    let mut tiff_limits = tiff::decoder::Limits::default();
+    tiff_limits.decoding_buffer_size = (limits.max_pixels as usize).saturating_mul(8);
+    decoder = decoder.with_limits(tiff_limits);
+    let color = decoder.colortype().map_err(bad)?;
+    if !matches!(color, tiff::ColorType::Gray(8) | tiff::ColorType::Gray(16)) {
+        return Err(Error::image(
+            path,
+            format!("the TIFF is {color:?}; 8- or 16-bit grayscale is expected"),
+            "convert it to 8- or 16-bit grayscale (e.g. ImageJ Image › Type › 16-bit) first",
+        ));
+    }
+    let (width, height) = (width as usize, height as usize);
+    let (pixels, bit_depth) = match decoder.read_image().map_err(bad)? {
+        DecodingResult::U8(v) => (v.into_iter().map(u16::from).collect::<Vec<u16>>(), 8),
+        DecodingResult::U16(v) => (v, 16),
+        _ => {
+            return Err(Error::image(
+                path,
+                "the TIFF holds floating-point or 32-bit samples",
+                "export the image as 8- or 16-bit integer grayscale TIFF",
+            ))
+        }
+    };
+    if pixels.len() < width * height || width < 2 || height < 2 {
+        return Err(Error::image(
+            path,
+            format!(
+                "the TIFF holds {} pixels for a declared {width}×{height}",
+                pixels.len()
+            ),
+            "the file is probably truncated or too small; copy it again",
+        ));
+    }
+    Ok(RawGray {
+        width,
+        height,
+        bit_depth,
+        pixels,
+    })
+}
+
 /// Reads an 8- or 16-bit grayscale image for pixel operations that keep the file's type
 /// (`blotquant background`). Colour images are refused rather than silently converted.
 pub fn load_gray(path: &Path, limits: &LoadParams) -> Result<GrayImage> {

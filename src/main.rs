@@ -423,18 +423,33 @@ fn subtract_background_file(
             output.display()
         )));
     }
-    let image = blotquant::io::load_gray(input, &Params::default().load)?;
-    let (height, width) = image.values.dim();
+    let image = blotquant::io::load_raw_gray(input, &Params::default().load)?;
+    let (height, width) = (image.height, image.width);
     if options.radius > width.max(height) as f64 {
         return Err(usage(format!(
             "--radius {} is larger than the image ({width}×{height} px); a ball wider than the image fits under nothing",
             options.radius
         )));
     }
+    let image_depth = image.bit_depth;
     let max_value = if image.bit_depth == 8 { 255.0 } else { 65535.0 };
-    let result = blotquant::background::subtract_like_imagej(&image.values, max_value, options);
-    let bytes = report::encode_gray(&result, image.bit_depth, extension == "png");
-    report::write_atomic(output, &bytes)?;
+    let mut result = vec![0u16; width * height];
+    blotquant::background::subtract_like_imagej_into(
+        &image,
+        max_value,
+        options,
+        &mut result,
+        |v| v as u16,
+    );
+    drop(image);
+    report::write_gray(
+        output,
+        width,
+        height,
+        image_depth,
+        &result,
+        extension == "png",
+    )?;
     Ok(())
 }
 

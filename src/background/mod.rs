@@ -5,6 +5,7 @@
 pub mod rolling_ball;
 
 use ndarray::Array2;
+use rayon::prelude::*;
 
 use crate::params::{BackgroundMethod, BackgroundParams};
 
@@ -28,25 +29,70 @@ pub fn subtract_like_imagej(
     max_value: f32,
     options: &ImageJOptions,
 ) -> Array2<f32> {
-    let smoothing = !options.disable_smoothing;
+    let image = image.as_standard_layout().into_owned();
+    let mut out = vec![0.0f32; image.len()];
+    subtract_like_imagej_into(&image, max_value, options, &mut out, f32::trunc);
+    Array2::from_shape_vec(image.dim(), out).expect("buffer matches shape")
+}
+
+/// [`subtract_like_imagej`] row by row into `out` (row-major, the image's size); `convert`
+/// truncates each clipped value to the integer type (ImageJ truncates after adding 0.5); no
+/// full-size float copy of the image is made.
+pub fn subtract_like_imagej_into<T: Send>(
+    image: &dyn rolling_ball::RowSource,
+    max_value: f32,
+    options: &ImageJOptions,
+    out: &mut [T],
+    convert: impl Fn(f32) -> T + Sync,
+) {
     let light = options.light_background;
-    let oriented = if light {
-        image.mapv(|v| -v)
-    } else {
-        image.clone()
+    let oriented = Oriented {
+        image,
+        negate: light,
     };
-    let mut background = rolling_ball::background(&oriented, options.radius, smoothing);
-    if light {
-        background.mapv_inplace(|v| -v);
-    }
-    let to_range = |v: f32| v.clamp(0.0, max_value).trunc();
-    if options.create_background {
-        return background.mapv(|b| to_range(b + 0.5));
-    }
+    let rolled = rolling_ball::roll(&oriented, options.radius, !options.disable_smoothing);
+    let width = image.width();
+    let to_range = |v: f32| v.clamp(0.0, max_value);
     let offset = if light { max_value + 0.5 } else { 0.5 };
-    ndarray::Zip::from(image)
-        .and(&background)
-        .map_collect(|&v, &b| to_range(v - b + offset))
+    out.par_chunks_mut(width).enumerate().for_each(|(y, row)| {
+        let mut background = vec![0.0f32; width];
+        rolled.row(y, &mut background);
+        if light {
+            background.iter_mut().for_each(|b| *b = -*b);
+        }
+        if options.create_background {
+            for (o, b) in row.iter_mut().zip(&background) {
+                *o = convert(to_range(b + 0.5));
+            }
+        } else {
+            let mut values = vec![0.0f32; width];
+            image.read_row(y, &mut values);
+            for ((o, v), b) in row.iter_mut().zip(&values).zip(&background) {
+                *o = convert(to_range(v - b + offset));
+            }
+        }
+    });
+}
+
+/// An image negated on the fly (a light background is rolled from below as −value).
+struct Oriented<'a> {
+    image: &'a dyn rolling_ball::RowSource,
+    negate: bool,
+}
+
+impl rolling_ball::RowSource for Oriented<'_> {
+    fn width(&self) -> usize {
+        self.image.width()
+    }
+    fn height(&self) -> usize {
+        self.image.height()
+    }
+    fn read_row(&self, y: usize, out: &mut [f32]) {
+        self.image.read_row(y, out);
+        if self.negate {
+            out.iter_mut().for_each(|v| *v = -*v);
+        }
+    }
 }
 
 /// Estimates the background under `signal` (same shape, same units).

@@ -29,67 +29,196 @@ pub fn shrink_and_trim(radius: f64) -> (usize, f64) {
     }
 }
 
+/// A grey image read row by row as `f32`, so the full image never needs a float copy.
+pub trait RowSource: Sync {
+    fn width(&self) -> usize;
+    fn height(&self) -> usize;
+    /// Writes row `y` into `out` (length `width`).
+    fn read_row(&self, y: usize, out: &mut [f32]);
+}
+
+impl RowSource for Array2<f32> {
+    fn width(&self) -> usize {
+        self.ncols()
+    }
+    fn height(&self) -> usize {
+        self.nrows()
+    }
+    fn read_row(&self, y: usize, out: &mut [f32]) {
+        for (o, v) in out.iter_mut().zip(self.row(y)) {
+            *o = *v;
+        }
+    }
+}
+
+/// The rolled background in its small (shrunk) form, with what it takes to enlarge it.
+pub struct RolledBackground {
+    small: Array2<f32>,
+    factor: usize,
+    width: usize,
+    height: usize,
+    /// Each small row interpolated along x to full width (ImageJ's first enlargement step).
+    lines: Vec<Vec<f32>>,
+}
+
+impl RolledBackground {
+    /// Writes background row `y` (full resolution) into `out`: ImageJ's bilinear enlargement,
+    /// interpolating along x within the two small rows, then along y between them.
+    pub fn row(&self, y: usize, out: &mut [f32]) {
+        if self.factor == 1 {
+            out.copy_from_slice(self.small.row(y).as_slice().expect("standard layout"));
+            return;
+        }
+        let (sh, sw) = self.small.dim();
+        if sh < 2 || sw < 2 {
+            // Too small to interpolate: hold the value of the nearest small pixel.
+            let sy = (y / self.factor).min(sh - 1);
+            for (x, o) in out.iter_mut().enumerate() {
+                *o = self.small[[sy, (x / self.factor).min(sw - 1)]];
+            }
+            return;
+        }
+        let (j, wy) = interpolation_at(y, sh, self.factor);
+        let (upper, lower) = (&self.lines[j], &self.lines[j + 1]);
+        for ((o, &a), &b) in out.iter_mut().zip(upper).zip(lower) {
+            *o = a * wy + b * (1.0 - wy);
+        }
+    }
+
+    /// The whole background as an array.
+    pub fn to_array(&self) -> Array2<f32> {
+        let mut out = vec![0.0; self.height * self.width];
+        out.par_chunks_mut(self.width)
+            .enumerate()
+            .for_each(|(y, row)| self.row(y, row));
+        Array2::from_shape_vec((self.height, self.width), out).expect("buffer matches shape")
+    }
+}
+
 /// The background surface under `image` (same shape) for a ball of `radius` pixels, with bands
 /// brighter than the background. `smoothing` is ImageJ's pre-smoothing (on unless "disable").
 pub fn background(image: &Array2<f32>, radius: f64, smoothing: bool) -> Array2<f32> {
-    let mut work = image.as_standard_layout().into_owned();
-    if smoothing {
-        mean3x3_in_place(&mut work);
-    }
+    let image = image.as_standard_layout().into_owned();
+    roll(&image, radius, smoothing).to_array()
+}
+
+/// Smooths (optionally), shrinks and rolls the ball; the result enlarges row by row.
+pub fn roll(source: &dyn RowSource, radius: f64, smoothing: bool) -> RolledBackground {
     let (factor, trim) = shrink_and_trim(radius);
     let ball = Ball::new(radius / factor as f64, trim);
-    if factor == 1 {
-        return roll_ball(&work, &ball);
-    }
-    let small = shrink_by_min(&work, factor);
+    let small = shrink_smoothed(source, factor, smoothing);
     let rolled = roll_ball(&small, &ball);
-    enlarge(&rolled, factor, image.dim())
-}
-
-/// ImageJ's 3×3 mean: a 3-tap mean along each row, then along each column of the result,
-/// each pass in place with the edge pixel repeated beyond the border.
-pub fn mean3x3_in_place(image: &mut Array2<f32>) {
-    for mut row in image.rows_mut() {
-        mean3_line(row.iter_mut());
-    }
-    for mut column in image.columns_mut() {
-        mean3_line(column.iter_mut());
-    }
-}
-
-fn mean3_line<'a>(line: impl Iterator<Item = &'a mut f32>) {
-    let mut values: Vec<&mut f32> = line.collect();
-    let n = values.len();
-    if n == 0 {
-        return;
-    }
-    // v1, v2, v3: the original values at i - 1, i, i + 1 (read before they are overwritten).
-    let mut v3 = *values[0];
-    let mut v2 = v3;
-    for i in 0..n {
-        let v1 = v2;
-        v2 = v3;
-        if i + 1 < n {
-            v3 = *values[i + 1];
-        }
-        *values[i] = (v1 + v2 + v3) * 0.333_333_33_f32;
+    let (small_height, small_width) = rolled.dim();
+    let lines = if factor > 1 && small_width >= 2 && small_height >= 2 {
+        let columns: Vec<(usize, f32)> = (0..source.width())
+            .map(|x| interpolation_at(x, small_width, factor))
+            .collect();
+        (0..small_height)
+            .into_par_iter()
+            .map(|j| {
+                let row = rolled.row(j);
+                columns
+                    .iter()
+                    .map(|&(i, wx)| row[i] * wx + row[i + 1] * (1.0 - wx))
+                    .collect()
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    RolledBackground {
+        small: rolled,
+        factor,
+        width: source.width(),
+        height: source.height(),
+        lines,
     }
 }
 
-/// Each pixel of the small image is the minimum of its `factor`×`factor` block (partial
-/// blocks at the right and bottom edges).
-fn shrink_by_min(image: &Array2<f32>, factor: usize) -> Array2<f32> {
-    let (h, w) = image.dim();
+/// ImageJ's 3×3 mean as separable passes: a 3-tap mean along the row (edge pixel repeated),
+/// then along the column of those results. Computed here for rows `first..=last` of the
+/// smoothed image (the column pass needs one row above and below).
+fn smoothed_rows(
+    source: &dyn RowSource,
+    first: usize,
+    last: usize,
+    smoothing: bool,
+) -> Vec<Vec<f32>> {
+    let (w, h) = (source.width(), source.height());
+    let read = |y: usize| {
+        let mut row = vec![0.0; w];
+        source.read_row(y, &mut row);
+        row
+    };
+    if !smoothing {
+        return (first..=last).map(read).collect();
+    }
+    let horizontal = |y: usize| {
+        let row = read(y);
+        let mut out = vec![0.0; w];
+        mean3_row(&row, &mut out);
+        out
+    };
+    let lo = first.saturating_sub(1);
+    let hi = (last + 1).min(h - 1);
+    let across: Vec<Vec<f32>> = (lo..=hi).map(horizontal).collect();
+    (first..=last)
+        .map(|y| {
+            let at = |yy: usize| &across[yy - lo];
+            let (above, here, below) = (at(y.saturating_sub(1)), at(y), at((y + 1).min(h - 1)));
+            above
+                .iter()
+                .zip(here)
+                .zip(below)
+                .map(|((a, b), c)| (a + b + c) * 0.333_333_33_f32)
+                .collect()
+        })
+        .collect()
+}
+
+/// The (smoothed) image shrunk by block minima: each small pixel is the minimum of its
+/// `factor`×`factor` block (partial blocks at the right and bottom edges). Factor 1 gives the
+/// smoothed image itself.
+fn shrink_smoothed(source: &dyn RowSource, factor: usize, smoothing: bool) -> Array2<f32> {
+    let (w, h) = (source.width(), source.height());
     let (sh, sw) = (h.div_ceil(factor), w.div_ceil(factor));
-    Array2::from_shape_fn((sh, sw), |(sy, sx)| {
-        let mut min = f32::MAX;
-        for y in sy * factor..((sy + 1) * factor).min(h) {
-            for x in sx * factor..((sx + 1) * factor).min(w) {
-                min = min.min(image[[y, x]]);
+    let mut small = vec![f32::MAX; sh * sw];
+    small.par_chunks_mut(sw).enumerate().for_each(|(sy, out)| {
+        let rows = smoothed_rows(
+            source,
+            sy * factor,
+            ((sy + 1) * factor).min(h) - 1,
+            smoothing,
+        );
+        // Minimum down the block's rows first (whole rows at a time), then across each block.
+        let mut column_min = rows[0].clone();
+        for row in &rows[1..] {
+            for (m, &v) in column_min.iter_mut().zip(row) {
+                *m = if v < *m { v } else { *m };
             }
         }
-        min
-    })
+        for (o, block) in out.iter_mut().zip(column_min.chunks(factor)) {
+            *o = block
+                .iter()
+                .fold(f32::MAX, |m, &v| if v < m { v } else { m });
+        }
+    });
+    Array2::from_shape_vec((sh, sw), small).expect("buffer matches shape")
+}
+
+/// ImageJ's 3-tap mean along a row (the edge pixel repeated beyond the border), written to
+/// `out`; the sum is taken left to right and multiplied by 0.33333333f, as ImageJ does.
+fn mean3_row(row: &[f32], out: &mut [f32]) {
+    let n = row.len();
+    if n == 1 {
+        out[0] = (row[0] + row[0] + row[0]) * 0.333_333_33_f32;
+        return;
+    }
+    out[0] = (row[0] + row[0] + row[1]) * 0.333_333_33_f32;
+    for i in 1..n - 1 {
+        out[i] = (row[i - 1] + row[i] + row[i + 1]) * 0.333_333_33_f32;
+    }
+    out[n - 1] = (row[n - 2] + row[n - 1] + row[n - 1]) * 0.333_333_33_f32;
 }
 
 /// The ball: a square patch of side `2·half + 1` holding the sphere's height above its
@@ -129,61 +258,56 @@ impl Ball {
 
 /// Rolls the ball under `image`: for every ball centre (including centres up to `half` pixels
 /// outside the image) the ball rises until it touches the data; each pixel ends at the highest
-/// ball surface over it.
+/// ball surface over it. Min and max are exact, so the loops are ordered for speed (whole rows
+/// per ball offset) and still give ImageJ's values.
 fn roll_ball(image: &Array2<f32>, ball: &Ball) -> Array2<f32> {
     let (h, w) = image.dim();
-    let half = ball.half as i64;
+    let half = ball.half;
     let side = ball.side();
     let pixels = image.as_slice().expect("standard layout");
-    let (eh, ew) = (h + 2 * ball.half, w + 2 * ball.half);
+    let (eh, ew) = (h + 2 * half, w + 2 * half);
     // Height of the ball centred at (cy - half, cx - half), for every centre.
     let mut heights = vec![f32::MAX; eh * ew];
     heights
         .par_chunks_mut(ew)
         .enumerate()
-        .for_each(|(cy, row)| {
-            let y = cy as i64 - half;
-            for (cx, height) in row.iter_mut().enumerate() {
-                let x = cx as i64 - half;
-                let mut z = f32::MAX;
-                for by in 0..side {
-                    let yy = y + by as i64 - half;
-                    if yy < 0 || yy >= h as i64 {
-                        continue;
-                    }
-                    let line = &pixels[yy as usize * w..(yy as usize + 1) * w];
-                    let zline = &ball.z[by * side..(by + 1) * side];
-                    let x0 = (x - half).max(0);
-                    let x1 = (x + half).min(w as i64 - 1);
-                    for xx in x0..=x1 {
-                        let reduced = line[xx as usize] - zline[(xx - x + half) as usize];
-                        if z > reduced {
-                            z = reduced;
-                        }
+        .for_each(|(cy, acc)| {
+            for by in 0..side {
+                // Image row under ball row `by` for this centre row.
+                let Some(yy) = (cy + by).checked_sub(2 * half).filter(|&yy| yy < h) else {
+                    continue;
+                };
+                let line = &pixels[yy * w..(yy + 1) * w];
+                for (bx, &z) in ball.z[by * side..(by + 1) * side].iter().enumerate() {
+                    // Centre column cx sees image column cx + bx - 2·half.
+                    let start = (2 * half).saturating_sub(bx);
+                    let end = (w + 2 * half - bx).min(ew);
+                    let offset = start + bx - 2 * half;
+                    for (a, &v) in acc[start..end]
+                        .iter_mut()
+                        .zip(&line[offset..offset + (end - start)])
+                    {
+                        let reduced = v - z;
+                        *a = if reduced < *a { reduced } else { *a };
                     }
                 }
-                *height = z;
             }
         });
     let mut out = vec![-f32::MAX; h * w];
     out.par_chunks_mut(w).enumerate().for_each(|(y, row)| {
         for by in 0..side {
-            // Centres whose patch row `by` lies on image row y.
-            let cy = y as i64 + half - (by as i64 - half);
-            if cy < 0 || cy >= eh as i64 {
+            // Centres whose ball row `by` lies on image row y.
+            let cy = y + 2 * half - by;
+            if cy >= eh {
                 continue;
             }
-            let centres = &heights[cy as usize * ew..(cy as usize + 1) * ew];
-            let zline = &ball.z[by * side..(by + 1) * side];
-            for (bx, &zb) in zline.iter().enumerate() {
-                // Pixel x is covered by the centre at extended column x + half - (bx - half).
-                let shift = 2 * half - bx as i64;
-                for (x, value) in row.iter_mut().enumerate() {
-                    let cx = x as i64 + shift;
-                    let added = centres[cx as usize] + zb;
-                    if added > *value {
-                        *value = added;
-                    }
+            let centres = &heights[cy * ew..(cy + 1) * ew];
+            for (bx, &z) in ball.z[by * side..(by + 1) * side].iter().enumerate() {
+                // Pixel x is covered by the centre at extended column x + 2·half − bx.
+                let shifted = &centres[2 * half - bx..2 * half - bx + w];
+                for (value, &c) in row.iter_mut().zip(shifted) {
+                    let added = c + z;
+                    *value = if added > *value { added } else { *value };
                 }
             }
         }
@@ -191,54 +315,18 @@ fn roll_ball(image: &Array2<f32>, ball: &Ball) -> Array2<f32> {
     Array2::from_shape_vec((h, w), out).expect("buffer matches shape")
 }
 
-/// ImageJ's interpolation indices and weights along one axis: pixel `i` lies between small
+/// ImageJ's interpolation index and weight along one axis: pixel `i` lies between small
 /// pixels `index` and `index + 1`, with weight `weight` on the first; beyond the outermost
 /// small-pixel centres the weights extrapolate linearly.
-fn interpolation(length: usize, small_length: usize, factor: usize) -> Vec<(usize, f32)> {
-    (0..length)
-        .map(|i| {
-            // Integer division truncating toward zero, as Java does for negative values.
-            let mut index = (i as i64 - (factor / 2) as i64) / factor as i64;
-            if index >= small_length as i64 - 1 {
-                index = small_length as i64 - 2;
-            }
-            let index = index.max(0) as usize;
-            let distance = (i as f32 + 0.5) / factor as f32 - (index as f32 + 0.5);
-            (index, 1.0 - distance)
-        })
-        .collect()
-}
-
-/// Bilinear enlargement of the rolled small image to `dim`, ImageJ's way: interpolate along x
-/// within each needed small row, then along y between the two rows.
-fn enlarge(small: &Array2<f32>, factor: usize, dim: (usize, usize)) -> Array2<f32> {
-    let (sh, sw) = small.dim();
-    let (h, w) = dim;
-    if sh < 2 || sw < 2 {
-        // Too small to interpolate: hold the value of the nearest small pixel.
-        return Array2::from_shape_fn(dim, |(y, x)| {
-            small[[(y / factor).min(sh - 1), (x / factor).min(sw - 1)]]
-        });
+fn interpolation_at(i: usize, small_length: usize, factor: usize) -> (usize, f32) {
+    // Integer division truncating toward zero, as Java does for negative values.
+    let mut index = (i as i64 - (factor / 2) as i64) / factor as i64;
+    if index >= small_length as i64 - 1 {
+        index = small_length as i64 - 2;
     }
-    let xs = interpolation(w, sw, factor);
-    let ys = interpolation(h, sh, factor);
-    let line = |sy: usize| -> Vec<f32> {
-        xs.iter()
-            .map(|&(i, wt)| small[[sy, i]] * wt + small[[sy, i + 1]] * (1.0 - wt))
-            .collect()
-    };
-    let lines: Vec<Vec<f32>> = (0..sh).map(line).collect();
-    let mut out = Vec::with_capacity(h * w);
-    for &(j, wt) in &ys {
-        let (upper, lower) = (&lines[j], &lines[j + 1]);
-        out.extend(
-            upper
-                .iter()
-                .zip(lower)
-                .map(|(a, b)| a * wt + b * (1.0 - wt)),
-        );
-    }
-    Array2::from_shape_vec((h, w), out).expect("buffer matches shape")
+    let index = index.max(0) as usize;
+    let distance = (i as f32 + 0.5) / factor as f32 - (index as f32 + 0.5);
+    (index, 1.0 - distance)
 }
 
 #[cfg(test)]

@@ -38,46 +38,63 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Encodes integer-valued gray pixels as an 8- or 16-bit TIFF (or PNG).
-pub fn encode_gray(values: &ndarray::Array2<f32>, bit_depth: u8, png: bool) -> Vec<u8> {
-    let (h, w) = values.dim();
-    let mut bytes = Vec::new();
-    let cursor = std::io::Cursor::new(&mut bytes);
-    if bit_depth == 8 {
-        let pixels: Vec<u8> = values.iter().map(|&v| v as u8).collect();
+/// Writes gray pixels as an 8- or 16-bit TIFF (or PNG), streamed into a temporary file in
+/// the target folder and renamed into place.
+pub fn write_gray(
+    path: &Path,
+    width: usize,
+    height: usize,
+    bit_depth: u8,
+    pixels: &[u16],
+    png: bool,
+) -> Result<()> {
+    let write_err = |source: std::io::Error| Error::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let encode_err = |e: String| write_err(std::io::Error::other(e));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(write_err)?;
+    let file = tempfile::NamedTempFile::new_in(dir).map_err(write_err)?;
+    {
+        let mut writer = std::io::BufWriter::new(file.as_file());
+        let (w, h) = (width as u32, height as u32);
         if png {
-            let img = image::GrayImage::from_raw(w as u32, h as u32, pixels).expect("size matches");
-            img.write_to(
-                &mut std::io::Cursor::new(&mut bytes),
-                image::ImageFormat::Png,
-            )
-            .expect("PNG encodes in memory");
+            let encoder = image::codecs::png::PngEncoder::new(&mut writer);
+            use image::ImageEncoder;
+            if bit_depth == 8 {
+                let bytes: Vec<u8> = pixels.iter().map(|&v| v as u8).collect();
+                encoder.write_image(&bytes, w, h, image::ExtendedColorType::L8)
+            } else {
+                let bytes: Vec<u8> = pixels.iter().flat_map(|v| v.to_be_bytes()).collect();
+                encoder.write_image(&bytes, w, h, image::ExtendedColorType::L16)
+            }
+            .map_err(|e| encode_err(e.to_string()))?;
         } else {
-            tiff::encoder::TiffEncoder::new(cursor)
-                .and_then(|mut e| {
-                    e.write_image::<tiff::encoder::colortype::Gray8>(w as u32, h as u32, &pixels)
-                })
-                .expect("TIFF encodes in memory");
+            let mut encoder = tiff::encoder::TiffEncoder::new(&mut writer)
+                .map_err(|e| encode_err(e.to_string()))?;
+            if bit_depth == 8 {
+                let bytes: Vec<u8> = pixels.iter().map(|&v| v as u8).collect();
+                encoder.write_image::<tiff::encoder::colortype::Gray8>(w, h, &bytes)
+            } else {
+                encoder.write_image::<tiff::encoder::colortype::Gray16>(w, h, pixels)
+            }
+            .map_err(|e| encode_err(e.to_string()))?;
         }
-    } else {
-        let pixels: Vec<u16> = values.iter().map(|&v| v as u16).collect();
-        if png {
-            let img: image::ImageBuffer<image::Luma<u16>, Vec<u16>> =
-                image::ImageBuffer::from_raw(w as u32, h as u32, pixels).expect("size matches");
-            img.write_to(
-                &mut std::io::Cursor::new(&mut bytes),
-                image::ImageFormat::Png,
-            )
-            .expect("PNG encodes in memory");
-        } else {
-            tiff::encoder::TiffEncoder::new(cursor)
-                .and_then(|mut e| {
-                    e.write_image::<tiff::encoder::colortype::Gray16>(w as u32, h as u32, &pixels)
-                })
-                .expect("TIFF encodes in memory");
-        }
+        writer.flush().map_err(write_err)?;
     }
-    bytes
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(write_err)?;
+    }
+    file.persist(path).map_err(|e| write_err(e.error))?;
+    Ok(())
 }
 
 /// A table as CSV text: header row, then one row per record. Floats are written in their

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Times `blotquant background` against ImageJ 1.53t's Subtract Background on the same 16-bit
+# 4096×3072 image (radius 50, light background), in one run, and prints the ratios:
+# whole process against whole process, and our whole process against ImageJ's own getTime()
+# around the run() call. Also prints peak memory (max RSS) of both and checks the outputs
+# agree pixel for pixel. Needs Debian's imagej and xvfb (scripts/imagej-fixtures.sh installs
+# them) and a release build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bin="$PWD/target/release/blotquant"
+[ -x "$bin" ] || cargo build --release
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+cat > "$work/make.ijm" <<IJM
+random("seed", 7);
+newImage("big", "16-bit black", 4096, 3072, 1);
+run("Add Specified Noise...", "standard=300");
+run("Macro...", "code=[v = v + 20000 + 3000*x/4096 + 2000*y/3072 - 15000*exp(-((y%300)-150)*((y%300)-150)/200)*((x%200)<150)]");
+saveAs("Tiff", "$work/big.tif");
+IJM
+cat > "$work/bg.ijm" <<IJM
+open("$work/big.tif");
+t0 = getTime();
+run("Subtract Background...", "rolling=50 light");
+print("imagej_call_ms " + (getTime() - t0));
+saveAs("Tiff", "$work/imagej.tif");
+IJM
+timeout 300 xvfb-run -a java -Xmx4g -cp /usr/share/java/ij.jar ij.ImageJ -batch "$work/make.ijm" >/dev/null
+# ImageJ needs a display even in batch mode; the X server is started outside the timing.
+Xvfb :97 >/dev/null 2>&1 & xvfb=$!
+sleep 1
+for run in 1 2 3; do
+    /usr/bin/time -f "imagej_process_s %e imagej_max_rss_kb %M" -o "$work/ij-time" \
+        env DISPLAY=:97 timeout 300 java -Xmx4g -cp /usr/share/java/ij.jar ij.ImageJ -batch "$work/bg.ijm" > "$work/ij-out"
+    /usr/bin/time -f "ours_process_s %e ours_max_rss_kb %M" -o "$work/our-time" \
+        "$bin" background "$work/big.tif" "$work/ours.tif" --light-background --radius 50
+    ij_call=$(awk '/imagej_call_ms/ {print $2}' "$work/ij-out")
+    read -r _ ij_s _ ij_rss < "$work/ij-time"
+    read -r _ our_s _ our_rss < "$work/our-time"
+    awk -v c="$ij_call" -v p="$ij_s" -v o="$our_s" -v r1="$ij_rss" -v r2="$our_rss" -v n="$run" 'BEGIN {
+        printf "run %d: ImageJ call %.0f ms, ImageJ process %.2f s (max RSS %d MB); blotquant process %.3f s (max RSS %d MB, image 24 MB)\n", n, c, p, r1/1024, o, r2/1024;
+        printf "       ratio ImageJ call / blotquant process = %.1fx; process / process = %.1fx\n", c/1000/o, p/o }'
+done
+kill $xvfb
+echo "pixels, blotquant vs ImageJ: $(python3 scripts/tiff-diff.py "$work/ours.tif" "$work/imagej.tif")"

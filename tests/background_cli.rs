@@ -1,0 +1,98 @@
+//! `blotquant background`: bad requests are refused before anything is written, and results do
+//! not depend on the thread count.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use tiff::encoder::{colortype, TiffEncoder};
+
+fn blotquant() -> Command {
+    Command::cargo_bin("blotquant").unwrap()
+}
+
+fn fixture_input() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/imagej/inputs/light16.tif")
+}
+
+fn refused(args: &[&str], input: &Path, output: &Path, needle: &str) {
+    let before = std::fs::read(input).unwrap();
+    let assert = blotquant()
+        .arg("background")
+        .arg(input)
+        .arg(output)
+        .args(args)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains(needle), "stderr lacks {needle:?}: {stderr}");
+    assert!(!stderr.contains("panicked"));
+    if output != input {
+        assert!(!output.exists(), "no output on refusal");
+    }
+    assert_eq!(std::fs::read(input).unwrap(), before, "input unchanged");
+}
+
+#[test]
+fn bad_radius_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.tif");
+    std::fs::copy(fixture_input(), &input).unwrap();
+    let output = tmp.path().join("out.tif");
+    refused(&["--radius", "0"], &input, &output, "--radius");
+    refused(&["--radius=-5"], &input, &output, "--radius");
+    refused(&["--radius", "NaN"], &input, &output, "--radius");
+    refused(
+        &["--radius", "500"],
+        &input,
+        &output,
+        "larger than the image",
+    );
+}
+
+#[test]
+fn float_and_rgb_tiffs_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let rgb = tmp.path().join("rgb.tif");
+    let mut file = std::fs::File::create(&rgb).unwrap();
+    TiffEncoder::new(&mut file)
+        .unwrap()
+        .write_image::<colortype::RGB8>(8, 8, &[100u8; 8 * 8 * 3])
+        .unwrap();
+    refused(&[], &rgb, &tmp.path().join("out1.tif"), "grayscale");
+    let float = tmp.path().join("float.tif");
+    let mut file = std::fs::File::create(&float).unwrap();
+    TiffEncoder::new(&mut file)
+        .unwrap()
+        .write_image::<colortype::Gray32Float>(8, 8, &[1.5f32; 64])
+        .unwrap();
+    refused(&[], &float, &tmp.path().join("out2.tif"), "float.tif");
+}
+
+#[test]
+fn output_equal_to_input_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.tif");
+    std::fs::copy(fixture_input(), &input).unwrap();
+    refused(&[], &input, &input, "overwrite the input");
+    let same_by_another_name = tmp.path().join(".").join("in.tif");
+    refused(&[], &input, &same_by_another_name, "overwrite the input");
+}
+
+#[test]
+fn one_and_two_threads_give_identical_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/imagej/inputs/light16-large.tif");
+    for threads in ["1", "2"] {
+        blotquant()
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["background", "--light-background", "--radius", "50"])
+            .arg(&input)
+            .arg(tmp.path().join(format!("out{threads}.tif")))
+            .assert()
+            .success();
+    }
+    let one = std::fs::read(tmp.path().join("out1.tif")).unwrap();
+    let two = std::fs::read(tmp.path().join("out2.tif")).unwrap();
+    assert!(one == two);
+}
