@@ -7,13 +7,14 @@ use ndarray::Array2;
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
+use crate::background::BandBox;
 use crate::bands::{self, Peak};
 use crate::calibration::{self, Calibration};
 use crate::error::{Error, Result};
 use crate::experiment::{ImagePlan, LaneSpec, Plan, TargetPlan};
 use crate::io::{self, Blot};
 use crate::lanes::{self, LaneGrid};
-use crate::params::Params;
+use crate::params::{BackgroundParams, Params};
 use crate::quant::{self, LaneSignal};
 use crate::report::overlay;
 use crate::results::{BandRow, ExperimentResult, FoldChangeRow, InputFile, LaneRow};
@@ -98,6 +99,7 @@ pub fn analyze_image(plan: &Plan, image: &ImagePlan) -> Result<ImageAnalysis> {
         blot.height(),
     );
     let mut bands = measure_bands(
+        &params.background,
         &blot,
         &background,
         &grid,
@@ -332,14 +334,22 @@ fn dominant_band_row(peaks: &[Vec<Peak>], lanes: &[usize], height: usize) -> Opt
 /// Gives every band of one target the same box extent above and below its peak (the median
 /// over lanes), so faint and strong lanes are measured alike; then measures all bands.
 fn measure_bands(
+    params: &BackgroundParams,
     blot: &Blot,
-    background: &Array2<f32>,
+    surface: &Array2<f32>,
     grid: &LaneGrid,
     profiles: &[bands::LaneProfile],
     mut found: Vec<(Peak, Option<String>)>,
     calibration: Option<&Calibration>,
 ) -> Vec<MeasuredBand> {
     let height = blot.height();
+    let lane_sums: Vec<Vec<f64>> = grid
+        .lanes
+        .iter()
+        .map(|lane| {
+            background::profile::lane_profile_sums(&blot.signal, lane.columns(blot.width()))
+        })
+        .collect();
     let targets: Vec<String> = found
         .iter()
         .filter_map(|(_, t)| t.clone())
@@ -366,14 +376,24 @@ fn measure_bands(
     found
         .into_iter()
         .map(|(peak, target)| {
-            let lane = &grid.lanes[peak.lane - 1];
-            let columns = lane.columns(blot.width());
+            let columns = grid.lanes[peak.lane - 1].columns(blot.width());
+            let band = BandBox {
+                rows: (peak.top, peak.bottom),
+                columns,
+            };
+            let background_sum = background::band_background(
+                params,
+                &blot.signal,
+                surface,
+                &lane_sums[peak.lane - 1],
+                band,
+            );
             let volume = quant::measure(
                 &blot.signal,
-                background,
                 blot.saturation_level,
-                (peak.top, peak.bottom),
+                band.rows,
                 columns,
+                background_sum,
             );
             let snr = f64::from(peak.height / profiles[peak.lane - 1].noise_sigma);
             let mut flags = Vec::new();
@@ -419,12 +439,20 @@ fn measure_whole_lanes(
             {
                 continue;
             }
+            let columns = lane.columns(blot.width());
+            let band = BandBox {
+                rows: (top, bottom),
+                columns,
+            };
+            // A whole lane has no border above or below it: its background is the rolling-ball
+            // surface, which the gaps between lanes define.
+            let background_sum = background::surface_sum(background, band);
             let volume = quant::measure(
                 &blot.signal,
-                background,
                 blot.saturation_level,
-                (top, bottom),
-                lane.columns(blot.width()),
+                band.rows,
+                columns,
+                background_sum,
             );
             let rows = &profile.values[top..=bottom];
             let mean_height = rows.iter().sum::<f32>() / rows.len() as f32;

@@ -23,19 +23,19 @@ impl Volume {
     }
 }
 
-/// Volume, background and saturated pixels over rows `top..=bottom`, columns `start..end`.
+/// Volume and saturated pixels over rows `top..=bottom`, columns `start..end`, with the
+/// background already summed over the same box.
 pub fn measure(
     signal: &Array2<f32>,
-    background: &Array2<f32>,
     saturation_level: f32,
     (top, bottom): (usize, usize),
     (start, end): (usize, usize),
+    background: f64,
 ) -> Volume {
-    let region = s![top..=bottom, start..end];
-    let band = signal.slice(region);
+    let band = signal.slice(s![top..=bottom, start..end]);
     Volume {
         volume: band.iter().map(|&v| v as f64).sum(),
-        background: background.slice(region).iter().map(|&v| v as f64).sum(),
+        background,
         saturated_px: band.iter().filter(|&&v| v >= saturation_level).count(),
     }
 }

@@ -97,7 +97,10 @@ fn three_blot_study_summary_is_within_5_percent_of_truth() {
     let run = batch::analyze_many(tmp.path(), &batch::discover(tmp.path()), &Params::default());
     let refs: Vec<_> = truths.iter().collect();
     common::assert_summary_within(&run.results, &refs, 0.05);
-    assert!(run.results.methods.contains("rolling ball of radius 50 px"));
+    assert!(run
+        .results
+        .methods
+        .contains("rolling-ball background of radius 50 px"));
 }
 
 /// Pixel values of a 16-bit TIFF, read with the tiff crate directly.

@@ -2,6 +2,7 @@
 //! [`subtract_like_imagej`] for `blotquant background`, which reproduces ImageJ's
 //! Process › Subtract Background on 8- and 16-bit images.
 
+pub mod profile;
 pub mod rolling_ball;
 
 use ndarray::Array2;
@@ -95,19 +96,56 @@ impl rolling_ball::RowSource for Oriented<'_> {
     }
 }
 
-/// Estimates the background under `signal` (same shape, same units).
+/// The rolling-ball background surface under `signal` (same shape, same units), on which lanes
+/// and bands are found whatever the quantification method.
 pub fn estimate(signal: &Array2<f32>, params: &BackgroundParams) -> Array2<f32> {
-    match params.method {
-        BackgroundMethod::None => Array2::zeros(signal.dim()),
-        BackgroundMethod::RollingBall => {
-            let mut bg = rolling_ball::background(signal, params.radius_px, params.smoothing);
-            if params.noise_floor_correction {
-                let offset = noise_floor_offset(signal, &bg);
-                bg.mapv_inplace(|v| v + offset);
-            }
-            bg
-        }
+    let mut bg = rolling_ball::background(signal, params.radius_px, params.smoothing);
+    if params.noise_floor_correction {
+        let offset = noise_floor_offset(signal, &bg);
+        bg.mapv_inplace(|v| v + offset);
     }
+    bg
+}
+
+/// A band's box: rows `top..=bottom`, columns `start..end`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BandBox {
+    pub rows: (usize, usize),
+    pub columns: (usize, usize),
+}
+
+/// The background summed over a band's box by the configured method. `surface` is the
+/// rolling-ball surface; `lane_profile` the lane's row profile of column sums.
+pub fn band_background(
+    params: &BackgroundParams,
+    signal: &Array2<f32>,
+    surface: &Array2<f32>,
+    lane_profile: &[f64],
+    band: BandBox,
+) -> f64 {
+    match params.method {
+        BackgroundMethod::RollingBall => surface_sum(surface, band),
+        BackgroundMethod::RubberBand => profile::rubber_band(lane_profile, band.rows),
+        BackgroundMethod::ValleyToValley => profile::valley_to_valley(lane_profile, band.rows),
+        BackgroundMethod::BorderMedian => profile::border_median(
+            signal,
+            band.rows,
+            band.columns,
+            params.border_px,
+            params.border_all_sides,
+        ),
+        BackgroundMethod::None => 0.0,
+    }
+}
+
+/// The rolling-ball surface summed over a box.
+pub fn surface_sum(surface: &Array2<f32>, band: BandBox) -> f64 {
+    let ((top, bottom), (start, end)) = (band.rows, band.columns);
+    surface
+        .slice(ndarray::s![top..=bottom, start..end])
+        .iter()
+        .map(|&v| v as f64)
+        .sum()
 }
 
 /// The typical residual of background pixels above the rolled surface. Bands are a minority

@@ -6,19 +6,28 @@ use crate::params::{BackgroundMethod, Params};
 /// A methods paragraph for a run with `params`.
 pub fn methods_text(params: &Params) -> String {
     let bg = &params.background;
-    let background = match bg.method {
-        BackgroundMethod::None => "No background was subtracted.".to_string(),
-        BackgroundMethod::RollingBall => format!(
-            "Background was estimated with a rolling ball of radius {} px (Sternberg 1983, as implemented in ImageJ's Subtract Background: block-minimum shrinking, ball, bilinear enlargement){}{}, and the background summed over each band box was subtracted from the band's volume.",
-            bg.radius_px,
-            if bg.smoothing { ", after 3 × 3 mean smoothing" } else { ", without pre-smoothing" },
-            if bg.noise_floor_correction {
-                "; the ball surface was raised by the median residual of background pixels, so that it follows the mean background rather than the noise minima"
-            } else {
-                ""
-            }
+    let surface = format!(
+        "Lanes and bands were found after subtracting a rolling-ball background of radius {} px (Sternberg 1983, as implemented in ImageJ's Subtract Background: block-minimum shrinking, ball, bilinear enlargement){}{}.",
+        bg.radius_px,
+        if bg.smoothing { ", computed after 3 × 3 mean smoothing" } else { ", without pre-smoothing" },
+        if bg.noise_floor_correction {
+            "; the ball surface was raised by the median residual of background pixels, so that it follows the mean background rather than the noise minima"
+        } else {
+            ""
+        }
+    );
+    let subtracted = match bg.method {
+        BackgroundMethod::RollingBall => "Each band's volume had the rolling-ball background summed over its box subtracted.".to_string(),
+        BackgroundMethod::RubberBand => "Each band's volume had a rubber-band background subtracted: the lower convex hull of its lane's row profile, summed over the band's rows.".to_string(),
+        BackgroundMethod::ValleyToValley => "Each band's volume had a valley-to-valley background subtracted: a straight line under the lane profile from just above the band's box to just below it.".to_string(),
+        BackgroundMethod::BorderMedian => format!(
+            "Each band's volume had a border-median background subtracted: the median of a {} px border {} the band's box, times the box's area.",
+            bg.border_px,
+            if bg.border_all_sides { "around" } else { "above and below" }
         ),
+        BackgroundMethod::None => "No background was subtracted from the band volumes.".to_string(),
     };
+    let background = format!("{surface} {subtracted}");
     let b = &params.bands;
     let q = &params.quant;
     format!(
