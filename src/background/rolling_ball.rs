@@ -85,6 +85,18 @@ impl RolledBackground {
         }
     }
 
+    /// A background already at full resolution.
+    pub fn full(background: Array2<f32>) -> RolledBackground {
+        let (height, width) = background.dim();
+        RolledBackground {
+            small: background,
+            factor: 1,
+            width,
+            height,
+            lines: Vec::new(),
+        }
+    }
+
     /// The whole background as an array.
     pub fn to_array(&self) -> Array2<f32> {
         let mut out = vec![0.0; self.height * self.width];
