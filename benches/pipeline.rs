@@ -4,7 +4,7 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use ndarray::Array2;
 
-use blotquant::params::{BackgroundParams, BandParams, LoadParams};
+use blotquant::params::{BackgroundMethod, BackgroundParams, BandParams, LoadParams};
 use blotquant::{background, bands, io, lanes, synth, Params};
 
 fn stages(c: &mut Criterion) {
@@ -47,6 +47,30 @@ fn stages(c: &mut Criterion) {
     c.bench_function("analyze one experiment (4 images)", |b| {
         b.iter(|| blotquant::analyze(&dir, &Params::default()).unwrap())
     });
+
+    c.bench_function("sliding paraboloid r=50, 528x420", |b| {
+        b.iter(|| background::paraboloid::background(&blot.signal, 50.0, true))
+    });
+    let lane_sums =
+        background::profile::lane_profile_sums(&blot.signal, grid.lanes[4].columns(blot.width()));
+    let band = background::BandBox {
+        rows: (200, 230),
+        columns: grid.lanes[4].columns(blot.width()),
+    };
+    for method in [
+        BackgroundMethod::RollingBall,
+        BackgroundMethod::RubberBand,
+        BackgroundMethod::ValleyToValley,
+        BackgroundMethod::BorderMedian,
+    ] {
+        let params = BackgroundParams {
+            method,
+            ..BackgroundParams::default()
+        };
+        c.bench_function(&format!("band background {method:?}, one band"), |b| {
+            b.iter(|| background::band_background(&params, &blot.signal, &bg, &lane_sums, band))
+        });
+    }
 
     let big = tile(&blot.signal, 2048, 1536);
     c.bench_function("rolling ball r=50, 2048x1536", |b| {
