@@ -418,11 +418,6 @@ fn subtract_background_file(
             output.display()
         )));
     }
-    if options.sliding_paraboloid {
-        eprintln!(
-            "warning: the sliding paraboloid agrees with ImageJ 1.53t for 99.6 % of pixels in our fixtures; pixels along the edges near the corners can differ by a few grey levels"
-        );
-    }
     let image = blotquant::io::load_raw_gray(input, &Params::default().load)?;
     let (height, width) = (image.height, image.width);
     if options.radius > width.max(height) as f64 {

@@ -93,11 +93,7 @@ fn rolling_ball_matches_imagej() {
     check(false);
 }
 
-/// Known gap: 99.6 % of the paraboloid pixels are identical to ImageJ's, but pixels along the
-/// edges near the corners differ by up to 18 grey levels (16-bit, radius 3) because the corner
-/// correction is not yet ImageJ's. Run with `--ignored` to see the counts.
 #[test]
-#[ignore = "sliding paraboloid: corner correction differs from ImageJ near the image corners"]
 fn sliding_paraboloid_matches_imagej() {
     check(true);
 }

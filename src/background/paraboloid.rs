@@ -168,8 +168,8 @@ fn slide_parabola(line: &mut [f32], coeff: f32) -> (usize, usize) {
 
 /// Estimates of a slid line's two end values, extrapolated from its first and last inner
 /// touching points (touching points within a quarter of the line from an end are ignored, as a
-/// corner particle is assumed smaller than that). The straight line through the two points
-/// matched ImageJ's output better than the parabola through them (measured on the fixtures).
+/// corner particle is assumed smaller than that). The form was found by measuring ImageJ's
+/// output on the fixtures: of the candidate extrapolations, this one reproduces it.
 fn extrapolated_ends(line: &mut [f32], coeff: f32) -> (f32, f32) {
     let n = line.len();
     let (mut first, mut last) = slide_parabola(line, coeff);
@@ -182,7 +182,16 @@ fn extrapolated_ends(line: &mut [f32], coeff: f32) -> (f32, f32) {
     let (v1, v2) = (line[first], line[last]);
     let span = (last as f32 - first as f32).max(1.0);
     let slope = (v2 - v1) / span;
-    let at = |x: f32| v1 + slope * (x - first as f32);
+    let (f, l) = (first as f32, last as f32);
+    // From the nearer touching point: the line through both, bent upward by the parabola's
+    // curvature over the distance to the end.
+    let at = |x: f32| {
+        if x <= f {
+            v1 + slope * (x - f) + coeff * (f - x) * (f - x)
+        } else {
+            v2 + slope * (x - l) + coeff * (x - l) * (x - l)
+        }
+    };
     (at(0.0), at((n - 1) as f32))
 }
 
