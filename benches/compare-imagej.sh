@@ -32,6 +32,7 @@ sleep 1
 for run in 1 2 3; do
     /usr/bin/time -f "imagej_process_s %e imagej_max_rss_kb %M" -o "$work/ij-time" \
         env DISPLAY=:97 timeout 300 java -Xmx4g -cp /usr/share/java/ij.jar ij.ImageJ -batch "$work/bg.ijm" > "$work/ij-out"
+    rm -f "$work/ours.tif"
     /usr/bin/time -f "ours_process_s %e ours_max_rss_kb %M" -o "$work/our-time" \
         "$bin" background "$work/big.tif" "$work/ours.tif" --light-background --radius 50
     ij_call=$(awk '/imagej_call_ms/ {print $2}' "$work/ij-out")

@@ -194,27 +194,34 @@ fn smoothed_rows(
 fn shrink_smoothed(source: &dyn RowSource, factor: usize, smoothing: bool) -> Array2<f32> {
     let (w, h) = (source.width(), source.height());
     let (sh, sw) = (h.div_ceil(factor), w.div_ceil(factor));
+    // Small rows in chunks, so the smoothed rows at a chunk's edges are computed once per
+    // chunk rather than once per small row.
+    const SMALL_ROWS: usize = 16;
     let mut small = vec![f32::MAX; sh * sw];
-    small.par_chunks_mut(sw).enumerate().for_each(|(sy, out)| {
-        let rows = smoothed_rows(
-            source,
-            sy * factor,
-            ((sy + 1) * factor).min(h) - 1,
-            smoothing,
-        );
-        // Minimum down the block's rows first (whole rows at a time), then across each block.
-        let mut column_min = rows[0].clone();
-        for row in &rows[1..] {
-            for (m, &v) in column_min.iter_mut().zip(row) {
-                *m = if v < *m { v } else { *m };
+    small
+        .par_chunks_mut(SMALL_ROWS * sw)
+        .enumerate()
+        .for_each(|(chunk, out)| {
+            let sy0 = chunk * SMALL_ROWS;
+            let first = sy0 * factor;
+            let last = ((sy0 + out.len() / sw) * factor).min(h) - 1;
+            let rows = smoothed_rows(source, first, last, smoothing);
+            for (i, out_row) in out.chunks_mut(sw).enumerate() {
+                let block = &rows[i * factor..((i + 1) * factor).min(rows.len())];
+                // Minimum down the block's rows first (whole rows at a time), then across each block.
+                let mut column_min = block[0].clone();
+                for row in &block[1..] {
+                    for (m, &v) in column_min.iter_mut().zip(row) {
+                        *m = if v < *m { v } else { *m };
+                    }
+                }
+                for (o, cells) in out_row.iter_mut().zip(column_min.chunks(factor)) {
+                    *o = cells
+                        .iter()
+                        .fold(f32::MAX, |m, &v| if v < m { v } else { m });
+                }
             }
-        }
-        for (o, block) in out.iter_mut().zip(column_min.chunks(factor)) {
-            *o = block
-                .iter()
-                .fold(f32::MAX, |m, &v| if v < m { v } else { m });
-        }
-    });
+        });
     Array2::from_shape_vec((sh, sw), small).expect("buffer matches shape")
 }
 
@@ -269,62 +276,153 @@ impl Ball {
 }
 
 /// Rolls the ball under `image`: for every ball centre (including centres up to `half` pixels
-/// outside the image) the ball rises until it touches the data; each pixel ends at the highest
-/// ball surface over it. Min and max are exact, so the loops are ordered for speed (whole rows
-/// per ball offset) and still give ImageJ's values.
+/// outside the image) the ball rises until it touches the data (erosion); each pixel ends at
+/// the highest ball surface over it (dilation). Min and max are exact, so the passes can be
+/// split by ball row and reordered for speed and still give ImageJ's values.
 fn roll_ball(image: &Array2<f32>, ball: &Ball) -> Array2<f32> {
     let (h, w) = image.dim();
     let half = ball.half;
-    let side = ball.side();
     let pixels = image.as_slice().expect("standard layout");
+    // Heights of the ball at every centre, (h + 2·half) × (w + 2·half): centre (cy, cx) sits at
+    // image position (cy − half, cx − half) and sees image pixel (cy + by − 2·half, ...).
     let (eh, ew) = (h + 2 * half, w + 2 * half);
-    // Height of the ball centred at (cy - half, cx - half), for every centre.
-    let mut heights = vec![f32::MAX; eh * ew];
-    heights
-        .par_chunks_mut(ew)
+    let heights = ball_pass(
+        Plane {
+            values: pixels,
+            height: h,
+            width: w,
+        },
+        (eh, ew),
+        2 * half,
+        ball,
+        Pass::Erode,
+    );
+    // With a symmetric ball, pixel (y, x) is under the centres (y + by, x + bx) of `heights`.
+    let out = ball_pass(
+        Plane {
+            values: &heights,
+            height: eh,
+            width: ew,
+        },
+        (h, w),
+        0,
+        ball,
+        Pass::Dilate,
+    );
+    Array2::from_shape_vec((h, w), out).expect("buffer matches shape")
+}
+
+/// A row-major grid of values.
+#[derive(Clone, Copy)]
+struct Plane<'a> {
+    values: &'a [f32],
+    height: usize,
+    width: usize,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Pass {
+    /// min of (value − ball); out-of-range source pixels are skipped.
+    Erode,
+    /// max of (value + ball); every source index is in range.
+    Dilate,
+}
+
+impl Pass {
+    fn init(self) -> f32 {
+        match self {
+            Pass::Erode => f32::MAX,
+            Pass::Dilate => -f32::MAX,
+        }
+    }
+}
+
+/// `out[r][c] = op over (by, bx) of src[r + by − shift][c + bx − shift] ∓ z[by][bx]`.
+///
+/// Split by ball row: ball rows `by` and `side − 1 − by` are equal, so each source row is first
+/// reduced once per distinct ball row along x (`half + 1` one-dimensional passes), and the
+/// output rows then combine those along y. Output rows are processed in bands (in parallel),
+/// each computing the source rows it needs.
+fn ball_pass(
+    src: Plane,
+    (out_h, out_w): (usize, usize),
+    shift: usize,
+    ball: &Ball,
+    pass: Pass,
+) -> Vec<f32> {
+    const BAND: usize = 128;
+    let side = ball.side();
+    let half = ball.half;
+    let mut out = vec![pass.init(); out_h * out_w];
+    out.par_chunks_mut(BAND * out_w)
         .enumerate()
-        .for_each(|(cy, acc)| {
-            for by in 0..side {
-                // Image row under ball row `by` for this centre row.
-                let Some(yy) = (cy + by).checked_sub(2 * half).filter(|&yy| yy < h) else {
-                    continue;
-                };
-                let line = &pixels[yy * w..(yy + 1) * w];
-                for (bx, &z) in ball.z[by * side..(by + 1) * side].iter().enumerate() {
-                    // Centre column cx sees image column cx + bx - 2·half.
-                    let start = (2 * half).saturating_sub(bx);
-                    let end = (w + 2 * half - bx).min(ew);
-                    let offset = start + bx - 2 * half;
-                    for (a, &v) in acc[start..end]
-                        .iter_mut()
-                        .zip(&line[offset..offset + (end - start)])
-                    {
-                        let reduced = v - z;
-                        *a = if reduced < *a { reduced } else { *a };
+        .for_each(|(band, chunk)| {
+            let r0 = band * BAND;
+            let rows = chunk.len() / out_w;
+            // Source rows r + by − shift for r in the band, by in 0..side, clipped to the source.
+            let lo = (r0 as i64 - shift as i64).max(0) as usize;
+            let hi = ((r0 + rows - 1 + side - 1) as i64 - shift as i64).min(src.height as i64 - 1);
+            if hi < lo as i64 {
+                return;
+            }
+            let hi = hi as usize;
+            let n_src = hi - lo + 1;
+            // reduced[k][(y − lo)·out_w + c]: row y reduced along x with ball row `half ± k`.
+            let mut reduced = vec![pass.init(); (half + 1) * n_src * out_w];
+            for (k, plane) in reduced.chunks_mut(n_src * out_w).enumerate() {
+                let z = &ball.z[(half + k) * side..(half + k + 1) * side];
+                for (i, acc) in plane.chunks_mut(out_w).enumerate() {
+                    let line = &src.values[(lo + i) * src.width..(lo + i + 1) * src.width];
+                    for (bx, &zb) in z.iter().enumerate() {
+                        // Output column c reads source column c + bx − shift.
+                        let start = shift.saturating_sub(bx);
+                        let end = (src.width + shift).saturating_sub(bx).min(out_w);
+                        if start >= end {
+                            continue;
+                        }
+                        let from = start + bx - shift;
+                        let source = &line[from..from + (end - start)];
+                        match pass {
+                            Pass::Erode => {
+                                for (a, &v) in acc[start..end].iter_mut().zip(source) {
+                                    let t = v - zb;
+                                    *a = if t < *a { t } else { *a };
+                                }
+                            }
+                            Pass::Dilate => {
+                                for (a, &v) in acc[start..end].iter_mut().zip(source) {
+                                    let t = v + zb;
+                                    *a = if t > *a { t } else { *a };
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            for (i, row) in chunk.chunks_mut(out_w).enumerate() {
+                let r = r0 + i;
+                for by in 0..side {
+                    let Some(y) = (r + by).checked_sub(shift).filter(|&y| y < src.height) else {
+                        continue;
+                    };
+                    let k = by.abs_diff(half);
+                    let part = &reduced[k * n_src * out_w + (y - lo) * out_w..][..out_w];
+                    match pass {
+                        Pass::Erode => {
+                            for (a, &t) in row.iter_mut().zip(part) {
+                                *a = if t < *a { t } else { *a };
+                            }
+                        }
+                        Pass::Dilate => {
+                            for (a, &t) in row.iter_mut().zip(part) {
+                                *a = if t > *a { t } else { *a };
+                            }
+                        }
                     }
                 }
             }
         });
-    let mut out = vec![-f32::MAX; h * w];
-    out.par_chunks_mut(w).enumerate().for_each(|(y, row)| {
-        for by in 0..side {
-            // Centres whose ball row `by` lies on image row y.
-            let cy = y + 2 * half - by;
-            if cy >= eh {
-                continue;
-            }
-            let centres = &heights[cy * ew..(cy + 1) * ew];
-            for (bx, &z) in ball.z[by * side..(by + 1) * side].iter().enumerate() {
-                // Pixel x is covered by the centre at extended column x + 2·half − bx.
-                let shifted = &centres[2 * half - bx..2 * half - bx + w];
-                for (value, &c) in row.iter_mut().zip(shifted) {
-                    let added = c + z;
-                    *value = if added > *value { added } else { *value };
-                }
-            }
-        }
-    });
-    Array2::from_shape_vec((h, w), out).expect("buffer matches shape")
+    out
 }
 
 /// ImageJ's interpolation index and weight along one axis: pixel `i` lies between small
