@@ -29,18 +29,24 @@ timeout 300 xvfb-run -a java -Xmx4g -cp /usr/share/java/ij.jar ij.ImageJ -batch 
 # ImageJ needs a display even in batch mode; the X server is started outside the timing.
 Xvfb :97 >/dev/null 2>&1 & xvfb=$!
 sleep 1
-for run in 1 2 3; do
+for run in 1 2 3 4 5; do
     /usr/bin/time -f "imagej_process_s %e imagej_max_rss_kb %M" -o "$work/ij-time" \
         env DISPLAY=:97 timeout 300 java -Xmx4g -cp /usr/share/java/ij.jar ij.ImageJ -batch "$work/bg.ijm" > "$work/ij-out"
     rm -f "$work/ours.tif"
+    start=$(date +%s%N)
     /usr/bin/time -f "ours_process_s %e ours_max_rss_kb %M" -o "$work/our-time" \
         "$bin" background "$work/big.tif" "$work/ours.tif" --light-background --radius 50
+    ours_ms=$(( ($(date +%s%N) - start) / 1000000 ))
     ij_call=$(awk '/imagej_call_ms/ {print $2}' "$work/ij-out")
     read -r _ ij_s _ ij_rss < "$work/ij-time"
-    read -r _ our_s _ our_rss < "$work/our-time"
-    awk -v c="$ij_call" -v p="$ij_s" -v o="$our_s" -v r1="$ij_rss" -v r2="$our_rss" -v n="$run" 'BEGIN {
-        printf "run %d: ImageJ call %.0f ms, ImageJ process %.2f s (max RSS %d MB); blotquant process %.3f s (max RSS %d MB, image 24 MB)\n", n, c, p, r1/1024, o, r2/1024;
-        printf "       ratio ImageJ call / blotquant process = %.1fx; process / process = %.1fx\n", c/1000/o, p/o }'
+    read -r _ _ _ our_rss < "$work/our-time"
+    echo "$ij_call $ours_ms" >> "$work/pairs"
+    awk -v c="$ij_call" -v p="$ij_s" -v o="$ours_ms" -v r1="$ij_rss" -v r2="$our_rss" -v n="$run" 'BEGIN {
+        printf "run %d: ImageJ call %.0f ms, ImageJ process %.2f s (max RSS %d MB); blotquant process %d ms (max RSS %d MB, image 24 MB); call / process = %.1fx\n", n, c, p, r1/1024, o, r2/1024, c/o }'
 done
+ij_median=$(awk '{print $1}' "$work/pairs" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
+our_median=$(awk '{print $2}' "$work/pairs" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
+echo "median ImageJ call ${ij_median} ms, median blotquant process ${our_median} ms: $(awk -v a="$ij_median" -v b="$our_median" 'BEGIN {printf "%.1f", a/b}')x"
+
 kill $xvfb
 echo "pixels, blotquant vs ImageJ: $(python3 scripts/tiff-diff.py "$work/ours.tif" "$work/imagej.tif")"

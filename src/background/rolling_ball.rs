@@ -147,72 +147,58 @@ pub fn roll(source: &dyn RowSource, radius: f64, smoothing: bool) -> RolledBackg
     }
 }
 
-/// ImageJ's 3×3 mean as separable passes: a 3-tap mean along the row (edge pixel repeated),
-/// then along the column of those results. Computed here for rows `first..=last` of the
-/// smoothed image (the column pass needs one row above and below).
-fn smoothed_rows(
-    source: &dyn RowSource,
-    first: usize,
-    last: usize,
-    smoothing: bool,
-) -> Vec<Vec<f32>> {
-    let (w, h) = (source.width(), source.height());
-    let read = |y: usize| {
-        let mut row = vec![0.0; w];
-        source.read_row(y, &mut row);
-        row
-    };
-    if !smoothing {
-        return (first..=last).map(read).collect();
-    }
-    let horizontal = |y: usize| {
-        let row = read(y);
-        let mut out = vec![0.0; w];
-        mean3_row(&row, &mut out);
-        out
-    };
-    let lo = first.saturating_sub(1);
-    let hi = (last + 1).min(h - 1);
-    let across: Vec<Vec<f32>> = (lo..=hi).map(horizontal).collect();
-    (first..=last)
-        .map(|y| {
-            let at = |yy: usize| &across[yy - lo];
-            let (above, here, below) = (at(y.saturating_sub(1)), at(y), at((y + 1).min(h - 1)));
-            above
-                .iter()
-                .zip(here)
-                .zip(below)
-                .map(|((a, b), c)| (a + b + c) * 0.333_333_33_f32)
-                .collect()
-        })
-        .collect()
-}
-
 /// The (smoothed) image shrunk by block minima: each small pixel is the minimum of its
 /// `factor`×`factor` block (partial blocks at the right and bottom edges). Factor 1 gives the
-/// smoothed image itself.
+/// smoothed image itself. ImageJ's 3×3 mean is separable: a 3-tap mean along each row (edge
+/// pixel repeated), then along each column of those results; the column pass is folded into
+/// the block minimum so no smoothed row is stored.
 fn shrink_smoothed(source: &dyn RowSource, factor: usize, smoothing: bool) -> Array2<f32> {
     let (w, h) = (source.width(), source.height());
     let (sh, sw) = (h.div_ceil(factor), w.div_ceil(factor));
-    // Small rows in chunks, so the smoothed rows at a chunk's edges are computed once per
-    // chunk rather than once per small row.
+    // Small rows in chunks, so the rows at a chunk's edges are smoothed once per chunk.
     const SMALL_ROWS: usize = 16;
     let mut small = vec![f32::MAX; sh * sw];
     small
         .par_chunks_mut(SMALL_ROWS * sw)
         .enumerate()
         .for_each(|(chunk, out)| {
-            let sy0 = chunk * SMALL_ROWS;
-            let first = sy0 * factor;
-            let last = ((sy0 + out.len() / sw) * factor).min(h) - 1;
-            let rows = smoothed_rows(source, first, last, smoothing);
+            let first = chunk * SMALL_ROWS * factor;
+            let last = (first + out.len() / sw * factor).min(h) - 1;
+            let (lo, hi) = if smoothing {
+                (first.saturating_sub(1), (last + 1).min(h - 1))
+            } else {
+                (first, last)
+            };
+            // Rows lo..=hi, smoothed along x when smoothing is on.
+            let mut across = vec![0.0f32; (hi - lo + 1) * w];
+            let mut raw = vec![0.0f32; w];
+            for (row, y) in across.chunks_mut(w).zip(lo..=hi) {
+                if smoothing {
+                    source.read_row(y, &mut raw);
+                    mean3_row(&raw, row);
+                } else {
+                    source.read_row(y, row);
+                }
+            }
+            let line = |y: usize| &across[(y - lo) * w..(y - lo + 1) * w];
+            let mut column_min = vec![f32::MAX; w];
             for (i, out_row) in out.chunks_mut(sw).enumerate() {
-                let block = &rows[i * factor..((i + 1) * factor).min(rows.len())];
-                // Minimum down the block's rows first (whole rows at a time), then across each block.
-                let mut column_min = block[0].clone();
-                for row in &block[1..] {
-                    for (m, &v) in column_min.iter_mut().zip(row) {
-                        *m = if v < *m { v } else { *m };
+                let y0 = first + i * factor;
+                column_min.fill(f32::MAX);
+                for y in y0..(y0 + factor).min(h) {
+                    if smoothing {
+                        let (above, here, below) =
+                            (line(y.saturating_sub(1)), line(y), line((y + 1).min(h - 1)));
+                        for (((m, a), b), c) in
+                            column_min.iter_mut().zip(above).zip(here).zip(below)
+                        {
+                            let v = (a + b + c) * 0.333_333_33_f32;
+                            *m = if v < *m { v } else { *m };
+                        }
+                    } else {
+                        for (m, &v) in column_min.iter_mut().zip(line(y)) {
+                            *m = if v < *m { v } else { *m };
+                        }
                     }
                 }
                 for (o, cells) in out_row.iter_mut().zip(column_min.chunks(factor)) {
