@@ -48,5 +48,5 @@ ij_median=$(awk '{print $1}' "$work/pairs" | sort -n | awk '{v[NR]=$1} END {prin
 our_median=$(awk '{print $2}' "$work/pairs" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
 echo "median ImageJ call ${ij_median} ms, median blotquant process ${our_median} ms: $(awk -v a="$ij_median" -v b="$our_median" 'BEGIN {printf "%.1f", a/b}')x"
 
-kill $xvfb
+kill $xvfb 2>/dev/null || true
 echo "pixels, blotquant vs ImageJ: $(python3 scripts/tiff-diff.py "$work/ours.tif" "$work/imagej.tif")"
