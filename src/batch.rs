@@ -11,7 +11,7 @@ use crate::experiment::{self, MANIFEST};
 use crate::params::Params;
 use crate::pipeline;
 use crate::quant;
-use crate::results::{ExperimentResult, Failure, Results};
+use crate::results::{ExperimentInfo, ExperimentResult, Failure, Results};
 
 /// The outcome of a run: the results and the overlay PNGs (path under `overlays/`, bytes).
 #[derive(Debug, Clone)]
@@ -91,7 +91,8 @@ pub fn analyze_many(root: &Path, dirs: &[PathBuf], params: &Params) -> Run {
             folder
         };
         match outcome {
-            Ok((result, _)) => {
+            Ok((mut result, _)) => {
+                result.folder = folder.display().to_string();
                 for (stem, png) in &result.overlays {
                     overlays.push((folder.join(format!("{stem}.png")), png.clone()));
                 }
@@ -125,6 +126,7 @@ pub fn assemble(
         parameters: serde_json::to_value(params).expect("params serialize"),
         methods: crate::report::methods::methods_text(params),
         inputs: Vec::new(),
+        experiments: Vec::new(),
         warnings: Vec::new(),
         errors: failures,
         lanes: Vec::new(),
@@ -133,6 +135,11 @@ pub fn assemble(
         summary: Vec::new(),
     };
     for e in experiments {
+        results.experiments.push(ExperimentInfo {
+            name: e.name.clone(),
+            folder: e.folder.clone(),
+            control: e.control.clone(),
+        });
         results.inputs.extend(e.inputs);
         results
             .warnings
@@ -146,6 +153,77 @@ pub fn assemble(
         .warnings
         .extend(saturation_warning(&results, params));
     results
+}
+
+/// Pools the results of several runs (shards of one batch, or separately analyzed blots) as
+/// if they had been one run: experiments in folder order, summary recomputed. The runs must
+/// share their parameters; an experiment folder may appear in one run only.
+pub fn merge(runs: Vec<Results>) -> Result<Results, String> {
+    let Some(first) = runs.first() else {
+        return Err("nothing to merge".into());
+    };
+    let parameters = first.parameters.clone();
+    if let Some(other) = runs.iter().position(|r| r.parameters != parameters) {
+        return Err(format!(
+            "input {} was analyzed with other parameters than input 1; merge only runs with identical parameters",
+            other + 1
+        ));
+    }
+    let params: Params =
+        serde_json::from_value(parameters).map_err(|e| format!("parameters: {e}"))?;
+    let mut experiments: Vec<ExperimentResult> = Vec::new();
+    let mut failures = Vec::new();
+    let mut inputs = Vec::new();
+    for run in runs {
+        for info in &run.experiments {
+            if experiments.iter().any(|e| e.folder == info.folder) {
+                return Err(format!(
+                    "experiment folder {} appears in two inputs",
+                    info.folder
+                ));
+            }
+            let of = |name: &str| name == info.name;
+            let prefix = format!("{}: ", info.name);
+            experiments.push(ExperimentResult {
+                name: info.name.clone(),
+                folder: info.folder.clone(),
+                control: info.control.clone(),
+                lanes: run
+                    .lanes
+                    .iter()
+                    .filter(|r| of(&r.experiment))
+                    .cloned()
+                    .collect(),
+                bands: run
+                    .bands
+                    .iter()
+                    .filter(|r| of(&r.experiment))
+                    .cloned()
+                    .collect(),
+                fold_change: run
+                    .fold_change
+                    .iter()
+                    .filter(|r| of(&r.experiment))
+                    .cloned()
+                    .collect(),
+                inputs: Vec::new(),
+                warnings: run
+                    .warnings
+                    .iter()
+                    .filter_map(|w| w.strip_prefix(&prefix).map(str::to_string))
+                    .collect(),
+                overlays: Vec::new(),
+            });
+        }
+        failures.extend(run.errors);
+        inputs.extend(run.inputs);
+    }
+    experiments.sort_by(|a, b| a.folder.cmp(&b.folder));
+    failures.sort_by(|a, b| a.path.cmp(&b.path));
+    inputs.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut merged = assemble(experiments, failures, &params);
+    merged.inputs = inputs;
+    Ok(merged)
 }
 
 /// One line that says how many values are saturated and what happens to them.

@@ -54,6 +54,18 @@ enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Pool the results.json of several runs (shards, or separately analyzed blots) into one
+    /// set of tables and one summary.
+    Merge {
+        #[arg(required = true)]
+        inputs: Vec<PathBuf>,
+        /// Output folder.
+        #[arg(short, long)]
+        output: PathBuf,
+        /// Print the merged results JSON on stdout (and nothing else).
+        #[arg(long)]
+        json: bool,
+    },
     /// Background subtraction of one 8- or 16-bit grayscale image, as ImageJ's
     /// Process › Subtract Background (same options, same result).
     Background {
@@ -265,6 +277,30 @@ fn run(command: Command) -> Result<u8, Failure> {
                 out.display()
             );
             Ok(0)
+        }
+        Command::Merge {
+            inputs,
+            output,
+            json,
+        } => {
+            let mut runs = Vec::new();
+            for path in &inputs {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| usage(format!("{}: cannot read: {e}", path.display())))?;
+                let run: blotquant::Results = serde_json::from_str(&text).map_err(|e| {
+                    usage(format!(
+                        "{}: not a blotquant results.json ({e}); pass the results.json files of batch or analyze runs",
+                        path.display()
+                    ))
+                })?;
+                runs.push(run);
+            }
+            let results = batch::merge(runs).map_err(usage)?;
+            let run = blotquant::Run {
+                results,
+                overlays: Vec::new(),
+            };
+            finish(&output, &run, json)
         }
         Command::Background {
             input,

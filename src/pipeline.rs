@@ -491,6 +491,7 @@ pub fn analyze_experiment(plan: &Plan) -> Result<ExperimentResult> {
     check_lane_count(plan, &images)?;
     let mut result = ExperimentResult {
         name: plan.name.clone(),
+        folder: plan.dir.display().to_string(),
         control: plan.control.clone(),
         warnings: plan.warnings.clone(),
         ..Default::default()

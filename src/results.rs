@@ -1,10 +1,10 @@
 //! The result tables of a run: one row type per output file (columns in contract order), and
 //! [`Results`], which `results.json` serializes.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A row of `lanes.csv`.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LaneRow {
     pub experiment: String,
     pub image: String,
@@ -16,7 +16,7 @@ pub struct LaneRow {
 }
 
 /// A row of `bands.csv`: a detected band, assigned to a target or not.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BandRow {
     pub experiment: String,
     pub image: String,
@@ -36,7 +36,7 @@ pub struct BandRow {
 }
 
 /// A row of `fold_change.csv`: one quantified lane × target.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FoldChangeRow {
     pub experiment: String,
     pub target: String,
@@ -53,7 +53,7 @@ pub struct FoldChangeRow {
 }
 
 /// A row of `summary.csv`: one target × condition, pooled over the run's experiments.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SummaryRow {
     pub target: String,
     pub condition: String,
@@ -74,14 +74,14 @@ pub struct SummaryRow {
 }
 
 /// An input file of the run with its checksum.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InputFile {
     pub path: String,
     pub sha256: String,
 }
 
 /// An experiment or image that could not be analyzed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Failure {
     pub experiment: String,
     pub path: String,
@@ -92,6 +92,8 @@ pub struct Failure {
 #[derive(Debug, Clone, Default)]
 pub struct ExperimentResult {
     pub name: String,
+    /// The experiment folder (relative to the batch root in a batch).
+    pub folder: String,
     /// Control condition of the experiment (fold changes are relative to it).
     pub control: Option<String>,
     pub lanes: Vec<LaneRow>,
@@ -103,8 +105,17 @@ pub struct ExperimentResult {
     pub overlays: Vec<(String, Vec<u8>)>,
 }
 
+/// An experiment of a run: its name, its folder and the condition its fold changes are
+/// relative to (what `merge` needs to pool runs).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExperimentInfo {
+    pub name: String,
+    pub folder: String,
+    pub control: Option<String>,
+}
+
 /// The results of a run (`results.json`).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Results {
     pub version: String,
     pub parameters: serde_json::Value,
@@ -112,6 +123,7 @@ pub struct Results {
     /// statistics, with the parameters of this run.
     pub methods: String,
     pub inputs: Vec<InputFile>,
+    pub experiments: Vec<ExperimentInfo>,
     pub warnings: Vec<String>,
     pub errors: Vec<Failure>,
     pub lanes: Vec<LaneRow>,

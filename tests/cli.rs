@@ -182,3 +182,105 @@ fn analyze_accepts_a_lone_image_and_writes_beside_it() {
     assert_eq!(lanes.lines().count() - 1, 9);
     assert!(out.join("overlays/actin.png").is_file());
 }
+
+#[test]
+fn shards_merged_equal_the_unsharded_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    for seed in [41, 42, 43, 44, 45] {
+        blotquant()
+            .args(["synth", "--seed", &seed.to_string()])
+            .arg(tmp.path().join(format!("in/e{seed}")))
+            .assert()
+            .success();
+    }
+    let input = tmp.path().join("in");
+    let batch = |out: &str, shard: Option<&str>| {
+        let mut cmd = blotquant();
+        cmd.arg("batch")
+            .arg(&input)
+            .arg("-o")
+            .arg(tmp.path().join(out));
+        if let Some(shard) = shard {
+            cmd.args(["--shard", shard]);
+        }
+        cmd.assert().success();
+    };
+    batch("all", None);
+    batch("s1", Some("1/2"));
+    batch("s2", Some("2/2"));
+    blotquant()
+        .arg("merge")
+        .arg(tmp.path().join("s2/results.json"))
+        .arg(tmp.path().join("s1/results.json"))
+        .arg("-o")
+        .arg(tmp.path().join("merged"))
+        .assert()
+        .success();
+    let shard_rows = std::fs::read_to_string(tmp.path().join("s1/fold_change.csv"))
+        .unwrap()
+        .lines()
+        .count();
+    let all_rows = std::fs::read_to_string(tmp.path().join("all/fold_change.csv"))
+        .unwrap()
+        .lines()
+        .count();
+    assert!(
+        shard_rows < all_rows,
+        "a shard holds part of the experiments"
+    );
+    for file in ["lanes.csv", "bands.csv", "fold_change.csv", "summary.csv"] {
+        let all = std::fs::read_to_string(tmp.path().join("all").join(file)).unwrap();
+        let merged = std::fs::read_to_string(tmp.path().join("merged").join(file)).unwrap();
+        assert!(
+            all == merged,
+            "{file} differs between the unsharded run and the merged shards"
+        );
+    }
+}
+
+#[test]
+fn merge_refuses_runs_with_different_parameters() {
+    let tmp = tempfile::tempdir().unwrap();
+    blotquant()
+        .args(["synth", "--seed", "3"])
+        .arg(tmp.path().join("a/e"))
+        .assert()
+        .success();
+    blotquant()
+        .args(["synth", "--seed", "4"])
+        .arg(tmp.path().join("b/e"))
+        .assert()
+        .success();
+    blotquant()
+        .arg("batch")
+        .arg(tmp.path().join("a"))
+        .arg("-o")
+        .arg(tmp.path().join("ra"))
+        .assert()
+        .success();
+    std::fs::write(
+        tmp.path().join("p.json"),
+        r#"{"background": {"border_px": 2}}"#,
+    )
+    .unwrap();
+    blotquant()
+        .arg("batch")
+        .arg(tmp.path().join("b"))
+        .arg("-o")
+        .arg(tmp.path().join("rb"))
+        .arg("--params")
+        .arg(tmp.path().join("p.json"))
+        .assert()
+        .success();
+    let assert = blotquant()
+        .arg("merge")
+        .arg(tmp.path().join("ra/results.json"))
+        .arg(tmp.path().join("rb/results.json"))
+        .arg("-o")
+        .arg(tmp.path().join("m"))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("parameters"), "{stderr}");
+    assert!(!tmp.path().join("m").exists());
+}
