@@ -70,6 +70,16 @@ pub fn shard(experiments: Vec<PathBuf>, k: usize, n: usize) -> Vec<PathBuf> {
 
 /// Analyzes many experiment folders in parallel; `root` names overlay subfolders.
 pub fn analyze_many(root: &Path, dirs: &[PathBuf], params: &Params) -> Run {
+    analyze_many_with_progress(root, dirs, params, &|| {})
+}
+
+/// [`analyze_many`], calling `done` after each experiment (for a progress display).
+pub fn analyze_many_with_progress(
+    root: &Path,
+    dirs: &[PathBuf],
+    params: &Params,
+    done: &(dyn Fn() + Sync),
+) -> Run {
     let outcomes: Vec<(PathBuf, Result<(ExperimentResult, Params)>)> = dirs
         .par_iter()
         .map(|dir| {
@@ -77,6 +87,7 @@ pub fn analyze_many(root: &Path, dirs: &[PathBuf], params: &Params) -> Run {
                 let result = pipeline::analyze_experiment(&plan)?;
                 Ok((result, plan.params))
             });
+            done();
             (dir.clone(), outcome)
         })
         .collect();

@@ -1,6 +1,7 @@
 //! The `blotquant` command line: a thin adapter over the library. Exit codes: 0 everything
 //! analyzed; 1 the run finished but some inputs failed; 2 usage or manifest error.
 
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -230,7 +231,16 @@ fn run(command: Command) -> Result<u8, Failure> {
                 .num_threads(jobs.unwrap_or(0))
                 .build()
                 .map_err(|e| usage(format!("cannot start {jobs:?} threads: {e}")))?;
-            let result = pool.install(|| batch::analyze_many(&roots[0], &dirs, &params));
+            // A progress bar only where a person watches: stderr is a terminal.
+            let bar = if std::io::stderr().is_terminal() {
+                indicatif::ProgressBar::new(dirs.len() as u64)
+            } else {
+                indicatif::ProgressBar::hidden()
+            };
+            let result = pool.install(|| {
+                batch::analyze_many_with_progress(&roots[0], &dirs, &params, &|| bar.inc(1))
+            });
+            bar.finish_and_clear();
             for failure in &result.results.errors {
                 eprintln!("failed: {}: {}", failure.experiment, failure.error);
             }
