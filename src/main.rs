@@ -55,6 +55,9 @@ enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Write a starter experiment.json for the images in DIR (lane count detected, conditions
+    /// and targets left for you to fill in); never overwrites an existing one.
+    Init { dir: PathBuf },
     /// Pool the results.json of several runs (shards, or separately analyzed blots) into one
     /// set of tables and one summary.
     Merge {
@@ -285,6 +288,24 @@ fn run(command: Command) -> Result<u8, Failure> {
                 n_lanes,
                 run.results.bands.len(),
                 out.display()
+            );
+            Ok(0)
+        }
+        Command::Init { dir } => {
+            let manifest = dir.join(experiment::MANIFEST);
+            if manifest.exists() {
+                return Err(usage(format!(
+                    "{}: already exists; init never overwrites a manifest",
+                    manifest.display()
+                )));
+            }
+            let starter = experiment::starter_manifest(&dir, &Params::default())?;
+            let mut text = serde_json::to_string_pretty(&starter).expect("JSON serializes");
+            text.push('\n');
+            report::write_atomic(&manifest, text.as_bytes())?;
+            eprintln!(
+                "wrote {}: fill in the conditions of the lanes, `control`, `loading_control`, the ladder and each image's targets",
+                manifest.display()
             );
             Ok(0)
         }

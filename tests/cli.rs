@@ -284,3 +284,35 @@ fn merge_refuses_runs_with_different_parameters() {
     assert!(stderr.contains("parameters"), "{stderr}");
     assert!(!tmp.path().join("m").exists());
 }
+
+#[test]
+fn init_writes_a_starter_manifest_with_the_detected_lane_count_and_never_overwrites() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exp = tmp.path().join("exp");
+    blotquant()
+        .args(["synth", "--seed", "6"])
+        .arg(&exp)
+        .assert()
+        .success();
+    let fresh = tmp.path().join("fresh");
+    std::fs::create_dir(&fresh).unwrap();
+    for image in ["nlrp3.tif", "actin.tif"] {
+        std::fs::copy(exp.join(image), fresh.join(image)).unwrap();
+    }
+    blotquant().arg("init").arg(&fresh).assert().success();
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(fresh.join("experiment.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        manifest["lanes"].as_array().unwrap().len(),
+        9,
+        "the synthetic blot has 9 lanes"
+    );
+    assert_eq!(manifest["images"].as_array().unwrap().len(), 2);
+    let before = std::fs::read(fresh.join("experiment.json")).unwrap();
+    blotquant().arg("init").arg(&fresh).assert().code(2);
+    assert_eq!(
+        std::fs::read(fresh.join("experiment.json")).unwrap(),
+        before
+    );
+}
