@@ -148,7 +148,7 @@ pub fn load_raw_gray(path: &Path, limits: &LoadParams) -> Result<RawGray> {
             pixels: gray.values.iter().map(|&v| v as u16).collect(),
         });
     }
-    use tiff::decoder::{Decoder, DecodingResult};
+    use tiff::decoder::DecodingResult;
     let bad = |e: tiff::TiffError| {
         Error::image(
             path,
@@ -161,12 +161,7 @@ pub fn load_raw_gray(path: &Path, limits: &LoadParams) -> Result<RawGray> {
             path: path.to_path_buf(),
             source,
         })?);
-    let mut decoder = Decoder::new(reader).map_err(bad)?;
-    let (width, height) = decoder.dimensions().map_err(bad)?;
-    check_size(path, width.into(), height.into(), limits)?;
-    let mut tiff_limits = tiff::decoder::Limits::default();
-    tiff_limits.decoding_buffer_size = (limits.max_pixels as usize).saturating_mul(8);
-    decoder = decoder.with_limits(tiff_limits);
+    let (mut decoder, (width, height)) = open_tiff(path, reader, limits, &bad)?;
     let color = decoder.colortype().map_err(bad)?;
     if !matches!(color, tiff::ColorType::Gray(8) | tiff::ColorType::Gray(16)) {
         return Err(Error::image(
@@ -262,6 +257,22 @@ fn decode(path: &Path, bytes: &[u8], limits: &LoadParams) -> Result<Decoded> {
     Ok(decoded)
 }
 
+/// Opens a TIFF decoder with the size limits applied before any pixel is decoded; `bad`
+/// words the decoder's errors for the caller.
+fn open_tiff<R: std::io::Read + std::io::Seek>(
+    path: &Path,
+    reader: R,
+    limits: &LoadParams,
+    bad: &dyn Fn(tiff::TiffError) -> Error,
+) -> Result<(tiff::decoder::Decoder<R>, (u32, u32))> {
+    let mut decoder = tiff::decoder::Decoder::new(reader).map_err(bad)?;
+    let (width, height) = decoder.dimensions().map_err(bad)?;
+    check_size(path, width.into(), height.into(), limits)?;
+    let mut tiff_limits = tiff::decoder::Limits::default();
+    tiff_limits.decoding_buffer_size = (limits.max_pixels as usize).saturating_mul(8);
+    Ok((decoder.with_limits(tiff_limits), (width, height)))
+}
+
 fn check_size(path: &Path, width: u64, height: u64, limits: &LoadParams) -> Result<()> {
     let side = u64::from(limits.max_side_px);
     if width > side || height > side || width * height > limits.max_pixels {
@@ -278,7 +289,7 @@ fn check_size(path: &Path, width: u64, height: u64, limits: &LoadParams) -> Resu
 }
 
 fn decode_tiff(path: &Path, bytes: &[u8], limits: &LoadParams) -> Result<Decoded> {
-    use tiff::decoder::{Decoder, DecodingResult};
+    use tiff::decoder::DecodingResult;
     use tiff::tags::Tag;
     use tiff::ColorType;
 
@@ -289,12 +300,7 @@ fn decode_tiff(path: &Path, bytes: &[u8], limits: &LoadParams) -> Result<Decoded
             "the file may be truncated or use an unsupported TIFF variant; re-export it as an uncompressed or LZW 16-bit grayscale TIFF",
         )
     };
-    let mut decoder = Decoder::new(Cursor::new(bytes)).map_err(bad)?;
-    let (width, height) = decoder.dimensions().map_err(bad)?;
-    check_size(path, width.into(), height.into(), limits)?;
-    let mut tiff_limits = tiff::decoder::Limits::default();
-    tiff_limits.decoding_buffer_size = (limits.max_pixels as usize).saturating_mul(8);
-    decoder = decoder.with_limits(tiff_limits);
+    let (mut decoder, (width, height)) = open_tiff(path, Cursor::new(bytes), limits, &bad)?;
     let color = decoder.colortype().map_err(bad)?;
     let photometric: Option<u16> = decoder
         .find_tag_unsigned(Tag::PhotometricInterpretation)
