@@ -133,6 +133,7 @@ pub fn assemble(
         .filter_map(|e| e.control.clone().map(|c| (e.name.clone(), c)))
         .collect();
     let mut results = Results {
+        schema_version: crate::results::SCHEMA_VERSION,
         version: env!("CARGO_PKG_VERSION").to_string(),
         parameters: serde_json::to_value(params).expect("params serialize"),
         methods: crate::report::methods::methods_text(params),
@@ -173,6 +174,17 @@ pub fn merge(runs: Vec<Results>) -> Result<Results, String> {
     let Some(first) = runs.first() else {
         return Err("nothing to merge".into());
     };
+    if let Some(other) = runs
+        .iter()
+        .position(|r| r.schema_version != crate::results::SCHEMA_VERSION)
+    {
+        return Err(format!(
+            "input {} has results.json layout {} but this blotquant reads layout {}; re-run it with this version",
+            other + 1,
+            runs[other].schema_version,
+            crate::results::SCHEMA_VERSION
+        ));
+    }
     let parameters = first.parameters.clone();
     if let Some(other) = runs.iter().position(|r| r.parameters != parameters) {
         return Err(format!(

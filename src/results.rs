@@ -114,9 +114,15 @@ pub struct ExperimentInfo {
     pub control: Option<String>,
 }
 
+/// The layout version of `results.json`.
+pub const SCHEMA_VERSION: u32 = 1;
+
 /// The results of a run (`results.json`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Results {
+    /// Version of this layout (`schema/results.schema.json`); bumped when a field is removed or
+    /// changes meaning.
+    pub schema_version: u32,
     pub version: String,
     pub parameters: serde_json::Value,
     /// A paragraph for a methods section: software, background, lanes, bands, normalization,

@@ -316,3 +316,103 @@ fn init_writes_a_starter_manifest_with_the_detected_lane_count_and_never_overwri
         before
     );
 }
+
+/// Checks a JSON value against the subset of JSON Schema that `schema/results.schema.json`
+/// uses (type, const, required, properties, additionalProperties: false, items; not pattern).
+fn conforms(value: &serde_json::Value, schema: &serde_json::Value, at: &str) -> Result<(), String> {
+    use serde_json::Value;
+    if let Some(c) = schema.get("const") {
+        return if value == c {
+            Ok(())
+        } else {
+            Err(format!("{at}: expected {c}"))
+        };
+    }
+    if let Some(t) = schema.get("type") {
+        let types: Vec<&str> = match t {
+            Value::String(s) => vec![s.as_str()],
+            Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+            _ => vec![],
+        };
+        let ok = types.iter().any(|t| match *t {
+            "object" => value.is_object(),
+            "array" => value.is_array(),
+            "string" => value.is_string(),
+            "number" => value.is_number(),
+            "integer" => value.is_u64() || value.is_i64(),
+            "null" => value.is_null(),
+            _ => false,
+        });
+        if !ok {
+            return Err(format!("{at}: {value} is not {types:?}"));
+        }
+    }
+    if let (Some(props), Some(object)) = (
+        schema.get("properties").and_then(Value::as_object),
+        value.as_object(),
+    ) {
+        for key in schema
+            .get("required")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let key = key.as_str().unwrap();
+            if !object.contains_key(key) {
+                return Err(format!("{at}: missing {key}"));
+            }
+        }
+        for (key, v) in object {
+            match props.get(key) {
+                Some(sub) => conforms(v, sub, &format!("{at}.{key}"))?,
+                None if schema.get("additionalProperties") == Some(&Value::Bool(false)) => {
+                    return Err(format!("{at}: {key} is not in the schema"))
+                }
+                None => {}
+            }
+        }
+    }
+    if let (Some(items), Some(array)) = (schema.get("items"), value.as_array()) {
+        for (i, v) in array.iter().enumerate() {
+            conforms(v, items, &format!("{at}[{i}]"))?;
+        }
+    }
+    Ok(())
+}
+
+#[test]
+fn results_json_follows_its_published_schema() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exp = tmp.path().join("exp");
+    blotquant()
+        .args(["synth", "--seed", "10"])
+        .arg(&exp)
+        .assert()
+        .success();
+    let broken = tmp.path().join("broken");
+    std::fs::create_dir(&broken).unwrap();
+    std::fs::write(broken.join("experiment.json"), "{").unwrap();
+    blotquant()
+        .arg("batch")
+        .arg(tmp.path())
+        .arg("-o")
+        .arg(tmp.path().join("out"))
+        .assert()
+        .code(1);
+    let results: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(tmp.path().join("out/results.json")).unwrap(),
+    )
+    .unwrap();
+    let schema: serde_json::Value =
+        serde_json::from_str(include_str!("../schema/results.schema.json")).unwrap();
+    conforms(&results, &schema, "results").unwrap();
+    assert!(
+        !results["errors"].as_array().unwrap().is_empty(),
+        "the broken experiment is an error row"
+    );
+    assert!(results["bands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|b| b["apparent_mw_kda"].is_number()));
+}
