@@ -172,8 +172,14 @@ fn parse_manifest(path: &Path, params: &Params) -> Result<Plan> {
         path: path.to_path_buf(),
         source,
     })?;
+    parse_manifest_text(path, &text, params)
+}
+
+/// Parses and validates manifest text as if read from `path` (image paths resolve against
+/// its folder).
+pub fn parse_manifest_text(path: &Path, text: &str, params: &Params) -> Result<Plan> {
     let err = |field: &str, reason: String, fix: &str| Error::manifest(path, field, reason, fix);
-    let raw: Value = serde_json::from_str(&text).map_err(|e| {
+    let raw: Value = serde_json::from_str(text).map_err(|e| {
         err(
             "(JSON)",
             format!("invalid JSON: {e}"),
