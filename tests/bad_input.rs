@@ -1,11 +1,13 @@
 //! Bad input: every malformed file or manifest gives a clear error naming the file or field,
 //! exit code 2 (a failure row and exit 1 in `batch`), no output files, inputs unchanged.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use serde_json::{json, Value};
+use serde_json::json;
 
 fn blotquant() -> Command {
     Command::cargo_bin("blotquant").unwrap()
@@ -34,14 +36,6 @@ fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
         }
     }
     files
-}
-
-fn edit_manifest(dir: &Path, edit: impl FnOnce(&mut Value)) {
-    let path = dir.join("experiment.json");
-    let mut manifest: Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    edit(&mut manifest);
-    std::fs::write(path, serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
 }
 
 /// Runs `analyze` and checks exit 2, the message, no outputs and unchanged inputs.
@@ -147,14 +141,14 @@ fn invalid_json_manifest() {
 #[test]
 fn unknown_manifest_field() {
     let (_tmp, dir) = experiment();
-    edit_manifest(&dir, |m| m["lane_count"] = json!(9));
+    common::edit_manifest(&dir, |m| m["lane_count"] = json!(9));
     assert_rejected(&dir, &["experiment.json", "lane_count"]);
 }
 
 #[test]
 fn lane_count_that_no_image_matches() {
     let (_tmp, dir) = experiment();
-    edit_manifest(&dir, |m| {
+    common::edit_manifest(&dir, |m| {
         let lanes = m["lanes"].as_array_mut().unwrap();
         for _ in 0..6 {
             lanes.push(json!("LPS"));
@@ -166,7 +160,7 @@ fn lane_count_that_no_image_matches() {
 #[test]
 fn unknown_target_without_mw() {
     let (_tmp, dir) = experiment();
-    edit_manifest(&dir, |m| m["images"][0]["targets"] = json!(["my-kinase"]));
+    common::edit_manifest(&dir, |m| m["images"][0]["targets"] = json!(["my-kinase"]));
     assert_rejected(&dir, &["images[0].targets[0]", "my-kinase", "mw_kda"]);
 }
 
@@ -178,21 +172,21 @@ fn image_path_outside_the_experiment_folder() {
         dir.parent().unwrap().join("outside.tif"),
     )
     .unwrap();
-    edit_manifest(&dir, |m| m["images"][0]["file"] = json!("../outside.tif"));
+    common::edit_manifest(&dir, |m| m["images"][0]["file"] = json!("../outside.tif"));
     assert_rejected(&dir, &["images[0].file", "inside the experiment folder"]);
 }
 
 #[test]
 fn no_control_lanes() {
     let (_tmp, dir) = experiment();
-    edit_manifest(&dir, |m| m["control"] = json!("vehicle"));
+    common::edit_manifest(&dir, |m| m["control"] = json!("vehicle"));
     assert_rejected(&dir, &["control", "vehicle", "untreated"]);
 }
 
 #[test]
 fn unknown_ladder_name() {
     let (_tmp, dir) = experiment();
-    edit_manifest(&dir, |m| m["ladder"] = json!("rainbow-9000"));
+    common::edit_manifest(&dir, |m| m["ladder"] = json!("rainbow-9000"));
     assert_rejected(&dir, &["ladder", "rainbow-9000", "pageruler-prestained"]);
 }
 

@@ -220,14 +220,6 @@ fn a_loading_control_that_varies_with_treatment_is_reported() {
     assert!(!loading_control_warning("standard", 6));
 }
 
-fn edit_manifest(dir: &Path, edit: impl FnOnce(&mut Value)) {
-    let path = dir.join("experiment.json");
-    let mut manifest: Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    edit(&mut manifest);
-    std::fs::write(path, serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
-}
-
 #[test]
 fn total_protein_normalization_uses_the_whole_lane_of_the_stain_image() {
     let tmp = tempfile::tempdir().unwrap();
@@ -235,7 +227,7 @@ fn total_protein_normalization_uses_the_whole_lane_of_the_stain_image() {
         synth::write_experiment(tmp.path(), 14, &synth::preset("standard").unwrap(), "tp").unwrap();
     // The β-actin image stands in for a stain: its only lane signal is the actin band, which
     // scales with the lane's load, as a total-protein stain does.
-    edit_manifest(tmp.path(), |m| {
+    common::edit_manifest(tmp.path(), |m| {
         m["loading_control"] = json!("total protein");
         m["images"][3]["targets"] = json!(["total protein"]);
     });
@@ -252,7 +244,7 @@ fn total_protein_normalization_uses_the_whole_lane_of_the_stain_image() {
 fn a_per_target_normalizer_replaces_the_loading_control() {
     let tmp = tempfile::tempdir().unwrap();
     synth::write_experiment(tmp.path(), 15, &synth::preset("standard").unwrap(), "nz").unwrap();
-    edit_manifest(tmp.path(), |m| {
+    common::edit_manifest(tmp.path(), |m| {
         m["normalize"] = json!({"IL-1β p17": "pro-IL-1β"})
     });
     let run = blotquant::analyze(tmp.path(), &Params::default()).unwrap();
@@ -332,7 +324,7 @@ fn technical_replicates_sharing_a_sample_count_once() {
     let tmp = tempfile::tempdir().unwrap();
     synth::write_experiment(tmp.path(), 17, &synth::preset("standard").unwrap(), "tr").unwrap();
     // Both untreated lanes are one sample loaded twice; the LPS lanes are two samples.
-    edit_manifest(tmp.path(), |m| {
+    common::edit_manifest(tmp.path(), |m| {
         m["lanes"][1] = json!({"condition": "untreated", "sample": "U-1"});
         m["lanes"][2] = json!({"condition": "untreated", "sample": "U-1"});
         m["lanes"][3] = json!({"condition": "LPS", "sample": "L-1"});

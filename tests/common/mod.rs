@@ -7,6 +7,7 @@ use std::path::Path;
 
 use blotquant::results::Results;
 use blotquant::synth::Truth;
+use serde_json::Value;
 
 pub fn read_truth(dir: &Path) -> Truth {
     let text = std::fs::read_to_string(dir.join("truth.json")).expect("truth.json");
@@ -95,4 +96,13 @@ pub fn assert_summary_within(results: &Results, truths: &[&Truth], bound: f64) {
             100.0 * err
         );
     }
+}
+
+/// Rewrites an experiment's manifest through `edit`.
+pub fn edit_manifest(dir: &Path, edit: impl FnOnce(&mut Value)) {
+    let path = dir.join("experiment.json");
+    let mut manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    edit(&mut manifest);
+    std::fs::write(path, serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
 }
