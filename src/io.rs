@@ -441,12 +441,15 @@ fn to_gray(samples: &[f32], channels: usize, full_scale: f32) -> (Vec<f32>, Vec<
 }
 
 /// Decides polarity from the histogram: bands are the minority of pixels, so they sit in the
-/// longer tail away from the background's median.
+/// longer tail away from the background's median. Large images are sampled (a quarter million
+/// pixels pin the 0.5 % tails down well enough for the decision).
 pub fn detect_polarity(display: &[f32]) -> Polarity {
-    let mut sorted: Vec<f32> = display.to_vec();
-    sorted.sort_by(f32::total_cmp);
-    let q = |f: f64| sorted[((sorted.len() - 1) as f64 * f).round() as usize];
-    let (low, median, high) = (q(0.005), q(0.5), q(0.995));
+    let mut values = crate::stats::sample_evenly(display.iter(), 250_000);
+    let rank = |f: f64| ((values.len() - 1) as f64 * f).round() as usize;
+    let ranks = [rank(0.005), rank(0.5), rank(0.995)];
+    let [low, median, high] = crate::stats::order_statistics_f32(&mut values, &ranks)[..] else {
+        unreachable!("three ranks give three values")
+    };
     if high - median >= median - low {
         Polarity::LightBands
     } else {
@@ -486,8 +489,11 @@ fn into_blot(path: &Path, d: Decoded, forced: Option<Polarity>) -> Blot {
             "{n_transparent} transparent pixels are treated as background"
         ));
         let mut s: Vec<f32> = opaque.iter().map(|&v| to_signal(v)).collect();
-        s.sort_by(f32::total_cmp);
-        s.get(s.len() / 2).copied().unwrap_or(0.0)
+        if s.is_empty() {
+            0.0
+        } else {
+            crate::stats::median_f32(&mut s)
+        }
     } else {
         0.0
     };

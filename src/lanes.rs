@@ -68,12 +68,15 @@ impl LaneGrid {
 
 /// Mean of each column of `corrected` (negative noise clipped to zero).
 pub fn column_profile(corrected: &Array2<f32>) -> Vec<f32> {
+    // Row by row, so memory is read in order; each column still sums top to bottom.
+    let mut sums = vec![0f32; corrected.ncols()];
+    for row in corrected.rows() {
+        for (sum, v) in sums.iter_mut().zip(row) {
+            *sum += v.max(0.0);
+        }
+    }
     let rows = corrected.nrows() as f32;
-    corrected
-        .columns()
-        .into_iter()
-        .map(|c| c.iter().map(|v| v.max(0.0)).sum::<f32>() / rows)
-        .collect()
+    sums.iter().map(|s| s / rows).collect()
 }
 
 /// Prefix sums for O(1) window means.

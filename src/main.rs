@@ -117,6 +117,9 @@ enum Command {
         /// Experiment name in the manifest (default: the folder's name).
         #[arg(long)]
         name: Option<String>,
+        /// Image size WIDTHxHEIGHT; the blot's layout scales with it.
+        #[arg(long, default_value = "528x420", value_parser = parse_size)]
+        size: (usize, usize),
     },
 }
 
@@ -148,6 +151,21 @@ fn parse_shard(s: &str) -> Result<(usize, usize), String> {
         return Err("need 1 <= K <= N".into());
     }
     Ok((k, n))
+}
+
+fn parse_size(s: &str) -> Result<(usize, usize), String> {
+    let (w, h) = s
+        .split_once('x')
+        .ok_or("expected WIDTHxHEIGHT, e.g. 2048x1536")?;
+    let (w, h): (usize, usize) = (
+        w.trim().parse().map_err(|_| "WIDTH must be a number")?,
+        h.trim().parse().map_err(|_| "HEIGHT must be a number")?,
+    );
+    // Below half the default size lanes and bands get too thin to be a blot.
+    if !(264..=16384).contains(&w) || !(210..=16384).contains(&h) {
+        return Err("WIDTH must be 264–16384 and HEIGHT 210–16384".into());
+    }
+    Ok((w, h))
 }
 
 /// A failure and the exit code it maps to.
@@ -424,6 +442,7 @@ fn run(command: Command) -> Result<u8, Failure> {
             seed,
             preset,
             name,
+            size,
         } => {
             let preset = synth::preset(&preset).ok_or_else(|| {
                 let names: Vec<&str> = synth::presets().iter().map(|p| p.name).collect();
@@ -444,7 +463,11 @@ fn run(command: Command) -> Result<u8, Failure> {
                     out_dir.display()
                 )));
             }
-            synth::write_experiment(&out_dir, seed, &preset, &name)?;
+            let frame = synth::Frame {
+                width: size.0,
+                height: size.1,
+            };
+            synth::write_experiment_framed(&out_dir, seed, &preset, &name, frame)?;
             eprintln!(
                 "wrote synthetic experiment {name:?} (seed {seed}, preset {}) to {}",
                 preset.name,

@@ -13,6 +13,28 @@ pub fn median_f32(values: &mut [f32]) -> f32 {
     *m
 }
 
+/// The values at the given ranks of the sorted slice (reorders it), exactly as indexing a
+/// sorted copy would give, in linear time rather than a sort's n·log n: each rank is selected
+/// in the part of the slice that the previous selection left above it. `ranks` must be
+/// ascending and below the length.
+pub fn order_statistics_f32(values: &mut [f32], ranks: &[usize]) -> Vec<f32> {
+    let mut start = 0;
+    let mut out = Vec::with_capacity(ranks.len());
+    for &rank in ranks {
+        let (_, value, _) = values[start..].select_nth_unstable_by(rank - start, f32::total_cmp);
+        out.push(*value);
+        start = rank;
+    }
+    out
+}
+
+/// Every k-th value, k chosen so that at most about `max` remain (all when there are fewer):
+/// enough for a quantile used for display or a decision, at a fraction of the cost.
+pub fn sample_evenly<'a>(values: impl ExactSizeIterator<Item = &'a f32>, max: usize) -> Vec<f32> {
+    let stride = values.len().div_ceil(max.max(1)).max(1);
+    values.step_by(stride).copied().collect()
+}
+
 /// Median of f64 values (copies them).
 pub fn median(values: &[f64]) -> f64 {
     if values.is_empty() {
@@ -162,6 +184,17 @@ pub fn benjamini_hochberg(p_values: &[f64]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn order_statistics_are_the_sorted_values_at_their_ranks() {
+        let mut values: Vec<f32> = (0..1001).map(|i| ((i * 7919) % 1001) as f32).collect();
+        values.extend([5.0, 5.0, 5.0, -1.0]);
+        let mut sorted = values.clone();
+        sorted.sort_by(f32::total_cmp);
+        let ranks = [0, 3, 5, 500, 500, 501, 1000, 1004];
+        let expected: Vec<f32> = ranks.iter().map(|&r| sorted[r]).collect();
+        assert_eq!(order_statistics_f32(&mut values, &ranks), expected);
+    }
 
     #[test]
     fn t_quantile_matches_tables() {

@@ -164,16 +164,44 @@ fn lane_conditions() -> Vec<Option<usize>> {
     lanes
 }
 
-const WIDTH: usize = 528;
-const HEIGHT: usize = 420;
+/// The default image size; the lane layout and migration below are given for it and scale
+/// with the [`Frame`].
+pub const DEFAULT_SIZE: (usize, usize) = (528, 420);
 const PITCH: f64 = 52.0;
 const FIRST_LANE_X: f64 = 56.0;
 const LANE_WIDTH: f64 = 38.0;
 
-/// Row at which a protein of `kda` runs: log-linear with a gentle bow, as real gels show.
-fn migration_row(kda: f64) -> f64 {
-    let t = (250f64.log10() - kda.log10()) / (250f64.log10() - 8f64.log10());
-    28.0 + 360.0 * t + 14.0 * (std::f64::consts::PI * t).sin()
+/// Image size of a synthetic blot. Lane positions and widths scale with the width, band rows
+/// and band thickness with the height, so a larger frame is the same blot imaged finer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Frame {
+    pub width: usize,
+    pub height: usize,
+}
+
+impl Default for Frame {
+    fn default() -> Self {
+        Frame {
+            width: DEFAULT_SIZE.0,
+            height: DEFAULT_SIZE.1,
+        }
+    }
+}
+
+impl Frame {
+    fn sx(&self) -> f64 {
+        self.width as f64 / DEFAULT_SIZE.0 as f64
+    }
+
+    fn sy(&self) -> f64 {
+        self.height as f64 / DEFAULT_SIZE.1 as f64
+    }
+
+    /// Row at which a protein of `kda` runs: log-linear with a gentle bow, as real gels show.
+    fn migration_row(&self, kda: f64) -> f64 {
+        let t = (250f64.log10() - kda.log10()) / (250f64.log10() - 8f64.log10());
+        (28.0 + 360.0 * t + 14.0 * (std::f64::consts::PI * t).sin()) * self.sy()
+    }
 }
 
 /// Ground truth written beside the images.
@@ -238,12 +266,13 @@ struct BandSpec {
 }
 
 /// Noise-free band image as (pixel index, value) pairs over the band's reach.
-fn render_band(band: &BandSpec, geometry: &Geometry) -> Vec<(usize, f64)> {
+fn render_band(band: &BandSpec, geometry: &Geometry, frame: Frame) -> Vec<(usize, f64)> {
     let edge = 1.6;
     let x0 = (band.lane_x - band.lane_width / 2.0 - 5.0 * edge)
         .floor()
         .max(0.0) as usize;
-    let x1 = ((band.lane_x + band.lane_width / 2.0 + 5.0 * edge).ceil() as usize).min(WIDTH - 1);
+    let x1 =
+        ((band.lane_x + band.lane_width / 2.0 + 5.0 * edge).ceil() as usize).min(frame.width - 1);
     let mut out = Vec::new();
     for x in x0..=x1 {
         let xf = x as f64;
@@ -252,7 +281,7 @@ fn render_band(band: &BandSpec, geometry: &Geometry) -> Vec<(usize, f64)> {
             / (1.0 + ((xf - (band.lane_x + band.lane_width / 2.0)) / edge).exp());
         let yc = band.y_at_centre + geometry.shift(xf) - geometry.shift(band.lane_x);
         let y0 = (yc - 6.0 * band.sigma_up).floor().max(0.0) as usize;
-        let y1 = ((yc + 6.0 * band.sigma_down).ceil() as usize).min(HEIGHT - 1);
+        let y1 = ((yc + 6.0 * band.sigma_down).ceil() as usize).min(frame.height - 1);
         for y in y0..=y1 {
             let d = y as f64 - yc;
             let s = if d < 0.0 {
@@ -261,7 +290,7 @@ fn render_band(band: &BandSpec, geometry: &Geometry) -> Vec<(usize, f64)> {
                 band.sigma_down
             };
             let v = band.peak * across * (-0.5 * (d / s).powi(2)).exp();
-            out.push((y * WIDTH + x, v));
+            out.push((y * frame.width + x, v));
         }
     }
     out
@@ -271,25 +300,39 @@ fn render_band(band: &BandSpec, geometry: &Geometry) -> Vec<(usize, f64)> {
 struct Geometry {
     smile_px: f64,
     tilt: f64,
+    width: f64,
 }
 
 impl Geometry {
     fn shift(&self, x: f64) -> f64 {
-        let u = (x - WIDTH as f64 / 2.0) / (WIDTH as f64 / 2.0);
-        self.smile_px * (1.0 - u * u) + self.tilt * (x - WIDTH as f64 / 2.0)
+        let u = (x - self.width / 2.0) / (self.width / 2.0);
+        self.smile_px * (1.0 - u * u) + self.tilt * (x - self.width / 2.0)
     }
 }
 
-/// Writes a synthetic experiment into `out_dir` (created if needed).
+/// Writes a synthetic experiment of the default size into `out_dir` (created if needed).
 pub fn write_experiment(out_dir: &Path, seed: u64, preset: &Preset, name: &str) -> Result<Truth> {
+    write_experiment_framed(out_dir, seed, preset, name, Frame::default())
+}
+
+/// [`write_experiment`] with images of another size.
+pub fn write_experiment_framed(
+    out_dir: &Path,
+    seed: u64,
+    preset: &Preset,
+    name: &str,
+    frame: Frame,
+) -> Result<Truth> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let (sx, sy) = (frame.sx(), frame.sy());
     let geometry = Geometry {
-        smile_px: preset.smile_px,
+        smile_px: preset.smile_px * sy,
         tilt: preset.tilt_deg.to_radians().tan(),
+        width: frame.width as f64,
     };
     let lanes = lane_conditions();
     let lane_x: Vec<f64> = (0..lanes.len())
-        .map(|i| FIRST_LANE_X + i as f64 * PITCH + rng.random_range(-1.0..1.0))
+        .map(|i| (FIRST_LANE_X + i as f64 * PITCH + rng.random_range(-1.0..1.0)) * sx)
         .collect();
     let load: Vec<f64> = lanes.iter().map(|_| rng.random_range(0.75..1.25)).collect();
     // Biological variation between replicate lanes, per target.
@@ -311,22 +354,22 @@ pub fn write_experiment(out_dir: &Path, seed: u64, preset: &Preset, name: &str) 
     let mut truth_images = Vec::new();
     let mut volumes: Vec<Vec<f64>> = vec![vec![0.0; lanes.len()]; TARGETS.len()];
     for (file, targets) in IMAGES {
-        let mut image = background(&mut rng, preset);
+        let mut image = background(&mut rng, preset, frame);
         let mut bands = Vec::new();
-        let sigma_up = rng.random_range(2.6..3.2);
+        let sigma_up = rng.random_range(2.6..3.2) * sy;
         let sigma_down = sigma_up * rng.random_range(1.2..1.45);
         let mut add_band =
             |image: &mut Vec<f64>, lane: usize, target: &str, kda: f64, peak: f64| {
                 let spec = BandSpec {
                     lane_x: lane_x[lane],
-                    lane_width: LANE_WIDTH,
-                    y_at_centre: migration_row(kda) + geometry.shift(lane_x[lane]),
+                    lane_width: LANE_WIDTH * sx,
+                    y_at_centre: frame.migration_row(kda) + geometry.shift(lane_x[lane]),
                     peak,
                     sigma_up,
                     sigma_down,
                 };
                 let mut volume = 0.0;
-                for (i, v) in render_band(&spec, &geometry) {
+                for (i, v) in render_band(&spec, &geometry, frame) {
                     image[i] += v;
                     volume += v;
                 }
@@ -361,10 +404,10 @@ pub fn write_experiment(out_dir: &Path, seed: u64, preset: &Preset, name: &str) 
                 }
             }
         }
-        add_dust(&mut image, &mut rng, preset.dust);
+        add_dust(&mut image, &mut rng, preset.dust, frame);
         let (pixels, saturated_px) = add_noise(&image, &mut rng, preset.read_noise);
         let path = out_dir.join(file);
-        write_tiff16(&path, &pixels)?;
+        write_tiff16(&path, &pixels, frame)?;
         truth_images.push(TruthImage {
             file: file.to_string(),
             lanes: lane_x
@@ -373,7 +416,7 @@ pub fn write_experiment(out_dir: &Path, seed: u64, preset: &Preset, name: &str) 
                 .map(|(i, &x)| TruthLaneGeometry {
                     lane: i + 1,
                     x_center: x,
-                    width: LANE_WIDTH,
+                    width: LANE_WIDTH * sx,
                 })
                 .collect(),
             bands,
@@ -444,50 +487,53 @@ fn manifest(name: &str) -> serde_json::Value {
     })
 }
 
-fn background(rng: &mut ChaCha8Rng, preset: &Preset) -> Vec<f64> {
+fn background(rng: &mut ChaCha8Rng, preset: &Preset, frame: Frame) -> Vec<f64> {
+    let (width, height) = (frame.width, frame.height);
+    let scale = frame.sx().max(frame.sy());
     let offset = rng.random_range(900.0..1500.0);
     let angle: f64 = rng.random_range(0.0..std::f64::consts::TAU);
     let (gx, gy) = (angle.cos(), angle.sin());
     let blotches: Vec<(f64, f64, f64, f64)> = (0..preset.blotches.0)
         .map(|_| {
             (
-                rng.random_range(0.0..WIDTH as f64),
-                rng.random_range(0.0..HEIGHT as f64),
-                rng.random_range(60.0..130.0),
+                rng.random_range(0.0..width as f64),
+                rng.random_range(0.0..height as f64),
+                rng.random_range(60.0..130.0) * scale,
                 rng.random_range(0.3..1.0) * preset.blotches.1,
             )
         })
         .collect();
-    let diag = ((WIDTH * WIDTH + HEIGHT * HEIGHT) as f64).sqrt();
-    let mut image = vec![0.0; WIDTH * HEIGHT];
-    for y in 0..HEIGHT {
-        for x in 0..WIDTH {
+    let diag = ((width * width + height * height) as f64).sqrt();
+    let mut image = vec![0.0; width * height];
+    for y in 0..height {
+        for x in 0..width {
             let (xf, yf) = (
-                x as f64 - WIDTH as f64 / 2.0,
-                y as f64 - HEIGHT as f64 / 2.0,
+                x as f64 - width as f64 / 2.0,
+                y as f64 - height as f64 / 2.0,
             );
             let mut v = offset + preset.gradient * (0.5 + (xf * gx + yf * gy) / diag);
             for &(bx, by, s, a) in &blotches {
                 let d2 = (x as f64 - bx).powi(2) + (y as f64 - by).powi(2);
                 v += a * (-d2 / (2.0 * s * s)).exp();
             }
-            image[y * WIDTH + x] = v;
+            image[y * width + x] = v;
         }
     }
     image
 }
 
-fn add_dust(image: &mut [f64], rng: &mut ChaCha8Rng, count: usize) {
+fn add_dust(image: &mut [f64], rng: &mut ChaCha8Rng, count: usize, frame: Frame) {
     for _ in 0..count {
         let (cx, cy) = (
-            rng.random_range(2..WIDTH - 2),
-            rng.random_range(2..HEIGHT - 2),
+            rng.random_range(2..frame.width - 2),
+            rng.random_range(2..frame.height - 2),
         );
         let amplitude = rng.random_range(3000.0..20000.0);
         for dy in -2i64..=2 {
             for dx in -2i64..=2 {
                 let (x, y) = ((cx as i64 + dx) as usize, (cy as i64 + dy) as usize);
-                image[y * WIDTH + x] += amplitude * (-((dx * dx + dy * dy) as f64) / 1.2).exp();
+                image[y * frame.width + x] +=
+                    amplitude * (-((dx * dx + dy * dy) as f64) / 1.2).exp();
             }
         }
     }
@@ -513,7 +559,7 @@ fn add_noise(image: &[f64], rng: &mut ChaCha8Rng, read_noise: f64) -> (Vec<u16>,
     (pixels, saturated)
 }
 
-fn write_tiff16(path: &Path, pixels: &[u16]) -> Result<()> {
+fn write_tiff16(path: &Path, pixels: &[u16], frame: Frame) -> Result<()> {
     let write_err = |e: tiff::TiffError| Error::Write {
         path: path.to_path_buf(),
         source: std::io::Error::other(e.to_string()),
@@ -521,7 +567,11 @@ fn write_tiff16(path: &Path, pixels: &[u16]) -> Result<()> {
     let mut bytes = Vec::new();
     tiff::encoder::TiffEncoder::new(std::io::Cursor::new(&mut bytes))
         .map_err(write_err)?
-        .write_image::<tiff::encoder::colortype::Gray16>(WIDTH as u32, HEIGHT as u32, pixels)
+        .write_image::<tiff::encoder::colortype::Gray16>(
+            frame.width as u32,
+            frame.height as u32,
+            pixels,
+        )
         .map_err(write_err)?;
     crate::report::write_atomic(path, &bytes)
 }
