@@ -6,33 +6,63 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+use crate::cache::Cache;
 use crate::error::Result;
-use crate::experiment::{self, MANIFEST};
+use crate::experiment::{self, Plan, MANIFEST};
 use crate::params::Params;
 use crate::pipeline;
 use crate::quant;
-use crate::results::{ExperimentInfo, ExperimentResult, Failure, Results};
+use crate::results::{ExperimentInfo, ExperimentResult, Failure, ImageTraces, Results};
 
-/// The outcome of a run: the results and the overlay PNGs (path under `overlays/`, bytes).
+/// The outcome of a run: the results, the overlay PNGs (path under `overlays/`, bytes) and the
+/// lane profiles of every image (for the report).
 #[derive(Debug, Clone)]
 pub struct Run {
     pub results: Results,
     pub overlays: Vec<(PathBuf, Vec<u8>)>,
+    pub traces: Vec<ImageTraces>,
 }
 
 /// Analyzes one experiment folder, manifest or lone image. Any error aborts the run.
 pub fn analyze(input: &Path, params: &Params) -> Result<Run> {
+    analyze_cached(input, params, None)
+}
+
+/// [`analyze`], reusing the last run's results from `cache` when nothing changed (and
+/// storing them there when something did).
+pub fn analyze_cached(input: &Path, params: &Params, cache: Option<&Cache>) -> Result<Run> {
     let plan = experiment::load_plan(input, params)?;
-    let result = pipeline::analyze_experiment(&plan)?;
-    let overlays = result
-        .overlays
-        .iter()
-        .map(|(stem, png)| (PathBuf::from(format!("{stem}.png")), png.clone()))
-        .collect();
-    Ok(Run {
-        results: assemble(vec![result], Vec::new(), &plan.params),
-        overlays,
-    })
+    analyze_planned(&plan, cache)
+}
+
+/// Analyzes the experiment of a ready plan (e.g. a lone image with a given lane count).
+pub fn analyze_planned(plan: &Plan, cache: Option<&Cache>) -> Result<Run> {
+    let result = analyze_plan(plan, cache, Path::new(""))?;
+    Ok(run_of(
+        vec![(PathBuf::new(), result)],
+        Vec::new(),
+        &plan.params,
+    ))
+}
+
+/// One experiment, from the cache when its key matches (overlays read from `overlays/` +
+/// `folder`), else analyzed and stored in the cache. A cache that cannot be written costs
+/// only the reuse next time: the result stands.
+fn analyze_plan(plan: &Plan, cache: Option<&Cache>, folder: &Path) -> Result<ExperimentResult> {
+    let Some(cache) = cache else {
+        return pipeline::analyze_experiment(plan);
+    };
+    let key = Cache::key(plan)?;
+    if let Some(hit) = cache.load(plan, &key, &cache.overlay_dir().join(folder)) {
+        return Ok(hit);
+    }
+    let mut result = pipeline::analyze_experiment(plan)?;
+    if let Err(e) = cache.store(plan, &key, &result) {
+        result.warnings.push(format!(
+            "results not cached, a re-run will recompute them: {e}"
+        ));
+    }
+    Ok(result)
 }
 
 /// Every experiment folder (holding `experiment.json`) at or below `root`, sorted.
@@ -70,44 +100,35 @@ pub fn shard(experiments: Vec<PathBuf>, k: usize, n: usize) -> Vec<PathBuf> {
 
 /// Analyzes many experiment folders in parallel; `root` names overlay subfolders.
 pub fn analyze_many(root: &Path, dirs: &[PathBuf], params: &Params) -> Run {
-    analyze_many_with_progress(root, dirs, params, &|| {})
+    analyze_many_with_progress(root, dirs, params, None, &|| {})
 }
 
-/// [`analyze_many`], calling `done` after each experiment (for a progress display).
+/// [`analyze_many`] with a cache of the last run, calling `done` after each experiment (for a
+/// progress display).
 pub fn analyze_many_with_progress(
     root: &Path,
     dirs: &[PathBuf],
     params: &Params,
+    cache: Option<&Cache>,
     done: &(dyn Fn() + Sync),
 ) -> Run {
-    let outcomes: Vec<(PathBuf, Result<(ExperimentResult, Params)>)> = dirs
+    let outcomes: Vec<(PathBuf, PathBuf, Result<ExperimentResult>)> = dirs
         .par_iter()
         .map(|dir| {
-            let outcome = experiment::load_plan(dir, params).and_then(|plan| {
-                let result = pipeline::analyze_experiment(&plan)?;
-                Ok((result, plan.params))
-            });
+            let folder = folder_name(root, dir);
+            let outcome = experiment::load_plan(dir, params)
+                .and_then(|plan| analyze_plan(&plan, cache, &folder));
             done();
-            (dir.clone(), outcome)
+            (dir.clone(), folder, outcome)
         })
         .collect();
     let mut experiments = Vec::new();
     let mut failures = Vec::new();
-    let mut overlays = Vec::new();
-    for (dir, outcome) in outcomes {
-        let folder = dir.strip_prefix(root).unwrap_or(&dir).to_path_buf();
-        let folder = if folder.as_os_str().is_empty() {
-            PathBuf::from(dir.file_name().unwrap_or_default())
-        } else {
-            folder
-        };
+    for (dir, folder, outcome) in outcomes {
         match outcome {
-            Ok((mut result, _)) => {
+            Ok(mut result) => {
                 result.folder = folder.display().to_string();
-                for (stem, png) in &result.overlays {
-                    overlays.push((folder.join(format!("{stem}.png")), png.clone()));
-                }
-                experiments.push(result);
+                experiments.push((folder, result));
             }
             Err(e) => failures.push(Failure {
                 experiment: folder.display().to_string(),
@@ -116,9 +137,43 @@ pub fn analyze_many_with_progress(
             }),
         }
     }
+    run_of(experiments, failures, params)
+}
+
+/// An experiment's folder relative to the batch root (its own name when it is the root).
+fn folder_name(root: &Path, dir: &Path) -> PathBuf {
+    let folder = dir.strip_prefix(root).unwrap_or(dir).to_path_buf();
+    if folder.as_os_str().is_empty() {
+        PathBuf::from(dir.file_name().unwrap_or_default())
+    } else {
+        folder
+    }
+}
+
+/// The run of analyzed experiments (each with the folder its overlays go to) and failures.
+fn run_of(
+    experiments: Vec<(PathBuf, ExperimentResult)>,
+    failures: Vec<Failure>,
+    params: &Params,
+) -> Run {
+    let mut overlays = Vec::new();
+    let mut traces = Vec::new();
+    let mut results = Vec::new();
+    for (folder, mut result) in experiments {
+        for (stem, png) in std::mem::take(&mut result.overlays) {
+            overlays.push((folder.join(format!("{stem}.png")), png));
+        }
+        for image in &result.traces {
+            let mut image = image.clone();
+            image.overlay = folder.join(&image.overlay).display().to_string();
+            traces.push(image);
+        }
+        results.push(result);
+    }
     Run {
-        results: assemble(experiments, failures, params),
+        results: assemble(results, failures, params),
         overlays,
+        traces,
     }
 }
 
@@ -151,6 +206,7 @@ pub fn assemble(
             name: e.name.clone(),
             folder: e.folder.clone(),
             control: e.control.clone(),
+            reused: e.reused,
         });
         results.inputs.extend(e.inputs);
         results
@@ -230,6 +286,8 @@ pub fn merge(runs: Vec<Results>) -> Result<Results, String> {
                     .cloned()
                     .collect(),
                 inputs: Vec::new(),
+                reused: info.reused,
+                traces: Vec::new(),
                 warnings: run
                     .warnings
                     .iter()

@@ -19,6 +19,7 @@
 pub mod background;
 pub mod bands;
 pub mod batch;
+pub mod cache;
 pub mod calibration;
 pub mod error;
 pub mod experiment;

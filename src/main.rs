@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use blotquant::cache::Cache;
 use blotquant::{batch, experiment, linearity, report, synth, Params};
 
 #[derive(Parser)]
@@ -139,6 +140,10 @@ struct RunArgs {
     /// Keep saturated values in summary.csv.
     #[arg(long)]
     allow_saturated: bool,
+    /// Recompute experiments even when nothing changed since the last run into the output
+    /// folder (by default their results are reused).
+    #[arg(long)]
+    force: bool,
 }
 
 fn parse_shard(s: &str) -> Result<(usize, usize), String> {
@@ -220,7 +225,8 @@ fn run(command: Command) -> Result<u8, Failure> {
                 usage("analyze needs an INPUT (experiment folder, manifest or image)")
             })?;
             let out = run.output.unwrap_or_else(|| default_output(&input));
-            let result = blotquant::analyze(&input, &params)?;
+            let cache = Cache::in_output(&out).forced(run.force);
+            let result = batch::analyze_cached(&input, &params, Some(&cache))?;
             finish(&out, &result, run.json)
         }
         Command::Batch {
@@ -258,8 +264,11 @@ fn run(command: Command) -> Result<u8, Failure> {
             } else {
                 indicatif::ProgressBar::hidden()
             };
+            let cache = Cache::in_output(&out).forced(run.force);
             let result = pool.install(|| {
-                batch::analyze_many_with_progress(&roots[0], &dirs, &params, &|| bar.inc(1))
+                batch::analyze_many_with_progress(&roots[0], &dirs, &params, Some(&cache), &|| {
+                    bar.inc(1)
+                })
             });
             bar.finish_and_clear();
             for failure in &result.results.errors {
@@ -287,16 +296,7 @@ fn run(command: Command) -> Result<u8, Failure> {
                     })
                     .collect();
             }
-            let result = blotquant::pipeline::analyze_experiment(&plan)?;
-            let overlays = result
-                .overlays
-                .iter()
-                .map(|(stem, png)| (PathBuf::from(format!("{stem}.png")), png.clone()))
-                .collect();
-            let run = blotquant::Run {
-                results: batch::assemble(vec![result], Vec::new(), &params),
-                overlays,
-            };
+            let run = batch::analyze_planned(&plan, None)?;
             let out = output.unwrap_or_else(|| default_output(&image));
             report::write_outputs(&out, &run.results, &run.overlays)?;
             let n_lanes = run.results.lanes.len();
@@ -348,6 +348,7 @@ fn run(command: Command) -> Result<u8, Failure> {
             let run = blotquant::Run {
                 results,
                 overlays: Vec::new(),
+                traces: Vec::new(),
             };
             finish(&output, &run, json)
         }
@@ -581,6 +582,14 @@ fn finish(out: &Path, run: &blotquant::Run, json: bool) -> Result<u8, Failure> {
     report::write_outputs(out, &run.results, &run.overlays)?;
     for warning in &run.results.warnings {
         eprintln!("warning: {warning}");
+    }
+    let reused = run.results.experiments.iter().filter(|e| e.reused).count();
+    if reused > 0 {
+        eprintln!(
+            "{reused} of {} experiments unchanged since the last run into {}: their results were reused (--force recomputes them)",
+            run.results.experiments.len(),
+            out.display()
+        );
     }
     if json {
         println!(

@@ -17,7 +17,9 @@ use crate::lanes::{self, LaneGrid};
 use crate::params::{BackgroundParams, Params};
 use crate::quant::{self, LaneSignal};
 use crate::report::overlay;
-use crate::results::{BandRow, ExperimentResult, FoldChangeRow, InputFile, LaneRow};
+use crate::results::{
+    BandRow, ExperimentResult, FoldChangeRow, ImageTraces, InputFile, LaneRow, LaneTrace,
+};
 use crate::{background, stats};
 
 /// A band of an image after assignment and measurement.
@@ -42,6 +44,7 @@ pub struct ImageAnalysis {
     pub input: InputFile,
     pub warnings: Vec<String>,
     pub overlay_png: Vec<u8>,
+    pub traces: Vec<LaneTrace>,
 }
 
 /// Reads and hashes an image file.
@@ -116,6 +119,7 @@ pub fn analyze_image(plan: &Plan, image: &ImagePlan) -> Result<ImageAnalysis> {
         &profiles,
     ));
     let overlay_png = overlay::render(&blot, &grid, &bands);
+    let traces = lane_traces(&blot, &background, &grid);
     Ok(ImageAnalysis {
         file: image.file.clone(),
         grid,
@@ -127,7 +131,37 @@ pub fn analyze_image(plan: &Plan, image: &ImagePlan) -> Result<ImageAnalysis> {
             .map(|w| format!("{}: {w}", image.file))
             .collect(),
         overlay_png,
+        traces,
     })
+}
+
+/// Most points a lane profile in the report has.
+const TRACE_POINTS: usize = 400;
+
+/// Each lane's mean signal per row and the rolling-ball surface under it, averaged over
+/// enough rows that at most [`TRACE_POINTS`] remain.
+fn lane_traces(blot: &Blot, surface: &Array2<f32>, grid: &LaneGrid) -> Vec<LaneTrace> {
+    let row_step = blot.height().div_ceil(TRACE_POINTS).max(1);
+    let binned = |image: &Array2<f32>, columns: (usize, usize)| -> Vec<f32> {
+        let per_row = background::profile::lane_profile_sums(image, columns);
+        let width = (columns.1 - columns.0).max(1) as f64;
+        per_row
+            .chunks(row_step)
+            .map(|rows| (rows.iter().sum::<f64>() / (rows.len() as f64 * width)) as f32)
+            .collect()
+    };
+    grid.lanes
+        .iter()
+        .map(|lane| {
+            let columns = lane.columns(blot.width());
+            LaneTrace {
+                lane: lane.index,
+                row_step,
+                signal: binned(&blot.signal, columns),
+                background: binned(surface, columns),
+            }
+        })
+        .collect()
 }
 
 /// Bands of one lane at a given prominence (in noise SDs). Peaks that span less than half the
@@ -515,6 +549,12 @@ pub fn analyze_experiment(plan: &Plan) -> Result<ExperimentResult> {
             .with_extension("")
             .to_string_lossy()
             .replace(['/', '\\'], "_");
+        result.traces.push(ImageTraces {
+            experiment: plan.name.clone(),
+            image: image.file.clone(),
+            overlay: format!("{stem}.png"),
+            lanes: image.traces.clone(),
+        });
         result.overlays.push((stem, image.overlay_png.clone()));
     }
     result.fold_change = fold_change_rows(plan, &images);

@@ -88,8 +88,28 @@ pub struct Failure {
     pub error: String,
 }
 
+/// A lane's profile as the report draws it: the mean signal across the lane per row and the
+/// rolling-ball surface under it, each averaged over `row_step` rows (so a profile has a few
+/// hundred points whatever the image height).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LaneTrace {
+    pub lane: usize,
+    pub row_step: usize,
+    pub signal: Vec<f32>,
+    pub background: Vec<f32>,
+}
+
+/// The lane profiles of one image, and where its overlay is (relative to `overlays/`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImageTraces {
+    pub experiment: String,
+    pub image: String,
+    pub overlay: String,
+    pub lanes: Vec<LaneTrace>,
+}
+
 /// Everything one experiment produced.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ExperimentResult {
     pub name: String,
     /// The experiment folder (relative to the batch root in a batch).
@@ -101,7 +121,13 @@ pub struct ExperimentResult {
     pub fold_change: Vec<FoldChangeRow>,
     pub inputs: Vec<InputFile>,
     pub warnings: Vec<String>,
-    /// Overlay PNGs: (file stem, bytes).
+    /// Lane profiles per image, for the report.
+    pub traces: Vec<ImageTraces>,
+    /// Taken from the cache of the last run, not recomputed.
+    #[serde(skip)]
+    pub reused: bool,
+    /// Overlay PNGs: (file stem, bytes). Not serialized: they are files of their own.
+    #[serde(skip)]
     pub overlays: Vec<(String, Vec<u8>)>,
 }
 
@@ -112,6 +138,10 @@ pub struct ExperimentInfo {
     pub name: String,
     pub folder: String,
     pub control: Option<String>,
+    /// True when the experiment was unchanged since the last run into the same output folder
+    /// and its results were taken from there instead of being recomputed.
+    #[serde(default)]
+    pub reused: bool,
 }
 
 /// The layout version of `results.json`.

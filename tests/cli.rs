@@ -341,6 +341,7 @@ fn conforms(value: &serde_json::Value, schema: &serde_json::Value, at: &str) -> 
             "number" => value.is_number(),
             "integer" => value.is_u64() || value.is_i64(),
             "null" => value.is_null(),
+            "boolean" => value.is_boolean(),
             _ => false,
         });
         if !ok {
@@ -415,4 +416,67 @@ fn results_json_follows_its_published_schema() {
         .unwrap()
         .iter()
         .any(|b| b["apparent_mw_kda"].is_number()));
+}
+
+#[test]
+fn a_rerun_reuses_unchanged_experiments_and_recomputes_changed_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    for seed in [51, 52] {
+        blotquant()
+            .args(["synth", "--seed", &seed.to_string()])
+            .arg(tmp.path().join(format!("in/e{seed}")))
+            .assert()
+            .success();
+    }
+    let out = tmp.path().join("out");
+    let batch = |extra: &[&str]| {
+        let output = blotquant()
+            .arg("batch")
+            .arg(tmp.path().join("in"))
+            .arg("-o")
+            .arg(&out)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        let results: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("results.json")).unwrap()).unwrap();
+        let reused: Vec<bool> = results["experiments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["reused"].as_bool().unwrap())
+            .collect();
+        let tables: Vec<Vec<u8>> = ["lanes.csv", "bands.csv", "fold_change.csv", "summary.csv"]
+            .iter()
+            .map(|f| std::fs::read(out.join(f)).unwrap())
+            .collect();
+        (String::from_utf8(output.stderr).unwrap(), reused, tables)
+    };
+    let (_, reused, first) = batch(&[]);
+    assert_eq!(reused, [false, false]);
+
+    let (stderr, reused, again) = batch(&[]);
+    assert_eq!(reused, [true, true]);
+    assert!(stderr.contains("2 of 2 experiments unchanged"), "{stderr}");
+    assert!(again == first, "reused tables equal the computed ones");
+
+    // One pixel of one image changes: that experiment alone is analyzed again.
+    let image = tmp.path().join("in/e52/actin.tif");
+    let mut bytes = std::fs::read(&image).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 1;
+    std::fs::write(&image, bytes).unwrap();
+    let (_, reused, _) = batch(&[]);
+    assert_eq!(reused, [true, false]);
+
+    let (stderr, reused, _) = batch(&["--force"]);
+    assert_eq!(reused, [false, false]);
+    assert!(!stderr.contains("unchanged"), "{stderr}");
+
+    // Other parameters are another analysis.
+    let params = tmp.path().join("params.json");
+    std::fs::write(&params, r#"{"background": {"border_px": 3}}"#).unwrap();
+    let (_, reused, _) = batch(&["--params", params.to_str().unwrap()]);
+    assert_eq!(reused, [false, false]);
 }

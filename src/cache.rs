@@ -1,0 +1,116 @@
+//! Reuse of unchanged experiments: a re-run into the same output folder takes an experiment's
+//! results from the last run when its manifest, its images, the parameters and the blotquant
+//! version are all the same (compared by SHA-256), instead of analyzing it again.
+//!
+//! Entries live in `OUT/.cache/`, one JSON file per experiment folder holding the key and the
+//! experiment's tables; its overlays are the PNGs the last run wrote to `OUT/overlays/`. An
+//! entry whose overlays are gone, or that cannot be read, is simply a miss.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, Result};
+use crate::experiment::Plan;
+use crate::pipeline::sha256_hex;
+use crate::results::ExperimentResult;
+
+/// The cache of one output folder.
+#[derive(Debug, Clone)]
+pub struct Cache {
+    dir: PathBuf,
+    /// Recompute everything (and refresh the entries).
+    force: bool,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Entry {
+    key: String,
+    result: ExperimentResult,
+}
+
+impl Cache {
+    /// The cache of output folder `out`.
+    pub fn in_output(out: &Path) -> Cache {
+        Cache {
+            dir: out.join(".cache"),
+            force: false,
+        }
+    }
+
+    /// A cache that reuses nothing but still records this run's results (`--force`).
+    pub fn forced(self, force: bool) -> Cache {
+        Cache { force, ..self }
+    }
+
+    /// Where the run's overlays are, which entries refer to.
+    pub fn overlay_dir(&self) -> PathBuf {
+        self.dir.with_file_name("overlays")
+    }
+
+    /// What an experiment's results depend on, as one hash: the blotquant version, the
+    /// effective parameters, the experiment's location, its manifest and every image's bytes.
+    pub fn key(plan: &Plan) -> Result<String> {
+        let mut hasher = Sha256::new();
+        let mut add = |label: &str, value: &[u8]| {
+            hasher.update(label.as_bytes());
+            hasher.update((value.len() as u64).to_le_bytes());
+            hasher.update(value);
+        };
+        add("version", env!("CARGO_PKG_VERSION").as_bytes());
+        let params = serde_json::to_vec(&plan.params).expect("params serialize");
+        add("params", &params);
+        add("dir", plan.dir.to_string_lossy().as_bytes());
+        let files = plan
+            .manifest
+            .iter()
+            .chain(plan.images.iter().map(|i| &i.path));
+        for path in files {
+            let bytes = std::fs::read(path).map_err(|source| Error::Read {
+                path: path.clone(),
+                source,
+            })?;
+            add("file", path.to_string_lossy().as_bytes());
+            add("sha256", sha256_hex(&bytes).as_bytes());
+        }
+        Ok(sha256_hex(&hasher.finalize()))
+    }
+
+    /// The stored results of `plan`'s experiment if its key is `key`, with the overlays read
+    /// back from `overlay_dir` (where the last run wrote them).
+    pub fn load(&self, plan: &Plan, key: &str, overlay_dir: &Path) -> Option<ExperimentResult> {
+        if self.force {
+            return None;
+        }
+        let text = std::fs::read(self.entry_path(plan)).ok()?;
+        let entry: Entry = serde_json::from_slice(&text).ok()?;
+        if entry.key != key {
+            return None;
+        }
+        let mut result = entry.result;
+        for traces in &result.traces {
+            let png = std::fs::read(overlay_dir.join(&traces.overlay)).ok()?;
+            let stem = traces.overlay.trim_end_matches(".png").to_string();
+            result.overlays.push((stem, png));
+        }
+        result.reused = true;
+        Some(result)
+    }
+
+    /// Stores `result` under `key` (atomically, so a cut-off run leaves no half entry).
+    pub fn store(&self, plan: &Plan, key: &str, result: &ExperimentResult) -> Result<()> {
+        let entry = Entry {
+            key: key.to_string(),
+            result: result.clone(),
+        };
+        let json = serde_json::to_vec(&entry).expect("cache entry serializes");
+        crate::report::write_atomic(&self.entry_path(plan), &json)
+    }
+
+    /// One file per experiment folder, named by a hash of its path.
+    fn entry_path(&self, plan: &Plan) -> PathBuf {
+        let id = sha256_hex(plan.dir.to_string_lossy().as_bytes());
+        self.dir.join(format!("{}.json", &id[..24]))
+    }
+}
