@@ -298,7 +298,7 @@ fn run(command: Command) -> Result<u8, Failure> {
             }
             let run = batch::analyze_planned(&plan, None)?;
             let out = output.unwrap_or_else(|| default_output(&image));
-            report::write_outputs(&out, &run.results, &run.overlays)?;
+            report::write_outputs(&out, &run.results, &run.overlays, &run.traces)?;
             let n_lanes = run.results.lanes.len();
             eprintln!(
                 "{}: {} lanes, {} bands; wrote {}",
@@ -579,7 +579,7 @@ fn default_output(input: &Path) -> PathBuf {
 
 /// Writes the outputs and prints JSON or the short table; exit 1 when something failed.
 fn finish(out: &Path, run: &blotquant::Run, json: bool) -> Result<u8, Failure> {
-    report::write_outputs(out, &run.results, &run.overlays)?;
+    report::write_outputs(out, &run.results, &run.overlays, &run.traces)?;
     for warning in &run.results.warnings {
         eprintln!("warning: {warning}");
     }

@@ -156,6 +156,7 @@ fn lane_traces(blot: &Blot, surface: &Array2<f32>, grid: &LaneGrid) -> Vec<LaneT
             let columns = lane.columns(blot.width());
             LaneTrace {
                 lane: lane.index,
+                width_px: columns.1 - columns.0,
                 row_step,
                 signal: binned(&blot.signal, columns),
                 background: binned(surface, columns),

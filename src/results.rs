@@ -94,6 +94,9 @@ pub struct Failure {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LaneTrace {
     pub lane: usize,
+    /// Columns of the lane's band boxes (a band's background per pixel is its `background`
+    /// divided by its rows times this).
+    pub width_px: usize,
     pub row_step: usize,
     pub signal: Vec<f32>,
     pub background: Vec<f32>,

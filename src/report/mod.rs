@@ -1,6 +1,8 @@
-//! Output files: the CSV tables, `results.json` and overlay PNGs, each written to a temporary
-//! name in the output folder and renamed into place, so no reader ever sees half a file.
+//! Output files: the CSV tables, `results.json`, `report.html` and overlay PNGs, each written to
+//! a temporary name in the output folder and renamed into place, so no reader ever sees half a
+//! file.
 
+pub mod html;
 pub mod methods;
 pub mod overlay;
 
@@ -10,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::{Error, Result};
-use crate::results::Results;
+use crate::results::{ImageTraces, Results};
 
 /// Writes `bytes` to `path` atomically (temporary file in the same folder, synced to disk,
 /// then renamed into place).
@@ -238,7 +240,12 @@ pub const LINEARITY_POINTS_HEADER: &[&str] = &[
 
 /// Writes every output file of a run into `out`. `overlays` are (path relative to
 /// `out/overlays`, PNG bytes). Everything is rendered before the first file is written.
-pub fn write_outputs(out: &Path, results: &Results, overlays: &[(PathBuf, Vec<u8>)]) -> Result<()> {
+pub fn write_outputs(
+    out: &Path,
+    results: &Results,
+    overlays: &[(PathBuf, Vec<u8>)],
+    traces: &[ImageTraces],
+) -> Result<()> {
     let mut files: Vec<(PathBuf, Vec<u8>)> = vec![
         (
             out.join("lanes.csv"),
@@ -266,6 +273,10 @@ pub fn write_outputs(out: &Path, results: &Results, overlays: &[(PathBuf, Vec<u8
     let mut json = serde_json::to_string_pretty(results).expect("results serialize");
     json.push('\n');
     files.push((out.join("results.json"), json.into_bytes()));
+    files.push((
+        out.join("report.html"),
+        html::render(results, overlays, traces).into_bytes(),
+    ));
     for (name, png) in overlays {
         files.push((out.join("overlays").join(name), png.clone()));
     }

@@ -71,9 +71,22 @@ pub fn render(blot: &Blot, grid: &LaneGrid, bands: &[MeasuredBand]) -> Vec<u8> {
             _ => {}
         }
     }
+    encode_png(&canvas)
+}
+
+/// PNG bytes of an RGB image, compressed for speed: an overlay is mostly smooth grey, which
+/// fast deflate already packs well, and the best level costs more than the analysis.
+pub fn encode_png(canvas: &RgbImage) -> Vec<u8> {
+    use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+    use image::ImageEncoder;
     let mut png = Vec::new();
-    image::DynamicImage::ImageRgb8(canvas)
-        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+    PngEncoder::new_with_quality(&mut png, CompressionType::Fast, FilterType::Adaptive)
+        .write_image(
+            canvas.as_raw(),
+            canvas.width(),
+            canvas.height(),
+            image::ExtendedColorType::Rgb8,
+        )
         .expect("encoding a PNG in memory cannot fail");
     png
 }

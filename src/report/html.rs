@@ -1,0 +1,527 @@
+//! `report.html`: one self-contained page (images embedded as data URIs, charts as inline
+//! SVG drawn with plotters, no script, nothing fetched) that a scientist reads top to bottom:
+//! fold-change charts per target, the summary table, warnings and failures, per blot the
+//! overlay and the lane profiles, the full tables and the methods paragraph.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use base64::Engine as _;
+use plotters::prelude::*;
+use rayon::prelude::*;
+
+use crate::results::{BandRow, ImageTraces, Results, SummaryRow};
+
+/// Overlays wider than this are shown downscaled (the full-size PNG is in `overlays/`).
+const MAX_OVERLAY_WIDTH: u32 = 1100;
+
+/// The report of a run. `overlays` are the run's overlay PNGs by path under `overlays/`,
+/// `traces` the lane profiles of its images.
+pub fn render(
+    results: &Results,
+    overlays: &[(PathBuf, Vec<u8>)],
+    traces: &[ImageTraces],
+) -> String {
+    let mut page = String::with_capacity(1 << 20);
+    page.push_str(HEAD);
+    let images = traces.len();
+    let _ = write!(
+        page,
+        "<h1>blotquant report</h1>\n<p class=\"meta\">blotquant {} · {} experiment(s) · {} image(s) · {} failure(s) · {} warning(s)</p>\n",
+        esc(&results.version),
+        results.experiments.len(),
+        images,
+        results.errors.len(),
+        results.warnings.len()
+    );
+    page.push_str(
+        "<nav><a href=\"#fold-change\">Fold change</a> · <a href=\"#warnings\">Warnings</a> · \
+         <a href=\"#blots\">Blots</a> · <a href=\"#tables\">Tables</a> · \
+         <a href=\"#methods\">Methods</a></nav>\n",
+    );
+
+    page.push_str("<section id=\"fold-change\"><h2>Fold change</h2>\n");
+    page.push_str(
+        "<p>Each point is one lane (normalized to the loading control, relative to its own blot's \
+         control lanes); the bar is the geometric mean and the whisker its 95 % confidence \
+         interval across biological replicates. Log scale.</p>\n",
+    );
+    for target in targets(&results.summary) {
+        let rows: Vec<&SummaryRow> = results
+            .summary
+            .iter()
+            .filter(|r| r.target == target)
+            .collect();
+        let _ = write!(page, "<h3>{}</h3>\n<div class=\"chart\">", esc(&target));
+        page.push_str(&fold_change_chart(results, &target, &rows));
+        page.push_str("</div>\n");
+        page.push_str(&summary_html(&rows));
+    }
+    if results.summary.is_empty() {
+        page.push_str("<p>No fold changes in this run.</p>\n");
+    }
+    page.push_str("</section>\n");
+
+    page.push_str("<section id=\"warnings\"><h2>Warnings and failures</h2>\n");
+    if results.warnings.is_empty() && results.errors.is_empty() {
+        page.push_str("<p>None.</p>\n");
+    }
+    if !results.errors.is_empty() {
+        page.push_str("<table><tr><th>experiment</th><th>path</th><th>error</th></tr>\n");
+        for f in &results.errors {
+            let _ = writeln!(
+                page,
+                "<tr class=\"failed\"><td>{}</td><td>{}</td><td>{}</td></tr>",
+                esc(&f.experiment),
+                esc(&f.path),
+                esc(&f.error)
+            );
+        }
+        page.push_str("</table>\n");
+    }
+    if !results.warnings.is_empty() {
+        page.push_str("<ul>\n");
+        for w in &results.warnings {
+            let _ = writeln!(page, "<li>{}</li>", esc(w));
+        }
+        page.push_str("</ul>\n");
+    }
+    page.push_str("</section>\n");
+
+    page.push_str("<section id=\"blots\"><h2>Blots</h2>\n");
+    page.push_str(
+        "<p>Overlay: lane boxes blue, target bands green, ladder bands orange with their kDa, \
+         unassigned bands grey, saturated pixels red. Profiles: mean signal across the lane \
+         (black) against the row, the rolling-ball surface used to find bands (blue), band \
+         limits shaded, and the background level subtracted from each band (red).</p>\n",
+    );
+    let blots: Vec<String> = traces
+        .par_iter()
+        .map(|image| blot_html(results, overlays, image))
+        .collect();
+    for blot in blots {
+        page.push_str(&blot);
+    }
+    if traces.is_empty() {
+        page.push_str("<p>No images in this run (a merge keeps tables only).</p>\n");
+    }
+    page.push_str("</section>\n");
+
+    page.push_str("<section id=\"tables\"><h2>Tables</h2>\n");
+    page.push_str(&table_details(
+        "fold_change.csv",
+        &crate::report::to_csv(&results.fold_change, crate::report::FOLD_CHANGE_HEADER),
+    ));
+    page.push_str(&table_details(
+        "bands.csv",
+        &crate::report::to_csv(&results.bands, crate::report::BANDS_HEADER),
+    ));
+    page.push_str(&table_details(
+        "lanes.csv",
+        &crate::report::to_csv(&results.lanes, crate::report::LANES_HEADER),
+    ));
+    page.push_str("</section>\n");
+
+    let _ = write!(
+        page,
+        "<section id=\"methods\"><h2>Methods</h2>\n<p>{}</p>\n</section>\n</body>\n</html>\n",
+        esc(&results.methods)
+    );
+    page
+}
+
+const HEAD: &str = r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>blotquant report</title>
+<style>
+body { font-family: system-ui, sans-serif; margin: 1.5em auto; max-width: 1200px; color: #222; padding: 0 1em; }
+h1 { margin-bottom: 0.2em; }
+.meta { color: #666; margin-top: 0; }
+nav { margin: 1em 0; }
+table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0 1.5em; }
+th, td { border: 1px solid #ccc; padding: 2px 6px; text-align: right; }
+th { background: #f2f2f2; }
+td:first-child, th:first-child { text-align: left; }
+tr.failed td { background: #fde8e8; text-align: left; }
+.chart svg, .profiles svg { max-width: 100%; height: auto; }
+.blot { border-top: 1px solid #ddd; padding-top: 0.5em; margin-top: 1em; }
+.blot img { max-width: 100%; image-rendering: auto; border: 1px solid #ccc; }
+.flags { color: #a33; }
+details { margin: 0.5em 0; }
+summary { cursor: pointer; font-weight: 600; }
+</style>
+</head>
+<body>
+"#;
+
+/// Escapes text for HTML.
+fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Targets in the order the summary lists them.
+fn targets(summary: &[SummaryRow]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for row in summary {
+        if !out.contains(&row.target) {
+            out.push(row.target.clone());
+        }
+    }
+    out
+}
+
+/// A number for reading (the files keep full precision).
+fn num(v: Option<f64>, digits: usize) -> String {
+    match v {
+        Some(v) if v.is_finite() => format!("{v:.digits$}"),
+        _ => "–".into(),
+    }
+}
+
+fn summary_html(rows: &[&SummaryRow]) -> String {
+    let mut out = String::from(
+        "<table><tr><th>condition</th><th>n</th><th>geomean fold</th><th>95 % CI</th>\
+         <th>mean fold</th><th>CV %</th><th>p</th><th>p (BH)</th><th>test</th><th>flags</th></tr>\n",
+    );
+    for r in rows {
+        let ci = match (r.ci95_low, r.ci95_high) {
+            (Some(lo), Some(hi)) => format!("{:.2}–{:.2}", lo.exp2(), hi.exp2()),
+            _ => "–".into(),
+        };
+        let p = |v: Option<f64>| v.map_or("–".into(), |p| format!("{p:.2e}"));
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"flags\">{}</td></tr>",
+            esc(&r.condition),
+            r.n,
+            num(r.geomean_fold_change, 2),
+            ci,
+            num(r.mean_fold_change, 2),
+            num(r.cv_pct, 1),
+            p(r.p_value),
+            p(r.p_value_bh),
+            esc(&r.test),
+            esc(&r.flags)
+        );
+    }
+    out.push_str("</table>\n");
+    out
+}
+
+/// A condition's geometric mean and 95 % CI in a chart.
+#[derive(Clone, Copy)]
+struct Bar {
+    x: f64,
+    mean: f64,
+    ci: Option<(f64, f64)>,
+}
+
+/// Fold change per condition of one target: lanes as points (spread sideways so they do not
+/// hide each other), geometric mean as a bar, 95 % CI as a whisker, on a log axis.
+fn fold_change_chart(results: &Results, target: &str, rows: &[&SummaryRow]) -> String {
+    let conditions: Vec<&str> = rows.iter().map(|r| r.condition.as_str()).collect();
+    let mut points: Vec<(f64, f64)> = Vec::new();
+    for (i, condition) in conditions.iter().enumerate() {
+        let values: Vec<f64> = results
+            .fold_change
+            .iter()
+            .filter(|r| r.target == target && r.condition == *condition)
+            .filter_map(|r| r.fold_change)
+            .filter(|v| *v > 0.0 && v.is_finite())
+            .collect();
+        let n = values.len().max(1) as f64;
+        for (k, v) in values.into_iter().enumerate() {
+            let spread = if n > 1.0 {
+                k as f64 / (n - 1.0) - 0.5
+            } else {
+                0.0
+            };
+            points.push((i as f64 + 0.3 * spread, v));
+        }
+    }
+    let bars: Vec<Bar> = rows
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let mean = r
+                .geomean_fold_change
+                .filter(|v| *v > 0.0 && v.is_finite())?;
+            let ci = r
+                .ci95_low
+                .zip(r.ci95_high)
+                .map(|(l, h)| (l.exp2(), h.exp2()));
+            Some(Bar {
+                x: i as f64,
+                mean,
+                ci,
+            })
+        })
+        .collect();
+    let all = points
+        .iter()
+        .map(|p| p.1)
+        .chain(bars.iter().map(|b| b.mean))
+        .chain(bars.iter().filter_map(|b| b.ci).flat_map(|(l, h)| [l, h]))
+        .filter(|v| *v > 0.0 && v.is_finite());
+    let (lo, hi) = all.fold((1.0f64, 1.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let (lo, hi) = (lo / 1.4, hi * 1.4);
+    let width = (160 + 140 * conditions.len()).clamp(420, 1100) as u32;
+    let mut svg = String::new();
+    let drawn = (|| -> Result<(), Box<dyn std::error::Error>> {
+        let root = SVGBackend::with_string(&mut svg, (width, 320)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(
+                -0.5f64..(conditions.len() as f64 - 0.5),
+                (lo..hi).log_scale(),
+            )?;
+        let label = |x: &f64| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < conditions.len() {
+                conditions[i as usize].to_string()
+            } else {
+                String::new()
+            }
+        };
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(conditions.len() + 1)
+            .x_label_formatter(&label)
+            .y_desc("fold change (log scale)")
+            .y_label_formatter(&|v| format!("{v:.2}"))
+            .draw()?;
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(-0.5, 1.0), (conditions.len() as f64 - 0.5, 1.0)],
+            BLACK.mix(0.3),
+        )))?;
+        chart.draw_series(
+            points
+                .iter()
+                .map(|&(x, y)| Circle::new((x, y), 4, RGBColor(40, 110, 230).mix(0.7).filled())),
+        )?;
+        for &Bar { x, mean, ci } in &bars {
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(x - 0.25, mean), (x + 0.25, mean)],
+                BLACK.stroke_width(3),
+            )))?;
+            if let Some((l, h)) = ci {
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(x, l), (x, h)],
+                    BLACK.stroke_width(1),
+                )))?;
+                for y in [l, h] {
+                    chart.draw_series(std::iter::once(PathElement::new(
+                        vec![(x - 0.08, y), (x + 0.08, y)],
+                        BLACK.stroke_width(1),
+                    )))?;
+                }
+            }
+        }
+        root.present()?;
+        Ok(())
+    })();
+    match drawn {
+        Ok(()) => svg,
+        Err(e) => format!("<p>chart not drawn: {}</p>", esc(&e.to_string())),
+    }
+}
+
+/// One image: the overlay and a panel of lane profiles.
+fn blot_html(results: &Results, overlays: &[(PathBuf, Vec<u8>)], image: &ImageTraces) -> String {
+    let mut out = format!(
+        "<div class=\"blot\"><h3>{} · {}</h3>\n",
+        esc(&image.experiment),
+        esc(&image.image)
+    );
+    match overlays
+        .iter()
+        .find(|(path, _)| path.as_path() == std::path::Path::new(&image.overlay))
+    {
+        Some((_, png)) => {
+            let _ = writeln!(
+                out,
+                "<img alt=\"overlay of {}\" src=\"data:image/png;base64,{}\">",
+                esc(&image.image),
+                base64::engine::general_purpose::STANDARD.encode(fit_width(png))
+            );
+        }
+        None => out.push_str("<p>(overlay not available)</p>\n"),
+    }
+    let bands: Vec<&BandRow> = results
+        .bands
+        .iter()
+        .filter(|b| b.experiment == image.experiment && b.image == image.image)
+        .collect();
+    out.push_str("<div class=\"profiles\">");
+    out.push_str(&profiles_svg(image, &bands));
+    out.push_str("</div></div>\n");
+    out
+}
+
+/// The overlay as shown in the page: wider than [`MAX_OVERLAY_WIDTH`], it is shrunk by the
+/// smallest whole factor that fits (mean of each factor × factor block: cheap, and lines of
+/// the overlay stay visible as blended pixels).
+fn fit_width(png: &[u8]) -> Vec<u8> {
+    let reader =
+        image::ImageReader::with_format(std::io::Cursor::new(png), image::ImageFormat::Png);
+    match reader.into_dimensions() {
+        Ok((width, _)) if width > MAX_OVERLAY_WIDTH => {}
+        _ => return png.to_vec(),
+    }
+    let Ok(img) = image::load_from_memory_with_format(png, image::ImageFormat::Png) else {
+        return png.to_vec();
+    };
+    let img = img.to_rgb8();
+    let factor = img.width().div_ceil(MAX_OVERLAY_WIDTH);
+    let (w, h) = (img.width() / factor, (img.height() / factor).max(1));
+    let area = factor * factor;
+    let small = image::RgbImage::from_fn(w, h, |x, y| {
+        let mut sum = [0u32; 3];
+        for dy in 0..factor {
+            for dx in 0..factor {
+                let p = img.get_pixel(x * factor + dx, y * factor + dy);
+                for c in 0..3 {
+                    sum[c] += u32::from(p[c]);
+                }
+            }
+        }
+        image::Rgb(sum.map(|s| (s / area) as u8))
+    });
+    crate::report::overlay::encode_png(&small)
+}
+
+/// Small multiples, one per lane: signal and rolling-ball surface against the row, band
+/// limits shaded, each band's subtracted background level in red.
+fn profiles_svg(image: &ImageTraces, bands: &[&BandRow]) -> String {
+    let lanes = &image.lanes;
+    if lanes.is_empty() {
+        return String::new();
+    }
+    let columns = lanes.len().min(5);
+    let rows = lanes.len().div_ceil(columns);
+    let (panel_w, panel_h) = (230u32, 170u32);
+    let mut svg = String::new();
+    let drawn = (|| -> Result<(), Box<dyn std::error::Error>> {
+        let root =
+            SVGBackend::with_string(&mut svg, (panel_w * columns as u32, panel_h * rows as u32))
+                .into_drawing_area();
+        root.fill(&WHITE)?;
+        for (area, lane) in root.split_evenly((rows, columns)).iter().zip(lanes) {
+            let step = lane.row_step as f64;
+            let height = lane.signal.len() as f64 * step;
+            let values = lane.signal.iter().chain(&lane.background).copied();
+            let (lo, hi) = values.fold((f32::MAX, f32::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
+            let (lo, hi) = (f64::from(lo), f64::from(hi).max(f64::from(lo) + 1.0));
+            let pad = 0.05 * (hi - lo);
+            let mut chart = ChartBuilder::on(area)
+                .caption(format!("lane {}", lane.lane), ("sans-serif", 13))
+                .margin(4)
+                .x_label_area_size(18)
+                .y_label_area_size(42)
+                .build_cartesian_2d(0f64..height, (lo - pad)..(hi + pad))?;
+            chart
+                .configure_mesh()
+                .disable_mesh()
+                .x_labels(4)
+                .y_labels(4)
+                .label_style(("sans-serif", 10))
+                .x_label_formatter(&|v| format!("{v:.0}"))
+                .y_label_formatter(&|v| format!("{v:.0}"))
+                .draw()?;
+            for band in bands.iter().filter(|b| b.lane == lane.lane) {
+                let colour = match band.target.as_str() {
+                    "" => RGBColor(150, 150, 150),
+                    "ladder" => RGBColor(230, 150, 0),
+                    _ => RGBColor(0, 170, 60),
+                };
+                let (top, bottom) = (band.top_px as f64, band.bottom_px as f64 + 1.0);
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(top, lo - pad), (bottom, hi + pad)],
+                    colour.mix(0.18).filled(),
+                )))?;
+                let pixels = (band.bottom_px - band.top_px + 1) as f64 * lane.width_px as f64;
+                if pixels > 0.0 {
+                    let level = band.background / pixels;
+                    chart.draw_series(std::iter::once(PathElement::new(
+                        vec![(top, level), (bottom, level)],
+                        RED.stroke_width(2),
+                    )))?;
+                }
+            }
+            let at = |i: usize| (i as f64 + 0.5) * step;
+            chart.draw_series(LineSeries::new(
+                lane.background
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &v)| (at(i), f64::from(v))),
+                RGBColor(40, 110, 230),
+            ))?;
+            chart.draw_series(LineSeries::new(
+                lane.signal
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &v)| (at(i), f64::from(v))),
+                BLACK,
+            ))?;
+        }
+        root.present()?;
+        Ok(())
+    })();
+    match drawn {
+        Ok(()) => svg,
+        Err(e) => format!("<p>profiles not drawn: {}</p>", esc(&e.to_string())),
+    }
+}
+
+/// A table inside a collapsed `<details>`, from its CSV text.
+fn table_details(name: &str, csv_text: &str) -> String {
+    let mut lines = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(csv_text.as_bytes())
+        .into_records()
+        .flatten();
+    let Some(header) = lines.next() else {
+        return String::new();
+    };
+    let mut out = String::new();
+    let mut count = 0;
+    let mut body = String::new();
+    for record in lines {
+        count += 1;
+        body.push_str("<tr>");
+        for field in record.iter() {
+            let _ = write!(body, "<td>{}</td>", esc(field));
+        }
+        body.push_str("</tr>\n");
+    }
+    let _ = write!(
+        out,
+        "<details><summary>{} ({count} rows)</summary>\n<table><tr>",
+        esc(name)
+    );
+    for field in header.iter() {
+        let _ = write!(out, "<th>{}</th>", esc(field));
+    }
+    out.push_str("</tr>\n");
+    out.push_str(&body);
+    out.push_str("</table></details>\n");
+    out
+}

@@ -1,0 +1,108 @@
+//! `report.html`: self-contained, every image and target in it, and it renders in a browser.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use base64::Engine as _;
+
+fn blotquant() -> Command {
+    Command::cargo_bin("blotquant").unwrap()
+}
+
+/// Two synthetic experiments analyzed in one batch; returns the output folder's report.
+fn batch_report(tmp: &Path) -> String {
+    for seed in [61, 62] {
+        blotquant()
+            .args(["synth", "--seed", &seed.to_string()])
+            .arg(tmp.join(format!("in/e{seed}")))
+            .assert()
+            .success();
+    }
+    blotquant()
+        .arg("batch")
+        .arg(tmp.join("in"))
+        .arg("-o")
+        .arg(tmp.join("out"))
+        .assert()
+        .success();
+    std::fs::read_to_string(tmp.join("out/report.html")).unwrap()
+}
+
+#[test]
+fn report_is_self_contained_and_shows_every_image_and_target() {
+    let tmp = tempfile::tempdir().unwrap();
+    let html = batch_report(tmp.path());
+    for external in ["<script", "src=\"http", "href=\"http", "url(http", "<link"] {
+        assert!(!html.contains(external), "report refers out: {external}");
+    }
+    // Every image's overlay is embedded and is a valid PNG of the overlay's size.
+    let marker = "src=\"data:image/png;base64,";
+    let overlays: Vec<&str> = html
+        .split(marker)
+        .skip(1)
+        .map(|rest| &rest[..rest.find('"').unwrap()])
+        .collect();
+    assert_eq!(overlays.len(), 8, "2 experiments × 4 images");
+    for b64 in &overlays {
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap();
+        let img = image::load_from_memory(&png).unwrap();
+        assert!(img.width() >= 528 && img.height() >= 420);
+    }
+    // One chart and one summary table per quantified target; one profile panel per image.
+    for target in [
+        "NLRP3",
+        "pro-caspase-1",
+        "caspase-1 p20",
+        "pro-IL-1β",
+        "IL-1β p17",
+    ] {
+        assert!(html.contains(&format!("<h3>{target}</h3>")), "{target}");
+    }
+    assert_eq!(html.matches("<div class=\"chart\"><svg").count(), 5);
+    assert_eq!(html.matches("<div class=\"profiles\"><svg").count(), 8);
+    // Nine lane panels per image (captions are SVG text on a line of their own).
+    assert_eq!(html.matches("\nlane 9\n</text>").count(), 8);
+    assert!(html.contains("id=\"methods\""));
+}
+
+#[test]
+fn report_renders_in_headless_chromium_without_console_messages() {
+    let Some(chromium) = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+        .into_iter()
+        .find(|p| Path::new(p).exists())
+    else {
+        eprintln!("skipped: no chromium on this machine (apt-get install -y chromium)");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    batch_report(tmp.path());
+    let report = tmp.path().join("out/report.html");
+    let output = std::process::Command::new("timeout")
+        .arg("120")
+        .arg(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--enable-logging=stderr",
+            "--v=0",
+            "--dump-dom",
+        ])
+        .arg(format!("file://{}", report.display()))
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "chromium failed");
+    let log = String::from_utf8_lossy(&output.stderr);
+    let console: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains(":CONSOLE") || l.contains("Uncaught"))
+        .collect();
+    assert!(console.is_empty(), "console messages: {console:?}");
+    let dom = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        dom.contains("Fold change") && dom.contains("<svg"),
+        "page rendered"
+    );
+}
