@@ -45,22 +45,25 @@ pub fn analyze_planned(plan: &Plan, cache: Option<&Cache>) -> Result<Run> {
     ))
 }
 
-/// One experiment, from the cache when its key matches (overlays read from `overlays/` +
-/// `folder`), else analyzed and stored in the cache. A cache that cannot be written costs
-/// only the reuse next time: the result stands.
+/// One experiment with its input checksums: from the cache when its key matches (overlays
+/// read from `overlays/` + `folder`), else analyzed and stored in the cache. A cache that
+/// cannot be written costs only the reuse next time: the result stands.
 fn analyze_plan(plan: &Plan, cache: Option<&Cache>, folder: &Path) -> Result<ExperimentResult> {
-    let Some(cache) = cache else {
-        return pipeline::analyze_experiment(plan);
-    };
-    let key = Cache::key(plan)?;
-    if let Some(hit) = cache.load(plan, &key, &cache.overlay_dir().join(folder)) {
-        return Ok(hit);
+    let inputs = plan.input_files()?;
+    let key = cache.map(|_| Cache::key(plan, &inputs));
+    if let (Some(cache), Some(key)) = (cache, &key) {
+        if let Some(hit) = cache.load(plan, key, &cache.overlay_dir().join(folder)) {
+            return Ok(hit);
+        }
     }
     let mut result = pipeline::analyze_experiment(plan)?;
-    if let Err(e) = cache.store(plan, &key, &result) {
-        result.warnings.push(format!(
-            "results not cached, a re-run will recompute them: {e}"
-        ));
+    result.inputs = inputs;
+    if let (Some(cache), Some(key)) = (cache, &key) {
+        if let Err(e) = cache.store(plan, key, &result) {
+            result.warnings.push(format!(
+                "results not cached, a re-run will recompute them: {e}"
+            ));
+        }
     }
     Ok(result)
 }

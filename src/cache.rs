@@ -11,10 +11,10 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
+use crate::experiment::sha256_hex;
 use crate::experiment::Plan;
-use crate::pipeline::sha256_hex;
-use crate::results::ExperimentResult;
+use crate::results::{ExperimentResult, InputFile};
 
 /// The cache of one output folder.
 #[derive(Debug, Clone)]
@@ -50,8 +50,8 @@ impl Cache {
     }
 
     /// What an experiment's results depend on, as one hash: the blotquant version, the
-    /// effective parameters, the experiment's location, its manifest and every image's bytes.
-    pub fn key(plan: &Plan) -> Result<String> {
+    /// effective parameters, the experiment's location and its input files' checksums.
+    pub fn key(plan: &Plan, inputs: &[InputFile]) -> String {
         let mut hasher = Sha256::new();
         let mut add = |label: &str, value: &[u8]| {
             hasher.update(label.as_bytes());
@@ -62,19 +62,11 @@ impl Cache {
         let params = serde_json::to_vec(&plan.params).expect("params serialize");
         add("params", &params);
         add("dir", plan.dir.to_string_lossy().as_bytes());
-        let files = plan
-            .manifest
-            .iter()
-            .chain(plan.images.iter().map(|i| &i.path));
-        for path in files {
-            let bytes = std::fs::read(path).map_err(|source| Error::Read {
-                path: path.clone(),
-                source,
-            })?;
-            add("file", path.to_string_lossy().as_bytes());
-            add("sha256", sha256_hex(&bytes).as_bytes());
+        for input in inputs {
+            add("file", input.path.as_bytes());
+            add("sha256", input.sha256.as_bytes());
         }
-        Ok(sha256_hex(&hasher.finalize()))
+        sha256_hex(&hasher.finalize())
     }
 
     /// The stored results of `plan`'s experiment if its key is `key`, with the overlays read

@@ -11,6 +11,7 @@ use crate::error::{Error, Result};
 use crate::io::Polarity;
 use crate::panel::{self, Target};
 use crate::params::Params;
+use crate::results::InputFile;
 
 /// File name of the manifest inside an experiment folder.
 pub const MANIFEST: &str = "experiment.json";
@@ -52,6 +53,37 @@ pub struct ImagePlan {
     pub polarity: Option<Polarity>,
     /// A white-light marker image: registered, not quantified.
     pub is_marker: bool,
+}
+
+/// SHA-256 of `bytes` in lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl Plan {
+    /// The files the analysis reads (the manifest and every quantified image) with their
+    /// checksums, for `results.json` and for recognizing an unchanged experiment.
+    pub fn input_files(&self) -> Result<Vec<InputFile>> {
+        let images = self.images.iter().filter(|i| !i.is_marker).map(|i| &i.path);
+        self.manifest
+            .iter()
+            .chain(images)
+            .map(|path| {
+                let bytes = std::fs::read(path).map_err(|source| Error::Read {
+                    path: path.clone(),
+                    source,
+                })?;
+                Ok(InputFile {
+                    path: path.display().to_string(),
+                    sha256: sha256_hex(&bytes),
+                })
+            })
+            .collect()
+    }
 }
 
 /// A validated experiment, ready to analyze.

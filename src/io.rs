@@ -464,14 +464,17 @@ fn into_blot(path: &Path, d: Decoded, forced: Option<Polarity>) -> Blot {
             "JPEG is lossy: compression artefacts change band volumes; quantify the imager's original TIFF".to_string(),
         );
     }
-    let opaque: Vec<f32> = d
-        .values
-        .iter()
-        .zip(&d.transparent)
-        .filter(|(_, &t)| !t)
-        .map(|(&v, _)| v)
-        .collect();
-    let n_transparent = d.values.len() - opaque.len();
+    let n_transparent = d.transparent.iter().filter(|&&t| t).count();
+    let opaque: std::borrow::Cow<[f32]> = if n_transparent == 0 {
+        std::borrow::Cow::Borrowed(&d.values)
+    } else {
+        d.values
+            .iter()
+            .zip(&d.transparent)
+            .filter(|(_, &t)| !t)
+            .map(|(&v, _)| v)
+            .collect()
+    };
     let polarity = forced.unwrap_or_else(|| {
         if opaque.is_empty() {
             Polarity::LightBands

@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
+use base64::Engine as _;
 use ndarray::Array2;
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 
 use crate::background::BandBox;
 use crate::bands::{self, Peak};
@@ -17,9 +17,7 @@ use crate::lanes::{self, LaneGrid};
 use crate::params::{BackgroundParams, Params};
 use crate::quant::{self, LaneSignal};
 use crate::report::overlay;
-use crate::results::{
-    BandRow, ExperimentResult, FoldChangeRow, ImageTraces, InputFile, LaneRow, LaneTrace,
-};
+use crate::results::{BandRow, ExperimentResult, FoldChangeRow, ImageTraces, LaneRow, LaneTrace};
 use crate::{background, stats};
 
 /// A band of an image after assignment and measurement.
@@ -41,37 +39,24 @@ pub struct ImageAnalysis {
     pub grid: LaneGrid,
     pub calibration: Option<Calibration>,
     pub bands: Vec<MeasuredBand>,
-    pub input: InputFile,
     pub warnings: Vec<String>,
-    pub overlay_png: Vec<u8>,
+    pub overlay: overlay::Rendered,
     pub traces: Vec<LaneTrace>,
 }
 
-/// Reads and hashes an image file.
-fn read_image(image: &ImagePlan, params: &Params) -> Result<(Blot, InputFile)> {
+/// Reads an image file.
+fn read_image(image: &ImagePlan, params: &Params) -> Result<Blot> {
     let bytes = std::fs::read(&image.path).map_err(|source| Error::Read {
         path: image.path.clone(),
         source,
     })?;
-    let input = InputFile {
-        path: image.path.display().to_string(),
-        sha256: sha256_hex(&bytes),
-    };
-    let blot = io::load_bytes(&image.path, &bytes, image.polarity, &params.load)?;
-    Ok((blot, input))
-}
-
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    io::load_bytes(&image.path, &bytes, image.polarity, &params.load)
 }
 
 /// Analyzes one image of a plan: background, lanes, bands, calibration, assignment, volumes.
 pub fn analyze_image(plan: &Plan, image: &ImagePlan) -> Result<ImageAnalysis> {
     let params = &plan.params;
-    let (blot, input) = read_image(image, params)?;
+    let blot = read_image(image, params)?;
     let background = background::estimate(&blot.signal, &params.background);
     let corrected = &blot.signal - &background;
     let grid = find_lanes(plan, image, &corrected)?;
@@ -101,12 +86,22 @@ pub fn analyze_image(plan: &Plan, image: &ImagePlan) -> Result<ImageAnalysis> {
         calibration.as_ref(),
         blot.height(),
     );
+    // Each lane's signal summed across its columns, per row (band volumes and the report's
+    // profiles both read it).
+    let lane_sums: Vec<Vec<f64>> = grid
+        .lanes
+        .iter()
+        .map(|lane| {
+            background::profile::lane_profile_sums(&blot.signal, lane.columns(blot.width()))
+        })
+        .collect();
     let mut bands = measure_bands(
         &params.background,
         &blot,
         &background,
         &grid,
         &profiles,
+        &lane_sums,
         found,
         calibration.as_ref(),
     );
@@ -118,19 +113,18 @@ pub fn analyze_image(plan: &Plan, image: &ImagePlan) -> Result<ImageAnalysis> {
         &grid,
         &profiles,
     ));
-    let overlay_png = overlay::render(&blot, &grid, &bands);
-    let traces = lane_traces(&blot, &background, &grid);
+    let overlay = overlay::render(&blot, &grid, &bands);
+    let traces = lane_traces(&blot, &background, &grid, &lane_sums);
     Ok(ImageAnalysis {
         file: image.file.clone(),
         grid,
         calibration,
         bands,
-        input,
         warnings: warnings
             .into_iter()
             .map(|w| format!("{}: {w}", image.file))
             .collect(),
-        overlay_png,
+        overlay,
         traces,
     })
 }
@@ -138,28 +132,34 @@ pub fn analyze_image(plan: &Plan, image: &ImagePlan) -> Result<ImageAnalysis> {
 /// Most points a lane profile in the report has.
 const TRACE_POINTS: usize = 400;
 
-/// Each lane's mean signal per row and the rolling-ball surface under it, averaged over
-/// enough rows that at most [`TRACE_POINTS`] remain.
-fn lane_traces(blot: &Blot, surface: &Array2<f32>, grid: &LaneGrid) -> Vec<LaneTrace> {
+/// Each lane's mean signal per row (from its `lane_sums`) and the rolling-ball surface under
+/// it, averaged over enough rows that at most [`TRACE_POINTS`] remain.
+fn lane_traces(
+    blot: &Blot,
+    surface: &Array2<f32>,
+    grid: &LaneGrid,
+    lane_sums: &[Vec<f64>],
+) -> Vec<LaneTrace> {
     let row_step = blot.height().div_ceil(TRACE_POINTS).max(1);
-    let binned = |image: &Array2<f32>, columns: (usize, usize)| -> Vec<f32> {
-        let per_row = background::profile::lane_profile_sums(image, columns);
-        let width = (columns.1 - columns.0).max(1) as f64;
+    let binned = |per_row: &[f64], width: usize| -> Vec<f32> {
         per_row
             .chunks(row_step)
-            .map(|rows| (rows.iter().sum::<f64>() / (rows.len() as f64 * width)) as f32)
+            .map(|rows| (rows.iter().sum::<f64>() / (rows.len() * width.max(1)) as f64) as f32)
             .collect()
     };
     grid.lanes
         .iter()
-        .map(|lane| {
+        .zip(lane_sums)
+        .map(|(lane, signal_sums)| {
             let columns = lane.columns(blot.width());
+            let width = columns.1 - columns.0;
+            let surface_sums = background::profile::lane_profile_sums(surface, columns);
             LaneTrace {
                 lane: lane.index,
-                width_px: columns.1 - columns.0,
+                width_px: width,
                 row_step,
-                signal: binned(&blot.signal, columns),
-                background: binned(surface, columns),
+                signal: binned(signal_sums, width),
+                background: binned(&surface_sums, width),
             }
         })
         .collect()
@@ -368,23 +368,18 @@ fn dominant_band_row(peaks: &[Vec<Peak>], lanes: &[usize], height: usize) -> Opt
 
 /// Gives every band of one target the same box extent above and below its peak (the median
 /// over lanes), so faint and strong lanes are measured alike; then measures all bands.
+#[allow(clippy::too_many_arguments)]
 fn measure_bands(
     params: &BackgroundParams,
     blot: &Blot,
     surface: &Array2<f32>,
     grid: &LaneGrid,
     profiles: &[bands::LaneProfile],
+    lane_sums: &[Vec<f64>],
     mut found: Vec<(Peak, Option<String>)>,
     calibration: Option<&Calibration>,
 ) -> Vec<MeasuredBand> {
     let height = blot.height();
-    let lane_sums: Vec<Vec<f64>> = grid
-        .lanes
-        .iter()
-        .map(|lane| {
-            background::profile::lane_profile_sums(&blot.signal, lane.columns(blot.width()))
-        })
-        .collect();
     let targets: Vec<String> = found
         .iter()
         .filter_map(|(_, t)| t.clone())
@@ -531,20 +526,9 @@ pub fn analyze_experiment(plan: &Plan) -> Result<ExperimentResult> {
         warnings: plan.warnings.clone(),
         ..Default::default()
     };
-    if let Some(manifest) = &plan.manifest {
-        let bytes = std::fs::read(manifest).map_err(|source| Error::Read {
-            path: manifest.clone(),
-            source,
-        })?;
-        result.inputs.push(InputFile {
-            path: manifest.display().to_string(),
-            sha256: sha256_hex(&bytes),
-        });
-    }
     for image in &images {
         result.lanes.extend(lane_rows(plan, image));
         result.bands.extend(band_rows(plan, image));
-        result.inputs.push(image.input.clone());
         result.warnings.extend(image.warnings.iter().cloned());
         let stem = Path::new(&image.file)
             .with_extension("")
@@ -554,9 +538,11 @@ pub fn analyze_experiment(plan: &Plan) -> Result<ExperimentResult> {
             experiment: plan.name.clone(),
             image: image.file.clone(),
             overlay: format!("{stem}.png"),
+            preview_jpeg_base64: base64::engine::general_purpose::STANDARD
+                .encode(&image.overlay.jpeg),
             lanes: image.traces.clone(),
         });
-        result.overlays.push((stem, image.overlay_png.clone()));
+        result.overlays.push((stem, image.overlay.png.clone()));
     }
     result.fold_change = fold_change_rows(plan, &images);
     result.warnings.extend(normalizer_warnings(plan, &images));

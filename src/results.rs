@@ -102,12 +102,14 @@ pub struct LaneTrace {
     pub background: Vec<f32>,
 }
 
-/// The lane profiles of one image, and where its overlay is (relative to `overlays/`).
+/// What the report shows of one image: its overlay as a small JPEG (base64, ready for a data
+/// URI), where the PNG overlay is (relative to `overlays/`) and the lane profiles.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImageTraces {
     pub experiment: String,
     pub image: String,
     pub overlay: String,
+    pub preview_jpeg_base64: String,
     pub lanes: Vec<LaneTrace>,
 }
 

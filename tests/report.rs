@@ -35,8 +35,8 @@ fn report_is_self_contained_and_shows_every_image_and_target() {
     for external in ["<script", "src=\"http", "href=\"http", "url(http", "<link"] {
         assert!(!html.contains(external), "report refers out: {external}");
     }
-    // Every image's overlay is embedded and is a valid PNG of the overlay's size.
-    let marker = "src=\"data:image/png;base64,";
+    // Every image's overlay is embedded and is a valid JPEG of the overlay's size.
+    let marker = "src=\"data:image/jpeg;base64,";
     let overlays: Vec<&str> = html
         .split(marker)
         .skip(1)
@@ -44,10 +44,10 @@ fn report_is_self_contained_and_shows_every_image_and_target() {
         .collect();
     assert_eq!(overlays.len(), 8, "2 experiments × 4 images");
     for b64 in &overlays {
-        let png = base64::engine::general_purpose::STANDARD
+        let jpeg = base64::engine::general_purpose::STANDARD
             .decode(b64)
             .unwrap();
-        let img = image::load_from_memory(&png).unwrap();
+        let img = image::load_from_memory(&jpeg).unwrap();
         assert!(img.width() >= 528 && img.height() >= 420);
     }
     // One chart and one summary table per quantified target; one profile panel per image.

@@ -182,12 +182,16 @@ const NOISE_FLOOR_SAMPLES: usize = 250_000;
 /// small fraction of the noise SD, and the full set would cost more than the ball itself.
 fn noise_floor_offset(signal: &Array2<f32>, background: &Array2<f32>) -> f32 {
     let stride = signal.len().div_ceil(NOISE_FLOOR_SAMPLES).max(1);
-    let mut residual: Vec<f32> = signal
-        .iter()
-        .zip(background.iter())
-        .step_by(stride)
-        .map(|(s, b)| s - b)
-        .collect();
+    let mut residual: Vec<f32> = match (signal.as_slice(), background.as_slice()) {
+        // Both arrays are in standard layout (as made here): index straight into them.
+        (Some(s), Some(b)) => (0..s.len()).step_by(stride).map(|i| s[i] - b[i]).collect(),
+        _ => signal
+            .iter()
+            .zip(background.iter())
+            .step_by(stride)
+            .map(|(s, b)| s - b)
+            .collect(),
+    };
     for _ in 0..3 {
         let median = crate::stats::median_f32(&mut residual);
         let mut deviations: Vec<f32> = residual.iter().map(|r| (r - median).abs()).collect();

@@ -13,15 +13,10 @@ use ndarray::Array2;
 /// Sum over the lane's columns of the signal, one value per image row.
 pub fn lane_profile_sums(signal: &Array2<f32>, (start, end): (usize, usize)) -> Vec<f64> {
     signal
+        .slice(ndarray::s![.., start..end])
         .rows()
         .into_iter()
-        .map(|row| {
-            row.iter()
-                .skip(start)
-                .take(end - start)
-                .map(|&v| v as f64)
-                .sum()
-        })
+        .map(|row| row.iter().map(|&v| v as f64).sum())
         .collect()
 }
 
@@ -104,7 +99,7 @@ pub fn border_median(
     let rows_above = top.saturating_sub(width)..top;
     let rows_below = (bottom + 1).min(h)..(bottom + 1 + width).min(h);
     for y in rows_above.chain(rows_below) {
-        border.extend(signal.row(y).iter().skip(start).take(end - start));
+        border.extend(signal.slice(ndarray::s![y, start..end]).iter());
     }
     if all_sides {
         for y in top..=bottom {

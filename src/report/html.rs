@@ -3,25 +3,14 @@
 //! fold-change charts per target, the summary table, warnings and failures, per blot the
 //! overlay and the lane profiles, the full tables and the methods paragraph.
 
-use std::fmt::Write as _;
-use std::path::PathBuf;
-
-use base64::Engine as _;
 use plotters::prelude::*;
 use rayon::prelude::*;
+use std::fmt::Write as _;
 
 use crate::results::{BandRow, ImageTraces, Results, SummaryRow};
 
-/// Overlays wider than this are shown downscaled (the full-size PNG is in `overlays/`).
-const MAX_OVERLAY_WIDTH: u32 = 1100;
-
-/// The report of a run. `overlays` are the run's overlay PNGs by path under `overlays/`,
-/// `traces` the lane profiles of its images.
-pub fn render(
-    results: &Results,
-    overlays: &[(PathBuf, Vec<u8>)],
-    traces: &[ImageTraces],
-) -> String {
+/// The report of a run; `traces` are what it shows of each image (overlay, lane profiles).
+pub fn render(results: &Results, traces: &[ImageTraces]) -> String {
     let mut page = String::with_capacity(1 << 20);
     page.push_str(HEAD);
     let images = traces.len();
@@ -97,7 +86,7 @@ pub fn render(
     );
     let blots: Vec<String> = traces
         .par_iter()
-        .map(|image| blot_html(results, overlays, image))
+        .map(|image| blot_html(results, image))
         .collect();
     for blot in blots {
         page.push_str(&blot);
@@ -345,25 +334,25 @@ fn fold_change_chart(results: &Results, target: &str, rows: &[&SummaryRow]) -> S
 }
 
 /// One image: the overlay and a panel of lane profiles.
-fn blot_html(results: &Results, overlays: &[(PathBuf, Vec<u8>)], image: &ImageTraces) -> String {
+fn blot_html(results: &Results, image: &ImageTraces) -> String {
     let mut out = format!(
         "<div class=\"blot\"><h3>{} · {}</h3>\n",
         esc(&image.experiment),
         esc(&image.image)
     );
-    match overlays
-        .iter()
-        .find(|(path, _)| path.as_path() == std::path::Path::new(&image.overlay))
-    {
-        Some((_, png)) => {
-            let _ = writeln!(
-                out,
-                "<img alt=\"overlay of {}\" src=\"data:image/png;base64,{}\">",
-                esc(&image.image),
-                base64::engine::general_purpose::STANDARD.encode(fit_width(png))
-            );
-        }
-        None => out.push_str("<p>(overlay not available)</p>\n"),
+    if image.preview_jpeg_base64.is_empty() {
+        let _ = writeln!(
+            out,
+            "<p>(no preview; see overlays/{})</p>",
+            esc(&image.overlay)
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "<img alt=\"overlay of {}\" src=\"data:image/jpeg;base64,{}\">",
+            esc(&image.image),
+            image.preview_jpeg_base64
+        );
     }
     let bands: Vec<&BandRow> = results
         .bands
@@ -374,38 +363,6 @@ fn blot_html(results: &Results, overlays: &[(PathBuf, Vec<u8>)], image: &ImageTr
     out.push_str(&profiles_svg(image, &bands));
     out.push_str("</div></div>\n");
     out
-}
-
-/// The overlay as shown in the page: wider than [`MAX_OVERLAY_WIDTH`], it is shrunk by the
-/// smallest whole factor that fits (mean of each factor × factor block: cheap, and lines of
-/// the overlay stay visible as blended pixels).
-fn fit_width(png: &[u8]) -> Vec<u8> {
-    let reader =
-        image::ImageReader::with_format(std::io::Cursor::new(png), image::ImageFormat::Png);
-    match reader.into_dimensions() {
-        Ok((width, _)) if width > MAX_OVERLAY_WIDTH => {}
-        _ => return png.to_vec(),
-    }
-    let Ok(img) = image::load_from_memory_with_format(png, image::ImageFormat::Png) else {
-        return png.to_vec();
-    };
-    let img = img.to_rgb8();
-    let factor = img.width().div_ceil(MAX_OVERLAY_WIDTH);
-    let (w, h) = (img.width() / factor, (img.height() / factor).max(1));
-    let area = factor * factor;
-    let small = image::RgbImage::from_fn(w, h, |x, y| {
-        let mut sum = [0u32; 3];
-        for dy in 0..factor {
-            for dx in 0..factor {
-                let p = img.get_pixel(x * factor + dx, y * factor + dy);
-                for c in 0..3 {
-                    sum[c] += u32::from(p[c]);
-                }
-            }
-        }
-        image::Rgb(sum.map(|s| (s / area) as u8))
-    });
-    crate::report::overlay::encode_png(&small)
 }
 
 /// Small multiples, one per lane: signal and rolling-ball surface against the row, band

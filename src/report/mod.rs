@@ -275,7 +275,7 @@ pub fn write_outputs(
     files.push((out.join("results.json"), json.into_bytes()));
     files.push((
         out.join("report.html"),
-        html::render(results, overlays, traces).into_bytes(),
+        html::render(results, traces).into_bytes(),
     ));
     for (name, png) in overlays {
         files.push((out.join("overlays").join(name), png.clone()));

@@ -17,19 +17,60 @@ const SATURATED: Rgb<u8> = Rgb([255, 0, 0]);
 const LABEL_BG: Rgb<u8> = Rgb([255, 255, 255]);
 const TEXT: Rgb<u8> = Rgb([0, 0, 0]);
 
-/// Renders the overlay and encodes it as PNG.
-pub fn render(blot: &Blot, grid: &LaneGrid, bands: &[MeasuredBand]) -> Vec<u8> {
-    // Small images are drawn at twice the size so labels stay readable.
-    let scale: u32 = if blot.width() < 700 { 2 } else { 1 };
-    let mut canvas = blot_image(blot, scale);
-    let h = blot.height() as u32 * scale;
+/// Overlays are drawn at most about this wide: small blots are enlarged so labels stay
+/// readable, large ones shrunk by a whole factor (the PNG is for checking lanes and boxes by
+/// eye; a full-size 16-bit blot as an RGB PNG would be megabytes of noise).
+const TARGET_WIDTH: usize = 1100;
+
+/// Canvas pixels per image pixel: 2 for small blots, 1/k for large ones.
+fn zoom_for(width: usize) -> Zoom {
+    if width * 2 <= TARGET_WIDTH {
+        Zoom::In(2)
+    } else if width <= TARGET_WIDTH {
+        Zoom::In(1)
+    } else {
+        Zoom::Out(width.div_ceil(TARGET_WIDTH))
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Zoom {
+    /// Each image pixel becomes k × k canvas pixels.
+    In(usize),
+    /// Each canvas pixel is the mean of k × k image pixels.
+    Out(usize),
+}
+
+impl Zoom {
+    fn factor(self) -> f64 {
+        match self {
+            Zoom::In(k) => k as f64,
+            Zoom::Out(k) => 1.0 / k as f64,
+        }
+    }
+}
+
+/// The overlay as PNG (lossless, for `overlays/`) and as JPEG (small, for the report).
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    pub png: Vec<u8>,
+    pub jpeg: Vec<u8>,
+}
+
+/// Renders the overlay and encodes it.
+pub fn render(blot: &Blot, grid: &LaneGrid, bands: &[MeasuredBand]) -> Rendered {
+    let zoom = zoom_for(blot.width());
+    let z = zoom.factor();
+    let at = |v: f64| (v * z).floor() as i32;
+    let span = |v: f64| ((v * z).round() as u32).max(1);
+    let mut canvas = blot_image(blot, zoom);
+    let h = canvas.height();
     for lane in &grid.lanes {
         let (start, end) = lane.columns(blot.width());
-        let rect = Rect::at(start as i32 * scale as i32, 0)
-            .of_size(((end - start) as u32 * scale).max(1), h);
+        let rect = Rect::at(at(start as f64), 0).of_size(span((end - start) as f64), h);
         draw_hollow_rect_mut(&mut canvas, rect, LANE);
         let label = lane.index.to_string();
-        let x = (lane.x_center * scale as f64) as i32 - 4 * label.len() as i32;
+        let x = at(lane.x_center) - 4 * label.len() as i32;
         draw_label(&mut canvas, &label, x, 2);
     }
     let mut labelled: Vec<&str> = Vec::new();
@@ -41,37 +82,31 @@ pub fn render(blot: &Blot, grid: &LaneGrid, bands: &[MeasuredBand]) -> Vec<u8> {
             Some(_) => TARGET,
             None => OTHER,
         };
-        let rect = Rect::at(
-            start as i32 * scale as i32,
-            band.peak.top as i32 * scale as i32,
-        )
-        .of_size(
-            ((end - start) as u32 * scale).max(1),
-            ((band.peak.bottom - band.peak.top + 1) as u32 * scale).max(1),
+        let rect = Rect::at(at(start as f64), at(band.peak.top as f64)).of_size(
+            span((end - start) as f64),
+            span((band.peak.bottom - band.peak.top + 1) as f64),
         );
         draw_hollow_rect_mut(&mut canvas, rect, colour);
         match band.target.as_deref() {
             Some("ladder") => {
                 if let Some(mw) = band.apparent_mw_kda {
                     let text = format!("{mw:.0}");
-                    let x = start as i32 * scale as i32 - 8 * text.len() as i32 - 2;
-                    draw_label(
-                        &mut canvas,
-                        &text,
-                        x.max(0),
-                        (band.peak.y * scale as f64) as i32 - 4,
-                    );
+                    let x = at(start as f64) - 8 * text.len() as i32 - 2;
+                    draw_label(&mut canvas, &text, x.max(0), at(band.peak.y) - 4);
                 }
             }
             Some(name) if !labelled.contains(&name) => {
                 labelled.push(name);
-                let y = band.peak.top as i32 * scale as i32 - 11;
-                draw_label(&mut canvas, name, start as i32 * scale as i32, y.max(0));
+                let y = at(band.peak.top as f64) - 11;
+                draw_label(&mut canvas, name, at(start as f64), y.max(0));
             }
             _ => {}
         }
     }
-    encode_png(&canvas)
+    Rendered {
+        png: encode_png(&canvas),
+        jpeg: encode_jpeg(&canvas),
+    }
 }
 
 /// PNG bytes of an RGB image, compressed for speed: an overlay is mostly smooth grey, which
@@ -91,25 +126,80 @@ pub fn encode_png(canvas: &RgbImage) -> Vec<u8> {
     png
 }
 
-/// The blot as a viewer shows a film: bands dark on light, stretched between the 0.5th and
-/// 99.99th percentiles of the signal; saturated pixels red.
-fn blot_image(blot: &Blot, scale: u32) -> RgbImage {
+/// JPEG bytes of an RGB image at quality 85: a fraction of the PNG's size on noisy blots, and
+/// the report only shows it. (jpeg-encoder's SIMD path is several times faster than the
+/// `image` crate's encoder.) Empty when the canvas is beyond JPEG's 65535-pixel sides.
+fn encode_jpeg(canvas: &RgbImage) -> Vec<u8> {
+    let (Ok(width), Ok(height)) = (
+        u16::try_from(canvas.width()),
+        u16::try_from(canvas.height()),
+    ) else {
+        return Vec::new();
+    };
+    let mut jpeg = Vec::new();
+    let encoded = jpeg_encoder::Encoder::new(&mut jpeg, 85).encode(
+        canvas.as_raw(),
+        width,
+        height,
+        jpeg_encoder::ColorType::Rgb,
+    );
+    if encoded.is_err() {
+        jpeg.clear();
+    }
+    jpeg
+}
+
+/// The blot in grey (bands dark), contrast stretched between the 0.5th and 99.99th
+/// percentiles, saturated pixels red; zoomed in by repeating pixels or out by block means
+/// (a block with a saturated pixel shows red, so none goes unseen).
+fn blot_image(blot: &Blot, zoom: Zoom) -> RgbImage {
     // The display stretch needs no exact quantiles: a quarter million samples suffice.
     let mut values = crate::stats::sample_evenly(blot.signal.iter(), 250_000);
     let rank = |f: f64| ((values.len() - 1) as f64 * f) as usize;
     let ranks = [rank(0.005), rank(0.9999)];
     let stretch = crate::stats::order_statistics_f32(&mut values, &ranks);
     let (low, high) = (stretch[0], stretch[1].max(stretch[0] + 1.0));
-    let (w, h) = (blot.width() as u32, blot.height() as u32);
-    RgbImage::from_fn(w * scale, h * scale, |x, y| {
-        let v = blot.signal[[(y / scale) as usize, (x / scale) as usize]];
-        if v >= blot.saturation_level {
-            return SATURATED;
-        }
+    let grey = |v: f32| {
         let t = ((v - low) / (high - low)).clamp(0.0, 1.0);
         let g = (255.0 * (1.0 - t)) as u8;
         Rgb([g, g, g])
-    })
+    };
+    let (w, h) = (blot.width(), blot.height());
+    match zoom {
+        Zoom::In(k) => RgbImage::from_fn((w * k) as u32, (h * k) as u32, |x, y| {
+            let v = blot.signal[[y as usize / k, x as usize / k]];
+            if v >= blot.saturation_level {
+                SATURATED
+            } else {
+                grey(v)
+            }
+        }),
+        Zoom::Out(k) => {
+            let (cw, ch) = ((w / k).max(1), (h / k).max(1));
+            let mut canvas = RgbImage::new(cw as u32, ch as u32);
+            for cy in 0..ch {
+                let mut sums = vec![0f32; cw];
+                let mut saturated = vec![false; cw];
+                for row in blot.signal.rows().into_iter().skip(cy * k).take(k) {
+                    for (cx, block) in row.as_slice().unwrap_or(&[]).chunks_exact(k).enumerate() {
+                        if cx < cw {
+                            sums[cx] += block.iter().sum::<f32>();
+                            saturated[cx] |= block.iter().any(|&v| v >= blot.saturation_level);
+                        }
+                    }
+                }
+                for cx in 0..cw {
+                    let pixel = if saturated[cx] {
+                        SATURATED
+                    } else {
+                        grey(sums[cx] / (k * k) as f32)
+                    };
+                    canvas.put_pixel(cx as u32, cy as u32, pixel);
+                }
+            }
+            canvas
+        }
+    }
 }
 
 /// Text in an 8×8 bitmap font on a white box.
