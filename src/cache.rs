@@ -90,14 +90,15 @@ impl Cache {
         Some(result)
     }
 
-    /// Stores `result` under `key` (atomically, so a cut-off run leaves no half entry).
+    /// Stores `result` under `key` (atomically, so a cut-off run leaves no half entry; not
+    /// flushed to disk: a lost entry only means recomputing).
     pub fn store(&self, plan: &Plan, key: &str, result: &ExperimentResult) -> Result<()> {
         let entry = Entry {
             key: key.to_string(),
             result: result.clone(),
         };
         let json = serde_json::to_vec(&entry).expect("cache entry serializes");
-        crate::report::write_atomic(&self.entry_path(plan), &json)
+        crate::report::write_atomic_with(&self.entry_path(plan), false, |w| w.write_all(&json))
     }
 
     /// One file per experiment folder, named by a hash of its path.

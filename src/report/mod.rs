@@ -273,15 +273,21 @@ pub fn write_outputs(
     let mut json = serde_json::to_string_pretty(results).expect("results serialize");
     json.push('\n');
     files.push((out.join("results.json"), json.into_bytes()));
-    files.push((
-        out.join("report.html"),
-        html::render(results, traces).into_bytes(),
-    ));
-    for (name, png) in overlays {
-        files.push((out.join("overlays").join(name), png.clone()));
-    }
     for (path, bytes) in &files {
         write_atomic(path, bytes)?;
+    }
+    // Pictures are made again by any re-run: written atomically but not flushed to disk one
+    // by one (a hundred fsyncs would cost more than the analysis).
+    let report = html::render(results, traces);
+    let pictures = overlays
+        .iter()
+        .map(|(name, png)| (out.join("overlays").join(name), png.as_slice()))
+        .chain(std::iter::once((
+            out.join("report.html"),
+            report.as_bytes(),
+        )));
+    for (path, bytes) in pictures {
+        write_atomic_with(&path, false, |w| w.write_all(bytes))?;
     }
     Ok(())
 }
