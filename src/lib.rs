@@ -7,14 +7,29 @@
 //! ([`io::load`]) → [`background`] → [`lanes`] → [`bands`] → MW [`calibration`] and target
 //! assignment → [`quant`]ities → tables ([`results`]) → [`report`] files.
 //!
-//! ```no_run
+//! ```
+//! // One experiment folder (its experiment.json and images) to tables, in memory:
 //! let params = blotquant::Params::default();
 //! let run = blotquant::analyze(std::path::Path::new("samples/amitriptyline-lps/rep1"), &params)?;
 //! for row in &run.results.fold_change {
 //!     println!("{} lane {}: {:?}", row.target, row.lane, row.fold_change);
 //! }
+//! assert!(run.results.errors.is_empty());
+//!
+//! // Many experiment folders in parallel, failures as rows, written like `blotquant batch`:
+//! let root = std::path::Path::new("samples/amitriptyline-lps");
+//! let folders = blotquant::batch::discover(root);
+//! let run = blotquant::batch::analyze_many(root, &folders, &params);
+//! let out = std::env::temp_dir().join("blotquant-doc-example");
+//! blotquant::report::write_outputs(&out, &run.results, &run.overlays, &run.traces)?;
+//! assert!(out.join("summary.csv").is_file() && out.join("report.html").is_file());
+//! # std::fs::remove_dir_all(&out).ok();
 //! # Ok::<(), blotquant::Error>(())
 //! ```
+//!
+//! `results.json` (the [`Results`] a run serializes) has the layout published in
+//! `schema/results.schema.json`; its `schema_version` changes when a field is removed or
+//! changes meaning. [`cache::Cache`] lets a workflow skip unchanged experiments.
 
 pub mod background;
 pub mod bands;
