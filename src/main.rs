@@ -514,7 +514,7 @@ fn subtract_background_file(
             output.display()
         )));
     }
-    let image = blotquant::io::load_raw_gray(input, &Params::default().load)?;
+    let mut image = blotquant::io::load_raw_gray(input, &Params::default().load)?;
     let (height, width) = (image.height, image.width);
     if options.radius > width.max(height) as f64 {
         return Err(usage(format!(
@@ -524,21 +524,13 @@ fn subtract_background_file(
     }
     let image_depth = image.bit_depth;
     let max_value = if image.bit_depth == 8 { 255.0 } else { 65535.0 };
-    let mut result = vec![0u16; width * height];
-    blotquant::background::subtract_like_imagej_into(
-        &image,
-        max_value,
-        options,
-        &mut result,
-        |v| v as u16,
-    );
-    drop(image);
+    blotquant::background::subtract_like_imagej_in_place(&mut image, max_value, options);
     report::write_gray(
         output,
         width,
         height,
         image_depth,
-        &result,
+        &image.pixels,
         extension == "png",
     )?;
     Ok(())

@@ -49,13 +49,58 @@ pub fn subtract_like_imagej_into<T: Send>(
     out: &mut [T],
     convert: impl Fn(f32) -> T + Sync,
 ) {
-    let light = options.light_background;
+    let rolled = imagej_background(image, options);
+    let read = |y: usize, _: &[T], values: &mut [f32]| image.read_row(y, values);
+    finish_rows(
+        &rolled,
+        image.width(),
+        max_value,
+        options,
+        out,
+        read,
+        convert,
+    );
+}
+
+/// [`subtract_like_imagej`] on a 16- or 8-bit image, overwriting its pixels: each row is read
+/// before it is replaced, and the background needs only its shrunk copy, so no second
+/// full-size buffer is allocated (the `background` command's memory is the image plus a
+/// fraction).
+pub fn subtract_like_imagej_in_place(
+    image: &mut crate::io::RawGray,
+    max_value: f32,
+    options: &ImageJOptions,
+) {
+    let rolled = imagej_background(&*image, options);
+    let width = image.width;
+    let read = |_: usize, row: &[u16], values: &mut [f32]| {
+        for (v, &p) in values.iter_mut().zip(row) {
+            *v = f32::from(p);
+        }
+    };
+    finish_rows(
+        &rolled,
+        width,
+        max_value,
+        options,
+        &mut image.pixels,
+        read,
+        |v| v as u16,
+    );
+}
+
+/// ImageJ's background surface of `image` (rolled from below as −value for a light
+/// background), in the form that yields it row by row.
+fn imagej_background(
+    image: &dyn rolling_ball::RowSource,
+    options: &ImageJOptions,
+) -> rolling_ball::RolledBackground {
     let oriented = Oriented {
         image,
-        negate: light,
+        negate: options.light_background,
     };
     let smoothing = !options.disable_smoothing;
-    let rolled = if options.sliding_paraboloid {
+    if options.sliding_paraboloid {
         // The paraboloid needs the whole image at once (no shrinking).
         let mut full = Array2::zeros((image.height(), image.width()));
         for (y, mut row) in full.rows_mut().into_iter().enumerate() {
@@ -68,8 +113,23 @@ pub fn subtract_like_imagej_into<T: Send>(
         ))
     } else {
         rolling_ball::roll(&oriented, options.radius, smoothing)
-    };
-    let width = image.width();
+    }
+}
+
+/// Writes every output row: the background row, or `value − background` (+ `max_value` for a
+/// light background) + 0.5, clipped and converted. `read(y, out_row, values)` fills `values`
+/// with image row `y` (given the output row, which still holds the input when working in
+/// place).
+fn finish_rows<T: Send>(
+    rolled: &rolling_ball::RolledBackground,
+    width: usize,
+    max_value: f32,
+    options: &ImageJOptions,
+    out: &mut [T],
+    read: impl Fn(usize, &[T], &mut [f32]) + Sync,
+    convert: impl Fn(f32) -> T + Sync,
+) {
+    let light = options.light_background;
     let to_range = |v: f32| v.clamp(0.0, max_value);
     let offset = if light { max_value + 0.5 } else { 0.5 };
     // Rows in chunks, so each task reuses its two row buffers.
@@ -90,7 +150,7 @@ pub fn subtract_like_imagej_into<T: Send>(
                         *o = convert(to_range(b + 0.5));
                     }
                 } else {
-                    image.read_row(y, &mut values);
+                    read(y, row, &mut values);
                     for ((o, v), b) in row.iter_mut().zip(&values).zip(&background) {
                         *o = convert(to_range(v - b + offset));
                     }
