@@ -97,3 +97,28 @@ fn rolling_ball_matches_imagej() {
 fn sliding_paraboloid_matches_imagej() {
     check(true);
 }
+
+/// The `background` command's path (integer pixels overwritten in place) gives, pixel for
+/// pixel, what the float path above gives, for every fixture case.
+#[test]
+fn in_place_subtraction_equals_the_float_path() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/imagej");
+    let mut checked = 0;
+    for case in cases(&dir) {
+        let path = dir.join("inputs").join(format!("{}.tif", case.input));
+        let input = io::load_gray(&path, &LoadParams::default()).unwrap();
+        let max_value = if input.bit_depth == 8 { 255.0 } else { 65535.0 };
+        let float_path = subtract_like_imagej(&input.values, max_value, &case.options);
+        let mut raw = io::load_raw_gray(&path, &LoadParams::default()).unwrap();
+        blotquant::background::subtract_like_imagej_in_place(&mut raw, max_value, &case.options);
+        let differing = raw
+            .pixels
+            .iter()
+            .zip(float_path.iter())
+            .filter(|(&a, &b)| f32::from(a) != b)
+            .count();
+        assert_eq!(differing, 0, "{}", case.output.display());
+        checked += 1;
+    }
+    assert_eq!(checked, 144);
+}
