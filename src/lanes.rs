@@ -98,9 +98,12 @@ impl Windows {
     }
     /// Mean over `[centre - half, centre + half]`, clipped to the profile; None if empty.
     fn mean(&self, centre: f64, half: f64) -> Option<f64> {
-        let n = self.len() as f64;
-        let a = (centre - half).round().max(0.0);
-        let b = (centre + half).round().min(n - 1.0);
+        let last = self.len() as i64 - 1;
+        // Rounding half away from zero, as f64::round, but without the library call (this is
+        // the innermost operation of the grid search); values below zero clip to 0 anyway.
+        let round = |x: f64| if x >= 0.0 { (x + 0.5) as i64 } else { 0 };
+        let a = round(centre - half);
+        let b = round(centre + half).min(last);
         if b < a {
             return None;
         }
@@ -115,33 +118,60 @@ impl Windows {
 /// real lane) scores near zero.
 fn lane_contrasts(w: &Windows, first: f64, pitch: f64, count: usize) -> Vec<f64> {
     (0..count)
-        .map(|i| {
-            let c = first + i as f64 * pitch;
-            let core = w.mean(c, pitch / 5.0).unwrap_or(0.0);
-            let gap = [c - pitch / 2.0, c + pitch / 2.0]
-                .iter()
-                .filter(|&&g| g >= 0.0 && g <= (w.len() - 1) as f64)
-                .filter_map(|&g| w.mean(g, pitch / 10.0))
-                .fold(None, |acc: Option<f64>, g| {
-                    Some(acc.map_or(g, |a| a.max(g)))
-                })
-                .unwrap_or(0.0);
-            core - gap
-        })
+        .map(|i| lane_contrast(w, first + i as f64 * pitch, pitch))
         .collect()
 }
 
+/// Contrast of the lane centred at `c` (see [`lane_contrasts`]).
+fn lane_contrast(w: &Windows, c: f64, pitch: f64) -> f64 {
+    let core = w.mean(c, pitch / 5.0).unwrap_or(0.0);
+    let gap = [c - pitch / 2.0, c + pitch / 2.0]
+        .iter()
+        .filter(|&&g| g >= 0.0 && g <= (w.len() - 1) as f64)
+        .filter_map(|&g| w.mean(g, pitch / 10.0))
+        .fold(None, |acc: Option<f64>, g| {
+            Some(acc.map_or(g, |a| a.max(g)))
+        })
+        .unwrap_or(0.0);
+    core - gap
+}
+
+/// How finely [`best_grid`] searches: pitch steps across the allowed range and offsets per
+/// pitch in its coarse pass.
+#[derive(Clone, Copy)]
+struct Search {
+    pitch_steps: f64,
+    offsets_per_pitch: f64,
+}
+
+/// The search that places the final grid.
+const FINE: Search = Search {
+    pitch_steps: 60.0,
+    offsets_per_pitch: 12.0,
+};
+
+/// The cheaper search that compares lane counts (each count is fitted, so this is repeated
+/// up to `max_lanes` times; measured to pick the same counts as [`FINE`] on the synthetic and
+/// real test images at a fifth of the cost).
+const QUICK: Search = Search {
+    pitch_steps: 24.0,
+    offsets_per_pitch: 6.0,
+};
+
 /// Best evenly spaced grid of `count` lanes: (first centre, pitch). A coarse search over
 /// pitch and offset, then a fine one around the coarse optimum.
-fn best_grid(w: &Windows, count: usize, min_pitch: f64) -> Option<(f64, f64)> {
+fn best_grid(w: &Windows, count: usize, min_pitch: f64, precision: Search) -> Option<(f64, f64)> {
     let width = w.len() as f64;
     let max_pitch = width / count as f64;
     let min_pitch = min_pitch.max(0.35 * max_pitch);
     if max_pitch < min_pitch {
         return None;
     }
-    let score =
-        |first: f64, pitch: f64| -> f64 { lane_contrasts(w, first, pitch, count).iter().sum() };
+    let score = |first: f64, pitch: f64| -> f64 {
+        (0..count)
+            .map(|i| lane_contrast(w, first + i as f64 * pitch, pitch))
+            .sum()
+    };
     let search =
         |pitches: (f64, f64, f64), offset_step: &dyn Fn(f64) -> f64, around: Option<(f64, f64)>| {
             let mut best: Option<(f64, f64, f64)> = None;
@@ -167,10 +197,10 @@ fn best_grid(w: &Windows, count: usize, min_pitch: f64) -> Option<(f64, f64)> {
             }
             best
         };
-    let coarse_step = ((max_pitch - min_pitch) / 60.0).max(0.25);
+    let coarse_step = ((max_pitch - min_pitch) / precision.pitch_steps).max(0.25);
     let (first, pitch, _) = search(
         (min_pitch, max_pitch, coarse_step),
-        &|p| (p / 12.0).max(0.5),
+        &|p| (p / precision.offsets_per_pitch).max(0.5),
         None,
     )?;
     let fine = (
@@ -251,12 +281,21 @@ pub fn fit_lanes(corrected: &Array2<f32>, count: usize, min_pitch: f64) -> Optio
 
 /// Fits `count` lanes to a column profile.
 pub fn fit_profile(raw_profile: &[f32], count: usize, min_pitch: f64) -> Option<LaneGrid> {
+    fit_profile_with(raw_profile, count, min_pitch, FINE)
+}
+
+fn fit_profile_with(
+    raw_profile: &[f32],
+    count: usize,
+    min_pitch: f64,
+    precision: Search,
+) -> Option<LaneGrid> {
     if count == 0 {
         return None;
     }
     let profile = stats::gaussian_smooth(raw_profile, 1.0);
     let windows = Windows::new(&profile);
-    let (first, pitch) = best_grid(&windows, count, min_pitch)?;
+    let (first, pitch) = best_grid(&windows, count, min_pitch, precision)?;
     let grid: Vec<f64> = (0..count).map(|i| first + i as f64 * pitch).collect();
     let noise = (stats::noise_sigma(raw_profile) as f64).max(1e-6);
     let width = lane_width(&profile, &grid, pitch);
@@ -287,22 +326,32 @@ pub fn fit_profile(raw_profile: &[f32], count: usize, min_pitch: f64) -> Option<
     })
 }
 
-/// Estimates the lane count from a column profile: the largest count whose every lane stands
-/// out of its gaps, among grids nearly as clear as the clearest one.
+/// Estimates the lane count from a column profile: the count whose best grid has the largest
+/// total lane contrast (each lane's core over the brighter of its neighbouring gaps). A real
+/// lane adds its contrast, a faint or empty one adds about nothing, and a grid at the wrong
+/// pitch puts "lanes" on gaps and "gaps" on lanes, which subtracts; so the total peaks at the
+/// true count without asking every lane to be visible. `None` when no grid has a lane that
+/// stands 5 noise SDs out of its gaps.
 pub fn estimate_lane_count(raw_profile: &[f32], max_lanes: usize, min_pitch: f64) -> Option<usize> {
+    use rayon::prelude::*;
     let width = raw_profile.len() as f64;
-    let candidates: Vec<(usize, f64)> = (1..=max_lanes)
+    // Counts are fitted in parallel, then compared in order (ties to the smaller count).
+    let totals: Vec<Option<(usize, f64)>> = (1..=max_lanes)
+        .into_par_iter()
         .filter(|&n| width / n as f64 >= min_pitch)
-        .filter_map(|n| {
-            let grid = fit_profile(raw_profile, n, min_pitch)?;
-            grid.every_lane_visible()
-                .then(|| (n, stats::median(&grid.lane_contrast)))
+        .map(|n| {
+            let grid = fit_profile_with(raw_profile, n, min_pitch, QUICK)?;
+            let strongest = grid.lane_contrast.iter().cloned().fold(f64::MIN, f64::max);
+            let total: f64 = grid.lane_contrast.iter().sum();
+            (strongest > 5.0 * grid.noise).then_some((n, total))
         })
         .collect();
-    let clearest = candidates.iter().map(|c| c.1).fold(0.0, f64::max);
-    candidates
-        .iter()
-        .filter(|c| c.1 >= 0.6 * clearest)
-        .map(|c| c.0)
-        .max()
+    totals
+        .into_iter()
+        .flatten()
+        .fold(None, |best: Option<(usize, f64)>, (n, total)| match best {
+            Some((_, b)) if b >= total => best,
+            _ => Some((n, total)),
+        })
+        .map(|(n, _)| n)
 }
