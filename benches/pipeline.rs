@@ -1,5 +1,6 @@
 //! Per-stage and whole-experiment timings on a synthetic experiment (528×420 16-bit images) and
-//! on a 2048×1536 16-bit image built by tiling one. Run with `cargo bench`.
+//! on 2048×1536 16-bit images (one tiled, one synthesized at that size). Run with
+//! `cargo bench`.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use ndarray::Array2;
@@ -75,6 +76,21 @@ fn stages(c: &mut Criterion) {
     let big = tile(&blot.signal, 2048, 1536);
     c.bench_function("rolling ball r=50, 2048x1536", |b| {
         b.iter(|| background::estimate(&big, &bg_params))
+    });
+
+    // What `blotquant detect` does for one image, minus writing the files: read and decode,
+    // background, lane count and grid, bands, overlay.
+    let large = tmp.path().join("large");
+    let frame = synth::Frame {
+        width: 2048,
+        height: 1536,
+    };
+    synth::write_experiment_framed(&large, 2, &synth::preset("standard").unwrap(), "l", frame)
+        .unwrap();
+    let params = Params::default();
+    let plan = blotquant::experiment::lone_image_plan(&large.join("actin.tif"), &params);
+    c.bench_function("detect one 2048x1536 16-bit image", |b| {
+        b.iter(|| blotquant::batch::analyze_planned(&plan, None).unwrap())
     });
 }
 

@@ -342,7 +342,7 @@ fn decode_tiff(path: &Path, bytes: &[u8], limits: &LoadParams) -> Result<Decoded
             "the file is probably truncated; copy it again from the imager",
         ));
     }
-    let (values, transparent) = to_gray(&samples, channels, full_scale);
+    let (values, transparent) = to_gray(samples, channels, full_scale);
     Ok(Decoded {
         width,
         height,
@@ -403,7 +403,7 @@ fn decode_png_jpeg(path: &Path, bytes: &[u8], limits: &LoadParams) -> Result<Dec
             ))
         }
     };
-    let (values, transparent) = to_gray(&samples, channels, full_scale);
+    let (values, transparent) = to_gray(samples, channels, full_scale);
     Ok(Decoded {
         width,
         height,
@@ -424,8 +424,12 @@ fn widen<T: Into<f32>>(samples: Vec<T>) -> Vec<f32> {
 }
 
 /// Interleaved samples to one gray value per pixel (Rec. 709 luminance for colour) and a
-/// transparency mask (alpha below half scale).
-fn to_gray(samples: &[f32], channels: usize, full_scale: f32) -> (Vec<f32>, Vec<bool>) {
+/// transparency mask (alpha below half scale). Gray samples are already that.
+fn to_gray(samples: Vec<f32>, channels: usize, full_scale: f32) -> (Vec<f32>, Vec<bool>) {
+    if channels == 1 {
+        let opaque = vec![false; samples.len()];
+        return (samples, opaque);
+    }
     let pixels = samples.chunks_exact(channels);
     let gray = pixels
         .clone()
