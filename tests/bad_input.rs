@@ -220,3 +220,39 @@ fn batch_reports_a_broken_experiment_as_a_row_and_analyzes_the_rest() {
     assert!(fold_change.lines().skip(1).all(|l| l.starts_with("exp,")));
     assert!(fold_change.lines().count() > 1);
 }
+
+/// Images without lanes: a uniform frame and pure Gaussian noise. `detect` must say that no
+/// lanes stand out (exit 2, nothing written) rather than invent a grid.
+#[test]
+fn detect_refuses_images_without_lanes() {
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, Normal};
+    let tmp = tempfile::tempdir().unwrap();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(3);
+    let noise = Normal::new(1000.0f64, 30.0).unwrap();
+    let blank =
+        image::ImageBuffer::<image::Luma<u16>, _>::from_pixel(400, 300, image::Luma([1000]));
+    let noisy = image::ImageBuffer::<image::Luma<u16>, _>::from_fn(400, 300, |_, _| {
+        image::Luma([noise.sample(&mut rng).round() as u16])
+    });
+    for (name, img) in [("blank.png", blank), ("noise.png", noisy)] {
+        let path = tmp.path().join(name);
+        img.save(&path).unwrap();
+        let out = tmp.path().join(format!("{name}-out"));
+        let output = blotquant()
+            .arg("detect")
+            .arg(&path)
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{name}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("no lanes stand out"), "{name}: {stderr}");
+        assert!(
+            stderr.contains(name),
+            "{name}: the error names the file: {stderr}"
+        );
+        assert!(!out.exists(), "{name}: nothing written");
+    }
+}

@@ -1,0 +1,64 @@
+//! Lane counts on the real blot and gel images of `../shared/realdata` (not redistributable,
+//! so read from beside the repository; the test is skipped, saying so, where that folder is
+//! absent). Each image's stated lane count comes from its PROVENANCE.md.
+
+use std::path::Path;
+
+use blotquant::{batch, experiment, Params};
+
+/// (file, lane count PROVENANCE.md states, found by `detect` today). Where PROVENANCE gives
+/// parts, the count is what one lane grid across the image holds: 7 loaded + 1 faint lane is 8,
+/// a ladder + 8 samples is 9, 3 groups × 5 lanes is 15, two side-by-side blots of 6 are 12,
+/// stacked strips or membranes of 6 lanes are 6.
+const STATED: [(&str, usize, bool); 17] = [
+    ("amersham_chemi_actin_csitron.tif", 8, true),
+    ("dna_ladder_gelgenie.tif", 4, true),
+    ("pmc_fxn_vcl_values.png", 8, true),
+    ("pmc_h3cr_actin.png", 6, true),
+    ("pmc_pdgfra_gapdh.png", 12, true),
+    ("sdspage_standards_gelblotanalyzer.png", 8, true),
+    ("sdspage_thrombin_gelgenie.jpg", 8, true),
+    ("wb_strip_12lanes_chibidragon.png", 12, true),
+    ("wb_strip_13lanes_chibidragon.png", 13, true),
+    // Not yet: lanes with bright edges and narrow dark gaps (film, doublet, shadow strips),
+    // one strong target drowning the others' lanes (pSMAD), two blots or two membranes side
+    // by side or stacked with offsets (TRKB, RhoA), grouped lanes with wide gaps (protease),
+    // a ladder lane narrower than the samples (TIGAR).
+    ("amersham_chemi_rhoa_pysternblot.tif", 6, false),
+    ("pmc_psmad_gapdh.png", 12, false),
+    ("pmc_tigar_ladder.png", 9, false),
+    ("pmc_trkb_vcl_values.png", 12, false),
+    ("sdspage_protease_gelquant.png", 15, false),
+    ("wb_doublet_3lanes_facuperezt.jpg", 3, false),
+    ("wb_film_7lanes_facuperezt.jpg", 8, false),
+    ("wb_shadow_3lanes_facuperezt.jpg", 3, false),
+];
+
+#[test]
+fn detect_finds_the_stated_lane_count() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata");
+    if !dir.is_dir() {
+        eprintln!("skipped: {} is absent", dir.display());
+        return;
+    }
+    let params = Params::default();
+    let mut wrong = Vec::new();
+    let mut right = 0;
+    for (file, stated, expected_right) in STATED {
+        let plan = experiment::lone_image_plan(&dir.join(file), &params);
+        let found = batch::analyze_planned(&plan, None)
+            .map(|run| run.results.lanes.len())
+            .unwrap_or(0);
+        println!("{file:<40} stated {stated:>2}, found {found:>2}");
+        if found == stated {
+            right += 1;
+        } else if expected_right {
+            wrong.push(format!("{file}: stated {stated}, found {found}"));
+        }
+    }
+    println!(
+        "{right} of {} images get their stated lane count",
+        STATED.len()
+    );
+    assert!(wrong.is_empty(), "lane counts regressed: {wrong:#?}");
+}
