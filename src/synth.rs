@@ -37,6 +37,17 @@ pub struct Preset {
     /// β-actin expression per condition relative to untreated (a loading control that is not
     /// constant, to test the loading-control checks); all 1 in a sound experiment.
     pub actin_effect: [f64; 4],
+    /// Lane widths vary by up to this fraction around the nominal width.
+    pub lane_width_spread: f64,
+    /// Sample lanes (1-based) loaded with a seventh of the protein: faint lanes.
+    pub faint_lanes: &'static [usize],
+    /// An extra, unnamed band of this MW in every sample lane of the caspase-1 image, next to
+    /// caspase-1 p20 (20 kDa): a doublet that MW assignment must not confuse with the target.
+    pub doublet_kda: Option<f64>,
+    /// Written as an 8-bit dark-on-light scan of film instead of 16-bit chemiluminescence.
+    pub film: bool,
+    /// Air bubbles: round patches where the membrane background is missing.
+    pub bubbles: usize,
 }
 
 /// The built-in presets.
@@ -51,6 +62,11 @@ pub fn presets() -> Vec<Preset> {
         brightness: 1.0,
         read_noise: 12.0,
         actin_effect: [1.0; 4],
+        lane_width_spread: 0.0,
+        faint_lanes: &[],
+        doublet_kda: None,
+        film: false,
+        bubbles: 0,
     };
     vec![
         Preset {
@@ -81,6 +97,42 @@ pub fn presets() -> Vec<Preset> {
         Preset {
             name: "actin-varies",
             actin_effect: [1.0, 2.2, 2.0, 1.8],
+            ..standard.clone()
+        },
+        Preset {
+            name: "smile",
+            smile_px: 12.0,
+            ..standard.clone()
+        },
+        Preset {
+            name: "tilt",
+            tilt_deg: 3.0,
+            ..standard.clone()
+        },
+        Preset {
+            name: "uneven",
+            lane_width_spread: 0.25,
+            ..standard.clone()
+        },
+        Preset {
+            name: "faint",
+            faint_lanes: &[3, 8],
+            ..standard.clone()
+        },
+        Preset {
+            name: "doublet",
+            doublet_kda: Some(23.0),
+            ..standard.clone()
+        },
+        Preset {
+            name: "film",
+            film: true,
+            ..standard.clone()
+        },
+        Preset {
+            name: "bubbles",
+            bubbles: 6,
+            dust: 12,
             ..standard
         },
     ]
@@ -334,7 +386,10 @@ pub fn write_experiment_framed(
     let lane_x: Vec<f64> = (0..lanes.len())
         .map(|i| (FIRST_LANE_X + i as f64 * PITCH + rng.random_range(-1.0..1.0)) * sx)
         .collect();
-    let load: Vec<f64> = lanes.iter().map(|_| rng.random_range(0.75..1.25)).collect();
+    let mut load: Vec<f64> = lanes.iter().map(|_| rng.random_range(0.75..1.25)).collect();
+    for &lane in preset.faint_lanes {
+        load[lane - 1] /= 7.0;
+    }
     // Biological variation between replicate lanes, per target.
     let bio = LogNormal::new(0.0, 0.12).expect("valid lognormal");
     let expression: Vec<Vec<f64>> = TARGETS
@@ -351,6 +406,19 @@ pub fn write_experiment_framed(
         })
         .collect();
 
+    // Drawn only when the preset asks, so the other presets' images stay as they were.
+    let lane_width: Vec<f64> = lanes
+        .iter()
+        .map(|_| {
+            let spread = preset.lane_width_spread;
+            let factor = if spread > 0.0 {
+                1.0 + rng.random_range(-spread..spread)
+            } else {
+                1.0
+            };
+            LANE_WIDTH * sx * factor
+        })
+        .collect();
     let mut truth_images = Vec::new();
     let mut volumes: Vec<Vec<f64>> = vec![vec![0.0; lanes.len()]; TARGETS.len()];
     for (file, targets) in IMAGES {
@@ -362,7 +430,7 @@ pub fn write_experiment_framed(
             |image: &mut Vec<f64>, lane: usize, target: &str, kda: f64, peak: f64| {
                 let spec = BandSpec {
                     lane_x: lane_x[lane],
-                    lane_width: LANE_WIDTH * sx,
+                    lane_width: lane_width[lane],
                     y_at_centre: frame.migration_row(kda) + geometry.shift(lane_x[lane]),
                     peak,
                     sigma_up,
@@ -404,10 +472,23 @@ pub fn write_experiment_framed(
                 }
             }
         }
+        if let (Some(kda), true) = (preset.doublet_kda, targets.contains(&"caspase-1 p20")) {
+            for (lane, condition) in lanes.iter().enumerate() {
+                if condition.is_some() {
+                    let peak = 1200.0 * load[lane] * preset.brightness;
+                    add_band(&mut image, lane, "", kda, peak);
+                }
+            }
+        }
+        add_bubbles(&mut image, &mut rng, preset.bubbles, frame);
         add_dust(&mut image, &mut rng, preset.dust, frame);
         let (pixels, saturated_px) = add_noise(&image, &mut rng, preset.read_noise);
         let path = out_dir.join(file);
-        write_tiff16(&path, &pixels, frame)?;
+        if preset.film {
+            write_film8(&path, &pixels, frame)?;
+        } else {
+            write_tiff16(&path, &pixels, frame)?;
+        }
         truth_images.push(TruthImage {
             file: file.to_string(),
             lanes: lane_x
@@ -416,7 +497,7 @@ pub fn write_experiment_framed(
                 .map(|(i, &x)| TruthLaneGeometry {
                     lane: i + 1,
                     x_center: x,
-                    width: LANE_WIDTH * sx,
+                    width: lane_width[i],
                 })
                 .collect(),
             bands,
@@ -522,6 +603,35 @@ fn background(rng: &mut ChaCha8Rng, preset: &Preset, frame: Frame) -> Vec<f64> {
     image
 }
 
+/// Round patches (radius 6–14 px at the default size) where the membrane's background signal
+/// drops to a tenth: trapped air kept the membrane from the film or the substrate. They are
+/// added before the bands, so band volumes and the truth are unaffected.
+fn add_bubbles(image: &mut [f64], rng: &mut ChaCha8Rng, count: usize, frame: Frame) {
+    for _ in 0..count {
+        let scale = frame.sx().max(frame.sy());
+        let r = rng.random_range(6.0..14.0) * scale;
+        let (cx, cy) = (
+            rng.random_range(0.0..frame.width as f64),
+            rng.random_range(0.0..frame.height as f64),
+        );
+        let (x0, x1) = (
+            (cx - r).max(0.0) as usize,
+            ((cx + r) as usize).min(frame.width - 1),
+        );
+        let (y0, y1) = (
+            (cy - r).max(0.0) as usize,
+            ((cy + r) as usize).min(frame.height - 1),
+        );
+        for y in y0..=y1 {
+            for x in x0..=x1 {
+                if (x as f64 - cx).powi(2) + (y as f64 - cy).powi(2) <= r * r {
+                    image[y * frame.width + x] *= 0.1;
+                }
+            }
+        }
+    }
+}
+
 fn add_dust(image: &mut [f64], rng: &mut ChaCha8Rng, count: usize, frame: Frame) {
     for _ in 0..count {
         let (cx, cy) = (
@@ -571,6 +681,29 @@ fn write_tiff16(path: &Path, pixels: &[u16], frame: Frame) -> Result<()> {
             frame.width as u32,
             frame.height as u32,
             pixels,
+        )
+        .map_err(write_err)?;
+    crate::report::write_atomic(path, &bytes)
+}
+
+/// An 8-bit dark-on-light "film scan": counts / 64 inverted (16 320 counts and above are
+/// black), as a scanner digitizes an exposed film.
+fn write_film8(path: &Path, pixels: &[u16], frame: Frame) -> Result<()> {
+    let write_err = |e: tiff::TiffError| Error::Write {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    };
+    let film: Vec<u8> = pixels
+        .iter()
+        .map(|&v| 255 - (f64::from(v) / 64.0).round().min(255.0) as u8)
+        .collect();
+    let mut bytes = Vec::new();
+    tiff::encoder::TiffEncoder::new(std::io::Cursor::new(&mut bytes))
+        .map_err(write_err)?
+        .write_image::<tiff::encoder::colortype::Gray8>(
+            frame.width as u32,
+            frame.height as u32,
+            &film,
         )
         .map_err(write_err)?;
     crate::report::write_atomic(path, &bytes)
