@@ -69,7 +69,9 @@ fn stages(c: &mut Criterion) {
             ..BackgroundParams::default()
         };
         c.bench_function(&format!("band background {method:?}, one band"), |b| {
-            b.iter(|| background::band_background(&params, &blot.signal, &bg, &lane_sums, band))
+            b.iter(|| {
+                background::band_background(&params, &blot.signal, &bg, &lane_sums, band, &[])
+            })
         });
     }
 

@@ -47,6 +47,7 @@ pub mod pipeline;
 pub mod quant;
 pub mod report;
 pub mod results;
+pub mod rows;
 pub mod stats;
 pub mod synth;
 

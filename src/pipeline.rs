@@ -18,7 +18,7 @@ use crate::params::{BackgroundParams, Params};
 use crate::quant::{self, LaneSignal};
 use crate::report::overlay;
 use crate::results::{BandRow, ExperimentResult, FoldChangeRow, ImageTraces, LaneRow, LaneTrace};
-use crate::{background, stats};
+use crate::{background, rows, stats};
 
 /// A band of an image after assignment and measurement.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,12 +78,13 @@ pub fn analyze_image(plan: &Plan, image: &ImagePlan) -> Result<ImageAnalysis> {
     let faint = find(params.bands.targeted_prominence_sigma);
     let mut warnings = blot.warnings.clone();
     let calibration = calibrate(plan, &peaks, &mut warnings);
-    let found = assign_targets(
+    let (found, row_offsets) = assign_targets(
         plan,
         image,
         &peaks,
         &faint,
         calibration.as_ref(),
+        &grid,
         blot.height(),
     );
     // Each lane's signal summed across its columns, per row (band volumes and the report's
@@ -102,6 +103,7 @@ pub fn analyze_image(plan: &Plan, image: &ImagePlan) -> Result<ImageAnalysis> {
         &grid,
         &profiles,
         &lane_sums,
+        &row_offsets,
         found,
         calibration.as_ref(),
     );
@@ -228,19 +230,24 @@ fn calibrate(plan: &Plan, peaks: &[Vec<Peak>], warnings: &mut Vec<String>) -> Op
 }
 
 /// Picks each target's band in each sample lane and returns every band found with its target
-/// (`ladder` in ladder lanes, `None` when unassigned). Each lane's first pick (by MW, `rows` or
-/// the dominant row) sets a consensus row, the median over lanes; each lane then takes its band
-/// nearest that row, from the clear bands or else from the faint ones found there. A stray pick
-/// far from the row of the other lanes is dropped.
+/// (`ladder` in ladder lanes, `None` when unassigned), and each lane's row shift relative to
+/// the ladder lane (smile, tilt; zero without a ladder). Each lane's first pick (by MW, `rows`
+/// or the dominant row) places the target's row curve across lanes (a robust parabola in the
+/// lane position, so a smile or tilt is followed); each lane then takes its band nearest the
+/// curve, from the clear bands or else from the faint ones found there. A stray pick far from
+/// the curve is dropped. MW picks read each lane's rows after taking out its shift, which the
+/// targets' first curves estimate.
 fn assign_targets(
     plan: &Plan,
     image: &ImagePlan,
     peaks: &[Vec<Peak>],
     faint: &[Vec<Peak>],
     calibration: Option<&Calibration>,
+    grid: &LaneGrid,
     height: usize,
-) -> Vec<(Peak, Option<String>)> {
+) -> (Vec<(Peak, Option<String>)>, Vec<f64>) {
     let is_ladder = |lane: usize| plan.lanes.get(lane).is_some_and(LaneSpec::is_ladder);
+    let xs: Vec<f64> = grid.lanes.iter().map(|l| l.x_center).collect();
     let mut found: Vec<Vec<(Peak, Option<String>)>> = peaks
         .iter()
         .enumerate()
@@ -251,7 +258,21 @@ fn assign_targets(
         .collect();
     let sample_lanes: Vec<usize> = (0..peaks.len()).filter(|&l| !is_ladder(l)).collect();
     let reach = row_tolerance(height);
-    for target in image.targets.iter().filter(|t| !t.target.whole_lane) {
+    let banded: Vec<&TargetPlan> = image
+        .targets
+        .iter()
+        .filter(|t| !t.target.whole_lane)
+        .collect();
+    let offsets = lane_row_offsets(
+        plan,
+        &banded,
+        peaks,
+        &sample_lanes,
+        calibration,
+        &xs,
+        height,
+    );
+    for target in banded {
         let dominant_row = if target.rows.is_none() && calibration.is_none() {
             dominant_band_row(peaks, &sample_lanes, height)
         } else {
@@ -264,25 +285,26 @@ fn assign_targets(
                 .map(|(p, _)| *p)
                 .collect()
         };
-        let first_rows: Vec<f64> = sample_lanes
+        let first_picks: Vec<(f64, f64)> = sample_lanes
             .iter()
             .filter_map(|&lane| {
-                pick_band(
+                let pick = pick_band_shifted(
                     target,
                     &free(&found, lane),
                     calibration,
                     dominant_row,
                     &plan.params,
                     height,
-                )
+                    offsets[lane],
+                )?;
+                Some((xs[lane], pick.y))
             })
-            .map(|p| p.y)
             .collect();
-        if first_rows.is_empty() {
+        let Some(curve) = rows::fit(&first_picks, reach) else {
             continue;
-        }
-        let row = stats::median(&first_rows);
-        let nearest = |candidates: &[Peak]| {
+        };
+        let nearest = |candidates: &[Peak], lane: usize| {
+            let row = curve.at(xs[lane]);
             candidates
                 .iter()
                 .filter(|p| (p.y - row).abs() <= reach)
@@ -291,13 +313,13 @@ fn assign_targets(
         };
         for &lane in &sample_lanes {
             let name = Some(target.target.name.clone());
-            if let Some(pick) = nearest(&free(&found, lane)) {
+            if let Some(pick) = nearest(&free(&found, lane), lane) {
                 let slot = found[lane]
                     .iter_mut()
                     .find(|(p, _)| *p == pick)
                     .expect("picked from this lane");
                 slot.1 = name;
-            } else if let Some(pick) = nearest(&faint[lane]) {
+            } else if let Some(pick) = nearest(&faint[lane], lane) {
                 // A faint band that coincides with a clear band already taken is not a new band.
                 let taken = found[lane].iter().any(|(p, _)| (p.y - pick.y).abs() < 1.0);
                 if !taken {
@@ -306,7 +328,90 @@ fn assign_targets(
             }
         }
     }
-    found.into_iter().flatten().collect()
+    (found.into_iter().flatten().collect(), offsets)
+}
+
+/// Each lane's row shift relative to the ladder lane: the median over targets of how far the
+/// target's row curve (from MW picks on the unshifted rows) lies below its value at the ladder
+/// lane. Zero everywhere without a ladder or without a target picked in three lanes.
+fn lane_row_offsets(
+    plan: &Plan,
+    targets: &[&TargetPlan],
+    peaks: &[Vec<Peak>],
+    sample_lanes: &[usize],
+    calibration: Option<&Calibration>,
+    xs: &[f64],
+    height: usize,
+) -> Vec<f64> {
+    let zeros = vec![0.0; xs.len()];
+    let (Some(_), Some(ladder)) = (calibration, plan.lanes.iter().position(LaneSpec::is_ladder))
+    else {
+        return zeros;
+    };
+    let Some(&ladder_x) = xs.get(ladder) else {
+        return zeros;
+    };
+    let reach = row_tolerance(height);
+    let curves: Vec<rows::RowCurve> = targets
+        .iter()
+        .filter(|t| t.rows.is_none())
+        .filter_map(|target| {
+            let picks: Vec<(f64, f64)> = sample_lanes
+                .iter()
+                .filter_map(|&lane| {
+                    let pick = pick_band(
+                        target,
+                        &peaks[lane],
+                        calibration,
+                        None,
+                        &plan.params,
+                        height,
+                    )?;
+                    Some((xs[lane], pick.y))
+                })
+                .collect();
+            if picks.len() >= 3 {
+                rows::fit(&picks, reach)
+            } else {
+                None
+            }
+        })
+        .collect();
+    if curves.is_empty() {
+        return zeros;
+    }
+    xs.iter()
+        .map(|&x| {
+            let shifts: Vec<f64> = curves.iter().map(|c| c.at(x) - c.at(ladder_x)).collect();
+            stats::median(&shifts)
+        })
+        .collect()
+}
+
+/// [`pick_band`] on a lane whose rows are shifted by `offset` relative to the ladder lane:
+/// MW is read at `row - offset`.
+fn pick_band_shifted(
+    target: &TargetPlan,
+    peaks: &[Peak],
+    calibration: Option<&Calibration>,
+    dominant_row: Option<f64>,
+    params: &Params,
+    height: usize,
+    offset: f64,
+) -> Option<Peak> {
+    if offset == 0.0 || calibration.is_none() || target.rows.is_some() {
+        return pick_band(target, peaks, calibration, dominant_row, params, height);
+    }
+    let shifted: Vec<Peak> = peaks
+        .iter()
+        .map(|p| Peak {
+            y: p.y - offset,
+            ..*p
+        })
+        .collect();
+    let pick = pick_band(target, &shifted, calibration, dominant_row, params, height)?;
+    let index = shifted.iter().position(|p| *p == pick)?;
+    Some(peaks[index])
 }
 
 fn pick_band(
@@ -376,6 +481,7 @@ fn measure_bands(
     grid: &LaneGrid,
     profiles: &[bands::LaneProfile],
     lane_sums: &[Vec<f64>],
+    row_offsets: &[f64],
     mut found: Vec<(Peak, Option<String>)>,
     calibration: Option<&Calibration>,
 ) -> Vec<MeasuredBand> {
@@ -403,6 +509,10 @@ fn measure_bands(
             peak.bottom = ((peak.y + down).round() as usize).min(height - 1);
         }
     }
+    let boxes: Vec<(usize, usize, usize)> = found
+        .iter()
+        .map(|(p, _)| (p.lane, p.top, p.bottom))
+        .collect();
     found
         .into_iter()
         .map(|(peak, target)| {
@@ -411,12 +521,20 @@ fn measure_bands(
                 rows: (peak.top, peak.bottom),
                 columns,
             };
+            let others: Vec<(usize, usize)> = boxes
+                .iter()
+                .filter(|&&(lane, top, bottom)| {
+                    lane == peak.lane && (top, bottom) != (peak.top, peak.bottom)
+                })
+                .map(|&(_, top, bottom)| (top, bottom))
+                .collect();
             let background_sum = background::band_background(
                 params,
                 &blot.signal,
                 surface,
                 &lane_sums[peak.lane - 1],
                 band,
+                &others,
             );
             let volume = quant::measure(
                 &blot.signal,
@@ -436,7 +554,7 @@ fn measure_bands(
             MeasuredBand {
                 peak,
                 target,
-                apparent_mw_kda: calibration.map(|c| c.kda_at(peak.y)),
+                apparent_mw_kda: calibration.map(|c| c.kda_at(peak.y - row_offsets[peak.lane - 1])),
                 volume,
                 snr,
                 flags,

@@ -199,13 +199,16 @@ pub struct BandBox {
 }
 
 /// The background summed over a band's box by the configured method. `surface` is the
-/// rolling-ball surface; `lane_profile` the lane's row profile of column sums.
+/// rolling-ball surface; `lane_profile` the lane's row profile of column sums; `others` the
+/// row ranges of the lane's other bands (a border median skips border rows inside them, and
+/// falls back to the rolling-ball surface when nothing is left).
 pub fn band_background(
     params: &BackgroundParams,
     signal: &Array2<f32>,
     surface: &Array2<f32>,
     lane_profile: &[f64],
     band: BandBox,
+    others: &[(usize, usize)],
 ) -> f64 {
     match params.method {
         BackgroundMethod::RollingBall => surface_sum(surface, band),
@@ -217,7 +220,9 @@ pub fn band_background(
             band.columns,
             params.border_px,
             params.border_all_sides,
-        ),
+            others,
+        )
+        .unwrap_or_else(|| surface_sum(surface, band)),
         BackgroundMethod::None => 0.0,
     }
 }

@@ -87,18 +87,23 @@ pub fn valley_to_valley(profile: &[f64], (top, bottom): (usize, usize)) -> f64 {
 
 /// Border-median background: the median of the pixels in a border `width` pixels wide above
 /// and below the box (and left and right of it with `all_sides`), times the box's area.
+/// Border rows inside another band of the lane (`others`, row ranges: a doublet's partner)
+/// are left out, since they measure that band, not the membrane; `None` when no border
+/// pixel is left.
 pub fn border_median(
     signal: &Array2<f32>,
     (top, bottom): (usize, usize),
     (start, end): (usize, usize),
     width: usize,
     all_sides: bool,
-) -> f64 {
+    others: &[(usize, usize)],
+) -> Option<f64> {
     let (h, w) = signal.dim();
     let mut border: Vec<f32> = Vec::new();
     let rows_above = top.saturating_sub(width)..top;
     let rows_below = (bottom + 1).min(h)..(bottom + 1 + width).min(h);
-    for y in rows_above.chain(rows_below) {
+    let in_other_band = |y: usize| others.iter().any(|&(t, b)| t <= y && y <= b);
+    for y in rows_above.chain(rows_below).filter(|&y| !in_other_band(y)) {
         border.extend(signal.slice(ndarray::s![y, start..end]).iter());
     }
     if all_sides {
@@ -108,8 +113,11 @@ pub fn border_median(
             border.extend(left.chain(right).map(|x| signal[[y, x]]));
         }
     }
+    if border.is_empty() {
+        return None;
+    }
     let area = ((bottom - top + 1) * (end - start)) as f64;
-    f64::from(crate::stats::median_f32(&mut border)) * area
+    Some(f64::from(crate::stats::median_f32(&mut border)) * area)
 }
 
 #[cfg(test)]
@@ -144,7 +152,9 @@ mod tests {
         let profile = lane_profile_sums(&image, (5, 25));
         assert!((valley_to_valley(&profile, (15, 24)) - 10.0 * 20.0 * 7.0).abs() < 1e-9);
         assert!(
-            (border_median(&image, (15, 24), (5, 25), 3, true) - 10.0 * 20.0 * 7.0).abs() < 1e-9
+            (border_median(&image, (15, 24), (5, 25), 3, true, &[]).unwrap() - 10.0 * 20.0 * 7.0)
+                .abs()
+                < 1e-9
         );
     }
 }
