@@ -509,6 +509,7 @@ fn measure_bands(
             peak.bottom = ((peak.y + down).round() as usize).min(height - 1);
         }
     }
+    separate_neighbours(&mut found, profiles);
     let boxes: Vec<(usize, usize, usize)> = found
         .iter()
         .map(|(p, _)| (p.lane, p.top, p.bottom))
@@ -561,6 +562,38 @@ fn measure_bands(
             }
         })
         .collect()
+}
+
+/// A band's box never reaches past the lowest point of the lane profile between it and
+/// another band of the lane (a doublet, a pro-form next to its cleaved form): rows beyond the
+/// valley belong to the neighbour, and none is counted twice.
+fn separate_neighbours(found: &mut [(Peak, Option<String>)], profiles: &[bands::LaneProfile]) {
+    let peaks: Vec<Peak> = found.iter().map(|(p, _)| *p).collect();
+    for (peak, _) in found.iter_mut() {
+        let values = &profiles[peak.lane - 1].values;
+        for other in peaks
+            .iter()
+            .filter(|o| o.lane == peak.lane && o.y != peak.y)
+        {
+            let (upper, lower) = if other.y < peak.y {
+                (other.y, peak.y)
+            } else {
+                (peak.y, other.y)
+            };
+            let (from, to) = (
+                upper.ceil() as usize,
+                (lower.floor() as usize).min(values.len() - 1),
+            );
+            let Some(valley) = (from..=to).min_by(|&a, &b| values[a].total_cmp(&values[b])) else {
+                continue;
+            };
+            if other.y < peak.y && peak.top <= valley {
+                peak.top = (valley + 1).min(peak.bottom);
+            } else if other.y > peak.y && peak.bottom > valley {
+                peak.bottom = valley.max(peak.top);
+            }
+        }
+    }
 }
 
 /// Whole-lane signal of total-protein targets: each sample lane's box over the target's `rows`
