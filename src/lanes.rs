@@ -13,6 +13,9 @@ pub struct Lane {
     pub index: usize,
     pub x_center: f64,
     pub width: f64,
+    /// The centre was measured on the lane's own edges (else it is the grid position, or one
+    /// carried over from another image of the membrane by [`register`]).
+    pub anchored: bool,
 }
 
 impl Lane {
@@ -291,6 +294,47 @@ fn lane_width(profile: &[f32], centres: &[f64], pitch: f64) -> f64 {
     ((right - left + 1) as f64).clamp(2.0_f64.min(pitch), pitch)
 }
 
+/// The lane's edges around `centre`: where the profile crosses half way between its highest
+/// point within a quarter pitch and the lower of the gaps half a pitch to either side, with
+/// linear interpolation between columns. `None` unless the lane stands `min_height` out of
+/// its gaps and both crossings lie within half a pitch.
+fn half_maximum_edges(
+    profile: &[f32],
+    centre: f64,
+    pitch: f64,
+    min_height: f64,
+) -> Option<(f64, f64)> {
+    let n = profile.len() as i64;
+    let at = |x: i64| f64::from(profile[x.clamp(0, n - 1) as usize]);
+    let c = centre.round() as i64;
+    let half = (pitch / 2.0).round() as i64;
+    let quarter = (pitch / 4.0).round() as i64;
+    let top = (c - quarter..=c + quarter).map(at).fold(f64::MIN, f64::max);
+    let floor = at(c - half).min(at(c + half));
+    if top - floor < min_height {
+        return None;
+    }
+    let level = floor + 0.5 * (top - floor);
+    let peak = (c - quarter..=c + quarter).max_by(|&a, &b| at(a).total_cmp(&at(b)))?;
+    let mut left = peak;
+    while left > c - half && at(left - 1) >= level {
+        left -= 1;
+    }
+    let mut right = peak;
+    while right < c + half && at(right + 1) >= level {
+        right += 1;
+    }
+    if left <= c - half || right >= c + half || left <= 0 || right >= n - 1 {
+        return None;
+    }
+    // Sub-pixel: where the line between the last column above and the first below crosses.
+    let cross = |inside: i64, outside: i64| {
+        let (a, b) = (at(inside), at(outside));
+        inside as f64 + (outside - inside) as f64 * (a - level) / (a - b).max(1e-12)
+    };
+    Some((cross(left, left - 1), cross(right, right + 1)))
+}
+
 /// Moves each lane centre to the nearby position where the lane's box holds the most signal,
 /// but only where the lane stands clearly out of the noise.
 fn refine_centres(w: &Windows, centres: &[f64], pitch: f64, width: f64, noise: f64) -> Vec<f64> {
@@ -345,18 +389,46 @@ fn fit_profile_with(
     let width = lane_width(&profile, &grid, pitch);
     let centres = refine_centres(&windows, &grid, pitch, width, noise);
     let lane_contrast = lane_contrasts(&windows, first, pitch, count);
+    let edges: Vec<Option<(f64, f64)>> = centres
+        .iter()
+        .map(|&c| half_maximum_edges(&profile, c, pitch, 5.0 * noise))
+        .collect();
+
     let confidence = stats::median(&lane_contrast) / noise;
     let beyond = [first - pitch, first + count as f64 * pitch].map(|c| {
         (c - pitch / 2.0 >= 0.0 && c + pitch / 2.0 <= (profile.len() - 1) as f64)
             .then(|| lane_contrasts(&windows, c, pitch, 1)[0])
     });
+    // Where a lane's edges stand out of the noise, its centre is the midpoint of its edges;
+    // a lane wider than the common width gets a box as wide as it is (up to 35 % wider, so a
+    // lane merging with a smear keeps a sensible box), a narrower one keeps the common width
+    // (its box holds some membrane, which the background takes out). Elsewhere the grid
+    // position and the common width.
+    // One box width for all lanes (as equal lane boxes should be), wide enough for the widest
+    // lane whose edges are clear: a wider lane would otherwise lose its flanks.
+    let widest = edges
+        .iter()
+        .flatten()
+        .map(|(left, right)| right - left)
+        .fold(width, f64::max);
+    let width = widest.min(1.35 * width).min(0.95 * pitch).max(width);
     let lanes = centres
         .iter()
+        .zip(&edges)
         .enumerate()
-        .map(|(i, &x_center)| Lane {
-            index: i + 1,
-            x_center,
-            width,
+        .map(|(i, (&x_center, edges))| match *edges {
+            Some((left, right)) if (0.5 * (left + right) - x_center).abs() <= pitch / 6.0 => Lane {
+                index: i + 1,
+                x_center: 0.5 * (left + right),
+                width,
+                anchored: true,
+            },
+            _ => Lane {
+                index: i + 1,
+                x_center,
+                width,
+                anchored: false,
+            },
         })
         .collect();
     Some(LaneGrid {
@@ -368,6 +440,55 @@ fn fit_profile_with(
         profile: raw_profile.to_vec(),
         beyond,
     })
+}
+
+/// Registers the lane grids of the images of one membrane (same size, same lane count): a lane
+/// whose centre its own image could not measure (a faint or empty lane in that image) takes
+/// the centre other images measured for it, moved by the shift between the two captures (the
+/// median offset of the lanes both measured). Images of other sizes or counts are left alone.
+pub fn register(grids: &mut [&mut LaneGrid], widths: &[usize]) {
+    let n = grids.len();
+    let same_membrane =
+        |a: usize, b: usize| widths[a] == widths[b] && grids[a].lanes.len() == grids[b].lanes.len();
+    // shift[a][b]: how far image a's lanes lie right of image b's.
+    let mut shift = vec![vec![None; n]; n];
+    for a in 0..n {
+        for b in 0..n {
+            if a == b || !same_membrane(a, b) {
+                continue;
+            }
+            let offsets: Vec<f64> = grids[a]
+                .lanes
+                .iter()
+                .zip(&grids[b].lanes)
+                .filter(|(la, lb)| la.anchored && lb.anchored)
+                .map(|(la, lb)| la.x_center - lb.x_center)
+                .collect();
+            if offsets.len() >= 2 {
+                shift[a][b] = Some(stats::median(&offsets));
+            }
+        }
+    }
+    let measured: Vec<Vec<(f64, bool)>> = grids
+        .iter()
+        .map(|g| g.lanes.iter().map(|l| (l.x_center, l.anchored)).collect())
+        .collect();
+    for a in 0..n {
+        for (i, lane) in grids[a].lanes.iter_mut().enumerate() {
+            if lane.anchored {
+                continue;
+            }
+            let carried: Vec<f64> = (0..n)
+                .filter_map(|b| {
+                    let (x, anchored) = *measured[b].get(i)?;
+                    (anchored).then_some(x + shift[a][b]?)
+                })
+                .collect();
+            if !carried.is_empty() {
+                lane.x_center = stats::median(&carried);
+            }
+        }
+    }
 }
 
 /// Estimates the lane count from a column profile: the count whose best grid has the largest

@@ -53,13 +53,42 @@ fn read_image(image: &ImagePlan, params: &Params) -> Result<Blot> {
     io::load_bytes(&image.path, &bytes, image.polarity, &params.load)
 }
 
-/// Analyzes one image of a plan: background, lanes, bands, calibration, assignment, volumes.
-pub fn analyze_image(plan: &Plan, image: &ImagePlan) -> Result<ImageAnalysis> {
+/// An image read, background-corrected and with its lanes found: the first stage, after
+/// which the lanes of the images of one membrane are registered.
+pub struct Located {
+    blot: Blot,
+    background: Array2<f32>,
+    grid: LaneGrid,
+}
+
+/// Reads an image, estimates its background and finds its lanes.
+pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
     let params = &plan.params;
     let blot = read_image(image, params)?;
     let background = background::estimate(&blot.signal, &params.background);
+    let grid = find_lanes(plan, image, &(&blot.signal - &background))?;
+    Ok(Located {
+        blot,
+        background,
+        grid,
+    })
+}
+
+/// Analyzes one image of a plan on its own: background, lanes, bands, calibration,
+/// assignment, volumes.
+pub fn analyze_image(plan: &Plan, image: &ImagePlan) -> Result<ImageAnalysis> {
+    analyze_located(plan, image, locate(plan, image)?)
+}
+
+/// The second stage for one image: bands, calibration, assignment, volumes, overlay.
+pub fn analyze_located(plan: &Plan, image: &ImagePlan, located: Located) -> Result<ImageAnalysis> {
+    let params = &plan.params;
+    let Located {
+        blot,
+        background,
+        grid,
+    } = located;
     let corrected = &blot.signal - &background;
-    let grid = find_lanes(plan, image, &corrected)?;
     let profiles: Vec<_> = grid
         .lanes
         .iter()
@@ -663,11 +692,20 @@ fn measure_whole_lanes(
 
 /// Analyzes every image of a plan (in parallel), then derives the experiment's tables.
 pub fn analyze_experiment(plan: &Plan) -> Result<ExperimentResult> {
-    let images: Vec<ImageAnalysis> = plan
-        .images
+    let quantified: Vec<&ImagePlan> = plan.images.iter().filter(|i| !i.is_marker).collect();
+    let mut located: Vec<Located> = quantified
         .par_iter()
-        .filter(|i| !i.is_marker)
-        .map(|image| analyze_image(plan, image))
+        .map(|image| locate(plan, image))
+        .collect::<Result<_>>()?;
+    let widths: Vec<usize> = located.iter().map(|l| l.blot.width()).collect();
+    lanes::register(
+        &mut located.iter_mut().map(|l| &mut l.grid).collect::<Vec<_>>(),
+        &widths,
+    );
+    let images: Vec<ImageAnalysis> = quantified
+        .into_par_iter()
+        .zip(located)
+        .map(|(image, located)| analyze_located(plan, image, located))
         .collect::<Result<_>>()?;
     check_lane_count(plan, &images)?;
     let mut result = ExperimentResult {

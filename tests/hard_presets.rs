@@ -1,0 +1,106 @@
+//! Detection on the hard synthetic blots: 30 experiments, five seeds of each of the presets
+//! smile (12 px), tilt (3°), uneven lane widths, faint lanes, a 23 kDa doublet next to
+//! caspase-1 p20, and 8-bit film exports. Against truth.json: the automatic lane count of
+//! every image, lane centres, apparent MW, target assignment and fold changes.
+
+mod common;
+
+use blotquant::{batch, experiment, synth, Params};
+
+const PRESETS: [&str; 6] = ["smile", "tilt", "uneven", "faint", "doublet", "film"];
+const SEEDS: [u64; 5] = [201, 202, 203, 204, 205];
+
+#[test]
+fn hard_presets_are_detected_and_quantified() {
+    let tmp = tempfile::tempdir().unwrap();
+    let params = Params::default();
+    let (mut worst_centre, mut worst_mw, mut worst_fc) = (0.0f64, 0.0f64, 0.0f64);
+    let (mut images, mut assigned, mut expected) = (0, 0, 0);
+    for preset in PRESETS {
+        for seed in SEEDS {
+            let name = format!("{preset}-{seed}");
+            let dir = tmp.path().join(&name);
+            let truth = synth::write_experiment(&dir, seed, &synth::preset(preset).unwrap(), &name)
+                .unwrap();
+
+            // Lane count found without the manifest, on every image.
+            for image in &truth.images {
+                let plan = experiment::lone_image_plan(&dir.join(&image.file), &params);
+                let run = batch::analyze_planned(&plan, None).unwrap();
+                assert_eq!(
+                    run.results.lanes.len(),
+                    image.lanes.len(),
+                    "{name} {}: automatic lane count",
+                    image.file
+                );
+                images += 1;
+            }
+
+            let run = blotquant::analyze(&dir, &params).unwrap();
+            let results = &run.results;
+            for image in &truth.images {
+                let pitch = (image.lanes.last().unwrap().x_center - image.lanes[0].x_center)
+                    / (image.lanes.len() - 1) as f64;
+                for lane in &image.lanes {
+                    let found = results
+                        .lanes
+                        .iter()
+                        .find(|l| l.image == image.file && l.lane == lane.lane)
+                        .unwrap();
+                    worst_centre =
+                        worst_centre.max((found.x_center_px - lane.x_center).abs() / pitch);
+                }
+                for band in image
+                    .bands
+                    .iter()
+                    .filter(|b| !b.target.is_empty() && b.target != "ladder")
+                {
+                    expected += 1;
+                    let row = results.bands.iter().find(|r| {
+                        r.image == image.file && r.lane == band.lane && r.target == band.target
+                    });
+                    let Some(row) = row else {
+                        panic!(
+                            "{name} {}: {} lane {} not assigned",
+                            image.file, band.target, band.lane
+                        );
+                    };
+                    assert!(
+                        (row.y_center_px - band.y_center).abs() <= 3.0,
+                        "{name} {}: {} lane {} assigned to the band at row {:.1}, truth {:.1}",
+                        image.file,
+                        band.target,
+                        band.lane,
+                        row.y_center_px,
+                        band.y_center
+                    );
+                    assigned += 1;
+                    let mw = row.apparent_mw_kda.unwrap();
+                    worst_mw = worst_mw.max((mw / band.mw_kda - 1.0).abs());
+                }
+            }
+            let mut preset_fc = 0.0f64;
+            for errors in common::lane_errors(results, &name, &truth).values() {
+                preset_fc = errors.iter().cloned().fold(preset_fc, f64::max);
+            }
+            println!(
+                "{name}: worst fold-change error {:.2} %, worst centre so far {:.2} %",
+                100.0 * preset_fc,
+                100.0 * worst_centre
+            );
+            worst_fc = worst_fc.max(preset_fc);
+        }
+    }
+    println!(
+        "{images} images: lane count right in all; {assigned} of {expected} target bands assigned to the right band"
+    );
+    println!(
+        "worst lane centre error {:.2} % of the pitch",
+        100.0 * worst_centre
+    );
+    println!("worst apparent MW error {:.2} %", 100.0 * worst_mw);
+    println!("worst lane fold-change error {:.2} %", 100.0 * worst_fc);
+    assert!(worst_centre <= 0.02, "lane centres within 2 % of the pitch");
+    assert!(worst_mw <= 0.08, "apparent MW within 8 %");
+    assert!(worst_fc <= 0.10, "lane fold changes within 10 %");
+}
