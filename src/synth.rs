@@ -298,6 +298,8 @@ pub struct TruthBand {
     pub mw_kda: f64,
     /// Integrated noise-free signal above background, before any clipping.
     pub volume: f64,
+    /// Peak height over the pixel noise there (read noise and the background's shot noise).
+    pub snr: f64,
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
@@ -436,6 +438,13 @@ pub fn write_experiment_framed(
                     sigma_up,
                     sigma_down,
                 };
+                let centre = (spec
+                    .y_at_centre
+                    .round()
+                    .clamp(0.0, (frame.height - 1) as f64) as usize)
+                    * frame.width
+                    + (spec.lane_x.round() as usize).min(frame.width - 1);
+                let snr = peak / (preset.read_noise.powi(2) + image[centre].max(0.0)).sqrt();
                 let mut volume = 0.0;
                 for (i, v) in render_band(&spec, &geometry, frame) {
                     image[i] += v;
@@ -447,6 +456,7 @@ pub fn write_experiment_framed(
                     y_center: spec.y_at_centre,
                     mw_kda: kda,
                     volume,
+                    snr,
                 });
                 volume
             };

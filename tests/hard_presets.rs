@@ -16,6 +16,9 @@ fn hard_presets_are_detected_and_quantified() {
     let params = Params::default();
     let (mut worst_centre, mut worst_mw, mut worst_fc) = (0.0f64, 0.0f64, 0.0f64);
     let (mut images, mut assigned, mut expected) = (0, 0, 0);
+    // Band detection: true bands with SNR >= 5 found (recall) and detected bands that are
+    // true bands of any SNR (precision), matched in the same lane within 3 rows.
+    let (mut true_found, mut true_total, mut detected_true, mut detected_total) = (0, 0, 0, 0);
     for preset in PRESETS {
         for seed in SEEDS {
             let name = format!("{preset}-{seed}");
@@ -79,6 +82,33 @@ fn hard_presets_are_detected_and_quantified() {
                     worst_mw = worst_mw.max((mw / band.mw_kda - 1.0).abs());
                 }
             }
+            for image in &truth.images {
+                let detected: Vec<_> = results
+                    .bands
+                    .iter()
+                    .filter(|r| r.image == image.file)
+                    .collect();
+                let near = |lane: usize, y: f64, y2: f64| (y - y2).abs() <= 3.0 && lane > 0;
+                for band in image.bands.iter().filter(|b| b.snr >= 5.0) {
+                    true_total += 1;
+                    if detected
+                        .iter()
+                        .any(|r| r.lane == band.lane && near(r.lane, r.y_center_px, band.y_center))
+                    {
+                        true_found += 1;
+                    }
+                }
+                for r in &detected {
+                    detected_total += 1;
+                    if image
+                        .bands
+                        .iter()
+                        .any(|b| b.lane == r.lane && near(b.lane, b.y_center, r.y_center_px))
+                    {
+                        detected_true += 1;
+                    }
+                }
+            }
             let mut preset_fc = 0.0f64;
             for errors in common::lane_errors(results, &name, &truth).values() {
                 preset_fc = errors.iter().cloned().fold(preset_fc, f64::max);
@@ -94,12 +124,19 @@ fn hard_presets_are_detected_and_quantified() {
     println!(
         "{images} images: lane count right in all; {assigned} of {expected} target bands assigned to the right band"
     );
+    let recall = true_found as f64 / true_total as f64;
+    let precision = detected_true as f64 / detected_total as f64;
+    let f1 = 2.0 * precision * recall / (precision + recall);
+    println!(
+        "band detection: recall {true_found}/{true_total} (SNR >= 5), precision {detected_true}/{detected_total}, F1 {f1:.4}"
+    );
     println!(
         "worst lane centre error {:.2} % of the pitch",
         100.0 * worst_centre
     );
     println!("worst apparent MW error {:.2} %", 100.0 * worst_mw);
     println!("worst lane fold-change error {:.2} %", 100.0 * worst_fc);
+    assert!(f1 >= 0.98, "band detection F1 {f1:.4} below 0.98");
     assert!(worst_centre <= 0.02, "lane centres within 2 % of the pitch");
     assert!(worst_mw <= 0.08, "apparent MW within 8 %");
     assert!(worst_fc <= 0.10, "lane fold changes within 10 %");
