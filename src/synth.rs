@@ -696,8 +696,8 @@ fn write_tiff16(path: &Path, pixels: &[u16], frame: Frame) -> Result<()> {
     crate::report::write_atomic(path, &bytes)
 }
 
-/// An 8-bit dark-on-light "film scan": counts / 64 inverted (16 320 counts and above are
-/// black), as a scanner digitizes an exposed film.
+/// An 8-bit dark-on-light "film scan": counts / 80 inverted (20 400 counts and above would be
+/// black; the study's strongest bands stay below), as a scanner digitizes an exposed film.
 fn write_film8(path: &Path, pixels: &[u16], frame: Frame) -> Result<()> {
     let write_err = |e: tiff::TiffError| Error::Write {
         path: path.to_path_buf(),
@@ -705,7 +705,7 @@ fn write_film8(path: &Path, pixels: &[u16], frame: Frame) -> Result<()> {
     };
     let film: Vec<u8> = pixels
         .iter()
-        .map(|&v| 255 - (f64::from(v) / 64.0).round().min(255.0) as u8)
+        .map(|&v| 255 - (f64::from(v) / 80.0).round().min(255.0) as u8)
         .collect();
     let mut bytes = Vec::new();
     tiff::encoder::TiffEncoder::new(std::io::Cursor::new(&mut bytes))
