@@ -317,7 +317,7 @@ fn assign_targets(
         let first_picks: Vec<(f64, f64)> = sample_lanes
             .iter()
             .filter_map(|&lane| {
-                let pick = pick_band_shifted(
+                let pick = pick_band(
                     target,
                     &free(&found, lane),
                     calibration,
@@ -395,6 +395,7 @@ fn lane_row_offsets(
                         None,
                         &plan.params,
                         height,
+                        0.0,
                     )?;
                     Some((xs[lane], pick.y))
                 })
@@ -417,32 +418,9 @@ fn lane_row_offsets(
         .collect()
 }
 
-/// [`pick_band`] on a lane whose rows are shifted by `offset` relative to the ladder lane:
-/// MW is read at `row - offset`.
-fn pick_band_shifted(
-    target: &TargetPlan,
-    peaks: &[Peak],
-    calibration: Option<&Calibration>,
-    dominant_row: Option<f64>,
-    params: &Params,
-    height: usize,
-    offset: f64,
-) -> Option<Peak> {
-    if offset == 0.0 || calibration.is_none() || target.rows.is_some() {
-        return pick_band(target, peaks, calibration, dominant_row, params, height);
-    }
-    let shifted: Vec<Peak> = peaks
-        .iter()
-        .map(|p| Peak {
-            y: p.y - offset,
-            ..*p
-        })
-        .collect();
-    let pick = pick_band(target, &shifted, calibration, dominant_row, params, height)?;
-    let index = shifted.iter().position(|p| *p == pick)?;
-    Some(peaks[index])
-}
-
+/// A lane's band for `target`: the most prominent within the manifest's `rows`, else the one
+/// nearest the target's MW (read at `row - offset`, the lane's shift from the ladder lane),
+/// else the most prominent near the dominant row.
 fn pick_band(
     target: &TargetPlan,
     peaks: &[Peak],
@@ -450,6 +428,7 @@ fn pick_band(
     dominant_row: Option<f64>,
     params: &Params,
     height: usize,
+    offset: f64,
 ) -> Option<Peak> {
     let most_prominent = |candidates: &mut dyn Iterator<Item = &Peak>| {
         candidates
@@ -464,13 +443,21 @@ fn pick_band(
         );
     }
     if let Some(cal) = calibration {
-        return calibration::pick_by_mw(
-            peaks,
+        let shifted: Vec<Peak> = peaks
+            .iter()
+            .map(|p| Peak {
+                y: p.y - offset,
+                ..*p
+            })
+            .collect();
+        let pick = calibration::pick_by_mw(
+            &shifted,
             cal,
             target.target.mw_kda,
             params.quant.mw_tolerance,
-        )
-        .copied();
+        )?;
+        let index = shifted.iter().position(|p| p == pick)?;
+        return Some(peaks[index]);
     }
     let row = dominant_row?;
     let reach = row_tolerance(height);
