@@ -699,24 +699,11 @@ fn write_tiff16(path: &Path, pixels: &[u16], frame: Frame) -> Result<()> {
 /// An 8-bit dark-on-light "film scan": counts / 80 inverted (20 400 counts and above would be
 /// black; the study's strongest bands stay below), as a scanner digitizes an exposed film.
 fn write_film8(path: &Path, pixels: &[u16], frame: Frame) -> Result<()> {
-    let write_err = |e: tiff::TiffError| Error::Write {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(e.to_string()),
-    };
-    let film: Vec<u8> = pixels
+    let film: Vec<u16> = pixels
         .iter()
-        .map(|&v| 255 - (f64::from(v) / 80.0).round().min(255.0) as u8)
+        .map(|&v| 255 - (f64::from(v) / 80.0).round().min(255.0) as u16)
         .collect();
-    let mut bytes = Vec::new();
-    tiff::encoder::TiffEncoder::new(std::io::Cursor::new(&mut bytes))
-        .map_err(write_err)?
-        .write_image::<tiff::encoder::colortype::Gray8>(
-            frame.width as u32,
-            frame.height as u32,
-            &film,
-        )
-        .map_err(write_err)?;
-    crate::report::write_atomic(path, &bytes)
+    crate::report::write_gray(path, frame.width, frame.height, 8, &film, false)
 }
 
 fn write_json(path: &Path, value: &serde_json::Value) -> Result<()> {
