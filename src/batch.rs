@@ -203,6 +203,7 @@ pub fn assemble(
         bands: Vec::new(),
         fold_change: Vec::new(),
         summary: Vec::new(),
+        detection: Vec::new(),
     };
     for e in experiments {
         results.experiments.push(ExperimentInfo {
@@ -216,6 +217,7 @@ pub fn assemble(
             .warnings
             .extend(e.warnings.into_iter().map(|w| format!("{}: {w}", e.name)));
         results.lanes.extend(e.lanes);
+        results.detection.extend(e.detection);
         results.bands.extend(e.bands);
         results.fold_change.extend(e.fold_change);
     }
@@ -284,6 +286,12 @@ pub fn merge(runs: Vec<Results>) -> Result<Results, String> {
                     .collect(),
                 fold_change: run
                     .fold_change
+                    .iter()
+                    .filter(|r| of(&r.experiment))
+                    .cloned()
+                    .collect(),
+                detection: run
+                    .detection
                     .iter()
                     .filter(|r| of(&r.experiment))
                     .cloned()

@@ -17,7 +17,9 @@ use crate::lanes::{self, LaneGrid};
 use crate::params::{BackgroundParams, Params};
 use crate::quant::{self, LaneSignal};
 use crate::report::overlay;
-use crate::results::{BandRow, ExperimentResult, FoldChangeRow, ImageTraces, LaneRow, LaneTrace};
+use crate::results::{
+    BandRow, DetectionRow, ExperimentResult, FoldChangeRow, ImageTraces, LaneRow, LaneTrace,
+};
 use crate::{background, rows, stats};
 
 /// A band of an image after assignment and measurement.
@@ -704,6 +706,7 @@ pub fn analyze_experiment(plan: &Plan) -> Result<ExperimentResult> {
     };
     for image in &images {
         result.lanes.extend(lane_rows(plan, image));
+        result.detection.push(detection_row(plan, image));
         result.bands.extend(band_rows(plan, image));
         result.warnings.extend(image.warnings.iter().cloned());
         let stem = Path::new(&image.file)
@@ -766,6 +769,32 @@ fn check_lane_count(plan: &Plan, images: &[ImageAnalysis]) -> Result<()> {
 
 fn lane_spec(plan: &Plan, lane: usize) -> Option<&LaneSpec> {
     plan.lanes.get(lane - 1)
+}
+
+fn detection_row(plan: &Plan, image: &ImageAnalysis) -> DetectionRow {
+    let grid = &image.grid;
+    let median = stats::median(&grid.lane_contrast);
+    let reasons: Vec<&str> = [
+        (plan.lanes.is_empty(), "count-estimated"),
+        (grid.confidence < 5.0, "low-contrast"),
+        (
+            grid.lane_contrast.iter().any(|&c| c < 0.2 * median),
+            "faint-lanes",
+        ),
+        (grid.misses_a_lane(), "lane-beyond-grid"),
+        (grid.lanes.iter().any(|l| !l.anchored), "centres-from-grid"),
+    ]
+    .into_iter()
+    .filter_map(|(applies, reason)| applies.then_some(reason))
+    .collect();
+    DetectionRow {
+        experiment: plan.name.clone(),
+        image: image.file.clone(),
+        lanes: grid.lanes.len(),
+        pitch_px: grid.pitch,
+        confidence: grid.confidence,
+        reasons: reasons.join(";"),
+    }
 }
 
 fn lane_rows(plan: &Plan, image: &ImageAnalysis) -> Vec<LaneRow> {

@@ -73,6 +73,23 @@ pub struct SummaryRow {
     pub p_value_bh: Option<f64>,
 }
 
+/// How one image's lanes were found (`results.json` `detection`): the lane count and pitch,
+/// the grid's confidence (median lane contrast over the column profile's noise) and the
+/// reasons to check it, `;`-separated: `count-estimated` (no manifest count), `low-contrast`
+/// (confidence below 5: lanes are guesses), `faint-lanes` (a lane under a fifth of the median
+/// contrast), `lane-beyond-grid` (a lane-like strip just outside the grid), `centres-from-grid`
+/// (some centres not measured on this image's own lane edges: grid position or carried over
+/// from another image of the membrane).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DetectionRow {
+    pub experiment: String,
+    pub image: String,
+    pub lanes: usize,
+    pub pitch_px: f64,
+    pub confidence: f64,
+    pub reasons: String,
+}
+
 /// An input file of the run with its checksum.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InputFile {
@@ -126,6 +143,7 @@ pub struct ExperimentResult {
     pub fold_change: Vec<FoldChangeRow>,
     pub inputs: Vec<InputFile>,
     pub warnings: Vec<String>,
+    pub detection: Vec<DetectionRow>,
     /// Lane profiles per image, for the report.
     pub traces: Vec<ImageTraces>,
     /// Taken from the cache of the last run, not recomputed.
@@ -171,4 +189,7 @@ pub struct Results {
     pub bands: Vec<BandRow>,
     pub fold_change: Vec<FoldChangeRow>,
     pub summary: Vec<SummaryRow>,
+    /// How each image's lanes were found (absent from files of earlier versions).
+    #[serde(default)]
+    pub detection: Vec<DetectionRow>,
 }

@@ -150,3 +150,28 @@ fn hard_presets_are_detected_and_quantified() {
     assert!(worst_mw <= 0.08, "apparent MW within 8 %");
     assert!(worst_fc <= 0.10, "lane fold changes within 10 %");
 }
+
+/// Each image's detection row says how its lanes were found: two lanes at a seventh of the
+/// load are reported as faint, a count found without the manifest as estimated.
+#[test]
+fn detection_rows_give_machine_readable_reasons() {
+    let tmp = tempfile::tempdir().unwrap();
+    let params = Params::default();
+    let dir = tmp.path().join("faint");
+    synth::write_experiment(&dir, 7, &synth::preset("faint").unwrap(), "faint").unwrap();
+    let run = blotquant::analyze(&dir, &params).unwrap();
+    assert_eq!(run.results.detection.len(), 4);
+    for row in &run.results.detection {
+        assert_eq!(row.lanes, 9);
+        assert!(row.confidence > 5.0, "{row:?}");
+        let reasons: Vec<&str> = row.reasons.split(';').collect();
+        assert!(reasons.contains(&"faint-lanes"), "{row:?}");
+        assert!(!reasons.contains(&"count-estimated"), "{row:?}");
+        assert!(!reasons.contains(&"low-contrast"), "{row:?}");
+    }
+    let plan = experiment::lone_image_plan(&dir.join("actin.tif"), &params);
+    let lone = batch::analyze_planned(&plan, None).unwrap();
+    assert!(lone.results.detection[0]
+        .reasons
+        .contains("count-estimated"));
+}
