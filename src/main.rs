@@ -117,7 +117,8 @@ enum Command {
         out_dir: PathBuf,
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// standard, clean, hard, saturated or actin-varies.
+        /// standard, clean, hard, saturated, actin-varies, smile, tilt, uneven, faint, doublet,
+        /// film or bubbles.
         #[arg(long, default_value = "standard")]
         preset: String,
         /// Experiment name in the manifest (default: the folder's name).
