@@ -443,9 +443,11 @@ fn fit_profile_with(
 }
 
 /// Registers the lane grids of the images of one membrane (same size, same lane count): a lane
-/// whose centre its own image could not measure (a faint or empty lane in that image) takes
-/// the centre other images measured for it, moved by the shift between the two captures (the
-/// median offset of the lanes both measured). Images of other sizes or counts are left alone.
+/// whose centre its own image could not measure (a faint or empty lane in that image), or
+/// measured where at least two other images disagree by more than 4 % of the pitch (2 px at
+/// least), takes the centre the other images measured for it, moved by the shift between the
+/// captures (the median offset of the lanes both measured). Images of other sizes or counts
+/// are left alone.
 pub fn register(grids: &mut [&mut LaneGrid], widths: &[usize]) {
     let n = grids.len();
     let same_membrane =
@@ -474,18 +476,26 @@ pub fn register(grids: &mut [&mut LaneGrid], widths: &[usize]) {
         .map(|g| g.lanes.iter().map(|l| (l.x_center, l.anchored)).collect())
         .collect();
     for a in 0..n {
+        let pitch = grids[a].pitch;
         for (i, lane) in grids[a].lanes.iter_mut().enumerate() {
-            if lane.anchored {
-                continue;
-            }
             let carried: Vec<f64> = (0..n)
+                .filter(|&b| b != a)
                 .filter_map(|b| {
                     let (x, anchored) = *measured[b].get(i)?;
                     (anchored).then_some(x + shift[a][b]?)
                 })
                 .collect();
-            if !carried.is_empty() {
-                lane.x_center = stats::median(&carried);
+            if carried.is_empty() {
+                continue;
+            }
+            let consensus = stats::median(&carried);
+            // A measured centre that two or more other images contradict (a speck or a
+            // blotch edge moved its half-maximum edges) gives way to theirs.
+            let contradicted =
+                carried.len() >= 2 && (lane.x_center - consensus).abs() > (0.04 * pitch).max(2.0);
+            if !lane.anchored || contradicted {
+                lane.x_center = consensus;
+                lane.anchored = false;
             }
         }
     }
