@@ -182,31 +182,6 @@ fn best_grid(w: &Windows, count: usize, min_pitch: f64, precision: Search) -> Op
             .map(|i| lane_contrast(w, first + i as f64 * pitch, pitch))
             .sum()
     };
-    let search =
-        |pitches: (f64, f64, f64), offset_step: &dyn Fn(f64) -> f64, around: Option<(f64, f64)>| {
-            let mut best: Option<(f64, f64, f64)> = None;
-            let (lo, hi, step) = pitches;
-            let mut pitch = lo;
-            while pitch <= hi + 1e-9 {
-                let span = (count - 1) as f64 * pitch;
-                let (mut first, last) = match around {
-                    Some((centre, reach)) => (
-                        (centre - reach).max(pitch * 0.3),
-                        (centre + reach).min(width - pitch * 0.3 - span),
-                    ),
-                    None => (pitch * 0.3, width - pitch * 0.3 - span),
-                };
-                while first <= last {
-                    let s = score(first, pitch);
-                    if best.is_none_or(|(_, _, b)| s > b) {
-                        best = Some((first, pitch, s));
-                    }
-                    first += offset_step(pitch);
-                }
-                pitch += step;
-            }
-            best
-        };
     let coarse_step = ((max_pitch - min_pitch) / precision.pitch_steps).max(0.25);
     let (first, pitch, _) = coarse_search(
         w,
@@ -220,9 +195,25 @@ fn best_grid(w: &Windows, count: usize, min_pitch: f64, precision: Search) -> Op
         (coarse_step / (precision.fine_steps / 2.0)).max(0.05),
     );
     let reach = pitch / 12.0 + count as f64 * coarse_step;
-    let (first, pitch, _) = search(fine, &|_| precision.fine_offset_px, Some((first, reach)))
-        .unwrap_or((first, pitch, 0.0));
-    Some((first, pitch))
+    // The fine pass: pitches around the coarse optimum, offsets within `reach` of its first
+    // lane, a fixed step apart.
+    let mut best: Option<(f64, f64, f64)> = None;
+    let (low, high, step) = fine;
+    let mut fine_pitch = low;
+    while fine_pitch <= high + 1e-9 {
+        let span = (count - 1) as f64 * fine_pitch;
+        let mut offset = (first - reach).max(fine_pitch * 0.3);
+        let last = (first + reach).min(width - fine_pitch * 0.3 - span);
+        while offset <= last {
+            let s = score(offset, fine_pitch);
+            if best.is_none_or(|(_, _, b)| s > b) {
+                best = Some((offset, fine_pitch, s));
+            }
+            offset += precision.fine_offset_px;
+        }
+        fine_pitch += step;
+    }
+    Some(best.map_or((first, pitch), |(first, pitch, _)| (first, pitch)))
 }
 
 /// The coarse pass of [`best_grid`]: every pitch of `pitches` (low, high, step), offsets a
