@@ -65,5 +65,21 @@ done
 b2b=$(sort -n "$work/back-to-back" | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
 echo "back to back: blotquant process runs $(tr '\n' ' ' < "$work/back-to-back")ms, median ${b2b} ms: $(awk -v a="$ij_median" -v b="$b2b" 'BEGIN {printf "%.1f", a/b}')x the median ImageJ call above"
 
+# Control for the interleaved figures: the same process after a 2 s pause with no ImageJ run.
+# On this virtual machine, memory left free for a second or two is handed back to the host,
+# and the next process to touch it waits for the host (measured: ~50 ms right after another
+# process freed 300 MB, 95–140 ms after freeing it and sleeping 3 s). If these runs are as
+# slow as the interleaved ones, the pause costs the time, not ImageJ.
+for run in 1 2 3 4 5; do
+    rm -f "$work/ours.tif"
+    sync
+    sleep 2
+    start=$(date +%s%N)
+    "$bin" background "$work/big.tif" "$work/ours.tif" --light-background --radius 50
+    echo $(( ($(date +%s%N) - start) / 1000000 )) >> "$work/after-pause"
+done
+paused=$(sort -n "$work/after-pause" | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
+echo "after a 2 s pause (no ImageJ): blotquant process runs $(tr '\n' ' ' < "$work/after-pause")ms, median ${paused} ms"
+
 kill $xvfb 2>/dev/null || true
 echo "pixels, blotquant vs ImageJ: $(python3 scripts/tiff-diff.py "$work/ours.tif" "$work/imagej.tif")"

@@ -115,12 +115,7 @@ impl crate::background::rolling_ball::RowSource for RawGray {
         self.height
     }
     fn read_row(&self, y: usize, out: &mut [f32]) {
-        for (o, &p) in out
-            .iter_mut()
-            .zip(&self.pixels[y * self.width..(y + 1) * self.width])
-        {
-            *o = f32::from(p);
-        }
+        crate::background::kernels::widen(&self.pixels[y * self.width..(y + 1) * self.width], out);
     }
 }
 

@@ -2,6 +2,7 @@
 //! [`subtract_like_imagej`] for `blotquant background`, which reproduces ImageJ's
 //! Process › Subtract Background on 8- and 16-bit images.
 
+pub mod kernels;
 pub mod paraboloid;
 pub mod profile;
 pub mod rolling_ball;
@@ -51,15 +52,12 @@ pub fn subtract_like_imagej_into<T: Send>(
 ) {
     let rolled = imagej_background(image, options);
     let read = |y: usize, _: &[T], values: &mut [f32]| image.read_row(y, values);
-    finish_rows(
-        &rolled,
-        image.width(),
-        max_value,
-        options,
-        out,
-        read,
-        convert,
-    );
+    let write = |values: &[f32], row: &mut [T]| {
+        for (o, &v) in row.iter_mut().zip(values) {
+            *o = convert(v);
+        }
+    };
+    finish_rows(&rolled, image.width(), max_value, options, out, read, write);
 }
 
 /// [`subtract_like_imagej`] on a 16- or 8-bit image, overwriting its pixels: each row is read
@@ -73,19 +71,14 @@ pub fn subtract_like_imagej_in_place(
 ) {
     let rolled = imagej_background(&*image, options);
     let width = image.width;
-    let read = |_: usize, row: &[u16], values: &mut [f32]| {
-        for (v, &p) in values.iter_mut().zip(row) {
-            *v = f32::from(p);
-        }
-    };
     finish_rows(
         &rolled,
         width,
         max_value,
         options,
         &mut image.pixels,
-        read,
-        |v| v as u16,
+        |_, row, values| kernels::widen(row, values),
+        kernels::truncate,
     );
 }
 
@@ -119,7 +112,7 @@ fn imagej_background(
 /// Writes every output row: the background row, or `value − background` (+ `max_value` for a
 /// light background) + 0.5, clipped and converted. `read(y, out_row, values)` fills `values`
 /// with image row `y` (given the output row, which still holds the input when working in
-/// place).
+/// place); `write(values, out_row)` stores the clipped values.
 fn finish_rows<T: Send>(
     rolled: &rolling_ball::RolledBackground,
     width: usize,
@@ -127,33 +120,31 @@ fn finish_rows<T: Send>(
     options: &ImageJOptions,
     out: &mut [T],
     read: impl Fn(usize, &[T], &mut [f32]) + Sync,
-    convert: impl Fn(f32) -> T + Sync,
+    write: impl Fn(&[f32], &mut [T]) + Sync,
 ) {
     let light = options.light_background;
-    let to_range = |v: f32| v.clamp(0.0, max_value);
     let offset = if light { max_value + 0.5 } else { 0.5 };
-    // Rows in chunks, so each task reuses its two row buffers.
+    // Rows in chunks, so each task reuses its row buffers and enlarged small rows.
     const ROWS: usize = 16;
     out.par_chunks_mut(ROWS * width)
         .enumerate()
         .for_each(|(chunk, rows)| {
             let mut background = vec![0.0f32; width];
             let mut values = vec![0.0f32; width];
+            let mut lines = rolling_ball::EnlargedLines::new();
             for (i, row) in rows.chunks_mut(width).enumerate() {
                 let y = chunk * ROWS + i;
-                rolled.row(y, &mut background);
+                rolled.row(y, &mut background, &mut lines);
                 if light {
-                    background.iter_mut().for_each(|b| *b = -*b);
+                    kernels::negate(&mut background);
                 }
                 if options.create_background {
-                    for (o, b) in row.iter_mut().zip(&background) {
-                        *o = convert(to_range(b + 0.5));
-                    }
+                    kernels::offset_and_clip(&mut background, 0.5, max_value);
+                    write(&background, row);
                 } else {
                     read(y, row, &mut values);
-                    for ((o, v), b) in row.iter_mut().zip(&values).zip(&background) {
-                        *o = convert(to_range(v - b + offset));
-                    }
+                    kernels::subtract_and_clip(&mut values, &background, offset, max_value);
+                    write(&values, row);
                 }
             }
         });
@@ -175,7 +166,7 @@ impl rolling_ball::RowSource for Oriented<'_> {
     fn read_row(&self, y: usize, out: &mut [f32]) {
         self.image.read_row(y, out);
         if self.negate {
-            out.iter_mut().for_each(|v| *v = -*v);
+            kernels::negate(out);
         }
     }
 }

@@ -16,6 +16,8 @@
 use ndarray::Array2;
 use rayon::prelude::*;
 
+use super::kernels;
+
 /// ImageJ's shrink factor and ball trim (per cent of the radius) for a ball radius.
 pub fn shrink_and_trim(radius: f64) -> (usize, f64) {
     if radius <= 10.0 {
@@ -57,14 +59,41 @@ pub struct RolledBackground {
     factor: usize,
     width: usize,
     height: usize,
-    /// Each small row interpolated along x to full width (ImageJ's first enlargement step).
-    lines: Vec<Vec<f32>>,
+    /// For each full-resolution column, the small column left of it and that column's weight.
+    columns: Vec<(usize, f32)>,
+}
+
+/// The two small rows a run of background rows is interpolated between, already enlarged
+/// along x. Rows asked for in order reuse them, so each small row is enlarged about once per
+/// run instead of being kept enlarged for the whole image (a full-width copy of every small
+/// row would be half the size of a 16-bit image).
+pub struct EnlargedLines {
+    index: Option<usize>,
+    upper: Vec<f32>,
+    lower: Vec<f32>,
+}
+
+impl EnlargedLines {
+    pub fn new() -> EnlargedLines {
+        EnlargedLines {
+            index: None,
+            upper: Vec::new(),
+            lower: Vec::new(),
+        }
+    }
+}
+
+impl Default for EnlargedLines {
+    fn default() -> Self {
+        EnlargedLines::new()
+    }
 }
 
 impl RolledBackground {
     /// Writes background row `y` (full resolution) into `out`: ImageJ's bilinear enlargement,
-    /// interpolating along x within the two small rows, then along y between them.
-    pub fn row(&self, y: usize, out: &mut [f32]) {
+    /// interpolating along x within the two small rows, then along y between them. `lines`
+    /// carries the x-interpolated rows from one call to the next.
+    pub fn row(&self, y: usize, out: &mut [f32], lines: &mut EnlargedLines) {
         if self.factor == 1 {
             out.copy_from_slice(self.small.row(y).as_slice().expect("standard layout"));
             return;
@@ -79,10 +108,29 @@ impl RolledBackground {
             return;
         }
         let (j, wy) = interpolation_at(y, sh, self.factor);
-        let (upper, lower) = (&self.lines[j], &self.lines[j + 1]);
-        for ((o, &a), &b) in out.iter_mut().zip(upper).zip(lower) {
+        if lines.index != Some(j) {
+            if lines.index.map(|i| i + 1) == Some(j) {
+                std::mem::swap(&mut lines.upper, &mut lines.lower);
+            } else {
+                self.enlarge_along_x(j, &mut lines.upper);
+            }
+            self.enlarge_along_x(j + 1, &mut lines.lower);
+            lines.index = Some(j);
+        }
+        for ((o, &a), &b) in out.iter_mut().zip(&lines.upper).zip(&lines.lower) {
             *o = a * wy + b * (1.0 - wy);
         }
+    }
+
+    /// Small row `j` interpolated along x to full width (ImageJ's first enlargement step).
+    fn enlarge_along_x(&self, j: usize, out: &mut Vec<f32>) {
+        let row = self.small.row(j);
+        out.clear();
+        out.extend(
+            self.columns
+                .iter()
+                .map(|&(i, wx)| row[i] * wx + row[i + 1] * (1.0 - wx)),
+        );
     }
 
     /// A background already at full resolution.
@@ -93,16 +141,22 @@ impl RolledBackground {
             factor: 1,
             width,
             height,
-            lines: Vec::new(),
+            columns: Vec::new(),
         }
     }
 
     /// The whole background as an array.
     pub fn to_array(&self) -> Array2<f32> {
+        const ROWS: usize = 16;
         let mut out = vec![0.0; self.height * self.width];
-        out.par_chunks_mut(self.width)
+        out.par_chunks_mut(ROWS * self.width)
             .enumerate()
-            .for_each(|(y, row)| self.row(y, row));
+            .for_each(|(chunk, rows)| {
+                let mut lines = EnlargedLines::new();
+                for (i, row) in rows.chunks_mut(self.width).enumerate() {
+                    self.row(chunk * ROWS + i, row, &mut lines);
+                }
+            });
         Array2::from_shape_vec((self.height, self.width), out).expect("buffer matches shape")
     }
 }
@@ -120,30 +174,16 @@ pub fn roll(source: &dyn RowSource, radius: f64, smoothing: bool) -> RolledBackg
     let ball = Ball::new(radius / factor as f64, trim);
     let small = shrink_smoothed(source, factor, smoothing);
     let rolled = roll_ball(&small, &ball);
-    let (small_height, small_width) = rolled.dim();
-    let lines = if factor > 1 && small_width >= 2 && small_height >= 2 {
-        let columns: Vec<(usize, f32)> = (0..source.width())
-            .map(|x| interpolation_at(x, small_width, factor))
-            .collect();
-        (0..small_height)
-            .into_par_iter()
-            .map(|j| {
-                let row = rolled.row(j);
-                columns
-                    .iter()
-                    .map(|&(i, wx)| row[i] * wx + row[i + 1] * (1.0 - wx))
-                    .collect()
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let small_width = rolled.ncols();
+    let columns = (0..source.width())
+        .map(|x| interpolation_at(x, small_width, factor))
+        .collect();
     RolledBackground {
         small: rolled,
         factor,
         width: source.width(),
         height: source.height(),
-        lines,
+        columns,
     }
 }
 
@@ -175,7 +215,7 @@ fn shrink_smoothed(source: &dyn RowSource, factor: usize, smoothing: bool) -> Ar
             for (row, y) in across.chunks_mut(w).zip(lo..=hi) {
                 if smoothing {
                     source.read_row(y, &mut raw);
-                    mean3_row(&raw, row);
+                    kernels::mean3_row(&raw, row);
                 } else {
                     source.read_row(y, row);
                 }
@@ -189,16 +229,9 @@ fn shrink_smoothed(source: &dyn RowSource, factor: usize, smoothing: bool) -> Ar
                     if smoothing {
                         let (above, here, below) =
                             (line(y.saturating_sub(1)), line(y), line((y + 1).min(h - 1)));
-                        for (((m, a), b), c) in
-                            column_min.iter_mut().zip(above).zip(here).zip(below)
-                        {
-                            let v = (a + b + c) * 0.333_333_33_f32;
-                            *m = if v < *m { v } else { *m };
-                        }
+                        kernels::lower_to_mean3(&mut column_min, above, here, below);
                     } else {
-                        for (m, &v) in column_min.iter_mut().zip(line(y)) {
-                            *m = if v < *m { v } else { *m };
-                        }
+                        kernels::lower_to(&mut column_min, line(y), 0.0);
                     }
                 }
                 for (o, cells) in out_row.iter_mut().zip(column_min.chunks(factor)) {
@@ -209,21 +242,6 @@ fn shrink_smoothed(source: &dyn RowSource, factor: usize, smoothing: bool) -> Ar
             }
         });
     Array2::from_shape_vec((sh, sw), small).expect("buffer matches shape")
-}
-
-/// ImageJ's 3-tap mean along a row (the edge pixel repeated beyond the border), written to
-/// `out`; the sum is taken left to right and multiplied by 0.33333333f, as ImageJ does.
-fn mean3_row(row: &[f32], out: &mut [f32]) {
-    let n = row.len();
-    if n == 1 {
-        out[0] = (row[0] + row[0] + row[0]) * 0.333_333_33_f32;
-        return;
-    }
-    out[0] = (row[0] + row[0] + row[1]) * 0.333_333_33_f32;
-    for i in 1..n - 1 {
-        out[i] = (row[i - 1] + row[i] + row[i + 1]) * 0.333_333_33_f32;
-    }
-    out[n - 1] = (row[n - 2] + row[n - 1] + row[n - 1]) * 0.333_333_33_f32;
 }
 
 /// The ball: a square patch of side `2·half + 1` holding the sphere's height above its
@@ -325,10 +343,12 @@ impl Pass {
 
 /// `out[r][c] = op over (by, bx) of src[r + by − shift][c + bx − shift] ∓ z[by][bx]`.
 ///
-/// Split by ball row: ball rows `by` and `side − 1 − by` are equal, so each source row is first
-/// reduced once per distinct ball row along x (`half + 1` one-dimensional passes), and the
-/// output rows then combine those along y. Output rows are processed in bands (in parallel),
-/// each computing the source rows it needs.
+/// Split by ball row: ball rows `by` and `side − 1 − by` are equal, so each source row is
+/// reduced once per distinct ball row along x (`half + 1` one-dimensional passes), and those
+/// reduced rows are then folded into every output row they reach. Source rows are taken in
+/// order, so the output rows being filled are a sliding window of `side` rows and everything
+/// stays in cache. Output rows are processed in bands (in parallel), each reading the source
+/// rows it needs.
 fn ball_pass(
     src: Plane,
     (out_h, out_w): (usize, usize),
@@ -336,14 +356,16 @@ fn ball_pass(
     ball: &Ball,
     pass: Pass,
 ) -> Vec<f32> {
-    const BAND: usize = 128;
     let side = ball.side();
     let half = ball.half;
+    // Two bands per thread: each band re-reads `side − 1` source rows beyond its own, so few
+    // large bands waste least, and an even count keeps the threads equally busy.
+    let band_rows = out_h.div_ceil(2 * rayon::current_num_threads()).max(side);
     let mut out = vec![pass.init(); out_h * out_w];
-    out.par_chunks_mut(BAND * out_w)
+    out.par_chunks_mut(band_rows * out_w)
         .enumerate()
         .for_each(|(band, chunk)| {
-            let r0 = band * BAND;
+            let r0 = band * band_rows;
             let rows = chunk.len() / out_w;
             // Source rows r + by − shift for r in the band, by in 0..side, clipped to the source.
             let lo = (r0 as i64 - shift as i64).max(0) as usize;
@@ -351,14 +373,13 @@ fn ball_pass(
             if hi < lo as i64 {
                 return;
             }
-            let hi = hi as usize;
-            let n_src = hi - lo + 1;
-            // reduced[k][(y − lo)·out_w + c]: row y reduced along x with ball row `half ± k`.
-            let mut reduced = vec![pass.init(); (half + 1) * n_src * out_w];
-            for (k, plane) in reduced.chunks_mut(n_src * out_w).enumerate() {
-                let z = &ball.z[(half + k) * side..(half + k + 1) * side];
-                for (i, acc) in plane.chunks_mut(out_w).enumerate() {
-                    let line = &src.values[(lo + i) * src.width..(lo + i + 1) * src.width];
+            // reduced[k·out_w + c]: the current source row reduced along x with ball row `half ± k`.
+            let mut reduced = vec![pass.init(); (half + 1) * out_w];
+            for y in lo..=hi as usize {
+                let line = &src.values[y * src.width..(y + 1) * src.width];
+                reduced.fill(pass.init());
+                for (k, acc) in reduced.chunks_mut(out_w).enumerate() {
+                    let z = &ball.z[(half + k) * side..(half + k + 1) * side];
                     for (bx, &zb) in z.iter().enumerate() {
                         // Output column c reads source column c + bx − shift.
                         let start = shift.saturating_sub(bx);
@@ -369,41 +390,24 @@ fn ball_pass(
                         let from = start + bx - shift;
                         let source = &line[from..from + (end - start)];
                         match pass {
-                            Pass::Erode => {
-                                for (a, &v) in acc[start..end].iter_mut().zip(source) {
-                                    let t = v - zb;
-                                    *a = if t < *a { t } else { *a };
-                                }
-                            }
-                            Pass::Dilate => {
-                                for (a, &v) in acc[start..end].iter_mut().zip(source) {
-                                    let t = v + zb;
-                                    *a = if t > *a { t } else { *a };
-                                }
-                            }
+                            Pass::Erode => kernels::lower_to(&mut acc[start..end], source, -zb),
+                            Pass::Dilate => kernels::raise_to(&mut acc[start..end], source, zb),
                         }
                     }
                 }
-            }
-            for (i, row) in chunk.chunks_mut(out_w).enumerate() {
-                let r = r0 + i;
+                // Output row r reads this source row with ball row by = y + shift − r.
                 for by in 0..side {
-                    let Some(y) = (r + by).checked_sub(shift).filter(|&y| y < src.height) else {
+                    let Some(r) = (y + shift).checked_sub(by) else {
                         continue;
                     };
-                    let k = by.abs_diff(half);
-                    let part = &reduced[k * n_src * out_w + (y - lo) * out_w..][..out_w];
+                    if r < r0 || r >= r0 + rows {
+                        continue;
+                    }
+                    let row = &mut chunk[(r - r0) * out_w..(r - r0 + 1) * out_w];
+                    let part = &reduced[by.abs_diff(half) * out_w..][..out_w];
                     match pass {
-                        Pass::Erode => {
-                            for (a, &t) in row.iter_mut().zip(part) {
-                                *a = if t < *a { t } else { *a };
-                            }
-                        }
-                        Pass::Dilate => {
-                            for (a, &t) in row.iter_mut().zip(part) {
-                                *a = if t > *a { t } else { *a };
-                            }
-                        }
+                        Pass::Erode => kernels::lower_to(row, part, 0.0),
+                        Pass::Dilate => kernels::raise_to(row, part, 0.0),
                     }
                 }
             }
