@@ -65,10 +65,11 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 impl Plan {
-    /// The files the analysis reads (the manifest and every quantified image) with their
-    /// checksums, for `results.json` and for recognizing an unchanged experiment.
+    /// The files the analysis reads (the manifest, every quantified image and the marker
+    /// images that calibrate them) with their checksums, for `results.json` and for
+    /// recognizing an unchanged experiment.
     pub fn input_files(&self) -> Result<Vec<InputFile>> {
-        let images = self.images.iter().filter(|i| !i.is_marker).map(|i| &i.path);
+        let images = self.images.iter().map(|i| &i.path);
         self.manifest
             .iter()
             .chain(images)
@@ -372,12 +373,6 @@ pub fn parse_manifest_text(path: &Path, text: &str, params: &Params) -> Result<P
                     t.target.name
                 ),
                 "add a ladder lane and `ladder`, or give each target \"rows\": [top_px, bottom_px]",
-            ));
-        }
-        if is_marker {
-            warnings.push(format!(
-                "{}: marker images are not used for calibration yet; the ladder lane of each image is used",
-                entry.file
             ));
         }
         images.push(ImagePlan {

@@ -79,11 +79,18 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
 /// Analyzes one image of a plan on its own: background, lanes, bands, calibration,
 /// assignment, volumes.
 pub fn analyze_image(plan: &Plan, image: &ImagePlan) -> Result<ImageAnalysis> {
-    analyze_located(plan, image, locate(plan, image)?)
+    analyze_located(plan, image, locate(plan, image)?, None)
 }
 
 /// The second stage for one image: bands, calibration, assignment, volumes, overlay.
-pub fn analyze_located(plan: &Plan, image: &ImagePlan, located: Located) -> Result<ImageAnalysis> {
+/// `marker` is the MW calibration of a marker image captured in this image's frame; without
+/// one, the image's own ladder lane calibrates it.
+pub fn analyze_located(
+    plan: &Plan,
+    image: &ImagePlan,
+    located: Located,
+    marker: Option<&Calibration>,
+) -> Result<ImageAnalysis> {
     let params = &plan.params;
     let Located {
         blot,
@@ -108,7 +115,10 @@ pub fn analyze_located(plan: &Plan, image: &ImagePlan, located: Located) -> Resu
     let peaks = find(params.bands.min_prominence_sigma);
     let faint = find(params.bands.targeted_prominence_sigma);
     let mut warnings = blot.warnings.clone();
-    let calibration = calibrate(plan, &peaks, &mut warnings);
+    let calibration = match marker {
+        Some(marker) => Some(marker.clone()),
+        None => calibrate(plan, &peaks, &mut warnings),
+    };
     let (found, row_offsets) = assign_targets(
         plan,
         image,
@@ -245,6 +255,72 @@ fn find_lanes(plan: &Plan, image: &ImagePlan, corrected: &Array2<f32>) -> Result
             "check the number of entries in `lanes` against the image",
         )
     })
+}
+
+/// The MW calibration of a marker image (a white-light image of the prestained ladder, taken
+/// in the same frame as the ECL images): its lanes are not counted but carried over from the
+/// images of the same size (each lane at the median of their registered centres), and the
+/// bands of its ladder lane are matched to the ladder. Returns the frame (width, height) it
+/// calibrates, or `None` with a warning where it cannot calibrate.
+fn calibrate_from_marker(
+    plan: &Plan,
+    marker: &ImagePlan,
+    located: &[Located],
+    warnings: &mut Vec<String>,
+) -> Result<Option<((usize, usize), Calibration)>> {
+    let (Some(ladder_kda), Some(ladder_lane)) = (
+        plan.ladder.as_ref(),
+        plan.lanes.iter().position(LaneSpec::is_ladder),
+    ) else {
+        warnings.push(format!(
+            "{}: a marker image needs `ladder` and a ladder lane in `lanes`; it is not used",
+            marker.file
+        ));
+        return Ok(None);
+    };
+    let blot = read_image(marker, &plan.params)?;
+    let frame = (blot.width(), blot.height());
+    let lanes: Vec<&lanes::Lane> = located
+        .iter()
+        .filter(|l| (l.blot.width(), l.blot.height()) == frame)
+        .filter_map(|l| l.grid.lanes.get(ladder_lane))
+        .collect();
+    if lanes.is_empty() {
+        warnings.push(format!(
+            "{}: no ECL image has the marker image's size ({} × {} px), so its lanes are unknown; it is not used (capture the marker in the same frame as the blots)",
+            marker.file, frame.0, frame.1
+        ));
+        return Ok(None);
+    }
+    let median = |value: fn(&lanes::Lane) -> f64| {
+        stats::median(&lanes.iter().map(|l| value(l)).collect::<Vec<_>>())
+    };
+    let lane = lanes::Lane {
+        x_center: median(|l| l.x_center),
+        width: median(|l| l.width),
+        ..*lanes[0]
+    };
+    let background = background::estimate(&blot.signal, &plan.params.background);
+    let corrected = &blot.signal - &background;
+    let profile = bands::lane_profile(&corrected, &lane, &plan.params.bands);
+    let peaks = lane_bands(
+        &corrected,
+        &profile,
+        &lane,
+        &plan.params.bands,
+        plan.params.bands.min_prominence_sigma,
+    );
+    match calibration::calibrate(&peaks, ladder_kda) {
+        Some(calibration) => Ok(Some((frame, calibration))),
+        None => {
+            warnings.push(format!(
+                "{}: the marker image's ladder lane (lane {}) shows fewer than 3 marker bands; each image's own ladder lane is used",
+                marker.file,
+                ladder_lane + 1
+            ));
+            Ok(None)
+        }
+    }
 }
 
 fn calibrate(plan: &Plan, peaks: &[Vec<Peak>], warnings: &mut Vec<String>) -> Option<Calibration> {
@@ -691,17 +767,31 @@ pub fn analyze_experiment(plan: &Plan) -> Result<ExperimentResult> {
         &mut located.iter_mut().map(|l| &mut l.grid).collect::<Vec<_>>(),
         &widths,
     );
+    let mut warnings = plan.warnings.clone();
+    let markers: Vec<((usize, usize), Calibration)> = plan
+        .images
+        .iter()
+        .filter(|i| i.is_marker)
+        .map(|marker| calibrate_from_marker(plan, marker, &located, &mut warnings))
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .collect();
     let images: Vec<ImageAnalysis> = quantified
         .into_par_iter()
         .zip(located)
-        .map(|(image, located)| analyze_located(plan, image, located))
+        .map(|(image, located)| {
+            let frame = (located.blot.width(), located.blot.height());
+            let marker = markers.iter().find(|(f, _)| *f == frame).map(|(_, c)| c);
+            analyze_located(plan, image, located, marker)
+        })
         .collect::<Result<_>>()?;
     check_lane_count(plan, &images)?;
     let mut result = ExperimentResult {
         name: plan.name.clone(),
         folder: plan.dir.display().to_string(),
         control: plan.control.clone(),
-        warnings: plan.warnings.clone(),
+        warnings,
         ..Default::default()
     };
     for image in &images {

@@ -48,6 +48,10 @@ pub struct Preset {
     pub film: bool,
     /// Air bubbles: round patches where the membrane background is missing.
     pub bubbles: usize,
+    /// The prestained ladder shows only in a white-light marker image (`marker.tif`, 8-bit
+    /// dark bands on a light membrane, role `marker` in the manifest), as on most imagers:
+    /// the ECL images show no ladder.
+    pub marker_image: bool,
 }
 
 /// The built-in presets.
@@ -67,6 +71,7 @@ pub fn presets() -> Vec<Preset> {
         doublet_kda: None,
         film: false,
         bubbles: 0,
+        marker_image: false,
     };
     vec![
         Preset {
@@ -133,6 +138,11 @@ pub fn presets() -> Vec<Preset> {
             name: "bubbles",
             bubbles: 6,
             dust: 12,
+            ..standard.clone()
+        },
+        Preset {
+            name: "marker",
+            marker_image: true,
             ..standard
         },
     ]
@@ -205,6 +215,7 @@ const IMAGES: [(&str, &[&str]); 4] = [
 ];
 
 const LADDER_NAME: &str = "pageruler-prestained";
+const MARKER_FILE: &str = "marker.tif";
 const LADDER_KDA: [f64; 9] = [180.0, 130.0, 100.0, 70.0, 55.0, 35.0, 25.0, 15.0, 10.0];
 
 /// Lane layout: ladder, then two lanes per condition.
@@ -423,7 +434,15 @@ pub fn write_experiment_framed(
         .collect();
     let mut truth_images = Vec::new();
     let mut volumes: Vec<Vec<f64>> = vec![vec![0.0; lanes.len()]; TARGETS.len()];
-    for (file, targets) in IMAGES {
+    // The marker image, where there is one, comes last, so the ECL images of a preset
+    // without one are drawn from the same random numbers as before it existed.
+    let marker: &[(&str, &[&str])] = if preset.marker_image {
+        &[(MARKER_FILE, &[])]
+    } else {
+        &[]
+    };
+    for &(file, targets) in IMAGES.iter().chain(marker) {
+        let is_marker = file == MARKER_FILE;
         let mut image = background(&mut rng, preset, frame);
         let mut bands = Vec::new();
         let sigma_up = rng.random_range(2.6..3.2) * sy;
@@ -460,7 +479,8 @@ pub fn write_experiment_framed(
                 });
                 volume
             };
-        for &kda in &LADDER_KDA {
+        let ladder_shows = is_marker || !preset.marker_image;
+        for &kda in LADDER_KDA.iter().filter(|_| ladder_shows) {
             add_band(
                 &mut image,
                 0,
@@ -494,7 +514,7 @@ pub fn write_experiment_framed(
         add_dust(&mut image, &mut rng, preset.dust, frame);
         let (pixels, saturated_px) = add_noise(&image, &mut rng, preset.read_noise);
         let path = out_dir.join(file);
-        if preset.film {
+        if preset.film || is_marker {
             write_film8(&path, &pixels, frame)?;
         } else {
             write_tiff16(&path, &pixels, frame)?;
@@ -559,11 +579,14 @@ pub fn write_experiment_framed(
         &out_dir.join("truth.json"),
         &serde_json::to_value(&truth).expect("truth serializes"),
     )?;
-    write_json(&out_dir.join(crate::experiment::MANIFEST), &manifest(name))?;
+    write_json(
+        &out_dir.join(crate::experiment::MANIFEST),
+        &manifest(name, preset.marker_image),
+    )?;
     Ok(truth)
 }
 
-fn manifest(name: &str) -> serde_json::Value {
+fn manifest(name: &str, marker_image: bool) -> serde_json::Value {
     let mut lanes = vec![serde_json::json!("ladder")];
     for c in CONDITIONS {
         lanes.extend([serde_json::json!(c), serde_json::json!(c)]);
@@ -574,7 +597,11 @@ fn manifest(name: &str) -> serde_json::Value {
         "loading_control": "β-actin",
         "ladder": LADDER_NAME,
         "lanes": lanes,
-        "images": IMAGES.iter().map(|(file, targets)| serde_json::json!({"file": file, "targets": targets})).collect::<Vec<_>>(),
+        "images": IMAGES
+            .iter()
+            .map(|(file, targets)| serde_json::json!({"file": file, "targets": targets}))
+            .chain(marker_image.then(|| serde_json::json!({"file": MARKER_FILE, "role": "marker"})))
+            .collect::<Vec<_>>(),
     })
 }
 

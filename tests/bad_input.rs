@@ -256,3 +256,34 @@ fn detect_refuses_images_without_lanes() {
         assert!(!out.exists(), "{name}: nothing written");
     }
 }
+
+/// A marker image captured in another frame than the blots cannot take their lanes: the run
+/// goes on without it and says why, naming the file and both sizes.
+#[test]
+fn marker_image_of_another_size_is_set_aside_with_a_warning() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("exp");
+    blotquant::synth::write_experiment(
+        &dir,
+        3,
+        &blotquant::synth::preset("marker").unwrap(),
+        "exp",
+    )
+    .unwrap();
+    std::fs::write(dir.join("marker.tif"), tiny_tiff(40, 30, &[200; 1200])).unwrap();
+    let out = tmp.path().join("out");
+    let assert = blotquant()
+        .args([
+            "analyze",
+            dir.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("marker.tif") && stderr.contains("40 × 30 px"),
+        "{stderr}"
+    );
+}

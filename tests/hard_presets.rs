@@ -175,3 +175,77 @@ fn detection_rows_give_machine_readable_reasons() {
         .reasons
         .contains("count-estimated"));
 }
+
+/// A white-light marker image (the prestained ladder only, 8-bit dark-on-light) calibrates
+/// ECL images that show no ladder: its lanes are carried over from the blots, its ladder
+/// lane's bands give the MW scale. Every target band is then assigned to the right band with
+/// its apparent MW within 8 % of truth, and fold changes stay within 10 %. The same images
+/// without the marker entry have no MW scale at all.
+#[test]
+fn a_marker_image_calibrates_blots_that_show_no_ladder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let params = Params::default();
+    for seed in [201, 202, 203] {
+        let name = format!("marker-{seed}");
+        let dir = tmp.path().join(&name);
+        let truth =
+            synth::write_experiment(&dir, seed, &synth::preset("marker").unwrap(), &name).unwrap();
+        for image in &truth.images {
+            let shows_ladder = image.bands.iter().any(|b| b.target == "ladder");
+            assert_eq!(shows_ladder, image.file == "marker.tif", "{}", image.file);
+        }
+        let run = blotquant::analyze(&dir, &params).unwrap();
+        let results = &run.results;
+        let (mut assigned, mut worst_mw) = (0, 0.0f64);
+        for image in truth.images.iter().filter(|i| i.file != "marker.tif") {
+            for band in image.bands.iter().filter(|b| !b.target.is_empty()) {
+                let row = results
+                    .bands
+                    .iter()
+                    .find(|r| {
+                        r.image == image.file && r.lane == band.lane && r.target == band.target
+                    })
+                    .unwrap_or_else(|| {
+                        panic!(
+                            "{name} {}: {} lane {} not assigned",
+                            image.file, band.target, band.lane
+                        )
+                    });
+                assert!(
+                    (row.y_center_px - band.y_center).abs() <= 3.0,
+                    "{name} {}: {} lane {} assigned to the band at row {:.1}, truth {:.1}",
+                    image.file,
+                    band.target,
+                    band.lane,
+                    row.y_center_px,
+                    band.y_center
+                );
+                let mw = row.apparent_mw_kda.expect("calibrated by the marker");
+                worst_mw = worst_mw.max((mw / band.mw_kda - 1.0).abs());
+                assigned += 1;
+            }
+        }
+        println!(
+            "{name}: {assigned} target bands assigned, worst apparent MW error {:.2} %",
+            100.0 * worst_mw
+        );
+        assert!(worst_mw <= 0.08, "{name}: apparent MW within 8 %");
+        common::assert_lanes_within(results, &name, &truth, 0.10);
+
+        common::edit_manifest(&dir, |m| {
+            m["images"]
+                .as_array_mut()
+                .unwrap()
+                .retain(|i| i["file"] != "marker.tif");
+        });
+        let without = blotquant::analyze(&dir, &params).unwrap();
+        assert!(
+            without
+                .results
+                .bands
+                .iter()
+                .all(|b| b.apparent_mw_kda.is_none()),
+            "{name}: without the marker image nothing is calibrated"
+        );
+    }
+}
