@@ -15,15 +15,15 @@ fn blotquant() -> Command {
 
 /// A fresh synthetic experiment in a temporary folder.
 fn experiment() -> (tempfile::TempDir, PathBuf) {
+    experiment_of("standard")
+}
+
+/// A fresh synthetic experiment of a `synth` preset in a temporary folder.
+fn experiment_of(preset: &str) -> (tempfile::TempDir, PathBuf) {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("exp");
-    blotquant::synth::write_experiment(
-        &dir,
-        3,
-        &blotquant::synth::preset("standard").unwrap(),
-        "exp",
-    )
-    .unwrap();
+    blotquant::synth::write_experiment(&dir, 3, &blotquant::synth::preset(preset).unwrap(), "exp")
+        .unwrap();
     (tmp, dir)
 }
 
@@ -261,15 +261,7 @@ fn detect_refuses_images_without_lanes() {
 /// goes on without it and says why, naming the file and both sizes.
 #[test]
 fn marker_image_of_another_size_is_set_aside_with_a_warning() {
-    let tmp = tempfile::tempdir().unwrap();
-    let dir = tmp.path().join("exp");
-    blotquant::synth::write_experiment(
-        &dir,
-        3,
-        &blotquant::synth::preset("marker").unwrap(),
-        "exp",
-    )
-    .unwrap();
+    let (tmp, dir) = experiment_of("marker");
     std::fs::write(dir.join("marker.tif"), tiny_tiff(40, 30, &[200; 1200])).unwrap();
     let out = tmp.path().join("out");
     let assert = blotquant()

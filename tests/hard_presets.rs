@@ -6,7 +6,37 @@
 
 mod common;
 
+use blotquant::results::{BandRow, Results};
+use blotquant::synth::TruthBand;
 use blotquant::{batch, experiment, synth, Params};
+
+/// The band row assigned to a true target band, which must be that band (within 3 rows).
+fn assigned_band<'a>(
+    results: &'a Results,
+    experiment: &str,
+    image: &str,
+    band: &TruthBand,
+) -> &'a BandRow {
+    let row = results
+        .bands
+        .iter()
+        .find(|r| r.image == image && r.lane == band.lane && r.target == band.target)
+        .unwrap_or_else(|| {
+            panic!(
+                "{experiment} {image}: {} lane {} not assigned",
+                band.target, band.lane
+            )
+        });
+    assert!(
+        (row.y_center_px - band.y_center).abs() <= 3.0,
+        "{experiment} {image}: {} lane {} assigned to the band at row {:.1}, truth {:.1}",
+        band.target,
+        band.lane,
+        row.y_center_px,
+        band.y_center
+    );
+    row
+}
 
 const PRESETS: [&str; 6] = ["smile", "tilt", "uneven", "faint", "doublet", "film"];
 const SEEDS: [u64; 5] = [201, 202, 203, 204, 205];
@@ -62,24 +92,7 @@ fn hard_presets_are_detected_and_quantified() {
                     .filter(|b| !b.target.is_empty() && b.target != "ladder")
                 {
                     expected += 1;
-                    let row = results.bands.iter().find(|r| {
-                        r.image == image.file && r.lane == band.lane && r.target == band.target
-                    });
-                    let Some(row) = row else {
-                        panic!(
-                            "{name} {}: {} lane {} not assigned",
-                            image.file, band.target, band.lane
-                        );
-                    };
-                    assert!(
-                        (row.y_center_px - band.y_center).abs() <= 3.0,
-                        "{name} {}: {} lane {} assigned to the band at row {:.1}, truth {:.1}",
-                        image.file,
-                        band.target,
-                        band.lane,
-                        row.y_center_px,
-                        band.y_center
-                    );
+                    let row = assigned_band(results, &name, &image.file, band);
                     assigned += 1;
                     let mw = row.apparent_mw_kda.unwrap();
                     worst_mw = worst_mw.max((mw / band.mw_kda - 1.0).abs());
@@ -199,27 +212,7 @@ fn a_marker_image_calibrates_blots_that_show_no_ladder() {
         let (mut assigned, mut worst_mw) = (0, 0.0f64);
         for image in truth.images.iter().filter(|i| i.file != "marker.tif") {
             for band in image.bands.iter().filter(|b| !b.target.is_empty()) {
-                let row = results
-                    .bands
-                    .iter()
-                    .find(|r| {
-                        r.image == image.file && r.lane == band.lane && r.target == band.target
-                    })
-                    .unwrap_or_else(|| {
-                        panic!(
-                            "{name} {}: {} lane {} not assigned",
-                            image.file, band.target, band.lane
-                        )
-                    });
-                assert!(
-                    (row.y_center_px - band.y_center).abs() <= 3.0,
-                    "{name} {}: {} lane {} assigned to the band at row {:.1}, truth {:.1}",
-                    image.file,
-                    band.target,
-                    band.lane,
-                    row.y_center_px,
-                    band.y_center
-                );
+                let row = assigned_band(results, &name, &image.file, band);
                 let mw = row.apparent_mw_kda.expect("calibrated by the marker");
                 worst_mw = worst_mw.max((mw / band.mw_kda - 1.0).abs());
                 assigned += 1;
