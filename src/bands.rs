@@ -131,6 +131,82 @@ pub fn coverage(corrected: &Array2<f32>, lane: &Lane, peak: &Peak, params: &Band
     covered as f64 / (end - start).max(1) as f64
 }
 
+/// A band's cross-section: over its rows, background taken out, the sum of each column of
+/// the lane core. Lanes share one box width, so the sections of one image's bands line up.
+pub fn cross_section(
+    signal: &Array2<f32>,
+    surface: &Array2<f32>,
+    lane: &Lane,
+    (top, bottom): (usize, usize),
+    params: &BandParams,
+) -> Vec<f32> {
+    let core = Lane {
+        width: (lane.width * params.profile_core_fraction).max(1.0),
+        ..*lane
+    };
+    let (start, end) = core.columns(signal.ncols());
+    let rows = ndarray::s![top..=bottom, start..end];
+    (&signal.slice(rows) - &surface.slice(rows))
+        .sum_axis(ndarray::Axis(0))
+        .to_vec()
+}
+
+/// Which bands of one target have part of the band missing: against the shape the target's
+/// bands share across lanes (the median of their normalized cross-sections: flat, domed or
+/// brighter at the edges, as the gel made them), a hole is three neighbouring columns holding
+/// less than 60 % of what the band's intact columns predict, short by more than 6 noise SDs.
+/// An air bubble, a fold or a scratch across the band leaves such a hole. Needs three bands
+/// or more (else no shape to compare with: nothing is flagged).
+pub fn holes(sections: &[Vec<f32>]) -> Vec<bool> {
+    let width = sections.iter().map(Vec::len).min().unwrap_or(0);
+    if sections.len() < 3 || width < 5 {
+        return vec![false; sections.len()];
+    }
+    let normalized: Vec<Vec<f32>> = sections
+        .iter()
+        .map(|s| {
+            let total: f32 = s[..width].iter().sum();
+            s[..width]
+                .iter()
+                .map(|v| v / total.max(f32::MIN_POSITIVE))
+                .collect()
+        })
+        .collect();
+    let shape: Vec<f32> = (0..width)
+        .map(|c| {
+            let mut column: Vec<f32> = normalized.iter().map(|n| n[c]).collect();
+            crate::stats::median_f32(&mut column)
+        })
+        .collect();
+    if shape.iter().any(|&v| v <= 0.0) {
+        return vec![false; sections.len()];
+    }
+    sections
+        .iter()
+        .map(|section| {
+            let section = &section[..width];
+            // The band's level where it is intact: a high quantile of column / shape.
+            let mut ratios: Vec<f32> = section.iter().zip(&shape).map(|(v, s)| v / s).collect();
+            let rank = (0.8 * (width - 1) as f64).round() as usize;
+            let level = crate::stats::order_statistics_f32(&mut ratios, &[rank])[0];
+            if level <= 0.0 {
+                return false;
+            }
+            let residual: Vec<f32> = section
+                .iter()
+                .zip(&shape)
+                .map(|(v, s)| v - level * s)
+                .collect();
+            let noise = crate::stats::noise_sigma(&residual);
+            (0..width - 2).any(|c| {
+                let found: f32 = section[c..c + 3].iter().sum();
+                let expected: f32 = shape[c..c + 3].iter().sum::<f32>() * level;
+                found < 0.6 * expected && expected - found > 6.0 * noise * 3f32.sqrt()
+            })
+        })
+        .collect()
+}
+
 fn argmin(v: &[f32], from: usize, to: usize) -> usize {
     (from..=to)
         .min_by(|&a, &b| v[a].total_cmp(&v[b]))

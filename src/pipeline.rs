@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::experiment::{ImagePlan, LaneSpec, Plan, TargetPlan};
 use crate::io::{self, Blot};
 use crate::lanes::{self, LaneGrid};
-use crate::params::{BackgroundParams, Params};
+use crate::params::Params;
 use crate::quant::{self, LaneSignal};
 use crate::report::overlay;
 use crate::results::{
@@ -138,7 +138,7 @@ pub fn analyze_located(
         })
         .collect();
     let mut bands = measure_bands(
-        &params.background,
+        params,
         &blot,
         &background,
         &grid,
@@ -569,7 +569,7 @@ fn dominant_band_row(peaks: &[Vec<Peak>], lanes: &[usize], height: usize) -> Opt
 /// over lanes), so faint and strong lanes are measured alike; then measures all bands.
 #[allow(clippy::too_many_arguments)]
 fn measure_bands(
-    params: &BackgroundParams,
+    params: &Params,
     blot: &Blot,
     surface: &Array2<f32>,
     grid: &LaneGrid,
@@ -608,7 +608,7 @@ fn measure_bands(
         .iter()
         .map(|(p, _)| (p.lane, p.top, p.bottom))
         .collect();
-    found
+    let mut measured: Vec<MeasuredBand> = found
         .into_iter()
         .map(|(peak, target)| {
             let columns = grid.lanes[peak.lane - 1].columns(blot.width());
@@ -624,7 +624,7 @@ fn measure_bands(
                 .map(|&(_, top, bottom)| (top, bottom))
                 .collect();
             let background_sum = background::band_background(
-                params,
+                &params.background,
                 &blot.signal,
                 surface,
                 &lane_sums[peak.lane - 1],
@@ -655,7 +655,46 @@ fn measure_bands(
                 flags,
             }
         })
-        .collect()
+        .collect();
+    flag_holes(&mut measured, blot, surface, grid, &params.bands);
+    measured
+}
+
+/// Flags `hole` on the bands of a target that miss part of their signal where the
+/// target's other bands have it (see [`bands::holes`]).
+fn flag_holes(
+    measured: &mut [MeasuredBand],
+    blot: &Blot,
+    surface: &Array2<f32>,
+    grid: &LaneGrid,
+    params: &crate::params::BandParams,
+) {
+    let mut targets: Vec<&str> = measured
+        .iter()
+        .filter_map(|b| b.target.as_deref())
+        .filter(|&t| t != "ladder")
+        .collect();
+    targets.sort_unstable();
+    targets.dedup();
+    let targets: Vec<String> = targets.into_iter().map(str::to_string).collect();
+    for target in targets {
+        let members: Vec<usize> = (0..measured.len())
+            .filter(|&i| measured[i].target.as_deref() == Some(target.as_str()))
+            .collect();
+        let sections: Vec<Vec<f32>> = members
+            .iter()
+            .map(|&i| {
+                let peak = &measured[i].peak;
+                let lane = &grid.lanes[peak.lane - 1];
+                bands::cross_section(&blot.signal, surface, lane, (peak.top, peak.bottom), params)
+            })
+            .collect();
+        for (&i, hole) in members.iter().zip(bands::holes(&sections)) {
+            if hole {
+                measured[i].flags.push("hole");
+            }
+        }
+    }
 }
 
 /// A band's box never reaches past the lowest point of the lane profile between it and

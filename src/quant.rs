@@ -89,6 +89,9 @@ pub fn fold_changes(
                         if n.signal.is_none() {
                             flags.push("normalizer-not-detected");
                         }
+                        if n.flags.contains(&"hole") {
+                            flags.push("normalizer-hole");
+                        }
                     }
                     let value = n.and_then(|n| n.signal).filter(|v| *v > 0.0);
                     if let (Some(v), Some(median)) = (value, normalizer_median) {
@@ -119,9 +122,16 @@ pub fn fold_changes(
             }
         })
         .collect();
-    let control_values: Vec<f64> = rows
+    // A control lane with a hole in its band (or its normalizer's) would shift every fold
+    // change of the target: it is left out of the control mean while a whole one remains.
+    let controls: Vec<&FoldChangeRow> = rows.iter().filter(|r| r.condition == control).collect();
+    let whole: Vec<&FoldChangeRow> = controls
         .iter()
-        .filter(|r| r.condition == control)
+        .copied()
+        .filter(|r| !has_hole(&r.flags))
+        .collect();
+    let control_values: Vec<f64> = if whole.is_empty() { controls } else { whole }
+        .iter()
         .filter_map(|r| r.normalized)
         .collect();
     let control_mean = stats::mean(&control_values);
@@ -134,6 +144,13 @@ pub fn fold_changes(
         row.log2_fold_change = row.fold_change.filter(|f| *f > 0.0).map(f64::log2);
     }
     rows
+}
+
+/// True when the lane's band or its normalizer's band has a hole.
+fn has_hole(flags: &str) -> bool {
+    flags
+        .split(';')
+        .any(|f| f == "hole" || f == "normalizer-hole")
 }
 
 fn push_flag(flags: &mut String, flag: &str) {
@@ -167,6 +184,10 @@ fn exclusion(flags: &str, params: &QuantParams) -> Option<&'static str> {
         Some("normalizer-saturated")
     } else if has("not-detected") {
         Some("not-detected")
+    } else if has("hole") {
+        Some("hole")
+    } else if has("normalizer-hole") {
+        Some("normalizer-hole")
     } else {
         None
     }

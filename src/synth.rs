@@ -311,6 +311,14 @@ pub struct TruthBand {
     pub volume: f64,
     /// Peak height over the pixel noise there (read noise and the background's shot noise).
     pub snr: f64,
+    /// Fraction of the band's signal that air bubbles took away (absent where none touches
+    /// the band).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub bubble_loss: f64,
+}
+
+fn is_zero(value: &f64) -> bool {
+    *value == 0.0
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
@@ -445,6 +453,8 @@ pub fn write_experiment_framed(
         let is_marker = file == MARKER_FILE;
         let mut image = background(&mut rng, preset, frame);
         let mut bands = Vec::new();
+        // Each band's rendered pixels, for the share bubbles take from it.
+        let mut band_pixels: Vec<Vec<(usize, f64)>> = Vec::new();
         let sigma_up = rng.random_range(2.6..3.2) * sy;
         let sigma_down = sigma_up * rng.random_range(1.2..1.45);
         let mut add_band =
@@ -465,7 +475,8 @@ pub fn write_experiment_framed(
                     + (spec.lane_x.round() as usize).min(frame.width - 1);
                 let snr = peak / (preset.read_noise.powi(2) + image[centre].max(0.0)).sqrt();
                 let mut volume = 0.0;
-                for (i, v) in render_band(&spec, &geometry, frame) {
+                let rendered = render_band(&spec, &geometry, frame);
+                for &(i, v) in &rendered {
                     image[i] += v;
                     volume += v;
                 }
@@ -476,7 +487,9 @@ pub fn write_experiment_framed(
                     mw_kda: kda,
                     volume,
                     snr,
+                    bubble_loss: 0.0,
                 });
+                band_pixels.push(rendered);
                 volume
             };
         let ladder_shows = is_marker || !preset.marker_image;
@@ -510,7 +523,16 @@ pub fn write_experiment_framed(
                 }
             }
         }
-        add_bubbles(&mut image, &mut rng, preset.bubbles, frame);
+        let bubbles = add_bubbles(&mut image, &mut rng, preset.bubbles, frame);
+        if !bubbles.is_empty() {
+            for (band, pixels) in bands.iter_mut().zip(&band_pixels) {
+                let lost: f64 = pixels
+                    .iter()
+                    .map(|&(i, v)| v * (1.0 - bubble_factor(&bubbles, i, frame)))
+                    .sum();
+                band.bubble_loss = lost / band.volume.max(f64::MIN_POSITIVE);
+            }
+        }
         add_dust(&mut image, &mut rng, preset.dust, frame);
         let (pixels, saturated_px) = add_noise(&image, &mut rng, preset.read_noise);
         let path = out_dir.join(file);
@@ -643,7 +665,14 @@ fn background(rng: &mut ChaCha8Rng, preset: &Preset, frame: Frame) -> Vec<f64> {
 /// Round patches (radius 6–14 px at the default size) where the membrane's background signal
 /// drops to a tenth: trapped air kept the membrane from the film or the substrate. They are
 /// added before the bands, so band volumes and the truth are unaffected.
-fn add_bubbles(image: &mut [f64], rng: &mut ChaCha8Rng, count: usize, frame: Frame) {
+/// Air bubbles: round patches at a tenth of the signal. Returns each bubble's (x, y, radius).
+fn add_bubbles(
+    image: &mut [f64],
+    rng: &mut ChaCha8Rng,
+    count: usize,
+    frame: Frame,
+) -> Vec<(f64, f64, f64)> {
+    let mut bubbles = Vec::new();
     for _ in 0..count {
         let scale = frame.sx().max(frame.sy());
         let r = rng.random_range(6.0..14.0) * scale;
@@ -666,7 +695,18 @@ fn add_bubbles(image: &mut [f64], rng: &mut ChaCha8Rng, count: usize, frame: Fra
                 }
             }
         }
+        bubbles.push((cx, cy, r));
     }
+    bubbles
+}
+
+/// What the bubbles leave of the signal at pixel index `i` (a tenth per bubble over it).
+fn bubble_factor(bubbles: &[(f64, f64, f64)], i: usize, frame: Frame) -> f64 {
+    let (x, y) = ((i % frame.width) as f64, (i / frame.width) as f64);
+    bubbles
+        .iter()
+        .filter(|&&(cx, cy, r)| (x - cx).powi(2) + (y - cy).powi(2) <= r * r)
+        .fold(1.0, |factor, _| factor * 0.1)
 }
 
 fn add_dust(image: &mut [f64], rng: &mut ChaCha8Rng, count: usize, frame: Frame) {
