@@ -49,6 +49,7 @@ pub mod report;
 pub mod results;
 pub mod rows;
 pub mod stats;
+pub mod strips;
 pub mod synth;
 
 pub use batch::{analyze, Run};

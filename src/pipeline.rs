@@ -20,7 +20,7 @@ use crate::report::overlay;
 use crate::results::{
     BandRow, DetectionRow, ExperimentResult, FoldChangeRow, ImageTraces, LaneRow, LaneTrace,
 };
-use crate::{background, rows, stats};
+use crate::{background, rows, stats, strips};
 
 /// A band of an image after assignment and measurement.
 #[derive(Debug, Clone, PartialEq)]
@@ -66,8 +66,33 @@ pub struct Located {
 /// Reads an image, estimates its background and finds its lanes.
 pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
     let params = &plan.params;
-    let blot = read_image(image, params)?;
-    let background = background::estimate(&blot.signal, &params.background);
+    let mut blot = read_image(image, params)?;
+    let strips = strips::align(&mut blot.signal);
+    if strips.iter().any(|s| s.moved_px != 0) {
+        let moves: Vec<String> = strips
+            .iter()
+            .map(|s| match s.moved_px {
+                0 => format!("rows {}–{} as they are", s.rows.0, s.rows.1),
+                m => format!(
+                    "rows {}–{} moved {} px {}",
+                    s.rows.0,
+                    s.rows.1,
+                    m.abs(),
+                    if m > 0 { "left" } else { "right" }
+                ),
+            })
+            .collect();
+        blot.warnings.push(format!(
+            "{} membranes or strips in the frame, lined up so their lanes meet ({}); band x positions and the overlay refer to the lined-up image",
+            strips.len(),
+            moves.join(", ")
+        ));
+    }
+    let gaps_filled = strips::with_gaps_filled(&blot.signal, &strips);
+    let background = background::estimate(
+        gaps_filled.as_ref().unwrap_or(&blot.signal),
+        &params.background,
+    );
     let grid = find_lanes(plan, image, &(&blot.signal - &background))?;
     Ok(Located {
         blot,

@@ -52,6 +52,10 @@ pub struct Preset {
     /// dark bands on a light membrane, role `marker` in the manifest), as on most imagers:
     /// the ECL images show no ladder.
     pub marker_image: bool,
+    /// Two membranes in one frame: the part above the 62 kDa row is a second membrane, moved
+    /// right by this fraction of the lane pitch, with a strip of empty frame between the two
+    /// (0: one membrane). truth.json's lane centres are the lower membrane's.
+    pub upper_membrane_shift: f64,
 }
 
 /// The built-in presets.
@@ -72,6 +76,7 @@ pub fn presets() -> Vec<Preset> {
         film: false,
         bubbles: 0,
         marker_image: false,
+        upper_membrane_shift: 0.0,
     };
     vec![
         Preset {
@@ -143,6 +148,11 @@ pub fn presets() -> Vec<Preset> {
         Preset {
             name: "marker",
             marker_image: true,
+            ..standard.clone()
+        },
+        Preset {
+            name: "membranes",
+            upper_membrane_shift: 0.4,
             ..standard
         },
     ]
@@ -534,6 +544,9 @@ pub fn write_experiment_framed(
             }
         }
         add_dust(&mut image, &mut rng, preset.dust, frame);
+        if preset.upper_membrane_shift > 0.0 {
+            split_membranes(&mut image, preset.upper_membrane_shift * PITCH * sx, frame);
+        }
         let (pixels, saturated_px) = add_noise(&image, &mut rng, preset.read_noise);
         let path = out_dir.join(file);
         if preset.film || is_marker {
@@ -698,6 +711,23 @@ fn add_bubbles(
         bubbles.push((cx, cy, r));
     }
     bubbles
+}
+
+/// Makes the rows above the 62 kDa row a second membrane: moved right by `shift` pixels
+/// (rounded; the frame left of it is empty), with 5 rows of empty frame between the two.
+/// Empty frame holds no signal (the camera's offset is taken as zero).
+fn split_membranes(image: &mut [f64], shift: f64, frame: Frame) {
+    let (width, shift) = (frame.width, shift.round() as usize);
+    let gap = frame.migration_row(62.0).round() as usize;
+    let gap_rows = (2.5 * frame.sy()).round() as usize;
+    for y in 0..gap.saturating_sub(gap_rows) {
+        let row = &mut image[y * width..(y + 1) * width];
+        row.copy_within(0..width - shift, shift);
+        row[..shift].fill(0.0);
+    }
+    for y in gap.saturating_sub(gap_rows)..=(gap + gap_rows).min(frame.height - 1) {
+        image[y * width..(y + 1) * width].fill(0.0);
+    }
 }
 
 /// What the bubbles leave of the signal at pixel index `i` (a tenth per bubble over it).

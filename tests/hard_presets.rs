@@ -1,6 +1,7 @@
-//! Detection on the hard synthetic blots: 30 experiments, five seeds of each of the presets
+//! Detection on the hard synthetic blots: 35 experiments, five seeds of each of the presets
 //! smile (12 px), tilt (3°), uneven lane widths, faint lanes, a 23 kDa doublet next to
-//! caspase-1 p20, and 8-bit film exports. Against truth.json: the automatic lane count of
+//! caspase-1 p20, 8-bit film exports, and two membranes in one frame (the upper one 0.4 lane
+//! pitch to the right, an empty gap between them). Against truth.json: the automatic lane count of
 //! every image, lane centres, band detection F1, apparent MW, target assignment, lane fold
 //! changes and the summary pooled over each preset's five blots.
 
@@ -38,7 +39,15 @@ fn assigned_band<'a>(
     row
 }
 
-const PRESETS: [&str; 6] = ["smile", "tilt", "uneven", "faint", "doublet", "film"];
+const PRESETS: [&str; 7] = [
+    "smile",
+    "tilt",
+    "uneven",
+    "faint",
+    "doublet",
+    "film",
+    "membranes",
+];
 const SEEDS: [u64; 5] = [201, 202, 203, 204, 205];
 
 #[test]

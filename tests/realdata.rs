@@ -20,11 +20,11 @@ const STATED: [(&str, usize, bool); 17] = [
     ("sdspage_thrombin_gelgenie.jpg", 8, true),
     ("wb_strip_12lanes_chibidragon.png", 12, true),
     ("wb_strip_13lanes_chibidragon.png", 13, true),
+    // Two membranes in one frame, lined up before lanes are found.
+    ("amersham_chemi_rhoa_pysternblot.tif", 6, true),
     // Not yet: lanes with bright edges and narrow dark gaps (film, doublet, shadow strips),
-    // one strong target drowning the others' lanes (pSMAD), two blots or two membranes side
-    // by side or stacked with offsets (TRKB, RhoA), grouped lanes with wide gaps (protease),
-    // a ladder lane narrower than the samples (TIGAR).
-    ("amersham_chemi_rhoa_pysternblot.tif", 6, false),
+    // one strong target drowning the others' lanes (pSMAD), two blots side by side (TRKB),
+    // grouped lanes with wide gaps (protease), a figure label taken for a lane (TIGAR).
     ("pmc_psmad_gapdh.png", 12, false),
     ("pmc_tigar_ladder.png", 9, false),
     ("pmc_trkb_vcl_values.png", 12, false),

@@ -1,0 +1,276 @@
+//! Membranes or strips in one frame: bands of membrane rows separated by empty rows (the
+//! frame around the membrane), as when two membranes are imaged together or a membrane cut
+//! into strips by molecular weight is laid out with gaps. Lanes are found on one lane grid
+//! per image, so a strip placed with a sideways offset is first moved by whole pixels (values
+//! unchanged, so volumes are too) to line its lanes up with the tallest strip.
+
+use ndarray::{s, Array2};
+
+use crate::stats;
+
+/// One strip of membrane: its rows and how far it was moved to the left (negative: right).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Strip {
+    pub rows: (usize, usize),
+    pub moved_px: i64,
+}
+
+/// Empty rows hold less than this share of the way from the frame's level to the membrane's.
+const EMPTY_LEVEL: f32 = 0.3;
+/// The empty frame lies below this share of the membrane's level (under the membrane by more
+/// than this share of it).
+const FRAME_CONTRAST: f32 = 0.5;
+/// A gap must be this many rows high to separate strips.
+const MIN_GAP_ROWS: usize = 3;
+/// A strip must be at least this share of the image height (shorter ones are labels, edges).
+const MIN_STRIP_FRACTION: f64 = 0.08;
+/// The offset search reaches this share of the image width either way.
+const MAX_SHIFT_FRACTION: f64 = 0.125;
+/// Below this normalized cross-correlation the strips' lanes are not recognisably the same.
+/// Strips that hold different targets share only some lanes' bands (a ladder, the strong
+/// lanes): on the synthetic two-membrane blots the right offset scores 0.31–0.57.
+const MIN_CORRELATION: f64 = 0.25;
+
+/// Finds the strips of membrane in `signal` (bands bright, membrane above the empty frame)
+/// and moves each sideways to line up with the tallest one. Returns the strips (none when
+/// the image holds one membrane, or when no offset is clear: nothing is moved then).
+pub fn align(signal: &mut Array2<f32>) -> Vec<Strip> {
+    let strips = find(signal);
+    if strips.len() < 2 {
+        return Vec::new();
+    }
+    let reference = *strips
+        .iter()
+        .max_by_key(|&&(top, bottom)| bottom - top)
+        .expect("two strips or more");
+    let reference_profile = lane_structure(signal, reference);
+    let max_shift = (MAX_SHIFT_FRACTION * signal.ncols() as f64) as i64;
+    let offsets: Vec<Option<i64>> = strips
+        .iter()
+        .map(|&rows| {
+            if rows == reference {
+                return Some(0);
+            }
+            best_offset(&reference_profile, &lane_structure(signal, rows), max_shift)
+        })
+        .collect();
+    if offsets.iter().any(Option::is_none) {
+        return Vec::new();
+    }
+    strips
+        .into_iter()
+        .zip(offsets.into_iter().flatten())
+        .map(|(rows, moved_px)| {
+            shift_rows(signal, rows, moved_px);
+            Strip { rows, moved_px }
+        })
+        .collect()
+}
+
+/// The image with every row outside the strips (the empty frame between and around them)
+/// replaced by the nearest strip row, for estimating the membrane's background: a rolling
+/// ball would otherwise sink into the empty rows, and the membrane's edges beside them would
+/// stand out as bands. `None` without strips.
+pub fn with_gaps_filled(signal: &Array2<f32>, strips: &[Strip]) -> Option<Array2<f32>> {
+    if strips.is_empty() {
+        return None;
+    }
+    let mut filled = signal.clone();
+    for y in 0..signal.nrows() {
+        let nearest = strips
+            .iter()
+            .flat_map(|s| [s.rows.0, s.rows.1])
+            .min_by_key(|&edge| edge.abs_diff(y))
+            .expect("strips are not empty");
+        let inside = strips.iter().any(|s| (s.rows.0..=s.rows.1).contains(&y));
+        if !inside {
+            let source = signal.row(nearest).to_owned();
+            filled.row_mut(y).assign(&source);
+        }
+    }
+    Some(filled)
+}
+
+/// Row ranges (inclusive) of membrane separated by gaps of empty rows.
+fn find(signal: &Array2<f32>) -> Vec<(usize, usize)> {
+    let (height, width) = signal.dim();
+    let step = width.div_ceil(512).max(1);
+    let row_levels: Vec<f32> = signal
+        .rows()
+        .into_iter()
+        .map(|row| {
+            let mut sample: Vec<f32> = row.iter().step_by(step).copied().collect();
+            stats::median_f32(&mut sample)
+        })
+        .collect();
+    let mut sorted = row_levels.clone();
+    sorted.sort_by(f32::total_cmp);
+    let (frame, membrane) = (sorted[0], sorted[sorted.len() / 2]);
+    // Empty frame sits far below the membrane (a camera's dark level, a scan's blank): a
+    // background that merely slopes down toward an edge is not a gap.
+    if membrane - frame < FRAME_CONTRAST * membrane {
+        return vec![(0, height - 1)];
+    }
+    let threshold = frame + EMPTY_LEVEL * (membrane - frame);
+    let empty: Vec<bool> = row_levels.iter().map(|&v| v < threshold).collect();
+    // Runs of membrane rows; a gap shorter than MIN_GAP_ROWS does not split them.
+    let mut strips: Vec<(usize, usize)> = Vec::new();
+    let mut y = 0;
+    while y < height {
+        if empty[y] {
+            y += 1;
+            continue;
+        }
+        let top = y;
+        let mut bottom = y;
+        while y < height {
+            if !empty[y] {
+                bottom = y;
+                y += 1;
+            } else {
+                let gap_end = (y..height).find(|&g| !empty[g]).unwrap_or(height);
+                if gap_end - y >= MIN_GAP_ROWS || gap_end == height {
+                    break;
+                }
+                y = gap_end;
+            }
+        }
+        strips.push((top, bottom));
+    }
+    let min_rows = (MIN_STRIP_FRACTION * height as f64).ceil() as usize;
+    strips.retain(|&(top, bottom)| bottom + 1 - top >= min_rows);
+    strips
+}
+
+/// The strip's column profile with its slow trend taken out: what its lanes look like.
+/// Columns of empty frame beside the membrane (below half the strip's median level), and a
+/// trend window's width inside them, count as flat: the membrane's own edge is no lane.
+fn lane_structure(signal: &Array2<f32>, (top, bottom): (usize, usize)) -> Vec<f64> {
+    let rows = signal.slice(s![top..=bottom, ..]);
+    let profile: Vec<f64> = rows
+        .columns()
+        .into_iter()
+        .map(|c| c.iter().map(|&v| f64::from(v)).sum::<f64>() / c.len() as f64)
+        .collect();
+    let level = stats::median(&profile);
+    let on_membrane: Vec<bool> = profile.iter().map(|&v| v >= 0.5 * level).collect();
+    let half = (profile.len() / 20).max(2);
+    (0..profile.len())
+        .map(|x| {
+            let range = x.saturating_sub(half)..(x + half + 1).min(profile.len());
+            if on_membrane[range.clone()].iter().any(|&m| !m) {
+                return 0.0;
+            }
+            let window = &profile[range];
+            profile[x] - window.iter().sum::<f64>() / window.len() as f64
+        })
+        .collect()
+}
+
+/// The shift s (|s| ≤ `max_shift`) at which `profile[x + s]` best matches `reference[x]`
+/// (normalized cross-correlation over the overlap), if it matches clearly.
+fn best_offset(reference: &[f64], profile: &[f64], max_shift: i64) -> Option<i64> {
+    let n = reference.len() as i64;
+    let correlation = |shift: i64| {
+        let (mut rp, mut rr, mut pp) = (0.0, 0.0, 0.0);
+        for x in 0.max(-shift)..n.min(n - shift) {
+            let (r, p) = (reference[x as usize], profile[(x + shift) as usize]);
+            rp += r * p;
+            rr += r * r;
+            pp += p * p;
+        }
+        rp / (rr * pp).sqrt().max(f64::MIN_POSITIVE)
+    };
+    let (shift, best) = (-max_shift..=max_shift)
+        .map(|s| (s, correlation(s)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))?;
+    (best >= MIN_CORRELATION).then_some(shift)
+}
+
+/// Moves rows `top..=bottom` left by `shift` columns (right when negative); columns moved in
+/// from beyond the edge take the strip's lowest level (the empty frame beside the membrane).
+fn shift_rows(signal: &mut Array2<f32>, (top, bottom): (usize, usize), shift: i64) {
+    if shift == 0 {
+        return;
+    }
+    let width = signal.ncols() as i64;
+    let fill = signal
+        .slice(s![top..=bottom, ..])
+        .iter()
+        .copied()
+        .fold(f32::INFINITY, f32::min);
+    for mut row in signal.slice_mut(s![top..=bottom, ..]).rows_mut() {
+        let old = row.to_vec();
+        for (x, v) in row.iter_mut().enumerate() {
+            let from = x as i64 + shift;
+            *v = if (0..width).contains(&from) {
+                old[from as usize]
+            } else {
+                fill
+            };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Two membranes with three lanes each, the upper one 7 px right of the lower one,
+    /// 4 empty rows between them.
+    fn two_membranes() -> Array2<f32> {
+        Array2::from_shape_fn((60, 120), |(y, x)| {
+            if (26..30).contains(&y) {
+                return 0.0;
+            }
+            let offset = if y < 26 { 7 } else { 0 };
+            let lane = |c: usize| {
+                let d = x as f64 - (c + offset) as f64;
+                (-(d * d) / 50.0).exp()
+            };
+            let strength = if y < 26 {
+                [1.0, 3.0, 2.0]
+            } else {
+                [2.0, 1.0, 3.0]
+            };
+            (100.0
+                + 500.0
+                    * (strength[0] * lane(30) + strength[1] * lane(60) + strength[2] * lane(90)))
+                as f32
+        })
+    }
+
+    #[test]
+    fn strips_are_found_and_lined_up_with_the_tallest() {
+        let mut signal = two_membranes();
+        let strips = align(&mut signal);
+        assert_eq!(
+            strips,
+            vec![
+                Strip {
+                    rows: (0, 25),
+                    moved_px: 7
+                },
+                Strip {
+                    rows: (30, 59),
+                    moved_px: 0
+                },
+            ]
+        );
+        // The upper lane peaks now sit over the lower ones.
+        let peak = |y: usize| {
+            (0..50)
+                .max_by(|&a, &b| signal[[y, a]].total_cmp(&signal[[y, b]]))
+                .unwrap()
+        };
+        assert_eq!(peak(10), peak(45));
+    }
+
+    #[test]
+    fn one_membrane_is_left_alone() {
+        let mut signal = Array2::from_shape_fn((60, 120), |(y, x)| (100 + x % 30 + y) as f32);
+        let before = signal.clone();
+        assert!(align(&mut signal).is_empty());
+        assert_eq!(signal, before);
+    }
+}
