@@ -433,6 +433,59 @@ fn fit_profile_with(
     })
 }
 
+/// Fits lanes to blots side by side (`blocks`: each one's column range): each block gets its
+/// own evenly spaced grid, of the count estimated on its own columns, and the lanes are
+/// numbered left to right across the blocks. With `total` (the manifest's lane count), `None`
+/// unless the blocks' counts add up to it; `None` too where a block shows no lanes.
+pub fn fit_blocks(
+    corrected: &Array2<f32>,
+    blocks: &[(usize, usize)],
+    total: Option<usize>,
+    max_lanes: usize,
+    min_pitch: f64,
+) -> Option<LaneGrid> {
+    let profile = column_profile(corrected);
+    let grids: Vec<(usize, LaneGrid)> = blocks
+        .iter()
+        .map(|&(first, last)| {
+            let part = &profile[first..=last];
+            let count = estimate_lane_count(part, max_lanes, min_pitch)?;
+            Some((first, fit_profile(part, count, min_pitch)?))
+        })
+        .collect::<Option<_>>()?;
+    let count: usize = grids.iter().map(|(_, g)| g.lanes.len()).sum();
+    if total.is_some_and(|t| t != count) {
+        return None;
+    }
+    let lanes = grids
+        .iter()
+        .flat_map(|(first, g)| {
+            g.lanes.iter().map(move |l| Lane {
+                x_center: l.x_center + *first as f64,
+                ..*l
+            })
+        })
+        .enumerate()
+        .map(|(i, l)| Lane { index: i + 1, ..l })
+        .collect();
+    let pitches: Vec<f64> = grids.iter().map(|(_, g)| g.pitch).collect();
+    Some(LaneGrid {
+        lanes,
+        pitch: stats::median(&pitches),
+        confidence: grids
+            .iter()
+            .map(|(_, g)| g.confidence)
+            .fold(f64::INFINITY, f64::min),
+        lane_contrast: grids
+            .iter()
+            .flat_map(|(_, g)| g.lane_contrast.iter().copied())
+            .collect(),
+        noise: grids.iter().map(|(_, g)| g.noise).fold(0.0, f64::max),
+        profile,
+        beyond: [grids[0].1.beyond[0], grids[grids.len() - 1].1.beyond[1]],
+    })
+}
+
 /// Registers the lane grids of the images of one membrane (same size, same lane count): a lane
 /// whose centre its own image could not measure (a faint or empty lane in that image), or
 /// measured where at least two other images disagree by more than 4 % of the pitch (2 px at
@@ -520,4 +573,44 @@ pub fn estimate_lane_count(raw_profile: &[f32], max_lanes: usize, min_pitch: f64
             _ => Some((n, total)),
         })
         .map(|(n, _)| n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Flat-topped lanes (value 100 over `width` columns) at the given centres, 30 rows high,
+    /// with a little deterministic ripple as noise.
+    fn lanes_at(width: usize, centres: &[f64], lane_width: f64) -> Array2<f32> {
+        Array2::from_shape_fn((30, width), |(y, x)| {
+            let inside = centres
+                .iter()
+                .any(|&c| (x as f64 - c).abs() <= lane_width / 2.0);
+            let ripple = ((x * 7 + y * 13) % 5) as f32 * 0.4;
+            if inside {
+                100.0 + ripple
+            } else {
+                ripple
+            }
+        })
+    }
+
+    #[test]
+    fn blots_side_by_side_get_a_grid_each() {
+        let left = [30.0, 70.0, 110.0, 150.0];
+        let right = [275.0, 325.0, 375.0];
+        let centres: Vec<f64> = left.iter().chain(&right).copied().collect();
+        let corrected = lanes_at(410, &centres, 24.0);
+        let blocks = [(0, 200), (240, 409)];
+        let grid = fit_blocks(&corrected, &blocks, None, 20, 8.0).unwrap();
+        let found: Vec<f64> = grid.lanes.iter().map(|l| l.x_center).collect();
+        assert_eq!(found.len(), 7, "{found:?}");
+        for (f, c) in found.iter().zip(&centres) {
+            assert!((f - c).abs() <= 1.5, "{found:?}");
+        }
+        let indices: Vec<usize> = grid.lanes.iter().map(|l| l.index).collect();
+        assert_eq!(indices, (1..=7).collect::<Vec<_>>());
+        // A manifest count the blocks do not add up to leaves the choice to the single grid.
+        assert!(fit_blocks(&corrected, &blocks, Some(6), 20, 8.0).is_none());
+    }
 }

@@ -93,7 +93,8 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
         gaps_filled.as_ref().unwrap_or(&blot.signal),
         &params.background,
     );
-    let grid = find_lanes(plan, image, &(&blot.signal - &background))?;
+    let blocks = strips::side_by_side(&blot.signal);
+    let grid = find_lanes(plan, image, &(&blot.signal - &background), &blocks)?;
     Ok(Located {
         blot,
         background,
@@ -248,8 +249,22 @@ fn lane_bands(
         .collect()
 }
 
-fn find_lanes(plan: &Plan, image: &ImagePlan, corrected: &Array2<f32>) -> Result<LaneGrid> {
+/// The image's lanes: one grid across the image, or one per blot where blots stand side by
+/// side (`blocks`) and their grids add up to the manifest's count (when it gives one).
+fn find_lanes(
+    plan: &Plan,
+    image: &ImagePlan,
+    corrected: &Array2<f32>,
+    blocks: &[(usize, usize)],
+) -> Result<LaneGrid> {
     let p = &plan.params.lanes;
+    let total = (!plan.lanes.is_empty()).then_some(plan.lanes.len());
+    if blocks.len() >= 2 {
+        if let Some(grid) = lanes::fit_blocks(corrected, blocks, total, p.max_lanes, p.min_pitch_px)
+        {
+            return Ok(grid);
+        }
+    }
     let count = if plan.lanes.is_empty() {
         lanes::estimate_lane_count(
             &lanes::column_profile(corrected),

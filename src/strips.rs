@@ -93,9 +93,8 @@ pub fn with_gaps_filled(signal: &Array2<f32>, strips: &[Strip]) -> Option<Array2
 
 /// Row ranges (inclusive) of membrane separated by gaps of empty rows.
 fn find(signal: &Array2<f32>) -> Vec<(usize, usize)> {
-    let (height, width) = signal.dim();
-    let step = width.div_ceil(512).max(1);
-    let row_levels: Vec<f32> = signal
+    let step = signal.ncols().div_ceil(512).max(1);
+    let levels: Vec<f32> = signal
         .rows()
         .into_iter()
         .map(|row| {
@@ -103,43 +102,70 @@ fn find(signal: &Array2<f32>) -> Vec<(usize, usize)> {
             stats::median_f32(&mut sample)
         })
         .collect();
-    let mut sorted = row_levels.clone();
+    membrane_runs(&levels)
+}
+
+/// Column ranges (inclusive) of membranes side by side, separated by columns of empty frame:
+/// two blots imaged together, each with its own lane grid. Empty when there are fewer than
+/// two.
+pub fn side_by_side(signal: &Array2<f32>) -> Vec<(usize, usize)> {
+    let step = signal.nrows().div_ceil(512).max(1);
+    let levels: Vec<f32> = signal
+        .columns()
+        .into_iter()
+        .map(|column| {
+            let mut sample: Vec<f32> = column.iter().step_by(step).copied().collect();
+            stats::median_f32(&mut sample)
+        })
+        .collect();
+    let blocks = membrane_runs(&levels);
+    if blocks.len() < 2 {
+        return Vec::new();
+    }
+    blocks
+}
+
+/// Runs of membrane among rows (or columns) of the given levels: where the level stands clear
+/// of the empty frame's, in runs at least [`MIN_STRIP_FRACTION`] of the whole, split by at
+/// least [`MIN_GAP_ROWS`] empty ones. The whole range when no empty frame stands out.
+fn membrane_runs(levels: &[f32]) -> Vec<(usize, usize)> {
+    let n = levels.len();
+    let mut sorted = levels.to_vec();
     sorted.sort_by(f32::total_cmp);
-    let (frame, membrane) = (sorted[0], sorted[sorted.len() / 2]);
+    let (frame, membrane) = (sorted[0], sorted[n / 2]);
     // Empty frame sits far below the membrane (a camera's dark level, a scan's blank): a
     // background that merely slopes down toward an edge is not a gap.
     if membrane - frame < FRAME_CONTRAST * membrane {
-        return vec![(0, height - 1)];
+        return vec![(0, n - 1)];
     }
     let threshold = frame + EMPTY_LEVEL * (membrane - frame);
-    let empty: Vec<bool> = row_levels.iter().map(|&v| v < threshold).collect();
-    // Runs of membrane rows; a gap shorter than MIN_GAP_ROWS does not split them.
-    let mut strips: Vec<(usize, usize)> = Vec::new();
-    let mut y = 0;
-    while y < height {
-        if empty[y] {
-            y += 1;
+    let empty: Vec<bool> = levels.iter().map(|&v| v < threshold).collect();
+    // Runs of membrane; a gap shorter than MIN_GAP_ROWS does not split them.
+    let mut runs: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < n {
+        if empty[i] {
+            i += 1;
             continue;
         }
-        let top = y;
-        let mut bottom = y;
-        while y < height {
-            if !empty[y] {
-                bottom = y;
-                y += 1;
+        let (first, mut last) = (i, i);
+        while i < n {
+            if !empty[i] {
+                last = i;
+                i += 1;
             } else {
-                let gap_end = (y..height).find(|&g| !empty[g]).unwrap_or(height);
-                if gap_end - y >= MIN_GAP_ROWS || gap_end == height {
+                let gap_end = (i..n).find(|&g| !empty[g]).unwrap_or(n);
+                if gap_end - i >= MIN_GAP_ROWS || gap_end == n {
                     break;
                 }
-                y = gap_end;
+                i = gap_end;
             }
         }
-        strips.push((top, bottom));
+        runs.push((first, last));
     }
-    let min_rows = (MIN_STRIP_FRACTION * height as f64).ceil() as usize;
-    strips.retain(|&(top, bottom)| bottom + 1 - top >= min_rows);
-    strips
+    let min_len = (MIN_STRIP_FRACTION * n as f64).ceil() as usize;
+    runs.retain(|&(first, last)| last + 1 - first >= min_len);
+    runs
 }
 
 /// The strip's column profile with its slow trend taken out: what its lanes look like.
@@ -264,6 +290,21 @@ mod tests {
                 .unwrap()
         };
         assert_eq!(peak(10), peak(45));
+    }
+
+    #[test]
+    fn blots_side_by_side_are_told_apart() {
+        // Membrane at 1000 in columns 5–44 and 70–114, empty frame (20) elsewhere.
+        let signal = Array2::from_shape_fn((40, 120), |(_, x)| {
+            if (5..45).contains(&x) || (70..115).contains(&x) {
+                1000.0
+            } else {
+                20.0
+            }
+        });
+        assert_eq!(side_by_side(&signal), vec![(5, 44), (70, 114)]);
+        let one = Array2::from_shape_fn((40, 120), |(_, x)| 1000.0 - x as f32);
+        assert!(side_by_side(&one).is_empty());
     }
 
     #[test]

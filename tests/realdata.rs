@@ -22,12 +22,13 @@ const STATED: [(&str, usize, bool); 17] = [
     ("wb_strip_13lanes_chibidragon.png", 13, true),
     // Two membranes in one frame, lined up before lanes are found.
     ("amersham_chemi_rhoa_pysternblot.tif", 6, true),
+    // Two blots side by side, a lane grid each.
+    ("pmc_trkb_vcl_values.png", 12, true),
     // Not yet: lanes with bright edges and narrow dark gaps (film, doublet, shadow strips),
-    // one strong target drowning the others' lanes (pSMAD), two blots side by side (TRKB),
-    // grouped lanes with wide gaps (protease), a figure label taken for a lane (TIGAR).
+    // one strong target drowning the others' lanes (pSMAD), grouped lanes with narrow gaps
+    // of gel between the groups (protease), a figure label taken for a lane (TIGAR).
     ("pmc_psmad_gapdh.png", 12, false),
     ("pmc_tigar_ladder.png", 9, false),
-    ("pmc_trkb_vcl_values.png", 12, false),
     ("sdspage_protease_gelquant.png", 15, false),
     ("wb_doublet_3lanes_facuperezt.jpg", 3, false),
     ("wb_film_7lanes_facuperezt.jpg", 8, false),
