@@ -91,9 +91,13 @@ pub fn with_gaps_filled(signal: &Array2<f32>, strips: &[Strip]) -> Option<Array2
     Some(filled)
 }
 
+/// Samples taken along a row or column for its level: a median of this many evenly spaced
+/// pixels is not moved by the bands (a minority of any row or column) and costs little.
+const LEVEL_SAMPLES: usize = 128;
+
 /// Row ranges (inclusive) of membrane separated by gaps of empty rows.
 fn find(signal: &Array2<f32>) -> Vec<(usize, usize)> {
-    let step = signal.ncols().div_ceil(512).max(1);
+    let step = signal.ncols().div_ceil(LEVEL_SAMPLES).max(1);
     let levels: Vec<f32> = signal
         .rows()
         .into_iter()
@@ -109,12 +113,15 @@ fn find(signal: &Array2<f32>) -> Vec<(usize, usize)> {
 /// two blots imaged together, each with its own lane grid. Empty when there are fewer than
 /// two.
 pub fn side_by_side(signal: &Array2<f32>) -> Vec<(usize, usize)> {
-    let step = signal.nrows().div_ceil(512).max(1);
-    let levels: Vec<f32> = signal
-        .columns()
-        .into_iter()
-        .map(|column| {
-            let mut sample: Vec<f32> = column.iter().step_by(step).copied().collect();
+    // Whole sampled rows, read in memory order, then each column's median across them.
+    let step = signal.nrows().div_ceil(LEVEL_SAMPLES).max(1);
+    let rows: Vec<_> = signal.rows().into_iter().step_by(step).collect();
+    let mut sample = vec![0.0f32; rows.len()];
+    let levels: Vec<f32> = (0..signal.ncols())
+        .map(|x| {
+            for (s, row) in sample.iter_mut().zip(&rows) {
+                *s = row[x];
+            }
             stats::median_f32(&mut sample)
         })
         .collect();
