@@ -132,7 +132,7 @@ pub fn coverage(corrected: &Array2<f32>, lane: &Lane, peak: &Peak, params: &Band
 }
 
 /// A band's cross-section: over its rows, background taken out, the sum of each column of
-/// the lane core. Lanes share one box width, so the sections of one image's bands line up.
+/// the lane core. Lanes of the same width give sections that line up column for column.
 pub fn cross_section(
     signal: &Array2<f32>,
     surface: &Array2<f32>,
@@ -140,11 +140,16 @@ pub fn cross_section(
     (top, bottom): (usize, usize),
     params: &BandParams,
 ) -> Vec<f32> {
-    let core = Lane {
-        width: (lane.width * params.profile_core_fraction).max(1.0),
-        ..*lane
-    };
-    let (start, end) = core.columns(signal.ncols());
+    // A whole number of columns from the rounded left edge, so lanes of one width give
+    // sections of one length (rounding both edges could differ by a column); only the image
+    // edge shortens a section.
+    let columns = (lane.width * params.profile_core_fraction).round().max(1.0);
+    let left = (lane.x_center - columns / 2.0).round();
+    let start = left.max(0.0) as usize;
+    let end = ((left + columns).max(0.0) as usize).min(signal.ncols());
+    if start >= end {
+        return Vec::new();
+    }
     let rows = ndarray::s![top..=bottom, start..end];
     (&signal.slice(rows) - &surface.slice(rows))
         .sum_axis(ndarray::Axis(0))
@@ -155,21 +160,22 @@ pub fn cross_section(
 /// bands share across lanes (the median of their normalized cross-sections: flat, domed or
 /// brighter at the edges, as the gel made them), a hole is three neighbouring columns holding
 /// less than 60 % of what the band's intact columns predict, short by more than 6 noise SDs.
-/// An air bubble, a fold or a scratch across the band leaves such a hole. Needs three bands
-/// or more (else no shape to compare with: nothing is flagged).
+/// An air bubble, a fold or a scratch across the band leaves such a hole. The sections are
+/// of lanes of one width; a shorter one (a lane cut by the image edge) is neither compared
+/// nor part of the shape. Needs three full sections or more (else no shape to compare with:
+/// nothing is flagged).
 pub fn holes(sections: &[Vec<f32>]) -> Vec<bool> {
-    let width = sections.iter().map(Vec::len).min().unwrap_or(0);
-    if sections.len() < 3 || width < 5 {
+    let width = sections.iter().map(Vec::len).max().unwrap_or(0);
+    let full = |s: &Vec<f32>| s.len() == width;
+    if sections.iter().filter(|s| full(s)).count() < 3 || width < 5 {
         return vec![false; sections.len()];
     }
     let normalized: Vec<Vec<f32>> = sections
         .iter()
+        .filter(|s| full(s))
         .map(|s| {
-            let total: f32 = s[..width].iter().sum();
-            s[..width]
-                .iter()
-                .map(|v| v / total.max(f32::MIN_POSITIVE))
-                .collect()
+            let total: f32 = s.iter().sum();
+            s.iter().map(|v| v / total.max(f32::MIN_POSITIVE)).collect()
         })
         .collect();
     let shape: Vec<f32> = (0..width)
@@ -184,7 +190,9 @@ pub fn holes(sections: &[Vec<f32>]) -> Vec<bool> {
     sections
         .iter()
         .map(|section| {
-            let section = &section[..width];
+            if !full(section) {
+                return false;
+            }
             // The band's level where it is intact: a high quantile of column / shape.
             let mut ratios: Vec<f32> = section.iter().zip(&shape).map(|(v, s)| v / s).collect();
             let rank = (0.8 * (width - 1) as f64).round() as usize;

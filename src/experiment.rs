@@ -51,7 +51,8 @@ pub struct ImagePlan {
     pub path: PathBuf,
     pub targets: Vec<TargetPlan>,
     pub polarity: Option<Polarity>,
-    /// A white-light marker image: registered, not quantified.
+    /// A white-light marker image: not quantified; its ladder lane calibrates MW for the
+    /// images of its size.
     pub is_marker: bool,
 }
 

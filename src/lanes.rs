@@ -444,6 +444,9 @@ pub fn fit_blocks(
     max_lanes: usize,
     min_pitch: f64,
 ) -> Option<LaneGrid> {
+    if blocks.is_empty() {
+        return None;
+    }
     let profile = column_profile(corrected);
     let grids: Vec<(usize, LaneGrid)> = blocks
         .iter()

@@ -61,6 +61,8 @@ pub struct Located {
     blot: Blot,
     background: Array2<f32>,
     grid: LaneGrid,
+    /// The membranes or strips found in the frame, as lined up.
+    strips: Vec<strips::Strip>,
 }
 
 /// Reads an image, estimates its background and finds its lanes.
@@ -99,6 +101,7 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
         blot,
         background,
         grid,
+        strips,
     })
 }
 
@@ -122,6 +125,7 @@ pub fn analyze_located(
         blot,
         background,
         grid,
+        ..
     } = located;
     let corrected = &blot.signal - &background;
     let profiles: Vec<_> = grid
@@ -318,11 +322,14 @@ fn calibrate_from_marker(
         ));
         return Ok(None);
     };
-    let blot = read_image(marker, &plan.params)?;
+    let mut blot = read_image(marker, &plan.params)?;
     let frame = (blot.width(), blot.height());
-    let lanes: Vec<&lanes::Lane> = located
+    let same_frame: Vec<&Located> = located
         .iter()
         .filter(|l| (l.blot.width(), l.blot.height()) == frame)
+        .collect();
+    let lanes: Vec<&lanes::Lane> = same_frame
+        .iter()
         .filter_map(|l| l.grid.lanes.get(ladder_lane))
         .collect();
     if lanes.is_empty() {
@@ -340,7 +347,14 @@ fn calibrate_from_marker(
         width: median(|l| l.width),
         ..*lanes[0]
     };
-    let background = background::estimate(&blot.signal, &plan.params.background);
+    // The marker shares the blots' frame: its strips move as theirs did.
+    let strips = &same_frame[0].strips;
+    strips::apply(&mut blot.signal, strips);
+    let gaps_filled = strips::with_gaps_filled(&blot.signal, strips);
+    let background = background::estimate(
+        gaps_filled.as_ref().unwrap_or(&blot.signal),
+        &plan.params.background,
+    );
     let corrected = &blot.signal - &background;
     let profile = bands::lane_profile(&corrected, &lane, &plan.params.bands);
     let peaks = lane_bands(
@@ -354,7 +368,7 @@ fn calibrate_from_marker(
         Some(calibration) => Ok(Some((frame, calibration))),
         None => {
             warnings.push(format!(
-                "{}: the marker image's ladder lane (lane {}) shows fewer than 3 marker bands; each image's own ladder lane is used",
+                "{}: the marker image's ladder lane (lane {}) gives no MW scale (fewer than 3 marker bands, or none that match the ladder in order); each image's own ladder lane is used",
                 marker.file,
                 ladder_lane + 1
             ));
@@ -721,11 +735,20 @@ fn flag_holes(
         let members: Vec<usize> = (0..measured.len())
             .filter(|&i| measured[i].target.as_deref() == Some(target.as_str()))
             .collect();
+        // One width for all, so the sections line up column for column (blots side by side
+        // have lanes of their own widths).
+        let width = members
+            .iter()
+            .map(|&i| grid.lanes[measured[i].peak.lane - 1].width)
+            .fold(f64::INFINITY, f64::min);
         let sections: Vec<Vec<f32>> = members
             .iter()
             .map(|&i| {
                 let peak = &measured[i].peak;
-                let lane = &grid.lanes[peak.lane - 1];
+                let lane = &lanes::Lane {
+                    width,
+                    ..grid.lanes[peak.lane - 1]
+                };
                 bands::cross_section(&blot.signal, surface, lane, (peak.top, peak.bottom), params)
             })
             .collect();

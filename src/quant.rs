@@ -128,7 +128,7 @@ pub fn fold_changes(
     let whole: Vec<&FoldChangeRow> = controls
         .iter()
         .copied()
-        .filter(|r| !has_hole(&r.flags))
+        .filter(|r| !has_hole(&r.flags) && r.normalized.is_some())
         .collect();
     let control_values: Vec<f64> = if whole.is_empty() { controls } else { whole }
         .iter()

@@ -33,7 +33,8 @@ const MIN_CORRELATION: f64 = 0.25;
 
 /// Finds the strips of membrane in `signal` (bands bright, membrane above the empty frame)
 /// and moves each sideways to line up with the tallest one. Returns the strips (none when
-/// the image holds one membrane, or when no offset is clear: nothing is moved then).
+/// the image holds one membrane; all with `moved_px` 0 when some offset is unclear, and
+/// nothing is moved then).
 pub fn align(signal: &mut Array2<f32>) -> Vec<Strip> {
     let strips = find(signal);
     if strips.len() < 2 {
@@ -54,17 +55,25 @@ pub fn align(signal: &mut Array2<f32>) -> Vec<Strip> {
             best_offset(&reference_profile, &lane_structure(signal, rows), max_shift)
         })
         .collect();
-    if offsets.iter().any(Option::is_none) {
-        return Vec::new();
-    }
-    strips
+    let unclear = offsets.iter().any(Option::is_none);
+    let strips: Vec<Strip> = strips
         .into_iter()
-        .zip(offsets.into_iter().flatten())
-        .map(|(rows, moved_px)| {
-            shift_rows(signal, rows, moved_px);
-            Strip { rows, moved_px }
+        .zip(offsets)
+        .map(|(rows, offset)| Strip {
+            rows,
+            moved_px: if unclear { 0 } else { offset.unwrap_or(0) },
         })
-        .collect()
+        .collect();
+    apply(signal, &strips);
+    strips
+}
+
+/// Moves the strips of `signal` as [`align`] moved another image's strips (an image of the
+/// same membrane in the same frame, such as its marker image).
+pub fn apply(signal: &mut Array2<f32>, strips: &[Strip]) {
+    for strip in strips {
+        shift_rows(signal, strip.rows, strip.moved_px);
+    }
 }
 
 /// The image with every row outside the strips (the empty frame between and around them)
@@ -137,6 +146,9 @@ pub fn side_by_side(signal: &Array2<f32>) -> Vec<(usize, usize)> {
 /// least [`MIN_GAP_ROWS`] empty ones. The whole range when no empty frame stands out.
 fn membrane_runs(levels: &[f32]) -> Vec<(usize, usize)> {
     let n = levels.len();
+    if n == 0 {
+        return Vec::new();
+    }
     let mut sorted = levels.to_vec();
     sorted.sort_by(f32::total_cmp);
     let (frame, membrane) = (sorted[0], sorted[n / 2]);

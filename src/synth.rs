@@ -675,10 +675,9 @@ fn background(rng: &mut ChaCha8Rng, preset: &Preset, frame: Frame) -> Vec<f64> {
     image
 }
 
-/// Round patches (radius 6–14 px at the default size) where the membrane's background signal
-/// drops to a tenth: trapped air kept the membrane from the film or the substrate. They are
-/// added before the bands, so band volumes and the truth are unaffected.
-/// Air bubbles: round patches at a tenth of the signal. Returns each bubble's (x, y, radius).
+/// Air bubbles: round patches (radius 6–14 px at the default size) where the signal, bands
+/// included, drops to a tenth: trapped air kept the membrane from the film or the substrate.
+/// Returns each bubble's (x, y, radius); truth.json gives each band's share lost to them.
 fn add_bubbles(
     image: &mut [f64],
     rng: &mut ChaCha8Rng,
@@ -714,7 +713,8 @@ fn add_bubbles(
 }
 
 /// Makes the rows above the 62 kDa row a second membrane: moved right by `shift` pixels
-/// (rounded; the frame left of it is empty), with 5 rows of empty frame between the two.
+/// (rounded; the frame left of it is empty), with 7 rows of empty frame between the two (at
+/// the default size).
 /// Empty frame holds no signal (the camera's offset is taken as zero).
 fn split_membranes(image: &mut [f64], shift: f64, frame: Frame) {
     let (width, shift) = (frame.width, shift.round() as usize);
