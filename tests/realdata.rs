@@ -63,3 +63,38 @@ fn detect_finds_the_stated_lane_count() {
     );
     assert!(wrong.is_empty(), "lane counts regressed: {wrong:#?}");
 }
+
+/// A manifest that states an image's true lane count is accepted, even where the lanes are
+/// too faint for a confident grid (the published FXN panel): every image whose automatic
+/// count is right is analyzed with a one-target manifest of that many lanes, without error.
+#[test]
+fn a_manifest_with_the_true_lane_count_is_accepted() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata");
+    if !dir.is_dir() {
+        eprintln!("skipped: {} is absent", dir.display());
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let params = Params::default();
+    for (file, stated, _) in STATED.iter().filter(|(_, _, right)| *right) {
+        let experiment = tmp.path().join(file.replace('.', "_"));
+        std::fs::create_dir_all(&experiment).unwrap();
+        std::fs::copy(dir.join(file), experiment.join(file)).unwrap();
+        let lanes: Vec<&str> = (0..*stated)
+            .map(|i| if i % 2 == 0 { "control" } else { "treated" })
+            .collect();
+        let manifest = serde_json::json!({
+            "control": "control",
+            "lanes": lanes,
+            "images": [{"file": file, "targets": ["β-actin"]}],
+        });
+        std::fs::write(
+            experiment.join("experiment.json"),
+            serde_json::to_string(&manifest).unwrap(),
+        )
+        .unwrap();
+        let run = blotquant::analyze(&experiment, &params);
+        assert!(run.is_ok(), "{file}: {:?}", run.err());
+        assert_eq!(run.unwrap().results.lanes.len(), *stated, "{file}");
+    }
+}
