@@ -301,80 +301,63 @@ fn find_lanes(
     })
 }
 
-/// The MW calibration of a marker image (a white-light image of the prestained ladder, taken
-/// in the same frame as the ECL images): its lanes are not counted but carried over from the
-/// images of the same size (each lane at the median of their registered centres), and the
-/// bands of its ladder lane are matched to the ladder. Returns the frame (width, height) it
-/// calibrates, or `None` with a warning where it cannot calibrate.
-fn calibrate_from_marker(
+/// The first stage for a marker image (a white-light image of the prestained ladder, taken in
+/// the same frame as the ECL images): its lanes are not counted but carried over from the
+/// blots of the same size (each lane at the median of their registered centres, median
+/// width), and its strips move as theirs did. `None`, with a warning, where it cannot be
+/// placed (no ladder lane to read, no blot of its size).
+fn locate_marker(
     plan: &Plan,
     marker: &ImagePlan,
     located: &[Located],
     warnings: &mut Vec<String>,
-) -> Result<Option<((usize, usize), Calibration)>> {
-    let (Some(ladder_kda), Some(ladder_lane)) = (
-        plan.ladder.as_ref(),
-        plan.lanes.iter().position(LaneSpec::is_ladder),
-    ) else {
+) -> Result<Option<Located>> {
+    if plan.ladder.is_none() || !plan.lanes.iter().any(LaneSpec::is_ladder) {
         warnings.push(format!(
             "{}: a marker image needs `ladder` and a ladder lane in `lanes`; it is not used",
             marker.file
         ));
         return Ok(None);
-    };
+    }
     let mut blot = read_image(marker, &plan.params)?;
     let frame = (blot.width(), blot.height());
     let same_frame: Vec<&Located> = located
         .iter()
         .filter(|l| (l.blot.width(), l.blot.height()) == frame)
         .collect();
-    let lanes: Vec<&lanes::Lane> = same_frame
-        .iter()
-        .filter_map(|l| l.grid.lanes.get(ladder_lane))
-        .collect();
-    if lanes.is_empty() {
+    let Some(first) = same_frame.first() else {
         warnings.push(format!(
             "{}: no ECL image has the marker image's size ({} × {} px), so its lanes are unknown; it is not used (capture the marker in the same frame as the blots)",
             marker.file, frame.0, frame.1
         ));
         return Ok(None);
+    };
+    let mut grid = first.grid.clone();
+    for (i, lane) in grid.lanes.iter_mut().enumerate() {
+        let carried: Vec<&lanes::Lane> = same_frame
+            .iter()
+            .filter_map(|l| l.grid.lanes.get(i))
+            .collect();
+        let median = |value: fn(&lanes::Lane) -> f64| {
+            stats::median(&carried.iter().map(|l| value(l)).collect::<Vec<_>>())
+        };
+        lane.x_center = median(|l| l.x_center);
+        lane.width = median(|l| l.width);
+        lane.anchored = false;
     }
-    let median = |value: fn(&lanes::Lane) -> f64| {
-        stats::median(&lanes.iter().map(|l| value(l)).collect::<Vec<_>>())
-    };
-    let lane = lanes::Lane {
-        x_center: median(|l| l.x_center),
-        width: median(|l| l.width),
-        ..*lanes[0]
-    };
-    // The marker shares the blots' frame: its strips move as theirs did.
-    let strips = &same_frame[0].strips;
-    strips::apply(&mut blot.signal, strips);
-    let gaps_filled = strips::with_gaps_filled(&blot.signal, strips);
+    let strips = first.strips.clone();
+    strips::apply(&mut blot.signal, &strips);
+    let gaps_filled = strips::with_gaps_filled(&blot.signal, &strips);
     let background = background::estimate(
         gaps_filled.as_ref().unwrap_or(&blot.signal),
         &plan.params.background,
     );
-    let corrected = &blot.signal - &background;
-    let profile = bands::lane_profile(&corrected, &lane, &plan.params.bands);
-    let peaks = lane_bands(
-        &corrected,
-        &profile,
-        &lane,
-        &plan.params.bands,
-        plan.params.bands.min_prominence_sigma,
-    );
-    match calibration::calibrate(&peaks, ladder_kda) {
-        Some(calibration) => Ok(Some((frame, calibration))),
-        None => {
-            warnings.push(format!(
-                "{}: the marker image's ladder lane (lane {}) gives no MW scale (fewer than 3 marker bands, or none that match the ladder in order); each image's own ladder lane is used",
-                marker.file,
-                ladder_lane + 1
-            ));
-            Ok(None)
-        }
-    }
+    Ok(Some(Located {
+        blot,
+        background,
+        grid,
+        strips,
+    }))
 }
 
 fn calibrate(plan: &Plan, peaks: &[Vec<Peak>], warnings: &mut Vec<String>) -> Option<Calibration> {
@@ -870,25 +853,33 @@ pub fn analyze_experiment(plan: &Plan) -> Result<ExperimentResult> {
         &widths,
     );
     let mut warnings = plan.warnings.clone();
-    let markers: Vec<((usize, usize), Calibration)> = plan
-        .images
+    // Marker images are analyzed like the blots (they hold no targets, so only their ladder
+    // lane counts); each one's calibration serves the blots of its frame.
+    let mut marker_images = Vec::new();
+    for marker in plan.images.iter().filter(|i| i.is_marker) {
+        if let Some(located) = locate_marker(plan, marker, &located, &mut warnings)? {
+            let frame = (located.blot.width(), located.blot.height());
+            marker_images.push((frame, analyze_located(plan, marker, located, None)?));
+        }
+    }
+    let calibrations: Vec<((usize, usize), &Calibration)> = marker_images
         .iter()
-        .filter(|i| i.is_marker)
-        .map(|marker| calibrate_from_marker(plan, marker, &located, &mut warnings))
-        .collect::<Result<Vec<_>>>()?
-        .into_iter()
-        .flatten()
+        .filter_map(|(frame, m)| m.calibration.as_ref().map(|c| (*frame, c)))
         .collect();
-    let images: Vec<ImageAnalysis> = quantified
+    let mut images: Vec<ImageAnalysis> = quantified
         .into_par_iter()
         .zip(located)
         .map(|(image, located)| {
             let frame = (located.blot.width(), located.blot.height());
-            let marker = markers.iter().find(|(f, _)| *f == frame).map(|(_, c)| c);
+            let marker = calibrations
+                .iter()
+                .find(|(f, _)| *f == frame)
+                .map(|(_, c)| *c);
             analyze_located(plan, image, located, marker)
         })
         .collect::<Result<_>>()?;
     check_lane_count(plan, &images)?;
+    images.extend(marker_images.into_iter().map(|(_, m)| m));
     let mut result = ExperimentResult {
         name: plan.name.clone(),
         folder: plan.dir.display().to_string(),

@@ -240,6 +240,30 @@ fn a_marker_image_calibrates_blots_that_show_no_ladder() {
         );
         assert!(worst_mw <= 0.08, "{name}: apparent MW within 8 %");
         common::assert_lanes_within(results, &name, &truth, 0.10);
+        // The marker's own rows show what calibrated the blots: its ladder bands, each at its
+        // true row and reading its own kDa.
+        let marker = truth
+            .images
+            .iter()
+            .find(|i| i.file == "marker.tif")
+            .unwrap();
+        for band in &marker.bands {
+            let row = results
+                .bands
+                .iter()
+                .find(|r| {
+                    r.image == "marker.tif"
+                        && r.target == "ladder"
+                        && (r.y_center_px - band.y_center).abs() <= 3.0
+                })
+                .unwrap_or_else(|| panic!("{name}: marker band of {} kDa not listed", band.mw_kda));
+            let mw = row.apparent_mw_kda.unwrap();
+            assert!(
+                (mw / band.mw_kda - 1.0).abs() <= 0.02,
+                "{name}: {mw} vs {}",
+                band.mw_kda
+            );
+        }
 
         common::edit_manifest(&dir, |m| {
             m["images"]
