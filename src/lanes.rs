@@ -56,6 +56,37 @@ impl LaneGrid {
             .any(|&c| c > 0.5 * median && c > 5.0 * self.noise)
     }
 
+    /// The grid without the lanes whose centre lies outside every column range of `membrane`
+    /// (a lane fitted on a figure label or the frame beside the blot), renumbered; with the
+    /// 1-based numbers of the lanes left out.
+    pub fn on_membrane(mut self, membrane: &[(usize, usize)]) -> (LaneGrid, Vec<usize>) {
+        let inside = |lane: &Lane| {
+            membrane
+                .iter()
+                .any(|&(first, last)| (first as f64..=last as f64).contains(&lane.x_center))
+        };
+        let keep: Vec<bool> = self.lanes.iter().map(inside).collect();
+        let dropped: Vec<usize> = self
+            .lanes
+            .iter()
+            .filter(|l| !inside(l))
+            .map(|l| l.index)
+            .collect();
+        if dropped.is_empty() || dropped.len() == self.lanes.len() {
+            return (self, Vec::new());
+        }
+        let mut kept = keep.iter();
+        self.lanes
+            .retain(|_| *kept.next().expect("one flag per lane"));
+        for (i, lane) in self.lanes.iter_mut().enumerate() {
+            lane.index = i + 1;
+        }
+        let mut kept = keep.iter();
+        self.lane_contrast
+            .retain(|_| *kept.next().expect("one flag per lane"));
+        (self, dropped)
+    }
+
     /// True when the grid is clear and every lane stands out of its gaps (no lane fitted
     /// onto empty membrane).
     pub fn every_lane_visible(&self) -> bool {

@@ -95,8 +95,17 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
         gaps_filled.as_ref().unwrap_or(&blot.signal),
         &params.background,
     );
-    let blocks = strips::side_by_side(&blot.signal);
-    let grid = find_lanes(plan, image, &(&blot.signal - &background), &blocks)?;
+    let membrane = strips::membrane_columns(&blot.signal);
+    let mut grid = find_lanes(plan, image, &(&blot.signal - &background), &membrane)?;
+    if plan.lanes.is_empty() {
+        let dropped;
+        (grid, dropped) = grid.on_membrane(&membrane);
+        if !dropped.is_empty() {
+            blot.warnings.push(format!(
+                "lane(s) {dropped:?} of the estimated grid lie off the membrane (a label or the frame beside the blot) and are left out"
+            ));
+        }
+    }
     Ok(Located {
         blot,
         background,
@@ -254,13 +263,15 @@ fn lane_bands(
 }
 
 /// The image's lanes: one grid across the image, or one per blot where blots stand side by
-/// side (`blocks`) and their grids add up to the manifest's count (when it gives one).
+/// side (two or more `membrane` column ranges) and their grids add up to the manifest's
+/// count (when it gives one).
 fn find_lanes(
     plan: &Plan,
     image: &ImagePlan,
     corrected: &Array2<f32>,
-    blocks: &[(usize, usize)],
+    membrane: &[(usize, usize)],
 ) -> Result<LaneGrid> {
+    let blocks = membrane;
     let p = &plan.params.lanes;
     let total = (!plan.lanes.is_empty()).then_some(plan.lanes.len());
     if blocks.len() >= 2 {

@@ -122,6 +122,16 @@ fn find(signal: &Array2<f32>) -> Vec<(usize, usize)> {
 /// two blots imaged together, each with its own lane grid. Empty when there are fewer than
 /// two.
 pub fn side_by_side(signal: &Array2<f32>) -> Vec<(usize, usize)> {
+    let blocks = membrane_columns(signal);
+    if blocks.len() < 2 {
+        return Vec::new();
+    }
+    blocks
+}
+
+/// Column ranges (inclusive) that hold membrane: all columns unless empty frame stands out
+/// beside the membrane (margins, a figure's white space and labels, a second blot).
+pub fn membrane_columns(signal: &Array2<f32>) -> Vec<(usize, usize)> {
     // Whole sampled rows, read in memory order, then each column's median across them.
     let step = signal.nrows().div_ceil(LEVEL_SAMPLES).max(1);
     let rows: Vec<_> = signal.rows().into_iter().step_by(step).collect();
@@ -134,11 +144,7 @@ pub fn side_by_side(signal: &Array2<f32>) -> Vec<(usize, usize)> {
             stats::median_f32(&mut sample)
         })
         .collect();
-    let blocks = membrane_runs(&levels);
-    if blocks.len() < 2 {
-        return Vec::new();
-    }
-    blocks
+    membrane_runs(&levels)
 }
 
 /// Runs of membrane among rows (or columns) of the given levels: where the level stands clear

@@ -24,11 +24,12 @@ const STATED: [(&str, usize, bool); 17] = [
     ("amersham_chemi_rhoa_pysternblot.tif", 6, true),
     // Two blots side by side, a lane grid each.
     ("pmc_trkb_vcl_values.png", 12, true),
+    // A ladder and 8 lanes; the figure's "TIGAR ◀" label beside the blot is no lane.
+    ("pmc_tigar_ladder.png", 9, true),
     // Not yet: lanes with bright edges and narrow dark gaps (film, doublet, shadow strips),
     // one strong target drowning the others' lanes (pSMAD), grouped lanes with narrow gaps
-    // of gel between the groups (protease), a figure label taken for a lane (TIGAR).
+    // of gel between the groups (protease).
     ("pmc_psmad_gapdh.png", 12, false),
-    ("pmc_tigar_ladder.png", 9, false),
     ("sdspage_protease_gelquant.png", 15, false),
     ("wb_doublet_3lanes_facuperezt.jpg", 3, false),
     ("wb_film_7lanes_facuperezt.jpg", 8, false),
