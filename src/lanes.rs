@@ -84,6 +84,14 @@ impl LaneGrid {
         let mut kept = keep.iter();
         self.lane_contrast
             .retain(|_| *kept.next().expect("one flag per lane"));
+        // A side whose end lane was left out ends at the frame: nothing lies beyond it.
+        if !keep[0] {
+            self.beyond[0] = None;
+        }
+        if !keep[keep.len() - 1] {
+            self.beyond[1] = None;
+        }
+        self.confidence = stats::median(&self.lane_contrast) / self.noise;
         (self, dropped)
     }
 

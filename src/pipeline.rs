@@ -870,7 +870,18 @@ pub fn analyze_experiment(plan: &Plan) -> Result<ExperimentResult> {
     for marker in plan.images.iter().filter(|i| i.is_marker) {
         if let Some(located) = locate_marker(plan, marker, &located, &mut warnings)? {
             let frame = (located.blot.width(), located.blot.height());
-            marker_images.push((frame, analyze_located(plan, marker, located, None)?));
+            let mut analysis = analyze_located(plan, marker, located, None)?;
+            // Only its ladder is read; whatever else the white light shows is not a band.
+            analysis
+                .bands
+                .retain(|b| b.target.as_deref() == Some("ladder"));
+            if analysis.calibration.is_none() {
+                warnings.push(format!(
+                    "{}: the marker image's ladder lane gives no MW scale (fewer than 3 marker bands, or none that match the ladder in order); each image's own ladder lane is used",
+                    marker.file
+                ));
+            }
+            marker_images.push((frame, analysis));
         }
     }
     let calibrations: Vec<((usize, usize), &Calibration)> = marker_images
@@ -898,9 +909,13 @@ pub fn analyze_experiment(plan: &Plan) -> Result<ExperimentResult> {
         warnings,
         ..Default::default()
     };
+    let is_marker = |file: &str| plan.images.iter().any(|i| i.is_marker && i.file == file);
     for image in &images {
         result.lanes.extend(lane_rows(plan, image));
-        result.detection.push(detection_row(plan, image));
+        // A marker's lanes are the blots' lanes, not detected on it.
+        if !is_marker(&image.file) {
+            result.detection.push(detection_row(plan, image));
+        }
         result.bands.extend(band_rows(plan, image));
         result.warnings.extend(image.warnings.iter().cloned());
         let stem = Path::new(&image.file)

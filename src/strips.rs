@@ -118,19 +118,9 @@ fn find(signal: &Array2<f32>) -> Vec<(usize, usize)> {
     membrane_runs(&levels)
 }
 
-/// Column ranges (inclusive) of membranes side by side, separated by columns of empty frame:
-/// two blots imaged together, each with its own lane grid. Empty when there are fewer than
-/// two.
-pub fn side_by_side(signal: &Array2<f32>) -> Vec<(usize, usize)> {
-    let blocks = membrane_columns(signal);
-    if blocks.len() < 2 {
-        return Vec::new();
-    }
-    blocks
-}
-
 /// Column ranges (inclusive) that hold membrane: all columns unless empty frame stands out
-/// beside the membrane (margins, a figure's white space and labels, a second blot).
+/// beside the membrane (margins, a figure's white space and labels). Two ranges or more are
+/// blots side by side, each with its own lane grid.
 pub fn membrane_columns(signal: &Array2<f32>) -> Vec<(usize, usize)> {
     // Whole sampled rows, read in memory order, then each column's median across them.
     let step = signal.nrows().div_ceil(LEVEL_SAMPLES).max(1);
@@ -327,9 +317,9 @@ mod tests {
                 20.0
             }
         });
-        assert_eq!(side_by_side(&signal), vec![(5, 44), (70, 114)]);
+        assert_eq!(membrane_columns(&signal), vec![(5, 44), (70, 114)]);
         let one = Array2::from_shape_fn((40, 120), |(_, x)| 1000.0 - x as f32);
-        assert!(side_by_side(&one).is_empty());
+        assert_eq!(membrane_columns(&one), vec![(0, 119)]);
     }
 
     #[test]

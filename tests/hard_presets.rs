@@ -240,8 +240,15 @@ fn a_marker_image_calibrates_blots_that_show_no_ladder() {
         );
         assert!(worst_mw <= 0.08, "{name}: apparent MW within 8 %");
         common::assert_lanes_within(results, &name, &truth, 0.10);
-        // The marker's own rows show what calibrated the blots: its ladder bands, each at its
-        // true row and reading its own kDa.
+        // The marker's own rows show what calibrated the blots: its ladder bands (and nothing
+        // else), each at its true row and reading its own kDa. Its lanes were carried over,
+        // not detected, so it has no detection row.
+        assert!(results
+            .bands
+            .iter()
+            .filter(|r| r.image == "marker.tif")
+            .all(|r| r.target == "ladder"));
+        assert!(results.detection.iter().all(|d| d.image != "marker.tif"));
         let marker = truth
             .images
             .iter()
