@@ -69,8 +69,9 @@ impl LaneGrid {
         let dropped: Vec<usize> = self
             .lanes
             .iter()
-            .filter(|l| !inside(l))
-            .map(|l| l.index)
+            .zip(&keep)
+            .filter(|(_, &kept)| !kept)
+            .map(|(l, _)| l.index)
             .collect();
         if dropped.is_empty() || dropped.len() == self.lanes.len() {
             return (self, Vec::new());

@@ -717,14 +717,11 @@ fn flag_holes(
     grid: &LaneGrid,
     params: &crate::params::BandParams,
 ) {
-    let mut targets: Vec<&str> = measured
+    let targets: std::collections::BTreeSet<String> = measured
         .iter()
-        .filter_map(|b| b.target.as_deref())
-        .filter(|&t| t != "ladder")
+        .filter_map(|b| b.target.clone())
+        .filter(|t| t != "ladder")
         .collect();
-    targets.sort_unstable();
-    targets.dedup();
-    let targets: Vec<String> = targets.into_iter().map(str::to_string).collect();
     for target in targets {
         let members: Vec<usize> = (0..measured.len())
             .filter(|&i| measured[i].target.as_deref() == Some(target.as_str()))

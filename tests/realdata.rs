@@ -36,13 +36,20 @@ const STATED: [(&str, usize, bool); 17] = [
     ("wb_shadow_3lanes_facuperezt.jpg", 3, false),
 ];
 
+/// The real images beside the repository, or `None` (saying so) where they are absent.
+fn realdata() -> Option<std::path::PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!("skipped: {} is absent", dir.display());
+        None
+    }
+}
+
 #[test]
 fn detect_finds_the_stated_lane_count() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata");
-    if !dir.is_dir() {
-        eprintln!("skipped: {} is absent", dir.display());
-        return;
-    }
+    let Some(dir) = realdata() else { return };
     let params = Params::default();
     let mut wrong = Vec::new();
     let mut right = 0;
@@ -70,11 +77,7 @@ fn detect_finds_the_stated_lane_count() {
 /// count is right is analyzed with a one-target manifest of that many lanes, without error.
 #[test]
 fn a_manifest_with_the_true_lane_count_is_accepted() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata");
-    if !dir.is_dir() {
-        eprintln!("skipped: {} is absent", dir.display());
-        return;
-    }
+    let Some(dir) = realdata() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let params = Params::default();
     for (file, stated, _) in STATED.iter().filter(|(_, _, right)| *right) {
