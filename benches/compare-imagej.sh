@@ -52,9 +52,8 @@ done
 ij_median=$(awk '{print $1}' "$work/pairs" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
 our_median=$(awk '{print $2}' "$work/pairs" | sort -n | awk '{v[NR]=$1} END {print v[int((NR+1)/2)]}')
 echo "interleaved: median ImageJ call ${ij_median} ms, median blotquant process ${our_median} ms: $(awk -v a="$ij_median" -v b="$our_median" 'BEGIN {printf "%.1f", a/b}')x"
-# Right after a JVM exit the kernel is still compacting and zeroing the memory it freed, and
-# blotquant's allocator asks for transparent huge pages: runs then take 70–190 ms instead of
-# ~60. Five back-to-back runs show blotquant on a machine not just left by a JVM.
+# Five back-to-back runs show blotquant on a machine not just left by a JVM (whose freed memory
+# the kernel may still be reclaiming).
 for run in 1 2 3 4 5; do
     rm -f "$work/ours.tif"
     sync

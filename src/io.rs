@@ -268,7 +268,7 @@ fn open_tiff<R: std::io::Read + std::io::Seek>(
     Ok((decoder.with_limits(tiff_limits), (width, height)))
 }
 
-fn check_size(path: &Path, width: u64, height: u64, limits: &LoadParams) -> Result<()> {
+pub(crate) fn check_size(path: &Path, width: u64, height: u64, limits: &LoadParams) -> Result<()> {
     let side = u64::from(limits.max_side_px);
     if width > side || height > side || width * height > limits.max_pixels {
         return Err(Error::image(

@@ -38,6 +38,7 @@ pub mod cache;
 pub mod calibration;
 pub mod error;
 pub mod experiment;
+pub mod gray_tiff;
 pub mod io;
 pub mod lanes;
 pub mod linearity;

@@ -122,3 +122,57 @@ fn in_place_subtraction_equals_the_float_path() {
     }
     assert_eq!(checked, 144);
 }
+
+/// The `background` command itself, on every fixture case: it streams these TIFFs row by row
+/// (none is held whole), and its output file holds, pixel for pixel, what the float path
+/// above gives. Its PNG output (written from memory) holds the same pixels.
+#[test]
+fn the_command_writes_the_float_path_s_pixels() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/imagej");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut checked = 0;
+    for case in cases(&dir) {
+        let path = dir.join("inputs").join(format!("{}.tif", case.input));
+        assert!(
+            blotquant::gray_tiff::RowReader::open(&path, &LoadParams::default())
+                .unwrap()
+                .is_some(),
+            "{} is not streamed",
+            path.display()
+        );
+        let input = io::load_gray(&path, &LoadParams::default()).unwrap();
+        let max_value = if input.bit_depth == 8 { 255.0 } else { 65535.0 };
+        let float_path = subtract_like_imagej(&input.values, max_value, &case.options);
+        let o = &case.options;
+        let radius = o.radius.to_string();
+        let flags = [
+            (o.light_background, "--light-background"),
+            (o.sliding_paraboloid, "--sliding-paraboloid"),
+            (o.disable_smoothing, "--disable-smoothing"),
+            (o.create_background, "--create-background"),
+        ];
+        // PNG for every fourth case: the same pixels through the in-memory path.
+        let extension = if checked % 4 == 3 { "png" } else { "tif" };
+        let output = tmp.path().join(format!("{checked}.{extension}"));
+        let status = std::process::Command::new(env!("CARGO_BIN_EXE_blotquant"))
+            .args(["background", "--radius", &radius])
+            .args(flags.iter().filter(|(on, _)| *on).map(|(_, flag)| flag))
+            .arg(&path)
+            .arg(&output)
+            .status()
+            .unwrap();
+        assert!(status.success(), "{}", case.output.display());
+        let written = io::load_gray(&output, &LoadParams::default()).unwrap();
+        assert_eq!(written.bit_depth, input.bit_depth);
+        assert_eq!(written.values.dim(), float_path.dim());
+        let differing = written
+            .values
+            .iter()
+            .zip(float_path.iter())
+            .filter(|(a, b)| a != b)
+            .count();
+        assert_eq!(differing, 0, "{}", case.output.display());
+        checked += 1;
+    }
+    assert_eq!(checked, 144);
+}

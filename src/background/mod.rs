@@ -109,6 +109,10 @@ fn imagej_background(
     }
 }
 
+/// Rows per parallel task in [`finish_rows`] and [`subtract_like_imagej_streamed`]: each task
+/// reuses its row buffers and enlarged small rows across them.
+const CHUNK_ROWS: usize = 16;
+
 /// Writes every output row: the background row, or `value − background` (+ `max_value` for a
 /// light background) + 0.5, clipped and converted. `read(y, out_row, values)` fills `values`
 /// with image row `y` (given the output row, which still holds the input when working in
@@ -122,32 +126,90 @@ fn finish_rows<T: Send>(
     read: impl Fn(usize, &[T], &mut [f32]) + Sync,
     write: impl Fn(&[f32], &mut [T]) + Sync,
 ) {
-    let light = options.light_background;
-    let offset = if light { max_value + 0.5 } else { 0.5 };
-    // Rows in chunks, so each task reuses its row buffers and enlarged small rows.
-    const ROWS: usize = 16;
-    out.par_chunks_mut(ROWS * width)
+    out.par_chunks_mut(CHUNK_ROWS * width)
         .enumerate()
         .for_each(|(chunk, rows)| {
-            let mut background = vec![0.0f32; width];
-            let mut values = vec![0.0f32; width];
-            let mut lines = rolling_ball::EnlargedLines::new();
+            let mut scratch = RowScratch::new(width);
             for (i, row) in rows.chunks_mut(width).enumerate() {
-                let y = chunk * ROWS + i;
-                rolled.row(y, &mut background, &mut lines);
-                if light {
-                    kernels::negate(&mut background);
-                }
-                if options.create_background {
-                    kernels::offset_and_clip(&mut background, 0.5, max_value);
-                    write(&background, row);
-                } else {
-                    read(y, row, &mut values);
-                    kernels::subtract_and_clip(&mut values, &background, offset, max_value);
-                    write(&values, row);
-                }
+                let y = chunk * CHUNK_ROWS + i;
+                let values =
+                    scratch.finish(rolled, y, max_value, options, |values| read(y, row, values));
+                write(values, row);
             }
         });
+}
+
+/// [`subtract_like_imagej`] from rows read when needed to rows handed to `sink(first_row,
+/// samples)` a few at a time (in no particular order, from any thread), so neither the image
+/// nor the result is held whole. Stops at the first error `sink` returns.
+pub fn subtract_like_imagej_streamed(
+    image: &dyn RowSource,
+    max_value: f32,
+    options: &ImageJOptions,
+    sink: impl Fn(usize, &[u16]) -> std::io::Result<()> + Sync,
+) -> std::io::Result<()> {
+    let rolled = imagej_background(image, options);
+    let (width, height) = (image.width(), image.height());
+    (0..height.div_ceil(CHUNK_ROWS))
+        .into_par_iter()
+        .try_for_each_init(
+            || (RowScratch::new(width), vec![0u16; CHUNK_ROWS * width]),
+            |(scratch, samples), chunk| {
+                let first = chunk * CHUNK_ROWS;
+                let rows = (height - first).min(CHUNK_ROWS);
+                for (i, row) in samples[..rows * width].chunks_mut(width).enumerate() {
+                    let y = first + i;
+                    let values = scratch.finish(&rolled, y, max_value, options, |values| {
+                        image.read_row(y, values)
+                    });
+                    kernels::truncate(values, row);
+                }
+                sink(first, &samples[..rows * width])
+            },
+        )
+}
+
+/// One task's buffers for finishing rows.
+struct RowScratch {
+    background: Vec<f32>,
+    values: Vec<f32>,
+    lines: rolling_ball::EnlargedLines,
+}
+
+impl RowScratch {
+    fn new(width: usize) -> RowScratch {
+        RowScratch {
+            background: vec![0.0; width],
+            values: vec![0.0; width],
+            lines: rolling_ball::EnlargedLines::new(),
+        }
+    }
+
+    /// Output row `y` before conversion: the background row (+ 0.5), or `value − background`
+    /// (+ `max_value` for a light background) + 0.5, clipped to `0..=max_value`. `read` fills
+    /// its argument with image row `y`.
+    fn finish(
+        &mut self,
+        rolled: &rolling_ball::RolledBackground,
+        y: usize,
+        max_value: f32,
+        options: &ImageJOptions,
+        read: impl FnOnce(&mut [f32]),
+    ) -> &[f32] {
+        let light = options.light_background;
+        rolled.row(y, &mut self.background, &mut self.lines);
+        if light {
+            kernels::negate(&mut self.background);
+        }
+        if options.create_background {
+            kernels::offset_and_clip(&mut self.background, 0.5, max_value);
+            return &self.background;
+        }
+        read(&mut self.values);
+        let offset = if light { max_value + 0.5 } else { 0.5 };
+        kernels::subtract_and_clip(&mut self.values, &self.background, offset, max_value);
+        &self.values
+    }
 }
 
 /// An image negated on the fly (a light background is rolled from below as −value).
