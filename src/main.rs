@@ -530,40 +530,15 @@ fn subtract_background_file(
         }
         Ok(())
     };
-    let max_value = |bit_depth: u8| if bit_depth == 8 { 255.0 } else { 65535.0 };
     if extension != "png" {
         if let Some(rows) = blotquant::gray_tiff::RowReader::open(input, &limits)? {
             check_radius(rows.width, rows.height)?;
-            let layout = blotquant::gray_tiff::BaselineLayout {
-                width: rows.width,
-                height: rows.height,
-                bit_depth: rows.bit_depth,
-            };
-            let writer = blotquant::gray_tiff::RowWriter::create(output, layout)?;
-            let written = blotquant::background::subtract_like_imagej_streamed(
-                &rows,
-                max_value(rows.bit_depth),
-                options,
-                |first_row, samples| writer.write_rows(first_row, samples),
-            );
-            if let Some(source) = rows.failure() {
-                return Err(blotquant::Error::Read {
-                    path: input.to_path_buf(),
-                    source,
-                }
-                .into());
-            }
-            written.map_err(|source| blotquant::Error::Write {
-                path: output.to_path_buf(),
-                source,
-            })?;
-            writer.finish(output)?;
-            return Ok(());
+            return subtract_streamed(&rows, input, output, options);
         }
     }
     let mut image = blotquant::io::load_raw_gray(input, &limits)?;
     check_radius(image.width, image.height)?;
-    let max_value = max_value(image.bit_depth);
+    let max_value = if image.bit_depth == 8 { 255.0 } else { 65535.0 };
     blotquant::background::subtract_like_imagej_in_place(&mut image, max_value, options);
     report::write_gray(
         output,
@@ -573,6 +548,42 @@ fn subtract_background_file(
         &image.pixels,
         extension == "png",
     )?;
+    Ok(())
+}
+
+/// `blotquant background` on a TIFF read row by row, into a TIFF written row by row: neither
+/// image is held whole. A failed read (the input changed under us) or write leaves no output.
+fn subtract_streamed(
+    rows: &blotquant::gray_tiff::RowReader,
+    input: &Path,
+    output: &Path,
+    options: &blotquant::background::ImageJOptions,
+) -> Result<(), Failure> {
+    let layout = blotquant::gray_tiff::BaselineLayout {
+        width: rows.width,
+        height: rows.height,
+        bit_depth: rows.bit_depth,
+    };
+    let max_value = if rows.bit_depth == 8 { 255.0 } else { 65535.0 };
+    let writer = blotquant::gray_tiff::RowWriter::create(output, layout)?;
+    let written = blotquant::background::subtract_like_imagej_streamed(
+        rows,
+        max_value,
+        options,
+        |first_row, samples| writer.write_rows(first_row, samples),
+    );
+    if let Some(source) = rows.failure() {
+        return Err(blotquant::Error::Read {
+            path: input.to_path_buf(),
+            source,
+        }
+        .into());
+    }
+    written.map_err(|source| blotquant::Error::Write {
+        path: output.to_path_buf(),
+        source,
+    })?;
+    writer.finish(output)?;
     Ok(())
 }
 

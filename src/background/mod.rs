@@ -62,8 +62,8 @@ pub fn subtract_like_imagej_into<T: Send>(
 
 /// [`subtract_like_imagej`] on a 16- or 8-bit image, overwriting its pixels: each row is read
 /// before it is replaced, and the background needs only its shrunk copy, so no second
-/// full-size buffer is allocated (the `background` command's memory is the image plus a
-/// fraction).
+/// full-size buffer is allocated. The `background` command uses it for images it cannot
+/// stream with [`subtract_like_imagej_streamed`] (compressed TIFF, PNG, JPEG).
 pub fn subtract_like_imagej_in_place(
     image: &mut crate::io::RawGray,
     max_value: f32,
