@@ -897,7 +897,7 @@ pub fn analyze_experiment(plan: &Plan) -> Result<ExperimentResult> {
             analyze_located(plan, image, located, marker)
         })
         .collect::<Result<_>>()?;
-    check_lane_count(plan, &images)?;
+    warnings.extend(check_lane_count(plan, &images)?);
     images.extend(marker_images.into_iter().map(|(_, m)| m));
     let mut result = ExperimentResult {
         name: plan.name.clone(),
@@ -934,18 +934,22 @@ pub fn analyze_experiment(plan: &Plan) -> Result<ExperimentResult> {
     Ok(result)
 }
 
-/// A manifest whose lane count no image shows is an error: the lanes would be misplaced.
-/// The count is accepted when no image shows a further lane beyond either end of its grid
-/// and either some image's grid of that many lanes stands clearly out of the background
-/// (faint lanes may sit in it) or some image's automatic count is that count.
-fn check_lane_count(plan: &Plan, images: &[ImageAnalysis]) -> Result<()> {
+/// A manifest whose lane count the images contradict is an error: the lanes would be
+/// misplaced. An image that shows a further lane beyond either end of its grid contradicts
+/// it. Otherwise the count is accepted as it stands when some image's grid of that many lanes
+/// stands clearly out of the background (faint lanes may sit in it) or some image's automatic
+/// count is that count. Failing that, it is refused only where an image clearly shows another
+/// count (its own grid at that count has every lane visible and none beyond); where the
+/// images are unclear either way (a figure panel, lanes that merge), the stated count is used
+/// with a warning, since the person who ran the gel knows how many lanes it has.
+fn check_lane_count(plan: &Plan, images: &[ImageAnalysis]) -> Result<Option<String>> {
     if plan.manifest.is_none() || plan.lanes.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let clear_grid = images.iter().any(|i| i.grid.confidence >= 5.0);
     let missed = images.iter().find(|i| i.grid.misses_a_lane());
     if clear_grid && missed.is_none() {
-        return Ok(());
+        return Ok(None);
     }
     let p = &plan.params.lanes;
     let stated = plan.lanes.len();
@@ -956,7 +960,7 @@ fn check_lane_count(plan: &Plan, images: &[ImageAnalysis]) -> Result<()> {
     // Faint lanes (a grid not clearly above the noise) are no reason to refuse a count that
     // the automatic count of an image confirms.
     if missed.is_none() && estimates.contains(&Some(stated)) {
-        return Ok(());
+        return Ok(None);
     }
     let described: Vec<String> = images
         .iter()
@@ -973,6 +977,19 @@ fn check_lane_count(plan: &Plan, images: &[ImageAnalysis]) -> Result<()> {
         ),
         None => format!("lists {stated} lanes, but no image shows {stated} evenly spaced lanes"),
     };
+    let clearly_another_count = images.iter().zip(&estimates).any(|(i, estimate)| {
+        estimate.is_some_and(|n| {
+            n != stated
+                && lanes::fit_profile(&i.grid.profile, n, p.min_pitch_px)
+                    .is_some_and(|grid| grid.every_lane_visible() && !grid.misses_a_lane())
+        })
+    });
+    if missed.is_none() && !clearly_another_count {
+        return Ok(Some(format!(
+            "`lanes` {reason} (automatic count, itself unclear: {}); the {stated} lanes are placed as an even grid: check them on the overlay",
+            described.join(", ")
+        )));
+    }
     Err(Error::manifest(
         plan.manifest.clone().unwrap_or_default(),
         "lanes",
