@@ -107,6 +107,8 @@ pub struct RowReader {
     pub height: usize,
     pub bit_depth: u8,
     big_endian: bool,
+    /// Stored as WhiteIsZero: each sample is read as `max − stored`.
+    white_is_zero: bool,
     /// File offset of each row's first byte.
     row_offsets: Vec<u64>,
     /// The first read that failed (the file changed or vanished under us); rows it should
@@ -154,7 +156,14 @@ impl RowReader {
             _ => return Ok(None),
         };
         let mut tag = |t: Tag| decoder.find_tag_unsigned_vec::<u64>(t).ok().flatten();
-        let uncompressed = tag(Tag::Compression).is_none_or(|v| v == [1]);
+        let uncompressed = tag(Tag::Compression).is_none_or(|v| v == [1])
+            && tag(Tag::Predictor).is_none_or(|v| v == [1]);
+        // WhiteIsZero (0) is read inverted, as the decoder reads it; BlackIsZero (1) as stored.
+        let white_is_zero = match tag(Tag::PhotometricInterpretation).as_deref() {
+            Some([0]) => true,
+            Some([1]) => false,
+            _ => return Ok(None),
+        };
         let unsigned = tag(Tag::SampleFormat).is_none_or(|v| v.iter().all(|&f| f == 1));
         let tiled = tag(Tag::TileWidth).is_some();
         let (Some(offsets), Some(counts)) = (tag(Tag::StripOffsets), tag(Tag::StripByteCounts))
@@ -187,6 +196,7 @@ impl RowReader {
             height,
             bit_depth,
             big_endian,
+            white_is_zero,
             row_offsets,
             failure: Mutex::new(None),
         }))
@@ -227,6 +237,12 @@ impl RowSource for RowReader {
             } else {
                 for (o, b) in out.iter_mut().zip(bytes.chunks_exact(2)) {
                     *o = f32::from(u16::from_le_bytes([b[0], b[1]]));
+                }
+            }
+            if self.white_is_zero {
+                let max = if self.bit_depth == 8 { 255.0 } else { 65535.0 };
+                for o in out.iter_mut() {
+                    *o = max - *o;
                 }
             }
         });
@@ -303,6 +319,17 @@ fn write_all_at(file: &File, buf: &[u8], offset: u64) -> io::Result<()> {
     std::os::unix::fs::FileExt::write_all_at(file, buf, offset)
 }
 
+#[cfg(not(any(unix, windows)))]
+fn read_exact_at(_: &File, _: &mut [u8], _: u64) -> io::Result<()> {
+    // No positional reads here: every file is declined and decoded whole.
+    Err(io::ErrorKind::Unsupported.into())
+}
+
+#[cfg(not(any(unix, windows)))]
+fn write_all_at(_: &File, _: &[u8], _: u64) -> io::Result<()> {
+    Err(io::ErrorKind::Unsupported.into())
+}
+
 #[cfg(windows)]
 fn read_exact_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
     use std::os::windows::fs::FileExt;
@@ -350,10 +377,11 @@ mod tests {
             .collect()
     }
 
-    /// Little-endian, several strips (the `tiff` crate's encoder writes ~8 KB strips), 8 and
-    /// 16 bit: each row read from the file holds the decoder's values.
+    /// Little-endian, 7 rows per strip (14 strips), 8 and 16 bit: each row read from the file
+    /// holds the decoder's values.
     #[test]
     fn rows_of_multi_strip_tiffs_match_the_decoder() {
+        use tiff::encoder::colortype::{Gray16, Gray8};
         let dir = tempfile::tempdir().unwrap();
         let (width, height) = (301u32, 97u32);
         for bits in [8u8, 16] {
@@ -363,15 +391,22 @@ mod tests {
             let values = samples(width, height, if bits == 8 { 255 } else { 65535 });
             if bits == 8 {
                 let v: Vec<u8> = values.iter().map(|&v| v as u8).collect();
-                encoder
-                    .write_image::<tiff::encoder::colortype::Gray8>(width, height, &v)
-                    .unwrap();
+                let mut image = encoder.new_image::<Gray8>(width, height).unwrap();
+                image.rows_per_strip(7).unwrap();
+                image.write_data(&v).unwrap();
             } else {
                 let v: Vec<u16> = values.iter().map(|&v| v as u16).collect();
-                encoder
-                    .write_image::<tiff::encoder::colortype::Gray16>(width, height, &v)
-                    .unwrap();
+                let mut image = encoder.new_image::<Gray16>(width, height).unwrap();
+                image.rows_per_strip(7).unwrap();
+                image.write_data(&v).unwrap();
             }
+            let mut decoder =
+                tiff::decoder::Decoder::new(std::io::BufReader::new(File::open(&path).unwrap()))
+                    .unwrap();
+            let strips = decoder
+                .get_tag_u64_vec(tiff::tags::Tag::StripOffsets)
+                .unwrap();
+            assert_eq!(strips.len(), 14);
             let reader = RowReader::open(&path, &LoadParams::default())
                 .unwrap()
                 .expect("an uncompressed gray TIFF is streamed");
@@ -383,7 +418,8 @@ mod tests {
         }
     }
 
-    /// Compressed, colour and truncated files are left to the full decoder.
+    /// Compressed, colour and truncated files are left to the full decoder; WhiteIsZero is
+    /// streamed, inverted as the decoder inverts it.
     #[test]
     fn files_it_cannot_stream_are_declined() {
         let dir = tempfile::tempdir().unwrap();
@@ -434,6 +470,30 @@ mod tests {
         cut[4..8].copy_from_slice(&(kept as u32).to_le_bytes());
         cut.extend(layout.trailer().iter().skip(layout.data_len() % 2));
         std::fs::write(&truncated, &cut).unwrap();
+
+        // The decoder itself still reads the cut file's tags: what declines it is the check
+        // that every row lies inside the file.
+        assert!(tiff::decoder::Decoder::new(File::open(&truncated).unwrap())
+            .and_then(|mut d| d.dimensions())
+            .is_ok());
+
+        // WhiteIsZero (PhotometricInterpretation 0) is read inverted, as the decoder reads it.
+        let white_is_zero = dir.path().join("white-is-zero.tif");
+        let mut inverted = bytes.clone();
+        let photometric = 8 + pixels.len() + pixels.len() % 2 + 2 + 4 * 12;
+        assert_eq!(
+            &inverted[photometric..photometric + 2],
+            &262u16.to_le_bytes()
+        );
+        inverted[photometric + 8..photometric + 10].copy_from_slice(&0u16.to_le_bytes());
+        std::fs::write(&white_is_zero, &inverted).unwrap();
+        let reader = RowReader::open(&white_is_zero, &LoadParams::default())
+            .unwrap()
+            .unwrap();
+        let decoded = crate::io::load_raw_gray(&white_is_zero, &LoadParams::default()).unwrap();
+        assert_eq!(decoded.pixels[0], 65535 - values[0]);
+        let expected: Vec<f32> = decoded.pixels.iter().map(|&v| f32::from(v)).collect();
+        assert!(rows_of(&reader) == expected);
 
         for path in [&lzw, &rgb, &truncated] {
             assert!(

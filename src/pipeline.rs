@@ -943,7 +943,7 @@ pub fn analyze_experiment(plan: &Plan) -> Result<ExperimentResult> {
 /// images are unclear either way (a figure panel, lanes that merge), the stated count is used
 /// with a warning, since the person who ran the gel knows how many lanes it has.
 fn check_lane_count(plan: &Plan, images: &[ImageAnalysis]) -> Result<Option<String>> {
-    if plan.manifest.is_none() || plan.lanes.is_empty() {
+    if plan.manifest.is_none() || plan.lanes.is_empty() || images.is_empty() {
         return Ok(None);
     }
     let clear_grid = images.iter().any(|i| i.grid.confidence >= 5.0);
