@@ -57,6 +57,24 @@ pub fn noise_sigma(values: &[f32]) -> f32 {
     median_f32(&mut diffs) / (0.6745 * std::f32::consts::SQRT_2)
 }
 
+/// [`noise_sigma`] from differences `lag` samples apart, over the pairs whose samples are both
+/// `usable`; `None` with fewer than `min_pairs` such pairs. White noise gives the same value
+/// at any lag; noise correlated over a few samples shows its full size only at lags beyond
+/// its correlation length, where first differences see a fraction of it.
+pub fn noise_sigma_at_lag(
+    values: &[f32],
+    lag: usize,
+    usable: &[bool],
+    min_pairs: usize,
+) -> Option<f32> {
+    let mut diffs: Vec<f32> = (lag..values.len())
+        .filter(|&i| usable[i] && usable[i - lag])
+        .map(|i| (values[i] - values[i - lag]).abs())
+        .collect();
+    (diffs.len() >= min_pairs.max(1))
+        .then(|| median_f32(&mut diffs) / (0.6745 * std::f32::consts::SQRT_2))
+}
+
 /// Gaussian smoothing of a 1-D profile with edges replicated.
 pub fn gaussian_smooth(values: &[f32], sigma: f64) -> Vec<f32> {
     if sigma <= 0.0 || values.len() < 2 {
@@ -244,5 +262,34 @@ mod tests {
             .map(|i| (i as f32 * 0.01).sin() * 100.0 + normal.sample(&mut rng))
             .collect();
         assert!((noise_sigma(&v) - 5.0).abs() < 0.4);
+    }
+
+    /// White noise looks the same at any lag; noise averaged over 4 samples (SD 5 / √4 = 2.5)
+    /// shows half its size to first differences (their SD is 5·√2 / 4) and all of it to
+    /// differences 5 samples apart. Unusable samples are skipped; too few pairs give `None`.
+    #[test]
+    fn lagged_noise_sigma_sees_correlated_noise() {
+        use rand::SeedableRng;
+        use rand_distr::{Distribution, Normal};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(2);
+        let normal = Normal::new(0.0f32, 5.0).unwrap();
+        let white: Vec<f32> = (0..4003).map(|_| normal.sample(&mut rng)).collect();
+        let all = vec![true; white.len()];
+        let lagged = noise_sigma_at_lag(&white, 5, &all, 100).unwrap();
+        assert!((lagged - 5.0).abs() < 0.4, "{lagged}");
+        let v: Vec<f32> = white
+            .windows(4)
+            .map(|w| w.iter().sum::<f32>() / 4.0)
+            .collect();
+        assert!((noise_sigma(&v) - 1.25).abs() < 0.15, "{}", noise_sigma(&v));
+        let lagged = noise_sigma_at_lag(&v, 5, &all[..v.len()], 100).unwrap();
+        assert!((lagged - 2.5).abs() < 0.2, "{lagged}");
+        // A step of 1000 in the skipped half does not reach the estimate.
+        let mut stepped = v.clone();
+        let usable: Vec<bool> = (0..v.len()).map(|i| i < 2000).collect();
+        stepped[2000..].iter_mut().for_each(|x| *x += 1000.0);
+        let lagged = noise_sigma_at_lag(&stepped, 5, &usable, 100).unwrap();
+        assert!((lagged - 2.5).abs() < 0.25, "{lagged}");
+        assert!(noise_sigma_at_lag(&v, 5, &usable, 3000).is_none());
     }
 }

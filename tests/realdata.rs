@@ -125,3 +125,39 @@ fn a_manifest_with_the_true_lane_count_is_used() {
         }
     }
 }
+
+/// The csitron actin image (a camera image of one row of 8 β-actin bands) holds, by its
+/// PROVENANCE.md, in each lane the main band (row ~877 at the left to ~905 at the right) and a
+/// faint band 115–120 rows below it, and nothing else. `detect` must report exactly those 16
+/// as bands (other peaks may appear only flagged `low-snr`): the membrane's texture, noise
+/// correlated over many rows, is no band.
+#[test]
+fn detect_sees_the_actin_image_s_bands_and_not_its_texture() {
+    let Some(dir) = realdata() else { return };
+    let params = Params::default();
+    let plan = experiment::lone_image_plan(&dir.join("amersham_chemi_actin_csitron.tif"), &params);
+    let results = batch::analyze_planned(&plan, None).unwrap().results;
+    assert_eq!(results.lanes.len(), 8);
+    let clear: Vec<_> = results
+        .bands
+        .iter()
+        .filter(|b| !b.flags.contains("low-snr"))
+        .collect();
+    println!(
+        "{} bands, {} without low-snr",
+        results.bands.len(),
+        clear.len()
+    );
+    for lane in 1..=8 {
+        let mut rows: Vec<f64> = clear
+            .iter()
+            .filter(|b| b.lane == lane)
+            .map(|b| b.y_center_px)
+            .collect();
+        rows.sort_by(f64::total_cmp);
+        assert_eq!(rows.len(), 2, "lane {lane}: bands at rows {rows:?}");
+        assert!((865.0..=920.0).contains(&rows[0]), "lane {lane}: {rows:?}");
+        let below = rows[1] - rows[0];
+        assert!((105.0..=130.0).contains(&below), "lane {lane}: {rows:?}");
+    }
+}
