@@ -259,23 +259,14 @@ pub struct RowWriter {
 impl RowWriter {
     /// Creates the temporary file with its header and IFD in place.
     pub fn create(output: &Path, layout: BaselineLayout) -> Result<RowWriter> {
-        let write_error = |source: io::Error| Error::Write {
-            path: output.to_path_buf(),
-            source,
-        };
-        let dir = output
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(write_error)?;
-        let file = tempfile::NamedTempFile::new_in(dir).map_err(write_error)?;
-        write_all_at(file.as_file(), &layout.header(), 0).map_err(write_error)?;
-        write_all_at(
-            file.as_file(),
-            &layout.trailer(),
-            8 + layout.data_len() as u64,
-        )
-        .map_err(write_error)?;
+        let file = crate::report::temporary_beside(output)?;
+        let trailer_at = 8 + layout.data_len() as u64;
+        write_all_at(file.as_file(), &layout.header(), 0)
+            .and_then(|()| write_all_at(file.as_file(), &layout.trailer(), trailer_at))
+            .map_err(|source| Error::Write {
+                path: output.to_path_buf(),
+                source,
+            })?;
         Ok(RowWriter { file, layout })
     }
 
@@ -290,22 +281,7 @@ impl RowWriter {
 
     /// Renames the finished file to `output` (readable by others, like every result).
     pub fn finish(self, output: &Path) -> Result<()> {
-        let write_error = |source: io::Error| Error::Write {
-            path: output.to_path_buf(),
-            source,
-        };
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            self.file
-                .as_file()
-                .set_permissions(std::fs::Permissions::from_mode(0o644))
-                .map_err(write_error)?;
-        }
-        self.file
-            .persist(output)
-            .map_err(|e| write_error(e.error))?;
-        Ok(())
+        crate::report::publish(self.file, output)
     }
 }
 

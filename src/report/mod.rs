@@ -29,33 +29,49 @@ pub fn write_atomic_with(
     sync: bool,
     fill: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
 ) -> Result<()> {
-    let write_err = |source: std::io::Error| Error::Write {
+    let file = temporary_beside(path)?;
+    {
+        let mut writer = std::io::BufWriter::with_capacity(1 << 22, file.as_file());
+        fill(&mut writer).map_err(|e| write_error(path, e))?;
+        writer.flush().map_err(|e| write_error(path, e))?;
+    }
+    if sync {
+        file.as_file()
+            .sync_all()
+            .map_err(|e| write_error(path, e))?;
+    }
+    publish(file, path)
+}
+
+fn write_error(path: &Path, source: std::io::Error) -> Error {
+    Error::Write {
         path: path.to_path_buf(),
         source,
-    };
+    }
+}
+
+/// A temporary file in the folder `path` will be written to (created if missing), to be
+/// renamed onto `path` by [`publish`] once it is complete.
+pub(crate) fn temporary_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(write_err)?;
-    let file = tempfile::NamedTempFile::new_in(dir).map_err(write_err)?;
-    {
-        let mut writer = std::io::BufWriter::with_capacity(1 << 22, file.as_file());
-        fill(&mut writer).map_err(write_err)?;
-        writer.flush().map_err(write_err)?;
-    }
-    if sync {
-        file.as_file().sync_all().map_err(write_err)?;
-    }
+    std::fs::create_dir_all(dir).map_err(|e| write_error(path, e))?;
+    tempfile::NamedTempFile::new_in(dir).map_err(|e| write_error(path, e))
+}
+
+/// Renames a complete temporary file onto `path`, readable by others.
+pub(crate) fn publish(file: tempfile::NamedTempFile, path: &Path) -> Result<()> {
     // Temporary files are private (0600); results are ordinary files for their readers.
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         file.as_file()
             .set_permissions(std::fs::Permissions::from_mode(0o644))
-            .map_err(write_err)?;
+            .map_err(|e| write_error(path, e))?;
     }
-    file.persist(path).map_err(|e| write_err(e.error))?;
+    file.persist(path).map_err(|e| write_error(path, e.error))?;
     Ok(())
 }
 
