@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use crate::bands::Peak;
+use crate::stats;
 
 /// Matched (row, kDa) pairs of the ladder, top to bottom (rows increasing, kDa decreasing).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -37,22 +38,6 @@ impl Calibration {
         let t = (kda.log10() - m0.log10()) / (m1.log10() - m0.log10());
         y0 + t * (y1 - y0)
     }
-}
-
-/// Least-squares line through (x, y); returns (slope, intercept, max |residual|).
-fn line_fit(points: &[(f64, f64)]) -> (f64, f64, f64) {
-    let n = points.len() as f64;
-    let mx = points.iter().map(|p| p.0).sum::<f64>() / n;
-    let my = points.iter().map(|p| p.1).sum::<f64>() / n;
-    let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-    let sxx: f64 = points.iter().map(|p| (p.0 - mx).powi(2)).sum();
-    let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
-    let intercept = my - slope * mx;
-    let worst = points
-        .iter()
-        .map(|p| (p.1 - (slope * p.0 + intercept)).abs())
-        .fold(0.0, f64::max);
-    (slope, intercept, worst)
 }
 
 /// All ways to choose `k` of `n` items in order.
@@ -98,7 +83,7 @@ pub fn calibrate(ladder_bands: &[Peak], ladder_kda: &[f64]) -> Option<Calibratio
                 .map(|(&b, &m)| (bands[b].y, ladder_kda[m]))
                 .collect();
             let logs: Vec<(f64, f64)> = points.iter().map(|&(y, m)| (y, m.log10())).collect();
-            let (slope, _, worst) = line_fit(&logs);
+            let (slope, _, worst) = stats::line_fit(&logs);
             // Prefer pairings that skip few ladder entries and few bands.
             let skipped = (ladder_kda.len() - matched + bands.len() - matched) as f64;
             let cost = worst + 0.01 * skipped;
@@ -109,7 +94,7 @@ pub fn calibrate(ladder_bands: &[Peak], ladder_kda: &[f64]) -> Option<Calibratio
     }
     let (_, points) = best?;
     let logs: Vec<(f64, f64)> = points.iter().map(|&(y, m)| (y, m.log10())).collect();
-    let (_, _, max_residual_log10) = line_fit(&logs);
+    let (_, _, max_residual_log10) = stats::line_fit(&logs);
     Some(Calibration {
         points,
         max_residual_log10,

@@ -4,6 +4,7 @@
 use ndarray::Array2;
 use serde::Serialize;
 
+use crate::band_row::BandRow;
 use crate::stats;
 
 /// One lane: a vertical strip of the image.
@@ -96,6 +97,17 @@ impl LaneGrid {
         (self, dropped)
     }
 
+    /// True when some lane stands out of its gaps by under a fifth of the median lane.
+    pub fn has_faint_lanes(&self) -> bool {
+        let median = stats::median(&self.lane_contrast);
+        self.lane_contrast.iter().any(|&c| c < 0.2 * median)
+    }
+
+    /// True when some centre is a grid position, not measured on the lane's own edges.
+    pub fn has_centres_from_grid(&self) -> bool {
+        self.lanes.iter().any(|l| !l.anchored)
+    }
+
     /// True when the grid is clear and every lane stands out of its gaps (no lane fitted
     /// onto empty membrane).
     pub fn every_lane_visible(&self) -> bool {
@@ -155,17 +167,10 @@ impl Windows {
     }
 }
 
-/// Contrast of each lane of a grid: mean over the lane core minus the brighter of the gaps
+/// Contrast of the lane centred at `c`: mean over the lane core minus the brighter of the gaps
 /// half a pitch to either side (gaps outside the image are skipped). A lane must stand out of
 /// both its neighbouring gaps, so a grid at half the true pitch (a "lane" boundary inside a
 /// real lane) scores near zero.
-fn lane_contrasts(w: &Windows, first: f64, pitch: f64, count: usize) -> Vec<f64> {
-    (0..count)
-        .map(|i| lane_contrast(w, first + i as f64 * pitch, pitch))
-        .collect()
-}
-
-/// Contrast of the lane centred at `c` (see [`lane_contrasts`]).
 fn lane_contrast(w: &Windows, c: f64, pitch: f64) -> f64 {
     let core = w.mean(c, pitch / 5.0).unwrap_or(0.0);
     let gap = [c - pitch / 2.0, c + pitch / 2.0]
@@ -416,19 +421,31 @@ fn fit_profile_with(
     let windows = Windows::new(&profile);
     let (first, pitch) = best_grid(&windows, count, min_pitch, precision)?;
     let grid: Vec<f64> = (0..count).map(|i| first + i as f64 * pitch).collect();
+    Some(grid_at(raw_profile, &grid, pitch))
+}
+
+/// The lanes at the grid positions `grid` (a common `pitch` apart, or about), each centre then
+/// measured on the lane's own edges where they stand out of the noise.
+fn grid_at(raw_profile: &[f32], grid: &[f64], pitch: f64) -> LaneGrid {
+    let profile = stats::gaussian_smooth(raw_profile, 1.0);
+    let windows = Windows::new(&profile);
     let noise = (stats::noise_sigma(raw_profile) as f64).max(1e-6);
-    let width = lane_width(&profile, &grid, pitch);
-    let centres = refine_centres(&windows, &grid, pitch, width, noise);
-    let lane_contrast = lane_contrasts(&windows, first, pitch, count);
+    let width = lane_width(&profile, grid, pitch);
+    let centres = refine_centres(&windows, grid, pitch, width, noise);
+    let contrasts: Vec<f64> = grid
+        .iter()
+        .map(|&c| lane_contrast(&windows, c, pitch))
+        .collect();
     let edges: Vec<Option<(f64, f64)>> = centres
         .iter()
         .map(|&c| half_maximum_edges(&profile, c, pitch, 5.0 * noise))
         .collect();
 
-    let confidence = stats::median(&lane_contrast) / noise;
-    let beyond = [first - pitch, first + count as f64 * pitch].map(|c| {
+    let confidence = stats::median(&contrasts) / noise;
+    let (first, last) = (grid[0], grid[grid.len() - 1]);
+    let beyond = [first - pitch, last + pitch].map(|c| {
         (c - pitch / 2.0 >= 0.0 && c + pitch / 2.0 <= (profile.len() - 1) as f64)
-            .then(|| lane_contrasts(&windows, c, pitch, 1)[0])
+            .then(|| lane_contrast(&windows, c, pitch))
     });
     // Where a lane's edges stand out of the noise, its centre is the midpoint of its edges;
     // a lane wider than the common width gets a box as wide as it is (up to 35 % wider, so a
@@ -462,15 +479,84 @@ fn fit_profile_with(
             },
         })
         .collect();
-    Some(LaneGrid {
+    LaneGrid {
         lanes,
         pitch,
         confidence,
-        lane_contrast,
+        lane_contrast: contrasts,
         noise,
         profile: raw_profile.to_vec(),
         beyond,
-    })
+    }
+}
+
+/// Lanes on a row of bands: one lane on each band of the row (an evenly spaced lattice fitted
+/// to their centres, so a missing band leaves an empty lane), and further lanes beyond either
+/// end wherever the column profile shows one: a lane that stands 5 noise SDs out of its gaps
+/// within half to one and a half pitches of the last lane (a faint end lane need not sit on
+/// the lattice).
+pub fn fit_band_row(raw_profile: &[f32], row: &BandRow) -> Option<LaneGrid> {
+    let first = *row.centres.first()?;
+    let steps: Vec<f64> = row
+        .centres
+        .iter()
+        .map(|c| ((c - first) / row.pitch).round())
+        .collect();
+    let points: Vec<(f64, f64)> = steps
+        .iter()
+        .copied()
+        .zip(row.centres.iter().copied())
+        .collect();
+    let (pitch, origin, _) = stats::line_fit(&points);
+    if pitch <= 0.0 {
+        return None;
+    }
+    let last_step = steps.last().copied()? as usize;
+    let mut centres: Vec<f64> = (0..=last_step).map(|k| origin + k as f64 * pitch).collect();
+    let profile = stats::gaussian_smooth(raw_profile, 1.0);
+    let windows = Windows::new(&profile);
+    let noise = (stats::noise_sigma(raw_profile) as f64).max(1e-6);
+    let limit = (profile.len() - 1) as f64;
+    for side in [-1.0, 1.0] {
+        loop {
+            let end = if side < 0.0 {
+                centres[0]
+            } else {
+                centres[centres.len() - 1]
+            };
+            let candidates = (0..=(2.0 * pitch) as usize)
+                .map(|i| end + side * (0.5 * pitch + 0.5 * i as f64))
+                .filter(|&c| c - 0.3 * pitch >= 0.0 && c + 0.3 * pitch <= limit);
+            let strongest = candidates
+                .map(|c| (c, lane_contrast(&windows, c, pitch)))
+                .max_by(|a, b| a.1.total_cmp(&b.1));
+            match strongest {
+                Some((c, contrast)) if contrast > 5.0 * noise => {
+                    if side < 0.0 {
+                        centres.insert(0, c);
+                    } else {
+                        centres.push(c);
+                    }
+                }
+                _ => break,
+            }
+        }
+    }
+    // The grid's contrasts, noise and confidence are those of the profile at these positions;
+    // a lane with a band of the row is centred on that band (a lane darker at its edges would
+    // pull a profile-refined centre towards one edge), as wide as the row's bands.
+    let mut grid = grid_at(raw_profile, &centres, pitch);
+    let width = row.band_width.min(0.95 * pitch);
+    for (lane, &position) in grid.lanes.iter_mut().zip(&centres) {
+        let band = row
+            .centres
+            .iter()
+            .find(|&&b| (b - position).abs() <= 0.25 * pitch);
+        lane.x_center = band.copied().unwrap_or(position);
+        lane.anchored = band.is_some();
+        lane.width = width;
+    }
+    Some(grid)
 }
 
 /// Fits lanes to blots side by side (`blocks`: each one's column range): each block gets its

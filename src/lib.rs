@@ -32,6 +32,7 @@
 //! changes meaning. [`cache::Cache`] lets a workflow skip unchanged experiments.
 
 pub mod background;
+pub mod band_row;
 pub mod bands;
 pub mod batch;
 pub mod cache;

@@ -20,7 +20,7 @@ use crate::report::overlay;
 use crate::results::{
     BandRow, DetectionRow, ExperimentResult, FoldChangeRow, ImageTraces, LaneRow, LaneTrace,
 };
-use crate::{background, rows, stats, strips};
+use crate::{background, band_row, rows, stats, strips};
 
 /// A band of an image after assignment and measurement.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,8 +96,13 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
         &params.background,
     );
     let membrane = strips::membrane_columns(&blot.signal);
-    let mut grid = find_lanes(plan, image, &(&blot.signal - &background), &membrane)?;
+    let corrected = &blot.signal - &background;
+    let mut grid = find_lanes(plan, image, &corrected, &membrane)?;
     if plan.lanes.is_empty() {
+        if let Some((on_bands, note)) = lanes_on_band_row(&corrected, &grid) {
+            grid = on_bands;
+            blot.warnings.push(note);
+        }
         let dropped;
         (grid, dropped) = grid.on_membrane(&membrane);
         if !dropped.is_empty() {
@@ -261,6 +266,33 @@ fn lane_bands(
         .filter(|p| bands::coverage(corrected, lane, p, params) >= 0.5)
         .collect()
 }
+
+/// Where the estimated grid is doubtful (faint lanes, centres not measured) and a row of
+/// evenly spaced bands in the image is wider than the grid's pitch, the grid has split lanes
+/// that are darker at their edges (crescent bands, edge shadows) into narrower "lanes": a band
+/// lies in one lane. The lanes are then placed on the row of bands, with a note saying so.
+fn lanes_on_band_row(corrected: &Array2<f32>, grid: &LaneGrid) -> Option<(LaneGrid, String)> {
+    if !grid.has_faint_lanes() && !grid.has_centres_from_grid() {
+        return None;
+    }
+    let row = band_row::find(corrected)?;
+    if row.band_width <= BAND_WIDER_THAN_PITCH * grid.pitch {
+        return None;
+    }
+    let on_bands = lanes::fit_band_row(&grid.profile, &row)?;
+    let note = format!(
+        "lanes placed on a row of {} evenly spaced bands {:.0} px wide, {} lanes in all: the column profile alone suggested {} lanes {:.0} px apart, which would split each band; check them on the overlay",
+        row.centres.len(),
+        row.band_width,
+        on_bands.lanes.len(),
+        grid.lanes.len(),
+        grid.pitch
+    );
+    Some((on_bands, note))
+}
+
+/// A band wider than this many pitches of a grid straddles a lane boundary of it.
+const BAND_WIDER_THAN_PITCH: f64 = 1.1;
 
 /// The image's lanes: one grid across the image, or one per blot where blots stand side by
 /// side (two or more `membrane` column ranges) and their grids add up to the manifest's
@@ -1004,16 +1036,12 @@ fn lane_spec(plan: &Plan, lane: usize) -> Option<&LaneSpec> {
 
 fn detection_row(plan: &Plan, image: &ImageAnalysis) -> DetectionRow {
     let grid = &image.grid;
-    let median = stats::median(&grid.lane_contrast);
     let reasons: Vec<&str> = [
         (plan.lanes.is_empty(), "count-estimated"),
         (grid.confidence < 5.0, "low-contrast"),
-        (
-            grid.lane_contrast.iter().any(|&c| c < 0.2 * median),
-            "faint-lanes",
-        ),
+        (grid.has_faint_lanes(), "faint-lanes"),
         (grid.misses_a_lane(), "lane-beyond-grid"),
-        (grid.lanes.iter().any(|l| !l.anchored), "centres-from-grid"),
+        (grid.has_centres_from_grid(), "centres-from-grid"),
     ]
     .into_iter()
     .filter_map(|(applies, reason)| applies.then_some(reason))

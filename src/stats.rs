@@ -98,6 +98,22 @@ pub fn gaussian_smooth(values: &[f32], sigma: f64) -> Vec<f32> {
         .collect()
 }
 
+/// Least-squares line through (x, y); returns (slope, intercept, max |residual|).
+pub fn line_fit(points: &[(f64, f64)]) -> (f64, f64, f64) {
+    let n = points.len() as f64;
+    let mx = points.iter().map(|p| p.0).sum::<f64>() / n;
+    let my = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    let sxx: f64 = points.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+    let intercept = my - slope * mx;
+    let worst = points
+        .iter()
+        .map(|p| (p.1 - (slope * p.0 + intercept)).abs())
+        .fold(0.0, f64::max);
+    (slope, intercept, worst)
+}
+
 pub fn mean(values: &[f64]) -> f64 {
     values.iter().sum::<f64>() / values.len() as f64
 }

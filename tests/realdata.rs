@@ -26,13 +26,15 @@ const STATED: [(&str, usize, bool); 17] = [
     ("pmc_trkb_vcl_values.png", 12, true),
     // A ladder and 8 lanes; the figure's "TIGAR ◀" label beside the blot is no lane.
     ("pmc_tigar_ladder.png", 9, true),
-    // Not yet: lanes with bright edges and narrow dark gaps (film, doublet, shadow strips),
-    // one strong target drowning the others' lanes (pSMAD), grouped lanes with narrow gaps
-    // of gel between the groups (protease).
+    // Lanes darker at their edges (a crescent band, edge shadows), which the column profile
+    // alone splits into two or three narrower lanes: placed on the row of bands.
+    ("wb_doublet_3lanes_facuperezt.jpg", 3, true),
+    ("wb_film_7lanes_facuperezt.jpg", 8, true),
+    // Not yet: edge shadows with no band strong enough to make a row (shadow), one strong
+    // target drowning the others' lanes and GAPDH bands merging in pairs (pSMAD), grouped
+    // lanes with narrow gaps of gel between the groups (protease).
     ("pmc_psmad_gapdh.png", 12, false),
     ("sdspage_protease_gelquant.png", 15, false),
-    ("wb_doublet_3lanes_facuperezt.jpg", 3, false),
-    ("wb_film_7lanes_facuperezt.jpg", 8, false),
     ("wb_shadow_3lanes_facuperezt.jpg", 3, false),
 ];
 

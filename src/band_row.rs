@@ -1,0 +1,206 @@
+//! A row of bands: evenly spaced bands of one width side by side (a loading control, a strong
+//! target), found as connected blobs of the background-corrected image. Its spacing is the lane
+//! pitch seen in two dimensions. The column profile alone can mistake a lane that is darker at
+//! its edges (a crescent band, edge shadows) for two or three narrower lanes; a band that
+//! spans such "lanes" shows they are one.
+
+use image::{ImageBuffer, Luma};
+use imageproc::region_labelling::{connected_components, Connectivity};
+use ndarray::Array2;
+
+use crate::stats;
+
+/// A row of evenly spaced bands of similar width.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BandRow {
+    /// Band centres (x), left to right.
+    pub centres: Vec<f64>,
+    /// Median distance between neighbouring centres.
+    pub pitch: f64,
+    /// Median band width.
+    pub band_width: f64,
+}
+
+/// Blobs are cut at these shares of the image's bright end (99.5th percentile after
+/// smoothing): low cuts join a faint band's pieces, high ones part bands that touch.
+const CUTS: [f32; 5] = [0.15, 0.2, 0.3, 0.5, 0.7];
+/// Smoothing before cutting, in pixels (joins a band across JPEG blocks and noise).
+const SMOOTHING_SIGMA: f32 = 1.5;
+/// A band is at least this much wider than high (a lane-long streak is not a band).
+const MIN_ASPECT: f64 = 1.5;
+const MIN_BAND_WIDTH: usize = 6;
+/// Bands of one row are within this share of their median width.
+const WIDTH_TOLERANCE: f64 = 0.3;
+/// Evenly spaced: the spacings' coefficient of variation is at most this.
+const MAX_SPACING_CV: f64 = 0.15;
+const MIN_BANDS: usize = 3;
+
+/// Bounding box of one blob: columns `[x0, x1)`, rows `[y0, y1)`.
+#[derive(Debug, Clone, Copy)]
+struct Blob {
+    x0: usize,
+    x1: usize,
+    y0: usize,
+    y1: usize,
+}
+
+impl Blob {
+    fn width(&self) -> usize {
+        self.x1 - self.x0
+    }
+    fn height(&self) -> usize {
+        self.y1 - self.y0
+    }
+    fn centre_x(&self) -> f64 {
+        0.5 * (self.x0 + self.x1) as f64
+    }
+    fn centre_y(&self) -> f64 {
+        0.5 * (self.y0 + self.y1) as f64
+    }
+    /// True when the two blobs share a row of bands: either's centre row lies within the
+    /// other's rows.
+    fn same_row(&self, other: &Blob) -> bool {
+        let within = |b: &Blob, y: f64| (b.y0 as f64..=b.y1 as f64).contains(&y);
+        within(other, self.centre_y()) || within(self, other.centre_y())
+    }
+}
+
+/// The row with the most evenly spaced bands of one width, over all cuts; `None` when no row
+/// holds three.
+pub fn find(corrected: &Array2<f32>) -> Option<BandRow> {
+    let (height, width) = corrected.dim();
+    if height < 3 || width < 3 {
+        return None;
+    }
+    let image = ImageBuffer::<Luma<f32>, Vec<f32>>::from_raw(
+        width as u32,
+        height as u32,
+        corrected.iter().copied().collect(),
+    )?;
+    let smooth = imageproc::filter::gaussian_blur_f32(&image, SMOOTHING_SIGMA);
+    let mut sample = stats::sample_evenly(smooth.as_raw().iter(), 1 << 18);
+    let rank = ((sample.len() - 1) as f64 * 0.995).round() as usize;
+    let bright = stats::order_statistics_f32(&mut sample, &[rank])[0];
+    if bright <= 0.0 {
+        return None;
+    }
+    let mut best: Option<BandRow> = None;
+    for cut in CUTS {
+        let bands: Vec<Blob> = blobs(&smooth, cut * bright)
+            .into_iter()
+            .filter(|b| {
+                b.width() >= MIN_BAND_WIDTH && b.width() as f64 >= MIN_ASPECT * b.height() as f64
+            })
+            .collect();
+        for seed in &bands {
+            let row: Vec<Blob> = bands.iter().filter(|b| b.same_row(seed)).copied().collect();
+            if let Some(found) = evenly_spaced(row) {
+                if best
+                    .as_ref()
+                    .is_none_or(|b| found.centres.len() > b.centres.len())
+                {
+                    best = Some(found);
+                }
+            }
+        }
+    }
+    best
+}
+
+/// The bands of `row` within the width tolerance, if they are at least three, do not
+/// overlap and are evenly spaced.
+fn evenly_spaced(mut row: Vec<Blob>) -> Option<BandRow> {
+    if row.len() < MIN_BANDS {
+        return None;
+    }
+    row.sort_by_key(|b| b.x0);
+    let widths: Vec<f64> = row.iter().map(|b| b.width() as f64).collect();
+    let median_width = stats::median(&widths);
+    row.retain(|b| (b.width() as f64 - median_width).abs() <= WIDTH_TOLERANCE * median_width);
+    if row.len() < MIN_BANDS || row.windows(2).any(|p| p[1].x0 < p[0].x1) {
+        return None;
+    }
+    let centres: Vec<f64> = row.iter().map(Blob::centre_x).collect();
+    let spacings: Vec<f64> = centres.windows(2).map(|p| p[1] - p[0]).collect();
+    let mean = stats::mean(&spacings);
+    let sd =
+        (spacings.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / spacings.len() as f64).sqrt();
+    if mean <= 0.0 || sd / mean > MAX_SPACING_CV {
+        return None;
+    }
+    let widths: Vec<f64> = row.iter().map(|b| b.width() as f64).collect();
+    Some(BandRow {
+        pitch: stats::median(&spacings),
+        band_width: stats::median(&widths),
+        centres,
+    })
+}
+
+/// Bounding boxes of the 8-connected blobs of pixels above `level`.
+fn blobs(image: &ImageBuffer<Luma<f32>, Vec<f32>>, level: f32) -> Vec<Blob> {
+    let mask = ImageBuffer::from_fn(image.width(), image.height(), |x, y| {
+        Luma([u8::from(image.get_pixel(x, y)[0] > level)])
+    });
+    let labels = connected_components(&mask, Connectivity::Eight, Luma([0u8]));
+    let mut boxes: Vec<Option<Blob>> = Vec::new();
+    for (x, y, label) in labels.enumerate_pixels() {
+        let label = label[0] as usize;
+        if label == 0 {
+            continue;
+        }
+        if boxes.len() < label {
+            boxes.resize(label, None);
+        }
+        let (x, y) = (x as usize, y as usize);
+        let b = boxes[label - 1].get_or_insert(Blob {
+            x0: x,
+            x1: x + 1,
+            y0: y,
+            y1: y + 1,
+        });
+        b.x0 = b.x0.min(x);
+        b.x1 = b.x1.max(x + 1);
+        b.y0 = b.y0.min(y);
+        b.y1 = b.y1.max(y + 1);
+    }
+    boxes.into_iter().flatten().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Bands (value 100) `width` wide and 8 rows high, centred at `centres`, in a 60-row image.
+    fn bands_at(width: usize, centres: &[f64], band_width: usize) -> Array2<f32> {
+        let mut image = Array2::zeros((60, width));
+        for &c in centres {
+            let x0 = (c - band_width as f64 / 2.0).round() as usize;
+            for y in 26..34 {
+                for x in x0..x0 + band_width {
+                    image[[y, x]] = 100.0;
+                }
+            }
+        }
+        image
+    }
+
+    #[test]
+    fn finds_the_spacing_and_width_of_a_row_of_bands() {
+        let centres = [40.0, 100.0, 160.0, 220.0, 280.0];
+        let row = find(&bands_at(320, &centres, 44)).expect("a row of five bands");
+        assert_eq!(row.centres.len(), 5);
+        assert!((row.pitch - 60.0).abs() <= 1.0, "pitch {}", row.pitch);
+        assert!(
+            (row.band_width - 44.0).abs() <= 4.0,
+            "width {}",
+            row.band_width
+        );
+    }
+
+    #[test]
+    fn unevenly_spaced_or_too_few_bands_are_no_row() {
+        assert!(find(&bands_at(320, &[40.0, 100.0, 250.0, 280.0], 20)).is_none());
+        assert!(find(&bands_at(320, &[40.0, 100.0], 20)).is_none());
+        assert!(find(&Array2::zeros((40, 40))).is_none());
+    }
+}
