@@ -34,6 +34,8 @@ const WIDTH_TOLERANCE: f64 = 0.3;
 /// Evenly spaced: the spacings' coefficient of variation is at most this.
 const MAX_SPACING_CV: f64 = 0.15;
 const MIN_BANDS: usize = 3;
+/// Images above this many pixels are binned for the search.
+const MAX_SEARCH_PIXELS: usize = 1 << 19;
 
 /// Bounding box of one blob: columns `[x0, x1)`, rows `[y0, y1)`.
 #[derive(Debug, Clone, Copy)]
@@ -69,14 +71,21 @@ impl Blob {
 /// holds three.
 pub fn find(corrected: &Array2<f32>) -> Option<BandRow> {
     let (height, width) = corrected.dim();
+    // Large images are searched binned (block means): bands stay several pixels wide, and the
+    // search costs a fraction.
+    let bin = ((height * width) as f64 / MAX_SEARCH_PIXELS as f64)
+        .sqrt()
+        .ceil()
+        .max(1.0) as usize;
+    let (height, width) = (height / bin, width / bin);
     if height < 3 || width < 3 {
         return None;
     }
-    let image = ImageBuffer::<Luma<f32>, Vec<f32>>::from_raw(
-        width as u32,
-        height as u32,
-        corrected.iter().copied().collect(),
-    )?;
+    let image = ImageBuffer::from_fn(width as u32, height as u32, |x, y| {
+        let (x, y) = (x as usize * bin, y as usize * bin);
+        let block = corrected.slice(ndarray::s![y..y + bin, x..x + bin]);
+        Luma([block.sum() / (bin * bin) as f32])
+    });
     let smooth = imageproc::filter::gaussian_blur_f32(&image, SMOOTHING_SIGMA);
     let mut sample = stats::sample_evenly(smooth.as_raw().iter(), 1 << 18);
     let rank = ((sample.len() - 1) as f64 * 0.995).round() as usize;
@@ -94,7 +103,7 @@ pub fn find(corrected: &Array2<f32>) -> Option<BandRow> {
             .collect();
         for seed in &bands {
             let row: Vec<Blob> = bands.iter().filter(|b| b.same_row(seed)).copied().collect();
-            if let Some(found) = evenly_spaced(row) {
+            if let Some(found) = evenly_spaced(row, bin as f64) {
                 if best
                     .as_ref()
                     .is_none_or(|b| found.centres.len() > b.centres.len())
@@ -109,7 +118,7 @@ pub fn find(corrected: &Array2<f32>) -> Option<BandRow> {
 
 /// The bands of `row` within the width tolerance, if they are at least three, do not
 /// overlap and are evenly spaced.
-fn evenly_spaced(mut row: Vec<Blob>) -> Option<BandRow> {
+fn evenly_spaced(mut row: Vec<Blob>, bin: f64) -> Option<BandRow> {
     if row.len() < MIN_BANDS {
         return None;
     }
@@ -120,7 +129,8 @@ fn evenly_spaced(mut row: Vec<Blob>) -> Option<BandRow> {
     if row.len() < MIN_BANDS || row.windows(2).any(|p| p[1].x0 < p[0].x1) {
         return None;
     }
-    let centres: Vec<f64> = row.iter().map(Blob::centre_x).collect();
+    // In the image's own pixels: the blob covers columns x0·bin to x1·bin − 1.
+    let centres: Vec<f64> = row.iter().map(|b| b.centre_x() * bin - 0.5).collect();
     let spacings: Vec<f64> = centres.windows(2).map(|p| p[1] - p[0]).collect();
     let mean = stats::mean(&spacings);
     let sd =
@@ -128,7 +138,7 @@ fn evenly_spaced(mut row: Vec<Blob>) -> Option<BandRow> {
     if mean <= 0.0 || sd / mean > MAX_SPACING_CV {
         return None;
     }
-    let widths: Vec<f64> = row.iter().map(|b| b.width() as f64).collect();
+    let widths: Vec<f64> = row.iter().map(|b| b.width() as f64 * bin).collect();
     Some(BandRow {
         pitch: stats::median(&spacings),
         band_width: stats::median(&widths),

@@ -184,6 +184,21 @@ fn lane_contrast(w: &Windows, c: f64, pitch: f64) -> f64 {
     core - gap
 }
 
+/// Contrast of a lane beyond the end of a known grid: its core over the darker of the gaps
+/// half a pitch to either side. Unlike [`lane_contrast`], one side may be bright: a faint end
+/// lane is often brighter at one edge, and the pitch is known, so the brighter-gap rule that
+/// keeps grids off half pitches is not needed. Candidates start three quarters of a pitch out,
+/// clear of the end lane's own flank.
+fn end_lane_contrast(w: &Windows, c: f64, pitch: f64) -> f64 {
+    let core = w.mean(c, pitch / 5.0).unwrap_or(0.0);
+    let gap = [c - pitch / 2.0, c + pitch / 2.0]
+        .iter()
+        .filter(|&&g| g >= 0.0 && g <= (w.len() - 1) as f64)
+        .filter_map(|&g| w.mean(g, pitch / 10.0))
+        .fold(f64::INFINITY, f64::min);
+    core - if gap.is_finite() { gap } else { 0.0 }
+}
+
 /// How finely [`best_grid`] searches: pitch steps across the allowed range and offsets per
 /// pitch in its coarse pass.
 #[derive(Clone, Copy)]
@@ -492,8 +507,8 @@ fn grid_at(raw_profile: &[f32], grid: &[f64], pitch: f64) -> LaneGrid {
 
 /// Lanes on a row of bands: one lane on each band of the row (an evenly spaced lattice fitted
 /// to their centres, so a missing band leaves an empty lane), and further lanes beyond either
-/// end wherever the column profile shows one: a lane that stands 5 noise SDs out of its gaps
-/// within half to one and a half pitches of the last lane (a faint end lane need not sit on
+/// end wherever the column profile shows one: a lane that stands 5 noise SDs out of the
+/// darker of its gaps within ¾ to 1½ pitches of the end lane (a faint end lane need not sit on
 /// the lattice).
 pub fn fit_band_row(raw_profile: &[f32], row: &BandRow) -> Option<LaneGrid> {
     let first = *row.centres.first()?;
@@ -524,11 +539,11 @@ pub fn fit_band_row(raw_profile: &[f32], row: &BandRow) -> Option<LaneGrid> {
             } else {
                 centres[centres.len() - 1]
             };
-            let candidates = (0..=(2.0 * pitch) as usize)
-                .map(|i| end + side * (0.5 * pitch + 0.5 * i as f64))
+            let candidates = (0..=(1.5 * pitch) as usize)
+                .map(|i| end + side * (0.75 * pitch + 0.5 * i as f64))
                 .filter(|&c| c - 0.3 * pitch >= 0.0 && c + 0.3 * pitch <= limit);
             let strongest = candidates
-                .map(|c| (c, lane_contrast(&windows, c, pitch)))
+                .map(|c| (c, end_lane_contrast(&windows, c, pitch)))
                 .max_by(|a, b| a.1.total_cmp(&b.1));
             match strongest {
                 Some((c, contrast)) if contrast > 5.0 * noise => {
