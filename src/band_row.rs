@@ -15,16 +15,34 @@ use crate::stats;
 pub struct BandRow {
     /// Band centres (x), left to right.
     pub centres: Vec<f64>,
+    /// Each band's middle row.
+    pub rows: Vec<usize>,
     /// Median distance between neighbouring centres.
     pub pitch: f64,
     /// Median band width.
     pub band_width: f64,
 }
 
+impl BandRow {
+    /// The evenly spaced lattice through the band centres (least squares; a missing band
+    /// leaves a step out): (position of the first band's step, pitch).
+    pub fn lattice(&self) -> Option<(f64, f64)> {
+        let first = *self.centres.first()?;
+        let points: Vec<(f64, f64)> = self
+            .centres
+            .iter()
+            .map(|&c| (((c - first) / self.pitch).round(), c))
+            .collect();
+        let (pitch, origin, _) = stats::line_fit(&points);
+        (pitch > 0.0).then_some((origin, pitch))
+    }
+}
+
 /// Blobs are cut at these shares of the image's bright end (99.5th percentile after
 /// smoothing): low cuts join a faint band's pieces, high ones part bands that touch.
 const CUTS: [f32; 5] = [0.15, 0.2, 0.3, 0.5, 0.7];
-/// Smoothing before cutting, in pixels (joins a band across JPEG blocks and noise).
+/// Smoothing of an image searched unbinned before cutting, in pixels (joins a band across
+/// JPEG blocks and noise).
 const SMOOTHING_SIGMA: f32 = 1.5;
 /// A band is at least this much wider than high (a lane-long streak is not a band).
 const MIN_ASPECT: f64 = 1.5;
@@ -35,7 +53,7 @@ const WIDTH_TOLERANCE: f64 = 0.3;
 const MAX_SPACING_CV: f64 = 0.15;
 const MIN_BANDS: usize = 3;
 /// Images above this many pixels are binned for the search.
-const MAX_SEARCH_PIXELS: usize = 1 << 19;
+const MAX_SEARCH_PIXELS: usize = 1 << 17;
 
 /// Bounding box of one blob: columns `[x0, x1)`, rows `[y0, y1)`.
 #[derive(Debug, Clone, Copy)]
@@ -86,7 +104,12 @@ pub fn find(corrected: &Array2<f32>) -> Option<BandRow> {
         let block = corrected.slice(ndarray::s![y..y + bin, x..x + bin]);
         Luma([block.sum() / (bin * bin) as f32])
     });
-    let smooth = imageproc::filter::gaussian_blur_f32(&image, SMOOTHING_SIGMA);
+    // Binning smooths already; blurring a binned image as well would fill narrow gaps.
+    let smooth = if bin == 1 {
+        imageproc::filter::gaussian_blur_f32(&image, SMOOTHING_SIGMA)
+    } else {
+        image
+    };
     let mut sample = stats::sample_evenly(smooth.as_raw().iter(), 1 << 18);
     let rank = ((sample.len() - 1) as f64 * 0.995).round() as usize;
     let bright = stats::order_statistics_f32(&mut sample, &[rank])[0];
@@ -140,6 +163,10 @@ fn evenly_spaced(mut row: Vec<Blob>, bin: f64) -> Option<BandRow> {
     }
     let widths: Vec<f64> = row.iter().map(|b| b.width() as f64 * bin).collect();
     Some(BandRow {
+        rows: row
+            .iter()
+            .map(|b| (b.centre_y() * bin - 0.5).max(0.0).round() as usize)
+            .collect(),
         pitch: stats::median(&spacings),
         band_width: stats::median(&widths),
         centres,

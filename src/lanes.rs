@@ -44,6 +44,9 @@ pub struct LaneGrid {
     /// Contrast of a would-be lane one pitch beyond each end of the grid (left, right), where
     /// that lies inside the image: a strong one means the grid left a lane out.
     pub beyond: [Option<f64>; 2],
+    /// The lanes were placed on a row of bands ([`fit_band_row`], [`onto_band_row`]): the
+    /// image shows them in two dimensions, whatever the column profile's contrasts say.
+    pub on_band_row: bool,
 }
 
 impl LaneGrid {
@@ -182,21 +185,6 @@ fn lane_contrast(w: &Windows, c: f64, pitch: f64) -> f64 {
         })
         .unwrap_or(0.0);
     core - gap
-}
-
-/// Contrast of a lane beyond the end of a known grid: its core over the darker of the gaps
-/// half a pitch to either side. Unlike [`lane_contrast`], one side may be bright: a faint end
-/// lane is often brighter at one edge, and the pitch is known, so the brighter-gap rule that
-/// keeps grids off half pitches is not needed. Candidates start three quarters of a pitch out,
-/// clear of the end lane's own flank.
-fn end_lane_contrast(w: &Windows, c: f64, pitch: f64) -> f64 {
-    let core = w.mean(c, pitch / 5.0).unwrap_or(0.0);
-    let gap = [c - pitch / 2.0, c + pitch / 2.0]
-        .iter()
-        .filter(|&&g| g >= 0.0 && g <= (w.len() - 1) as f64)
-        .filter_map(|&g| w.mean(g, pitch / 10.0))
-        .fold(f64::INFINITY, f64::min);
-    core - if gap.is_finite() { gap } else { 0.0 }
 }
 
 /// How finely [`best_grid`] searches: pitch steps across the allowed range and offsets per
@@ -502,36 +490,29 @@ fn grid_at(raw_profile: &[f32], grid: &[f64], pitch: f64) -> LaneGrid {
         noise,
         profile: raw_profile.to_vec(),
         beyond,
+        on_band_row: false,
     }
 }
 
 /// Lanes on a row of bands: one lane on each band of the row (an evenly spaced lattice fitted
 /// to their centres, so a missing band leaves an empty lane), and further lanes beyond either
-/// end wherever the column profile shows one: a lane that stands 5 noise SDs out of the
-/// darker of its gaps within ¾ to 1½ pitches of the end lane (a faint end lane need not sit on
-/// the lattice).
-pub fn fit_band_row(raw_profile: &[f32], row: &BandRow) -> Option<LaneGrid> {
-    let first = *row.centres.first()?;
-    let steps: Vec<f64> = row
-        .centres
-        .iter()
-        .map(|c| ((c - first) / row.pitch).round())
-        .collect();
-    let points: Vec<(f64, f64)> = steps
-        .iter()
-        .copied()
-        .zip(row.centres.iter().copied())
-        .collect();
-    let (pitch, origin, _) = stats::line_fit(&points);
-    if pitch <= 0.0 {
-        return None;
-    }
-    let last_step = steps.last().copied()? as usize;
+/// end wherever the image shows a lane there: a strip as wide as the bands, ¾ to 1½ pitches
+/// from the end lane and clear of its band, that holds a band of its own (a faint end lane
+/// need not sit on the lattice, and its band need not lie in the row).
+pub fn fit_band_row(corrected: &Array2<f32>, row: &BandRow) -> Option<LaneGrid> {
+    let (origin, pitch) = row.lattice()?;
+    let last_step = ((row.centres[row.centres.len() - 1] - origin) / pitch).round() as usize;
     let mut centres: Vec<f64> = (0..=last_step).map(|k| origin + k as f64 * pitch).collect();
-    let profile = stats::gaussian_smooth(raw_profile, 1.0);
-    let windows = Windows::new(&profile);
-    let noise = (stats::noise_sigma(raw_profile) as f64).max(1e-6);
-    let limit = (profile.len() - 1) as f64;
+    let strips = StripMeans::new(corrected);
+    let width = row.band_width.min(0.95 * pitch);
+    let limit = (corrected.ncols() - 1) as f64;
+    // A band as tall as this share of the row's bands is a band, however clean the image.
+    let row_band = stats::median(
+        &row.centres
+            .iter()
+            .map(|&c| strips.band(c, width).height)
+            .collect::<Vec<f64>>(),
+    );
     for side in [-1.0, 1.0] {
         loop {
             let end = if side < 0.0 {
@@ -539,14 +520,22 @@ pub fn fit_band_row(raw_profile: &[f32], row: &BandRow) -> Option<LaneGrid> {
             } else {
                 centres[centres.len() - 1]
             };
-            let candidates = (0..=(1.5 * pitch) as usize)
-                .map(|i| end + side * (0.75 * pitch + 0.5 * i as f64))
-                .filter(|&c| c - 0.3 * pitch >= 0.0 && c + 0.3 * pitch <= limit);
-            let strongest = candidates
-                .map(|c| (c, end_lane_contrast(&windows, c, pitch)))
-                .max_by(|a, b| a.1.total_cmp(&b.1));
+            // Around the next lattice position, clear of the end lane's band.
+            let nearest = (0.75 * pitch).max(width + 2.0);
+            let strongest = (0..)
+                .map(|i| nearest + i as f64)
+                .take_while(|&d| d <= 1.25 * pitch)
+                .map(|d| end + side * d)
+                .filter(|&c| c - width / 2.0 >= 0.0 && c + width / 2.0 <= limit)
+                .map(|c| (c, strips.band(c, width)))
+                .max_by(|a, b| a.1.height.total_cmp(&b.1.height));
             match strongest {
-                Some((c, contrast)) if contrast > 5.0 * noise => {
+                Some((c, band))
+                    if band.height > MIN_END_LANE_BAND_SDS * band.noise
+                        && band.height > MIN_END_LANE_BAND_SHARE * row_band =>
+                {
+                    let reach = width / 2.0 + (pitch - width) / 3.0;
+                    let c = band_centre(corrected, band.row, c, reach).unwrap_or(c);
                     if side < 0.0 {
                         centres.insert(0, c);
                     } else {
@@ -557,21 +546,150 @@ pub fn fit_band_row(raw_profile: &[f32], row: &BandRow) -> Option<LaneGrid> {
             }
         }
     }
-    // The grid's contrasts, noise and confidence are those of the profile at these positions;
-    // a lane with a band of the row is centred on that band (a lane darker at its edges would
-    // pull a profile-refined centre towards one edge), as wide as the row's bands.
-    let mut grid = grid_at(raw_profile, &centres, pitch);
+    Some(place_on_row(corrected, row, &centres, pitch))
+}
+
+/// `grid` (a count fixed beforehand) moved onto a row of bands of about its pitch, where its
+/// lanes sit between the row's bands rather than on them: a lane darker at its edges makes a
+/// ridge-gap-ridge that a grid can take for a lane, half a pitch off. `None` where the grid
+/// already sits on the bands or the row's pitch differs by more than a tenth.
+pub fn onto_band_row(corrected: &Array2<f32>, grid: &LaneGrid, row: &BandRow) -> Option<LaneGrid> {
+    let (origin, pitch) = row.lattice()?;
+    if (pitch - grid.pitch).abs() > 0.1 * grid.pitch {
+        return None;
+    }
+    // How far each band lies from the nearest lane of the grid.
+    let offsets: Vec<f64> = row
+        .centres
+        .iter()
+        .map(|&b| {
+            grid.lanes
+                .iter()
+                .map(|l| b - l.x_center)
+                .min_by(|x, y| x.abs().total_cmp(&y.abs()))
+                .unwrap_or(0.0)
+        })
+        .collect();
+    let offset = stats::median(&offsets);
+    if offset.abs() <= 0.25 * pitch {
+        return None;
+    }
+    let first_step = ((grid.lanes[0].x_center + offset - origin) / pitch).round();
+    let centres: Vec<f64> = (0..grid.lanes.len())
+        .map(|i| origin + (first_step + i as f64) * pitch)
+        .collect();
+    let limit = (corrected.ncols() - 1) as f64;
+    if centres[0] < 0.0 || centres[centres.len() - 1] > limit {
+        return None;
+    }
+    Some(place_on_row(corrected, row, &centres, pitch))
+}
+
+/// The lanes at `centres`: the grid's contrasts, noise and confidence are those of the column
+/// profile at these positions; a lane with a band of the row is centred on that band (a lane
+/// darker at its edges would pull a profile-refined centre towards one edge), and every lane
+/// is as wide as the row's bands.
+fn place_on_row(corrected: &Array2<f32>, row: &BandRow, centres: &[f64], pitch: f64) -> LaneGrid {
+    let mut grid = grid_at(&column_profile(corrected), centres, pitch);
     let width = row.band_width.min(0.95 * pitch);
-    for (lane, &position) in grid.lanes.iter_mut().zip(&centres) {
+    let reach = width / 2.0 + (pitch - width) / 3.0;
+    for (lane, &position) in grid.lanes.iter_mut().zip(centres) {
         let band = row
             .centres
             .iter()
-            .find(|&&b| (b - position).abs() <= 0.25 * pitch);
-        lane.x_center = band.copied().unwrap_or(position);
+            .zip(&row.rows)
+            .find(|(&b, _)| (b - position).abs() <= 0.25 * pitch);
+        // The row was found on a binned image: the band's centre is measured again here.
+        lane.x_center = band.map_or(position, |(&b, &y)| {
+            band_centre(corrected, y, b, reach).unwrap_or(b)
+        });
         lane.anchored = band.is_some();
         lane.width = width;
     }
-    Some(grid)
+    grid.on_band_row = true;
+    grid
+}
+
+/// A strip holds a band when its strongest row stands this many noise SDs above its median
+/// row (the strip's row profile, smoothed as band finding smooths it)…
+const MIN_END_LANE_BAND_SDS: f64 = 6.0;
+/// … and at least this share of the row's bands as high.
+const MIN_END_LANE_BAND_SHARE: f64 = 0.03;
+
+/// Row means of any vertical strip of an image, from per-row prefix sums.
+struct StripMeans {
+    prefix: Array2<f64>,
+}
+
+impl StripMeans {
+    fn new(image: &Array2<f32>) -> StripMeans {
+        let (height, width) = image.dim();
+        let mut prefix = Array2::zeros((height, width + 1));
+        for (y, row) in image.rows().into_iter().enumerate() {
+            for (x, &v) in row.iter().enumerate() {
+                prefix[[y, x + 1]] = prefix[[y, x]] + f64::from(v);
+            }
+        }
+        StripMeans { prefix }
+    }
+
+    /// The strongest band of the strip `width` wide centred at `centre`.
+    fn band(&self, centre: f64, width: f64) -> StripBand {
+        let columns = self.prefix.ncols() - 1;
+        let start = ((centre - width / 2.0).round().max(0.0) as usize).min(columns - 1);
+        let end = ((centre + width / 2.0).round() as usize).clamp(start + 1, columns);
+        let rows: Vec<f32> = self
+            .prefix
+            .rows()
+            .into_iter()
+            .map(|r| ((r[end] - r[start]) / (end - start) as f64) as f32)
+            .collect();
+        let noise = f64::from(stats::noise_sigma(&rows));
+        let smooth = stats::gaussian_smooth(&rows, 1.0);
+        let mut sorted = smooth.clone();
+        let median = f64::from(stats::median_f32(&mut sorted));
+        let (row, top) = smooth
+            .iter()
+            .copied()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .unwrap_or((0, 0.0));
+        StripBand {
+            height: f64::from(top) - median,
+            noise,
+            row,
+        }
+    }
+}
+
+/// The strongest band of a strip: how far its row stands above the strip's median row, the
+/// noise SD of the strip's row profile, and its row.
+struct StripBand {
+    height: f64,
+    noise: f64,
+    row: usize,
+}
+
+/// The centre of the band at `row` near `centre`: the midpoint of the outermost columns within
+/// `reach` where the band (rows `row` ± 2) is at half its height over the lowest column there.
+/// Outermost, so a band darker at its edges is measured across its whole width. `None` where
+/// the band runs to either end of the reach.
+fn band_centre(corrected: &Array2<f32>, row: usize, centre: f64, reach: f64) -> Option<f64> {
+    let (height, width) = corrected.dim();
+    let start = (centre - reach).round().max(0.0) as usize;
+    let end = ((centre + reach).round() as usize).min(width - 1);
+    let rows = row.saturating_sub(2)..(row + 3).min(height);
+    let n = rows.len() as f32;
+    let section: Vec<f32> = (start..=end)
+        .map(|x| rows.clone().map(|y| corrected[[y, x]]).sum::<f32>() / n)
+        .collect();
+    let section = stats::gaussian_smooth(&section, 1.0);
+    let low = section.iter().copied().fold(f32::INFINITY, f32::min);
+    let high = section.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let level = low + 0.5 * (high - low);
+    let left = section.iter().position(|&v| v >= level)?;
+    let right = section.iter().rposition(|&v| v >= level)?;
+    (left > 0 && right + 1 < section.len()).then(|| start as f64 + 0.5 * (left + right) as f64)
 }
 
 /// Fits lanes to blots side by side (`blocks`: each one's column range): each block gets its
@@ -627,6 +745,7 @@ pub fn fit_blocks(
         noise: grids.iter().map(|(_, g)| g.noise).fold(0.0, f64::max),
         profile,
         beyond: [grids[0].1.beyond[0], grids[grids.len() - 1].1.beyond[1]],
+        on_band_row: false,
     })
 }
 

@@ -98,11 +98,11 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
     let membrane = strips::membrane_columns(&blot.signal);
     let corrected = &blot.signal - &background;
     let mut grid = find_lanes(plan, image, &corrected, &membrane)?;
+    if let Some((on_bands, note)) = lanes_on_band_row(&corrected, &grid, plan.lanes.is_empty()) {
+        grid = on_bands;
+        blot.warnings.push(note);
+    }
     if plan.lanes.is_empty() {
-        if let Some((on_bands, note)) = lanes_on_band_row(&corrected, &grid) {
-            grid = on_bands;
-            blot.warnings.push(note);
-        }
         let dropped;
         (grid, dropped) = grid.on_membrane(&membrane);
         if !dropped.is_empty() {
@@ -267,28 +267,40 @@ fn lane_bands(
         .collect()
 }
 
-/// Where the estimated grid is doubtful (faint lanes, centres not measured) and a row of
-/// evenly spaced bands in the image is wider than the grid's pitch, the grid has split lanes
-/// that are darker at their edges (crescent bands, edge shadows) into narrower "lanes": a band
-/// lies in one lane. The lanes are then placed on the row of bands, with a note saying so.
-fn lanes_on_band_row(corrected: &Array2<f32>, grid: &LaneGrid) -> Option<(LaneGrid, String)> {
-    if !grid.has_faint_lanes() && !grid.has_centres_from_grid() {
-        return None;
-    }
+/// Lanes checked against a row of evenly spaced bands in the image. Where the bands are wider
+/// than the grid's pitch, the grid has split lanes that are darker at their edges (crescent
+/// bands, edge shadows) into narrower "lanes" (a band lies in one lane): the lanes are placed
+/// on the row, their count with them (a manifest's count only where the row's lanes agree
+/// with it). Where a grid of the row's pitch (a manifest's
+/// count, or an estimated one) sits between the bands rather than on them, it is moved onto
+/// them. Either way with a note saying so; `None` where the grid stands.
+fn lanes_on_band_row(
+    corrected: &Array2<f32>,
+    grid: &LaneGrid,
+    count_is_estimated: bool,
+) -> Option<(LaneGrid, String)> {
     let row = band_row::find(corrected)?;
-    if row.band_width <= BAND_WIDER_THAN_PITCH * grid.pitch {
-        return None;
+    if row.band_width > BAND_WIDER_THAN_PITCH * grid.pitch {
+        let on_bands = lanes::fit_band_row(corrected, &row)
+            .filter(|g| count_is_estimated || g.lanes.len() == grid.lanes.len())?;
+        let note = format!(
+            "lanes placed on a row of {} evenly spaced bands {:.0} px wide, {} lanes in all: the column profile alone suggested {} lanes {:.0} px apart, which would split each band; check them on the overlay",
+            row.centres.len(),
+            row.band_width,
+            on_bands.lanes.len(),
+            grid.lanes.len(),
+            grid.pitch
+        );
+        return Some((on_bands, note));
     }
-    let on_bands = lanes::fit_band_row(&grid.profile, &row)?;
+    let moved = lanes::onto_band_row(corrected, grid, &row)?;
     let note = format!(
-        "lanes placed on a row of {} evenly spaced bands {:.0} px wide, {} lanes in all: the column profile alone suggested {} lanes {:.0} px apart, which would split each band; check them on the overlay",
-        row.centres.len(),
-        row.band_width,
-        on_bands.lanes.len(),
-        grid.lanes.len(),
-        grid.pitch
+        "the {} lanes moved by {:.0} px onto a row of {} evenly spaced bands: the column profile alone put them between the bands; check them on the overlay",
+        moved.lanes.len(),
+        moved.lanes[0].x_center - grid.lanes[0].x_center,
+        row.centres.len()
     );
-    Some((on_bands, note))
+    Some((moved, note))
 }
 
 /// A band wider than this many pitches of a grid straddles a lane boundary of it.
@@ -990,8 +1002,11 @@ fn check_lane_count(plan: &Plan, images: &[ImageAnalysis]) -> Result<Option<Stri
         .map(|i| lanes::estimate_lane_count(&i.grid.profile, p.max_lanes, p.min_pitch_px))
         .collect();
     // Faint lanes (a grid not clearly above the noise) are no reason to refuse a count that
-    // the automatic count of an image confirms.
-    if missed.is_none() && estimates.contains(&Some(stated)) {
+    // the automatic count of an image confirms, or its row of bands does.
+    let on_bands = images
+        .iter()
+        .any(|i| i.grid.on_band_row && i.grid.lanes.len() == stated);
+    if missed.is_none() && (on_bands || estimates.contains(&Some(stated))) {
         return Ok(None);
     }
     let described: Vec<String> = images
@@ -1042,6 +1057,7 @@ fn detection_row(plan: &Plan, image: &ImageAnalysis) -> DetectionRow {
         (grid.has_faint_lanes(), "faint-lanes"),
         (grid.misses_a_lane(), "lane-beyond-grid"),
         (grid.has_centres_from_grid(), "centres-from-grid"),
+        (grid.on_band_row, "on-band-row"),
     ]
     .into_iter()
     .filter_map(|(applies, reason)| applies.then_some(reason))

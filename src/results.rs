@@ -79,7 +79,8 @@ pub struct SummaryRow {
 /// (confidence below 5: lanes are guesses), `faint-lanes` (a lane under a fifth of the median
 /// contrast), `lane-beyond-grid` (a lane-like strip just outside the grid), `centres-from-grid`
 /// (some centres not measured on this image's own lane edges: grid position or carried over
-/// from another image of the membrane).
+/// from another image of the membrane), `on-band-row` (lanes placed on a row of evenly spaced
+/// bands, the column profile alone having split or missed them).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DetectionRow {
     pub experiment: String,

@@ -56,6 +56,10 @@ pub struct Preset {
     /// right by this fraction of the lane pitch, with a strip of empty frame between the two
     /// (0: one membrane). truth.json's lane centres are the lower membrane's.
     pub upper_membrane_shift: f64,
+    /// Band intensity at the lane's edges over that at its centre (1: even across the lane).
+    /// Above 1 the lanes are darker at their edges, as crescent bands on film and edge
+    /// shadows are, and each lane's column profile has two ridges.
+    pub edge_darkening: f64,
 }
 
 /// The built-in presets.
@@ -77,6 +81,7 @@ pub fn presets() -> Vec<Preset> {
         bubbles: 0,
         marker_image: false,
         upper_membrane_shift: 0.0,
+        edge_darkening: 1.0,
     };
     vec![
         Preset {
@@ -153,6 +158,11 @@ pub fn presets() -> Vec<Preset> {
         Preset {
             name: "membranes",
             upper_membrane_shift: 0.4,
+            ..standard.clone()
+        },
+        Preset {
+            name: "crescent",
+            edge_darkening: 3.0,
             ..standard
         },
     ]
@@ -346,6 +356,7 @@ struct BandSpec {
     peak: f64,
     sigma_up: f64,
     sigma_down: f64,
+    edge_darkening: f64,
 }
 
 /// Noise-free band image as (pixel index, value) pairs over the band's reach.
@@ -359,7 +370,8 @@ fn render_band(band: &BandSpec, geometry: &Geometry, frame: Frame) -> Vec<(usize
     let mut out = Vec::new();
     for x in x0..=x1 {
         let xf = x as f64;
-        let across = 1.0
+        let from_centre = ((xf - band.lane_x) / (band.lane_width / 2.0)).clamp(-1.0, 1.0);
+        let across = (1.0 + (band.edge_darkening - 1.0) * from_centre * from_centre)
             / (1.0 + (-(xf - (band.lane_x - band.lane_width / 2.0)) / edge).exp())
             / (1.0 + ((xf - (band.lane_x + band.lane_width / 2.0)) / edge).exp());
         let yc = band.y_at_centre + geometry.shift(xf) - geometry.shift(band.lane_x);
@@ -476,6 +488,7 @@ pub fn write_experiment_framed(
                     peak,
                     sigma_up,
                     sigma_down,
+                    edge_darkening: preset.edge_darkening,
                 };
                 let centre = (spec
                     .y_at_centre

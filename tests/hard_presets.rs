@@ -1,7 +1,8 @@
-//! Detection on the hard synthetic blots: 35 experiments, five seeds of each of the presets
+//! Detection on the hard synthetic blots: 40 experiments, five seeds of each of the presets
 //! smile (12 px), tilt (3°), uneven lane widths, faint lanes, a 23 kDa doublet next to
-//! caspase-1 p20, 8-bit film exports, and two membranes in one frame (the upper one 0.4 lane
-//! pitch to the right, an empty gap between them). Against truth.json: the automatic lane count of
+//! caspase-1 p20, 8-bit film exports, two membranes in one frame (the upper one 0.4 lane
+//! pitch to the right, an empty gap between them), and lanes three times darker at their
+//! edges than at their centre (crescent). Against truth.json: the automatic lane count of
 //! every image, lane centres, band detection F1, apparent MW, target assignment, lane fold
 //! changes and the summary pooled over each preset's five blots.
 
@@ -39,7 +40,7 @@ fn assigned_band<'a>(
     row
 }
 
-const PRESETS: [&str; 7] = [
+const PRESETS: [&str; 8] = [
     "smile",
     "tilt",
     "uneven",
@@ -47,6 +48,7 @@ const PRESETS: [&str; 7] = [
     "doublet",
     "film",
     "membranes",
+    "crescent",
 ];
 const SEEDS: [u64; 5] = [201, 202, 203, 204, 205];
 
