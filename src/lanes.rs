@@ -44,7 +44,7 @@ pub struct LaneGrid {
     /// Contrast of a would-be lane one pitch beyond each end of the grid (left, right), where
     /// that lies inside the image: a strong one means the grid left a lane out.
     pub beyond: [Option<f64>; 2],
-    /// The lanes were placed on a row of bands ([`fit_band_row`], [`onto_band_row`]): the
+    /// The lanes were placed on a row of bands ([`fit_band_row`]): the
     /// image shows them in two dimensions, whatever the column profile's contrasts say.
     pub on_band_row: bool,
 }
@@ -549,42 +549,6 @@ pub fn fit_band_row(corrected: &Array2<f32>, row: &BandRow) -> Option<LaneGrid> 
     Some(place_on_row(corrected, row, &centres, pitch))
 }
 
-/// `grid` (a count fixed beforehand) moved onto a row of bands of about its pitch, where its
-/// lanes sit between the row's bands rather than on them: a lane darker at its edges makes a
-/// ridge-gap-ridge that a grid can take for a lane, half a pitch off. `None` where the grid
-/// already sits on the bands or the row's pitch differs by more than a tenth.
-pub fn onto_band_row(corrected: &Array2<f32>, grid: &LaneGrid, row: &BandRow) -> Option<LaneGrid> {
-    let (origin, pitch) = row.lattice()?;
-    if (pitch - grid.pitch).abs() > 0.1 * grid.pitch {
-        return None;
-    }
-    // How far each band lies from the nearest lane of the grid.
-    let offsets: Vec<f64> = row
-        .centres
-        .iter()
-        .map(|&b| {
-            grid.lanes
-                .iter()
-                .map(|l| b - l.x_center)
-                .min_by(|x, y| x.abs().total_cmp(&y.abs()))
-                .unwrap_or(0.0)
-        })
-        .collect();
-    let offset = stats::median(&offsets);
-    if offset.abs() <= 0.25 * pitch {
-        return None;
-    }
-    let first_step = ((grid.lanes[0].x_center + offset - origin) / pitch).round();
-    let centres: Vec<f64> = (0..grid.lanes.len())
-        .map(|i| origin + (first_step + i as f64) * pitch)
-        .collect();
-    let limit = (corrected.ncols() - 1) as f64;
-    if centres[0] < 0.0 || centres[centres.len() - 1] > limit {
-        return None;
-    }
-    Some(place_on_row(corrected, row, &centres, pitch))
-}
-
 /// The lanes at `centres`: the grid's contrasts, noise and confidence are those of the column
 /// profile at these positions; a lane with a band of the row is centred on that band (a lane
 /// darker at its edges would pull a profile-refined centre towards one edge), and every lane
@@ -875,5 +839,37 @@ mod tests {
         assert_eq!(indices, (1..=7).collect::<Vec<_>>());
         // A manifest count the blocks do not add up to leaves the choice to the single grid.
         assert!(fit_blocks(&corrected, &blocks, Some(6), 20, 8.0).is_none());
+    }
+
+    #[test]
+    fn lanes_on_a_row_of_bands_take_in_a_faint_end_lane_and_no_empty_membrane() {
+        // Five bands darker at their edges, 40 px wide, 50 px apart, rows 40–49; a sixth lane
+        // beyond them at a twentieth of their strength; empty membrane to the left.
+        let strong = [130.0, 180.0, 230.0, 280.0, 330.0];
+        let mut corrected =
+            Array2::from_shape_fn((90, 420), |(y, x)| ((x * 7 + y * 13) % 5) as f32 * 0.1);
+        for (c, peak) in strong.iter().map(|&c| (c, 100.0)).chain([(380.0, 5.0)]) {
+            for x in (c as usize - 20)..(c as usize + 20) {
+                let u = (x as f64 + 0.5 - c) / 20.0;
+                for y in 40..50 {
+                    corrected[[y, x]] += (peak * (1.0 + 2.0 * u * u)) as f32;
+                }
+            }
+        }
+        let row = BandRow {
+            centres: strong.to_vec(),
+            rows: vec![45; 5],
+            pitch: 50.0,
+            band_width: 40.0,
+        };
+        let grid = fit_band_row(&corrected, &row).unwrap();
+        let found: Vec<f64> = grid.lanes.iter().map(|l| l.x_center).collect();
+        assert_eq!(found.len(), 6, "{found:?}");
+        for (f, c) in found.iter().zip(strong.iter().chain(&[380.0])) {
+            assert!((f - c).abs() <= 1.0, "{found:?}");
+        }
+        assert!(grid.on_band_row);
+        assert!(grid.lanes[..5].iter().all(|l| l.anchored));
+        assert!(!grid.lanes[5].anchored);
     }
 }

@@ -267,40 +267,31 @@ fn lane_bands(
         .collect()
 }
 
-/// Lanes checked against a row of evenly spaced bands in the image. Where the bands are wider
+/// Lanes checked against a row of evenly spaced bands in the image: where the bands are wider
 /// than the grid's pitch, the grid has split lanes that are darker at their edges (crescent
-/// bands, edge shadows) into narrower "lanes" (a band lies in one lane): the lanes are placed
-/// on the row, their count with them (a manifest's count only where the row's lanes agree
-/// with it). Where a grid of the row's pitch (a manifest's
-/// count, or an estimated one) sits between the bands rather than on them, it is moved onto
-/// them. Either way with a note saying so; `None` where the grid stands.
+/// bands, edge shadows) into narrower "lanes" (a band lies in one lane). The lanes are then
+/// placed on the row, their count with them (a manifest's count only where the row's lanes
+/// agree with it), with a note saying so; `None` where the grid stands.
 fn lanes_on_band_row(
     corrected: &Array2<f32>,
     grid: &LaneGrid,
     count_is_estimated: bool,
 ) -> Option<(LaneGrid, String)> {
     let row = band_row::find(corrected)?;
-    if row.band_width > BAND_WIDER_THAN_PITCH * grid.pitch {
-        let on_bands = lanes::fit_band_row(corrected, &row)
-            .filter(|g| count_is_estimated || g.lanes.len() == grid.lanes.len())?;
-        let note = format!(
-            "lanes placed on a row of {} evenly spaced bands {:.0} px wide, {} lanes in all: the column profile alone suggested {} lanes {:.0} px apart, which would split each band; check them on the overlay",
-            row.centres.len(),
-            row.band_width,
-            on_bands.lanes.len(),
-            grid.lanes.len(),
-            grid.pitch
-        );
-        return Some((on_bands, note));
+    if row.band_width <= BAND_WIDER_THAN_PITCH * grid.pitch {
+        return None;
     }
-    let moved = lanes::onto_band_row(corrected, grid, &row)?;
+    let on_bands = lanes::fit_band_row(corrected, &row)
+        .filter(|g| count_is_estimated || g.lanes.len() == grid.lanes.len())?;
     let note = format!(
-        "the {} lanes moved by {:.0} px onto a row of {} evenly spaced bands: the column profile alone put them between the bands; check them on the overlay",
-        moved.lanes.len(),
-        moved.lanes[0].x_center - grid.lanes[0].x_center,
-        row.centres.len()
+        "lanes placed on a row of {} evenly spaced bands {:.0} px wide, {} lanes in all: the column profile alone suggested {} lanes {:.0} px apart, which would split each band; check them on the overlay",
+        row.centres.len(),
+        row.band_width,
+        on_bands.lanes.len(),
+        grid.lanes.len(),
+        grid.pitch
     );
-    Some((moved, note))
+    Some((on_bands, note))
 }
 
 /// A band wider than this many pitches of a grid straddles a lane boundary of it.
