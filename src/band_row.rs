@@ -99,11 +99,7 @@ pub fn find(corrected: &Array2<f32>) -> Option<BandRow> {
     if height < 3 || width < 3 {
         return None;
     }
-    let image = ImageBuffer::from_fn(width as u32, height as u32, |x, y| {
-        let (x, y) = (x as usize * bin, y as usize * bin);
-        let block = corrected.slice(ndarray::s![y..y + bin, x..x + bin]);
-        Luma([block.sum() / (bin * bin) as f32])
-    });
+    let image = ImageBuffer::from_raw(width as u32, height as u32, block_means(corrected, bin))?;
     // Binning smooths already; blurring a binned image as well would fill narrow gaps.
     let smooth = if bin == 1 {
         imageproc::filter::gaussian_blur_f32(&image, SMOOTHING_SIGMA)
@@ -173,11 +169,31 @@ fn evenly_spaced(mut row: Vec<Blob>, bin: f64) -> Option<BandRow> {
     })
 }
 
+/// Means of the `bin`×`bin` blocks of `image` (row-major; a partial block at the right or
+/// bottom edge is left out), summed row by row so memory is read in order.
+fn block_means(image: &Array2<f32>, bin: usize) -> Vec<f32> {
+    let (height, width) = (image.nrows() / bin, image.ncols() / bin);
+    let mut means = vec![0f32; height * width];
+    for (y, row) in image.rows().into_iter().enumerate().take(height * bin) {
+        let sums = &mut means[(y / bin) * width..(y / bin + 1) * width];
+        for (x, &v) in row.iter().enumerate().take(width * bin) {
+            sums[x / bin] += v;
+        }
+    }
+    let area = (bin * bin) as f32;
+    means.iter_mut().for_each(|m| *m /= area);
+    means
+}
+
 /// Bounding boxes of the 8-connected blobs of pixels above `level`.
 fn blobs(image: &ImageBuffer<Luma<f32>, Vec<f32>>, level: f32) -> Vec<Blob> {
-    let mask = ImageBuffer::from_fn(image.width(), image.height(), |x, y| {
-        Luma([u8::from(image.get_pixel(x, y)[0] > level)])
-    });
+    let above: Vec<u8> = image
+        .as_raw()
+        .iter()
+        .map(|&v| u8::from(v > level))
+        .collect();
+    let mask = ImageBuffer::<Luma<u8>, Vec<u8>>::from_raw(image.width(), image.height(), above)
+        .expect("one value per pixel");
     let labels = connected_components(&mask, Connectivity::Eight, Luma([0u8]));
     let mut boxes: Vec<Option<Blob>> = Vec::new();
     for (x, y, label) in labels.enumerate_pixels() {
