@@ -50,13 +50,19 @@ pub fn lane_profile(corrected: &Array2<f32>, lane: &Lane, params: &BandParams) -
     let mut profile = LaneProfile {
         lane: lane.index,
         values: stats::gaussian_smooth(&raw, params.smoothing_sigma_px),
-        noise_sigma: stats::noise_sigma(&raw).max(f32::EPSILON),
+        noise_sigma: stats::noise_sigma(&raw).max(QUANTISATION_SD),
     };
     if let Some(correlated) = correlated_noise(&raw, &profile, params) {
         profile.noise_sigma = profile.noise_sigma.max(correlated);
     }
     profile
 }
+
+/// The noise SD is never taken below the rounding error of one pixel's whole-numbered code
+/// (uniform over one code: 1/√12). A flat white 8-bit scan (film) has profiles of exact zeros
+/// whose differences are 0, and sub-code ripples (JPEG ringing, film streaks a fraction of a
+/// code high) then passed for bands at SNRs of a million.
+const QUANTISATION_SD: f32 = 0.288_675_13;
 
 /// Bands this many first-difference noise SDs high are certainly bands; their rows are left
 /// out when the noise is measured between rows further apart.
