@@ -52,11 +52,12 @@ fn stages(c: &mut Criterion) {
     c.bench_function("sliding paraboloid r=50, 528x420", |b| {
         b.iter(|| background::paraboloid::background(&blot.signal, 50.0, true))
     });
-    let lane_sums =
-        background::profile::lane_profile_sums(&blot.signal, grid.lanes[4].columns(blot.width()));
+    let lane_sums = background::profile::lane_profile_sums(&blot.signal, |y| {
+        grid.lanes[4].columns_at(y as f64, blot.width())
+    });
     let band = background::BandBox {
         rows: (200, 230),
-        columns: grid.lanes[4].columns(blot.width()),
+        columns: grid.lanes[4].columns_at(215.0, blot.width()),
     };
     for method in [
         BackgroundMethod::RollingBall,

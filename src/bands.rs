@@ -38,11 +38,12 @@ pub fn lane_profile(corrected: &Array2<f32>, lane: &Lane, params: &BandParams) -
         width: (lane.width * params.profile_core_fraction).max(1.0),
         ..*lane
     };
-    let (start, end) = core.columns(corrected.ncols());
     let raw: Vec<f32> = corrected
         .rows()
         .into_iter()
-        .map(|row| {
+        .enumerate()
+        .map(|(y, row)| {
+            let (start, end) = core.columns_at(y as f64, corrected.ncols());
             let part = row.slice(ndarray::s![start..end]);
             part.sum() / part.len().max(1) as f32
         })
@@ -152,7 +153,7 @@ pub fn coverage(corrected: &Array2<f32>, lane: &Lane, peak: &Peak, params: &Band
         width: (lane.width * params.profile_core_fraction).max(1.0),
         ..*lane
     };
-    let (start, end) = core.columns(corrected.ncols());
+    let (start, end) = core.columns_at(peak.y, corrected.ncols());
     // Mean over 3 rows × 5 columns around each column, so pixel noise does not break a faint
     // band into pieces.
     let row = peak.y.round() as usize;
@@ -183,7 +184,7 @@ pub fn cross_section(
     // sections of one length (rounding both edges could differ by a column); only the image
     // edge shortens a section.
     let columns = (lane.width * params.profile_core_fraction).round().max(1.0);
-    let left = (lane.x_center - columns / 2.0).round();
+    let left = (lane.x_at(0.5 * (top + bottom) as f64) - columns / 2.0).round();
     let start = left.max(0.0) as usize;
     let end = ((left + columns).max(0.0) as usize).min(signal.ncols());
     if start >= end {

@@ -7,23 +7,46 @@ use serde::Serialize;
 use crate::band_row::BandRow;
 use crate::stats;
 
-/// One lane: a vertical strip of the image.
+/// One lane: a strip of the image along its centre line, upright or leaning.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Lane {
     /// 1-based position, left to right.
     pub index: usize,
+    /// Centre at `reference_row`.
     pub x_center: f64,
     pub width: f64,
     /// The centre was measured on the lane's own edges (else it is the grid position, or one
     /// carried over from another image of the membrane by [`register`]).
     pub anchored: bool,
+    /// How far the centre moves right per row down the image (0: upright).
+    pub slope: f64,
+    /// The row at which the centre is `x_center`.
+    pub reference_row: f64,
 }
 
 impl Lane {
-    /// Column range `[start, end)` of the lane's box, clipped to the image.
-    pub fn columns(&self, image_width: usize) -> (usize, usize) {
-        let start = (self.x_center - self.width / 2.0).round().max(0.0) as usize;
-        let end = ((self.x_center + self.width / 2.0).round() as usize).min(image_width);
+    /// An upright lane.
+    pub fn upright(index: usize, x_center: f64, width: f64, anchored: bool) -> Lane {
+        Lane {
+            index,
+            x_center,
+            width,
+            anchored,
+            slope: 0.0,
+            reference_row: 0.0,
+        }
+    }
+
+    /// The lane's centre at row `y`.
+    pub fn x_at(&self, y: f64) -> f64 {
+        self.x_center + self.slope * (y - self.reference_row)
+    }
+
+    /// Column range `[start, end)` of the lane at row `y`, clipped to the image.
+    pub fn columns_at(&self, y: f64, image_width: usize) -> (usize, usize) {
+        let centre = self.x_at(y);
+        let start = (centre - self.width / 2.0).round().max(0.0) as usize;
+        let end = ((centre + self.width / 2.0).round().max(0.0) as usize).min(image_width);
         (start.min(end.saturating_sub(1)), end)
     }
 }
@@ -468,18 +491,10 @@ fn grid_at(raw_profile: &[f32], grid: &[f64], pitch: f64) -> LaneGrid {
         .zip(&edges)
         .enumerate()
         .map(|(i, (&x_center, edges))| match *edges {
-            Some((left, right)) if (0.5 * (left + right) - x_center).abs() <= pitch / 6.0 => Lane {
-                index: i + 1,
-                x_center: 0.5 * (left + right),
-                width,
-                anchored: true,
-            },
-            _ => Lane {
-                index: i + 1,
-                x_center,
-                width,
-                anchored: false,
-            },
+            Some((left, right)) if (0.5 * (left + right) - x_center).abs() <= pitch / 6.0 => {
+                Lane::upright(i + 1, 0.5 * (left + right), width, true)
+            }
+            _ => Lane::upright(i + 1, x_center, width, false),
         })
         .collect();
     LaneGrid {

@@ -178,7 +178,9 @@ pub fn analyze_located(
         .lanes
         .iter()
         .map(|lane| {
-            background::profile::lane_profile_sums(&blot.signal, lane.columns(blot.width()))
+            background::profile::lane_profile_sums(&blot.signal, |y| {
+                lane.columns_at(y as f64, blot.width())
+            })
         })
         .collect();
     let mut bands = measure_bands(
@@ -238,8 +240,9 @@ fn lane_traces(
         .iter()
         .zip(lane_sums)
         .map(|(lane, signal_sums)| {
-            let columns = lane.columns(blot.width());
-            let width = columns.1 - columns.0;
+            let columns = |y: usize| lane.columns_at(y as f64, blot.width());
+            let (start, end) = columns(blot.height() / 2);
+            let width = end - start;
             let surface_sums = background::profile::lane_profile_sums(surface, columns);
             LaneTrace {
                 lane: lane.index,
@@ -694,7 +697,7 @@ fn measure_bands(
     let mut measured: Vec<MeasuredBand> = found
         .into_iter()
         .map(|(peak, target)| {
-            let columns = grid.lanes[peak.lane - 1].columns(blot.width());
+            let columns = grid.lanes[peak.lane - 1].columns_at(peak.y, blot.width());
             let band = BandBox {
                 rows: (peak.top, peak.bottom),
                 columns,
@@ -842,7 +845,9 @@ fn measure_whole_lanes(
             {
                 continue;
             }
-            let columns = lane.columns(blot.width());
+            // One box for the whole lane, where the lane's centre line crosses the middle of
+            // its rows (a box cannot lean with a leaning lane).
+            let columns = lane.columns_at(0.5 * (top + bottom) as f64, blot.width());
             let band = BandBox {
                 rows: (top, bottom),
                 columns,

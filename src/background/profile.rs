@@ -10,13 +10,23 @@
 
 use ndarray::Array2;
 
-/// Sum over the lane's columns of the signal, one value per image row.
-pub fn lane_profile_sums(signal: &Array2<f32>, (start, end): (usize, usize)) -> Vec<f64> {
+/// Sum over the lane's columns of the signal, one value per image row; `columns(y)` is the
+/// lane's column range `[start, end)` at row y (a leaning lane moves across the rows).
+pub fn lane_profile_sums(
+    signal: &Array2<f32>,
+    columns: impl Fn(usize) -> (usize, usize),
+) -> Vec<f64> {
     signal
-        .slice(ndarray::s![.., start..end])
         .rows()
         .into_iter()
-        .map(|row| row.iter().map(|&v| v as f64).sum())
+        .enumerate()
+        .map(|(y, row)| {
+            let (start, end) = columns(y);
+            row.slice(ndarray::s![start..end])
+                .iter()
+                .map(|&v| v as f64)
+                .sum()
+        })
         .collect()
 }
 
@@ -149,7 +159,7 @@ mod tests {
                 image[[y, x]] = 107.0;
             }
         }
-        let profile = lane_profile_sums(&image, (5, 25));
+        let profile = lane_profile_sums(&image, |_| (5, 25));
         assert!((valley_to_valley(&profile, (15, 24)) - 10.0 * 20.0 * 7.0).abs() < 1e-9);
         assert!(
             (border_median(&image, (15, 24), (5, 25), 3, true, &[]).unwrap() - 10.0 * 20.0 * 7.0)

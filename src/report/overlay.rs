@@ -2,7 +2,7 @@
 //! target and ladder labels, and saturated pixels in red.
 
 use image::{Rgb, RgbImage};
-use imageproc::drawing::{draw_filled_rect_mut, draw_hollow_rect_mut};
+use imageproc::drawing::{draw_filled_rect_mut, draw_hollow_rect_mut, draw_line_segment_mut};
 use imageproc::rect::Rect;
 
 use crate::io::Blot;
@@ -65,18 +65,26 @@ pub fn render(blot: &Blot, grid: &LaneGrid, bands: &[MeasuredBand]) -> Rendered 
     let span = |v: f64| ((v * z).round() as u32).max(1);
     let mut canvas = blot_image(blot, zoom);
     let h = canvas.height();
+    let last_row = (blot.height() - 1) as f64;
     for lane in &grid.lanes {
-        let (start, end) = lane.columns(blot.width());
-        let rect = Rect::at(at(start as f64), 0).of_size(span((end - start) as f64), h);
-        draw_hollow_rect_mut(&mut canvas, rect, LANE);
+        // The lane's two edges from the top row to the bottom one (leaning with the lane).
+        for side in [-0.5, 0.5] {
+            let edge = |y: f64| ((lane.x_at(y) + side * lane.width) * z) as f32;
+            draw_line_segment_mut(
+                &mut canvas,
+                (edge(0.0), 0.0),
+                (edge(last_row), (h - 1) as f32),
+                LANE,
+            );
+        }
         let label = lane.index.to_string();
-        let x = at(lane.x_center) - 4 * label.len() as i32;
+        let x = at(lane.x_at(0.0)) - 4 * label.len() as i32;
         draw_label(&mut canvas, &label, x, 2);
     }
     let mut labelled: Vec<&str> = Vec::new();
     for band in bands {
         let lane = &grid.lanes[band.peak.lane - 1];
-        let (start, end) = lane.columns(blot.width());
+        let (start, end) = lane.columns_at(band.peak.y, blot.width());
         let colour = match band.target.as_deref() {
             Some("ladder") => LADDER,
             Some(_) => TARGET,
