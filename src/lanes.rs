@@ -671,6 +671,187 @@ fn band_centre(corrected: &Array2<f32>, row: usize, centre: f64, reach: f64) -> 
     (left > 0 && right + 1 < section.len()).then(|| start as f64 + 0.5 * (left + right) as f64)
 }
 
+/// The grid with its lanes leaning as the image shows them (a membrane imaged turned). The
+/// lanes whose signal runs down several horizontal segments of the image (a ladder, a lane of
+/// many bands) show the lean: the straight line through their segments' centroids. Their
+/// median slope (each counted once per segment it shows) is the membrane's lean; the column
+/// profile is then taken along it, and the lanes are placed on that profile, as the grid was
+/// on the upright one, each with its centre at the middle row. Leans that move a lane less
+/// than [`MIN_LEAN_PX`] over the image's height are none. Lanes placed on a row of bands are
+/// left as they are (their bands placed them), and so are the lanes of images under
+/// [`MIN_LEAN_IMAGE_ROWS`] rows.
+pub fn lean(corrected: &Array2<f32>, grid: LaneGrid) -> LaneGrid {
+    let height = corrected.nrows();
+    if grid.on_band_row || height < MIN_LEAN_IMAGE_ROWS {
+        return grid;
+    }
+    let middle = 0.5 * (height - 1) as f64;
+    let measured: Vec<LaneLean> = grid
+        .lanes
+        .iter()
+        .map(|lane| lane_lean(corrected, lane, grid.pitch))
+        .collect();
+    let slopes: Vec<f64> = measured
+        .iter()
+        .filter_map(|m| m.slope.map(|s| std::iter::repeat_n(s, m.segments)))
+        .flatten()
+        .collect();
+    if slopes.is_empty() {
+        return grid;
+    }
+    let slope = stats::median(&slopes);
+    if slope.abs() * (height as f64) < MIN_LEAN_PX {
+        return grid;
+    }
+    // Each lane's place at the middle row, from its place on the upright profile: that is its
+    // centre at the rows where the image's signal lies.
+    let rows: Vec<f64> = measured
+        .iter()
+        .filter_map(|m| m.centroid.map(|(_, y)| y))
+        .collect();
+    let signal_row = stats::median(&rows);
+    let centres: Vec<f64> = grid
+        .lanes
+        .iter()
+        .map(|lane| lane.x_center + slope * (middle - signal_row))
+        .collect();
+    let profile = leaning_column_profile(corrected, slope, middle);
+    let mut leaning = grid_at(&profile, &centres, grid.pitch);
+    for lane in &mut leaning.lanes {
+        lane.slope = slope;
+        lane.reference_row = middle;
+    }
+    leaning
+}
+
+/// [`column_profile`] along lanes that move `slope` px right per row, by column at
+/// `reference_row` (rows moved by whole pixels; columns beyond the image count as 0).
+fn leaning_column_profile(corrected: &Array2<f32>, slope: f64, reference_row: f64) -> Vec<f32> {
+    let width = corrected.ncols() as i64;
+    let mut sums = vec![0f32; corrected.ncols()];
+    for (y, row) in corrected.rows().into_iter().enumerate() {
+        let shift = (slope * (y as f64 - reference_row)).round() as i64;
+        for (x, sum) in sums.iter_mut().enumerate() {
+            let from = x as i64 + shift;
+            if (0..width).contains(&from) {
+                *sum += row[from as usize].max(0.0);
+            }
+        }
+    }
+    let rows = corrected.nrows() as f32;
+    sums.iter().map(|s| s / rows).collect()
+}
+
+/// Images under this many rows show no lean: in a figure panel (a few strips and labels in
+/// a couple of hundred rows) a lane's centroids follow the labels and the strips' offsets,
+/// and on the real panels they gave leans of either sign for upright lanes.
+const MIN_LEAN_IMAGE_ROWS: usize = 300;
+/// Leans that move a lane less than this over the image's height are no lean.
+const MIN_LEAN_PX: f64 = 2.0;
+/// A lane's segment centroids lie this close to its centre line, or it shows no lean.
+const MAX_LEAN_RESIDUAL_PX: f64 = 1.5;
+/// Horizontal segments the image is split into to follow a lane down.
+const LEAN_SEGMENTS: usize = 8;
+/// A segment shows the lane when it holds this share of the lane's strongest segment.
+const MIN_SEGMENT_SHARE: f64 = 0.2;
+/// A lane shows its own lean in this many segments or more (a ladder, a lane of many bands);
+/// two or three band rows could be a lean or bands that lie apart, or strips of a figure set
+/// side by side with small offsets.
+const MIN_LEAN_SEGMENTS: usize = 4;
+/// Segments are at least this many rows high (a stretch of lane, not a band's fragment), so
+/// images under 4 × this many rows show no lean.
+const MIN_LEAN_SEGMENT_ROWS: usize = 24;
+
+/// What one lane shows of its lean: its signal's centroid (x, row) and, where its signal spans
+/// enough rows, the slope of its centre line.
+struct LaneLean {
+    centroid: Option<(f64, f64)>,
+    slope: Option<f64>,
+    /// Segments that show the lane.
+    segments: usize,
+}
+
+/// Centroids of the lane's signal (clipped at 0, above the window's lowest column) per
+/// horizontal segment, within a window that follows the line found so far; the
+/// slope is the weighted straight line through them (two passes: the window re-centred on
+/// the first line), where segments with signal span a third of the image or more.
+fn lane_lean(corrected: &Array2<f32>, lane: &Lane, pitch: f64) -> LaneLean {
+    let (height, width) = corrected.dim();
+    let segments = LEAN_SEGMENTS.min(height / MIN_LEAN_SEGMENT_ROWS).max(1);
+    let mut line = (lane.x_center, 0.0, 0.5 * (height - 1) as f64); // (x at row, slope, row)
+    let mut result = LaneLean {
+        centroid: None,
+        slope: None,
+        segments: 0,
+    };
+    // The lane and a quarter of the gaps either side: clear of the neighbouring lanes.
+    let half_window = lane.width / 2.0 + (pitch - lane.width).max(0.0) / 4.0;
+    for _pass in 0..2 {
+        let points: Vec<(f64, f64, f64)> = (0..segments)
+            .filter_map(|i| {
+                let (top, bottom) = (i * height / segments, (i + 1) * height / segments);
+                let middle = 0.5 * (top + bottom - 1) as f64;
+                let centre = line.0 + line.1 * (middle - line.2);
+                let start = (centre - half_window).round().max(0.0) as usize;
+                let end = ((centre + half_window).round().max(0.0) as usize).min(width);
+                if end <= start + 2 {
+                    return None;
+                }
+                let block = corrected.slice(ndarray::s![top..bottom, start..end]);
+                let clipped = block.mapv(|v| f64::from(v.max(0.0)));
+                // Column sums give the centroid across, row sums the row within the segment.
+                let across = clipped.sum_axis(ndarray::Axis(0));
+                let down = clipped.sum_axis(ndarray::Axis(1));
+                let centroid = |sums: &ndarray::Array1<f64>, first: usize| {
+                    let floor = sums.iter().copied().fold(f64::INFINITY, f64::min);
+                    let weight: f64 = sums.iter().map(|s| s - floor).sum();
+                    let moment: f64 = sums
+                        .iter()
+                        .enumerate()
+                        .map(|(k, s)| (first + k) as f64 * (s - floor))
+                        .sum();
+                    (weight, moment / weight.max(f64::MIN_POSITIVE))
+                };
+                let (weight, x) = centroid(&across, start);
+                let (_, row) = centroid(&down, top);
+                (weight > 0.0).then_some((row, x, weight))
+            })
+            .collect();
+        let strongest = points.iter().map(|p| p.2).fold(0.0, f64::max);
+        let shown: Vec<(f64, f64, f64)> = points
+            .into_iter()
+            .filter(|p| p.2 >= MIN_SEGMENT_SHARE * strongest)
+            .collect();
+        let total: f64 = shown.iter().map(|p| p.2).sum();
+        if total <= 0.0 {
+            return result;
+        }
+        let (x, y) = (
+            shown.iter().map(|p| p.1 * p.2).sum::<f64>() / total,
+            shown.iter().map(|p| p.0 * p.2).sum::<f64>() / total,
+        );
+        result.centroid = Some((x, y));
+        result.segments = shown.len();
+        let span = shown.last().map_or(0.0, |l| l.0) - shown.first().map_or(0.0, |f| f.0);
+        if shown.len() < MIN_LEAN_SEGMENTS || span < height as f64 / 3.0 {
+            result.slope = None;
+            return result;
+        }
+        // Weighted least squares of x on row.
+        let sxy: f64 = shown.iter().map(|p| p.2 * (p.0 - y) * (p.1 - x)).sum();
+        let sxx: f64 = shown.iter().map(|p| p.2 * (p.0 - y).powi(2)).sum();
+        let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
+        // A straight line through the centroids, or no lean: a step (two strips of a figure
+        // set side by side with an offset) is not a lean.
+        let straight = shown
+            .iter()
+            .all(|p| (p.1 - (x + slope * (p.0 - y))).abs() <= MAX_LEAN_RESIDUAL_PX);
+        result.slope = (straight && slope.abs() * height as f64 >= MIN_LEAN_PX).then_some(slope);
+        line = (x, slope, y);
+    }
+    result
+}
+
 /// Fits lanes to blots side by side (`blocks`: each one's column range): each block gets its
 /// own evenly spaced grid, of the count estimated on its own columns, and the lanes are
 /// numbered left to right across the blocks. With `total` (the manifest's lane count), `None`

@@ -102,6 +102,14 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
         grid = on_bands;
         blot.warnings.push(note);
     }
+    grid = lanes::lean(&corrected, grid);
+    if let Some(lane) = grid.lanes.first().filter(|l| l.slope != 0.0) {
+        blot.warnings.push(format!(
+            "lanes lean by {:.1}° (a lane moves {:.0} px sideways from top to bottom): lanes and band boxes follow the lean; x positions are at the middle row",
+            lane.slope.atan().to_degrees(),
+            lane.slope * blot.height() as f64
+        ));
+    }
     if plan.lanes.is_empty() {
         let dropped;
         (grid, dropped) = grid.on_membrane(&membrane);

@@ -60,6 +60,10 @@ pub struct Preset {
     /// Above 1 the lanes are darker at their edges, as crescent bands on film and edge
     /// shadows are, and each lane's column profile has two ridges.
     pub edge_darkening: f64,
+    /// Lanes lean by this angle (a membrane imaged turned): each lane's centre moves right by
+    /// tan(angle) px per row down the image, in whole pixels, about the middle row; truth.json
+    /// gives each lane's centre at the middle row.
+    pub lane_slant_deg: f64,
 }
 
 /// The built-in presets.
@@ -82,6 +86,7 @@ pub fn presets() -> Vec<Preset> {
         marker_image: false,
         upper_membrane_shift: 0.0,
         edge_darkening: 1.0,
+        lane_slant_deg: 0.0,
     };
     vec![
         Preset {
@@ -163,6 +168,11 @@ pub fn presets() -> Vec<Preset> {
         Preset {
             name: "crescent",
             edge_darkening: 3.0,
+            ..standard.clone()
+        },
+        Preset {
+            name: "slant",
+            lane_slant_deg: 3.0,
             ..standard
         },
     ]
@@ -357,6 +367,8 @@ struct BandSpec {
     sigma_up: f64,
     sigma_down: f64,
     edge_darkening: f64,
+    /// How far the lane's centre moves right per row, about the middle row.
+    lane_slope: f64,
 }
 
 /// Noise-free band image as (pixel index, value) pairs over the band's reach.
@@ -385,7 +397,13 @@ fn render_band(band: &BandSpec, geometry: &Geometry, frame: Frame) -> Vec<(usize
                 band.sigma_down
             };
             let v = band.peak * across * (-0.5 * (d / s).powi(2)).exp();
-            out.push((y * frame.width + x, v));
+            // A leaning lane moves sideways down the image in whole pixels per row, so the
+            // band's volume stays that of the upright band.
+            let shift = (band.lane_slope * (y as f64 - frame.height as f64 / 2.0)).round() as i64;
+            let moved = x as i64 + shift;
+            if (0..frame.width as i64).contains(&moved) {
+                out.push((y * frame.width + moved as usize, v));
+            }
         }
     }
     out
@@ -489,6 +507,7 @@ pub fn write_experiment_framed(
                     sigma_up,
                     sigma_down,
                     edge_darkening: preset.edge_darkening,
+                    lane_slope: preset.lane_slant_deg.to_radians().tan(),
                 };
                 let centre = (spec
                     .y_at_centre
