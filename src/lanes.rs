@@ -1068,4 +1068,39 @@ mod tests {
         assert!(grid.lanes[..5].iter().all(|l| l.anchored));
         assert!(!grid.lanes[5].anchored);
     }
+
+    /// Four lanes 20 px wide, 45 px apart (centres at the middle row), bands every 16 rows
+    /// down all 320 rows, leaning `degrees`.
+    fn leaning_lanes(degrees: f64) -> (Array2<f32>, Vec<f64>) {
+        let centres = vec![40.0, 85.0, 130.0, 175.0];
+        let slope = degrees.to_radians().tan();
+        let image = Array2::from_shape_fn((320, 220), |(y, x)| {
+            let shift = slope * (y as f64 - 159.5);
+            let on_lane = centres
+                .iter()
+                .any(|&c| (x as f64 + 0.5 - (c + shift)).abs() <= 10.0);
+            if on_lane && y % 16 < 8 {
+                100.0
+            } else {
+                0.0
+            }
+        });
+        (image, centres)
+    }
+
+    #[test]
+    fn leaning_lanes_are_followed_and_upright_ones_left_alone() {
+        let (image, centres) = leaning_lanes(2.0);
+        let grid = lean(&image, fit_lanes(&image, 4, 8.0).unwrap());
+        for (lane, c) in grid.lanes.iter().zip(&centres) {
+            assert!(
+                (lane.slope.atan().to_degrees() - 2.0).abs() <= 0.2,
+                "{lane:?}"
+            );
+            assert!((lane.x_center - c).abs() <= 1.0, "{lane:?}");
+        }
+        let (image, _) = leaning_lanes(0.0);
+        let grid = lean(&image, fit_lanes(&image, 4, 8.0).unwrap());
+        assert!(grid.lanes.iter().all(|l| l.slope == 0.0));
+    }
 }
