@@ -797,12 +797,22 @@ fn lane_lean(corrected: &Array2<f32>, lane: &Lane, pitch: f64) -> LaneLean {
                 if end <= start + 2 {
                     return None;
                 }
-                let block = corrected.slice(ndarray::s![top..bottom, start..end]);
-                let clipped = block.mapv(|v| f64::from(v.max(0.0)));
                 // Column sums give the centroid across, row sums the row within the segment.
-                let across = clipped.sum_axis(ndarray::Axis(0));
-                let down = clipped.sum_axis(ndarray::Axis(1));
-                let centroid = |sums: &ndarray::Array1<f64>, first: usize| {
+                let mut across = vec![0f64; end - start];
+                let mut down = vec![0f64; bottom - top];
+                for (r, row) in corrected
+                    .slice(ndarray::s![top..bottom, start..end])
+                    .rows()
+                    .into_iter()
+                    .enumerate()
+                {
+                    for (a, &v) in across.iter_mut().zip(row) {
+                        let v = f64::from(v.max(0.0));
+                        *a += v;
+                        down[r] += v;
+                    }
+                }
+                let centroid = |sums: &[f64], first: usize| {
                     let floor = sums.iter().copied().fold(f64::INFINITY, f64::min);
                     let weight: f64 = sums.iter().map(|s| s - floor).sum();
                     let moment: f64 = sums
