@@ -80,10 +80,13 @@ fn stages(c: &mut Criterion) {
     c.bench_function("rolling ball r=50, 2048x1536", |b| {
         b.iter(|| background::estimate(&big, &bg_params))
     });
-    // Run only where the estimated grid is doubtful, so not part of every detection.
     let corrected = &big - &background::estimate(&big, &bg_params);
     c.bench_function("band row search, 2048x1536", |b| {
         b.iter(|| blotquant::band_row::find(&corrected))
+    });
+    let big_grid = lanes::fit_lanes(&corrected, grid.lanes.len(), 8.0).unwrap();
+    c.bench_function("lane lean, 2048x1536", |b| {
+        b.iter(|| lanes::lean(&corrected, big_grid.clone()))
     });
 
     // What `blotquant detect` does for one image, minus writing the files: read and decode,

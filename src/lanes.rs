@@ -857,6 +857,10 @@ fn lane_lean(corrected: &Array2<f32>, lane: &Lane, pitch: f64) -> LaneLean {
             .iter()
             .all(|p| (p.1 - (x + slope * (p.0 - y))).abs() <= MAX_LEAN_RESIDUAL_PX);
         result.slope = (straight && slope.abs() * height as f64 >= MIN_LEAN_PX).then_some(slope);
+        if result.slope.is_none() {
+            // Upright: the second pass would only follow a lean.
+            return result;
+        }
         line = (x, slope, y);
     }
     result
