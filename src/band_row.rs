@@ -53,7 +53,7 @@ const WIDTH_TOLERANCE: f64 = 0.3;
 const MAX_SPACING_CV: f64 = 0.15;
 const MIN_BANDS: usize = 3;
 /// Images above this many pixels are binned for the search.
-const MAX_SEARCH_PIXELS: usize = 1 << 17;
+const MAX_SEARCH_PIXELS: usize = 1 << 16;
 
 /// Bounding box of one blob: columns `[x0, x1)`, rows `[y0, y1)`.
 #[derive(Debug, Clone, Copy)]

@@ -97,8 +97,16 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
     );
     let membrane = strips::membrane_columns(&blot.signal);
     let corrected = &blot.signal - &background;
-    let mut grid = find_lanes(plan, image, &corrected, &membrane)?;
-    if let Some((on_bands, note)) = lanes_on_band_row(&corrected, &grid, plan.lanes.is_empty()) {
+    // The row of bands needs only the corrected image: it is searched while the lanes are
+    // counted.
+    let (grid, band_row) = rayon::join(
+        || find_lanes(plan, image, &corrected, &membrane),
+        || band_row::find(&corrected),
+    );
+    let mut grid = grid?;
+    if let Some((on_bands, note)) =
+        band_row.and_then(|row| lanes_on_band_row(&corrected, &grid, &row, plan.lanes.is_empty()))
+    {
         grid = on_bands;
         blot.warnings.push(note);
     }
@@ -286,13 +294,13 @@ fn lane_bands(
 fn lanes_on_band_row(
     corrected: &Array2<f32>,
     grid: &LaneGrid,
+    row: &band_row::BandRow,
     count_is_estimated: bool,
 ) -> Option<(LaneGrid, String)> {
-    let row = band_row::find(corrected)?;
     if row.band_width <= BAND_WIDER_THAN_PITCH * grid.pitch {
         return None;
     }
-    let on_bands = lanes::fit_band_row(corrected, &row)
+    let on_bands = lanes::fit_band_row(corrected, row)
         .filter(|g| count_is_estimated || g.lanes.len() == grid.lanes.len())?;
     let note = format!(
         "lanes placed on a row of {} evenly spaced bands {:.0} px wide, {} lanes in all: the column profile alone suggested {} lanes {:.0} px apart, which would split each band; check them on the overlay",
@@ -326,13 +334,9 @@ fn find_lanes(
             return Ok(grid);
         }
     }
+    let profile = lanes::column_profile(corrected);
     let count = if plan.lanes.is_empty() {
-        lanes::estimate_lane_count(
-            &lanes::column_profile(corrected),
-            p.max_lanes,
-            p.min_pitch_px,
-        )
-        .ok_or_else(|| {
+        lanes::estimate_lane_count(&profile, p.max_lanes, p.min_pitch_px).ok_or_else(|| {
             Error::analysis(
                 &image.path,
                 "no lanes stand out of the background",
@@ -342,7 +346,7 @@ fn find_lanes(
     } else {
         plan.lanes.len()
     };
-    lanes::fit_lanes(corrected, count, p.min_pitch_px).ok_or_else(|| {
+    lanes::fit_profile(&profile, count, p.min_pitch_px).ok_or_else(|| {
         Error::manifest(
             plan.manifest.clone().unwrap_or_else(|| image.path.clone()),
             "lanes",
