@@ -149,15 +149,7 @@ impl LaneGrid {
 
 /// Mean of each column of `corrected` (negative noise clipped to zero).
 pub fn column_profile(corrected: &Array2<f32>) -> Vec<f32> {
-    // Row by row, so memory is read in order; each column still sums top to bottom.
-    let mut sums = vec![0f32; corrected.ncols()];
-    for row in corrected.rows() {
-        for (sum, v) in sums.iter_mut().zip(row) {
-            *sum += v.max(0.0);
-        }
-    }
-    let rows = corrected.nrows() as f32;
-    sums.iter().map(|s| s / rows).collect()
+    leaning_column_profile(corrected, 0.0, 0.0)
 }
 
 /// Prefix sums for O(1) window means.
@@ -549,8 +541,8 @@ pub fn fit_band_row(corrected: &Array2<f32>, row: &BandRow) -> Option<LaneGrid> 
                     if band.height > MIN_END_LANE_BAND_SDS * band.noise
                         && band.height > MIN_END_LANE_BAND_SHARE * row_band =>
                 {
-                    let reach = width / 2.0 + (pitch - width) / 3.0;
-                    let c = band_centre(corrected, band.row, c, reach).unwrap_or(c);
+                    let c =
+                        band_centre(corrected, band.row, c, band_reach(width, pitch)).unwrap_or(c);
                     if side < 0.0 {
                         centres.insert(0, c);
                     } else {
@@ -561,17 +553,22 @@ pub fn fit_band_row(corrected: &Array2<f32>, row: &BandRow) -> Option<LaneGrid> 
             }
         }
     }
-    Some(place_on_row(corrected, row, &centres, pitch))
+    Some(place_on_row(corrected, row, &centres, pitch, width))
 }
 
 /// The lanes at `centres`: the grid's contrasts, noise and confidence are those of the column
 /// profile at these positions; a lane with a band of the row is centred on that band (a lane
 /// darker at its edges would pull a profile-refined centre towards one edge), and every lane
-/// is as wide as the row's bands.
-fn place_on_row(corrected: &Array2<f32>, row: &BandRow, centres: &[f64], pitch: f64) -> LaneGrid {
+/// is `width` wide (the row's bands).
+fn place_on_row(
+    corrected: &Array2<f32>,
+    row: &BandRow,
+    centres: &[f64],
+    pitch: f64,
+    width: f64,
+) -> LaneGrid {
     let mut grid = grid_at(&column_profile(corrected), centres, pitch);
-    let width = row.band_width.min(0.95 * pitch);
-    let reach = width / 2.0 + (pitch - width) / 3.0;
+    let reach = band_reach(width, pitch);
     for (lane, &position) in grid.lanes.iter_mut().zip(centres) {
         let band = row
             .centres
@@ -647,6 +644,12 @@ struct StripBand {
     height: f64,
     noise: f64,
     row: usize,
+}
+
+/// How far either side of a lane's centre its band is looked for: the lane and a third of
+/// the gaps beside it.
+fn band_reach(width: f64, pitch: f64) -> f64 {
+    width / 2.0 + (pitch - width) / 3.0
 }
 
 /// The centre of the band at `row` near `centre`: the midpoint of the outermost columns within
@@ -727,15 +730,20 @@ pub fn lean(corrected: &Array2<f32>, grid: LaneGrid) -> LaneGrid {
 /// [`column_profile`] along lanes that move `slope` px right per row, by column at
 /// `reference_row` (rows moved by whole pixels; columns beyond the image count as 0).
 fn leaning_column_profile(corrected: &Array2<f32>, slope: f64, reference_row: f64) -> Vec<f32> {
-    let width = corrected.ncols() as i64;
-    let mut sums = vec![0f32; corrected.ncols()];
+    let width = corrected.ncols();
+    let mut sums = vec![0f32; width];
+    // Row by row, so memory is read in order; each column still sums top to bottom.
     for (y, row) in corrected.rows().into_iter().enumerate() {
         let shift = (slope * (y as f64 - reference_row)).round() as i64;
-        for (x, sum) in sums.iter_mut().enumerate() {
-            let from = x as i64 + shift;
-            if (0..width).contains(&from) {
-                *sum += row[from as usize].max(0.0);
-            }
+        let reach = shift.unsigned_abs().min(width as u64) as usize;
+        // Column x takes the row's pixel x + shift, where that lies inside the image.
+        let (columns, pixels) = if shift >= 0 {
+            (0..width - reach, reach..width)
+        } else {
+            (reach..width, 0..width - reach)
+        };
+        for (sum, v) in sums[columns].iter_mut().zip(row.slice(ndarray::s![pixels])) {
+            *sum += v.max(0.0);
         }
     }
     let rows = corrected.nrows() as f32;
