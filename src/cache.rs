@@ -1,6 +1,6 @@
 //! Reuse of unchanged experiments: a re-run into the same output folder takes an experiment's
 //! results from the last run when its manifest, its images, the parameters and the blotquant
-//! version are all the same (compared by SHA-256), instead of analyzing it again.
+//! build are all the same (compared by SHA-256), instead of analyzing it again.
 //!
 //! Entries live in `OUT/.cache/`, one JSON file per experiment folder holding the key and the
 //! experiment's tables; its overlays are the PNGs the last run wrote to `OUT/overlays/`. An
@@ -15,6 +15,30 @@ use crate::error::Result;
 use crate::experiment::sha256_hex;
 use crate::experiment::Plan;
 use crate::results::{ExperimentResult, InputFile};
+
+/// The running program's file (path, size, modification time), so that a rebuilt or updated
+/// blotquant recomputes: the version number alone stays the same across code changes between
+/// releases, and an entry from older code would silently keep its old numbers. Reading the
+/// metadata costs nothing next to hashing the program; a mere `touch` of it only costs one
+/// recomputation. Empty where the program cannot be found.
+fn build_identity() -> &'static str {
+    static IDENTITY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    IDENTITY.get_or_init(|| {
+        let program = std::env::current_exe().ok();
+        let meta = program.as_ref().and_then(|p| std::fs::metadata(p).ok());
+        match (program, meta) {
+            (Some(program), Some(meta)) => {
+                let modified = meta
+                    .modified()
+                    .ok()
+                    .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+                    .map_or(0, |d| d.as_nanos());
+                format!("{} {} {modified}", program.display(), meta.len())
+            }
+            _ => String::new(),
+        }
+    })
+}
 
 /// The cache of one output folder.
 #[derive(Debug, Clone)]
@@ -49,7 +73,7 @@ impl Cache {
         self.dir.with_file_name("overlays")
     }
 
-    /// What an experiment's results depend on, as one hash: the blotquant version, the
+    /// What an experiment's results depend on, as one hash: the blotquant build, the
     /// effective parameters, the experiment's location and its input files' checksums.
     pub fn key(plan: &Plan, inputs: &[InputFile]) -> String {
         let mut hasher = Sha256::new();
@@ -59,6 +83,7 @@ impl Cache {
             hasher.update(value);
         };
         add("version", env!("CARGO_PKG_VERSION").as_bytes());
+        add("build", build_identity().as_bytes());
         let params = serde_json::to_vec(&plan.params).expect("params serialize");
         add("params", &params);
         add("dir", plan.dir.to_string_lossy().as_bytes());

@@ -479,4 +479,35 @@ fn a_rerun_reuses_unchanged_experiments_and_recomputes_changed_ones() {
     std::fs::write(&params, r#"{"background": {"border_px": 3}}"#).unwrap();
     let (_, reused, _) = batch(&["--params", params.to_str().unwrap()]);
     assert_eq!(reused, [false, false]);
+
+    // Another build of the program (here a copy of it: another file) recomputes, since code
+    // changes between releases keep the version number; the same build reuses again.
+    let program = tmp.path().join("blotquant-other-build");
+    std::fs::copy(assert_cmd::cargo::cargo_bin("blotquant"), &program).unwrap();
+    let other_build = || {
+        let output = Command::new(&program)
+            .arg("batch")
+            .arg(tmp.path().join("in"))
+            .arg("-o")
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(output.status.success());
+        let results: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("results.json")).unwrap()).unwrap();
+        results["experiments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["reused"].as_bool().unwrap())
+            .collect::<Vec<bool>>()
+    };
+    let (_, reused, _) = batch(&[]);
+    assert_eq!(
+        reused,
+        [false, false],
+        "default parameters again after --params"
+    );
+    assert_eq!(other_build(), [false, false]);
+    assert_eq!(other_build(), [true, true]);
 }
