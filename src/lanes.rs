@@ -674,14 +674,16 @@ fn band_centre(corrected: &Array2<f32>, row: usize, centre: f64, reach: f64) -> 
     (left > 0 && right + 1 < section.len()).then(|| start as f64 + 0.5 * (left + right) as f64)
 }
 
-/// The grid with its lanes leaning as the image shows them (a membrane imaged turned). The
-/// lanes whose signal runs down several horizontal segments of the image (a ladder, a lane of
-/// many bands) show the lean: the straight line through their segments' centroids. Their
-/// median slope (each counted once per segment it shows) is the membrane's lean; the column
-/// profile is then taken along it, and the lanes are placed on that profile, as the grid was
-/// on the upright one, each with its centre at the middle row. Leans that move a lane less
-/// than [`MIN_LEAN_PX`] over the image's height are none. Lanes placed on a row of bands are
-/// left as they are (their bands placed them), and so are the lanes of images under
+/// The grid with its lanes leaning as the image shows them (a membrane imaged turned, lanes
+/// fanning out of a gel). The lanes whose signal runs down several horizontal segments of the
+/// image (a ladder, a lane of many bands) show their lean: the straight line through their
+/// segments' centroids. Their slopes, each lane counted once per segment it shows, are fitted
+/// as a straight line across the image ([`Lean`]): one slope for all lanes where one lane
+/// shows it, a fan where lanes at different places lean differently. The column profile is
+/// then taken along the lean, and the lanes are placed on that profile, as the grid was on the
+/// upright one, each with its centre at the middle row. Leans that move every lane less than
+/// [`MIN_LEAN_PX`] over the image's height are none. Lanes placed on a row of bands are left
+/// as they are (their bands placed them), and so are the lanes of images under
 /// [`MIN_LEAN_IMAGE_ROWS`] rows.
 pub fn lean(corrected: &Array2<f32>, grid: LaneGrid) -> LaneGrid {
     let height = corrected.nrows();
@@ -694,16 +696,28 @@ pub fn lean(corrected: &Array2<f32>, grid: LaneGrid) -> LaneGrid {
         .iter()
         .map(|lane| lane_lean(corrected, lane, grid.pitch))
         .collect();
-    let slopes: Vec<f64> = measured
+    let shown: Vec<(f64, f64)> = grid
+        .lanes
         .iter()
-        .filter_map(|m| m.slope.map(|s| std::iter::repeat_n(s, m.segments)))
+        .zip(&measured)
+        .filter_map(|(lane, m)| {
+            m.slope
+                .map(|s| std::iter::repeat_n((lane.x_center, s), m.segments))
+        })
         .flatten()
         .collect();
-    if slopes.is_empty() {
+    let Some(lean) = Lean::through(&shown) else {
         return grid;
-    }
-    let slope = stats::median(&slopes);
-    if slope.abs() * (height as f64) < MIN_LEAN_PX {
+    };
+    let slopes: Vec<f64> = grid
+        .lanes
+        .iter()
+        .map(|l| lean.slope_at(l.x_center))
+        .collect();
+    if slopes
+        .iter()
+        .all(|s| s.abs() * (height as f64) < MIN_LEAN_PX)
+    {
         return grid;
     }
     // Each lane's place at the middle row, from its place on the upright profile: that is its
@@ -716,15 +730,62 @@ pub fn lean(corrected: &Array2<f32>, grid: LaneGrid) -> LaneGrid {
     let centres: Vec<f64> = grid
         .lanes
         .iter()
-        .map(|lane| lane.x_center + slope * (middle - signal_row))
+        .zip(&slopes)
+        .map(|(lane, slope)| lane.x_center + slope * (middle - signal_row))
         .collect();
-    let profile = leaning_column_profile(corrected, slope, middle);
+    let column_slopes: Vec<f64> = (0..corrected.ncols())
+        .map(|x| lean.slope_at(x as f64))
+        .collect();
+    let profile = fanning_column_profile(corrected, &column_slopes, middle);
     let mut leaning = grid_at(&profile, &centres, grid.pitch);
     for lane in &mut leaning.lanes {
-        lane.slope = slope;
+        lane.slope = lean.slope_at(lane.x_center);
         lane.reference_row = middle;
     }
     leaning
+}
+
+/// How lanes lean across the image: a lane centred at column `x` moves
+/// `slope + spread · (x − centre)` px right per row (a turned membrane: `spread` 0; lanes
+/// fanning out of a gel: slopes growing across it). Beyond the lanes that showed their lean
+/// the slope stays at the nearest one's, rather than growing without bound.
+#[derive(Debug, Clone, Copy)]
+struct Lean {
+    slope: f64,
+    spread: f64,
+    centre: f64,
+    /// The range of slopes the measured lanes span.
+    low: f64,
+    high: f64,
+}
+
+impl Lean {
+    /// The least-squares line of slope on lane centre through `shown` (centre, slope) pairs;
+    /// `None` when nothing was shown.
+    fn through(shown: &[(f64, f64)]) -> Option<Lean> {
+        if shown.is_empty() {
+            return None;
+        }
+        let (spread, _, _) = stats::line_fit(shown);
+        let centre = shown.iter().map(|p| p.0).sum::<f64>() / shown.len() as f64;
+        let slope = shown.iter().map(|p| p.1).sum::<f64>() / shown.len() as f64;
+        let at = |x: f64| slope + spread * (x - centre);
+        let ends = shown.iter().map(|p| at(p.0));
+        let (low, high) = ends.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), s| {
+            (l.min(s), h.max(s))
+        });
+        Some(Lean {
+            slope,
+            spread,
+            centre,
+            low,
+            high,
+        })
+    }
+
+    fn slope_at(&self, x: f64) -> f64 {
+        (self.slope + self.spread * (x - self.centre)).clamp(self.low, self.high)
+    }
 }
 
 /// [`column_profile`] along lanes that move `slope` px right per row, by column at
@@ -750,14 +811,46 @@ fn leaning_column_profile(corrected: &Array2<f32>, slope: f64, reference_row: f6
     sums.iter().map(|s| s / rows).collect()
 }
 
+/// [`column_profile`] along lanes whose slope differs by column: column `x` at
+/// `reference_row` follows the line moving `slopes[x]` px right per row (pixels rounded to
+/// whole ones; beyond the image counts as 0). The same as [`leaning_column_profile`] where
+/// all slopes are equal.
+fn fanning_column_profile(corrected: &Array2<f32>, slopes: &[f64], reference_row: f64) -> Vec<f32> {
+    if slopes.windows(2).all(|p| p[0] == p[1]) {
+        return leaning_column_profile(
+            corrected,
+            slopes.first().copied().unwrap_or(0.0),
+            reference_row,
+        );
+    }
+    let width = corrected.ncols();
+    let mut sums = vec![0f32; width];
+    for (y, row) in corrected.rows().into_iter().enumerate() {
+        let dy = y as f64 - reference_row;
+        for (x, (sum, slope)) in sums.iter_mut().zip(slopes).enumerate() {
+            let source = (x as f64 + slope * dy).round();
+            if source >= 0.0 && source < width as f64 {
+                *sum += row[source as usize].max(0.0);
+            }
+        }
+    }
+    let rows = corrected.nrows() as f32;
+    sums.iter().map(|s| s / rows).collect()
+}
+
 /// Images under this many rows show no lean: in a figure panel (a few strips and labels in
 /// a couple of hundred rows) a lane's centroids follow the labels and the strips' offsets,
 /// and on the real panels they gave leans of either sign for upright lanes.
 const MIN_LEAN_IMAGE_ROWS: usize = 300;
 /// Leans that move a lane less than this over the image's height are no lean.
 const MIN_LEAN_PX: f64 = 2.0;
-/// A lane's segment centroids lie this close to its centre line, or it shows no lean.
+/// A lane's segment centroids lie this close to its centre line, or within this share of how
+/// far the line moves over them, whichever is more; or it shows no lean. A lane leaning
+/// several degrees has centroids a few pixels off its line (bands curve, a window cuts them),
+/// while a step between strips set side by side leaves residuals of a quarter of the step or
+/// more.
 const MAX_LEAN_RESIDUAL_PX: f64 = 1.5;
+const MAX_LEAN_RESIDUAL_SHARE: f64 = 0.1;
 /// Horizontal segments the image is split into to follow a lane down.
 const LEAN_SEGMENTS: usize = 8;
 /// A segment shows the lane when it holds this share of the lane's strongest segment.
@@ -861,9 +954,10 @@ fn lane_lean(corrected: &Array2<f32>, lane: &Lane, pitch: f64) -> LaneLean {
         let slope = if sxx > 0.0 { sxy / sxx } else { 0.0 };
         // A straight line through the centroids, or no lean: a step (two strips of a figure
         // set side by side with an offset) is not a lean.
+        let allowed = MAX_LEAN_RESIDUAL_PX.max(MAX_LEAN_RESIDUAL_SHARE * slope.abs() * span);
         let straight = shown
             .iter()
-            .all(|p| (p.1 - (x + slope * (p.0 - y))).abs() <= MAX_LEAN_RESIDUAL_PX);
+            .all(|p| (p.1 - (x + slope * (p.0 - y))).abs() <= allowed);
         result.slope = (straight && slope.abs() * height as f64 >= MIN_LEAN_PX).then_some(slope);
         if result.slope.is_none() {
             // Upright: the second pass would only follow a lean.
@@ -1091,17 +1185,23 @@ mod tests {
         assert!(!grid.lanes[5].anchored);
     }
 
-    /// Four lanes 20 px wide, 45 px apart (centres at the middle row), bands every 16 rows
-    /// down all 320 rows, leaning `degrees`.
-    fn leaning_lanes(degrees: f64) -> (Array2<f32>, Vec<f64>) {
-        let centres = vec![40.0, 85.0, 130.0, 175.0];
-        let slope = degrees.to_radians().tan();
-        let image = Array2::from_shape_fn((320, 220), |(y, x)| {
-            let shift = slope * (y as f64 - 159.5);
-            let on_lane = centres
-                .iter()
-                .any(|&c| (x as f64 + 0.5 - (c + shift)).abs() <= 10.0);
-            if on_lane && y % 16 < 8 {
+    /// Lanes 20 px wide, 45 px apart from x 40 (centres at the middle row), lane i leaning
+    /// `degrees[i]`, in 320 rows: a ladder (bands every 16 rows down all rows) where `ladder[i]`,
+    /// else one band across the middle rows.
+    fn leaning_lanes(degrees: &[f64], ladder: &[bool]) -> (Array2<f32>, Vec<f64>) {
+        let centres: Vec<f64> = (0..degrees.len()).map(|i| 40.0 + 45.0 * i as f64).collect();
+        let width = 45 * degrees.len() + 40;
+        let image = Array2::from_shape_fn((320, width), |(y, x)| {
+            let on_lane = centres.iter().zip(degrees).zip(ladder).any(|((c, d), &l)| {
+                let shift = d.to_radians().tan() * (y as f64 - 159.5);
+                let banded = if l {
+                    y % 16 < 8
+                } else {
+                    (152..168).contains(&y)
+                };
+                banded && (x as f64 + 0.5 - (c + shift)).abs() <= 10.0
+            });
+            if on_lane {
                 100.0
             } else {
                 0.0
@@ -1112,7 +1212,7 @@ mod tests {
 
     #[test]
     fn leaning_lanes_are_followed_and_upright_ones_left_alone() {
-        let (image, centres) = leaning_lanes(2.0);
+        let (image, centres) = leaning_lanes(&[2.0; 4], &[true; 4]);
         let grid = lean(&image, fit_lanes(&image, 4, 8.0).unwrap());
         for (lane, c) in grid.lanes.iter().zip(&centres) {
             assert!(
@@ -1121,8 +1221,24 @@ mod tests {
             );
             assert!((lane.x_center - c).abs() <= 1.0, "{lane:?}");
         }
-        let (image, _) = leaning_lanes(0.0);
+        let (image, _) = leaning_lanes(&[0.0; 4], &[true; 4]);
         let grid = lean(&image, fit_lanes(&image, 4, 8.0).unwrap());
         assert!(grid.lanes.iter().all(|l| l.slope == 0.0));
+    }
+
+    #[test]
+    fn lanes_fanning_out_lean_as_the_ladders_either_side_show() {
+        // Only the end lanes are ladders; the lanes between show one band each, and lean as a
+        // fan through the ladders' slopes puts them.
+        let degrees = [-2.0, -1.0, 0.0, 1.0, 2.0];
+        let (image, centres) = leaning_lanes(&degrees, &[true, false, false, false, true]);
+        let grid = lean(&image, fit_lanes(&image, 5, 8.0).unwrap());
+        for ((lane, c), d) in grid.lanes.iter().zip(&centres).zip(degrees) {
+            assert!(
+                (lane.slope.atan().to_degrees() - d).abs() <= 0.2,
+                "{lane:?}"
+            );
+            assert!((lane.x_center - c).abs() <= 1.0, "{lane:?}");
+        }
     }
 }

@@ -111,12 +111,8 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
         blot.warnings.push(note);
     }
     grid = lanes::lean(&corrected, grid);
-    if let Some(lane) = grid.lanes.first().filter(|l| l.slope != 0.0) {
-        blot.warnings.push(format!(
-            "lanes lean by {:.1}° (a lane moves {:.0} px sideways from top to bottom): lanes and band boxes follow the lean; x positions are at the middle row",
-            lane.slope.atan().to_degrees(),
-            lane.slope * blot.height() as f64
-        ));
+    if let Some(note) = lean_note(&grid, blot.height()) {
+        blot.warnings.push(note);
     }
     if plan.lanes.is_empty() {
         let dropped;
@@ -133,6 +129,37 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
         grid,
         strips,
     })
+}
+
+/// The warning that lanes lean, where they do: one angle for a turned membrane, the end lanes'
+/// angles where lanes fan out.
+fn lean_note(grid: &LaneGrid, height: usize) -> Option<String> {
+    let (first, last) = (grid.lanes.first()?, grid.lanes.last()?);
+    if grid.lanes.iter().all(|l| l.slope == 0.0) {
+        return None;
+    }
+    let degrees = |lane: &lanes::Lane| lane.slope.atan().to_degrees();
+    let sideways = |lane: &lanes::Lane| lane.slope * height as f64;
+    let how = if first.slope == last.slope {
+        format!(
+            "lanes lean by {:.1}° (a lane moves {:.0} px sideways from top to bottom)",
+            degrees(first),
+            sideways(first)
+        )
+    } else {
+        format!(
+            "lanes fan out, leaning by {:.1}° at lane {} to {:.1}° at lane {} (moving {:.0} to {:.0} px sideways from top to bottom)",
+            degrees(first),
+            first.index,
+            degrees(last),
+            last.index,
+            sideways(first),
+            sideways(last)
+        )
+    };
+    Some(format!(
+        "{how}: lanes and band boxes follow the lean; x positions are at the middle row"
+    ))
 }
 
 /// Analyzes one image of a plan on its own: background, lanes, bands, calibration,
