@@ -884,23 +884,7 @@ fn measure_whole_lanes(
             {
                 continue;
             }
-            // One box for the whole lane, where the lane's centre line crosses the middle of
-            // its rows (a box cannot lean with a leaning lane).
-            let columns = lane.columns_at(0.5 * (top + bottom) as f64, blot.width());
-            let band = BandBox {
-                rows: (top, bottom),
-                columns,
-            };
-            // A whole lane has no border above or below it: its background is the rolling-ball
-            // surface, which the gaps between lanes define.
-            let background_sum = background::surface_sum(background, band);
-            let volume = quant::measure(
-                &blot.signal,
-                blot.saturation_level,
-                band.rows,
-                columns,
-                background_sum,
-            );
+            let volume = whole_lane_volume(blot, background, lane, (top, bottom));
             let rows = &profile.values[top..=bottom];
             let mean_height = rows.iter().sum::<f32>() / rows.len() as f32;
             out.push(MeasuredBand {
@@ -925,6 +909,49 @@ fn measure_whole_lanes(
         }
     }
     out
+}
+
+/// A lane's volume over rows `top..=bottom`, following its centre line: runs of rows that
+/// share one column range, each measured as a box (an upright lane is one box). A whole lane
+/// has no border above or below it: its background is the rolling-ball surface, which the
+/// gaps between lanes define.
+fn whole_lane_volume(
+    blot: &Blot,
+    background: &Array2<f32>,
+    lane: &lanes::Lane,
+    (top, bottom): (usize, usize),
+) -> quant::Volume {
+    let columns = |y: usize| lane.columns_at(y as f64, blot.width());
+    let mut total = quant::Volume {
+        volume: 0.0,
+        background: 0.0,
+        saturated_px: 0,
+    };
+    let mut first = top;
+    while first <= bottom {
+        let run = columns(first);
+        let last = (first..=bottom)
+            .take_while(|&y| columns(y) == run)
+            .last()
+            .unwrap_or(first);
+        let band = BandBox {
+            rows: (first, last),
+            columns: run,
+        };
+        let background_sum = background::surface_sum(background, band);
+        let piece = quant::measure(
+            &blot.signal,
+            blot.saturation_level,
+            band.rows,
+            band.columns,
+            background_sum,
+        );
+        total.volume += piece.volume;
+        total.background += piece.background;
+        total.saturated_px += piece.saturated_px;
+        first = last + 1;
+    }
+    total
 }
 
 /// Analyzes every image of a plan (in parallel), then derives the experiment's tables.
@@ -1249,4 +1276,50 @@ fn normalizer_warnings(plan: &Plan, images: &[ImageAnalysis]) -> Vec<String> {
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_whole_lane_is_measured_along_its_lean() {
+        // A lane 20 px wide leaning 3° down 400 rows, 100 above a zero background.
+        let slope = 3f64.to_radians().tan();
+        let signal = Array2::from_shape_fn((400, 200), |(y, x)| {
+            let centre = 100.0 + slope * (y as f64 - 199.5);
+            if (x as f64 + 0.5 - centre).abs() <= 10.0 {
+                100.0
+            } else {
+                0.0
+            }
+        });
+        let truth = signal.iter().map(|&v| f64::from(v)).sum::<f64>();
+        let blot = Blot {
+            path: "leaning.tif".into(),
+            signal,
+            saturation_level: 65535.0,
+            bit_depth: 16,
+            polarity: io::Polarity::LightBands,
+            warnings: Vec::new(),
+        };
+        let background = Array2::zeros((400, 200));
+        let lane = lanes::Lane {
+            index: 1,
+            x_center: 100.0,
+            width: 24.0,
+            anchored: true,
+            slope,
+            reference_row: 199.5,
+        };
+        let along = whole_lane_volume(&blot, &background, &lane, (0, 399));
+        assert!(
+            (along.adjusted() - truth).abs() <= 1e-6 * truth,
+            "{along:?}"
+        );
+        // An upright box at the middle row loses the lane's ends.
+        let upright = lanes::Lane { slope: 0.0, ..lane };
+        let boxed = whole_lane_volume(&blot, &background, &upright, (0, 399));
+        assert!(boxed.adjusted() < 0.9 * truth, "{boxed:?}");
+    }
 }
