@@ -49,21 +49,26 @@ pub fn analyze_planned(plan: &Plan, cache: Option<&Cache>) -> Result<Run> {
 /// read from `overlays/` + `folder`), else analyzed and stored in the cache. A cache that
 /// cannot be written costs only the reuse next time: the result stands.
 fn analyze_plan(plan: &Plan, cache: Option<&Cache>, folder: &Path) -> Result<ExperimentResult> {
+    let Some(cache) = cache else {
+        // Nothing to look up: the checksums are computed while the experiment is analyzed.
+        let (inputs, result) =
+            rayon::join(|| plan.input_files(), || pipeline::analyze_experiment(plan));
+        let inputs = inputs?;
+        let mut result = result?;
+        result.inputs = inputs;
+        return Ok(result);
+    };
     let inputs = plan.input_files()?;
-    let key = cache.map(|_| Cache::key(plan, &inputs));
-    if let (Some(cache), Some(key)) = (cache, &key) {
-        if let Some(hit) = cache.load(plan, key, &cache.overlay_dir().join(folder)) {
-            return Ok(hit);
-        }
+    let key = Cache::key(plan, &inputs);
+    if let Some(hit) = cache.load(plan, &key, &cache.overlay_dir().join(folder)) {
+        return Ok(hit);
     }
     let mut result = pipeline::analyze_experiment(plan)?;
     result.inputs = inputs;
-    if let (Some(cache), Some(key)) = (cache, &key) {
-        if let Err(e) = cache.store(plan, key, &result) {
-            result.warnings.push(format!(
-                "results not cached, a re-run will recompute them: {e}"
-            ));
-        }
+    if let Err(e) = cache.store(plan, &key, &result) {
+        result.warnings.push(format!(
+            "results not cached, a re-run will recompute them: {e}"
+        ));
     }
     Ok(result)
 }

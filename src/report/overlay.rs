@@ -111,10 +111,8 @@ pub fn render(blot: &Blot, grid: &LaneGrid, bands: &[MeasuredBand]) -> Rendered 
             _ => {}
         }
     }
-    Rendered {
-        png: encode_png(&canvas),
-        jpeg: encode_jpeg(&canvas),
-    }
+    let (png, jpeg) = rayon::join(|| encode_png(&canvas), || encode_jpeg(&canvas));
+    Rendered { png, jpeg }
 }
 
 /// PNG bytes of an RGB image, compressed for speed: an overlay is mostly smooth grey, which
