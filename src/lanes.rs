@@ -471,13 +471,22 @@ fn grid_at(raw_profile: &[f32], grid: &[f64], pitch: f64) -> LaneGrid {
     // (its box holds some membrane, which the background takes out). Elsewhere the grid
     // position and the common width.
     // One box width for all lanes (as equal lane boxes should be), wide enough for the widest
-    // lane whose edges are clear: a wider lane would otherwise lose its flanks.
-    let widest = edges
+    // lane whose edges are clear: a wider lane would otherwise lose its flanks. The typical
+    // lane that caps it is the common width, or the median of the clear lanes' widths where
+    // that is more (the common width follows the strongest lanes: a gel's sharp ladders
+    // beside wide single bands).
+    let clear: Vec<f64> = edges
         .iter()
         .flatten()
         .map(|(left, right)| right - left)
-        .fold(width, f64::max);
-    let width = widest.min(1.35 * width).min(0.95 * pitch).max(width);
+        .collect();
+    let widest = clear.iter().copied().fold(width, f64::max);
+    let typical = if clear.is_empty() {
+        width
+    } else {
+        width.max(stats::median(&clear))
+    };
+    let width = widest.min(1.35 * typical).min(0.95 * pitch).max(width);
     let lanes = centres
         .iter()
         .zip(&edges)
