@@ -466,15 +466,14 @@ fn grid_at(raw_profile: &[f32], grid: &[f64], pitch: f64) -> LaneGrid {
             .then(|| lane_contrast(&windows, c, pitch))
     });
     // Where a lane's edges stand out of the noise, its centre is the midpoint of its edges;
-    // a lane wider than the common width gets a box as wide as it is (up to 35 % wider, so a
-    // lane merging with a smear keeps a sensible box), a narrower one keeps the common width
-    // (its box holds some membrane, which the background takes out). Elsewhere the grid
-    // position and the common width.
+    // elsewhere the grid position.
     // One box width for all lanes (as equal lane boxes should be), wide enough for the widest
-    // lane whose edges are clear: a wider lane would otherwise lose its flanks. The typical
-    // lane that caps it is the common width, or the median of the clear lanes' widths where
-    // that is more (the common width follows the strongest lanes: a gel's sharp ladders
-    // beside wide single bands).
+    // lane whose edges are clear: a wider lane would otherwise lose its flanks. A narrower lane
+    // keeps the wider box (it holds some membrane, which the background takes out). The box
+    // is at most 35 % wider than the typical lane, so a lane merging with a smear keeps a
+    // sensible box; the typical lane is the common width, or the median of the clear lanes'
+    // widths where that is more (the common width follows the strongest lanes: a gel's sharp
+    // ladders beside wide single bands).
     let clear: Vec<f64> = edges
         .iter()
         .flatten()
