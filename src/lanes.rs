@@ -549,8 +549,17 @@ pub fn fit_band_row(corrected: &Array2<f32>, row: &BandRow) -> Option<LaneGrid> 
                     if band.height > MIN_END_LANE_BAND_SDS * band.noise
                         && band.height > MIN_END_LANE_BAND_SHARE * row_band =>
                 {
-                    let c =
-                        band_centre(corrected, band.row, c, band_reach(width, pitch)).unwrap_or(c);
+                    // The band is measured from the end lane's band outwards, as far as a
+                    // band as wide as the row's could reach from the strip: an end lane may
+                    // lie further out than the lattice (a faint lane loaded apart).
+                    let clear = end + side * (width / 2.0 + 2.0);
+                    let farthest = end + side * (1.25 * pitch + width);
+                    let c = band_centre_within(
+                        corrected,
+                        band.row,
+                        (clear.min(farthest), clear.max(farthest)),
+                    )
+                    .unwrap_or(c);
                     if side < 0.0 {
                         centres.insert(0, c);
                     } else {
@@ -665,9 +674,17 @@ fn band_reach(width: f64, pitch: f64) -> f64 {
 /// Outermost, so a band darker at its edges is measured across its whole width. `None` where
 /// the band runs to either end of the reach.
 fn band_centre(corrected: &Array2<f32>, row: usize, centre: f64, reach: f64) -> Option<f64> {
+    band_centre_within(corrected, row, (centre - reach, centre + reach))
+}
+
+/// [`band_centre`] within the columns `from`–`to`.
+fn band_centre_within(corrected: &Array2<f32>, row: usize, (from, to): (f64, f64)) -> Option<f64> {
     let (height, width) = corrected.dim();
-    let start = (centre - reach).round().max(0.0) as usize;
-    let end = ((centre + reach).round() as usize).min(width - 1);
+    let start = from.round().max(0.0) as usize;
+    let end = (to.round().max(0.0) as usize).min(width - 1);
+    if end <= start {
+        return None;
+    }
     let rows = row.saturating_sub(2)..(row + 3).min(height);
     let n = rows.len() as f32;
     let section: Vec<f32> = (start..=end)
@@ -1161,14 +1178,14 @@ mod tests {
         assert!(fit_blocks(&corrected, &blocks, Some(6), 20, 8.0).is_none());
     }
 
-    #[test]
-    fn lanes_on_a_row_of_bands_take_in_a_faint_end_lane_and_no_empty_membrane() {
-        // Five bands darker at their edges, 40 px wide, 50 px apart, rows 40–49; a sixth lane
-        // beyond them at a twentieth of their strength; empty membrane to the left.
+    /// Five bands darker at their edges, 40 px wide, 50 px apart from x 130, rows 40–49, with
+    /// their row; a sixth lane beyond them at `faint_at`, at a twentieth of their strength;
+    /// empty membrane to the left.
+    fn row_with_a_faint_end_lane(faint_at: f64) -> (Array2<f32>, BandRow) {
         let strong = [130.0, 180.0, 230.0, 280.0, 330.0];
         let mut corrected =
-            Array2::from_shape_fn((90, 420), |(y, x)| ((x * 7 + y * 13) % 5) as f32 * 0.1);
-        for (c, peak) in strong.iter().map(|&c| (c, 100.0)).chain([(380.0, 5.0)]) {
+            Array2::from_shape_fn((90, 460), |(y, x)| ((x * 7 + y * 13) % 5) as f32 * 0.1);
+        for (c, peak) in strong.iter().map(|&c| (c, 100.0)).chain([(faint_at, 5.0)]) {
             for x in (c as usize - 20)..(c as usize + 20) {
                 let u = (x as f64 + 0.5 - c) / 20.0;
                 for y in 40..50 {
@@ -1182,15 +1199,31 @@ mod tests {
             pitch: 50.0,
             band_width: 40.0,
         };
+        (corrected, row)
+    }
+
+    #[test]
+    fn lanes_on_a_row_of_bands_take_in_a_faint_end_lane_and_no_empty_membrane() {
+        let (corrected, row) = row_with_a_faint_end_lane(380.0);
         let grid = fit_band_row(&corrected, &row).unwrap();
         let found: Vec<f64> = grid.lanes.iter().map(|l| l.x_center).collect();
         assert_eq!(found.len(), 6, "{found:?}");
-        for (f, c) in found.iter().zip(strong.iter().chain(&[380.0])) {
+        for (f, c) in found.iter().zip(row.centres.iter().chain(&[380.0])) {
             assert!((f - c).abs() <= 1.0, "{found:?}");
         }
         assert!(grid.on_band_row);
         assert!(grid.lanes[..5].iter().all(|l| l.anchored));
         assert!(!grid.lanes[5].anchored);
+    }
+
+    #[test]
+    fn a_faint_end_lane_loaded_apart_is_centred_on_its_band() {
+        // 1.4 pitches beyond the last lane: its band reaches past the lattice position.
+        let (corrected, row) = row_with_a_faint_end_lane(400.0);
+        let grid = fit_band_row(&corrected, &row).unwrap();
+        let found: Vec<f64> = grid.lanes.iter().map(|l| l.x_center).collect();
+        assert_eq!(found.len(), 6, "{found:?}");
+        assert!((found[5] - 400.0).abs() <= 1.0, "{found:?}");
     }
 
     /// Lanes 20 px wide, 45 px apart from x 40 (centres at the middle row), lane i leaning
