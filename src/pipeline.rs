@@ -111,6 +111,7 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
         blot.warnings.push(note);
     }
     grid = lanes::lean(&corrected, grid);
+    grid = lanes::centre_on_signal(&corrected, grid);
     if let Some(note) = lean_note(&grid, blot.height()) {
         blot.warnings.push(note);
     }

@@ -16,26 +16,7 @@ fn the_real_dilution_gel_is_linear_below_the_overloaded_standard() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let exp = tmp.path().join("standards");
-    std::fs::create_dir(&exp).unwrap();
-    std::fs::copy(&real, exp.join("gel.png")).unwrap();
-    let loads = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0];
-    let mut lanes = vec![json!("ladder")];
-    lanes.extend(
-        loads
-            .iter()
-            .map(|l| json!({"condition": "standard", "load_ug": l})),
-    );
-    lanes.push(json!("ladder"));
-    let manifest = json!({
-        "name": "standards",
-        "control": "standard",
-        "ladder": "precision-plus-dual",
-        "lanes": lanes,
-        "targets": {"standard protein": {"mw_kda": [45, 60]}},
-        "images": [{"file": "gel.png", "targets": ["standard protein"]}],
-    });
-    std::fs::write(exp.join("experiment.json"), manifest.to_string()).unwrap();
+    let exp = standards_experiment(tmp.path(), &real);
     let out = tmp.path().join("out");
     let output = Command::cargo_bin("blotquant")
         .unwrap()
@@ -69,4 +50,104 @@ fn the_real_dilution_gel_is_linear_below_the_overloaded_standard() {
         .unwrap();
     assert_eq!(heaviest["in_linear_range"], json!(false));
     assert!(out.join("linearity.csv").is_file() && out.join("linearity_points.csv").is_file());
+}
+
+/// The standards' lanes are unevenly spaced (the first standard sits about 124 px from the
+/// left ladder, the others about 150 px apart) and hold one band each. Each standard's band,
+/// measured straight from the image (the middle of its half-height extent on the rows around
+/// its peak), must be the middle of its lane's box at that row, within 2 % of the pitch (the
+/// bound the synthetic blots' lane centres meet): a box off its band loses one flank and
+/// takes in the gap on the other side.
+#[test]
+fn each_standard_lane_box_is_centred_on_its_band() {
+    let real = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/realdata/sdspage_standards_gelblotanalyzer.png");
+    if !real.is_file() {
+        eprintln!("skipped: ../shared/realdata is absent");
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let exp = standards_experiment(tmp.path(), &real);
+    let params = blotquant::Params::default();
+    let plan = blotquant::experiment::load_plan(&exp, &params).unwrap();
+    let analysis = blotquant::pipeline::analyze_image(&plan, &plan.images[0]).unwrap();
+    // Dark bands on a light gel: darkness is the signal.
+    let gray = image::open(&real).unwrap().to_luma8();
+    let darkness = |x: usize, y: usize| 255.0 - f64::from(gray.get_pixel(x as u32, y as u32)[0]);
+    let pitch = analysis.grid.pitch;
+    let mut off_centre = Vec::new();
+    let mut checked = 0;
+    for band in analysis
+        .bands
+        .iter()
+        .filter(|b| b.target.as_deref() == Some("standard protein"))
+    {
+        let lane = &analysis.grid.lanes[band.peak.lane - 1];
+        let y = band.peak.y.round() as usize;
+        let centre = lane.x_at(band.peak.y);
+        let first = (centre - pitch / 2.0).max(0.0) as usize;
+        let last = ((centre + pitch / 2.0) as usize).min(gray.width() as usize - 1);
+        let section: Vec<f64> = (first..=last)
+            .map(|x| (y - 2..=y + 2).map(|r| darkness(x, r)).sum::<f64>() / 5.0)
+            .collect();
+        // The band's peak within a quarter pitch of the lane's centre, and the run of columns
+        // around it at half its height above the section's lowest.
+        let low = section.iter().copied().fold(f64::INFINITY, f64::min);
+        let near =
+            (centre - pitch / 4.0) as usize - first..=(centre + pitch / 4.0) as usize - first;
+        let peak = near
+            .max_by(|&a, &b| section[a].total_cmp(&section[b]))
+            .unwrap();
+        let half = low + 0.5 * (section[peak] - low);
+        let left = first
+            + (0..=peak)
+                .rev()
+                .take_while(|&i| section[i] >= half)
+                .last()
+                .unwrap();
+        let right = first
+            + (peak..section.len())
+                .take_while(|&i| section[i] >= half)
+                .last()
+                .unwrap();
+        let (start, end) = lane.columns_at(band.peak.y, gray.width() as usize);
+        println!(
+            "lane {}: band at half height x {left}–{right}, box x {start}–{}",
+            lane.index,
+            end - 1
+        );
+        let off = 0.5 * (start + end - 1) as f64 - 0.5 * (left + right) as f64;
+        if off.abs() > 0.02 * pitch {
+            off_centre.push(format!("lane {}: {off:+.1} px off its band", lane.index));
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 6, "all six standards measured");
+    assert!(off_centre.is_empty(), "{off_centre:#?}");
+}
+
+/// The standards gel as an experiment in `dir`: ladders in lanes 1 and 8, standards of
+/// 0.25–8 µg between them, the standard protein at 45–60 kDa.
+fn standards_experiment(dir: &Path, real: &Path) -> std::path::PathBuf {
+    let exp = dir.join("standards");
+    std::fs::create_dir(&exp).unwrap();
+    std::fs::copy(real, exp.join("gel.png")).unwrap();
+    let loads = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0];
+    let mut lanes = vec![json!("ladder")];
+    lanes.extend(
+        loads
+            .iter()
+            .map(|l| json!({"condition": "standard", "load_ug": l})),
+    );
+    lanes.push(json!("ladder"));
+    let manifest = json!({
+        "name": "standards",
+        "control": "standard",
+        "ladder": "precision-plus-dual",
+        "lanes": lanes,
+        "targets": {"standard protein": {"mw_kda": [45, 60]}},
+        "images": [{"file": "gel.png", "targets": ["standard protein"]}],
+    });
+    std::fs::write(exp.join("experiment.json"), manifest.to_string()).unwrap();
+    exp
 }
