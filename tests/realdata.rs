@@ -163,3 +163,88 @@ fn detect_sees_the_actin_image_s_bands_and_not_its_texture() {
         assert!((105.0..=130.0).contains(&below), "lane {lane}: {rows:?}");
     }
 }
+
+/// The thrombin gel's hand-edited segmentation mask (PROVENANCE.md: it covers the major bands,
+/// not the faint lower ones of the digest lanes, so it measures recall on clear bands): every
+/// marked band of 30 px or more must lie, at its centroid, in one of `detect`'s band boxes (in
+/// the lane whose box holds the centroid, within the band's rows).
+#[test]
+fn detect_finds_every_band_of_the_thrombin_gel_s_hand_made_mask() {
+    let Some(dir) = realdata() else { return };
+    let params = Params::default();
+    let plan = experiment::lone_image_plan(&dir.join("sdspage_thrombin_gelgenie.jpg"), &params);
+    let analysis = blotquant::pipeline::analyze_image(&plan, &plan.images[0]).unwrap();
+    // An uncompressed palette TIFF of 8-bit indices 0 and 1, which neither the `image` nor the
+    // `tiff` decoder reads: its strips straight from the file, where the tags put them.
+    let path = dir.join("sdspage_thrombin_gelgenie_mask.tif");
+    let bytes = std::fs::read(&path).unwrap();
+    let mut decoder = tiff::decoder::Decoder::new(std::io::Cursor::new(&bytes)).unwrap();
+    let (mask_width, mask_height) = decoder.dimensions().unwrap();
+    let mut tag = |t| {
+        decoder
+            .find_tag_unsigned_vec::<u64>(t)
+            .unwrap()
+            .unwrap_or_default()
+    };
+    use tiff::tags::Tag;
+    // No Compression tag means none.
+    let compression = tag(Tag::Compression);
+    assert!(
+        compression.is_empty() || compression == [1],
+        "an uncompressed mask"
+    );
+    assert_eq!(tag(Tag::BitsPerSample), [8], "8-bit indices");
+    let (offsets, counts) = (tag(Tag::StripOffsets), tag(Tag::StripByteCounts));
+    let indices: Vec<u8> = offsets
+        .iter()
+        .zip(&counts)
+        .flat_map(|(&o, &n)| bytes[o as usize..(o + n) as usize].iter().copied())
+        .collect();
+    assert_eq!(indices.len(), (mask_width * mask_height) as usize);
+    let marked = image::GrayImage::from_fn(mask_width, mask_height, |x, y| {
+        image::Luma([u8::from(indices[(y * mask_width + x) as usize] > 0)])
+    });
+    let labels = imageproc::region_labelling::connected_components(
+        &marked,
+        imageproc::region_labelling::Connectivity::Eight,
+        image::Luma([0u8]),
+    );
+    // Pixel count and coordinate sums of each marked band.
+    let mut sums: Vec<(usize, f64, f64)> = Vec::new();
+    for (x, y, label) in labels.enumerate_pixels() {
+        let label = label[0] as usize;
+        if label == 0 {
+            continue;
+        }
+        if sums.len() < label {
+            sums.resize(label, (0, 0.0, 0.0));
+        }
+        let s = &mut sums[label - 1];
+        *s = (s.0 + 1, s.1 + f64::from(x), s.2 + f64::from(y));
+    }
+    let width = mask_width as usize;
+    let mut missed = Vec::new();
+    let mut counted = 0;
+    for &(area, sx, sy) in sums.iter().filter(|s| s.0 >= 30) {
+        counted += 1;
+        let (x, y) = (sx / area as f64, sy / area as f64);
+        let lane = analysis.grid.lanes.iter().find(|l| {
+            let (start, end) = l.columns_at(y, width);
+            (start as f64..end as f64).contains(&x)
+        });
+        let found = lane.is_some_and(|lane| {
+            analysis.bands.iter().any(|b| {
+                b.peak.lane == lane.index && (b.peak.top as f64..=b.peak.bottom as f64).contains(&y)
+            })
+        });
+        if !found {
+            missed.push(format!("band at x {x:.0}, y {y:.0} ({area} px)"));
+        }
+    }
+    println!("{} of {counted} marked bands found", counted - missed.len());
+    assert!(
+        counted >= 20,
+        "the mask holds {counted} bands of 30 px or more"
+    );
+    assert!(missed.is_empty(), "{missed:#?}");
+}
