@@ -703,13 +703,12 @@ fn band_centre_within(corrected: &Array2<f32>, row: usize, (from, to): (f64, f64
 /// fanning out of a gel). The lanes whose signal runs down several horizontal segments of the
 /// image (a ladder, a lane of many bands) show their lean: the straight line through their
 /// segments' centroids. Their slopes, each lane counted once per segment it shows, are fitted
-/// as a straight line across the image ([`Lean`]): one slope for all lanes where one lane
-/// shows it, a fan where lanes at different places lean differently. The column profile is
-/// then taken along the lean, and the lanes are placed on that profile, as the grid was on the
-/// upright one, each with its centre at the middle row. Leans that move every lane less than
-/// [`MIN_LEAN_PX`] over the image's height are none. Lanes placed on a row of bands are left
-/// as they are (their bands placed them), and so are the lanes of images under
-/// [`MIN_LEAN_IMAGE_ROWS`] rows.
+/// as a straight line across the image: one slope for all lanes where one lane shows it, a
+/// fan where lanes at different places lean differently. The column profile is then taken
+/// along the lean, and the lanes are placed on that profile, as the grid was on the upright
+/// one, each with its centre at the middle row. Leans that move every lane less than 2 px
+/// over the image's height are none. Lanes placed on a row of bands are left as they are
+/// (their bands placed them), and so are the lanes of images under 300 rows (figure panels).
 pub fn lean(corrected: &Array2<f32>, grid: LaneGrid) -> LaneGrid {
     let height = corrected.nrows();
     if grid.on_band_row || height < MIN_LEAN_IMAGE_ROWS {
@@ -779,7 +778,7 @@ pub fn lean(corrected: &Array2<f32>, grid: LaneGrid) -> LaneGrid {
 /// symmetric band: the head of a comet-shaped smear is not its lane's middle). In the column
 /// profile a lane of one band is that band diluted by every row without it, beside
 /// neighbours of many bands (a ladder), and an evenly spaced grid puts it where a hand-loaded
-/// lane need not be. A lane moves only where its middle lies more than [`MISPLACED_SHARE`] of
+/// lane need not be. A lane moves only where its middle lies more than 5 % of
 /// the pitch away: closer, the grid's place is as good (lane centres on synthetic blots are
 /// within 2 % of the pitch). Lanes placed on a row of bands are centred on their bands
 /// already.
