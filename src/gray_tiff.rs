@@ -252,7 +252,7 @@ impl RowSource for RowReader {
 /// A baseline TIFF written rows at a time, from any thread, into a temporary file in the
 /// output's folder that [`RowWriter::finish`] renames into place.
 pub struct RowWriter {
-    file: tempfile::NamedTempFile,
+    file: crate::report::Pending,
     layout: BaselineLayout,
 }
 

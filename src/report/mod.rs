@@ -50,19 +50,60 @@ fn write_error(path: &Path, source: std::io::Error) -> Error {
     }
 }
 
+/// A temporary file in the folder its result will be published in, with the folders made
+/// for it. Dropped unpublished (a write or a read that failed half-way) it removes the file
+/// and those folders again where they are still empty, so a failure leaves no output behind,
+/// not even an empty folder.
+pub(crate) struct Pending {
+    file: Option<tempfile::NamedTempFile>,
+    /// Folders created for the file, innermost first.
+    made: Vec<PathBuf>,
+}
+
+impl Pending {
+    pub(crate) fn as_file(&self) -> &std::fs::File {
+        self.file
+            .as_ref()
+            .expect("a pending file is present until published")
+            .as_file()
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        drop(self.file.take());
+        for dir in &self.made {
+            // Only empty folders go: another writer's file keeps its folder.
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
 /// A temporary file in the folder `path` will be written to (created if missing), to be
 /// renamed onto `path` by [`publish`] once it is complete.
-pub(crate) fn temporary_beside(path: &Path) -> Result<tempfile::NamedTempFile> {
+pub(crate) fn temporary_beside(path: &Path) -> Result<Pending> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
+    let made: Vec<PathBuf> = dir
+        .ancestors()
+        .take_while(|d| !d.as_os_str().is_empty() && !d.exists())
+        .map(Path::to_path_buf)
+        .collect();
     std::fs::create_dir_all(dir).map_err(|e| write_error(path, e))?;
-    tempfile::NamedTempFile::new_in(dir).map_err(|e| write_error(path, e))
+    // Held before the file is made: if that fails, the folders go again.
+    let mut pending = Pending { file: None, made };
+    pending.file = Some(tempfile::NamedTempFile::new_in(dir).map_err(|e| write_error(path, e))?);
+    Ok(pending)
 }
 
 /// Renames a complete temporary file onto `path`, readable by others.
-pub(crate) fn publish(file: tempfile::NamedTempFile, path: &Path) -> Result<()> {
+pub(crate) fn publish(mut pending: Pending, path: &Path) -> Result<()> {
+    let file = pending
+        .file
+        .take()
+        .expect("a pending file is present until published");
     // Temporary files are private (0600); results are ordinary files for their readers.
     #[cfg(unix)]
     {
@@ -72,6 +113,8 @@ pub(crate) fn publish(file: tempfile::NamedTempFile, path: &Path) -> Result<()> 
             .map_err(|e| write_error(path, e))?;
     }
     file.persist(path).map_err(|e| write_error(path, e.error))?;
+    // Published: the folders hold a result now.
+    pending.made.clear();
     Ok(())
 }
 
@@ -376,5 +419,39 @@ mod tests {
             p_value_bh: None,
         };
         assert_eq!(derived_header(&summary), SUMMARY_HEADER.join(","));
+    }
+
+    #[test]
+    fn a_failed_write_leaves_no_folder_it_made() {
+        let tmp = tempfile::tempdir().unwrap();
+        let inside = tmp.path().join("new/deeper/table.csv");
+        let failed = write_atomic_with(&inside, false, |_| {
+            Err(std::io::Error::other("the input changed half-way"))
+        });
+        assert!(failed.is_err());
+        assert!(!tmp.path().join("new").exists(), "no folder left behind");
+
+        // A folder that was there before stays, and a written file keeps its new folders.
+        write_atomic(&inside, b"lane\n").unwrap();
+        assert_eq!(std::fs::read(&inside).unwrap(), b"lane\n");
+        let beside = tmp.path().join("new/other.csv");
+        assert!(write_atomic_with(&beside, false, |_| Err(std::io::Error::other("no"))).is_err());
+        assert!(inside.exists() && !beside.exists());
+    }
+
+    #[test]
+    fn a_streamed_image_given_up_leaves_no_folder_it_made() {
+        let tmp = tempfile::tempdir().unwrap();
+        let output = tmp.path().join("new/background.tif");
+        let layout = crate::gray_tiff::BaselineLayout {
+            width: 4,
+            height: 2,
+            bit_depth: 16,
+        };
+        let writer = crate::gray_tiff::RowWriter::create(&output, layout).unwrap();
+        writer.write_rows(0, &[1, 2, 3, 4]).unwrap();
+        // A read failed before the last row: the writer is dropped, not finished.
+        drop(writer);
+        assert!(!tmp.path().join("new").exists(), "no folder left behind");
     }
 }
