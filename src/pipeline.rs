@@ -1121,6 +1121,7 @@ fn detection_row(plan: &Plan, image: &ImageAnalysis) -> DetectionRow {
         (grid.misses_a_lane(), "lane-beyond-grid"),
         (grid.has_centres_from_grid(), "centres-from-grid"),
         (grid.on_band_row, "on-band-row"),
+        (grid.lanes.iter().any(|l| l.slope != 0.0), "leaning"),
     ]
     .into_iter()
     .filter_map(|(applies, reason)| applies.then_some(reason))

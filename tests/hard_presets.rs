@@ -207,6 +207,18 @@ fn detection_rows_give_machine_readable_reasons() {
     assert!(lone.results.detection[0]
         .reasons
         .contains("count-estimated"));
+    assert!(run
+        .results
+        .detection
+        .iter()
+        .all(|row| !row.reasons.contains("leaning")));
+    // Lanes leaning 3°: every image says so.
+    let dir = tmp.path().join("slant");
+    synth::write_experiment(&dir, 7, &synth::preset("slant").unwrap(), "slant").unwrap();
+    let run = blotquant::analyze(&dir, &params).unwrap();
+    for row in &run.results.detection {
+        assert!(row.reasons.split(';').any(|r| r == "leaning"), "{row:?}");
+    }
 }
 
 /// A white-light marker image (the prestained ladder only, 8-bit dark-on-light) calibrates
