@@ -702,8 +702,8 @@ fn band_centre_within(corrected: &Array2<f32>, row: usize, (from, to): (f64, f64
 /// The grid with its lanes leaning as the image shows them (a membrane imaged turned, lanes
 /// fanning out of a gel). The lanes whose signal runs down several horizontal segments of the
 /// image (a ladder, a lane of many bands) show their lean: the straight line through their
-/// segments' centroids. Their slopes, each lane counted once per segment it shows, are fitted
-/// as a straight line across the image: one slope for all lanes where one lane shows it, a
+/// segments' centroids. Their slopes are fitted as a straight line across the image (robust
+/// to one lane measured wrongly): one slope for all lanes where one lane shows it, a
 /// fan where lanes at different places lean differently. The column profile is then taken
 /// along the lean, and the lanes are placed on that profile, as the grid was on the upright
 /// one, each with its centre at the middle row. Leans that move every lane less than 2 px
@@ -724,11 +724,7 @@ pub fn lean(corrected: &Array2<f32>, grid: LaneGrid) -> LaneGrid {
         .lanes
         .iter()
         .zip(&measured)
-        .filter_map(|(lane, m)| {
-            m.slope
-                .map(|s| std::iter::repeat_n((lane.x_center, s), m.segments))
-        })
-        .flatten()
+        .filter_map(|(lane, m)| m.slope.map(|s| (lane.x_center, s)))
         .collect();
     let Some(lean) = Lean::through(&shown) else {
         return grid;
@@ -894,15 +890,31 @@ struct Lean {
 }
 
 impl Lean {
-    /// The least-squares line of slope on lane centre through `shown` (centre, slope) pairs;
-    /// `None` when nothing was shown.
+    /// The line of slope on lane centre through the lanes' `shown` (centre, slope) pairs,
+    /// robust to a lane measured wrongly (Theil–Sen: the median of the pairwise spreads, and
+    /// the median slope that leaves); `None` when no lane showed its lean.
     fn through(shown: &[(f64, f64)]) -> Option<Lean> {
         if shown.is_empty() {
             return None;
         }
-        let (spread, _, _) = stats::line_fit(shown);
         let centre = shown.iter().map(|p| p.0).sum::<f64>() / shown.len() as f64;
-        let slope = shown.iter().map(|p| p.1).sum::<f64>() / shown.len() as f64;
+        let spreads: Vec<f64> = shown
+            .iter()
+            .enumerate()
+            .flat_map(|(i, a)| shown[i + 1..].iter().map(move |b| (a, b)))
+            .filter(|(a, b)| a.0 != b.0)
+            .map(|(a, b)| (b.1 - a.1) / (b.0 - a.0))
+            .collect();
+        let spread = if spreads.is_empty() {
+            0.0
+        } else {
+            stats::median(&spreads)
+        };
+        let at_centre: Vec<f64> = shown
+            .iter()
+            .map(|p| p.1 - spread * (p.0 - centre))
+            .collect();
+        let slope = stats::median(&at_centre);
         let at = |x: f64| slope + spread * (x - centre);
         let ends = shown.iter().map(|p| at(p.0));
         let (low, high) = ends.fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), s| {
@@ -1002,8 +1014,6 @@ const MIN_LEAN_SEGMENT_ROWS: usize = 24;
 struct LaneLean {
     centroid: Option<(f64, f64)>,
     slope: Option<f64>,
-    /// Segments that show the lane.
-    segments: usize,
 }
 
 /// Centroids of the lane's signal (clipped at 0, above the window's lowest column) per
@@ -1017,7 +1027,6 @@ fn lane_lean(corrected: &Array2<f32>, lane: &Lane, pitch: f64) -> LaneLean {
     let mut result = LaneLean {
         centroid: None,
         slope: None,
-        segments: 0,
     };
     // The lane and a quarter of the gaps either side: clear of the neighbouring lanes.
     let half_window = lane.width / 2.0 + (pitch - lane.width).max(0.0) / 4.0;
@@ -1076,7 +1085,6 @@ fn lane_lean(corrected: &Array2<f32>, lane: &Lane, pitch: f64) -> LaneLean {
             shown.iter().map(|p| p.0 * p.2).sum::<f64>() / total,
         );
         result.centroid = Some((x, y));
-        result.segments = shown.len();
         let span = shown.last().map_or(0.0, |l| l.0) - shown.first().map_or(0.0, |f| f.0);
         if shown.len() < MIN_LEAN_SEGMENTS || span < height as f64 / 3.0 {
             result.slope = None;
@@ -1435,6 +1443,22 @@ mod tests {
         let (image, _) = leaning_lanes(&[0.0; 4], &[true; 4]);
         let grid = lean(&image, fit_lanes(&image, 4, 8.0).unwrap());
         assert!(grid.lanes.iter().all(|l| l.slope == 0.0));
+    }
+
+    #[test]
+    fn one_lane_leaning_its_own_way_does_not_tilt_the_others() {
+        // Four ladders lean 2°, the fifth −1° (a lane measured wrongly, or bent): the four keep
+        // their 2°, where a least-squares fan would turn them from 2.6° to 0.8°.
+        let degrees = [2.0, 2.0, 2.0, 2.0, -1.0];
+        let (image, centres) = leaning_lanes(&degrees, &[true; 5]);
+        let grid = lean(&image, fit_lanes(&image, 5, 8.0).unwrap());
+        for (lane, c) in grid.lanes.iter().zip(&centres).take(4) {
+            assert!(
+                (lane.slope.atan().to_degrees() - 2.0).abs() <= 0.2,
+                "{lane:?}"
+            );
+            assert!((lane.x_center - c).abs() <= 1.0, "{lane:?}");
+        }
     }
 
     #[test]
