@@ -9,12 +9,7 @@ use serde_json::{json, Value};
 
 #[test]
 fn the_real_dilution_gel_is_linear_below_the_overloaded_standard() {
-    let real = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/realdata/sdspage_standards_gelblotanalyzer.png");
-    if !real.is_file() {
-        eprintln!("skipped: ../shared/realdata is absent");
-        return;
-    }
+    let Some(real) = standards_gel() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let exp = standards_experiment(tmp.path(), &real);
     let out = tmp.path().join("out");
@@ -60,12 +55,7 @@ fn the_real_dilution_gel_is_linear_below_the_overloaded_standard() {
 /// takes in the gap on the other side.
 #[test]
 fn each_standard_lane_box_is_centred_on_its_band() {
-    let real = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/realdata/sdspage_standards_gelblotanalyzer.png");
-    if !real.is_file() {
-        eprintln!("skipped: ../shared/realdata is absent");
-        return;
-    }
+    let Some(real) = standards_gel() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let exp = standards_experiment(tmp.path(), &real);
     let params = blotquant::Params::default();
@@ -150,4 +140,16 @@ fn standards_experiment(dir: &Path, real: &Path) -> std::path::PathBuf {
     });
     std::fs::write(exp.join("experiment.json"), manifest.to_string()).unwrap();
     exp
+}
+
+/// The standards gel beside the repository, or `None` (saying so) where it is absent.
+fn standards_gel() -> Option<std::path::PathBuf> {
+    let real = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/realdata/sdspage_standards_gelblotanalyzer.png");
+    if real.is_file() {
+        Some(real)
+    } else {
+        eprintln!("skipped: ../shared/realdata is absent");
+        None
+    }
 }
