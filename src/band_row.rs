@@ -52,6 +52,8 @@ const WIDTH_TOLERANCE: f64 = 0.3;
 /// Evenly spaced: the spacings' coefficient of variation is at most this.
 const MAX_SPACING_CV: f64 = 0.15;
 const MIN_BANDS: usize = 3;
+/// Neighbouring bands are a given pitch apart when their spacing is within this share of it.
+const PITCH_TOLERANCE: f64 = 0.15;
 /// Images above this many pixels are binned for the search.
 const MAX_SEARCH_PIXELS: usize = 1 << 16;
 
@@ -85,54 +87,116 @@ impl Blob {
     }
 }
 
-/// The row with the most evenly spaced bands of one width, over all cuts; `None` when no row
-/// holds three.
+/// The row with the most evenly spaced bands of one width; `None` when no row holds three.
 pub fn find(corrected: &Array2<f32>) -> Option<BandRow> {
-    let (height, width) = corrected.dim();
-    // Large images are searched binned (block means): bands stay several pixels wide, and the
-    // search costs a fraction.
-    let bin = ((height * width) as f64 / MAX_SEARCH_PIXELS as f64)
-        .sqrt()
-        .ceil()
-        .max(1.0) as usize;
-    let (height, width) = (height / bin, width / bin);
-    if height < 3 || width < 3 {
-        return None;
-    }
-    let image = ImageBuffer::from_raw(width as u32, height as u32, block_means(corrected, bin))?;
-    // Binning smooths already; blurring a binned image as well would fill narrow gaps.
-    let smooth = if bin == 1 {
-        imageproc::filter::gaussian_blur_f32(&image, SMOOTHING_SIGMA)
-    } else {
-        image
-    };
-    let mut sample = stats::sample_evenly(smooth.as_raw().iter(), 1 << 18);
-    let rank = ((sample.len() - 1) as f64 * 0.995).round() as usize;
-    let bright = stats::order_statistics_f32(&mut sample, &[rank])[0];
-    if bright <= 0.0 {
-        return None;
-    }
-    let mut best: Option<BandRow> = None;
-    for cut in CUTS {
-        let bands: Vec<Blob> = blobs(&smooth, cut * bright)
-            .into_iter()
-            .filter(|b| {
-                b.width() >= MIN_BAND_WIDTH && b.width() as f64 >= MIN_ASPECT * b.height() as f64
+    Bands::search(corrected)?.evenly_spaced_row()
+}
+
+/// Band-shaped blobs of the background-corrected image at each of [`CUTS`], in the searched
+/// (binned) image's pixels: searched once, then asked for rows of bands.
+pub struct Bands {
+    per_cut: Vec<Vec<Blob>>,
+    /// Binning of the searched image.
+    bin: usize,
+}
+
+impl Bands {
+    /// The band-shaped blobs of `corrected`; `None` where it is too small or holds no signal.
+    pub fn search(corrected: &Array2<f32>) -> Option<Bands> {
+        let (height, width) = corrected.dim();
+        // Large images are searched binned (block means): bands stay several pixels wide, and
+        // the search costs a fraction.
+        let bin = ((height * width) as f64 / MAX_SEARCH_PIXELS as f64)
+            .sqrt()
+            .ceil()
+            .max(1.0) as usize;
+        let (height, width) = (height / bin, width / bin);
+        if height < 3 || width < 3 {
+            return None;
+        }
+        let image =
+            ImageBuffer::from_raw(width as u32, height as u32, block_means(corrected, bin))?;
+        // Binning smooths already; blurring a binned image as well would fill narrow gaps.
+        let smooth = if bin == 1 {
+            imageproc::filter::gaussian_blur_f32(&image, SMOOTHING_SIGMA)
+        } else {
+            image
+        };
+        let mut sample = stats::sample_evenly(smooth.as_raw().iter(), 1 << 18);
+        let rank = ((sample.len() - 1) as f64 * 0.995).round() as usize;
+        let bright = stats::order_statistics_f32(&mut sample, &[rank])[0];
+        if bright <= 0.0 {
+            return None;
+        }
+        let per_cut = CUTS
+            .iter()
+            .map(|cut| {
+                blobs(&smooth, cut * bright)
+                    .into_iter()
+                    .filter(|b| {
+                        b.width() >= MIN_BAND_WIDTH
+                            && b.width() as f64 >= MIN_ASPECT * b.height() as f64
+                    })
+                    .collect()
             })
             .collect();
-        for seed in &bands {
-            let row: Vec<Blob> = bands.iter().filter(|b| b.same_row(seed)).copied().collect();
-            if let Some(found) = evenly_spaced(row, bin as f64) {
-                if best
-                    .as_ref()
-                    .is_none_or(|b| found.centres.len() > b.centres.len())
-                {
-                    best = Some(found);
+        Some(Bands { per_cut, bin })
+    }
+
+    /// The row with the most evenly spaced bands of one width, over all cuts; `None` when no
+    /// row holds three.
+    pub fn evenly_spaced_row(&self) -> Option<BandRow> {
+        let mut best: Option<BandRow> = None;
+        for bands in &self.per_cut {
+            for seed in bands {
+                if let Some(found) = evenly_spaced(same_row(bands, seed), self.bin as f64) {
+                    if best
+                        .as_ref()
+                        .is_none_or(|b| found.centres.len() > b.centres.len())
+                    {
+                        best = Some(found);
+                    }
                 }
             }
         }
+        best
     }
-    best
+
+    /// Every run of at least three separate bands, each no wider than `pitch`, side by side
+    /// `pitch` apart (within [`PITCH_TOLERANCE`]), at any cut: bands that show lanes of that
+    /// pitch in two dimensions.
+    pub fn rows_at_pitch(&self, pitch: f64) -> Vec<BandRow> {
+        let bin = self.bin as f64;
+        let mut runs = Vec::new();
+        for bands in &self.per_cut {
+            for seed in bands {
+                let mut row: Vec<Blob> = same_row(bands, seed)
+                    .into_iter()
+                    .filter(|b| b.width() as f64 * bin <= pitch)
+                    .collect();
+                row.sort_by_key(|b| b.x0);
+                let mut start = 0;
+                for end in 1..=row.len() {
+                    let step_fits = end < row.len() && {
+                        let spacing = (row[end].centre_x() - row[end - 1].centre_x()) * bin;
+                        (spacing - pitch).abs() <= PITCH_TOLERANCE * pitch
+                    };
+                    if !step_fits {
+                        if end - start >= MIN_BANDS {
+                            runs.push(as_row(&row[start..end], bin));
+                        }
+                        start = end;
+                    }
+                }
+            }
+        }
+        runs
+    }
+}
+
+/// The bands of `bands` in `seed`'s row.
+fn same_row(bands: &[Blob], seed: &Blob) -> Vec<Blob> {
+    bands.iter().filter(|b| b.same_row(seed)).copied().collect()
 }
 
 /// The bands of `row` within the width tolerance, if they are at least three, do not
@@ -148,17 +212,21 @@ fn evenly_spaced(mut row: Vec<Blob>, bin: f64) -> Option<BandRow> {
     if row.len() < MIN_BANDS || row.windows(2).any(|p| p[1].x0 < p[0].x1) {
         return None;
     }
-    // In the image's own pixels: the blob covers columns x0·bin to x1·bin − 1.
-    let centres: Vec<f64> = row.iter().map(|b| b.centre_x() * bin - 0.5).collect();
-    let spacings: Vec<f64> = centres.windows(2).map(|p| p[1] - p[0]).collect();
+    let found = as_row(&row, bin);
+    let spacings: Vec<f64> = found.centres.windows(2).map(|p| p[1] - p[0]).collect();
     let mean = stats::mean(&spacings);
     let sd =
         (spacings.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / spacings.len() as f64).sqrt();
-    if mean <= 0.0 || sd / mean > MAX_SPACING_CV {
-        return None;
-    }
+    (mean > 0.0 && sd / mean <= MAX_SPACING_CV).then_some(found)
+}
+
+/// The row of bands `row` (left to right, binned by `bin`) in the image's own pixels.
+fn as_row(row: &[Blob], bin: f64) -> BandRow {
+    // The blob covers columns x0·bin to x1·bin − 1.
+    let centres: Vec<f64> = row.iter().map(|b| b.centre_x() * bin - 0.5).collect();
+    let spacings: Vec<f64> = centres.windows(2).map(|p| p[1] - p[0]).collect();
     let widths: Vec<f64> = row.iter().map(|b| b.width() as f64 * bin).collect();
-    Some(BandRow {
+    BandRow {
         rows: row
             .iter()
             .map(|b| (b.centre_y() * bin - 0.5).max(0.0).round() as usize)
@@ -166,7 +234,7 @@ fn evenly_spaced(mut row: Vec<Blob>, bin: f64) -> Option<BandRow> {
         pitch: stats::median(&spacings),
         band_width: stats::median(&widths),
         centres,
-    })
+    }
 }
 
 /// Means of the `bin`×`bin` blocks of `image` (row-major; a partial block at the right or
@@ -255,5 +323,22 @@ mod tests {
         assert!(find(&bands_at(320, &[40.0, 100.0, 250.0, 280.0], 20)).is_none());
         assert!(find(&bands_at(320, &[40.0, 100.0], 20)).is_none());
         assert!(find(&Array2::zeros((40, 40))).is_none());
+    }
+
+    #[test]
+    fn runs_of_bands_at_a_given_pitch_are_found_and_wider_bands_are_not() {
+        let centres = [40.0, 80.0, 120.0, 160.0];
+        let bands = Bands::search(&bands_at(320, &centres, 24)).expect("bands");
+        let runs = bands.rows_at_pitch(40.0);
+        assert!(!runs.is_empty());
+        for run in &runs {
+            assert_eq!(run.centres.len(), 4, "{run:?}");
+            for (found, c) in run.centres.iter().zip(centres) {
+                assert!((found - c).abs() <= 1.0, "{run:?}");
+            }
+        }
+        // Not at another pitch, nor where the bands are wider than the pitch.
+        assert!(bands.rows_at_pitch(60.0).is_empty());
+        assert!(bands.rows_at_pitch(20.0).is_empty());
     }
 }

@@ -70,6 +70,9 @@ pub struct LaneGrid {
     /// The lanes were placed on a row of bands ([`fit_band_row`]): the
     /// image shows them in two dimensions, whatever the column profile's contrasts say.
     pub on_band_row: bool,
+    /// Lanes were added beyond the column profile's grid where a run of bands at its pitch
+    /// shows them ([`extend_over_bands`]).
+    pub beyond_profile: bool,
 }
 
 impl LaneGrid {
@@ -86,17 +89,23 @@ impl LaneGrid {
     /// The grid without the lanes whose centre lies outside every column range of `membrane`
     /// (a lane fitted on a figure label or the frame beside the blot), renumbered; with the
     /// 1-based numbers of the lanes left out.
-    pub fn on_membrane(mut self, membrane: &[(usize, usize)]) -> (LaneGrid, Vec<usize>) {
+    pub fn on_membrane(self, membrane: &[(usize, usize)]) -> (LaneGrid, Vec<usize>) {
         let inside = |lane: &Lane| {
             membrane
                 .iter()
                 .any(|&(first, last)| (first as f64..=last as f64).contains(&lane.x_center))
         };
         let keep: Vec<bool> = self.lanes.iter().map(inside).collect();
+        self.keeping(&keep)
+    }
+
+    /// The grid with only the lanes flagged in `keep` (one flag per lane), renumbered; with the
+    /// 1-based numbers of the lanes left out. Every lane stays where none would.
+    fn keeping(mut self, keep: &[bool]) -> (LaneGrid, Vec<usize>) {
         let dropped: Vec<usize> = self
             .lanes
             .iter()
-            .zip(&keep)
+            .zip(keep)
             .filter(|(_, &kept)| !kept)
             .map(|(l, _)| l.index)
             .collect();
@@ -145,6 +154,58 @@ impl LaneGrid {
             .fold(f64::INFINITY, f64::min);
         self.confidence > 5.0 && weakest > 0.2 * median
     }
+}
+
+/// The grid without an end lane that is a line running down the image (a gel's edge, a
+/// figure's frame) rather than a lane; with the centres of the lanes left out. Such a
+/// line holds signal in most rows, where bands and the gaps between them alternate down a
+/// lane: its peak in the column profile is under [`LINE_WIDTH_SHARE`] of the lanes' width, and
+/// holds at least [`LINE_LEVEL`] of its mean signal in three rows of four.
+pub fn without_frame_lines(corrected: &Array2<f32>, grid: LaneGrid) -> (LaneGrid, Vec<f64>) {
+    let n = grid.lanes.len();
+    if n < 2 {
+        return (grid, Vec::new());
+    }
+    let profile = stats::gaussian_smooth(&grid.profile, 1.0);
+    let is_line = |lane: &Lane| {
+        half_maximum_edges(&profile, lane.x_center, grid.pitch, 5.0 * grid.noise).is_some_and(
+            |(left, right)| {
+                right - left < LINE_WIDTH_SHARE * lane.width
+                    && runs_down_the_image(corrected, (left, right))
+            },
+        )
+    };
+    let keep: Vec<bool> = (0..n)
+        .map(|i| !((i == 0 || i == n - 1) && is_line(&grid.lanes[i])))
+        .collect();
+    let centres: Vec<f64> = grid.lanes.iter().map(|l| l.x_center).collect();
+    let (grid, dropped) = grid.keeping(&keep);
+    (grid, dropped.iter().map(|&i| centres[i - 1]).collect())
+}
+
+/// A frame line holds at least this share of its mean signal in three rows of four (a lane
+/// holds signal in its band rows only).
+const LINE_LEVEL: f32 = 0.4;
+/// A frame line's peak in the column profile is narrower than this share of the lanes.
+const LINE_WIDTH_SHARE: f64 = 0.5;
+
+/// True when the columns `left`–`right` hold [`LINE_LEVEL`] of their mean signal in three
+/// rows of four.
+fn runs_down_the_image(corrected: &Array2<f32>, (left, right): (f64, f64)) -> bool {
+    let start = left.round().max(0.0) as usize;
+    let end = (right.round().max(0.0) as usize + 1).min(corrected.ncols());
+    if end <= start {
+        return false;
+    }
+    let mut rows: Vec<f32> = corrected
+        .rows()
+        .into_iter()
+        .map(|row| row.slice(ndarray::s![start..end]).mean().unwrap_or(0.0))
+        .collect();
+    let mean = rows.iter().map(|v| v.max(0.0)).sum::<f32>() / rows.len() as f32;
+    let lowest_quarter = rows.len() / 4;
+    let quarter = stats::order_statistics_f32(&mut rows, &[lowest_quarter])[0];
+    mean > 0.0 && quarter >= LINE_LEVEL * mean
 }
 
 /// Mean of each column of `corrected` (negative noise clipped to zero).
@@ -506,6 +567,7 @@ fn grid_at(raw_profile: &[f32], grid: &[f64], pitch: f64) -> LaneGrid {
         profile: raw_profile.to_vec(),
         beyond,
         on_band_row: false,
+        beyond_profile: false,
     }
 }
 
@@ -520,15 +582,103 @@ pub fn fit_band_row(corrected: &Array2<f32>, row: &BandRow) -> Option<LaneGrid> 
     let mut centres: Vec<f64> = (0..=last_step).map(|k| origin + k as f64 * pitch).collect();
     let strips = StripMeans::new(corrected);
     let width = row.band_width.min(0.95 * pitch);
-    let limit = (corrected.ncols() - 1) as f64;
-    // A band as tall as this share of the row's bands is a band, however clean the image.
-    let row_band = stats::median(
-        &row.centres
-            .iter()
-            .map(|&c| strips.band(c, width).height)
-            .collect::<Vec<f64>>(),
+    let row_band = strips.median_band_height(&row.centres, width);
+    add_end_lanes(
+        corrected,
+        &strips,
+        &mut centres,
+        (pitch, width),
+        row_band,
+        &[-1.0, 1.0],
     );
-    for side in [-1.0, 1.0] {
+    Some(place_on_row(corrected, row, &centres, pitch, width))
+}
+
+/// The grid extended over runs of bands at its pitch (`runs`, from
+/// [`crate::band_row::Bands::rows_at_pitch`]) that reach beyond its ends: lanes the column
+/// profile does not show (a gel's first group of lanes, faint but for their bands). One lane per
+/// step of the grid's lattice out to the farthest such band, then further lanes beyond it
+/// wherever a strip holds a band (as at the ends of a row of bands). `None` where no band of a
+/// run lies beyond the grid on its lattice.
+pub fn extend_over_bands(
+    corrected: &Array2<f32>,
+    grid: &LaneGrid,
+    runs: &[BandRow],
+) -> Option<LaneGrid> {
+    let points: Vec<(f64, f64)> = grid
+        .lanes
+        .iter()
+        .enumerate()
+        .map(|(i, lane)| (i as f64, lane.x_center))
+        .collect();
+    let (pitch, origin, _) = stats::line_fit(&points);
+    if grid.lanes.len() < 2 || pitch <= 0.0 {
+        return None;
+    }
+    let last = (grid.lanes.len() - 1) as f64;
+    // Lattice steps of the runs' bands that lie beyond the grid, on its lattice; and the runs
+    // they belong to.
+    let beyond_steps = |run: &BandRow| -> Vec<f64> {
+        run.centres
+            .iter()
+            .map(|&c| (c - origin) / pitch)
+            .filter(|&step| (step - step.round()).abs() <= 0.25)
+            .map(f64::round)
+            .filter(|&step| step < 0.0 || step > last)
+            .collect()
+    };
+    let reaching: Vec<&BandRow> = runs
+        .iter()
+        .filter(|run| !beyond_steps(run).is_empty())
+        .collect();
+    let beyond: Vec<f64> = reaching.iter().flat_map(|run| beyond_steps(run)).collect();
+    if beyond.is_empty() {
+        return None;
+    }
+    let from = beyond.iter().copied().fold(0.0, f64::min);
+    let to = beyond.iter().copied().fold(last, f64::max);
+    let mut centres: Vec<f64> = (from as i64..=to as i64)
+        .map(|k| origin + k as f64 * pitch)
+        .collect();
+    let sides: Vec<f64> = [(from < 0.0, -1.0), (to > last, 1.0)]
+        .into_iter()
+        .filter_map(|(extended, side)| extended.then_some(side))
+        .collect();
+    let strips = StripMeans::new(corrected);
+    let widths: Vec<f64> = reaching.iter().map(|run| run.band_width).collect();
+    let width = stats::median(&widths).min(0.95 * pitch);
+    let bands: Vec<f64> = reaching
+        .iter()
+        .flat_map(|run| run.centres.iter().copied())
+        .collect();
+    let run_band = strips.median_band_height(&bands, width);
+    add_end_lanes(
+        corrected,
+        &strips,
+        &mut centres,
+        (pitch, width),
+        run_band,
+        &sides,
+    );
+    let mut extended = grid_at(&grid.profile, &centres, pitch);
+    extended.beyond_profile = true;
+    Some(extended)
+}
+
+/// Adds lanes beyond the ends of `centres` (`sides`: −1 the left end, 1 the right) wherever the
+/// image shows a lane there: a strip as wide as the bands (`width`), ¾ to 1½ pitches from the
+/// end lane and clear of its band, that holds a band of its own, at least
+/// [`MIN_END_LANE_BAND_SDS`] noise SDs and [`MIN_END_LANE_BAND_SHARE`] of `row_band` high.
+fn add_end_lanes(
+    corrected: &Array2<f32>,
+    strips: &StripMeans,
+    centres: &mut Vec<f64>,
+    (pitch, width): (f64, f64),
+    row_band: f64,
+    sides: &[f64],
+) {
+    let limit = (corrected.ncols() - 1) as f64;
+    for &side in sides {
         loop {
             let end = if side < 0.0 {
                 centres[0]
@@ -570,7 +720,6 @@ pub fn fit_band_row(corrected: &Array2<f32>, row: &BandRow) -> Option<LaneGrid> 
             }
         }
     }
-    Some(place_on_row(corrected, row, &centres, pitch, width))
 }
 
 /// The lanes at `centres`: the grid's contrasts, noise and confidence are those of the column
@@ -624,6 +773,17 @@ impl StripMeans {
             }
         }
         StripMeans { prefix }
+    }
+
+    /// The median height of the strongest bands of the strips `width` wide at `centres`: a
+    /// band as tall as a small share of it is a band, however clean the image.
+    fn median_band_height(&self, centres: &[f64], width: f64) -> f64 {
+        stats::median(
+            &centres
+                .iter()
+                .map(|&c| self.band(c, width).height)
+                .collect::<Vec<f64>>(),
+        )
     }
 
     /// The strongest band of the strip `width` wide centred at `centre`.
@@ -758,6 +918,7 @@ pub fn lean(corrected: &Array2<f32>, grid: LaneGrid) -> LaneGrid {
         .collect();
     let profile = fanning_column_profile(corrected, &column_slopes, middle);
     let mut leaning = grid_at(&profile, &centres, grid.pitch);
+    leaning.beyond_profile = grid.beyond_profile;
     for lane in &mut leaning.lanes {
         lane.slope = lean.slope_at(lane.x_center);
         lane.reference_row = middle;
@@ -1164,6 +1325,7 @@ pub fn fit_blocks(
         profile,
         beyond: [grids[0].1.beyond[0], grids[grids.len() - 1].1.beyond[1]],
         on_band_row: false,
+        beyond_profile: false,
     })
 }
 
@@ -1374,6 +1536,7 @@ mod tests {
             profile: column_profile(&image),
             beyond: [None, None],
             on_band_row: false,
+            beyond_profile: false,
         };
         (image, grid)
     }
@@ -1475,5 +1638,85 @@ mod tests {
             );
             assert!((lane.x_center - c).abs() <= 1.0, "{lane:?}");
         }
+    }
+
+    /// Nine lanes 40 px apart from x 40 in a 440 × 120 image: lanes 4–9 hold two strong bands
+    /// each (the column profile shows them), lanes 1–3 only a faint band at rows 28–31 (as a
+    /// gel's first group of lanes), lane 1 also a strong one at rows 80–87; each band is 24 px
+    /// wide. With `edge`, a line 4 px wide runs down the image at x 400 (a gel's edge, where a
+    /// tenth lane would be).
+    fn first_lanes_faint(edge: bool) -> Array2<f32> {
+        let mut image =
+            Array2::from_shape_fn((120, 440), |(y, x)| ((x * 7 + y * 13) % 5) as f32 * 0.1);
+        let mut band = |centre: usize, rows: std::ops::Range<usize>, value: f32| {
+            for y in rows {
+                for x in centre - 12..centre + 12 {
+                    image[[y, x]] += value;
+                }
+            }
+        };
+        for k in 0..9 {
+            let centre = 40 + 40 * k;
+            if k < 3 {
+                band(centre, 28..32, 20.0);
+            } else {
+                band(centre, 50..58, 100.0);
+                band(centre, 90..98, 100.0);
+            }
+        }
+        band(40, 80..88, 100.0);
+        if edge {
+            image
+                .slice_mut(ndarray::s![.., 398..402])
+                .map_inplace(|v| *v += 60.0);
+        }
+        image
+    }
+
+    #[test]
+    fn lanes_beyond_the_profile_s_grid_are_added_where_a_row_of_bands_shows_them() {
+        let image = first_lanes_faint(false);
+        // A grid of the six lanes the profile shows clearly.
+        let grid = fit_lanes(&image, 6, 8.0).unwrap();
+        let found: Vec<f64> = grid.lanes.iter().map(|l| l.x_center).collect();
+        assert!((found[0] - 160.0).abs() <= 1.5, "{found:?}");
+        let runs = crate::band_row::Bands::search(&image)
+            .expect("bands")
+            .rows_at_pitch(grid.pitch);
+        let extended = extend_over_bands(&image, &grid, &runs).expect("lanes beyond the grid");
+        assert!(extended.beyond_profile);
+        let found: Vec<f64> = extended.lanes.iter().map(|l| l.x_center).collect();
+        assert_eq!(found.len(), 9, "{found:?}");
+        for (k, x) in found.iter().enumerate() {
+            assert!((x - (40.0 + 40.0 * k as f64)).abs() <= 1.5, "{found:?}");
+        }
+        // The run lies inside a grid of all nine lanes: nothing to add.
+        let all = fit_lanes(&image, 9, 8.0).unwrap();
+        assert!(extend_over_bands(&image, &all, &runs).is_none());
+    }
+
+    #[test]
+    fn a_line_running_down_the_image_at_the_grid_s_end_is_no_lane() {
+        let image = first_lanes_faint(true);
+        let grid = fit_lanes(&image, 10, 8.0).unwrap();
+        let last = grid.lanes[9].x_center;
+        assert!(
+            (last - 400.0).abs() <= 1.5,
+            "the edge as a tenth lane: {last}"
+        );
+        let (kept, lines) = without_frame_lines(&image, grid);
+        assert_eq!(kept.lanes.len(), 9);
+        assert_eq!(lines, vec![last]);
+    }
+
+    #[test]
+    fn an_end_lane_of_bands_is_no_frame_line() {
+        // The end lanes are lanes of bands: nothing is left out, though the first lane's faint
+        // band is as thin as a line.
+        let image = first_lanes_faint(false);
+        let grid = fit_lanes(&image, 9, 8.0).unwrap();
+        let (kept, lines) = without_frame_lines(&image, grid.clone());
+        assert!(lines.is_empty(), "{lines:?}");
+        assert_eq!(kept, grid);
     }
 }

@@ -99,16 +99,35 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
     let corrected = &blot.signal - &background;
     // The row of bands needs only the corrected image: it is searched while the lanes are
     // counted.
-    let (grid, band_row) = rayon::join(
+    let (grid, bands) = rayon::join(
         || find_lanes(plan, image, &corrected, &membrane),
-        || band_row::find(&corrected),
+        || band_row::Bands::search(&corrected),
     );
     let mut grid = grid?;
-    if let Some((on_bands, note)) =
-        band_row.and_then(|row| lanes_on_band_row(&corrected, &grid, &row, plan.lanes.is_empty()))
+    if let Some((on_bands, note)) = bands
+        .as_ref()
+        .and_then(band_row::Bands::evenly_spaced_row)
+        .and_then(|row| lanes_on_band_row(&corrected, &grid, &row, plan.lanes.is_empty()))
     {
         grid = on_bands;
         blot.warnings.push(note);
+    }
+    if plan.lanes.is_empty() && !grid.on_band_row {
+        grid = lanes_beyond_the_profile(&corrected, grid, bands.as_ref(), &mut blot.warnings);
+    } else if grid.misses_a_lane() {
+        // The manifest's count as an even grid leaves a lane-like strip outside it: where the
+        // image's own lanes, found as without a manifest, number the manifest's count, they
+        // are the lanes.
+        let p = &plan.params.lanes;
+        let mut notes = Vec::new();
+        let own = lanes::estimate_lane_count(&grid.profile, p.max_lanes, p.min_pitch_px)
+            .and_then(|n| lanes::fit_profile(&grid.profile, n, p.min_pitch_px))
+            .map(|g| lanes_beyond_the_profile(&corrected, g, bands.as_ref(), &mut notes))
+            .filter(|g| g.beyond_profile && g.lanes.len() == plan.lanes.len());
+        if let Some(own) = own {
+            grid = own;
+            blot.warnings.extend(notes);
+        }
     }
     grid = lanes::lean(&corrected, grid);
     grid = lanes::centre_on_signal(&corrected, grid);
@@ -339,6 +358,38 @@ fn lanes_on_band_row(
         grid.pitch
     );
     Some((on_bands, note))
+}
+
+/// An estimated grid checked at its ends against the image: extended over a run of bands at
+/// its pitch that reaches beyond it (lanes the column profile does not show), and without end
+/// lanes that are narrow lines running down the image (a gel's edge, a frame), each with a
+/// note.
+fn lanes_beyond_the_profile(
+    corrected: &Array2<f32>,
+    grid: LaneGrid,
+    bands: Option<&band_row::Bands>,
+    warnings: &mut Vec<String>,
+) -> LaneGrid {
+    let shown = grid.lanes.len();
+    let pitch = grid.pitch;
+    let extended =
+        bands.and_then(|b| lanes::extend_over_bands(corrected, &grid, &b.rows_at_pitch(pitch)));
+    let was_extended = extended.is_some();
+    let (grid, lines) = lanes::without_frame_lines(corrected, extended.unwrap_or(grid));
+    if !lines.is_empty() {
+        let at: Vec<String> = lines.iter().map(|x| format!("{x:.0}")).collect();
+        warnings.push(format!(
+            "narrow line(s) running down the image at x ≈ {} px (a gel's edge, a frame) are no lanes and are left out",
+            at.join(" and ")
+        ));
+    }
+    if was_extended {
+        warnings.push(format!(
+            "{} lanes in all: a row of bands {pitch:.0} px apart shows lanes beyond the {shown} the column profile suggested; check them on the overlay",
+            grid.lanes.len()
+        ));
+    }
+    grid
 }
 
 /// A band wider than this many pitches of a grid straddles a lane boundary of it.
@@ -1068,7 +1119,7 @@ fn check_lane_count(plan: &Plan, images: &[ImageAnalysis]) -> Result<Option<Stri
     // the automatic count of an image confirms, or its row of bands does.
     let on_bands = images
         .iter()
-        .any(|i| i.grid.on_band_row && i.grid.lanes.len() == stated);
+        .any(|i| (i.grid.on_band_row || i.grid.beyond_profile) && i.grid.lanes.len() == stated);
     if missed.is_none() && (on_bands || estimates.contains(&Some(stated))) {
         return Ok(None);
     }
@@ -1121,6 +1172,7 @@ fn detection_row(plan: &Plan, image: &ImageAnalysis) -> DetectionRow {
         (grid.misses_a_lane(), "lane-beyond-grid"),
         (grid.has_centres_from_grid(), "centres-from-grid"),
         (grid.on_band_row, "on-band-row"),
+        (grid.beyond_profile, "beyond-profile"),
         (grid.lanes.iter().any(|l| l.slope != 0.0), "leaning"),
     ]
     .into_iter()

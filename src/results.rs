@@ -80,7 +80,8 @@ pub struct SummaryRow {
 /// contrast), `lane-beyond-grid` (a lane-like strip just outside the grid), `centres-from-grid`
 /// (some centres not measured on this image's own lane edges: grid position or carried over
 /// from another image of the membrane), `on-band-row` (lanes placed on a row of evenly spaced
-/// bands, the column profile alone having split or missed them), `leaning` (lanes lean or fan
+/// bands, the column profile alone having split or missed them), `beyond-profile` (lanes added
+/// beyond the column profile's grid where a run of bands at its pitch shows them), `leaning` (lanes lean or fan
 /// out, and lanes and band boxes follow them; `x_center_px` is a lane's centre at the image's
 /// middle row).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
