@@ -605,6 +605,9 @@ pub fn extend_over_bands(
     grid: &LaneGrid,
     runs: &[BandRow],
 ) -> Option<LaneGrid> {
+    if grid.lanes.len() < 2 {
+        return None;
+    }
     let points: Vec<(f64, f64)> = grid
         .lanes
         .iter()
@@ -612,7 +615,7 @@ pub fn extend_over_bands(
         .map(|(i, lane)| (i as f64, lane.x_center))
         .collect();
     let (pitch, origin, _) = stats::line_fit(&points);
-    if grid.lanes.len() < 2 || pitch <= 0.0 {
+    if pitch <= 0.0 {
         return None;
     }
     let last = (grid.lanes.len() - 1) as f64;

@@ -112,17 +112,25 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
         grid = on_bands;
         blot.warnings.push(note);
     }
+    let p = &plan.params.lanes;
     if plan.lanes.is_empty() && !grid.on_band_row {
-        grid = lanes_beyond_the_profile(&corrected, grid, bands.as_ref(), &mut blot.warnings);
-    } else if grid.misses_a_lane() {
+        grid = lanes_beyond_the_profile(
+            &corrected,
+            grid,
+            bands.as_ref(),
+            p.max_lanes,
+            &mut blot.warnings,
+        );
+    } else if !plan.lanes.is_empty() && grid.misses_a_lane() {
         // The manifest's count as an even grid leaves a lane-like strip outside it: where the
         // image's own lanes, found as without a manifest, number the manifest's count, they
         // are the lanes.
-        let p = &plan.params.lanes;
         let mut notes = Vec::new();
         let own = lanes::estimate_lane_count(&grid.profile, p.max_lanes, p.min_pitch_px)
             .and_then(|n| lanes::fit_profile(&grid.profile, n, p.min_pitch_px))
-            .map(|g| lanes_beyond_the_profile(&corrected, g, bands.as_ref(), &mut notes))
+            .map(|g| {
+                lanes_beyond_the_profile(&corrected, g, bands.as_ref(), p.max_lanes, &mut notes)
+            })
             .filter(|g| g.beyond_profile && g.lanes.len() == plan.lanes.len());
         if let Some(own) = own {
             grid = own;
@@ -368,12 +376,14 @@ fn lanes_beyond_the_profile(
     corrected: &Array2<f32>,
     grid: LaneGrid,
     bands: Option<&band_row::Bands>,
+    max_lanes: usize,
     warnings: &mut Vec<String>,
 ) -> LaneGrid {
     let shown = grid.lanes.len();
     let pitch = grid.pitch;
-    let extended =
-        bands.and_then(|b| lanes::extend_over_bands(corrected, &grid, &b.rows_at_pitch(pitch)));
+    let extended = bands
+        .and_then(|b| lanes::extend_over_bands(corrected, &grid, &b.rows_at_pitch(pitch)))
+        .filter(|g| g.lanes.len() <= max_lanes);
     let was_extended = extended.is_some();
     let (grid, lines) = lanes::without_frame_lines(corrected, extended.unwrap_or(grid));
     if !lines.is_empty() {
