@@ -97,8 +97,8 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
     );
     let membrane = strips::membrane_columns(&blot.signal);
     let corrected = &blot.signal - &background;
-    // The row of bands needs only the corrected image: it is searched while the lanes are
-    // counted.
+    // The image's bands (for rows of bands) need only the corrected image: they are searched
+    // while the lanes are counted.
     let (grid, bands) = rayon::join(
         || find_lanes(plan, image, &corrected, &membrane),
         || band_row::Bands::search(&corrected),
@@ -112,31 +112,7 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
         grid = on_bands;
         blot.warnings.push(note);
     }
-    let p = &plan.params.lanes;
-    if plan.lanes.is_empty() && !grid.on_band_row {
-        grid = lanes_beyond_the_profile(
-            &corrected,
-            grid,
-            bands.as_ref(),
-            p.max_lanes,
-            &mut blot.warnings,
-        );
-    } else if !plan.lanes.is_empty() && grid.misses_a_lane() {
-        // The manifest's count as an even grid leaves a lane-like strip outside it: where the
-        // image's own lanes, found as without a manifest, number the manifest's count, they
-        // are the lanes.
-        let mut notes = Vec::new();
-        let own = lanes::estimate_lane_count(&grid.profile, p.max_lanes, p.min_pitch_px)
-            .and_then(|n| lanes::fit_profile(&grid.profile, n, p.min_pitch_px))
-            .map(|g| {
-                lanes_beyond_the_profile(&corrected, g, bands.as_ref(), p.max_lanes, &mut notes)
-            })
-            .filter(|g| g.beyond_profile && g.lanes.len() == plan.lanes.len());
-        if let Some(own) = own {
-            grid = own;
-            blot.warnings.extend(notes);
-        }
-    }
+    grid = lanes_as_the_image_shows(plan, &corrected, grid, bands.as_ref(), &mut blot.warnings);
     grid = lanes::lean(&corrected, grid);
     grid = lanes::centre_on_signal(&corrected, grid);
     if let Some(note) = lean_note(&grid, blot.height()) {
@@ -366,6 +342,41 @@ fn lanes_on_band_row(
         grid.pitch
     );
     Some((on_bands, note))
+}
+
+/// The grid's ends checked against the image ([`lanes_beyond_the_profile`]): an estimated
+/// grid always; a manifest's grid where it leaves a lane-like strip outside it, and then the
+/// image's own lanes (found as without a manifest) are used where they number the manifest's
+/// count. Lanes placed on a row of bands stand as they are.
+fn lanes_as_the_image_shows(
+    plan: &Plan,
+    corrected: &Array2<f32>,
+    grid: LaneGrid,
+    bands: Option<&band_row::Bands>,
+    warnings: &mut Vec<String>,
+) -> LaneGrid {
+    let p = &plan.params.lanes;
+    if grid.on_band_row {
+        return grid;
+    }
+    if plan.lanes.is_empty() {
+        return lanes_beyond_the_profile(corrected, grid, bands, p.max_lanes, warnings);
+    }
+    if !grid.misses_a_lane() {
+        return grid;
+    }
+    let mut notes = Vec::new();
+    let own = lanes::estimate_lane_count(&grid.profile, p.max_lanes, p.min_pitch_px)
+        .and_then(|n| lanes::fit_profile(&grid.profile, n, p.min_pitch_px))
+        .map(|g| lanes_beyond_the_profile(corrected, g, bands, p.max_lanes, &mut notes))
+        .filter(|g| g.beyond_profile && g.lanes.len() == plan.lanes.len());
+    match own {
+        Some(own) => {
+            warnings.extend(notes);
+            own
+        }
+        None => grid,
+    }
 }
 
 /// An estimated grid checked at its ends against the image: extended over a run of bands at
