@@ -946,8 +946,10 @@ pub fn centre_on_signal(corrected: &Array2<f32>, mut grid: LaneGrid) -> LaneGrid
     if grid.on_band_row {
         return grid;
     }
+    use rayon::prelude::*;
     let pitch = grid.pitch;
-    for lane in &mut grid.lanes {
+    // Each lane reads every row of the image: lanes are measured side by side.
+    grid.lanes.par_iter_mut().for_each(|lane| {
         // Twice: the second time the core, which weighs the rows, lies on the lane.
         let mut moved = *lane;
         for _ in 0..2 {
@@ -960,7 +962,7 @@ pub fn centre_on_signal(corrected: &Array2<f32>, mut grid: LaneGrid) -> LaneGrid
             lane.x_center = moved.x_center;
             lane.anchored = true;
         }
-    }
+    });
     grid
 }
 

@@ -60,6 +60,8 @@ fn read_image(image: &ImagePlan, params: &Params) -> Result<Blot> {
 pub struct Located {
     blot: Blot,
     background: Array2<f32>,
+    /// The image minus its background (kept: the second stage reads it again).
+    corrected: Array2<f32>,
     grid: LaneGrid,
     /// The membranes or strips found in the frame, as lined up.
     strips: Vec<strips::Strip>,
@@ -130,6 +132,7 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
     Ok(Located {
         blot,
         background,
+        corrected,
         grid,
         strips,
     })
@@ -185,13 +188,13 @@ pub fn analyze_located(
     let Located {
         blot,
         background,
+        corrected,
         grid,
         ..
     } = located;
-    let corrected = &blot.signal - &background;
     let profiles: Vec<_> = grid
         .lanes
-        .iter()
+        .par_iter()
         .map(|lane| bands::lane_profile(&corrected, lane, &params.bands))
         .collect();
     // Bands anywhere must stand `min_prominence_sigma` out of the noise; where a target's band
@@ -223,7 +226,7 @@ pub fn analyze_located(
     // profiles both read it).
     let lane_sums: Vec<Vec<f64>> = grid
         .lanes
-        .iter()
+        .par_iter()
         .map(|lane| {
             background::profile::lane_profile_sums(&blot.signal, |y| {
                 lane.columns_at(y as f64, blot.width())
@@ -249,8 +252,10 @@ pub fn analyze_located(
         &grid,
         &profiles,
     ));
-    let overlay = overlay::render(&blot, &grid, &bands);
-    let traces = lane_traces(&blot, &background, &grid, &lane_sums);
+    let (overlay, traces) = rayon::join(
+        || overlay::render(&blot, &grid, &bands),
+        || lane_traces(&blot, &background, &grid, &lane_sums),
+    );
     Ok(ImageAnalysis {
         file: image.file.clone(),
         grid,
@@ -513,9 +518,11 @@ fn locate_marker(
         gaps_filled.as_ref().unwrap_or(&blot.signal),
         &plan.params.background,
     );
+    let corrected = &blot.signal - &background;
     Ok(Some(Located {
         blot,
         background,
+        corrected,
         grid,
         strips,
     }))
