@@ -190,6 +190,9 @@ impl Bands {
                 }
             }
         }
+        // Every seed of a row, at every cut that keeps it, finds the same run: once each.
+        runs.sort_by(|a, b| a.centres.partial_cmp(&b.centres).expect("finite centres"));
+        runs.dedup_by(|a, b| a.centres == b.centres);
         runs
     }
 }

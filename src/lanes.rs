@@ -178,9 +178,15 @@ pub fn without_frame_lines(corrected: &Array2<f32>, grid: LaneGrid) -> (LaneGrid
     let keep: Vec<bool> = (0..n)
         .map(|i| !((i == 0 || i == n - 1) && is_line(&grid.lanes[i])))
         .collect();
-    let centres: Vec<f64> = grid.lanes.iter().map(|l| l.x_center).collect();
-    let (grid, dropped) = grid.keeping(&keep);
-    (grid, dropped.iter().map(|&i| centres[i - 1]).collect())
+    let lines: Vec<f64> = grid
+        .lanes
+        .iter()
+        .zip(&keep)
+        .filter(|(_, &kept)| !kept)
+        .map(|(lane, _)| lane.x_center)
+        .collect();
+    let (grid, _) = grid.keeping(&keep);
+    (grid, lines)
 }
 
 /// A frame line holds at least this share of its mean signal in three rows of four (a lane
@@ -202,6 +208,9 @@ fn runs_down_the_image(corrected: &Array2<f32>, (left, right): (f64, f64)) -> bo
         .into_iter()
         .map(|row| row.slice(ndarray::s![start..end]).mean().unwrap_or(0.0))
         .collect();
+    if rows.is_empty() {
+        return false;
+    }
     let mean = rows.iter().map(|v| v.max(0.0)).sum::<f32>() / rows.len() as f32;
     let lowest_quarter = rows.len() / 4;
     let quarter = stats::order_statistics_f32(&mut rows, &[lowest_quarter])[0];
@@ -573,7 +582,7 @@ fn grid_at(raw_profile: &[f32], grid: &[f64], pitch: f64) -> LaneGrid {
 
 /// Lanes on a row of bands: one lane on each band of the row (an evenly spaced lattice fitted
 /// to their centres, so a missing band leaves an empty lane), and further lanes beyond either
-/// end wherever the image shows a lane there: a strip as wide as the bands, ¾ to 1½ pitches
+/// end wherever the image shows a lane there: a strip as wide as the bands, ¾ to 1¼ pitches
 /// from the end lane and clear of its band, that holds a band of its own (a faint end lane
 /// need not sit on the lattice, and its band need not lie in the row).
 pub fn fit_band_row(corrected: &Array2<f32>, row: &BandRow) -> Option<LaneGrid> {
@@ -614,8 +623,9 @@ pub fn extend_over_bands(
         .enumerate()
         .map(|(i, lane)| (i as f64, lane.x_center))
         .collect();
-    let (pitch, origin, _) = stats::line_fit(&points);
-    if pitch <= 0.0 {
+    let (pitch, origin, worst) = stats::line_fit(&points);
+    // Only an evenly spaced grid has a lattice to extend (not one grid per blot side by side).
+    if pitch <= 0.0 || worst > MAX_LATTICE_RESIDUAL * pitch {
         return None;
     }
     let last = (grid.lanes.len() - 1) as f64;
@@ -640,9 +650,11 @@ pub fn extend_over_bands(
     }
     let from = beyond.iter().copied().fold(0.0, f64::min);
     let to = beyond.iter().copied().fold(last, f64::max);
-    let mut centres: Vec<f64> = (from as i64..=to as i64)
-        .map(|k| origin + k as f64 * pitch)
-        .collect();
+    // The grid's lanes stay where they are; lattice positions are added beyond them.
+    let at = |k: i64| origin + k as f64 * pitch;
+    let mut centres: Vec<f64> = (from as i64..0).map(at).collect();
+    centres.extend(grid.lanes.iter().map(|l| l.x_center));
+    centres.extend((last as i64 + 1..=to as i64).map(at));
     let sides: Vec<f64> = [(from < 0.0, -1.0), (to > last, 1.0)]
         .into_iter()
         .filter_map(|(extended, side)| extended.then_some(side))
@@ -668,8 +680,12 @@ pub fn extend_over_bands(
     Some(extended)
 }
 
+/// A grid's lanes lie on its lattice (a straight line through their centres) within this
+/// share of the pitch.
+const MAX_LATTICE_RESIDUAL: f64 = 0.25;
+
 /// Adds lanes beyond the ends of `centres` (`sides`: −1 the left end, 1 the right) wherever the
-/// image shows a lane there: a strip as wide as the bands (`width`), ¾ to 1½ pitches from the
+/// image shows a lane there: a strip as wide as the bands (`width`), ¾ to 1¼ pitches from the
 /// end lane and clear of its band, that holds a band of its own, at least
 /// [`MIN_END_LANE_BAND_SDS`] noise SDs and [`MIN_END_LANE_BAND_SHARE`] of `row_band` high.
 fn add_end_lanes(
@@ -922,6 +938,13 @@ pub fn lean(corrected: &Array2<f32>, grid: LaneGrid) -> LaneGrid {
     let profile = fanning_column_profile(corrected, &column_slopes, middle);
     let mut leaning = grid_at(&profile, &centres, grid.pitch);
     leaning.beyond_profile = grid.beyond_profile;
+    // A side that ends at the frame (its end lane was a frame line, or off the membrane) has
+    // nothing beyond it, leaning or not.
+    for (leant, upright) in leaning.beyond.iter_mut().zip(grid.beyond) {
+        if upright.is_none() {
+            *leant = None;
+        }
+    }
     for lane in &mut leaning.lanes {
         lane.slope = lean.slope_at(lane.x_center);
         lane.reference_row = middle;
@@ -1614,6 +1637,24 @@ mod tests {
     }
 
     #[test]
+    fn a_side_ending_at_the_frame_still_ends_there_once_lanes_lean() {
+        let (lanes, _) = leaning_lanes(&[2.0; 4], &[true; 4]);
+        // Empty membrane right of the lanes.
+        let image = ndarray::concatenate(
+            ndarray::Axis(1),
+            &[lanes.view(), Array2::zeros((lanes.nrows(), 100)).view()],
+        )
+        .unwrap();
+        let mut grid = fit_lanes(&image, 4, 8.0).unwrap();
+        let leaning = lean(&image, grid.clone());
+        assert!(leaning.lanes.iter().all(|l| l.slope != 0.0));
+        assert!(leaning.beyond[1].is_some(), "membrane right of the lanes");
+        // As where the lane beyond the right end was a frame line or off the membrane.
+        grid.beyond[1] = None;
+        assert!(lean(&image, grid).beyond[1].is_none());
+    }
+
+    #[test]
     fn one_lane_leaning_its_own_way_does_not_tilt_the_others() {
         // Four ladders lean 2°, the fifth −1° (a lane measured wrongly, or bent): the four keep
         // their 2°, where a least-squares fan would turn them from 2.6° to 0.8°.
@@ -1694,6 +1735,10 @@ mod tests {
         assert_eq!(found.len(), 9, "{found:?}");
         for (k, x) in found.iter().enumerate() {
             assert!((x - (40.0 + 40.0 * k as f64)).abs() <= 1.5, "{found:?}");
+        }
+        // The grid's own lanes stay where they were.
+        for (lane, kept) in grid.lanes.iter().zip(&extended.lanes[3..]) {
+            assert!((lane.x_center - kept.x_center).abs() <= 1e-9, "{found:?}");
         }
         // The run lies inside a grid of all nine lanes: nothing to add.
         let all = fit_lanes(&image, 9, 8.0).unwrap();

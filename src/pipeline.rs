@@ -351,8 +351,9 @@ fn lanes_on_band_row(
 
 /// The grid's ends checked against the image ([`lanes_beyond_the_profile`]): an estimated
 /// grid always; a manifest's grid where it leaves a lane-like strip outside it, and then the
-/// image's own lanes (found as without a manifest) are used where they number the manifest's
-/// count. Lanes placed on a row of bands stand as they are.
+/// image's own lanes (found as without a manifest) are used where a run of bands extended them
+/// beyond the column profile's grid and they number the manifest's count. Lanes placed on a
+/// row of bands stand as they are.
 fn lanes_as_the_image_shows(
     plan: &Plan,
     corrected: &Array2<f32>,
@@ -395,13 +396,17 @@ fn lanes_beyond_the_profile(
     max_lanes: usize,
     warnings: &mut Vec<String>,
 ) -> LaneGrid {
+    // Frame lines go first (an end lane on a gel's edge would end the grid there), and again
+    // after the extension (which may reach a gel's other edge).
+    let (grid, mut lines) = lanes::without_frame_lines(corrected, grid);
     let shown = grid.lanes.len();
     let pitch = grid.pitch;
     let extended = bands
         .and_then(|b| lanes::extend_over_bands(corrected, &grid, &b.rows_at_pitch(pitch)))
         .filter(|g| g.lanes.len() <= max_lanes);
     let was_extended = extended.is_some();
-    let (grid, lines) = lanes::without_frame_lines(corrected, extended.unwrap_or(grid));
+    let (grid, more_lines) = lanes::without_frame_lines(corrected, extended.unwrap_or(grid));
+    lines.extend(more_lines);
     if !lines.is_empty() {
         let at: Vec<String> = lines.iter().map(|x| format!("{x:.0}")).collect();
         warnings.push(format!(
@@ -1144,11 +1149,12 @@ fn check_lane_count(plan: &Plan, images: &[ImageAnalysis]) -> Result<Option<Stri
         .map(|i| lanes::estimate_lane_count(&i.grid.profile, p.max_lanes, p.min_pitch_px))
         .collect();
     // Faint lanes (a grid not clearly above the noise) are no reason to refuse a count that
-    // the automatic count of an image confirms, or its row of bands does.
-    let on_bands = images
+    // the automatic count of an image confirms, or its bands do (lanes placed on a row of
+    // bands, or extended over a run of them).
+    let shown_by_bands = images
         .iter()
         .any(|i| (i.grid.on_band_row || i.grid.beyond_profile) && i.grid.lanes.len() == stated);
-    if missed.is_none() && (on_bands || estimates.contains(&Some(stated))) {
+    if missed.is_none() && (shown_by_bands || estimates.contains(&Some(stated))) {
         return Ok(None);
     }
     let described: Vec<String> = images
