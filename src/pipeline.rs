@@ -60,8 +60,6 @@ fn read_image(image: &ImagePlan, params: &Params) -> Result<Blot> {
 pub struct Located {
     blot: Blot,
     background: Array2<f32>,
-    /// The image minus its background (kept: the second stage reads it again).
-    corrected: Array2<f32>,
     grid: LaneGrid,
     /// The membranes or strips found in the frame, as lined up.
     strips: Vec<strips::Strip>,
@@ -132,7 +130,6 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
     Ok(Located {
         blot,
         background,
-        corrected,
         grid,
         strips,
     })
@@ -188,10 +185,12 @@ pub fn analyze_located(
     let Located {
         blot,
         background,
-        corrected,
         grid,
         ..
     } = located;
+    // Computed again rather than kept from the first stage: a batch holds every image of an
+    // experiment between the stages.
+    let corrected = &blot.signal - &background;
     let profiles: Vec<_> = grid
         .lanes
         .par_iter()
@@ -523,11 +522,9 @@ fn locate_marker(
         gaps_filled.as_ref().unwrap_or(&blot.signal),
         &plan.params.background,
     );
-    let corrected = &blot.signal - &background;
     Ok(Some(Located {
         blot,
         background,
-        corrected,
         grid,
         strips,
     }))
