@@ -162,9 +162,9 @@ impl Bands {
         best
     }
 
-    /// Every run of at least three separate bands, each no wider than `pitch`, side by side
-    /// `pitch` apart (within [`PITCH_TOLERANCE`]), at any cut: bands that show lanes of that
-    /// pitch in two dimensions.
+    /// Every run of at least three bands, each no wider than `pitch`, side by side `pitch`
+    /// apart (within [`PITCH_TOLERANCE`]; a speck between two of them does not break the run),
+    /// at any cut: bands that show lanes of that pitch in two dimensions.
     pub fn rows_at_pitch(&self, pitch: f64) -> Vec<BandRow> {
         let bin = self.bin as f64;
         let mut runs = Vec::new();
@@ -175,17 +175,29 @@ impl Bands {
                     .filter(|b| b.width() as f64 * bin <= pitch)
                     .collect();
                 row.sort_by_key(|b| b.x0);
-                let mut start = 0;
-                for end in 1..=row.len() {
-                    let step_fits = end < row.len() && {
-                        let spacing = (row[end].centre_x() - row[end - 1].centre_x()) * bin;
-                        (spacing - pitch).abs() <= PITCH_TOLERANCE * pitch
-                    };
-                    if !step_fits {
-                        if end - start >= MIN_BANDS {
-                            runs.push(as_row(&row[start..end], bin));
-                        }
-                        start = end;
+                // Each band's successor: the band a pitch to its right (the nearest to exactly
+                // a pitch), over any speck between them.
+                let off_pitch = |i: usize, j: usize| {
+                    ((row[j].centre_x() - row[i].centre_x()) * bin - pitch).abs()
+                };
+                let successor: Vec<Option<usize>> = (0..row.len())
+                    .map(|i| {
+                        (i + 1..row.len())
+                            .filter(|&j| off_pitch(i, j) <= PITCH_TOLERANCE * pitch)
+                            .min_by(|&a, &b| off_pitch(i, a).total_cmp(&off_pitch(i, b)))
+                    })
+                    .collect();
+                // Runs start at bands no other band leads to.
+                let starts = (0..row.len()).filter(|i| !successor.contains(&Some(*i)));
+                for start in starts {
+                    let mut run = vec![row[start]];
+                    let mut at = start;
+                    while let Some(next) = successor[at] {
+                        run.push(row[next]);
+                        at = next;
+                    }
+                    if run.len() >= MIN_BANDS {
+                        runs.push(as_row(&run, bin));
                     }
                 }
             }
@@ -343,5 +355,20 @@ mod tests {
         // Not at another pitch, nor where the bands are wider than the pitch.
         assert!(bands.rows_at_pitch(60.0).is_empty());
         assert!(bands.rows_at_pitch(20.0).is_empty());
+    }
+
+    #[test]
+    fn a_speck_between_two_bands_does_not_break_their_run() {
+        let centres = [40.0, 100.0, 160.0, 220.0];
+        let mut image = bands_at(320, &centres, 24);
+        // A speck 12 px wide and 3 rows high between the second and third bands.
+        for y in 29..32 {
+            for x in 124..136 {
+                image[[y, x]] = 100.0;
+            }
+        }
+        let runs = Bands::search(&image).expect("bands").rows_at_pitch(60.0);
+        let full = runs.iter().find(|run| run.centres.len() == 4);
+        assert!(full.is_some(), "{runs:?}");
     }
 }
