@@ -36,6 +36,55 @@ impl BandRow {
         let (pitch, origin, _) = stats::line_fit(&points);
         (pitch > 0.0).then_some((origin, pitch))
     }
+
+    /// True when the row's "bands" are drawn lines rather than bands (a figure's label
+    /// underlines, one per group of lanes; a frame's edge): at half their height they are
+    /// under [`MIN_BAND_THICKNESS_PX`] high, measured on the image's own pixels (median over
+    /// the row), where a band is blurred over several rows.
+    pub fn is_drawn_lines(&self, corrected: &Array2<f32>) -> bool {
+        let thickness: Vec<f64> = self
+            .centres
+            .iter()
+            .zip(&self.rows)
+            .map(|(&centre, &row)| band_thickness(corrected, centre, self.band_width / 2.0, row))
+            .collect();
+        stats::median(&thickness) < MIN_BAND_THICKNESS_PX
+    }
+}
+
+/// A band is at least this many rows high at half its height.
+const MIN_BAND_THICKNESS_PX: f64 = 2.0;
+/// Rows either side of a band's row that its thickness is measured over (its peak within a
+/// few rows of it, its base the median of them).
+const THICKNESS_WINDOW_ROWS: usize = 30;
+
+/// Rows at or above half height of the band at `row`: the mean of the columns `centre` ±
+/// `width / 2` per row, its peak within 5 rows of `row`, its base the median row of the
+/// window.
+fn band_thickness(corrected: &Array2<f32>, centre: f64, width: f64, row: usize) -> f64 {
+    let (height, image_width) = corrected.dim();
+    let start = ((centre - width / 2.0).round().max(0.0) as usize).min(image_width - 1);
+    let end = ((centre + width / 2.0).round() as usize).clamp(start + 1, image_width);
+    let top = row.saturating_sub(THICKNESS_WINDOW_ROWS);
+    let bottom = (row + THICKNESS_WINDOW_ROWS + 1).min(height);
+    let profile: Vec<f64> = (top..bottom)
+        .map(|y| {
+            let sum: f32 = corrected.slice(ndarray::s![y, start..end]).sum();
+            f64::from(sum) / (end - start) as f64
+        })
+        .collect();
+    let near = row.saturating_sub(5).max(top) - top..(row + 6).min(bottom) - top;
+    let Some(peak) = near.max_by(|&a, &b| profile[a].total_cmp(&profile[b])) else {
+        return 0.0;
+    };
+    let half = 0.5 * (profile[peak] + stats::median(&profile));
+    let above = |i: &usize| profile[*i] >= half;
+    let first = (0..=peak).rev().take_while(above).last().unwrap_or(peak);
+    let last = (peak..profile.len())
+        .take_while(above)
+        .last()
+        .unwrap_or(peak);
+    (last - first + 1) as f64
 }
 
 /// Blobs are cut at these shares of the image's bright end (99.5th percentile after
@@ -331,6 +380,22 @@ mod tests {
             "width {}",
             row.band_width
         );
+    }
+
+    #[test]
+    fn lines_one_row_high_are_drawn_lines_and_bands_are_not() {
+        let centres = [40.0, 100.0, 160.0, 220.0, 280.0];
+        let bands = bands_at(320, &centres, 44);
+        let row = find(&bands).expect("a row of five bands");
+        assert!(!row.is_drawn_lines(&bands));
+        // The same bars one row high, as a figure's label underlines.
+        let mut lines = Array2::zeros((60, 320));
+        for &c in &centres {
+            for x in (c as usize - 22)..(c as usize + 22) {
+                lines[[30, x]] = 100.0;
+            }
+        }
+        assert!(row.is_drawn_lines(&lines));
     }
 
     #[test]

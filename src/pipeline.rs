@@ -332,7 +332,7 @@ fn lanes_on_band_row(
     row: &band_row::BandRow,
     count_is_estimated: bool,
 ) -> Option<(LaneGrid, String)> {
-    if row.band_width <= BAND_WIDER_THAN_PITCH * grid.pitch {
+    if row.band_width <= BAND_WIDER_THAN_PITCH * grid.pitch || row.is_drawn_lines(corrected) {
         return None;
     }
     let on_bands = lanes::fit_band_row(corrected, row)

@@ -33,9 +33,9 @@ const STATED: [(&str, usize, bool); 17] = [
     // The first group of 5 lanes hardly shows in the column profile, and the gel's edges look
     // like lanes: a row of bands at the grid's pitch shows the group, and the edges are lines.
     ("sdspage_protease_gelquant.png", 15, true),
-    // Not yet: edge shadows with no band strong enough to make a row (shadow); the figure's
-    // label underlines (one per pair of lanes) taken for a row of bands, and GAPDH bands
-    // merging in pairs (pSMAD).
+    // Not yet: edge shadows with no band strong enough to make a row (shadow); lanes 1–4
+    // without pSMAD and with GAPDH bands merging in pairs, so that the column profile shows
+    // lanes 5–12 only (pSMAD).
     ("pmc_psmad_gapdh.png", 12, false),
     ("wb_shadow_3lanes_facuperezt.jpg", 3, false),
 ];
