@@ -640,11 +640,12 @@ pub fn extend_over_bands(
             .filter(|&step| step < 0.0 || step > last)
             .collect()
     };
-    let reaching: Vec<&BandRow> = runs
+    let (reaching, beyond): (Vec<&BandRow>, Vec<Vec<f64>>) = runs
         .iter()
-        .filter(|run| !beyond_steps(run).is_empty())
-        .collect();
-    let beyond: Vec<f64> = reaching.iter().flat_map(|run| beyond_steps(run)).collect();
+        .map(|run| (run, beyond_steps(run)))
+        .filter(|(_, steps)| !steps.is_empty())
+        .unzip();
+    let beyond: Vec<f64> = beyond.concat();
     if beyond.is_empty() {
         return None;
     }
