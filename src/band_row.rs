@@ -256,7 +256,31 @@ impl Bands {
         runs.dedup_by(|a, b| a.centres == b.centres);
         runs
     }
+
+    /// The rows (first, end) of every row of merged bands at lanes `pitch` apart: a blob at
+    /// least [`MIN_MERGED_LANES`] pitches wide and no more than a pitch high (an overloaded
+    /// loading control whose bands touch, where a frame's outline is taller), at any cut,
+    /// each row range once. Its lanes show only as dips between them.
+    pub fn merged_rows(&self, pitch: f64) -> Vec<(usize, usize)> {
+        let bin = self.bin as f64;
+        let mut rows: Vec<(usize, usize)> = self
+            .per_cut
+            .iter()
+            .flatten()
+            .filter(|b| {
+                b.width() as f64 * bin >= MIN_MERGED_LANES * pitch
+                    && b.height() as f64 * bin <= pitch
+            })
+            .map(|b| (b.y0 * self.bin, b.y1 * self.bin))
+            .collect();
+        rows.sort_unstable();
+        rows.dedup();
+        rows
+    }
 }
+
+/// A row of merged bands spans at least this many lanes.
+const MIN_MERGED_LANES: f64 = 3.0;
 
 /// The bands of `bands` in `seed`'s row.
 fn same_row(bands: &[Blob], seed: &Blob) -> Vec<Blob> {

@@ -75,6 +75,9 @@ pub struct LaneGrid {
     pub beyond_profile: bool,
 }
 
+/// A grid is clear when its median lane stands this many noise SDs out of its gaps.
+const CLEAR_GRID_SDS: f64 = 5.0;
+
 impl LaneGrid {
     /// True when a lane-like strip stands just outside the grid, as strong as half the
     /// median lane: the grid holds fewer lanes than the image shows.
@@ -84,6 +87,12 @@ impl LaneGrid {
             .iter()
             .flatten()
             .any(|&c| c > 0.5 * median && c > 5.0 * self.noise)
+    }
+
+    /// True when the median lane stands [`CLEAR_GRID_SDS`] noise SDs out of its gaps: the
+    /// column profile shows this grid.
+    pub fn is_clear(&self) -> bool {
+        self.confidence >= CLEAR_GRID_SDS
     }
 
     /// The grid without the lanes whose centre lies outside every column range of `membrane`
@@ -684,6 +693,77 @@ pub fn extend_over_bands(
 /// A grid's lanes lie on its lattice (a straight line through their centres) within this
 /// share of the pitch.
 const MAX_LATTICE_RESIDUAL: f64 = 0.25;
+
+/// The grid extended over a row of merged bands (`merged_rows`: each one's rows, from
+/// [`crate::band_row::Bands::merged_rows`]): an overloaded loading control whose bands touch
+/// shows its lanes only as dips between them, which the whole image's column profile
+/// dilutes where a target row holds bands in some lanes only. The row's own column profile
+/// is fitted with more lanes than the grid, at about its pitch; where such a fit holds each of
+/// the grid's lanes (within a third of a pitch; nearer its lane than the gap beside it) and
+/// its outermost lane beyond the grid at each end stands out of its gaps, the fit's lanes
+/// are the lanes (the most of them over all rows). `None` where no row shows more lanes.
+pub fn extend_over_merged_row(
+    corrected: &Array2<f32>,
+    grid: &LaneGrid,
+    merged_rows: &[(usize, usize)],
+    max_lanes: usize,
+    min_pitch: f64,
+) -> Option<LaneGrid> {
+    let shown = grid.lanes.len();
+    if shown < 2 {
+        return None;
+    }
+    let pitch = grid.pitch;
+    let mut best: Option<Vec<f64>> = None;
+    for &(top, bottom) in merged_rows {
+        let profile = &column_profile(&corrected.slice(ndarray::s![top..bottom, ..]).to_owned());
+        let most = ((profile.len() as f64 / ((1.0 - MERGED_PITCH_TOLERANCE) * pitch)) as usize)
+            .min(max_lanes);
+        for count in shown + 1..=most {
+            if best.as_ref().is_some_and(|b| b.len() >= count) {
+                continue;
+            }
+            let Some(fit) = fit_profile(profile, count, min_pitch) else {
+                continue;
+            };
+            if (fit.pitch / pitch - 1.0).abs() > MERGED_PITCH_TOLERANCE {
+                continue;
+            }
+            let centres: Vec<f64> = fit.lanes.iter().map(|l| l.x_center).collect();
+            // The fit's lane nearest the grid's first, and the grid's lanes on the fit's.
+            let first = grid.lanes[0].x_center;
+            let Some(offset) = (0..count).min_by(|&a, &b| {
+                (centres[a] - first)
+                    .abs()
+                    .total_cmp(&(centres[b] - first).abs())
+            }) else {
+                continue;
+            };
+            let holds_the_grid = offset + shown <= count
+                && grid
+                    .lanes
+                    .iter()
+                    .zip(&centres[offset..])
+                    .all(|(lane, &c)| (lane.x_center - c).abs() <= fit.pitch / 3.0);
+            let stands_out = |i: usize| fit.lane_contrast[i] >= MIN_LANE_CONTRAST_SDS * fit.noise;
+            let left_ok = offset == 0 || stands_out(0);
+            let right_ok = offset + shown == count || stands_out(count - 1);
+            if holds_the_grid && left_ok && right_ok {
+                best = Some(centres);
+            }
+        }
+    }
+    let centres = best?;
+    let pitch = (centres[centres.len() - 1] - centres[0]) / (centres.len() - 1) as f64;
+    let mut extended = grid_at(&grid.profile, &centres, pitch);
+    extended.beyond_profile = true;
+    Some(extended)
+}
+
+/// A row of merged bands shows the grid's lanes at a pitch within this share of the grid's.
+const MERGED_PITCH_TOLERANCE: f64 = 0.1;
+/// A lane stands out of its gaps by this many noise SDs of the profile.
+const MIN_LANE_CONTRAST_SDS: f64 = 5.0;
 
 /// Adds lanes beyond the ends of `centres` (`sides`: −1 the left end, 1 the right) wherever the
 /// image shows a lane there: a strip as wide as the bands (`width`), ¾ to 1¼ pitches from the
@@ -1769,5 +1849,59 @@ mod tests {
         let (kept, lines) = without_frame_lines(&image, grid.clone());
         assert!(lines.is_empty(), "{lines:?}");
         assert_eq!(kept, grid);
+    }
+
+    /// Twelve lanes 24 px apart from x 30 (width 340, 100 rows): a target row (rows 20–29)
+    /// with bands 18 px wide in lanes 5–12 only, and a loading-control row (rows 60–71) whose
+    /// bands in `merged` lanes (1-based, inclusive) are 24 px wide and touch, dipping to three
+    /// quarters between lanes.
+    fn target_over_merged_control(merged: (usize, usize)) -> Array2<f32> {
+        let centre = |lane: usize| 30.0 + 24.0 * (lane - 1) as f64;
+        Array2::from_shape_fn((100, 340), |(y, x)| {
+            let ripple = ((x * 7 + y * 13) % 5) as f32 * 0.2;
+            let nearest = ((x as f64 - 30.0) / 24.0).round() as i64 + 1;
+            if !(1..=12).contains(&nearest) {
+                return ripple;
+            }
+            let lane = nearest as usize;
+            let u = (x as f64 - centre(lane)) / 24.0;
+            let target = (20..30).contains(&y) && lane >= 5 && u.abs() <= 9.0 / 24.0;
+            let control =
+                (60..72).contains(&y) && (merged.0..=merged.1).contains(&lane) && u.abs() <= 0.5;
+            ripple
+                + if target { 200.0 } else { 0.0 }
+                + if control {
+                    (100.0 * (1.0 - 0.25 * (2.0 * u).powi(4))) as f32
+                } else {
+                    0.0
+                }
+        })
+    }
+
+    #[test]
+    fn lanes_a_row_of_merged_bands_shows_beyond_the_grid_are_added() {
+        let image = target_over_merged_control((1, 12));
+        // The eight lanes the target row shows.
+        let grid = fit_lanes(&image, 8, 8.0).unwrap();
+        assert!((grid.lanes[0].x_center - 126.0).abs() <= 1.5, "{grid:?}");
+        let rows = crate::band_row::Bands::search(&image)
+            .expect("bands")
+            .merged_rows(grid.pitch);
+        assert!(!rows.is_empty());
+        let extended =
+            extend_over_merged_row(&image, &grid, &rows, 20, 8.0).expect("lanes beyond the grid");
+        assert!(extended.beyond_profile);
+        let found: Vec<f64> = extended.lanes.iter().map(|l| l.x_center).collect();
+        assert_eq!(found.len(), 12, "{found:?}");
+        for (k, x) in found.iter().enumerate() {
+            assert!((x - (30.0 + 24.0 * k as f64)).abs() <= 1.5, "{found:?}");
+        }
+        // A control row merged over the target's lanes only shows nothing beyond them.
+        let image = target_over_merged_control((5, 12));
+        let rows = crate::band_row::Bands::search(&image)
+            .expect("bands")
+            .merged_rows(grid.pitch);
+        assert!(!rows.is_empty());
+        assert!(extend_over_merged_row(&image, &grid, &rows, 20, 8.0).is_none());
     }
 }

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::experiment::{ImagePlan, LaneSpec, Plan, TargetPlan};
 use crate::io::{self, Blot};
 use crate::lanes::{self, LaneGrid};
-use crate::params::Params;
+use crate::params::{LaneParams, Params};
 use crate::quant::{self, LaneSignal};
 use crate::report::overlay;
 use crate::results::{
@@ -112,20 +112,21 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
         grid = on_bands;
         blot.warnings.push(note);
     }
-    grid = lanes_as_the_image_shows(plan, &corrected, grid, bands.as_ref(), &mut blot.warnings);
+    grid = lanes_as_the_image_shows(
+        plan,
+        &corrected,
+        grid,
+        bands.as_ref(),
+        &membrane,
+        &mut blot.warnings,
+    );
     grid = lanes::lean(&corrected, grid);
     grid = lanes::centre_on_signal(&corrected, grid);
     if let Some(note) = lean_note(&grid, blot.height()) {
         blot.warnings.push(note);
     }
     if plan.lanes.is_empty() {
-        let dropped;
-        (grid, dropped) = grid.on_membrane(&membrane);
-        if !dropped.is_empty() {
-            blot.warnings.push(format!(
-                "lane(s) {dropped:?} of the estimated grid lie off the membrane (a label or the frame beside the blot) and are left out"
-            ));
-        }
+        grid = on_membrane(grid, &membrane, &mut blot.warnings);
     }
     Ok(Located {
         blot,
@@ -133,6 +134,22 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
         grid,
         strips,
     })
+}
+
+/// An estimated grid without the lanes off the `membrane`'s columns, with a note where some
+/// are left out.
+fn on_membrane(
+    grid: LaneGrid,
+    membrane: &[(usize, usize)],
+    warnings: &mut Vec<String>,
+) -> LaneGrid {
+    let (grid, dropped) = grid.on_membrane(membrane);
+    if !dropped.is_empty() {
+        warnings.push(format!(
+            "lane(s) {dropped:?} of the estimated grid lie off the membrane (a label or the frame beside the blot) and are left out"
+        ));
+    }
+    grid
 }
 
 /// The warning that lanes lean, where they do: one angle for a turned membrane, the end lanes'
@@ -349,15 +366,17 @@ fn lanes_on_band_row(
 }
 
 /// The grid's ends checked against the image ([`lanes_beyond_the_profile`]): an estimated
-/// grid always; a manifest's grid where it leaves a lane-like strip outside it, and then the
-/// image's own lanes (found as without a manifest) are used where a run of bands extended them
-/// beyond the column profile's grid and they number the manifest's count. Lanes placed on a
-/// row of bands stand as they are.
+/// grid always; a manifest's grid where it is in doubt (it leaves a lane-like strip outside
+/// it, or its lanes hardly stand out of the column profile), and then the image's own lanes
+/// (found as without a manifest, on the `membrane`'s columns) are used where bands (a run of them, a row of merged ones)
+/// extended them beyond the column profile's grid and they number the manifest's count. Lanes
+/// placed on a row of bands stand as they are.
 fn lanes_as_the_image_shows(
     plan: &Plan,
     corrected: &Array2<f32>,
     grid: LaneGrid,
     bands: Option<&band_row::Bands>,
+    membrane: &[(usize, usize)],
     warnings: &mut Vec<String>,
 ) -> LaneGrid {
     let p = &plan.params.lanes;
@@ -365,15 +384,16 @@ fn lanes_as_the_image_shows(
         return grid;
     }
     if plan.lanes.is_empty() {
-        return lanes_beyond_the_profile(corrected, grid, bands, p.max_lanes, warnings);
+        return lanes_beyond_the_profile(corrected, grid, bands, p, warnings);
     }
-    if !grid.misses_a_lane() {
+    if grid.is_clear() && !grid.misses_a_lane() {
         return grid;
     }
     let mut notes = Vec::new();
     let own = lanes::estimate_lane_count(&grid.profile, p.max_lanes, p.min_pitch_px)
         .and_then(|n| lanes::fit_profile(&grid.profile, n, p.min_pitch_px))
-        .map(|g| lanes_beyond_the_profile(corrected, g, bands, p.max_lanes, &mut notes))
+        .map(|g| lanes_beyond_the_profile(corrected, g, bands, p, &mut notes))
+        .map(|g| on_membrane(g, membrane, &mut notes))
         .filter(|g| g.beyond_profile && g.lanes.len() == plan.lanes.len());
     match own {
         Some(own) => {
@@ -392,7 +412,7 @@ fn lanes_beyond_the_profile(
     corrected: &Array2<f32>,
     grid: LaneGrid,
     bands: Option<&band_row::Bands>,
-    max_lanes: usize,
+    p: &LaneParams,
     warnings: &mut Vec<String>,
 ) -> LaneGrid {
     // Frame lines go first (an end lane on a gel's edge would end the grid there), and again
@@ -402,7 +422,11 @@ fn lanes_beyond_the_profile(
     let pitch = grid.pitch;
     let extended = bands
         .and_then(|b| lanes::extend_over_bands(corrected, &grid, &b.rows_at_pitch(pitch)))
-        .filter(|g| g.lanes.len() <= max_lanes);
+        .filter(|g| g.lanes.len() <= p.max_lanes)
+        .or_else(|| {
+            let rows = bands.map(|b| b.merged_rows(pitch)).unwrap_or_default();
+            lanes::extend_over_merged_row(corrected, &grid, &rows, p.max_lanes, p.min_pitch_px)
+        });
     let was_extended = extended.is_some();
     let (grid, more_lines) = lanes::without_frame_lines(corrected, extended.unwrap_or(grid));
     lines.extend(more_lines);
@@ -1134,7 +1158,7 @@ fn check_lane_count(plan: &Plan, images: &[ImageAnalysis]) -> Result<Option<Stri
     if plan.manifest.is_none() || plan.lanes.is_empty() || images.is_empty() {
         return Ok(None);
     }
-    let clear_grid = images.iter().any(|i| i.grid.confidence >= 5.0);
+    let clear_grid = images.iter().any(|i| i.grid.is_clear());
     let missed = images.iter().find(|i| i.grid.misses_a_lane());
     if clear_grid && missed.is_none() {
         return Ok(None);

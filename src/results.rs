@@ -81,7 +81,8 @@ pub struct SummaryRow {
 /// (some centres not measured on this image's own lane edges: grid position or carried over
 /// from another image of the membrane), `on-band-row` (lanes placed on a row of evenly spaced
 /// bands, the column profile alone having split or missed them), `beyond-profile` (lanes added
-/// beyond the column profile's grid where a run of bands at its pitch shows them), `leaning` (lanes lean or fan
+/// beyond the column profile's grid where a run of bands at its pitch, or a row of merged bands,
+/// shows them), `leaning` (lanes lean or fan
 /// out, and lanes and band boxes follow them; `x_center_px` is a lane's centre at the image's
 /// middle row).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
