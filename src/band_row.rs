@@ -259,9 +259,10 @@ impl Bands {
 
     /// The rows (first, end) of every row of merged bands at lanes `pitch` apart: a blob at
     /// least [`MIN_MERGED_LANES`] pitches wide and no more than a pitch high (an overloaded
-    /// loading control whose bands touch, where a frame's outline is taller), at any cut,
-    /// each row range once. Its lanes show only as dips between them.
-    pub fn merged_rows(&self, pitch: f64) -> Vec<(usize, usize)> {
+    /// loading control whose bands touch, where a frame's outline is taller), and no drawn
+    /// line (at least [`MIN_BAND_THICKNESS_PX`] high at half height in `corrected`), at any
+    /// cut, each row range once. Its lanes show only as dips between them.
+    pub fn merged_rows(&self, corrected: &Array2<f32>, pitch: f64) -> Vec<(usize, usize)> {
         let bin = self.bin as f64;
         let mut rows: Vec<(usize, usize)> = self
             .per_cut
@@ -270,6 +271,11 @@ impl Bands {
             .filter(|b| {
                 b.width() as f64 * bin >= MIN_MERGED_LANES * pitch
                     && b.height() as f64 * bin <= pitch
+            })
+            .filter(|b| {
+                let row = (b.centre_y() * bin - 0.5).max(0.0).round() as usize;
+                let thickness = band_thickness(corrected, b.centre_x() * bin - 0.5, pitch, row);
+                thickness >= MIN_BAND_THICKNESS_PX
             })
             .map(|b| (b.y0 * self.bin, b.y1 * self.bin))
             .collect();
@@ -420,6 +426,21 @@ mod tests {
             }
         }
         assert!(row.is_drawn_lines(&lines));
+    }
+
+    #[test]
+    fn a_line_across_the_lanes_is_no_row_of_merged_bands() {
+        // Bands 8 rows high touching across 200 columns (rows 20–27), and a line one row high
+        // as long (row 45).
+        let mut image = Array2::zeros((60, 240));
+        image.slice_mut(ndarray::s![20..28, 20..220]).fill(100.0);
+        image.slice_mut(ndarray::s![45..46, 20..220]).fill(100.0);
+        let rows = Bands::search(&image).unwrap().merged_rows(&image, 40.0);
+        assert!(!rows.is_empty());
+        assert!(
+            rows.iter().all(|&(top, end)| top < 28 && end > 20),
+            "{rows:?}"
+        );
     }
 
     #[test]

@@ -1886,7 +1886,7 @@ mod tests {
         assert!((grid.lanes[0].x_center - 126.0).abs() <= 1.5, "{grid:?}");
         let rows = crate::band_row::Bands::search(&image)
             .expect("bands")
-            .merged_rows(grid.pitch);
+            .merged_rows(&image, grid.pitch);
         assert!(!rows.is_empty());
         let extended =
             extend_over_merged_row(&image, &grid, &rows, 20, 8.0).expect("lanes beyond the grid");
@@ -1900,7 +1900,7 @@ mod tests {
         let image = target_over_merged_control((5, 12));
         let rows = crate::band_row::Bands::search(&image)
             .expect("bands")
-            .merged_rows(grid.pitch);
+            .merged_rows(&image, grid.pitch);
         assert!(!rows.is_empty());
         assert!(extend_over_merged_row(&image, &grid, &rows, 20, 8.0).is_none());
     }

@@ -424,7 +424,9 @@ fn lanes_beyond_the_profile(
         .and_then(|b| lanes::extend_over_bands(corrected, &grid, &b.rows_at_pitch(pitch)))
         .filter(|g| g.lanes.len() <= p.max_lanes)
         .or_else(|| {
-            let rows = bands.map(|b| b.merged_rows(pitch)).unwrap_or_default();
+            let rows = bands
+                .map(|b| b.merged_rows(corrected, pitch))
+                .unwrap_or_default();
             lanes::extend_over_merged_row(corrected, &grid, &rows, p.max_lanes, p.min_pitch_px)
         });
     let was_extended = extended.is_some();
