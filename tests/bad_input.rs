@@ -279,3 +279,32 @@ fn marker_image_of_another_size_is_set_aside_with_a_warning() {
         "{stderr}"
     );
 }
+
+/// A manifest's lane count on images whose lanes hardly stand out of the noise (nothing to
+/// confirm or contradict it) is used as an even grid, with a warning to check the lanes on
+/// the overlay.
+#[test]
+fn a_lane_count_the_images_cannot_confirm_is_used_with_a_warning() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("exp");
+    let preset = blotquant::synth::Preset {
+        brightness: 0.003,
+        ..blotquant::synth::preset("standard").unwrap()
+    };
+    blotquant::synth::write_experiment(&dir, 3, &preset, "exp").unwrap();
+    let run = blotquant::analyze(&dir, &blotquant::Params::default()).unwrap();
+    let lanes: std::collections::BTreeSet<usize> =
+        run.results.lanes.iter().map(|l| l.lane).collect();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("experiment.json")).unwrap()).unwrap();
+    let stated = manifest["lanes"].as_array().unwrap().len();
+    assert_eq!(lanes, (1..=stated).collect());
+    assert!(
+        run.results
+            .warnings
+            .iter()
+            .any(|w| w.contains("`lanes` lists") && w.contains("check them on the overlay")),
+        "{:?}",
+        run.results.warnings
+    );
+}
