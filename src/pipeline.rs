@@ -368,9 +368,9 @@ fn lanes_on_band_row(
 /// The grid's ends checked against the image ([`lanes_beyond_the_profile`]): an estimated
 /// grid always; a manifest's grid where it is in doubt (it leaves a lane-like strip outside
 /// it, or its lanes hardly stand out of the column profile), and then the image's own lanes
-/// (found as without a manifest, on the `membrane`'s columns) are used where bands (a run of them, a row of merged ones)
-/// extended them beyond the column profile's grid and they number the manifest's count. Lanes
-/// placed on a row of bands stand as they are.
+/// (found as without a manifest, on the `membrane`'s columns) are used where bands (a run of
+/// them, a row of merged ones) extended them beyond the column profile's grid and they number
+/// the manifest's count. Lanes placed on a row of bands stand as they are.
 fn lanes_as_the_image_shows(
     plan: &Plan,
     corrected: &Array2<f32>,
@@ -405,9 +405,9 @@ fn lanes_as_the_image_shows(
 }
 
 /// An estimated grid checked at its ends against the image: extended over a run of bands at
-/// its pitch that reaches beyond it (lanes the column profile does not show), and without end
-/// lanes that are narrow lines running down the image (a gel's edge, a frame), each with a
-/// note.
+/// its pitch, or a row of bands that touch, that reaches beyond it (lanes the column profile
+/// does not show), and without end lanes that are narrow lines running down the image (a
+/// gel's edge, a frame), each with a note.
 fn lanes_beyond_the_profile(
     corrected: &Array2<f32>,
     grid: LaneGrid,
@@ -423,13 +423,22 @@ fn lanes_beyond_the_profile(
     let extended = bands
         .and_then(|b| lanes::extend_over_bands(corrected, &grid, &b.rows_at_pitch(pitch)))
         .filter(|g| g.lanes.len() <= p.max_lanes)
+        .map(|g| (g, format!("a row of bands {pitch:.0} px apart shows")))
         .or_else(|| {
             let rows = bands
                 .map(|b| b.merged_rows(corrected, pitch))
                 .unwrap_or_default();
-            lanes::extend_over_merged_row(corrected, &grid, &rows, p.max_lanes, p.min_pitch_px)
+            lanes::extend_over_merged_row(corrected, &grid, &rows, p.max_lanes, p.min_pitch_px).map(
+                |g| {
+                    (
+                        g,
+                        "the dips between a row of bands that touch show".to_string(),
+                    )
+                },
+            )
         });
-    let was_extended = extended.is_some();
+    let (extended, shown_by) = extended.unzip();
+    let added = extended.as_ref().map_or(0, |g| g.lanes.len() - shown);
     let (grid, more_lines) = lanes::without_frame_lines(corrected, extended.unwrap_or(grid));
     lines.extend(more_lines);
     if !lines.is_empty() {
@@ -439,10 +448,10 @@ fn lanes_beyond_the_profile(
             at.join(" and ")
         ));
     }
-    if was_extended {
+    // The lanes added, not the total: frame lines and lanes off the membrane may go after.
+    if let Some(shown_by) = shown_by {
         warnings.push(format!(
-            "{} lanes in all: a row of bands {pitch:.0} px apart shows lanes beyond the {shown} the column profile suggested; check them on the overlay",
-            grid.lanes.len()
+            "{shown_by} {added} lane(s) beyond the {shown} the column profile suggested; check them on the overlay"
         ));
     }
     grid
