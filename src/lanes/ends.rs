@@ -1,0 +1,633 @@
+//! The grid's ends and what the image shows beyond them: end lanes that are lines running
+//! down the image (a gel's edge, a frame), lanes placed on a row of bands, and lanes added
+//! where bands (a run of them at the grid's pitch, a row of bands that touch) show more lanes
+//! than the column profile.
+
+use ndarray::Array2;
+
+use super::{column_profile, fit_profile, grid_at, half_maximum_edges, Lane, LaneGrid};
+use crate::band_row::BandRow;
+use crate::stats;
+
+/// The grid without an end lane that is a line running down the image (a gel's edge, a
+/// figure's frame) rather than a lane; with the centres of the lanes left out. Such a
+/// line holds signal in most rows, where bands and the gaps between them alternate down a
+/// lane: its peak in the column profile is under [`LINE_WIDTH_SHARE`] of the lanes' width, and
+/// holds at least [`LINE_LEVEL`] of its mean signal in three rows of four.
+pub fn without_frame_lines(corrected: &Array2<f32>, grid: LaneGrid) -> (LaneGrid, Vec<f64>) {
+    let n = grid.lanes.len();
+    if n < 2 {
+        return (grid, Vec::new());
+    }
+    let profile = stats::gaussian_smooth(&grid.profile, 1.0);
+    let is_line = |lane: &Lane| {
+        half_maximum_edges(&profile, lane.x_center, grid.pitch, 5.0 * grid.noise).is_some_and(
+            |(left, right)| {
+                right - left < LINE_WIDTH_SHARE * lane.width
+                    && runs_down_the_image(corrected, (left, right))
+            },
+        )
+    };
+    let keep: Vec<bool> = (0..n)
+        .map(|i| !((i == 0 || i == n - 1) && is_line(&grid.lanes[i])))
+        .collect();
+    let lines: Vec<f64> = grid
+        .lanes
+        .iter()
+        .zip(&keep)
+        .filter(|(_, &kept)| !kept)
+        .map(|(lane, _)| lane.x_center)
+        .collect();
+    let (grid, _) = grid.keeping(&keep);
+    (grid, lines)
+}
+
+/// A frame line holds at least this share of its mean signal in three rows of four (a lane
+/// holds signal in its band rows only).
+const LINE_LEVEL: f32 = 0.4;
+/// A frame line's peak in the column profile is narrower than this share of the lanes.
+const LINE_WIDTH_SHARE: f64 = 0.5;
+
+/// True when the columns `left`–`right` hold [`LINE_LEVEL`] of their mean signal in three
+/// rows of four.
+fn runs_down_the_image(corrected: &Array2<f32>, (left, right): (f64, f64)) -> bool {
+    let start = left.round().max(0.0) as usize;
+    let end = (right.round().max(0.0) as usize + 1).min(corrected.ncols());
+    if end <= start {
+        return false;
+    }
+    let mut rows: Vec<f32> = corrected
+        .rows()
+        .into_iter()
+        .map(|row| row.slice(ndarray::s![start..end]).mean().unwrap_or(0.0))
+        .collect();
+    if rows.is_empty() {
+        return false;
+    }
+    let mean = rows.iter().map(|v| v.max(0.0)).sum::<f32>() / rows.len() as f32;
+    let lowest_quarter = rows.len() / 4;
+    let quarter = stats::order_statistics_f32(&mut rows, &[lowest_quarter])[0];
+    mean > 0.0 && quarter >= LINE_LEVEL * mean
+}
+
+/// Lanes on a row of bands: one lane on each band of the row (an evenly spaced lattice fitted
+/// to their centres, so a missing band leaves an empty lane), and further lanes beyond either
+/// end wherever the image shows a lane there: a strip as wide as the bands, ¾ to 1¼ pitches
+/// from the end lane and clear of its band, that holds a band of its own (a faint end lane
+/// need not sit on the lattice, and its band need not lie in the row).
+pub fn fit_band_row(corrected: &Array2<f32>, row: &BandRow) -> Option<LaneGrid> {
+    let (origin, pitch) = row.lattice()?;
+    let last_step = ((row.centres[row.centres.len() - 1] - origin) / pitch).round() as usize;
+    let mut centres: Vec<f64> = (0..=last_step).map(|k| origin + k as f64 * pitch).collect();
+    let strips = StripMeans::new(corrected);
+    let width = row.band_width.min(0.95 * pitch);
+    let row_band = strips.median_band_height(&row.centres, width);
+    add_end_lanes(
+        corrected,
+        &strips,
+        &mut centres,
+        (pitch, width),
+        row_band,
+        &[-1.0, 1.0],
+    );
+    Some(place_on_row(corrected, row, &centres, pitch, width))
+}
+
+/// The grid extended over runs of bands at its pitch (`runs`, from
+/// [`crate::band_row::Bands::rows_at_pitch`]) that reach beyond its ends: lanes the column
+/// profile does not show (a gel's first group of lanes, faint but for their bands). One lane per
+/// step of the grid's lattice out to the farthest such band, then further lanes beyond it
+/// wherever a strip holds a band (as at the ends of a row of bands). `None` where no band of a
+/// run lies beyond the grid on its lattice.
+pub fn extend_over_bands(
+    corrected: &Array2<f32>,
+    grid: &LaneGrid,
+    runs: &[BandRow],
+) -> Option<LaneGrid> {
+    if grid.lanes.len() < 2 {
+        return None;
+    }
+    let points: Vec<(f64, f64)> = grid
+        .lanes
+        .iter()
+        .enumerate()
+        .map(|(i, lane)| (i as f64, lane.x_center))
+        .collect();
+    let (pitch, origin, worst) = stats::line_fit(&points);
+    // Only an evenly spaced grid has a lattice to extend (not one grid per blot side by side).
+    if pitch <= 0.0 || worst > MAX_LATTICE_RESIDUAL * pitch {
+        return None;
+    }
+    let last = (grid.lanes.len() - 1) as f64;
+    // Lattice steps of the runs' bands that lie beyond the grid, on its lattice; and the runs
+    // they belong to.
+    let beyond_steps = |run: &BandRow| -> Vec<f64> {
+        run.centres
+            .iter()
+            .map(|&c| (c - origin) / pitch)
+            .filter(|&step| (step - step.round()).abs() <= 0.25)
+            .map(f64::round)
+            .filter(|&step| step < 0.0 || step > last)
+            .collect()
+    };
+    let (reaching, beyond): (Vec<&BandRow>, Vec<Vec<f64>>) = runs
+        .iter()
+        .map(|run| (run, beyond_steps(run)))
+        .filter(|(_, steps)| !steps.is_empty())
+        .unzip();
+    let beyond: Vec<f64> = beyond.concat();
+    if beyond.is_empty() {
+        return None;
+    }
+    let from = beyond.iter().copied().fold(0.0, f64::min);
+    let to = beyond.iter().copied().fold(last, f64::max);
+    // The grid's lanes stay where they are; lattice positions are added beyond them.
+    let at = |k: i64| origin + k as f64 * pitch;
+    let mut centres: Vec<f64> = (from as i64..0).map(at).collect();
+    centres.extend(grid.lanes.iter().map(|l| l.x_center));
+    centres.extend((last as i64 + 1..=to as i64).map(at));
+    let sides: Vec<f64> = [(from < 0.0, -1.0), (to > last, 1.0)]
+        .into_iter()
+        .filter_map(|(extended, side)| extended.then_some(side))
+        .collect();
+    let strips = StripMeans::new(corrected);
+    let widths: Vec<f64> = reaching.iter().map(|run| run.band_width).collect();
+    let width = stats::median(&widths).min(0.95 * pitch);
+    let bands: Vec<f64> = reaching
+        .iter()
+        .flat_map(|run| run.centres.iter().copied())
+        .collect();
+    let run_band = strips.median_band_height(&bands, width);
+    add_end_lanes(
+        corrected,
+        &strips,
+        &mut centres,
+        (pitch, width),
+        run_band,
+        &sides,
+    );
+    let mut extended = grid_at(&grid.profile, &centres, pitch);
+    extended.beyond_profile = true;
+    Some(extended)
+}
+
+/// A grid's lanes lie on its lattice (a straight line through their centres) within this
+/// share of the pitch.
+const MAX_LATTICE_RESIDUAL: f64 = 0.25;
+
+/// The grid extended over a row of merged bands (`merged_rows`: each one's rows, from
+/// [`crate::band_row::Bands::merged_rows`]): an overloaded loading control whose bands touch
+/// shows its lanes only as dips between them, which the whole image's column profile
+/// dilutes where a target row holds bands in some lanes only. The row's own column profile
+/// is fitted with more lanes than the grid, at about its pitch; where such a fit holds each of
+/// the grid's lanes (within a third of a pitch; nearer its lane than the gap beside it) and
+/// its outermost lane beyond the grid at each end stands out of its gaps, the fit's lanes
+/// are the lanes (the most of them over all rows). `None` where no row shows more lanes.
+pub fn extend_over_merged_row(
+    corrected: &Array2<f32>,
+    grid: &LaneGrid,
+    merged_rows: &[(usize, usize)],
+    max_lanes: usize,
+    min_pitch: f64,
+) -> Option<LaneGrid> {
+    let shown = grid.lanes.len();
+    if shown < 2 {
+        return None;
+    }
+    let pitch = grid.pitch;
+    let mut best: Option<Vec<f64>> = None;
+    for &(top, bottom) in merged_rows {
+        let profile = &column_profile(&corrected.slice(ndarray::s![top..bottom, ..]).to_owned());
+        let most = ((profile.len() as f64 / ((1.0 - MERGED_PITCH_TOLERANCE) * pitch)) as usize)
+            .min(max_lanes);
+        for count in shown + 1..=most {
+            if best.as_ref().is_some_and(|b| b.len() >= count) {
+                continue;
+            }
+            let Some(fit) = fit_profile(profile, count, min_pitch) else {
+                continue;
+            };
+            if (fit.pitch / pitch - 1.0).abs() > MERGED_PITCH_TOLERANCE {
+                continue;
+            }
+            let centres: Vec<f64> = fit.lanes.iter().map(|l| l.x_center).collect();
+            // The fit's lane nearest the grid's first, and the grid's lanes on the fit's.
+            let first = grid.lanes[0].x_center;
+            let Some(offset) = (0..count).min_by(|&a, &b| {
+                (centres[a] - first)
+                    .abs()
+                    .total_cmp(&(centres[b] - first).abs())
+            }) else {
+                continue;
+            };
+            let holds_the_grid = offset + shown <= count
+                && grid
+                    .lanes
+                    .iter()
+                    .zip(&centres[offset..])
+                    .all(|(lane, &c)| (lane.x_center - c).abs() <= fit.pitch / 3.0);
+            let stands_out = |i: usize| fit.lane_contrast[i] >= MIN_LANE_CONTRAST_SDS * fit.noise;
+            let left_ok = offset == 0 || stands_out(0);
+            let right_ok = offset + shown == count || stands_out(count - 1);
+            if holds_the_grid && left_ok && right_ok {
+                best = Some(centres);
+            }
+        }
+    }
+    let centres = best?;
+    let pitch = (centres[centres.len() - 1] - centres[0]) / (centres.len() - 1) as f64;
+    let mut extended = grid_at(&grid.profile, &centres, pitch);
+    extended.beyond_profile = true;
+    Some(extended)
+}
+
+/// A row of merged bands shows the grid's lanes at a pitch within this share of the grid's.
+const MERGED_PITCH_TOLERANCE: f64 = 0.1;
+/// A lane stands out of its gaps by this many noise SDs of the profile.
+const MIN_LANE_CONTRAST_SDS: f64 = 5.0;
+
+/// Adds lanes beyond the ends of `centres` (`sides`: −1 the left end, 1 the right) wherever the
+/// image shows a lane there: a strip as wide as the bands (`width`), ¾ to 1¼ pitches from the
+/// end lane and clear of its band, that holds a band of its own, at least
+/// [`MIN_END_LANE_BAND_SDS`] noise SDs and [`MIN_END_LANE_BAND_SHARE`] of `row_band` high.
+fn add_end_lanes(
+    corrected: &Array2<f32>,
+    strips: &StripMeans,
+    centres: &mut Vec<f64>,
+    (pitch, width): (f64, f64),
+    row_band: f64,
+    sides: &[f64],
+) {
+    let limit = (corrected.ncols() - 1) as f64;
+    for &side in sides {
+        loop {
+            let end = if side < 0.0 {
+                centres[0]
+            } else {
+                centres[centres.len() - 1]
+            };
+            // Around the next lattice position, clear of the end lane's band.
+            let nearest = (0.75 * pitch).max(width + 2.0);
+            let strongest = (0..)
+                .map(|i| nearest + i as f64)
+                .take_while(|&d| d <= 1.25 * pitch)
+                .map(|d| end + side * d)
+                .filter(|&c| c - width / 2.0 >= 0.0 && c + width / 2.0 <= limit)
+                .map(|c| (c, strips.band(c, width)))
+                .max_by(|a, b| a.1.height.total_cmp(&b.1.height));
+            match strongest {
+                Some((c, band))
+                    if band.height > MIN_END_LANE_BAND_SDS * band.noise
+                        && band.height > MIN_END_LANE_BAND_SHARE * row_band =>
+                {
+                    // The band is measured from the end lane's band outwards, as far as a
+                    // band as wide as the row's could reach from the strip: an end lane may
+                    // lie further out than the lattice (a faint lane loaded apart).
+                    let clear = end + side * (width / 2.0 + 2.0);
+                    let farthest = end + side * (1.25 * pitch + width);
+                    let c = band_centre_within(
+                        corrected,
+                        band.row,
+                        (clear.min(farthest), clear.max(farthest)),
+                    )
+                    .unwrap_or(c);
+                    if side < 0.0 {
+                        centres.insert(0, c);
+                    } else {
+                        centres.push(c);
+                    }
+                }
+                _ => break,
+            }
+        }
+    }
+}
+
+/// The lanes at `centres`: the grid's contrasts, noise and confidence are those of the column
+/// profile at these positions; a lane with a band of the row is centred on that band (a lane
+/// darker at its edges would pull a profile-refined centre towards one edge), and every lane
+/// is `width` wide (the row's bands).
+fn place_on_row(
+    corrected: &Array2<f32>,
+    row: &BandRow,
+    centres: &[f64],
+    pitch: f64,
+    width: f64,
+) -> LaneGrid {
+    let mut grid = grid_at(&column_profile(corrected), centres, pitch);
+    let reach = band_reach(width, pitch);
+    for (lane, &position) in grid.lanes.iter_mut().zip(centres) {
+        let band = row
+            .centres
+            .iter()
+            .zip(&row.rows)
+            .find(|(&b, _)| (b - position).abs() <= 0.25 * pitch);
+        // The row was found on a binned image: the band's centre is measured again here.
+        lane.x_center = band.map_or(position, |(&b, &y)| {
+            band_centre(corrected, y, b, reach).unwrap_or(b)
+        });
+        lane.anchored = band.is_some();
+        lane.width = width;
+    }
+    grid.on_band_row = true;
+    grid
+}
+
+/// A strip holds a band when its strongest row stands this many noise SDs above its median
+/// row (the strip's row profile, smoothed as band finding smooths it)…
+const MIN_END_LANE_BAND_SDS: f64 = 6.0;
+/// … and at least this share of the row's bands as high.
+const MIN_END_LANE_BAND_SHARE: f64 = 0.03;
+
+/// Row means of any vertical strip of an image, from per-row prefix sums.
+struct StripMeans {
+    prefix: Array2<f64>,
+}
+
+impl StripMeans {
+    fn new(image: &Array2<f32>) -> StripMeans {
+        let (height, width) = image.dim();
+        let mut prefix = Array2::zeros((height, width + 1));
+        for (y, row) in image.rows().into_iter().enumerate() {
+            for (x, &v) in row.iter().enumerate() {
+                prefix[[y, x + 1]] = prefix[[y, x]] + f64::from(v);
+            }
+        }
+        StripMeans { prefix }
+    }
+
+    /// The median height of the strongest bands of the strips `width` wide at `centres`: a
+    /// band as tall as a small share of it is a band, however clean the image.
+    fn median_band_height(&self, centres: &[f64], width: f64) -> f64 {
+        stats::median(
+            &centres
+                .iter()
+                .map(|&c| self.band(c, width).height)
+                .collect::<Vec<f64>>(),
+        )
+    }
+
+    /// The strongest band of the strip `width` wide centred at `centre`.
+    fn band(&self, centre: f64, width: f64) -> StripBand {
+        let columns = self.prefix.ncols() - 1;
+        let start = ((centre - width / 2.0).round().max(0.0) as usize).min(columns - 1);
+        let end = ((centre + width / 2.0).round() as usize).clamp(start + 1, columns);
+        let rows: Vec<f32> = self
+            .prefix
+            .rows()
+            .into_iter()
+            .map(|r| ((r[end] - r[start]) / (end - start) as f64) as f32)
+            .collect();
+        let noise = f64::from(stats::noise_sigma(&rows));
+        let smooth = stats::gaussian_smooth(&rows, 1.0);
+        let mut sorted = smooth.clone();
+        let median = f64::from(stats::median_f32(&mut sorted));
+        let (row, top) = smooth
+            .iter()
+            .copied()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .unwrap_or((0, 0.0));
+        StripBand {
+            height: f64::from(top) - median,
+            noise,
+            row,
+        }
+    }
+}
+
+/// The strongest band of a strip: how far its row stands above the strip's median row, the
+/// noise SD of the strip's row profile, and its row.
+struct StripBand {
+    height: f64,
+    noise: f64,
+    row: usize,
+}
+
+/// How far either side of a lane's centre its band is looked for: the lane and a third of
+/// the gaps beside it.
+fn band_reach(width: f64, pitch: f64) -> f64 {
+    width / 2.0 + (pitch - width) / 3.0
+}
+
+/// The centre of the band at `row` near `centre`: the midpoint of the outermost columns within
+/// `reach` where the band (rows `row` ± 2) is at half its height over the lowest column there.
+/// Outermost, so a band darker at its edges is measured across its whole width. `None` where
+/// the band runs to either end of the reach.
+fn band_centre(corrected: &Array2<f32>, row: usize, centre: f64, reach: f64) -> Option<f64> {
+    band_centre_within(corrected, row, (centre - reach, centre + reach))
+}
+
+/// [`band_centre`] within the columns `from`–`to`.
+fn band_centre_within(corrected: &Array2<f32>, row: usize, (from, to): (f64, f64)) -> Option<f64> {
+    let (height, width) = corrected.dim();
+    let start = from.round().max(0.0) as usize;
+    let end = (to.round().max(0.0) as usize).min(width - 1);
+    if end <= start {
+        return None;
+    }
+    let rows = row.saturating_sub(2)..(row + 3).min(height);
+    let n = rows.len() as f32;
+    let section: Vec<f32> = (start..=end)
+        .map(|x| rows.clone().map(|y| corrected[[y, x]]).sum::<f32>() / n)
+        .collect();
+    let section = stats::gaussian_smooth(&section, 1.0);
+    let low = section.iter().copied().fold(f32::INFINITY, f32::min);
+    let high = section.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let level = low + 0.5 * (high - low);
+    let left = section.iter().position(|&v| v >= level)?;
+    let right = section.iter().rposition(|&v| v >= level)?;
+    (left > 0 && right + 1 < section.len()).then(|| start as f64 + 0.5 * (left + right) as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lanes::*;
+
+    /// Five bands darker at their edges, 40 px wide, 50 px apart from x 130, rows 40–49, with
+    /// their row; a sixth lane beyond them at `faint_at`, at a twentieth of their strength;
+    /// empty membrane to the left.
+    fn row_with_a_faint_end_lane(faint_at: f64) -> (Array2<f32>, BandRow) {
+        let strong = [130.0, 180.0, 230.0, 280.0, 330.0];
+        let mut corrected =
+            Array2::from_shape_fn((90, 460), |(y, x)| ((x * 7 + y * 13) % 5) as f32 * 0.1);
+        for (c, peak) in strong.iter().map(|&c| (c, 100.0)).chain([(faint_at, 5.0)]) {
+            for x in (c as usize - 20)..(c as usize + 20) {
+                let u = (x as f64 + 0.5 - c) / 20.0;
+                for y in 40..50 {
+                    corrected[[y, x]] += (peak * (1.0 + 2.0 * u * u)) as f32;
+                }
+            }
+        }
+        let row = BandRow {
+            centres: strong.to_vec(),
+            rows: vec![45; 5],
+            pitch: 50.0,
+            band_width: 40.0,
+        };
+        (corrected, row)
+    }
+
+    #[test]
+    fn lanes_on_a_row_of_bands_take_in_a_faint_end_lane_and_no_empty_membrane() {
+        let (corrected, row) = row_with_a_faint_end_lane(380.0);
+        let grid = fit_band_row(&corrected, &row).unwrap();
+        let found: Vec<f64> = grid.lanes.iter().map(|l| l.x_center).collect();
+        assert_eq!(found.len(), 6, "{found:?}");
+        for (f, c) in found.iter().zip(row.centres.iter().chain(&[380.0])) {
+            assert!((f - c).abs() <= 1.0, "{found:?}");
+        }
+        assert!(grid.on_band_row);
+        assert!(grid.lanes[..5].iter().all(|l| l.anchored));
+        assert!(!grid.lanes[5].anchored);
+    }
+
+    #[test]
+    fn a_faint_end_lane_loaded_apart_is_centred_on_its_band() {
+        // 1.4 pitches beyond the last lane: its band reaches past the lattice position.
+        let (corrected, row) = row_with_a_faint_end_lane(400.0);
+        let grid = fit_band_row(&corrected, &row).unwrap();
+        let found: Vec<f64> = grid.lanes.iter().map(|l| l.x_center).collect();
+        assert_eq!(found.len(), 6, "{found:?}");
+        assert!((found[5] - 400.0).abs() <= 1.0, "{found:?}");
+    }
+
+    /// Nine lanes 40 px apart from x 40 in a 440 × 120 image: lanes 4–9 hold two strong bands
+    /// each (the column profile shows them), lanes 1–3 only a faint band at rows 28–31 (as a
+    /// gel's first group of lanes), lane 1 also a strong one at rows 80–87; each band is 24 px
+    /// wide. With `edge`, a line 4 px wide runs down the image at x 400 (a gel's edge, where a
+    /// tenth lane would be).
+    fn first_lanes_faint(edge: bool) -> Array2<f32> {
+        let mut image =
+            Array2::from_shape_fn((120, 440), |(y, x)| ((x * 7 + y * 13) % 5) as f32 * 0.1);
+        let mut band = |centre: usize, rows: std::ops::Range<usize>, value: f32| {
+            for y in rows {
+                for x in centre - 12..centre + 12 {
+                    image[[y, x]] += value;
+                }
+            }
+        };
+        for k in 0..9 {
+            let centre = 40 + 40 * k;
+            if k < 3 {
+                band(centre, 28..32, 20.0);
+            } else {
+                band(centre, 50..58, 100.0);
+                band(centre, 90..98, 100.0);
+            }
+        }
+        band(40, 80..88, 100.0);
+        if edge {
+            image
+                .slice_mut(ndarray::s![.., 398..402])
+                .map_inplace(|v| *v += 60.0);
+        }
+        image
+    }
+
+    #[test]
+    fn lanes_beyond_the_profile_s_grid_are_added_where_a_row_of_bands_shows_them() {
+        let image = first_lanes_faint(false);
+        // A grid of the six lanes the profile shows clearly.
+        let grid = fit_lanes(&image, 6, 8.0).unwrap();
+        let found: Vec<f64> = grid.lanes.iter().map(|l| l.x_center).collect();
+        assert!((found[0] - 160.0).abs() <= 1.5, "{found:?}");
+        let runs = crate::band_row::Bands::search(&image)
+            .expect("bands")
+            .rows_at_pitch(grid.pitch);
+        let extended = extend_over_bands(&image, &grid, &runs).expect("lanes beyond the grid");
+        assert!(extended.beyond_profile);
+        let found: Vec<f64> = extended.lanes.iter().map(|l| l.x_center).collect();
+        assert_eq!(found.len(), 9, "{found:?}");
+        for (k, x) in found.iter().enumerate() {
+            assert!((x - (40.0 + 40.0 * k as f64)).abs() <= 1.5, "{found:?}");
+        }
+        // The grid's own lanes stay where they were.
+        for (lane, kept) in grid.lanes.iter().zip(&extended.lanes[3..]) {
+            assert!((lane.x_center - kept.x_center).abs() <= 1e-9, "{found:?}");
+        }
+        // The run lies inside a grid of all nine lanes: nothing to add.
+        let all = fit_lanes(&image, 9, 8.0).unwrap();
+        assert!(extend_over_bands(&image, &all, &runs).is_none());
+    }
+
+    #[test]
+    fn a_line_running_down_the_image_at_the_grid_s_end_is_no_lane() {
+        let image = first_lanes_faint(true);
+        let grid = fit_lanes(&image, 10, 8.0).unwrap();
+        let last = grid.lanes[9].x_center;
+        assert!(
+            (last - 400.0).abs() <= 1.5,
+            "the edge as a tenth lane: {last}"
+        );
+        let (kept, lines) = without_frame_lines(&image, grid);
+        assert_eq!(kept.lanes.len(), 9);
+        assert_eq!(lines, vec![last]);
+    }
+
+    #[test]
+    fn an_end_lane_of_bands_is_no_frame_line() {
+        // The end lanes are lanes of bands: nothing is left out, though the first lane's faint
+        // band is as thin as a line.
+        let image = first_lanes_faint(false);
+        let grid = fit_lanes(&image, 9, 8.0).unwrap();
+        let (kept, lines) = without_frame_lines(&image, grid.clone());
+        assert!(lines.is_empty(), "{lines:?}");
+        assert_eq!(kept, grid);
+    }
+
+    /// Twelve lanes 24 px apart from x 30 (width 340, 100 rows): a target row (rows 20–29)
+    /// with bands 18 px wide in lanes 5–12 only, and a loading-control row (rows 60–71) whose
+    /// bands in `merged` lanes (1-based, inclusive) are 24 px wide and touch, dipping to three
+    /// quarters between lanes.
+    fn target_over_merged_control(merged: (usize, usize)) -> Array2<f32> {
+        let centre = |lane: usize| 30.0 + 24.0 * (lane - 1) as f64;
+        Array2::from_shape_fn((100, 340), |(y, x)| {
+            let ripple = ((x * 7 + y * 13) % 5) as f32 * 0.2;
+            let nearest = ((x as f64 - 30.0) / 24.0).round() as i64 + 1;
+            if !(1..=12).contains(&nearest) {
+                return ripple;
+            }
+            let lane = nearest as usize;
+            let u = (x as f64 - centre(lane)) / 24.0;
+            let target = (20..30).contains(&y) && lane >= 5 && u.abs() <= 9.0 / 24.0;
+            let control =
+                (60..72).contains(&y) && (merged.0..=merged.1).contains(&lane) && u.abs() <= 0.5;
+            ripple
+                + if target { 200.0 } else { 0.0 }
+                + if control {
+                    (100.0 * (1.0 - 0.25 * (2.0 * u).powi(4))) as f32
+                } else {
+                    0.0
+                }
+        })
+    }
+
+    #[test]
+    fn lanes_a_row_of_merged_bands_shows_beyond_the_grid_are_added() {
+        let image = target_over_merged_control((1, 12));
+        // The eight lanes the target row shows.
+        let grid = fit_lanes(&image, 8, 8.0).unwrap();
+        assert!((grid.lanes[0].x_center - 126.0).abs() <= 1.5, "{grid:?}");
+        let rows = crate::band_row::Bands::search(&image)
+            .expect("bands")
+            .merged_rows(&image, grid.pitch);
+        assert!(!rows.is_empty());
+        let extended =
+            extend_over_merged_row(&image, &grid, &rows, 20, 8.0).expect("lanes beyond the grid");
+        assert!(extended.beyond_profile);
+        let found: Vec<f64> = extended.lanes.iter().map(|l| l.x_center).collect();
+        assert_eq!(found.len(), 12, "{found:?}");
+        for (k, x) in found.iter().enumerate() {
+            assert!((x - (30.0 + 24.0 * k as f64)).abs() <= 1.5, "{found:?}");
+        }
+        // A control row merged over the target's lanes only shows nothing beyond them.
+        let image = target_over_merged_control((5, 12));
+        let rows = crate::band_row::Bands::search(&image)
+            .expect("bands")
+            .merged_rows(&image, grid.pitch);
+        assert!(!rows.is_empty());
+        assert!(extend_over_merged_row(&image, &grid, &rows, 20, 8.0).is_none());
+    }
+}

@@ -1,0 +1,671 @@
+//! Lane finding: the column profile of the background-corrected image is matched against an
+//! evenly spaced grid of lanes (pitch-constrained fit), then each lane centre is refined locally.
+//! The grid's ends are then checked against what the image shows ([`ends`]), lanes follow
+//! their lean ([`lean`]) and move onto their own signal ([`centring`]), and the images of one
+//! membrane share their lanes ([`register`]).
+
+use ndarray::Array2;
+use serde::Serialize;
+
+use crate::stats;
+
+mod centring;
+mod ends;
+mod lean;
+mod register;
+
+pub use centring::centre_on_signal;
+pub use ends::{extend_over_bands, extend_over_merged_row, fit_band_row, without_frame_lines};
+pub use lean::lean;
+use lean::leaning_column_profile;
+pub use register::register;
+
+/// One lane: a strip of the image along its centre line, upright or leaning.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Lane {
+    /// 1-based position, left to right.
+    pub index: usize,
+    /// Centre at `reference_row`.
+    pub x_center: f64,
+    pub width: f64,
+    /// The centre was measured on the lane's own edges (else it is the grid position, or one
+    /// carried over from another image of the membrane by [`register`]).
+    pub anchored: bool,
+    /// How far the centre moves right per row down the image (0: upright).
+    pub slope: f64,
+    /// The row at which the centre is `x_center`.
+    pub reference_row: f64,
+}
+
+impl Lane {
+    /// An upright lane.
+    pub fn upright(index: usize, x_center: f64, width: f64, anchored: bool) -> Lane {
+        Lane {
+            index,
+            x_center,
+            width,
+            anchored,
+            slope: 0.0,
+            reference_row: 0.0,
+        }
+    }
+
+    /// The lane's centre at row `y`.
+    pub fn x_at(&self, y: f64) -> f64 {
+        self.x_center + self.slope * (y - self.reference_row)
+    }
+
+    /// Column range `[start, end)` of the lane at row `y`, clipped to the image.
+    pub fn columns_at(&self, y: f64, image_width: usize) -> (usize, usize) {
+        let centre = self.x_at(y);
+        let start = (centre - self.width / 2.0).round().max(0.0) as usize;
+        let end = ((centre + self.width / 2.0).round().max(0.0) as usize).min(image_width);
+        (start.min(end.saturating_sub(1)), end)
+    }
+}
+
+/// Lanes of one image with a measure of how clearly the grid stands out of the noise.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LaneGrid {
+    pub lanes: Vec<Lane>,
+    pub pitch: f64,
+    /// Median lane contrast over the profile noise: below ~5 the lanes are guesses.
+    pub confidence: f64,
+    /// Each lane's own contrast (lane core minus neighbouring gaps), in signal units.
+    pub lane_contrast: Vec<f64>,
+    /// Noise standard deviation of the column profile, in signal units.
+    pub noise: f64,
+    /// The column profile the grid was fitted to (mean corrected signal per column).
+    pub profile: Vec<f32>,
+    /// Contrast of a would-be lane one pitch beyond each end of the grid (left, right), where
+    /// that lies inside the image: a strong one means the grid left a lane out.
+    pub beyond: [Option<f64>; 2],
+    /// The lanes were placed on a row of bands ([`fit_band_row`]): the
+    /// image shows them in two dimensions, whatever the column profile's contrasts say.
+    pub on_band_row: bool,
+    /// Lanes were added beyond the column profile's grid where a run of bands at its pitch
+    /// ([`extend_over_bands`]) or a row of bands that touch ([`extend_over_merged_row`])
+    /// shows them.
+    pub beyond_profile: bool,
+}
+
+/// A grid is clear when its median lane stands this many noise SDs out of its gaps.
+const CLEAR_GRID_SDS: f64 = 5.0;
+
+impl LaneGrid {
+    /// True when a lane-like strip stands just outside the grid, as strong as half the
+    /// median lane: the grid holds fewer lanes than the image shows.
+    pub fn misses_a_lane(&self) -> bool {
+        let median = stats::median(&self.lane_contrast);
+        self.beyond
+            .iter()
+            .flatten()
+            .any(|&c| c > 0.5 * median && c > 5.0 * self.noise)
+    }
+
+    /// True when the median lane stands [`CLEAR_GRID_SDS`] noise SDs out of its gaps: the
+    /// column profile shows this grid.
+    pub fn is_clear(&self) -> bool {
+        self.confidence >= CLEAR_GRID_SDS
+    }
+
+    /// The grid without the lanes whose centre lies outside every column range of `membrane`
+    /// (a lane fitted on a figure label or the frame beside the blot), renumbered; with the
+    /// 1-based numbers of the lanes left out.
+    pub fn on_membrane(self, membrane: &[(usize, usize)]) -> (LaneGrid, Vec<usize>) {
+        let inside = |lane: &Lane| {
+            membrane
+                .iter()
+                .any(|&(first, last)| (first as f64..=last as f64).contains(&lane.x_center))
+        };
+        let keep: Vec<bool> = self.lanes.iter().map(inside).collect();
+        self.keeping(&keep)
+    }
+
+    /// The grid with only the lanes flagged in `keep` (one flag per lane), renumbered; with the
+    /// 1-based numbers of the lanes left out. Every lane stays where none would.
+    fn keeping(mut self, keep: &[bool]) -> (LaneGrid, Vec<usize>) {
+        let dropped: Vec<usize> = self
+            .lanes
+            .iter()
+            .zip(keep)
+            .filter(|(_, &kept)| !kept)
+            .map(|(l, _)| l.index)
+            .collect();
+        if dropped.is_empty() || dropped.len() == self.lanes.len() {
+            return (self, Vec::new());
+        }
+        let mut kept = keep.iter();
+        self.lanes
+            .retain(|_| *kept.next().expect("one flag per lane"));
+        for (i, lane) in self.lanes.iter_mut().enumerate() {
+            lane.index = i + 1;
+        }
+        let mut kept = keep.iter();
+        self.lane_contrast
+            .retain(|_| *kept.next().expect("one flag per lane"));
+        // A side whose end lane was left out ends at the frame: nothing lies beyond it.
+        if !keep[0] {
+            self.beyond[0] = None;
+        }
+        if !keep[keep.len() - 1] {
+            self.beyond[1] = None;
+        }
+        self.confidence = stats::median(&self.lane_contrast) / self.noise;
+        (self, dropped)
+    }
+
+    /// True when some lane stands out of its gaps by under a fifth of the median lane.
+    pub fn has_faint_lanes(&self) -> bool {
+        let median = stats::median(&self.lane_contrast);
+        self.lane_contrast.iter().any(|&c| c < 0.2 * median)
+    }
+
+    /// True when some centre is a grid position, not measured on the lane's own edges.
+    pub fn has_centres_from_grid(&self) -> bool {
+        self.lanes.iter().any(|l| !l.anchored)
+    }
+
+    /// True when the grid is clear and every lane stands out of its gaps (no lane fitted
+    /// onto empty membrane).
+    pub fn every_lane_visible(&self) -> bool {
+        let median = stats::median(&self.lane_contrast);
+        let weakest = self
+            .lane_contrast
+            .iter()
+            .cloned()
+            .fold(f64::INFINITY, f64::min);
+        self.confidence > 5.0 && weakest > 0.2 * median
+    }
+}
+
+/// Mean of each column of `corrected` (negative noise clipped to zero).
+pub fn column_profile(corrected: &Array2<f32>) -> Vec<f32> {
+    leaning_column_profile(corrected, 0.0, 0.0)
+}
+
+/// Prefix sums for O(1) window means.
+struct Windows {
+    prefix: Vec<f64>,
+}
+
+impl Windows {
+    fn new(profile: &[f32]) -> Windows {
+        let mut prefix = Vec::with_capacity(profile.len() + 1);
+        prefix.push(0.0);
+        for &v in profile {
+            prefix.push(prefix.last().unwrap() + v as f64);
+        }
+        Windows { prefix }
+    }
+    fn len(&self) -> usize {
+        self.prefix.len() - 1
+    }
+    /// Mean over `[centre - half, centre + half]`, clipped to the profile; None if empty.
+    fn mean(&self, centre: f64, half: f64) -> Option<f64> {
+        let last = self.len() as i64 - 1;
+        // Rounding half away from zero, as f64::round, but without the library call (this is
+        // the innermost operation of the grid search); values below zero clip to 0 anyway.
+        let round = |x: f64| if x >= 0.0 { (x + 0.5) as i64 } else { 0 };
+        let a = round(centre - half);
+        let b = round(centre + half).min(last);
+        if b < a {
+            return None;
+        }
+        let (a, b) = (a as usize, b as usize);
+        Some((self.prefix[b + 1] - self.prefix[a]) / (b + 1 - a) as f64)
+    }
+}
+
+/// Contrast of the lane centred at `c`: mean over the lane core minus the brighter of the gaps
+/// half a pitch to either side (gaps outside the image are skipped). A lane must stand out of
+/// both its neighbouring gaps, so a grid at half the true pitch (a "lane" boundary inside a
+/// real lane) scores near zero.
+fn lane_contrast(w: &Windows, c: f64, pitch: f64) -> f64 {
+    let core = w.mean(c, pitch / 5.0).unwrap_or(0.0);
+    let gap = [c - pitch / 2.0, c + pitch / 2.0]
+        .iter()
+        .filter(|&&g| g >= 0.0 && g <= (w.len() - 1) as f64)
+        .filter_map(|&g| w.mean(g, pitch / 10.0))
+        .fold(None, |acc: Option<f64>, g| {
+            Some(acc.map_or(g, |a| a.max(g)))
+        })
+        .unwrap_or(0.0);
+    core - gap
+}
+
+/// How finely [`best_grid`] searches: pitch steps across the allowed range and offsets per
+/// pitch in its coarse pass.
+#[derive(Clone, Copy)]
+struct Search {
+    pitch_steps: f64,
+    offsets_per_pitch: usize,
+    /// Pitch steps and offset step (px) of the fine pass around the coarse optimum.
+    fine_steps: f64,
+    fine_offset_px: f64,
+}
+
+/// The search that places the final grid.
+const FINE: Search = Search {
+    pitch_steps: 60.0,
+    offsets_per_pitch: 12,
+    fine_steps: 16.0,
+    fine_offset_px: 0.25,
+};
+
+/// The cheaper search that compares lane counts (each count is fitted, so this is repeated
+/// up to `max_lanes` times). On the synthetic and real test images it picks the counts
+/// [`FINE`] picks (one real image that both get wrong differs) at a fraction of the cost.
+const QUICK: Search = Search {
+    pitch_steps: 24.0,
+    offsets_per_pitch: 6,
+    fine_steps: 8.0,
+    fine_offset_px: 1.0,
+};
+
+/// Best evenly spaced grid of `count` lanes: (first centre, pitch). A coarse search over
+/// pitch and offset, then a fine one around the coarse optimum.
+fn best_grid(w: &Windows, count: usize, min_pitch: f64, precision: Search) -> Option<(f64, f64)> {
+    let width = w.len() as f64;
+    let max_pitch = width / count as f64;
+    let min_pitch = min_pitch.max(0.35 * max_pitch);
+    if max_pitch < min_pitch {
+        return None;
+    }
+    let score = |first: f64, pitch: f64| -> f64 {
+        (0..count)
+            .map(|i| lane_contrast(w, first + i as f64 * pitch, pitch))
+            .sum()
+    };
+    let coarse_step = ((max_pitch - min_pitch) / precision.pitch_steps).max(0.25);
+    let (first, pitch, _) = coarse_search(
+        w,
+        count,
+        (min_pitch, max_pitch, coarse_step),
+        precision.offsets_per_pitch,
+    )?;
+    let fine = (
+        (pitch - coarse_step).max(min_pitch),
+        (pitch + coarse_step).min(max_pitch),
+        (coarse_step / (precision.fine_steps / 2.0)).max(0.05),
+    );
+    let reach = pitch / 12.0 + count as f64 * coarse_step;
+    // The fine pass: pitches around the coarse optimum, offsets within `reach` of its first
+    // lane, a fixed step apart.
+    let mut best: Option<(f64, f64, f64)> = None;
+    let (low, high, step) = fine;
+    let mut fine_pitch = low;
+    while fine_pitch <= high + 1e-9 {
+        let span = (count - 1) as f64 * fine_pitch;
+        let mut offset = (first - reach).max(fine_pitch * 0.3);
+        let last = (first + reach).min(width - fine_pitch * 0.3 - span);
+        while offset <= last {
+            let s = score(offset, fine_pitch);
+            if best.is_none_or(|(_, _, b)| s > b) {
+                best = Some((offset, fine_pitch, s));
+            }
+            offset += precision.fine_offset_px;
+        }
+        fine_pitch += step;
+    }
+    Some(best.map_or((first, pitch), |(first, pitch, _)| (first, pitch)))
+}
+
+/// The coarse pass of [`best_grid`]: every pitch of `pitches` (low, high, step), offsets a
+/// `per_pitch`-th of the pitch apart. Lanes of all offsets then sit on one lattice of that
+/// step, so each lattice point's contrast is computed once and each grid only adds up its
+/// lanes' values (a grid of n lanes would otherwise cost n window means per offset).
+fn coarse_search(
+    w: &Windows,
+    count: usize,
+    (low, high, step): (f64, f64, f64),
+    per_pitch: usize,
+) -> Option<(f64, f64, f64)> {
+    let width = w.len() as f64;
+    let mut best: Option<(f64, f64, f64)> = None;
+    let mut pitch = low;
+    while pitch <= high + 1e-9 {
+        let offset = pitch / per_pitch as f64;
+        let (first, last) = (
+            pitch * 0.3,
+            width - pitch * 0.3 - (count - 1) as f64 * pitch,
+        );
+        if first <= last {
+            let offsets = ((last - first) / offset + 1e-9).floor() as usize + 1;
+            let lattice: Vec<f64> = (0..offsets + per_pitch * (count - 1))
+                .map(|m| lane_contrast(w, first + m as f64 * offset, pitch))
+                .collect();
+            for j in 0..offsets {
+                let total: f64 = (0..count).map(|i| lattice[j + per_pitch * i]).sum();
+                if best.is_none_or(|(_, _, b)| total > b) {
+                    best = Some((first + j as f64 * offset, pitch, total));
+                }
+            }
+        }
+        pitch += step;
+    }
+    best
+}
+
+/// Lane width from the lanes' average cross-section: full width at half its height.
+fn lane_width(profile: &[f32], centres: &[f64], pitch: f64) -> f64 {
+    let half = (pitch / 2.0).floor() as i64;
+    let mean_section: Vec<f64> = (-half..=half)
+        .map(|d| {
+            let vals: Vec<f64> = centres
+                .iter()
+                .filter_map(|&c| {
+                    let x = c.round() as i64 + d;
+                    (x >= 0 && (x as usize) < profile.len()).then(|| profile[x as usize] as f64)
+                })
+                .collect();
+            stats::median(&vals)
+        })
+        .collect();
+    let centre = half as usize;
+    let floor = mean_section.iter().cloned().fold(f64::INFINITY, f64::min);
+    let peak = mean_section[centre.saturating_sub(1)..=(centre + 1).min(mean_section.len() - 1)]
+        .iter()
+        .cloned()
+        .fold(f64::NEG_INFINITY, f64::max);
+    let threshold = floor + 0.5 * (peak - floor);
+    let mut left = centre;
+    while left > 0 && mean_section[left - 1] >= threshold {
+        left -= 1;
+    }
+    let mut right = centre;
+    while right + 1 < mean_section.len() && mean_section[right + 1] >= threshold {
+        right += 1;
+    }
+    ((right - left + 1) as f64).clamp(2.0_f64.min(pitch), pitch)
+}
+
+/// The lane's edges around `centre`: where the profile crosses half way between its highest
+/// point within a quarter pitch and the lower of the gaps half a pitch to either side, with
+/// linear interpolation between columns. `None` unless the lane stands `min_height` out of
+/// its gaps and both crossings lie within half a pitch.
+fn half_maximum_edges(
+    profile: &[f32],
+    centre: f64,
+    pitch: f64,
+    min_height: f64,
+) -> Option<(f64, f64)> {
+    let n = profile.len() as i64;
+    let at = |x: i64| f64::from(profile[x.clamp(0, n - 1) as usize]);
+    let c = centre.round() as i64;
+    let half = (pitch / 2.0).round() as i64;
+    let quarter = (pitch / 4.0).round() as i64;
+    let top = (c - quarter..=c + quarter).map(at).fold(f64::MIN, f64::max);
+    let floor = at(c - half).min(at(c + half));
+    if top - floor < min_height {
+        return None;
+    }
+    let level = floor + 0.5 * (top - floor);
+    let peak = (c - quarter..=c + quarter).max_by(|&a, &b| at(a).total_cmp(&at(b)))?;
+    let mut left = peak;
+    while left > c - half && at(left - 1) >= level {
+        left -= 1;
+    }
+    let mut right = peak;
+    while right < c + half && at(right + 1) >= level {
+        right += 1;
+    }
+    if left <= c - half || right >= c + half || left <= 0 || right >= n - 1 {
+        return None;
+    }
+    // Sub-pixel: where the line between the last column above and the first below crosses.
+    let cross = |inside: i64, outside: i64| {
+        let (a, b) = (at(inside), at(outside));
+        inside as f64 + (outside - inside) as f64 * (a - level) / (a - b).max(1e-12)
+    };
+    Some((cross(left, left - 1), cross(right, right + 1)))
+}
+
+/// Moves each lane centre to the nearby position where the lane's box holds the most signal,
+/// but only where the lane stands clearly out of the noise.
+fn refine_centres(w: &Windows, centres: &[f64], pitch: f64, width: f64, noise: f64) -> Vec<f64> {
+    centres
+        .iter()
+        .map(|&c| {
+            let reach = pitch / 6.0;
+            let mut best = (c, w.mean(c, width / 2.0).unwrap_or(0.0));
+            let mut x = c - reach;
+            while x <= c + reach {
+                if let Some(m) = w.mean(x, width / 2.0) {
+                    if m > best.1 {
+                        best = (x, m);
+                    }
+                }
+                x += 0.5;
+            }
+            let gain = best.1 - w.mean(c, width / 2.0).unwrap_or(0.0);
+            if gain > 3.0 * noise {
+                best.0
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// Fits `count` lanes to the image. `None` if the image is too narrow for that many lanes.
+pub fn fit_lanes(corrected: &Array2<f32>, count: usize, min_pitch: f64) -> Option<LaneGrid> {
+    fit_profile(&column_profile(corrected), count, min_pitch)
+}
+
+/// Fits `count` lanes to a column profile.
+pub fn fit_profile(raw_profile: &[f32], count: usize, min_pitch: f64) -> Option<LaneGrid> {
+    fit_profile_with(raw_profile, count, min_pitch, FINE)
+}
+
+fn fit_profile_with(
+    raw_profile: &[f32],
+    count: usize,
+    min_pitch: f64,
+    precision: Search,
+) -> Option<LaneGrid> {
+    if count == 0 {
+        return None;
+    }
+    let profile = stats::gaussian_smooth(raw_profile, 1.0);
+    let windows = Windows::new(&profile);
+    let (first, pitch) = best_grid(&windows, count, min_pitch, precision)?;
+    let grid: Vec<f64> = (0..count).map(|i| first + i as f64 * pitch).collect();
+    Some(grid_at(raw_profile, &grid, pitch))
+}
+
+/// The lanes at the grid positions `grid` (a common `pitch` apart, or about), each centre then
+/// measured on the lane's own edges where they stand out of the noise.
+fn grid_at(raw_profile: &[f32], grid: &[f64], pitch: f64) -> LaneGrid {
+    let profile = stats::gaussian_smooth(raw_profile, 1.0);
+    let windows = Windows::new(&profile);
+    let noise = (stats::noise_sigma(raw_profile) as f64).max(1e-6);
+    let width = lane_width(&profile, grid, pitch);
+    let centres = refine_centres(&windows, grid, pitch, width, noise);
+    let contrasts: Vec<f64> = grid
+        .iter()
+        .map(|&c| lane_contrast(&windows, c, pitch))
+        .collect();
+    let edges: Vec<Option<(f64, f64)>> = centres
+        .iter()
+        .map(|&c| half_maximum_edges(&profile, c, pitch, 5.0 * noise))
+        .collect();
+
+    let confidence = stats::median(&contrasts) / noise;
+    let (first, last) = (grid[0], grid[grid.len() - 1]);
+    let beyond = [first - pitch, last + pitch].map(|c| {
+        (c - pitch / 2.0 >= 0.0 && c + pitch / 2.0 <= (profile.len() - 1) as f64)
+            .then(|| lane_contrast(&windows, c, pitch))
+    });
+    // Where a lane's edges stand out of the noise, its centre is the midpoint of its edges;
+    // elsewhere the grid position.
+    // One box width for all lanes (as equal lane boxes should be), wide enough for the widest
+    // lane whose edges are clear: a wider lane would otherwise lose its flanks. A narrower lane
+    // keeps the wider box (it holds some membrane, which the background takes out). The box
+    // is at most 35 % wider than the typical lane, so a lane merging with a smear keeps a
+    // sensible box; the typical lane is the common width, or the median of the clear lanes'
+    // widths where that is more (the common width follows the strongest lanes: a gel's sharp
+    // ladders beside wide single bands).
+    let clear: Vec<f64> = edges
+        .iter()
+        .flatten()
+        .map(|(left, right)| right - left)
+        .collect();
+    let widest = clear.iter().copied().fold(width, f64::max);
+    let typical = if clear.is_empty() {
+        width
+    } else {
+        width.max(stats::median(&clear))
+    };
+    let width = widest.min(1.35 * typical).min(0.95 * pitch).max(width);
+    let lanes = centres
+        .iter()
+        .zip(&edges)
+        .enumerate()
+        .map(|(i, (&x_center, edges))| match *edges {
+            Some((left, right)) if (0.5 * (left + right) - x_center).abs() <= pitch / 6.0 => {
+                Lane::upright(i + 1, 0.5 * (left + right), width, true)
+            }
+            _ => Lane::upright(i + 1, x_center, width, false),
+        })
+        .collect();
+    LaneGrid {
+        lanes,
+        pitch,
+        confidence,
+        lane_contrast: contrasts,
+        noise,
+        profile: raw_profile.to_vec(),
+        beyond,
+        on_band_row: false,
+        beyond_profile: false,
+    }
+}
+
+/// Fits lanes to blots side by side (`blocks`: each one's column range): each block gets its
+/// own evenly spaced grid, of the count estimated on its own columns, and the lanes are
+/// numbered left to right across the blocks. With `total` (the manifest's lane count), `None`
+/// unless the blocks' counts add up to it; `None` too where a block shows no lanes.
+pub fn fit_blocks(
+    corrected: &Array2<f32>,
+    blocks: &[(usize, usize)],
+    total: Option<usize>,
+    max_lanes: usize,
+    min_pitch: f64,
+) -> Option<LaneGrid> {
+    if blocks.is_empty() {
+        return None;
+    }
+    let profile = column_profile(corrected);
+    let grids: Vec<(usize, LaneGrid)> = blocks
+        .iter()
+        .map(|&(first, last)| {
+            let part = &profile[first..=last];
+            let count = estimate_lane_count(part, max_lanes, min_pitch)?;
+            Some((first, fit_profile(part, count, min_pitch)?))
+        })
+        .collect::<Option<_>>()?;
+    let count: usize = grids.iter().map(|(_, g)| g.lanes.len()).sum();
+    if total.is_some_and(|t| t != count) {
+        return None;
+    }
+    let lanes = grids
+        .iter()
+        .flat_map(|(first, g)| {
+            g.lanes.iter().map(move |l| Lane {
+                x_center: l.x_center + *first as f64,
+                ..*l
+            })
+        })
+        .enumerate()
+        .map(|(i, l)| Lane { index: i + 1, ..l })
+        .collect();
+    let pitches: Vec<f64> = grids.iter().map(|(_, g)| g.pitch).collect();
+    Some(LaneGrid {
+        lanes,
+        pitch: stats::median(&pitches),
+        confidence: grids
+            .iter()
+            .map(|(_, g)| g.confidence)
+            .fold(f64::INFINITY, f64::min),
+        lane_contrast: grids
+            .iter()
+            .flat_map(|(_, g)| g.lane_contrast.iter().copied())
+            .collect(),
+        noise: grids.iter().map(|(_, g)| g.noise).fold(0.0, f64::max),
+        profile,
+        beyond: [grids[0].1.beyond[0], grids[grids.len() - 1].1.beyond[1]],
+        on_band_row: false,
+        beyond_profile: false,
+    })
+}
+
+/// Estimates the lane count from a column profile: the count whose best grid has the largest
+/// total lane contrast (each lane's core over the brighter of its neighbouring gaps). A real
+/// lane adds its contrast, a faint or empty one adds about nothing, and a grid at the wrong
+/// pitch puts "lanes" on gaps and "gaps" on lanes, which subtracts; so the total peaks at the
+/// true count without asking every lane to be visible. `None` when no grid has a lane that
+/// stands 5 noise SDs out of its gaps.
+pub fn estimate_lane_count(raw_profile: &[f32], max_lanes: usize, min_pitch: f64) -> Option<usize> {
+    use rayon::prelude::*;
+    let width = raw_profile.len() as f64;
+    // Counts are fitted in parallel, then compared in order (ties to the smaller count).
+    let totals: Vec<Option<(usize, f64)>> = (1..=max_lanes)
+        .into_par_iter()
+        .filter(|&n| width / n as f64 >= min_pitch)
+        .map(|n| {
+            let grid = fit_profile_with(raw_profile, n, min_pitch, QUICK)?;
+            let strongest = grid.lane_contrast.iter().cloned().fold(f64::MIN, f64::max);
+            let total: f64 = grid.lane_contrast.iter().sum();
+            (strongest > 5.0 * grid.noise).then_some((n, total))
+        })
+        .collect();
+    totals
+        .into_iter()
+        .flatten()
+        .fold(None, |best: Option<(usize, f64)>, (n, total)| match best {
+            Some((_, b)) if b >= total => best,
+            _ => Some((n, total)),
+        })
+        .map(|(n, _)| n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Flat-topped lanes (value 100 over `width` columns) at the given centres, 30 rows high,
+    /// with a little deterministic ripple as noise.
+    fn lanes_at(width: usize, centres: &[f64], lane_width: f64) -> Array2<f32> {
+        Array2::from_shape_fn((30, width), |(y, x)| {
+            let inside = centres
+                .iter()
+                .any(|&c| (x as f64 - c).abs() <= lane_width / 2.0);
+            let ripple = ((x * 7 + y * 13) % 5) as f32 * 0.4;
+            if inside {
+                100.0 + ripple
+            } else {
+                ripple
+            }
+        })
+    }
+
+    #[test]
+    fn blots_side_by_side_get_a_grid_each() {
+        let left = [30.0, 70.0, 110.0, 150.0];
+        let right = [275.0, 325.0, 375.0];
+        let centres: Vec<f64> = left.iter().chain(&right).copied().collect();
+        let corrected = lanes_at(410, &centres, 24.0);
+        let blocks = [(0, 200), (240, 409)];
+        let grid = fit_blocks(&corrected, &blocks, None, 20, 8.0).unwrap();
+        let found: Vec<f64> = grid.lanes.iter().map(|l| l.x_center).collect();
+        assert_eq!(found.len(), 7, "{found:?}");
+        for (f, c) in found.iter().zip(&centres) {
+            assert!((f - c).abs() <= 1.5, "{found:?}");
+        }
+        let indices: Vec<usize> = grid.lanes.iter().map(|l| l.index).collect();
+        assert_eq!(indices, (1..=7).collect::<Vec<_>>());
+        // A manifest count the blocks do not add up to leaves the choice to the single grid.
+        assert!(fit_blocks(&corrected, &blocks, Some(6), 20, 8.0).is_none());
+    }
+}
