@@ -198,8 +198,12 @@ pub fn extend_over_merged_row(
     let mut best: Option<Vec<f64>> = None;
     for &(top, bottom) in merged_rows {
         let profile = &column_profile(&corrected.slice(ndarray::s![top..bottom, ..]).to_owned());
-        let most = ((profile.len() as f64 / ((1.0 - MERGED_PITCH_TOLERANCE) * pitch)) as usize)
-            .min(max_lanes);
+        // Lanes beyond the grid fit in the room either side of it, a pitch (less the
+        // tolerance) apart: no more counts are worth fitting.
+        let room =
+            grid.lanes[0].x_center + (profile.len() - 1) as f64 - grid.lanes[shown - 1].x_center;
+        let most =
+            (shown + (room / ((1.0 - MERGED_PITCH_TOLERANCE) * pitch)) as usize).min(max_lanes);
         for count in shown + 1..=most {
             if best.as_ref().is_some_and(|b| b.len() >= count) {
                 continue;
