@@ -1,0 +1,259 @@
+//! Target assignment: each lane's band for each target, by molecular weight where a ladder
+//! calibrates the image, else by the manifest's rows.
+
+use crate::bands::Peak;
+use crate::calibration::{self, Calibration};
+use crate::experiment::{ImagePlan, LaneSpec, Plan, TargetPlan};
+use crate::lanes::LaneGrid;
+use crate::params::Params;
+use crate::{rows, stats};
+
+pub(super) fn calibrate(
+    plan: &Plan,
+    peaks: &[Vec<Peak>],
+    warnings: &mut Vec<String>,
+) -> Option<Calibration> {
+    let ladder_kda = plan.ladder.as_ref()?;
+    let ladder_lane = plan.lanes.iter().position(LaneSpec::is_ladder)?;
+    let calibration = calibration::calibrate(&peaks[ladder_lane], ladder_kda);
+    if calibration.is_none() {
+        warnings.push(format!(
+            "the ladder lane (lane {}) shows fewer than 3 marker bands: no MW calibration",
+            ladder_lane + 1
+        ));
+    }
+    calibration
+}
+
+/// Picks each target's band in each sample lane and returns every band found with its target
+/// (`ladder` in ladder lanes, `None` when unassigned), and each lane's row shift relative to
+/// the ladder lane (smile, tilt; zero without a ladder). Each lane's first pick (by MW, `rows`
+/// or the dominant row) places the target's row curve across lanes (a robust parabola in the
+/// lane position, so a smile or tilt is followed); each lane then takes its band nearest the
+/// curve, from the clear bands or else from the faint ones found there. A stray pick far from
+/// the curve is dropped. MW picks read each lane's rows after taking out its shift, which the
+/// targets' first curves estimate.
+pub(super) fn assign_targets(
+    plan: &Plan,
+    image: &ImagePlan,
+    peaks: &[Vec<Peak>],
+    faint: &[Vec<Peak>],
+    calibration: Option<&Calibration>,
+    grid: &LaneGrid,
+    height: usize,
+) -> (Vec<(Peak, Option<String>)>, Vec<f64>) {
+    let is_ladder = |lane: usize| plan.lanes.get(lane).is_some_and(LaneSpec::is_ladder);
+    let xs: Vec<f64> = grid.lanes.iter().map(|l| l.x_center).collect();
+    let mut found: Vec<Vec<(Peak, Option<String>)>> = peaks
+        .iter()
+        .enumerate()
+        .map(|(lane, lane_peaks)| {
+            let label = is_ladder(lane).then(|| "ladder".to_string());
+            lane_peaks.iter().map(|p| (*p, label.clone())).collect()
+        })
+        .collect();
+    let sample_lanes: Vec<usize> = (0..peaks.len()).filter(|&l| !is_ladder(l)).collect();
+    let reach = row_tolerance(height);
+    let banded: Vec<&TargetPlan> = image
+        .targets
+        .iter()
+        .filter(|t| !t.target.whole_lane)
+        .collect();
+    let offsets = lane_row_offsets(
+        plan,
+        &banded,
+        peaks,
+        &sample_lanes,
+        calibration,
+        &xs,
+        height,
+    );
+    for target in banded {
+        let dominant_row = if target.rows.is_none() && calibration.is_none() {
+            dominant_band_row(peaks, &sample_lanes, height)
+        } else {
+            None
+        };
+        let free = |found: &[Vec<(Peak, Option<String>)>], lane: usize| -> Vec<Peak> {
+            found[lane]
+                .iter()
+                .filter(|(_, t)| t.is_none())
+                .map(|(p, _)| *p)
+                .collect()
+        };
+        let first_picks: Vec<(f64, f64)> = sample_lanes
+            .iter()
+            .filter_map(|&lane| {
+                let pick = pick_band(
+                    target,
+                    &free(&found, lane),
+                    calibration,
+                    dominant_row,
+                    &plan.params,
+                    height,
+                    offsets[lane],
+                )?;
+                Some((xs[lane], pick.y))
+            })
+            .collect();
+        let Some(curve) = rows::fit(&first_picks, reach) else {
+            continue;
+        };
+        let nearest = |candidates: &[Peak], lane: usize| {
+            let row = curve.at(xs[lane]);
+            candidates
+                .iter()
+                .filter(|p| (p.y - row).abs() <= reach)
+                .min_by(|a, b| (a.y - row).abs().total_cmp(&(b.y - row).abs()))
+                .copied()
+        };
+        for &lane in &sample_lanes {
+            let name = Some(target.target.name.clone());
+            if let Some(pick) = nearest(&free(&found, lane), lane) {
+                let slot = found[lane]
+                    .iter_mut()
+                    .find(|(p, _)| *p == pick)
+                    .expect("picked from this lane");
+                slot.1 = name;
+            } else if let Some(pick) = nearest(&faint[lane], lane) {
+                // A faint band that coincides with a clear band already taken is not a new band.
+                let taken = found[lane].iter().any(|(p, _)| (p.y - pick.y).abs() < 1.0);
+                if !taken {
+                    found[lane].push((pick, name));
+                }
+            }
+        }
+    }
+    (found.into_iter().flatten().collect(), offsets)
+}
+
+/// Each lane's row shift relative to the ladder lane: the median over targets of how far the
+/// target's row curve (from MW picks on the unshifted rows) lies below its value at the ladder
+/// lane. Zero everywhere without a ladder or without a target picked in three lanes.
+pub(super) fn lane_row_offsets(
+    plan: &Plan,
+    targets: &[&TargetPlan],
+    peaks: &[Vec<Peak>],
+    sample_lanes: &[usize],
+    calibration: Option<&Calibration>,
+    xs: &[f64],
+    height: usize,
+) -> Vec<f64> {
+    let zeros = vec![0.0; xs.len()];
+    let (Some(_), Some(ladder)) = (calibration, plan.lanes.iter().position(LaneSpec::is_ladder))
+    else {
+        return zeros;
+    };
+    let Some(&ladder_x) = xs.get(ladder) else {
+        return zeros;
+    };
+    let reach = row_tolerance(height);
+    let curves: Vec<rows::RowCurve> = targets
+        .iter()
+        .filter(|t| t.rows.is_none())
+        .filter_map(|target| {
+            let picks: Vec<(f64, f64)> = sample_lanes
+                .iter()
+                .filter_map(|&lane| {
+                    let pick = pick_band(
+                        target,
+                        &peaks[lane],
+                        calibration,
+                        None,
+                        &plan.params,
+                        height,
+                        0.0,
+                    )?;
+                    Some((xs[lane], pick.y))
+                })
+                .collect();
+            if picks.len() >= 3 {
+                rows::fit(&picks, reach)
+            } else {
+                None
+            }
+        })
+        .collect();
+    if curves.is_empty() {
+        return zeros;
+    }
+    xs.iter()
+        .map(|&x| {
+            let shifts: Vec<f64> = curves.iter().map(|c| c.at(x) - c.at(ladder_x)).collect();
+            stats::median(&shifts)
+        })
+        .collect()
+}
+
+/// A lane's band for `target`: the most prominent within the manifest's `rows`, else the one
+/// nearest the target's MW (read at `row - offset`, the lane's shift from the ladder lane),
+/// else the most prominent near the dominant row.
+pub(super) fn pick_band(
+    target: &TargetPlan,
+    peaks: &[Peak],
+    calibration: Option<&Calibration>,
+    dominant_row: Option<f64>,
+    params: &Params,
+    height: usize,
+    offset: f64,
+) -> Option<Peak> {
+    let most_prominent = |candidates: &mut dyn Iterator<Item = &Peak>| {
+        candidates
+            .max_by(|a, b| a.prominence.total_cmp(&b.prominence))
+            .copied()
+    };
+    if let Some((top, bottom)) = target.rows {
+        return most_prominent(
+            &mut peaks
+                .iter()
+                .filter(|p| p.y >= top as f64 && p.y <= bottom as f64),
+        );
+    }
+    if let Some(cal) = calibration {
+        let shifted: Vec<Peak> = peaks
+            .iter()
+            .map(|p| Peak {
+                y: p.y - offset,
+                ..*p
+            })
+            .collect();
+        let pick = calibration::pick_by_mw(
+            &shifted,
+            cal,
+            target.target.mw_kda,
+            params.quant.mw_tolerance,
+        )?;
+        let index = shifted.iter().position(|p| p == pick)?;
+        return Some(peaks[index]);
+    }
+    let row = dominant_row?;
+    let reach = row_tolerance(height);
+    most_prominent(&mut peaks.iter().filter(|p| (p.y - row).abs() <= reach))
+}
+
+/// How far a band may sit from its row in other lanes (smile, tilt) and still be the same band.
+pub(super) fn row_tolerance(height: usize) -> f64 {
+    (0.03 * height as f64).max(4.0)
+}
+
+/// Without a ladder or rows, a single-target image's band row is the one where the most
+/// prominence gathers across lanes.
+pub(super) fn dominant_band_row(
+    peaks: &[Vec<Peak>],
+    lanes: &[usize],
+    height: usize,
+) -> Option<f64> {
+    let all: Vec<&Peak> = lanes.iter().flat_map(|&l| &peaks[l]).collect();
+    let reach = row_tolerance(height);
+    all.iter()
+        .map(|p| {
+            let weight: f32 = all
+                .iter()
+                .filter(|q| (q.y - p.y).abs() <= reach)
+                .map(|q| q.prominence)
+                .sum();
+            (p.y, weight)
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(y, _)| y)
+}

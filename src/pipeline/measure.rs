@@ -1,0 +1,328 @@
+//! Band volumes: each assigned band's box and background, and whole-lane volumes for total
+//! protein normalization.
+
+use ndarray::Array2;
+
+use super::MeasuredBand;
+use crate::background::{self, BandBox};
+use crate::bands::{self, Peak};
+use crate::calibration::Calibration;
+use crate::experiment::{ImagePlan, LaneSpec, Plan};
+use crate::io::Blot;
+use crate::lanes::{self, LaneGrid};
+use crate::params::Params;
+use crate::{quant, stats};
+
+/// Gives every band of one target the same box extent above and below its peak (the median
+/// over lanes), so faint and strong lanes are measured alike; then measures all bands.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn measure_bands(
+    params: &Params,
+    blot: &Blot,
+    surface: &Array2<f32>,
+    grid: &LaneGrid,
+    profiles: &[bands::LaneProfile],
+    lane_sums: &[Vec<f64>],
+    row_offsets: &[f64],
+    mut found: Vec<(Peak, Option<String>)>,
+    calibration: Option<&Calibration>,
+) -> Vec<MeasuredBand> {
+    let height = blot.height();
+    let targets: Vec<String> = found
+        .iter()
+        .filter_map(|(_, t)| t.clone())
+        .filter(|t| t != "ladder")
+        .collect();
+    for target in targets {
+        let of_target = |t: &Option<String>| t.as_deref() == Some(target.as_str());
+        let above: Vec<f64> = found
+            .iter()
+            .filter(|(_, t)| of_target(t))
+            .map(|(p, _)| p.y - p.top as f64)
+            .collect();
+        let below: Vec<f64> = found
+            .iter()
+            .filter(|(_, t)| of_target(t))
+            .map(|(p, _)| p.bottom as f64 - p.y)
+            .collect();
+        let (up, down) = (stats::median(&above), stats::median(&below));
+        for (peak, _) in found.iter_mut().filter(|(_, t)| of_target(t)) {
+            peak.top = (peak.y - up).round().max(0.0) as usize;
+            peak.bottom = ((peak.y + down).round() as usize).min(height - 1);
+        }
+    }
+    separate_neighbours(&mut found, profiles);
+    let boxes: Vec<(usize, usize, usize)> = found
+        .iter()
+        .map(|(p, _)| (p.lane, p.top, p.bottom))
+        .collect();
+    let mut measured: Vec<MeasuredBand> = found
+        .into_iter()
+        .map(|(peak, target)| {
+            let columns = grid.lanes[peak.lane - 1].columns_at(peak.y, blot.width());
+            let band = BandBox {
+                rows: (peak.top, peak.bottom),
+                columns,
+            };
+            let others: Vec<(usize, usize)> = boxes
+                .iter()
+                .filter(|&&(lane, top, bottom)| {
+                    lane == peak.lane && (top, bottom) != (peak.top, peak.bottom)
+                })
+                .map(|&(_, top, bottom)| (top, bottom))
+                .collect();
+            let background_sum = background::band_background(
+                &params.background,
+                &blot.signal,
+                surface,
+                &lane_sums[peak.lane - 1],
+                band,
+                &others,
+            );
+            let volume = quant::measure(
+                &blot.signal,
+                blot.saturation_level,
+                band.rows,
+                columns,
+                background_sum,
+            );
+            let snr = f64::from(peak.height / profiles[peak.lane - 1].noise_sigma);
+            let mut flags = Vec::new();
+            if volume.saturated_px > 0 {
+                flags.push("saturated");
+            }
+            if peak.top == 0 || peak.bottom + 1 >= height {
+                flags.push("edge");
+            }
+            MeasuredBand {
+                peak,
+                target,
+                apparent_mw_kda: calibration.map(|c| c.kda_at(peak.y - row_offsets[peak.lane - 1])),
+                volume,
+                snr,
+                flags,
+            }
+        })
+        .collect();
+    flag_holes(&mut measured, blot, surface, grid, &params.bands);
+    measured
+}
+
+/// Flags `hole` on the bands of a target that miss part of their signal where the
+/// target's other bands have it (see [`bands::holes`]).
+pub(super) fn flag_holes(
+    measured: &mut [MeasuredBand],
+    blot: &Blot,
+    surface: &Array2<f32>,
+    grid: &LaneGrid,
+    params: &crate::params::BandParams,
+) {
+    let targets: std::collections::BTreeSet<String> = measured
+        .iter()
+        .filter_map(|b| b.target.clone())
+        .filter(|t| t != "ladder")
+        .collect();
+    for target in targets {
+        let members: Vec<usize> = (0..measured.len())
+            .filter(|&i| measured[i].target.as_deref() == Some(target.as_str()))
+            .collect();
+        // One width for all, so the sections line up column for column (blots side by side
+        // have lanes of their own widths).
+        let width = members
+            .iter()
+            .map(|&i| grid.lanes[measured[i].peak.lane - 1].width)
+            .fold(f64::INFINITY, f64::min);
+        let sections: Vec<Vec<f32>> = members
+            .iter()
+            .map(|&i| {
+                let peak = &measured[i].peak;
+                let lane = &lanes::Lane {
+                    width,
+                    ..grid.lanes[peak.lane - 1]
+                };
+                bands::cross_section(&blot.signal, surface, lane, (peak.top, peak.bottom), params)
+            })
+            .collect();
+        for (&i, hole) in members.iter().zip(bands::holes(&sections)) {
+            if hole {
+                measured[i].flags.push("hole");
+            }
+        }
+    }
+}
+
+/// A band's box never reaches past the lowest point of the lane profile between it and
+/// another band of the lane (a doublet, a pro-form next to its cleaved form): rows beyond the
+/// valley belong to the neighbour, and none is counted twice.
+pub(super) fn separate_neighbours(
+    found: &mut [(Peak, Option<String>)],
+    profiles: &[bands::LaneProfile],
+) {
+    let peaks: Vec<Peak> = found.iter().map(|(p, _)| *p).collect();
+    for (peak, _) in found.iter_mut() {
+        let values = &profiles[peak.lane - 1].values;
+        for other in peaks
+            .iter()
+            .filter(|o| o.lane == peak.lane && o.y != peak.y)
+        {
+            let (upper, lower) = if other.y < peak.y {
+                (other.y, peak.y)
+            } else {
+                (peak.y, other.y)
+            };
+            let (from, to) = (
+                upper.ceil() as usize,
+                (lower.floor() as usize).min(values.len() - 1),
+            );
+            let Some(valley) = (from..=to).min_by(|&a, &b| values[a].total_cmp(&values[b])) else {
+                continue;
+            };
+            if other.y < peak.y && peak.top <= valley {
+                peak.top = (valley + 1).min(peak.bottom);
+            } else if other.y > peak.y && peak.bottom > valley {
+                peak.bottom = valley.max(peak.top);
+            }
+        }
+    }
+}
+
+/// Whole-lane signal of total-protein targets: each sample lane's box over the target's `rows`
+/// (default: the full height), on the same lane grid as the image's bands.
+pub(super) fn measure_whole_lanes(
+    plan: &Plan,
+    image: &ImagePlan,
+    blot: &Blot,
+    background: &Array2<f32>,
+    grid: &LaneGrid,
+    profiles: &[bands::LaneProfile],
+) -> Vec<MeasuredBand> {
+    let last_row = blot.height() - 1;
+    let mut out = Vec::new();
+    for target in image.targets.iter().filter(|t| t.target.whole_lane) {
+        let (top, bottom) = target
+            .rows
+            .map_or((0, last_row), |(t, b)| (t.min(last_row), b.min(last_row)));
+        for (lane, profile) in grid.lanes.iter().zip(profiles) {
+            if plan
+                .lanes
+                .get(lane.index - 1)
+                .is_some_and(LaneSpec::is_ladder)
+            {
+                continue;
+            }
+            let volume = whole_lane_volume(blot, background, lane, (top, bottom));
+            let rows = &profile.values[top..=bottom];
+            let mean_height = rows.iter().sum::<f32>() / rows.len() as f32;
+            out.push(MeasuredBand {
+                peak: Peak {
+                    lane: lane.index,
+                    y: (top + bottom) as f64 / 2.0,
+                    height: mean_height,
+                    prominence: 0.0,
+                    top,
+                    bottom,
+                },
+                target: Some(target.target.name.clone()),
+                apparent_mw_kda: None,
+                volume,
+                snr: f64::from(mean_height / profile.noise_sigma),
+                flags: if volume.saturated_px > 0 {
+                    vec!["saturated"]
+                } else {
+                    vec![]
+                },
+            });
+        }
+    }
+    out
+}
+
+/// A lane's volume over rows `top..=bottom`, following its centre line: runs of rows that
+/// share one column range, each measured as a box (an upright lane is one box). A whole lane
+/// has no border above or below it: its background is the rolling-ball surface, which the
+/// gaps between lanes define.
+pub(super) fn whole_lane_volume(
+    blot: &Blot,
+    background: &Array2<f32>,
+    lane: &lanes::Lane,
+    (top, bottom): (usize, usize),
+) -> quant::Volume {
+    let columns = |y: usize| lane.columns_at(y as f64, blot.width());
+    let mut total = quant::Volume {
+        volume: 0.0,
+        background: 0.0,
+        saturated_px: 0,
+    };
+    let mut first = top;
+    while first <= bottom {
+        let run = columns(first);
+        let last = (first..=bottom)
+            .take_while(|&y| columns(y) == run)
+            .last()
+            .unwrap_or(first);
+        let band = BandBox {
+            rows: (first, last),
+            columns: run,
+        };
+        let background_sum = background::surface_sum(background, band);
+        let piece = quant::measure(
+            &blot.signal,
+            blot.saturation_level,
+            band.rows,
+            band.columns,
+            background_sum,
+        );
+        total.volume += piece.volume;
+        total.background += piece.background;
+        total.saturated_px += piece.saturated_px;
+        first = last + 1;
+    }
+    total
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io;
+
+    #[test]
+    fn a_whole_lane_is_measured_along_its_lean() {
+        // A lane 20 px wide leaning 3° down 400 rows, 100 above a zero background.
+        let slope = 3f64.to_radians().tan();
+        let signal = Array2::from_shape_fn((400, 200), |(y, x)| {
+            let centre = 100.0 + slope * (y as f64 - 199.5);
+            if (x as f64 + 0.5 - centre).abs() <= 10.0 {
+                100.0
+            } else {
+                0.0
+            }
+        });
+        let truth = signal.iter().map(|&v| f64::from(v)).sum::<f64>();
+        let blot = Blot {
+            path: "leaning.tif".into(),
+            signal,
+            saturation_level: 65535.0,
+            bit_depth: 16,
+            polarity: io::Polarity::LightBands,
+            warnings: Vec::new(),
+        };
+        let background = Array2::zeros((400, 200));
+        let lane = lanes::Lane {
+            index: 1,
+            x_center: 100.0,
+            width: 24.0,
+            anchored: true,
+            slope,
+            reference_row: 199.5,
+        };
+        let along = whole_lane_volume(&blot, &background, &lane, (0, 399));
+        assert!(
+            (along.adjusted() - truth).abs() <= 1e-6 * truth,
+            "{along:?}"
+        );
+        // An upright box at the middle row loses the lane's ends.
+        let upright = lanes::Lane { slope: 0.0, ..lane };
+        let boxed = whole_lane_volume(&blot, &background, &upright, (0, 399));
+        assert!(boxed.adjusted() < 0.9 * truth, "{boxed:?}");
+    }
+}

@@ -1,0 +1,382 @@
+//! One experiment from manifest to tables: each stage is a function of the previous stage's
+//! output, and the stages read top to bottom in [`analyze_image`] and [`analyze_experiment`].
+
+use std::path::Path;
+
+use base64::Engine as _;
+use ndarray::Array2;
+use rayon::prelude::*;
+
+use crate::bands::{self, Peak};
+use crate::calibration::Calibration;
+use crate::error::{Error, Result};
+use crate::experiment::{ImagePlan, Plan};
+use crate::io::{self, Blot};
+use crate::lanes::{self, LaneGrid};
+use crate::params::Params;
+use crate::quant;
+use crate::report::overlay;
+use crate::results::{ExperimentResult, ImageTraces, LaneTrace};
+use crate::{background, band_row, strips};
+
+mod assign;
+mod locating;
+mod measure;
+mod tables;
+
+/// A band of an image after assignment and measurement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeasuredBand {
+    pub peak: Peak,
+    /// Target name, `ladder`, or `None` when unassigned.
+    pub target: Option<String>,
+    pub apparent_mw_kda: Option<f64>,
+    pub volume: quant::Volume,
+    pub snr: f64,
+    pub flags: Vec<&'static str>,
+}
+
+/// What one image yields.
+#[derive(Debug, Clone)]
+pub struct ImageAnalysis {
+    pub file: String,
+    pub grid: LaneGrid,
+    pub calibration: Option<Calibration>,
+    pub bands: Vec<MeasuredBand>,
+    pub warnings: Vec<String>,
+    pub overlay: overlay::Rendered,
+    pub traces: Vec<LaneTrace>,
+}
+
+/// Reads an image file.
+fn read_image(image: &ImagePlan, params: &Params) -> Result<Blot> {
+    let bytes = std::fs::read(&image.path).map_err(|source| Error::Read {
+        path: image.path.clone(),
+        source,
+    })?;
+    io::load_bytes(&image.path, &bytes, image.polarity, &params.load)
+}
+
+/// An image read, background-corrected and with its lanes found: the first stage, after
+/// which the lanes of the images of one membrane are registered.
+pub struct Located {
+    blot: Blot,
+    background: Array2<f32>,
+    grid: LaneGrid,
+    /// The membranes or strips found in the frame, as lined up.
+    strips: Vec<strips::Strip>,
+}
+
+/// Reads an image, estimates its background and finds its lanes.
+pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
+    let params = &plan.params;
+    let mut blot = read_image(image, params)?;
+    let strips = strips::align(&mut blot.signal);
+    if strips.iter().any(|s| s.moved_px != 0) {
+        let moves: Vec<String> = strips
+            .iter()
+            .map(|s| match s.moved_px {
+                0 => format!("rows {}–{} as they are", s.rows.0, s.rows.1),
+                m => format!(
+                    "rows {}–{} moved {} px {}",
+                    s.rows.0,
+                    s.rows.1,
+                    m.abs(),
+                    if m > 0 { "left" } else { "right" }
+                ),
+            })
+            .collect();
+        blot.warnings.push(format!(
+            "{} membranes or strips in the frame, lined up so their lanes meet ({}); band x positions and the overlay refer to the lined-up image",
+            strips.len(),
+            moves.join(", ")
+        ));
+    }
+    let gaps_filled = strips::with_gaps_filled(&blot.signal, &strips);
+    let background = background::estimate(
+        gaps_filled.as_ref().unwrap_or(&blot.signal),
+        &params.background,
+    );
+    let membrane = strips::membrane_columns(&blot.signal);
+    let corrected = &blot.signal - &background;
+    // The image's bands (for rows of bands) need only the corrected image: they are searched
+    // while the lanes are counted.
+    let (grid, bands) = rayon::join(
+        || locating::find_lanes(plan, image, &corrected, &membrane),
+        || band_row::Bands::search(&corrected),
+    );
+    let mut grid = grid?;
+    if let Some((on_bands, note)) = bands
+        .as_ref()
+        .and_then(band_row::Bands::evenly_spaced_row)
+        .and_then(|row| locating::lanes_on_band_row(&corrected, &grid, &row, plan.lanes.is_empty()))
+    {
+        grid = on_bands;
+        blot.warnings.push(note);
+    }
+    grid = locating::lanes_as_the_image_shows(
+        plan,
+        &corrected,
+        grid,
+        bands.as_ref(),
+        &membrane,
+        &mut blot.warnings,
+    );
+    grid = lanes::lean(&corrected, grid);
+    grid = lanes::centre_on_signal(&corrected, grid);
+    if let Some(note) = locating::lean_note(&grid, blot.height()) {
+        blot.warnings.push(note);
+    }
+    if plan.lanes.is_empty() {
+        grid = locating::on_membrane(grid, &membrane, &mut blot.warnings);
+    }
+    Ok(Located {
+        blot,
+        background,
+        grid,
+        strips,
+    })
+}
+
+/// Analyzes one image of a plan on its own: background, lanes, bands, calibration,
+/// assignment, volumes.
+pub fn analyze_image(plan: &Plan, image: &ImagePlan) -> Result<ImageAnalysis> {
+    analyze_located(plan, image, locate(plan, image)?, None)
+}
+
+/// The second stage for one image: bands, calibration, assignment, volumes, overlay.
+/// `marker` is the MW calibration of a marker image captured in this image's frame; without
+/// one, the image's own ladder lane calibrates it.
+pub fn analyze_located(
+    plan: &Plan,
+    image: &ImagePlan,
+    located: Located,
+    marker: Option<&Calibration>,
+) -> Result<ImageAnalysis> {
+    let params = &plan.params;
+    let Located {
+        blot,
+        background,
+        grid,
+        ..
+    } = located;
+    // Computed again rather than kept from the first stage: a batch holds every image of an
+    // experiment between the stages.
+    let corrected = &blot.signal - &background;
+    let profiles: Vec<_> = grid
+        .lanes
+        .par_iter()
+        .map(|lane| bands::lane_profile(&corrected, lane, &params.bands))
+        .collect();
+    // Bands anywhere must stand `min_prominence_sigma` out of the noise; where a target's band
+    // is expected, down to `targeted_prominence_sigma` (the limit of detection).
+    let find = |sigmas: f64| -> Vec<Vec<Peak>> {
+        profiles
+            .iter()
+            .zip(&grid.lanes)
+            .map(|(profile, lane)| lane_bands(&corrected, profile, lane, &params.bands, sigmas))
+            .collect()
+    };
+    let peaks = find(params.bands.min_prominence_sigma);
+    let faint = find(params.bands.targeted_prominence_sigma);
+    let mut warnings = blot.warnings.clone();
+    let calibration = match marker {
+        Some(marker) => Some(marker.clone()),
+        None => assign::calibrate(plan, &peaks, &mut warnings),
+    };
+    let (found, row_offsets) = assign::assign_targets(
+        plan,
+        image,
+        &peaks,
+        &faint,
+        calibration.as_ref(),
+        &grid,
+        blot.height(),
+    );
+    // Each lane's signal summed across its columns, per row (band volumes and the report's
+    // profiles both read it).
+    let lane_sums: Vec<Vec<f64>> = grid
+        .lanes
+        .par_iter()
+        .map(|lane| {
+            background::profile::lane_profile_sums(&blot.signal, |y| {
+                lane.columns_at(y as f64, blot.width())
+            })
+        })
+        .collect();
+    let mut bands = measure::measure_bands(
+        params,
+        &blot,
+        &background,
+        &grid,
+        &profiles,
+        &lane_sums,
+        &row_offsets,
+        found,
+        calibration.as_ref(),
+    );
+    bands.extend(measure::measure_whole_lanes(
+        plan,
+        image,
+        &blot,
+        &background,
+        &grid,
+        &profiles,
+    ));
+    let (overlay, traces) = rayon::join(
+        || overlay::render(&blot, &grid, &bands),
+        || lane_traces(&blot, &background, &grid, &lane_sums),
+    );
+    Ok(ImageAnalysis {
+        file: image.file.clone(),
+        grid,
+        calibration,
+        bands,
+        warnings: warnings
+            .into_iter()
+            .map(|w| format!("{}: {w}", image.file))
+            .collect(),
+        overlay,
+        traces,
+    })
+}
+
+/// Most points a lane profile in the report has.
+const TRACE_POINTS: usize = 400;
+
+/// Each lane's mean signal per row (from its `lane_sums`) and the rolling-ball surface under
+/// it, averaged over enough rows that at most [`TRACE_POINTS`] remain.
+fn lane_traces(
+    blot: &Blot,
+    surface: &Array2<f32>,
+    grid: &LaneGrid,
+    lane_sums: &[Vec<f64>],
+) -> Vec<LaneTrace> {
+    let row_step = blot.height().div_ceil(TRACE_POINTS).max(1);
+    let binned = |per_row: &[f64], width: usize| -> Vec<f32> {
+        per_row
+            .chunks(row_step)
+            .map(|rows| (rows.iter().sum::<f64>() / (rows.len() * width.max(1)) as f64) as f32)
+            .collect()
+    };
+    grid.lanes
+        .iter()
+        .zip(lane_sums)
+        .map(|(lane, signal_sums)| {
+            let columns = |y: usize| lane.columns_at(y as f64, blot.width());
+            let (start, end) = columns(blot.height() / 2);
+            let width = end - start;
+            let surface_sums = background::profile::lane_profile_sums(surface, columns);
+            LaneTrace {
+                lane: lane.index,
+                width_px: width,
+                row_step,
+                signal: binned(signal_sums, width),
+                background: binned(&surface_sums, width),
+            }
+        })
+        .collect()
+}
+
+/// Bands of one lane at a given prominence (in noise SDs). Peaks that span less than half the
+/// lane are specks, not bands.
+fn lane_bands(
+    corrected: &Array2<f32>,
+    profile: &bands::LaneProfile,
+    lane: &lanes::Lane,
+    params: &crate::params::BandParams,
+    sigmas: f64,
+) -> Vec<Peak> {
+    bands::find_peaks(profile, params, sigmas)
+        .into_iter()
+        .filter(|p| bands::coverage(corrected, lane, p, params) >= 0.5)
+        .collect()
+}
+
+/// Analyzes every image of a plan (in parallel), then derives the experiment's tables.
+pub fn analyze_experiment(plan: &Plan) -> Result<ExperimentResult> {
+    let quantified: Vec<&ImagePlan> = plan.images.iter().filter(|i| !i.is_marker).collect();
+    let mut located: Vec<Located> = quantified
+        .par_iter()
+        .map(|image| locate(plan, image))
+        .collect::<Result<_>>()?;
+    let widths: Vec<usize> = located.iter().map(|l| l.blot.width()).collect();
+    lanes::register(
+        &mut located.iter_mut().map(|l| &mut l.grid).collect::<Vec<_>>(),
+        &widths,
+    );
+    let mut warnings = plan.warnings.clone();
+    // Marker images are analyzed like the blots (they hold no targets, so only their ladder
+    // lane counts); each one's calibration serves the blots of its frame.
+    let mut marker_images = Vec::new();
+    for marker in plan.images.iter().filter(|i| i.is_marker) {
+        if let Some(located) = locating::locate_marker(plan, marker, &located, &mut warnings)? {
+            let frame = (located.blot.width(), located.blot.height());
+            let mut analysis = analyze_located(plan, marker, located, None)?;
+            // Only its ladder is read; whatever else the white light shows is not a band.
+            analysis
+                .bands
+                .retain(|b| b.target.as_deref() == Some("ladder"));
+            if analysis.calibration.is_none() {
+                warnings.push(format!(
+                    "{}: the marker image's ladder lane gives no MW scale (fewer than 3 marker bands, or none that match the ladder in order); each image's own ladder lane is used",
+                    marker.file
+                ));
+            }
+            marker_images.push((frame, analysis));
+        }
+    }
+    let calibrations: Vec<((usize, usize), &Calibration)> = marker_images
+        .iter()
+        .filter_map(|(frame, m)| m.calibration.as_ref().map(|c| (*frame, c)))
+        .collect();
+    let mut images: Vec<ImageAnalysis> = quantified
+        .into_par_iter()
+        .zip(located)
+        .map(|(image, located)| {
+            let frame = (located.blot.width(), located.blot.height());
+            let marker = calibrations
+                .iter()
+                .find(|(f, _)| *f == frame)
+                .map(|(_, c)| *c);
+            analyze_located(plan, image, located, marker)
+        })
+        .collect::<Result<_>>()?;
+    warnings.extend(locating::check_lane_count(plan, &images)?);
+    images.extend(marker_images.into_iter().map(|(_, m)| m));
+    let mut result = ExperimentResult {
+        name: plan.name.clone(),
+        folder: plan.dir.display().to_string(),
+        control: plan.control.clone(),
+        warnings,
+        ..Default::default()
+    };
+    let is_marker = |file: &str| plan.images.iter().any(|i| i.is_marker && i.file == file);
+    for image in &images {
+        result.lanes.extend(tables::lane_rows(plan, image));
+        // A marker's lanes are the blots' lanes, not detected on it.
+        if !is_marker(&image.file) {
+            result.detection.push(tables::detection_row(plan, image));
+        }
+        result.bands.extend(tables::band_rows(plan, image));
+        result.warnings.extend(image.warnings.iter().cloned());
+        let stem = Path::new(&image.file)
+            .with_extension("")
+            .to_string_lossy()
+            .replace(['/', '\\'], "_");
+        result.traces.push(ImageTraces {
+            experiment: plan.name.clone(),
+            image: image.file.clone(),
+            overlay: format!("{stem}.png"),
+            preview_jpeg_base64: base64::engine::general_purpose::STANDARD
+                .encode(&image.overlay.jpeg),
+            lanes: image.traces.clone(),
+        });
+        result.overlays.push((stem, image.overlay.png.clone()));
+    }
+    result.fold_change = tables::fold_change_rows(plan, &images);
+    result
+        .warnings
+        .extend(tables::normalizer_warnings(plan, &images));
+    Ok(result)
+}

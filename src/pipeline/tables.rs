@@ -1,0 +1,184 @@
+//! The rows of the output tables, from the analyzed images.
+
+use super::{ImageAnalysis, MeasuredBand};
+use crate::experiment::{LaneSpec, Plan};
+use crate::params::Params;
+use crate::quant::{self, LaneSignal};
+use crate::results::{BandRow, DetectionRow, FoldChangeRow, LaneRow};
+
+pub(super) fn lane_spec(plan: &Plan, lane: usize) -> Option<&LaneSpec> {
+    plan.lanes.get(lane - 1)
+}
+
+pub(super) fn detection_row(plan: &Plan, image: &ImageAnalysis) -> DetectionRow {
+    let grid = &image.grid;
+    let reasons: Vec<&str> = [
+        (plan.lanes.is_empty(), "count-estimated"),
+        (grid.confidence < 5.0, "low-contrast"),
+        (grid.has_faint_lanes(), "faint-lanes"),
+        (grid.misses_a_lane(), "lane-beyond-grid"),
+        (grid.has_centres_from_grid(), "centres-from-grid"),
+        (grid.on_band_row, "on-band-row"),
+        (grid.beyond_profile, "beyond-profile"),
+        (grid.lanes.iter().any(|l| l.slope != 0.0), "leaning"),
+    ]
+    .into_iter()
+    .filter_map(|(applies, reason)| applies.then_some(reason))
+    .collect();
+    DetectionRow {
+        experiment: plan.name.clone(),
+        image: image.file.clone(),
+        lanes: grid.lanes.len(),
+        pitch_px: grid.pitch,
+        confidence: grid.confidence,
+        reasons: reasons.join(";"),
+    }
+}
+
+pub(super) fn lane_rows(plan: &Plan, image: &ImageAnalysis) -> Vec<LaneRow> {
+    image
+        .grid
+        .lanes
+        .iter()
+        .map(|lane| {
+            let spec = lane_spec(plan, lane.index);
+            LaneRow {
+                experiment: plan.name.clone(),
+                image: image.file.clone(),
+                lane: lane.index,
+                condition: match spec {
+                    Some(s) => s.condition.clone().unwrap_or_else(|| "ladder".into()),
+                    None => String::new(),
+                },
+                sample: spec.and_then(|s| s.sample.clone()).unwrap_or_default(),
+                x_center_px: lane.x_center,
+                width_px: lane.width,
+            }
+        })
+        .collect()
+}
+
+pub(super) fn band_rows(plan: &Plan, image: &ImageAnalysis) -> Vec<BandRow> {
+    image
+        .bands
+        .iter()
+        .map(|b| BandRow {
+            experiment: plan.name.clone(),
+            image: image.file.clone(),
+            lane: b.peak.lane,
+            target: b.target.clone().unwrap_or_default(),
+            y_center_px: b.peak.y,
+            top_px: b.peak.top,
+            bottom_px: b.peak.bottom,
+            apparent_mw_kda: b.apparent_mw_kda,
+            volume: b.volume.volume,
+            background: b.volume.background,
+            adjusted_volume: b.volume.adjusted(),
+            saturated_px: b.volume.saturated_px,
+            snr: b.snr,
+            flags: band_flags(b, &plan.params).join(";"),
+        })
+        .collect()
+}
+
+pub(super) fn band_flags(band: &MeasuredBand, params: &Params) -> Vec<&'static str> {
+    let mut flags = band.flags.clone();
+    if band.snr < params.quant.low_snr {
+        flags.push("low-snr");
+    }
+    flags
+}
+
+/// Per-lane signals of a target, from the image that holds it.
+pub(super) fn target_signals(
+    plan: &Plan,
+    images: &[ImageAnalysis],
+    target: &str,
+) -> Vec<LaneSignal> {
+    let Some(image) = images.iter().find(|i| {
+        plan.images
+            .iter()
+            .any(|p| p.file == i.file && p.targets.iter().any(|t| t.target.name == target))
+    }) else {
+        return Vec::new();
+    };
+    plan.lanes
+        .iter()
+        .filter(|l| !l.is_ladder())
+        .map(|spec| {
+            let band = image
+                .bands
+                .iter()
+                .find(|b| b.peak.lane == spec.index && b.target.as_deref() == Some(target));
+            let mut flags = match band {
+                Some(b) => band_flags(b, &plan.params),
+                None => vec!["not-detected"],
+            };
+            flags.dedup();
+            LaneSignal {
+                lane: spec.index,
+                condition: spec.condition.clone().unwrap_or_default(),
+                sample: spec.sample.clone(),
+                signal: band.map(|b| b.volume.adjusted()),
+                saturated: band.is_some_and(|b| b.volume.saturated_px > 0),
+                flags,
+            }
+        })
+        .collect()
+}
+
+pub(super) fn fold_change_rows(plan: &Plan, images: &[ImageAnalysis]) -> Vec<FoldChangeRow> {
+    let Some(control) = &plan.control else {
+        return Vec::new();
+    };
+    let loading_control = plan.loading_control.as_ref().map(|t| t.name.as_str());
+    let mut rows = Vec::new();
+    for image in &plan.images {
+        for target in &image.targets {
+            let name = &target.target.name;
+            let normalizer = plan.normalizers.get(name).or(plan.loading_control.as_ref());
+            // The loading control is not normalized to itself (unless it has its own normalizer).
+            if Some(name.as_str()) == loading_control && !plan.normalizers.contains_key(name) {
+                continue;
+            }
+            let signals = target_signals(plan, images, name);
+            let normalizer_signals =
+                normalizer.map(|n| (n.name.as_str(), target_signals(plan, images, &n.name)));
+            let norm = normalizer_signals.as_ref().map(|(n, s)| (*n, s.as_slice()));
+            rows.extend(quant::fold_changes(
+                &plan.name,
+                name,
+                control,
+                &signals,
+                norm,
+                &plan.params.quant,
+            ));
+        }
+    }
+    rows
+}
+
+/// Warnings about the normalizers of a plan: one whose signal differs between conditions
+/// (one-way ANOVA, p < 0.05) may be changed by the treatment and is not a fair yardstick.
+pub(super) fn normalizer_warnings(plan: &Plan, images: &[ImageAnalysis]) -> Vec<String> {
+    let mut names: Vec<&str> = plan
+        .loading_control
+        .iter()
+        .chain(plan.normalizers.values())
+        .map(|t| t.name.as_str())
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let signals = target_signals(plan, images, name);
+            quant::normalizer_anova(&signals).filter(|a| a.p_value < 0.05).map(|a| {
+                format!(
+                    "loading control {name} differs between conditions (one-way ANOVA F = {:.2}, p = {:.3}): the treatment may change it, so it may not be a valid normalizer",
+                    a.f, a.p_value
+                )
+            })
+        })
+        .collect()
+}
