@@ -51,6 +51,14 @@ fn realdata() -> Option<std::path::PathBuf> {
     }
 }
 
+/// The lanes `detect` finds in `image` (none where it refuses the image).
+fn lanes_found(image: &Path, params: &Params) -> usize {
+    let plan = experiment::lone_image_plan(image, params);
+    batch::analyze_planned(&plan, None)
+        .map(|run| run.results.lanes.len())
+        .unwrap_or(0)
+}
+
 #[test]
 fn detect_finds_the_stated_lane_count() {
     let Some(dir) = realdata() else { return };
@@ -58,10 +66,7 @@ fn detect_finds_the_stated_lane_count() {
     let mut wrong = Vec::new();
     let mut right = 0;
     for (file, stated, expected_right) in STATED {
-        let plan = experiment::lone_image_plan(&dir.join(file), &params);
-        let found = batch::analyze_planned(&plan, None)
-            .map(|run| run.results.lanes.len())
-            .unwrap_or(0);
+        let found = lanes_found(&dir.join(file), &params);
         println!("{file:<40} stated {stated:>2}, found {found:>2}");
         if found == stated {
             right += 1;
@@ -131,10 +136,7 @@ fn detect_finds_the_stated_lane_count_on_binned_images() {
     let mut right = 0;
     for (file, stated, _) in STATED {
         let binned = binned_2x2(&dir.join(file), tmp.path());
-        let plan = experiment::lone_image_plan(&binned, &params);
-        let found = batch::analyze_planned(&plan, None)
-            .map(|run| run.results.lanes.len())
-            .unwrap_or(0);
+        let found = lanes_found(&binned, &params);
         println!("binned 2×2 {file:<40} stated {stated:>2}, found {found:>2}");
         if found == stated {
             right += 1;

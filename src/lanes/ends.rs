@@ -217,13 +217,13 @@ pub fn extend_over_merged_row(
             let centres: Vec<f64> = fit.lanes.iter().map(|l| l.x_center).collect();
             // The fit's lane nearest the grid's first, and the grid's lanes on the fit's.
             let first = grid.lanes[0].x_center;
-            let Some(offset) = (0..count).min_by(|&a, &b| {
-                (centres[a] - first)
-                    .abs()
-                    .total_cmp(&(centres[b] - first).abs())
-            }) else {
-                continue;
-            };
+            let offset = (0..count)
+                .min_by(|&a, &b| {
+                    (centres[a] - first)
+                        .abs()
+                        .total_cmp(&(centres[b] - first).abs())
+                })
+                .expect("a fit of more lanes than the grid has lanes");
             let holds_the_grid = offset + shown <= count
                 && grid
                     .lanes
