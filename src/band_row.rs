@@ -308,10 +308,8 @@ fn evenly_spaced(mut row: Vec<Blob>, bin: f64) -> Option<BandRow> {
     }
     let found = as_row(&row, bin);
     let spacings: Vec<f64> = found.centres.windows(2).map(|p| p[1] - p[0]).collect();
-    let mean = stats::mean(&spacings);
-    let sd =
-        (spacings.iter().map(|s| (s - mean).powi(2)).sum::<f64>() / spacings.len() as f64).sqrt();
-    (mean > 0.0 && sd / mean <= MAX_SPACING_CV).then_some(found)
+    (stats::mean(&spacings) > 0.0 && stats::coefficient_of_variation(&spacings) <= MAX_SPACING_CV)
+        .then_some(found)
 }
 
 /// The row of bands `row` (left to right, binned by `bin`) in the image's own pixels.

@@ -82,7 +82,8 @@ pub struct SummaryRow {
 /// from another image of the membrane), `on-band-row` (lanes placed on a row of evenly spaced
 /// bands, the column profile alone having split or missed them), `beyond-profile` (lanes added
 /// beyond the column profile's grid where a run of bands at its pitch, or a row of merged bands,
-/// shows them), `leaning` (lanes lean or fan
+/// shows them), `between-edge-lines` (lanes placed between pairs of dark lines running down
+/// the image, their edges, where the column profile showed the lines), `leaning` (lanes lean or fan
 /// out, and lanes and band boxes follow them; `x_center_px` is a lane's centre at the image's
 /// middle row).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

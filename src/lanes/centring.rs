@@ -17,9 +17,9 @@ use crate::stats;
 /// lane need not be. A lane moves only where its middle lies more than 5 % of
 /// the pitch away: closer, the grid's place is as good (lane centres on synthetic blots are
 /// within 2 % of the pitch). Lanes placed on a row of bands are centred on their bands
-/// already.
+/// already, and lanes between edge lines on their lines.
 pub fn centre_on_signal(corrected: &Array2<f32>, mut grid: LaneGrid) -> LaneGrid {
-    if grid.on_band_row {
+    if grid.placed_in_two_dimensions() {
         return grid;
     }
     use rayon::prelude::*;
@@ -154,6 +154,7 @@ mod tests {
             beyond: [None, None],
             on_band_row: false,
             beyond_profile: false,
+            between_edge_lines: false,
         };
         (image, grid)
     }

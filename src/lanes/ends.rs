@@ -46,11 +46,11 @@ pub fn without_frame_lines(corrected: &Array2<f32>, grid: LaneGrid) -> (LaneGrid
 /// holds signal in its band rows only).
 const LINE_LEVEL: f32 = 0.4;
 /// A frame line's peak in the column profile is narrower than this share of the lanes.
-const LINE_WIDTH_SHARE: f64 = 0.5;
+pub(super) const LINE_WIDTH_SHARE: f64 = 0.5;
 
 /// True when the columns `left`–`right` hold [`LINE_LEVEL`] of their mean signal in three
 /// rows of four.
-fn runs_down_the_image(corrected: &Array2<f32>, (left, right): (f64, f64)) -> bool {
+pub(super) fn runs_down_the_image(corrected: &Array2<f32>, (left, right): (f64, f64)) -> bool {
     let start = left.round().max(0.0) as usize;
     let end = (right.round().max(0.0) as usize + 1).min(corrected.ncols());
     if end <= start {
@@ -344,12 +344,12 @@ const MIN_END_LANE_BAND_SDS: f64 = 6.0;
 const MIN_END_LANE_BAND_SHARE: f64 = 0.03;
 
 /// Row means of any vertical strip of an image, from per-row prefix sums.
-struct StripMeans {
+pub(super) struct StripMeans {
     prefix: Array2<f64>,
 }
 
 impl StripMeans {
-    fn new(image: &Array2<f32>) -> StripMeans {
+    pub(super) fn new(image: &Array2<f32>) -> StripMeans {
         let (height, width) = image.dim();
         let mut prefix = Array2::zeros((height, width + 1));
         for (y, row) in image.rows().into_iter().enumerate() {
@@ -372,7 +372,20 @@ impl StripMeans {
     }
 
     /// The strongest band of the strip `width` wide centred at `centre`.
-    fn band(&self, centre: f64, width: f64) -> StripBand {
+    pub(super) fn band(&self, centre: f64, width: f64) -> StripBand {
+        let (above_median, noise) = self.rows_above_median(centre, width);
+        let (row, height) = above_median
+            .iter()
+            .copied()
+            .enumerate()
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .unwrap_or((0, 0.0));
+        StripBand { height, noise, row }
+    }
+
+    /// The row profile of the strip `width` wide centred at `centre`, smoothed as band finding
+    /// smooths it, above its median row; and its noise SD (before smoothing).
+    pub(super) fn rows_above_median(&self, centre: f64, width: f64) -> (Vec<f64>, f64) {
         let columns = self.prefix.ncols() - 1;
         let start = ((centre - width / 2.0).round().max(0.0) as usize).min(columns - 1);
         let end = ((centre + width / 2.0).round() as usize).clamp(start + 1, columns);
@@ -386,26 +399,17 @@ impl StripMeans {
         let smooth = stats::gaussian_smooth(&rows, 1.0);
         let mut sorted = smooth.clone();
         let median = f64::from(stats::median_f32(&mut sorted));
-        let (row, top) = smooth
-            .iter()
-            .copied()
-            .enumerate()
-            .max_by(|a, b| a.1.total_cmp(&b.1))
-            .unwrap_or((0, 0.0));
-        StripBand {
-            height: f64::from(top) - median,
-            noise,
-            row,
-        }
+        let above = smooth.iter().map(|&v| f64::from(v) - median).collect();
+        (above, noise)
     }
 }
 
 /// The strongest band of a strip: how far its row stands above the strip's median row, the
 /// noise SD of the strip's row profile, and its row.
-struct StripBand {
-    height: f64,
-    noise: f64,
-    row: usize,
+pub(super) struct StripBand {
+    pub(super) height: f64,
+    pub(super) noise: f64,
+    pub(super) row: usize,
 }
 
 /// How far either side of a lane's centre its band is looked for: the lane and a third of

@@ -14,11 +14,12 @@ use crate::stats;
 /// fan where lanes at different places lean differently. The column profile is then taken
 /// along the lean, and the lanes are placed on that profile, as the grid was on the upright
 /// one, each with its centre at the middle row. Leans that move every lane less than 2 px
-/// over the image's height are none. Lanes placed on a row of bands are left as they are
-/// (their bands placed them), and so are the lanes of images under 300 rows (figure panels).
+/// over the image's height are none. Lanes placed on a row of bands or between edge lines are
+/// left as they are (the image placed them), and so are the lanes of images under 300 rows
+/// (figure panels).
 pub fn lean(corrected: &Array2<f32>, grid: LaneGrid) -> LaneGrid {
     let height = corrected.nrows();
-    if grid.on_band_row || height < MIN_LEAN_IMAGE_ROWS {
+    if grid.placed_in_two_dimensions() || height < MIN_LEAN_IMAGE_ROWS {
         return grid;
     }
     let middle = 0.5 * (height - 1) as f64;

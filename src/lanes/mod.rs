@@ -10,11 +10,13 @@ use serde::Serialize;
 use crate::stats;
 
 mod centring;
+mod edge_lines;
 mod ends;
 mod lean;
 mod register;
 
 pub use centring::centre_on_signal;
+pub use edge_lines::between_edge_lines;
 pub use ends::{extend_over_bands, extend_over_merged_row, fit_band_row, without_frame_lines};
 pub use lean::lean;
 use lean::leaning_column_profile;
@@ -87,6 +89,9 @@ pub struct LaneGrid {
     /// ([`extend_over_bands`]) or a row of bands that touch ([`extend_over_merged_row`])
     /// shows them.
     pub beyond_profile: bool,
+    /// The lanes were placed between pairs of dark lines running down the image, their edges
+    /// ([`between_edge_lines`]), where the column profile showed the lines.
+    pub between_edge_lines: bool,
 }
 
 /// A grid is clear when its median lane stands this many noise SDs out of its gaps.
@@ -153,6 +158,13 @@ impl LaneGrid {
         }
         self.confidence = stats::median(&self.lane_contrast) / self.noise;
         (self, dropped)
+    }
+
+    /// True when what the image shows in two dimensions placed the lanes (a row of bands, the
+    /// lines at their edges), whatever the column profile's contrasts say: they stand as
+    /// placed.
+    pub fn placed_in_two_dimensions(&self) -> bool {
+        self.on_band_row || self.between_edge_lines
     }
 
     /// True when some lane stands out of its gaps by under a fifth of the median lane.
@@ -539,6 +551,7 @@ fn grid_at(raw_profile: &[f32], grid: &[f64], pitch: f64) -> LaneGrid {
         beyond,
         on_band_row: false,
         beyond_profile: false,
+        between_edge_lines: false,
     }
 }
 
@@ -597,6 +610,7 @@ pub fn fit_blocks(
         beyond: [grids[0].1.beyond[0], grids[grids.len() - 1].1.beyond[1]],
         on_band_row: false,
         beyond_profile: false,
+        between_edge_lines: false,
     })
 }
 

@@ -85,12 +85,35 @@ pub(super) fn lanes_on_band_row(
     Some((on_bands, note))
 }
 
+/// Lanes checked against dark lines running down the image in pairs, the lanes' edges (strips
+/// of membrane side by side, lanes with edge shadows): where the column profile shows only
+/// the lines, the grid has counted them. The lanes between the pairs that hold bands are then
+/// used, their count with them (a manifest's count only where they agree with it), with a
+/// note saying so; `None` where the grid stands.
+pub(super) fn lanes_between_edge_lines(
+    corrected: &Array2<f32>,
+    grid: &LaneGrid,
+    count_is_estimated: bool,
+) -> Option<(LaneGrid, String)> {
+    let between = lanes::between_edge_lines(corrected, grid)
+        .filter(|g| count_is_estimated || g.lanes.len() == grid.lanes.len())?;
+    let note = format!(
+        "lanes placed between pairs of dark lines running down the image (the lanes' edges), {} lanes {:.0} px apart: the column profile alone suggested {} lanes {:.0} px apart, on the lines; check them on the overlay",
+        between.lanes.len(),
+        between.pitch,
+        grid.lanes.len(),
+        grid.pitch
+    );
+    Some((between, note))
+}
+
 /// The grid's ends checked against the image ([`lanes_beyond_the_profile`]): an estimated
 /// grid always; a manifest's grid where it is in doubt (it leaves a lane-like strip outside
 /// it, or its lanes hardly stand out of the column profile), and then the image's own lanes
 /// (found as without a manifest, on the `membrane`'s columns) are used where bands (a run of
 /// them, a row of merged ones) extended them beyond the column profile's grid and they number
-/// the manifest's count. Lanes placed on a row of bands stand as they are.
+/// the manifest's count. Lanes placed on a row of bands or between edge lines stand as they
+/// are.
 pub(super) fn lanes_as_the_image_shows(
     plan: &Plan,
     corrected: &Array2<f32>,
@@ -100,7 +123,7 @@ pub(super) fn lanes_as_the_image_shows(
     warnings: &mut Vec<String>,
 ) -> LaneGrid {
     let p = &plan.params.lanes;
-    if grid.on_band_row {
+    if grid.placed_in_two_dimensions() {
         return grid;
     }
     if plan.lanes.is_empty() {
@@ -311,9 +334,9 @@ pub(super) fn check_lane_count(plan: &Plan, images: &[ImageAnalysis]) -> Result<
     // Faint lanes (a grid not clearly above the noise) are no reason to refuse a count that
     // the automatic count of an image confirms, or its bands do (lanes placed on a row of
     // bands, or extended over a run of them).
-    let shown_by_bands = images
-        .iter()
-        .any(|i| (i.grid.on_band_row || i.grid.beyond_profile) && i.grid.lanes.len() == stated);
+    let shown_by_bands = images.iter().any(|i| {
+        (i.grid.placed_in_two_dimensions() || i.grid.beyond_profile) && i.grid.lanes.len() == stated
+    });
     if missed.is_none() && (shown_by_bands || estimates.contains(&Some(stated))) {
         return Ok(None);
     }

@@ -106,12 +106,14 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
         || band_row::Bands::search(&corrected),
     );
     let mut grid = grid?;
-    if let Some((on_bands, note)) = bands
+    let count_is_estimated = plan.lanes.is_empty();
+    if let Some((placed, note)) = bands
         .as_ref()
         .and_then(band_row::Bands::evenly_spaced_row)
-        .and_then(|row| locating::lanes_on_band_row(&corrected, &grid, &row, plan.lanes.is_empty()))
+        .and_then(|row| locating::lanes_on_band_row(&corrected, &grid, &row, count_is_estimated))
+        .or_else(|| locating::lanes_between_edge_lines(&corrected, &grid, count_is_estimated))
     {
-        grid = on_bands;
+        grid = placed;
         blot.warnings.push(note);
     }
     grid = locating::lanes_as_the_image_shows(

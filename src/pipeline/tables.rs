@@ -20,6 +20,7 @@ pub(super) fn detection_row(plan: &Plan, image: &ImageAnalysis) -> DetectionRow 
         (grid.has_centres_from_grid(), "centres-from-grid"),
         (grid.on_band_row, "on-band-row"),
         (grid.beyond_profile, "beyond-profile"),
+        (grid.between_edge_lines, "between-edge-lines"),
         (grid.lanes.iter().any(|l| l.slope != 0.0), "leaning"),
     ]
     .into_iter()
