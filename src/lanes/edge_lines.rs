@@ -121,9 +121,9 @@ const BAND_ROW_REACH: usize = 2;
 
 /// The narrow lines running down the image that stand out of the column profile, left to
 /// right, each as the columns (left, right) where it crosses half its height: peaks of the
-/// profile standing 5 noise SDs out of it, that hold signal in most rows and are narrower than
-/// [`LINE_WIDTH_SHARE`] of the space to the next such peak on either side (a lane's peak in
-/// the profile is about as wide as its pitch).
+/// profile standing 5 noise SDs out of it, narrower than [`LINE_WIDTH_SHARE`] of the space to
+/// the next peak on either side (a lane's peak in the profile is about as wide as its pitch),
+/// that hold signal in most rows.
 fn edge_lines(corrected: &Array2<f32>, grid: &LaneGrid) -> Vec<(f64, f64)> {
     let profile = stats::gaussian_smooth(&grid.profile, 1.0);
     let noise = grid.noise as f32;
@@ -132,13 +132,11 @@ fn edge_lines(corrected: &Array2<f32>, grid: &LaneGrid) -> Vec<(f64, f64)> {
         if profile[top] < profile[top - 1] || profile[top] <= profile[top + 1] {
             continue;
         }
-        let Some((left, right)) = half_height_edges(&profile, top, 2.0 * noise, 5.0 * noise) else {
-            continue;
-        };
-        // Each peak once (a flat top has several maxima).
-        let new = peaks.last().is_none_or(|&(_, r)| left > r);
-        if new && runs_down_the_image(corrected, (left, right)) {
-            peaks.push((left, right));
+        if let Some((left, right)) = half_height_edges(&profile, top, 2.0 * noise, 5.0 * noise) {
+            // Each peak once (a flat top has several maxima).
+            if peaks.last().is_none_or(|&(_, r)| left > r) {
+                peaks.push((left, right));
+            }
         }
     }
     let centre = |(left, right): (f64, f64)| 0.5 * (left + right);
@@ -153,6 +151,7 @@ fn edge_lines(corrected: &Array2<f32>, grid: &LaneGrid) -> Vec<(f64, f64)> {
             peaks[i].1 - peaks[i].0 < LINE_WIDTH_SHARE * space
         })
         .map(|i| peaks[i])
+        .filter(|&line| runs_down_the_image(corrected, line))
         .collect()
 }
 
