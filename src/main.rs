@@ -123,7 +123,7 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
         /// standard, clean, hard, saturated, actin-varies, smile, tilt, uneven, faint, doublet,
-        /// film, bubbles, marker, membranes, crescent or slant.
+        /// film, bubbles, marker, membranes, crescent, slant or edge-lines.
         #[arg(long, default_value = "standard")]
         preset: String,
         /// Experiment name in the manifest (default: the folder's name).

@@ -64,7 +64,15 @@ pub struct Preset {
     /// tan(angle) px per row down the image, in whole pixels, about the middle row; truth.json
     /// gives each lane's centre at the middle row.
     pub lane_slant_deg: f64,
+    /// Height, in counts, of a dark line running down the whole image along each lane edge
+    /// (Gaussian across, SD [`EDGE_LINE_SD`] px): strips of membrane cut apart and laid side
+    /// by side, or lanes with edge shadows. The column profile then shows the lines more than
+    /// the lanes. 0: none.
+    pub edge_lines: f64,
 }
+
+/// Width (SD, in pixels of the default frame) of an edge line across.
+const EDGE_LINE_SD: f64 = 1.5;
 
 /// The built-in presets.
 pub fn presets() -> Vec<Preset> {
@@ -87,6 +95,7 @@ pub fn presets() -> Vec<Preset> {
         upper_membrane_shift: 0.0,
         edge_darkening: 1.0,
         lane_slant_deg: 0.0,
+        edge_lines: 0.0,
     };
     vec![
         Preset {
@@ -173,6 +182,11 @@ pub fn presets() -> Vec<Preset> {
         Preset {
             name: "slant",
             lane_slant_deg: 3.0,
+            ..standard.clone()
+        },
+        Preset {
+            name: "edge-lines",
+            edge_lines: 400.0,
             ..standard
         },
     ]
@@ -565,6 +579,20 @@ pub fn write_experiment_framed(
                 }
             }
         }
+        if preset.edge_lines > 0.0 {
+            let edges: Vec<f64> = lane_x
+                .iter()
+                .zip(&lane_width)
+                .flat_map(|(&x, &w)| [x - w / 2.0, x + w / 2.0])
+                .collect();
+            add_edge_lines(
+                &mut image,
+                &edges,
+                preset.edge_lines,
+                EDGE_LINE_SD * sx,
+                frame,
+            );
+        }
         let bubbles = add_bubbles(&mut image, &mut rng, preset.bubbles, frame);
         if !bubbles.is_empty() {
             for (band, pixels) in bands.iter_mut().zip(&band_pixels) {
@@ -769,6 +797,23 @@ fn bubble_factor(bubbles: &[(f64, f64, f64)], i: usize, frame: Frame) -> f64 {
         .iter()
         .filter(|&&(cx, cy, r)| (x - cx).powi(2) + (y - cy).powi(2) <= r * r)
         .fold(1.0, |factor, _| factor * 0.1)
+}
+
+/// Lines of peak `height` running down the whole image at columns `at` (Gaussian across, SD
+/// `sd`).
+fn add_edge_lines(image: &mut [f64], at: &[f64], height: f64, sd: f64, frame: Frame) {
+    let across: Vec<f64> = (0..frame.width)
+        .map(|x| {
+            at.iter()
+                .map(|&c| height * (-0.5 * ((x as f64 - c) / sd).powi(2)).exp())
+                .sum()
+        })
+        .collect();
+    for row in image.chunks_mut(frame.width) {
+        for (v, line) in row.iter_mut().zip(&across) {
+            *v += line;
+        }
+    }
 }
 
 fn add_dust(image: &mut [f64], rng: &mut ChaCha8Rng, count: usize, frame: Frame) {

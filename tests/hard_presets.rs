@@ -1,9 +1,9 @@
-//! Detection on the hard synthetic blots: 45 experiments, five seeds of each of the presets
+//! Detection on the hard synthetic blots: 50 experiments, five seeds of each of the presets
 //! smile (12 px), tilt (3°), uneven lane widths, faint lanes, a 23 kDa doublet next to
 //! caspase-1 p20, 8-bit film exports, two membranes in one frame (the upper one 0.4 lane
 //! pitch to the right, an empty gap between them), lanes three times darker at their edges
-//! than at their centre (crescent), and lanes leaning 3° (slant; centres compared at the
-//! middle row). Against truth.json: the automatic lane count of
+//! than at their centre (crescent), lanes leaning 3° (slant; centres compared at the
+//! middle row), and dark lines running down the image along every lane edge (edge-lines). Against truth.json: the automatic lane count of
 //! every image, lane centres, band detection F1, apparent MW, target assignment, lane fold
 //! changes and the summary pooled over each preset's five blots.
 
@@ -41,7 +41,7 @@ fn assigned_band<'a>(
     row
 }
 
-const PRESETS: [&str; 9] = [
+const PRESETS: [&str; 10] = [
     "smile",
     "tilt",
     "uneven",
@@ -51,6 +51,7 @@ const PRESETS: [&str; 9] = [
     "membranes",
     "crescent",
     "slant",
+    "edge-lines",
 ];
 const SEEDS: [u64; 5] = [201, 202, 203, 204, 205];
 

@@ -56,6 +56,7 @@ pub(super) fn measure_bands(
         .iter()
         .map(|(p, _)| (p.lane, p.top, p.bottom))
         .collect();
+    let column_floor = background::profile::column_floor(&blot.signal);
     let mut measured: Vec<MeasuredBand> = found
         .into_iter()
         .map(|(peak, target)| {
@@ -75,6 +76,7 @@ pub(super) fn measure_bands(
                 &params.background,
                 &blot.signal,
                 surface,
+                &column_floor,
                 &lane_sums[peak.lane - 1],
                 band,
                 &others,
