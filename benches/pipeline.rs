@@ -52,7 +52,6 @@ fn stages(c: &mut Criterion) {
     c.bench_function("sliding paraboloid r=50, 528x420", |b| {
         b.iter(|| background::paraboloid::background(&blot.signal, 50.0, true))
     });
-    let floor = background::profile::column_floor(&blot.signal);
     let lane_sums = background::profile::lane_profile_sums(&blot.signal, |y| {
         grid.lanes[4].columns_at(y as f64, blot.width())
     });
@@ -72,15 +71,7 @@ fn stages(c: &mut Criterion) {
         };
         c.bench_function(&format!("band background {method:?}, one band"), |b| {
             b.iter(|| {
-                background::band_background(
-                    &params,
-                    &blot.signal,
-                    &bg,
-                    &floor,
-                    &lane_sums,
-                    band,
-                    &[],
-                )
+                background::band_background(&params, &blot.signal, &bg, &[], &lane_sums, band, &[])
             })
         });
     }
@@ -88,9 +79,6 @@ fn stages(c: &mut Criterion) {
     let big = tile(&blot.signal, 2048, 1536);
     c.bench_function("rolling ball r=50, 2048x1536", |b| {
         b.iter(|| background::estimate(&big, &bg_params))
-    });
-    c.bench_function("column floor, 2048x1536", |b| {
-        b.iter(|| background::profile::column_floor(&big))
     });
     let corrected = &big - &background::estimate(&big, &bg_params);
     c.bench_function("band row search, 2048x1536", |b| {

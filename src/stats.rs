@@ -118,8 +118,8 @@ pub fn mean(values: &[f64]) -> f64 {
     values.iter().sum::<f64>() / values.len() as f64
 }
 
-/// Population standard deviation over the mean (how evenly spaced a row of spacings is); 0 for
-/// a single value, NaN for none.
+/// Population standard deviation over the mean, of positive values (how evenly spaced a row
+/// of spacings is); 0 for a single value, NaN for none.
 pub fn coefficient_of_variation(values: &[f64]) -> f64 {
     let m = mean(values);
     let sd = (values.iter().map(|v| (v - m).powi(2)).sum::<f64>() / values.len() as f64).sqrt();

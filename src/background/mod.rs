@@ -252,8 +252,9 @@ pub struct BandBox {
 }
 
 /// The background summed over a band's box by the configured method. `surface` is the
-/// rolling-ball surface; `column_floor` each column's floor ([`profile::column_floor`], for
-/// streaks a border median misses); `lane_profile` the lane's row profile of column sums;
+/// rolling-ball surface; `line_excess` the lines running down the image, per column
+/// ([`profile::line_excess`], which a border median adds); `lane_profile` the lane's row
+/// profile of column sums;
 /// `others` the row ranges of the lane's other bands (a border median skips border rows
 /// inside them, and falls back to the rolling-ball surface when nothing is left).
 #[allow(clippy::too_many_arguments)]
@@ -261,7 +262,7 @@ pub fn band_background(
     params: &BackgroundParams,
     signal: &Array2<f32>,
     surface: &Array2<f32>,
-    column_floor: &[f32],
+    line_excess: &[f64],
     lane_profile: &[f64],
     band: BandBox,
     others: &[(usize, usize)],
@@ -272,7 +273,7 @@ pub fn band_background(
         BackgroundMethod::ValleyToValley => profile::valley_to_valley(lane_profile, band.rows),
         BackgroundMethod::BorderMedian => profile::border_median(
             signal,
-            column_floor,
+            line_excess,
             band.rows,
             band.columns,
             params.border_px,

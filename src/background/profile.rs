@@ -97,18 +97,14 @@ pub fn valley_to_valley(profile: &[f64], (top, bottom): (usize, usize)) -> f64 {
 
 /// Border-median background: the median of the pixels in a border `width` pixels wide above
 /// and below the box (and left and right of it with `all_sides`), times the box's area, plus
-/// the streaks running down the box's columns. Border rows inside another band of the lane
-/// (`others`, row ranges: a doublet's partner) are left out, since they measure that band,
-/// not the membrane; `None` when no border pixel is left.
-///
-/// The median stands for the membrane in most of the box's columns, and misses a narrow
-/// streak running down the lane (an edge line, a shadow along the lane's edge): it is added
-/// from `column_floor` ([`column_floor`] of the image), as each box column's floor above the
-/// median of the box columns' floors, over the box's rows. Where no streak runs down the
-/// lane, the floors of the box's columns vary smoothly and the addition is near zero.
+/// the lines running down the image through the box (`line_excess`, from [`line_excess`]:
+/// the median stands for the membrane in most of the box's columns and misses a narrow line).
+/// Border rows inside another band of the lane (`others`, row ranges: a doublet's partner)
+/// are left out, since they measure that band, not the membrane; `None` when no border pixel
+/// is left.
 pub fn border_median(
     signal: &Array2<f32>,
-    column_floor: &[f32],
+    line_excess: &[f64],
     (top, bottom): (usize, usize),
     (start, end): (usize, usize),
     width: usize,
@@ -133,67 +129,65 @@ pub fn border_median(
     if border.is_empty() {
         return None;
     }
-    let area = ((bottom - top + 1) * (end - start)) as f64;
+    let rows = (bottom - top + 1) as f64;
+    let area = rows * (end - start) as f64;
     let median = f64::from(crate::stats::median_f32(&mut border));
-    Some(median * area + streaks(column_floor, (start, end)) * (bottom - top + 1) as f64)
+    let lines: f64 = line_excess
+        .get(start.min(line_excess.len())..end.min(line_excess.len()))
+        .map_or(0.0, |columns| columns.iter().sum());
+    Some(median * area + lines * rows)
 }
 
-/// The streaks running down the columns `start..end`, per row: each column's floor above the
-/// median floor of the columns.
-fn streaks(column_floor: &[f32], (start, end): (usize, usize)) -> f64 {
-    let floors = &column_floor[start.min(column_floor.len())..end.min(column_floor.len())];
-    let mut sorted = floors.to_vec();
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let median = crate::stats::median_f32(&mut sorted);
-    floors.iter().map(|&f| f64::from(f - median)).sum()
-}
+/// Rows a column's floor ([`line_excess`]) is taken over, at most (evenly spaced).
+const FLOOR_ROWS: usize = 1024;
 
-/// Rows sampled by [`column_floor`]. A floor's noise falls with the rows it is taken over: on
-/// the synthetic blots (420 rows), floors over every other row left fold changes less
-/// accurate than floors over every row. Taller images have taller bands and borders as well,
-/// whose own noise then outweighs the floor's.
-const FLOOR_ROWS: usize = 512;
-/// Columns per task of [`column_floor`].
-const FLOOR_TASK_COLUMNS: usize = 64;
-
-/// Each column's floor: the mean of its values from the 10th to the 50th percentile over the
-/// image's rows (at most [`FLOOR_ROWS`] of them, evenly spaced). Bands fill a minority of a
-/// lane's rows, so the floor is the membrane's level in that column (less a share of the
-/// noise, alike in every column), with any streak running down the image. The lowest tenth
-/// is left out, as rows where the membrane is missing (a bubble) would pull the floor down;
-/// a mean, not a single quantile, as an 8-bit image's quantiles move in whole codes, and a
-/// box's columns would add up their steps.
-pub fn column_floor(signal: &Array2<f32>) -> Vec<f32> {
-    use rayon::prelude::*;
+/// Per column of `signal`, how far the lines running down the image (`lines`: each one's
+/// columns (left, right) at half its height, as lane finding finds them) raise it above the
+/// membrane beside them, per row; 0 away from the lines. A line's span reaches half its
+/// width beyond its half-height columns (its flanks), and the membrane beside it is the mean
+/// floor of the columns as wide as the line either side of that span. A column's floor is the
+/// mean of its values from the 10th to the 50th percentile over the rows: bands fill a
+/// minority of rows, and the lowest tenth (where the membrane is missing, a bubble) is left
+/// out; a mean, as an 8-bit image's quantiles move in whole codes.
+pub fn line_excess(signal: &Array2<f32>, lines: &[(f64, f64)]) -> Vec<f64> {
     let (height, width) = signal.dim();
+    let mut excess = vec![0.0; width];
+    if lines.is_empty() || width == 0 {
+        return excess;
+    }
     let step = height.div_ceil(FLOOR_ROWS).max(1);
     let sampled: Vec<usize> = (0..height).step_by(step).collect();
-    let (low, high) = (sampled.len() / 10, sampled.len() / 2);
-    let mut floors = vec![0f32; width];
-    // Neighbouring columns share the cache lines of their rows: a run of them is one task.
-    floors
-        .par_chunks_mut(FLOOR_TASK_COLUMNS)
-        .enumerate()
-        .for_each(|(task, out)| {
-            let mut column = vec![0f32; sampled.len()];
-            for (i, floor) in out.iter_mut().enumerate() {
-                let x = task * FLOOR_TASK_COLUMNS + i;
-                for (value, &y) in column.iter_mut().zip(&sampled) {
-                    *value = signal[[y, x]];
-                }
-                *floor = if high <= low {
-                    column.first().copied().unwrap_or(0.0)
-                } else {
-                    column.select_nth_unstable_by(high, f32::total_cmp);
-                    let lower_half = &mut column[..high];
-                    lower_half.select_nth_unstable_by(low, f32::total_cmp);
-                    lower_half[low..].iter().sum::<f32>() / (high - low) as f32
-                };
-            }
-        });
-    floors
+    let floor = |x: usize| -> f64 {
+        let mut column: Vec<f32> = sampled.iter().map(|&y| signal[[y, x]]).collect();
+        let (low, high) = (column.len() / 10, column.len() / 2);
+        if high <= low {
+            return column.first().map_or(0.0, |&v| f64::from(v));
+        }
+        column.select_nth_unstable_by(high, f32::total_cmp);
+        let lower_half = &mut column[..high];
+        lower_half.select_nth_unstable_by(low, f32::total_cmp);
+        let kept = &lower_half[low..];
+        kept.iter().map(|&v| f64::from(v)).sum::<f64>() / kept.len() as f64
+    };
+    let clamp = |x: f64| (x.round().max(0.0) as usize).min(width);
+    for &(left, right) in lines {
+        let line_width = right - left;
+        let (from, to) = (
+            clamp(left - line_width / 2.0),
+            clamp(right + line_width / 2.0 + 1.0),
+        );
+        let beside_left = clamp(left - 1.5 * line_width)..from;
+        let beside_right = to..clamp(right + 1.5 * line_width + 1.0);
+        let beside: Vec<f64> = beside_left.chain(beside_right).map(floor).collect();
+        if beside.is_empty() {
+            continue;
+        }
+        let membrane = beside.iter().sum::<f64>() / beside.len() as f64;
+        for (x, value) in excess.iter_mut().enumerate().take(to).skip(from) {
+            *value = floor(x) - membrane;
+        }
+    }
+    excess
 }
 
 #[cfg(test)]
@@ -227,8 +221,7 @@ mod tests {
         }
         let profile = lane_profile_sums(&image, |_| (5, 25));
         assert!((valley_to_valley(&profile, (15, 24)) - 10.0 * 20.0 * 7.0).abs() < 1e-9);
-        let floor = column_floor(&image);
-        let border = border_median(&image, &floor, (15, 24), (5, 25), 3, true, &[]).unwrap();
+        let border = border_median(&image, &[], (15, 24), (5, 25), 3, true, &[]).unwrap();
         assert!((border - 10.0 * 20.0 * 7.0).abs() < 1e-9);
     }
 
@@ -243,11 +236,15 @@ mod tests {
         image
             .slice_mut(ndarray::s![15..25, 5..25])
             .mapv_inplace(|v| v + 100.0);
-        let floor = column_floor(&image);
+        // The line as lane finding finds it: its half-height columns.
+        let excess = line_excess(&image, &[(21.5, 23.5)]);
         let truth = 10.0 * (20.0 * 7.0 + 2.0 * 50.0);
         for all_sides in [false, true] {
-            let border = border_median(&image, &floor, (15, 24), (5, 25), 3, all_sides, &[]);
+            let border = border_median(&image, &excess, (15, 24), (5, 25), 3, all_sides, &[]);
             assert!((border.unwrap() - truth).abs() < 1e-9, "{border:?}");
+            // Without the line, only the median.
+            let plain = border_median(&image, &[], (15, 24), (5, 25), 3, all_sides, &[]);
+            assert!((plain.unwrap() - 10.0 * 20.0 * 7.0).abs() < 1e-9);
         }
     }
 }

@@ -7,19 +7,54 @@
 
 use ndarray::Array2;
 
-use super::ends::{runs_down_the_image, StripBand, StripMeans, LINE_WIDTH_SHARE};
+use super::ends::{
+    runs_down_the_image, StripBand, StripMeans, LINE_WIDTH_SHARE, MIN_END_LANE_BAND_SDS,
+};
 use super::{grid_at, LaneGrid};
 use crate::stats;
 
-/// The lanes between the edge lines the grid was fitted to, or `None` where the image shows
-/// no such pattern: at least [`MIN_LINES`] narrow lines running down the image, spaced
-/// alternately (each of the two kinds of space evenly), where the spaces of one kind hold
-/// bands and those of the other do not.
+/// The lanes between the edge lines of the image whose column profile `grid` was fitted to, or
+/// `None` where the image shows no such pattern: at least [`MIN_LINES`] narrow lines running
+/// down the image, spaced alternately (each of the two kinds of space even), where the spaces
+/// of one kind hold bands and those of the other do not, and no such space shows more than
+/// one peak in the column profile (a strip of several lanes edged by lines keeps its lanes).
+/// A line beyond the pattern at either end (a frame, a gel's edge) is left out.
 pub fn between_edge_lines(corrected: &Array2<f32>, grid: &LaneGrid) -> Option<LaneGrid> {
-    let lines = edge_lines(corrected, grid);
-    if lines.len() < MIN_LINES {
+    let lines = lines_down_the_image(corrected, &grid.profile, grid.noise);
+    let n = lines.len();
+    if n < MIN_LINES {
         return None;
     }
+    // Each lane space holds one lane: no two peaks of the profile, other than lines, lie in it.
+    let peaks = profile_peaks(&grid.profile, grid.noise);
+    let one_lane_each = |between: &LaneGrid| {
+        between.lanes.iter().all(|lane| {
+            let inside = |&&(l, r): &&(f64, f64)| {
+                (0.5 * (l + r) - lane.x_center).abs() < lane.width / 2.0 && !lines.contains(&(l, r))
+            };
+            peaks.iter().filter(inside).count() <= 1
+        })
+    };
+    // The whole run of lines, then without a line at either end or both.
+    for run in [0..n, 1..n, 0..n - 1, 1..n - 1] {
+        if run.len() < MIN_LINES {
+            continue;
+        }
+        let between = lanes_between(corrected, grid, &lines[run]).filter(one_lane_each);
+        if between.is_some() {
+            return between;
+        }
+    }
+    None
+}
+
+/// The lanes between `lines` (left to right), where their spaces alternate between lanes that
+/// hold bands and gaps that do not.
+fn lanes_between(
+    corrected: &Array2<f32>,
+    grid: &LaneGrid,
+    lines: &[(f64, f64)],
+) -> Option<LaneGrid> {
     let centres: Vec<f64> = lines.iter().map(|(l, r)| 0.5 * (l + r)).collect();
     let spaces: Vec<f64> = centres.windows(2).map(|p| p[1] - p[0]).collect();
     let kind = |k: usize| -> Vec<usize> { (k..spaces.len()).step_by(2).collect() };
@@ -57,7 +92,7 @@ pub fn between_edge_lines(corrected: &Array2<f32>, grid: &LaneGrid) -> Option<La
     } else {
         [&kinds[1], &kinds[0]]
     };
-    if lanes.len() < 2 || median_sds(lanes) < MIN_LANE_BAND_SDS {
+    if lanes.len() < 2 || median_sds(lanes) < MIN_END_LANE_BAND_SDS {
         return None;
     }
     let band_height = stats::median(&lanes.iter().map(|&i| bands[i].height).collect::<Vec<_>>());
@@ -83,7 +118,8 @@ pub fn between_edge_lines(corrected: &Array2<f32>, grid: &LaneGrid) -> Option<La
         return None;
     }
     // A lane runs from its left line's outer edge to its right line's: its bands reach the
-    // lines, and often darken as they meet them.
+    // lines, and often darken as they meet them. All lanes get the median such width (within
+    // the pitch), as lane boxes are equal.
     let lane_centres: Vec<f64> = lanes
         .iter()
         .map(|&i| 0.5 * (lines[i].0 + lines[i + 1].1))
@@ -111,34 +147,23 @@ pub fn between_edge_lines(corrected: &Array2<f32>, grid: &LaneGrid) -> Option<La
 const MIN_LINES: usize = 4;
 /// Spaces of one kind are even: their widths' coefficient of variation is at most this.
 const MAX_SPACE_CV: f64 = 0.15;
-/// A lane's space holds a band this many noise SDs of its row profile high (the median
-/// lane's; a lane may be empty), as an end lane's must ([`super::ends`])…
-const MIN_LANE_BAND_SDS: f64 = 6.0;
-/// … and no gap stands this share of the lanes' median band high at the band row of a lane
+/// A lane's space holds a band [`MIN_END_LANE_BAND_SDS`] noise SDs of its row profile high
+/// (the median lane's; a lane may be empty), as an end lane's must, and no gap stands this share of the lanes' median band high at the band row of a lane
 /// beside it, within [`BAND_ROW_REACH`] rows (the bands stop at the lines).
 const MAX_GAP_BAND_SHARE: f64 = 0.5;
 const BAND_ROW_REACH: usize = 2;
 
-/// The narrow lines running down the image that stand out of the column profile, left to
-/// right, each as the columns (left, right) where it crosses half its height: peaks of the
+/// The narrow lines running down `corrected` that stand out of its column profile (`noise`:
+/// the profile's noise SD), left to right, each as the columns (left, right) where it crosses half its height: peaks of the
 /// profile standing 5 noise SDs out of it, narrower than [`LINE_WIDTH_SHARE`] of the space to
 /// the next peak on either side (a lane's peak in the profile is about as wide as its pitch),
 /// that hold signal in most rows.
-fn edge_lines(corrected: &Array2<f32>, grid: &LaneGrid) -> Vec<(f64, f64)> {
-    let profile = stats::gaussian_smooth(&grid.profile, 1.0);
-    let noise = grid.noise as f32;
-    let mut peaks: Vec<(f64, f64)> = Vec::new();
-    for top in 1..profile.len().saturating_sub(1) {
-        if profile[top] < profile[top - 1] || profile[top] <= profile[top + 1] {
-            continue;
-        }
-        if let Some((left, right)) = half_height_edges(&profile, top, 2.0 * noise, 5.0 * noise) {
-            // Each peak once (a flat top has several maxima).
-            if peaks.last().is_none_or(|&(_, r)| left > r) {
-                peaks.push((left, right));
-            }
-        }
-    }
+pub fn lines_down_the_image(
+    corrected: &Array2<f32>,
+    column_profile: &[f32],
+    noise: f64,
+) -> Vec<(f64, f64)> {
+    let peaks = profile_peaks(column_profile, noise);
     let centre = |(left, right): (f64, f64)| 0.5 * (left + right);
     (0..peaks.len())
         .filter(|&i| {
@@ -153,6 +178,27 @@ fn edge_lines(corrected: &Array2<f32>, grid: &LaneGrid) -> Vec<(f64, f64)> {
         .map(|i| peaks[i])
         .filter(|&line| runs_down_the_image(corrected, line))
         .collect()
+}
+
+/// The peaks of the column profile (smoothed as lane finding smooths it) standing 5 noise SDs
+/// out of it, left to right, each as the columns (left, right) where it crosses half its
+/// height.
+fn profile_peaks(column_profile: &[f32], noise: f64) -> Vec<(f64, f64)> {
+    let profile = stats::gaussian_smooth(column_profile, 1.0);
+    let noise = noise as f32;
+    let mut peaks: Vec<(f64, f64)> = Vec::new();
+    for top in 1..profile.len().saturating_sub(1) {
+        if profile[top] < profile[top - 1] || profile[top] <= profile[top + 1] {
+            continue;
+        }
+        if let Some((left, right)) = half_height_edges(&profile, top, 2.0 * noise, 5.0 * noise) {
+            // Each peak once (a noisy top has several maxima).
+            if peaks.last().is_none_or(|&(_, r)| left > r) {
+                peaks.push((left, right));
+            }
+        }
+    }
+    peaks
 }
 
 /// The columns (left, right) where the peak of `profile` at its local maximum `top` crosses
@@ -253,13 +299,46 @@ mod tests {
             lanes_between_lines(10.0, true),
         ] {
             let grid = estimated_grid(&corrected);
-            assert_eq!(edge_lines(&corrected, &grid).len(), 6);
+            assert_eq!(
+                lines_down_the_image(&corrected, &grid.profile, grid.noise).len(),
+                6
+            );
             assert!(between_edge_lines(&corrected, &grid).is_none());
         }
     }
 
     #[test]
-    fn evenly_spaced_narrow_lanes_of_many_bands_are_no_edge_lines() {
+    fn strips_of_several_lanes_edged_by_lines_keep_their_lanes() {
+        // Two strips of six lanes 30 px apart (three bands each, 20 px wide), each strip edged
+        // by lines running down the image: the column profile shows the twelve lanes, and the
+        // grid is not moved onto the strips.
+        let mut corrected =
+            Array2::from_shape_fn((90, 500), |(y, x)| ((x * 7 + y * 13) % 5) as f32 * 0.1);
+        for strip_left in [30, 260] {
+            for line in [strip_left, strip_left + 186] {
+                corrected
+                    .slice_mut(ndarray::s![.., line..line + 4])
+                    .mapv_inplace(|v| v + 60.0);
+            }
+            for k in 0..6 {
+                let left = strip_left + 10 + 30 * k;
+                for top in [15, 38, 60] {
+                    corrected
+                        .slice_mut(ndarray::s![top..top + 8, left..left + 20])
+                        .mapv_inplace(|v| v + 60.0);
+                }
+            }
+        }
+        let grid = estimated_grid(&corrected);
+        assert_eq!(
+            lines_down_the_image(&corrected, &grid.profile, grid.noise).len(),
+            4
+        );
+        assert!(between_edge_lines(&corrected, &grid).is_none());
+    }
+
+    #[test]
+    fn evenly_spaced_lines_with_nothing_between_them_place_no_lanes() {
         // Twelve lanes 8 px wide, 40 px apart, each with bands 5 rows high a row apart (a
         // ladder's bands fill most rows): lines, but evenly spaced and nothing between them.
         let mut corrected =
@@ -273,7 +352,10 @@ mod tests {
             }
         }
         let grid = estimated_grid(&corrected);
-        assert_eq!(edge_lines(&corrected, &grid).len(), 12);
+        assert_eq!(
+            lines_down_the_image(&corrected, &grid.profile, grid.noise).len(),
+            12
+        );
         assert!(between_edge_lines(&corrected, &grid).is_none());
     }
 }

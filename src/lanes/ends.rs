@@ -45,7 +45,9 @@ pub fn without_frame_lines(corrected: &Array2<f32>, grid: LaneGrid) -> (LaneGrid
 /// A frame line holds at least this share of its mean signal in three rows of four (a lane
 /// holds signal in its band rows only).
 const LINE_LEVEL: f32 = 0.4;
-/// A frame line's peak in the column profile is narrower than this share of the lanes.
+/// A line's peak in the column profile is narrower than this share of the lanes' width (a
+/// frame line at the grid's end) or of the space to the next peak (an edge line,
+/// [`super::edge_lines`]).
 pub(super) const LINE_WIDTH_SHARE: f64 = 0.5;
 
 /// True when the columns `left`–`right` hold [`LINE_LEVEL`] of their mean signal in three
@@ -339,7 +341,7 @@ fn place_on_row(
 
 /// A strip holds a band when its strongest row stands this many noise SDs above its median
 /// row (the strip's row profile, smoothed as band finding smooths it)…
-const MIN_END_LANE_BAND_SDS: f64 = 6.0;
+pub(super) const MIN_END_LANE_BAND_SDS: f64 = 6.0;
 /// … and at least this share of the row's bands as high.
 const MIN_END_LANE_BAND_SHARE: f64 = 0.03;
 

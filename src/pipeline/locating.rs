@@ -87,9 +87,9 @@ pub(super) fn lanes_on_band_row(
 
 /// Lanes checked against dark lines running down the image in pairs, the lanes' edges (strips
 /// of membrane side by side, lanes with edge shadows): where the column profile shows only
-/// the lines, the grid has counted them. The lanes between the pairs that hold bands are then
-/// used, their count with them (a manifest's count only where they agree with it), with a
-/// note saying so; `None` where the grid stands.
+/// the lines, a grid fitted to it counts them. The lanes between the pairs that hold bands
+/// are then used, their count with them (a manifest's count only where they number it),
+/// with a note saying so; `None` where the grid stands.
 pub(super) fn lanes_between_edge_lines(
     corrected: &Array2<f32>,
     grid: &LaneGrid,
@@ -97,13 +97,20 @@ pub(super) fn lanes_between_edge_lines(
 ) -> Option<(LaneGrid, String)> {
     let between = lanes::between_edge_lines(corrected, grid)
         .filter(|g| count_is_estimated || g.lanes.len() == grid.lanes.len())?;
-    let note = format!(
-        "lanes placed between pairs of dark lines running down the image (the lanes' edges), {} lanes {:.0} px apart: the column profile alone suggested {} lanes {:.0} px apart, on the lines; check them on the overlay",
+    let placed = format!(
+        "lanes placed between pairs of dark lines running down the image (the lanes' edges), {} lanes {:.0} px apart",
         between.lanes.len(),
-        between.pitch,
-        grid.lanes.len(),
-        grid.pitch
+        between.pitch
     );
+    let note = if count_is_estimated {
+        format!(
+            "{placed}: the column profile alone suggested {} lanes {:.0} px apart, on the lines; check them on the overlay",
+            grid.lanes.len(),
+            grid.pitch
+        )
+    } else {
+        format!("{placed}, as many as the manifest lists; check them on the overlay")
+    };
     Some((between, note))
 }
 
@@ -332,12 +339,12 @@ pub(super) fn check_lane_count(plan: &Plan, images: &[ImageAnalysis]) -> Result<
         .map(|i| lanes::estimate_lane_count(&i.grid.profile, p.max_lanes, p.min_pitch_px))
         .collect();
     // Faint lanes (a grid not clearly above the noise) are no reason to refuse a count that
-    // the automatic count of an image confirms, or its bands do (lanes placed on a row of
-    // bands, or extended over a run of them).
-    let shown_by_bands = images.iter().any(|i| {
+    // the automatic count of an image confirms, or what it shows in two dimensions does
+    // (lanes placed on a row of bands or between edge lines, or extended over a run of bands).
+    let shown_by_the_image = images.iter().any(|i| {
         (i.grid.placed_in_two_dimensions() || i.grid.beyond_profile) && i.grid.lanes.len() == stated
     });
-    if missed.is_none() && (shown_by_bands || estimates.contains(&Some(stated))) {
+    if missed.is_none() && (shown_by_the_image || estimates.contains(&Some(stated))) {
         return Ok(None);
     }
     let described: Vec<String> = images

@@ -23,6 +23,7 @@ pub(super) fn measure_bands(
     grid: &LaneGrid,
     profiles: &[bands::LaneProfile],
     lane_sums: &[Vec<f64>],
+    line_excess: &[f64],
     row_offsets: &[f64],
     mut found: Vec<(Peak, Option<String>)>,
     calibration: Option<&Calibration>,
@@ -56,7 +57,6 @@ pub(super) fn measure_bands(
         .iter()
         .map(|(p, _)| (p.lane, p.top, p.bottom))
         .collect();
-    let column_floor = background::profile::column_floor(&blot.signal);
     let mut measured: Vec<MeasuredBand> = found
         .into_iter()
         .map(|(peak, target)| {
@@ -76,7 +76,7 @@ pub(super) fn measure_bands(
                 &params.background,
                 &blot.signal,
                 surface,
-                &column_floor,
+                line_excess,
                 &lane_sums[peak.lane - 1],
                 band,
                 &others,

@@ -206,6 +206,9 @@ pub fn analyze_located(
             })
         })
         .collect();
+    // Lines running down the image (lane edges, strips' edges) are background in a band's box.
+    let lines = lanes::lines_down_the_image(&corrected, &grid.profile, grid.noise);
+    let line_excess = background::profile::line_excess(&blot.signal, &lines);
     let mut bands = measure::measure_bands(
         params,
         &blot,
@@ -213,6 +216,7 @@ pub fn analyze_located(
         &grid,
         &profiles,
         &lane_sums,
+        &line_excess,
         &row_offsets,
         found,
         calibration.as_ref(),
