@@ -61,6 +61,8 @@ fn hard_presets_are_detected_and_quantified() {
     let params = Params::default();
     let (mut worst_centre, mut worst_mw, mut worst_fc) = (0.0f64, 0.0f64, 0.0f64);
     let (mut images, mut assigned, mut expected) = (0, 0, 0);
+    // Images per preset whose automatic lanes were placed between edge lines.
+    let mut placed_by: std::collections::BTreeMap<&str, usize> = Default::default();
     // Band detection: true bands with SNR >= 5 found (recall) and detected bands that are
     // true bands of any SNR (precision), matched in the same lane within 3 rows.
     let (mut true_found, mut true_total, mut detected_true, mut detected_total) = (0, 0, 0, 0);
@@ -84,6 +86,9 @@ fn hard_presets_are_detected_and_quantified() {
                     image.file
                 );
                 images += 1;
+                let reasons = &run.results.detection[0].reasons;
+                *placed_by.entry(preset).or_default() +=
+                    usize::from(reasons.contains("between-edge-lines"));
             }
 
             let run = blotquant::analyze(&dir, &params).unwrap();
@@ -166,6 +171,9 @@ fn hard_presets_are_detected_and_quantified() {
     }
     println!(
         "{images} images: lane count right in all; {assigned} of {expected} target bands assigned to the right band"
+    );
+    println!(
+        "images whose automatic lanes were placed between edge lines, per preset: {placed_by:?}"
     );
     let recall = true_found as f64 / true_total as f64;
     let precision = detected_true as f64 / detected_total as f64;
