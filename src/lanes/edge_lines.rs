@@ -18,7 +18,8 @@ use crate::stats;
 /// down the image, spaced alternately (each of the two kinds of space even), where the spaces
 /// of one kind hold bands and those of the other do not, and no such space shows more than
 /// one peak in the column profile (a strip of several lanes edged by lines keeps its lanes).
-/// A line beyond the pattern at either end (a frame, a gel's edge) is left out.
+/// A line beyond the pattern at either end (a frame, a gel's edge) is left out; a lane the
+/// image's edge cuts (its outer line lost) is kept where its strip holds a band.
 pub fn between_edge_lines(corrected: &Array2<f32>, grid: &LaneGrid) -> Option<LaneGrid> {
     let lines = lines_down_the_image(corrected, &grid.profile, grid.noise);
     let n = lines.len();
@@ -132,6 +133,28 @@ fn lanes_between(
             .collect::<Vec<_>>(),
     );
     let width = stats::median(&widths).min(0.95 * pitch);
+    // A lane the image's edge cuts has lost its outer line, and the run of lines ends in a
+    // gap: the strip a pitch beyond the end lane, at least half of it inside the image, is a
+    // lane where it holds a band as the lanes do.
+    let image_width = corrected.ncols() as f64;
+    let holds_a_lane_band = |centre: f64| {
+        let (from, to) = (
+            (centre - width / 2.0).max(0.0),
+            (centre + width / 2.0).min(image_width),
+        );
+        let band = strips.band(0.5 * (from + to), to - from);
+        to - from >= width / 2.0
+            && band.height >= MIN_END_LANE_BAND_SDS * band.noise
+            && band.height >= MAX_GAP_BAND_SHARE * band_height
+    };
+    let mut lane_centres = lane_centres;
+    let (first, last) = (lane_centres[0], lane_centres[lane_centres.len() - 1]);
+    if gaps.contains(&0) && holds_a_lane_band(first - pitch) {
+        lane_centres.insert(0, first - pitch);
+    }
+    if gaps.contains(&(spaces.len() - 1)) && holds_a_lane_band(last + pitch) {
+        lane_centres.push(last + pitch);
+    }
     let mut between = grid_at(&grid.profile, &lane_centres, pitch);
     for (lane, &centre) in between.lanes.iter_mut().zip(&lane_centres) {
         lane.x_center = centre;
@@ -252,18 +275,25 @@ mod tests {
     /// between its lines at rows 38–45 (lane 2's at rows 41–48: bands need not share a row);
     /// with `across_gaps`, the bands run on across the gaps between the lanes.
     fn lanes_between_lines(band: f32, across_gaps: bool) -> Array2<f32> {
+        lanes_between_lines_cut(band, across_gaps, 0)
+    }
+
+    /// [`lanes_between_lines`] with the frame moved `cut` px right: the image's left edge cuts
+    /// into lane 1, and its left line is lost where `cut` is 28 or more.
+    fn lanes_between_lines_cut(band: f32, across_gaps: bool, cut: usize) -> Array2<f32> {
         let mut image =
             Array2::from_shape_fn((90, 500), |(y, x)| ((x * 7 + y * 13) % 5) as f32 * 0.1);
+        let at = |x: usize| x.saturating_sub(cut);
         for left in [20, 140, 190, 310, 360, 480] {
             image
-                .slice_mut(ndarray::s![.., left..left + 8])
+                .slice_mut(ndarray::s![.., at(left)..at(left + 8)])
                 .mapv_inplace(|v| v + 60.0);
         }
         for (lane, (from, to)) in [(28, 140), (198, 310), (368, 480)].into_iter().enumerate() {
             let top = if lane == 1 { 41 } else { 38 };
             let (from, to) = if across_gaps { (28, 480) } else { (from, to) };
             image
-                .slice_mut(ndarray::s![top..top + 8, from..to])
+                .slice_mut(ndarray::s![top..top + 8, at(from)..at(to)])
                 .mapv_inplace(|v| v + band);
         }
         image
@@ -290,6 +320,26 @@ mod tests {
         assert!(between.lanes.iter().all(|l| (l.width - 128.0).abs() <= 2.0));
         assert!(between.between_edge_lines && between.placed_in_two_dimensions());
         assert!((between.pitch - 170.0).abs() <= 1.0, "{}", between.pitch);
+    }
+
+    #[test]
+    fn a_lane_the_image_edge_cuts_is_kept() {
+        // Lane 1's left line lies outside the frame; its band still reaches the edge. Mirrored,
+        // the cut lane is the last.
+        let cut = lanes_between_lines_cut(10.0, false, 30);
+        let mirrored = cut.slice(ndarray::s![.., ..;-1]).to_owned();
+        let truths = [[53.5, 223.5, 393.5], [105.5, 275.5, 445.5]];
+        for (corrected, truth) in [cut, mirrored].iter().zip(truths) {
+            let grid = estimated_grid(corrected);
+            let lines = lines_down_the_image(corrected, &grid.profile, grid.noise);
+            assert_eq!(lines.len(), 5, "{lines:?}");
+            let between = between_edge_lines(corrected, &grid).expect("lanes between the lines");
+            let centres: Vec<f64> = between.lanes.iter().map(|l| l.x_center).collect();
+            assert_eq!(centres.len(), 3, "{centres:?}");
+            for (found, truth) in centres.iter().zip(truth) {
+                assert!((found - truth).abs() <= 1.0, "{centres:?}");
+            }
+        }
     }
 
     #[test]
