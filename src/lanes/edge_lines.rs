@@ -203,6 +203,18 @@ pub fn lines_down_the_image(
         .collect()
 }
 
+/// The lines running down `corrected` ([`lines_down_the_image`]) that are background to the
+/// bands of `grid`'s lanes: those narrower than [`LINE_WIDTH_SHARE`] of its lanes (a lane's
+/// edge, a strip's). A "line" as wide as half a lane is a narrow lane of dense bands, its
+/// signal no background.
+pub fn background_lines(corrected: &Array2<f32>, grid: &LaneGrid) -> Vec<(f64, f64)> {
+    let lane_width = stats::median(&grid.lanes.iter().map(|l| l.width).collect::<Vec<_>>());
+    lines_down_the_image(corrected, &grid.profile, grid.noise)
+        .into_iter()
+        .filter(|(left, right)| right - left < LINE_WIDTH_SHARE * lane_width)
+        .collect()
+}
+
 /// The peaks of the column profile (smoothed as lane finding smooths it) standing 5 noise SDs
 /// out of it, left to right, each as the columns (left, right) where it crosses half its
 /// height.
@@ -407,5 +419,7 @@ mod tests {
             12
         );
         assert!(between_edge_lines(&corrected, &grid).is_none());
+        // Nor are these "lines" background to the lanes' bands: they are the lanes.
+        assert!(background_lines(&corrected, &grid).is_empty());
     }
 }

@@ -16,7 +16,7 @@ mod lean;
 mod register;
 
 pub use centring::centre_on_signal;
-pub use edge_lines::{between_edge_lines, lines_down_the_image};
+pub use edge_lines::{background_lines, between_edge_lines, lines_down_the_image};
 pub use ends::{extend_over_bands, extend_over_merged_row, fit_band_row, without_frame_lines};
 pub use lean::lean;
 use lean::leaning_column_profile;

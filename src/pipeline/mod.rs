@@ -207,7 +207,7 @@ pub fn analyze_located(
         })
         .collect();
     // Lines running down the image (lane edges, strips' edges) are background in a band's box.
-    let lines = lanes::lines_down_the_image(&corrected, &grid.profile, grid.noise);
+    let lines = lanes::background_lines(&corrected, &grid);
     let line_excess = background::profile::line_excess(&blot.signal, &lines);
     let mut bands = measure::measure_bands(
         params,

@@ -21,7 +21,7 @@ pub fn methods_text(params: &Params) -> String {
         BackgroundMethod::RubberBand => "Each band's volume had a rubber-band background subtracted: the lower convex hull of its lane's row profile, summed over the band's rows.".to_string(),
         BackgroundMethod::ValleyToValley => "Each band's volume had a valley-to-valley background subtracted: a straight line under the lane profile from just above the band's box to just below it.".to_string(),
         BackgroundMethod::BorderMedian => format!(
-            "Each band's volume had a border-median background subtracted: the median of a {} px border {} the band's box, times the box's area, plus any narrow line running down the image through the box (each line column's floor, the mean of its 10th to 50th percentile over the rows, above the floor of the membrane beside the line, times the box's height).",
+            "Each band's volume had a border-median background subtracted: the median of a {} px border {} the band's box, times the box's area, plus any narrow line running down the image through the box, narrower than half a lane (each line column's floor, the mean of its 10th to 50th percentile over the rows, above the floor of the membrane beside the line, times the box's height).",
             bg.border_px,
             if bg.border_all_sides { "around" } else { "above and below" }
         ),
