@@ -21,13 +21,13 @@ use crate::stats;
 /// A line beyond the pattern at either end (a frame, a gel's edge) is left out; a lane the
 /// image's edge cuts (its outer line lost) is kept where its strip holds a band.
 pub fn between_edge_lines(corrected: &Array2<f32>, grid: &LaneGrid) -> Option<LaneGrid> {
-    let lines = lines_down_the_image(corrected, &grid.profile, grid.noise);
+    let peaks = profile_peaks(&grid.profile, grid.noise);
+    let lines = lines_among(corrected, &peaks);
     let n = lines.len();
     if n < MIN_LINES {
         return None;
     }
     // Each lane space holds one lane: no two peaks of the profile, other than lines, lie in it.
-    let peaks = profile_peaks(&grid.profile, grid.noise);
     let one_lane_each = |between: &LaneGrid| {
         between.lanes.iter().all(|lane| {
             let inside = |&&(l, r): &&(f64, f64)| {
@@ -36,12 +36,13 @@ pub fn between_edge_lines(corrected: &Array2<f32>, grid: &LaneGrid) -> Option<La
             peaks.iter().filter(inside).count() <= 1
         })
     };
+    let strips = StripMeans::new(corrected);
     // The whole run of lines, then without a line at either end or both.
     for run in [0..n, 1..n, 0..n - 1, 1..n - 1] {
         if run.len() < MIN_LINES {
             continue;
         }
-        let between = lanes_between(corrected, grid, &lines[run]).filter(one_lane_each);
+        let between = lanes_between(corrected, &strips, grid, &lines[run]).filter(one_lane_each);
         if between.is_some() {
             return between;
         }
@@ -50,9 +51,10 @@ pub fn between_edge_lines(corrected: &Array2<f32>, grid: &LaneGrid) -> Option<La
 }
 
 /// The lanes between `lines` (left to right), where their spaces alternate between lanes that
-/// hold bands and gaps that do not.
+/// hold bands and gaps that do not (`strips`: the row means of `corrected`'s strips).
 fn lanes_between(
     corrected: &Array2<f32>,
+    strips: &StripMeans,
     grid: &LaneGrid,
     lines: &[(f64, f64)],
 ) -> Option<LaneGrid> {
@@ -70,7 +72,6 @@ fn lanes_between(
     // The kind of space whose median strongest band stands out more (in noise SDs of its row
     // profile; a space runs between its lines' inner edges) holds the lanes, if they have
     // bands and the other kind's spaces do not hold them.
-    let strips = StripMeans::new(corrected);
     let space = |i: usize| {
         let (from, to) = (lines[i].1, lines[i + 1].0);
         (0.5 * (from + to), to - from)
@@ -177,8 +178,8 @@ const MAX_GAP_BAND_SHARE: f64 = 0.5;
 const BAND_ROW_REACH: usize = 2;
 
 /// The narrow lines running down `corrected` that stand out of its column profile (`noise`:
-/// the profile's noise SD), left to right, each as the columns (left, right) where it crosses half its height: peaks of the
-/// profile standing 5 noise SDs out of it, narrower than [`LINE_WIDTH_SHARE`] of the space to
+/// the profile's noise SD), left to right, each as the columns (left, right) where it crosses
+/// half its height: peaks of the profile standing 5 noise SDs out of it, narrower than [`LINE_WIDTH_SHARE`] of the space to
 /// the next peak on either side (a lane's peak in the profile is about as wide as its pitch),
 /// that hold signal in most rows.
 pub fn lines_down_the_image(
@@ -186,7 +187,12 @@ pub fn lines_down_the_image(
     column_profile: &[f32],
     noise: f64,
 ) -> Vec<(f64, f64)> {
-    let peaks = profile_peaks(column_profile, noise);
+    lines_among(corrected, &profile_peaks(column_profile, noise))
+}
+
+/// The `peaks` of the column profile ([`profile_peaks`]) that are lines running down
+/// `corrected` ([`lines_down_the_image`]).
+fn lines_among(corrected: &Array2<f32>, peaks: &[(f64, f64)]) -> Vec<(f64, f64)> {
     let centre = |(left, right): (f64, f64)| 0.5 * (left + right);
     (0..peaks.len())
         .filter(|&i| {
@@ -293,8 +299,7 @@ mod tests {
     /// [`lanes_between_lines`] with the frame moved `cut` px right: the image's left edge cuts
     /// into lane 1, and its left line is lost where `cut` is 28 or more.
     fn lanes_between_lines_cut(band: f32, across_gaps: bool, cut: usize) -> Array2<f32> {
-        let mut image =
-            Array2::from_shape_fn((90, 500), |(y, x)| ((x * 7 + y * 13) % 5) as f32 * 0.1);
+        let mut image = membrane();
         let at = |x: usize| x.saturating_sub(cut);
         for left in [20, 140, 190, 310, 360, 480] {
             image
@@ -309,6 +314,11 @@ mod tests {
                 .mapv_inplace(|v| v + band);
         }
         image
+    }
+
+    /// A 90 × 500 membrane with a faint fixed texture (0–0.4).
+    fn membrane() -> Array2<f32> {
+        Array2::from_shape_fn((90, 500), |(y, x)| ((x * 7 + y * 13) % 5) as f32 * 0.1)
     }
 
     /// The grid `detect` fits to `corrected`'s column profile, at its estimated count.
@@ -374,8 +384,7 @@ mod tests {
         // Two strips of six lanes 30 px apart (three bands each, 20 px wide), each strip edged
         // by lines running down the image: the column profile shows the twelve lanes, and the
         // grid is not moved onto the strips.
-        let mut corrected =
-            Array2::from_shape_fn((90, 500), |(y, x)| ((x * 7 + y * 13) % 5) as f32 * 0.1);
+        let mut corrected = membrane();
         for strip_left in [30, 260] {
             for line in [strip_left, strip_left + 186] {
                 corrected
@@ -403,8 +412,7 @@ mod tests {
     fn evenly_spaced_lines_with_nothing_between_them_place_no_lanes() {
         // Twelve lanes 8 px wide, 40 px apart, each with bands 5 rows high a row apart (a
         // ladder's bands fill most rows): lines, but evenly spaced and nothing between them.
-        let mut corrected =
-            Array2::from_shape_fn((90, 500), |(y, x)| ((x * 7 + y * 13) % 5) as f32 * 0.1);
+        let mut corrected = membrane();
         for k in 0..12 {
             let left = 20 + 40 * k;
             for y in (0..90).filter(|y| y % 6 != 5) {
