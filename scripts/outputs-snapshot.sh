@@ -9,7 +9,8 @@
 #   - `init` on a copy of one synthetic experiment without its manifest;
 #   - `linearity` on the real standards gel;
 #   - `background` on the ImageJ fixture inputs (rolling ball and paraboloid).
-# Usage: scripts/outputs-snapshot.sh BINARY OUT_DIR
+# Usage: scripts/outputs-snapshot.sh BINARY OUT_DIR, then diff -r -x .cache OLD NEW (the cache
+# entries are keyed by the program file itself, so they differ between any two builds).
 # The inputs are read from fixed places and the outputs written below a fixed work folder
 # first, so paths recorded in the outputs are the same for any OUT_DIR.
 set -euo pipefail

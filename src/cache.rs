@@ -123,7 +123,7 @@ impl Cache {
             result: result.clone(),
         };
         let json = serde_json::to_vec(&entry).expect("cache entry serializes");
-        crate::report::write_atomic_with(&self.entry_path(plan), false, |w| w.write_all(&json))
+        crate::io::atomic::write_atomic_with(&self.entry_path(plan), false, |w| w.write_all(&json))
     }
 
     /// One file per experiment folder, named by a hash of its path.

@@ -39,7 +39,6 @@ pub mod cache;
 pub mod calibration;
 pub mod error;
 pub mod experiment;
-pub mod gray_tiff;
 pub mod io;
 pub mod lanes;
 pub mod linearity;

@@ -331,7 +331,7 @@ fn run(command: Command) -> Result<u8, Failure> {
             let starter = experiment::starter_manifest(&dir, &Params::default())?;
             let mut text = serde_json::to_string_pretty(&starter).expect("JSON serializes");
             text.push('\n');
-            report::write_atomic(&manifest, text.as_bytes())?;
+            blotquant::io::atomic::write_atomic(&manifest, text.as_bytes())?;
             eprintln!(
                 "wrote {}: fill in the conditions of the lanes, `control`, `loading_control`, the ladder and each image's targets",
                 manifest.display()
@@ -421,10 +421,13 @@ fn run(command: Command) -> Result<u8, Failure> {
             });
             let fits_csv = report::to_csv(&fits, report::LINEARITY_HEADER);
             let points_csv = report::to_csv(&points, report::LINEARITY_POINTS_HEADER);
-            report::write_atomic(&out.join("linearity.csv"), fits_csv.as_bytes())?;
-            report::write_atomic(&out.join("linearity_points.csv"), points_csv.as_bytes())?;
+            blotquant::io::atomic::write_atomic(&out.join("linearity.csv"), fits_csv.as_bytes())?;
+            blotquant::io::atomic::write_atomic(
+                &out.join("linearity_points.csv"),
+                points_csv.as_bytes(),
+            )?;
             let text = serde_json::to_string_pretty(&report).expect("report serializes");
-            report::write_atomic(&out.join("linearity.json"), text.as_bytes())?;
+            blotquant::io::atomic::write_atomic(&out.join("linearity.json"), text.as_bytes())?;
             if json {
                 println!("{text}");
             } else {
@@ -531,7 +534,7 @@ fn subtract_background_file(
         Ok(())
     };
     if extension != "png" {
-        if let Some(rows) = blotquant::gray_tiff::RowReader::open(input, &limits)? {
+        if let Some(rows) = blotquant::io::gray_tiff::RowReader::open(input, &limits)? {
             check_radius(rows.width, rows.height)?;
             return subtract_streamed(&rows, input, output, options);
         }
@@ -540,7 +543,7 @@ fn subtract_background_file(
     check_radius(image.width, image.height)?;
     let max_value = if image.bit_depth == 8 { 255.0 } else { 65535.0 };
     blotquant::background::subtract_like_imagej_in_place(&mut image, max_value, options);
-    report::write_gray(
+    blotquant::io::atomic::write_gray(
         output,
         image.width,
         image.height,
@@ -554,18 +557,18 @@ fn subtract_background_file(
 /// `blotquant background` on a TIFF read row by row, into a TIFF written row by row: neither
 /// image is held whole. A failed read (the input changed under us) or write leaves no output.
 fn subtract_streamed(
-    rows: &blotquant::gray_tiff::RowReader,
+    rows: &blotquant::io::gray_tiff::RowReader,
     input: &Path,
     output: &Path,
     options: &blotquant::background::ImageJOptions,
 ) -> Result<(), Failure> {
-    let layout = blotquant::gray_tiff::BaselineLayout {
+    let layout = blotquant::io::gray_tiff::BaselineLayout {
         width: rows.width,
         height: rows.height,
         bit_depth: rows.bit_depth,
     };
     let max_value = if rows.bit_depth == 8 { 255.0 } else { 65535.0 };
-    let writer = blotquant::gray_tiff::RowWriter::create(output, layout)?;
+    let writer = blotquant::io::gray_tiff::RowWriter::create(output, layout)?;
     let written = blotquant::background::subtract_like_imagej_streamed(
         rows,
         max_value,

@@ -867,7 +867,7 @@ fn write_tiff16(path: &Path, pixels: &[u16], frame: Frame) -> Result<()> {
             pixels,
         )
         .map_err(write_err)?;
-    crate::report::write_atomic(path, &bytes)
+    crate::io::atomic::write_atomic(path, &bytes)
 }
 
 /// An 8-bit dark-on-light "film scan": counts / 80 inverted (20 400 counts and above would be
@@ -877,11 +877,11 @@ fn write_film8(path: &Path, pixels: &[u16], frame: Frame) -> Result<()> {
         .iter()
         .map(|&v| 255 - (f64::from(v) / 80.0).round().min(255.0) as u16)
         .collect();
-    crate::report::write_gray(path, frame.width, frame.height, 8, &film, false)
+    crate::io::atomic::write_gray(path, frame.width, frame.height, 8, &film, false)
 }
 
 fn write_json(path: &Path, value: &serde_json::Value) -> Result<()> {
     let mut text = serde_json::to_string_pretty(value).expect("JSON serializes");
     text.push('\n');
-    crate::report::write_atomic(path, text.as_bytes())
+    crate::io::atomic::write_atomic(path, text.as_bytes())
 }

@@ -104,7 +104,7 @@ fn one_and_two_threads_give_identical_files() {
 fn white_is_zero_tiffs_give_the_same_pixels_as_tiff_and_png() {
     let tmp = tempfile::tempdir().unwrap();
     let (width, height) = (120usize, 90usize);
-    let layout = blotquant::gray_tiff::BaselineLayout {
+    let layout = blotquant::io::gray_tiff::BaselineLayout {
         width,
         height,
         bit_depth: 16,

@@ -134,7 +134,7 @@ fn the_command_writes_the_float_path_s_pixels() {
     for case in cases(&dir) {
         let path = dir.join("inputs").join(format!("{}.tif", case.input));
         assert!(
-            blotquant::gray_tiff::RowReader::open(&path, &LoadParams::default())
+            blotquant::io::gray_tiff::RowReader::open(&path, &LoadParams::default())
                 .unwrap()
                 .is_some(),
             "{} is not streamed",

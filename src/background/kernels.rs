@@ -76,14 +76,6 @@ pub fn offset_and_clip(values: &mut [f32], offset: f32, max: f32) {
     }
 }
 
-/// 16-bit samples as `f32`.
-#[multiversion(targets("x86_64+avx2", "x86_64+avx512f"))]
-pub fn widen(samples: &[u16], values: &mut [f32]) {
-    for (v, &s) in values.iter_mut().zip(samples) {
-        *v = f32::from(s);
-    }
-}
-
 /// Values already clipped to the sample range, truncated to 16-bit samples (ImageJ adds 0.5
 /// and truncates).
 #[multiversion(targets("x86_64+avx2", "x86_64+avx512f"))]

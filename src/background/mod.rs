@@ -10,7 +10,7 @@ pub mod rolling_ball;
 use ndarray::Array2;
 use rayon::prelude::*;
 
-use rolling_ball::RowSource;
+use crate::io::rows::RowSource;
 
 use crate::params::{BackgroundMethod, BackgroundParams};
 
@@ -44,7 +44,7 @@ pub fn subtract_like_imagej(
 /// truncates each clipped value to the integer type (ImageJ truncates after adding 0.5); no
 /// full-size float copy of the image is made.
 pub fn subtract_like_imagej_into<T: Send>(
-    image: &dyn rolling_ball::RowSource,
+    image: &dyn RowSource,
     max_value: f32,
     options: &ImageJOptions,
     out: &mut [T],
@@ -77,7 +77,7 @@ pub fn subtract_like_imagej_in_place(
         max_value,
         options,
         &mut image.pixels,
-        |_, row, values| kernels::widen(row, values),
+        |_, row, values| crate::io::rows::widen(row, values),
         kernels::truncate,
     );
 }
@@ -85,7 +85,7 @@ pub fn subtract_like_imagej_in_place(
 /// ImageJ's background surface of `image` (rolled from below as −value for a light
 /// background), in the form that yields it row by row.
 fn imagej_background(
-    image: &dyn rolling_ball::RowSource,
+    image: &dyn RowSource,
     options: &ImageJOptions,
 ) -> rolling_ball::RolledBackground {
     let oriented = Oriented {
@@ -214,11 +214,11 @@ impl RowScratch {
 
 /// An image negated on the fly (a light background is rolled from below as −value).
 struct Oriented<'a> {
-    image: &'a dyn rolling_ball::RowSource,
+    image: &'a dyn RowSource,
     negate: bool,
 }
 
-impl rolling_ball::RowSource for Oriented<'_> {
+impl RowSource for Oriented<'_> {
     fn width(&self) -> usize {
         self.image.width()
     }

@@ -17,6 +17,7 @@ use ndarray::Array2;
 use rayon::prelude::*;
 
 use super::kernels;
+use crate::io::rows::RowSource;
 
 /// ImageJ's shrink factor and ball trim (per cent of the radius) for a ball radius.
 pub fn shrink_and_trim(radius: f64) -> (usize, f64) {
@@ -29,14 +30,6 @@ pub fn shrink_and_trim(radius: f64) -> (usize, f64) {
     } else {
         (8, 40.0)
     }
-}
-
-/// A grey image read row by row as `f32`, so the full image never needs a float copy.
-pub trait RowSource: Sync {
-    fn width(&self) -> usize;
-    fn height(&self) -> usize;
-    /// Writes row `y` into `out` (length `width`).
-    fn read_row(&self, y: usize, out: &mut [f32]);
 }
 
 impl RowSource for Array2<f32> {

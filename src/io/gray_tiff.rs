@@ -18,7 +18,7 @@ use std::io;
 use std::path::Path;
 use std::sync::Mutex;
 
-use crate::background::rolling_ball::RowSource;
+use super::rows::RowSource;
 use crate::error::{Error, Result};
 use crate::params::LoadParams;
 
@@ -148,7 +148,7 @@ impl RowReader {
         let Ok((width, height)) = decoder.dimensions() else {
             return Ok(None);
         };
-        crate::io::check_size(path, width.into(), height.into(), limits)?;
+        super::check_size(path, width.into(), height.into(), limits)?;
         let (width, height) = (width as usize, height as usize);
         let bit_depth = match decoder.colortype() {
             Ok(tiff::ColorType::Gray(8)) => 8u8,
@@ -252,14 +252,14 @@ impl RowSource for RowReader {
 /// A baseline TIFF written rows at a time, from any thread, into a temporary file in the
 /// output's folder that [`RowWriter::finish`] renames into place.
 pub struct RowWriter {
-    file: crate::report::Pending,
+    file: super::atomic::Pending,
     layout: BaselineLayout,
 }
 
 impl RowWriter {
     /// Creates the temporary file with its header and IFD in place.
     pub fn create(output: &Path, layout: BaselineLayout) -> Result<RowWriter> {
-        let file = crate::report::temporary_beside(output)?;
+        let file = super::atomic::temporary_beside(output)?;
         let trailer_at = 8 + layout.data_len() as u64;
         write_all_at(file.as_file(), &layout.header(), 0)
             .and_then(|()| write_all_at(file.as_file(), &layout.trailer(), trailer_at))
@@ -281,7 +281,7 @@ impl RowWriter {
 
     /// Renames the finished file to `output` (readable by others, like every result).
     pub fn finish(self, output: &Path) -> Result<()> {
-        crate::report::publish(self.file, output)
+        super::atomic::publish(self.file, output)
     }
 }
 
@@ -337,7 +337,7 @@ fn write_all_at(file: &File, mut buf: &[u8], mut offset: u64) -> io::Result<()> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::background::rolling_ball::RowSource;
+    use crate::io::rows::RowSource;
 
     fn rows_of(reader: &RowReader) -> Vec<f32> {
         let mut all = vec![0.0; reader.width * reader.height];

@@ -7,6 +7,10 @@ use std::path::{Path, PathBuf};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
+pub mod atomic;
+pub mod gray_tiff;
+pub mod rows;
+
 use crate::error::{Error, Result};
 use crate::params::LoadParams;
 
@@ -105,18 +109,6 @@ pub struct RawGray {
     pub height: usize,
     pub bit_depth: u8,
     pub pixels: Vec<u16>,
-}
-
-impl crate::background::rolling_ball::RowSource for RawGray {
-    fn width(&self) -> usize {
-        self.width
-    }
-    fn height(&self) -> usize {
-        self.height
-    }
-    fn read_row(&self, y: usize, out: &mut [f32]) {
-        crate::background::kernels::widen(&self.pixels[y * self.width..(y + 1) * self.width], out);
-    }
 }
 
 /// Reads an 8- or 16-bit grayscale image as stored, for pixel operations that keep the
