@@ -32,6 +32,18 @@ pub struct Peak {
     pub bottom: usize,
 }
 
+/// A band of an image after assignment and measurement.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeasuredBand {
+    pub peak: Peak,
+    /// Target name, `ladder`, or `None` when unassigned.
+    pub target: Option<String>,
+    pub apparent_mw_kda: Option<f64>,
+    pub volume: crate::quant::Volume,
+    pub snr: f64,
+    pub flags: Vec<&'static str>,
+}
+
 /// Row profile of a lane over the central `core_fraction` of its width.
 pub fn lane_profile(corrected: &Array2<f32>, lane: &Lane, params: &BandParams) -> LaneProfile {
     let core = Lane {

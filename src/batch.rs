@@ -12,6 +12,7 @@ use crate::experiment::{self, Plan, MANIFEST};
 use crate::params::Params;
 use crate::pipeline;
 use crate::quant;
+use crate::report::overlay;
 use crate::results::{ExperimentInfo, ExperimentResult, Failure, ImageTraces, Results};
 
 /// The outcome of a run: the results, the overlay PNGs (path under `overlays/`, bytes) and the
@@ -51,8 +52,10 @@ pub fn analyze_planned(plan: &Plan, cache: Option<&Cache>) -> Result<Run> {
 fn analyze_plan(plan: &Plan, cache: Option<&Cache>, folder: &Path) -> Result<ExperimentResult> {
     let Some(cache) = cache else {
         // Nothing to look up: the checksums are computed while the experiment is analyzed.
-        let (inputs, result) =
-            rayon::join(|| plan.input_files(), || pipeline::analyze_experiment(plan));
+        let (inputs, result) = rayon::join(
+            || plan.input_files(),
+            || pipeline::analyze_experiment(plan, &overlay::render),
+        );
         let inputs = inputs?;
         let mut result = result?;
         result.inputs = inputs;
@@ -63,7 +66,7 @@ fn analyze_plan(plan: &Plan, cache: Option<&Cache>, folder: &Path) -> Result<Exp
     if let Some(hit) = cache.load(plan, &key, &cache.overlay_dir().join(folder)) {
         return Ok(hit);
     }
-    let mut result = pipeline::analyze_experiment(plan)?;
+    let mut result = pipeline::analyze_experiment(plan, &overlay::render)?;
     result.inputs = inputs;
     if let Err(e) = cache.store(plan, &key, &result) {
         result.warnings.push(format!(

@@ -328,7 +328,7 @@ fn run(command: Command) -> Result<u8, Failure> {
                     manifest.display()
                 )));
             }
-            let starter = experiment::starter_manifest(&dir, &Params::default())?;
+            let starter = blotquant::init::starter_manifest(&dir, &Params::default())?;
             let mut text = serde_json::to_string_pretty(&starter).expect("JSON serializes");
             text.push('\n');
             blotquant::io::atomic::write_atomic(&manifest, text.as_bytes())?;
@@ -401,7 +401,8 @@ fn run(command: Command) -> Result<u8, Failure> {
                     input.display()
                 )));
             }
-            let result = blotquant::pipeline::analyze_experiment(&plan)?;
+            let result =
+                blotquant::pipeline::analyze_experiment(&plan, &blotquant::pipeline::no_overlay)?;
             let tolerance = plan.params.quant.linearity_tolerance;
             let (fits, points) = linearity::analyze(&result.fold_change, &loads, tolerance);
             let out = output.unwrap_or_else(|| default_output(&input));

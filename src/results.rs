@@ -125,6 +125,14 @@ pub struct LaneTrace {
     pub background: Vec<f32>,
 }
 
+/// An image's overlay, encoded: PNG (lossless, for `overlays/`) and JPEG (small, for the
+/// report). Empty where none was drawn.
+#[derive(Debug, Clone, Default)]
+pub struct Overlay {
+    pub png: Vec<u8>,
+    pub jpeg: Vec<u8>,
+}
+
 /// What the report shows of one image: its overlay as a small JPEG (base64, ready for a data
 /// URI), where the PNG overlay is (relative to `overlays/`) and the lane profiles.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -60,7 +60,12 @@ fn each_standard_lane_box_is_centred_on_its_band() {
     let exp = standards_experiment(tmp.path(), &real);
     let params = blotquant::Params::default();
     let plan = blotquant::experiment::load_plan(&exp, &params).unwrap();
-    let analysis = blotquant::pipeline::analyze_image(&plan, &plan.images[0]).unwrap();
+    let analysis = blotquant::pipeline::analyze_image(
+        &plan,
+        &plan.images[0],
+        &blotquant::pipeline::no_overlay,
+    )
+    .unwrap();
     // Dark bands on a light gel: darkness is the signal.
     let gray = image::open(&real).unwrap().to_luma8();
     let darkness = |x: usize, y: usize| 255.0 - f64::from(gray.get_pixel(x as u32, y as u32)[0]);

@@ -256,7 +256,12 @@ fn detect_finds_every_band_of_the_thrombin_gel_s_hand_made_mask() {
     let Some(dir) = realdata() else { return };
     let params = Params::default();
     let plan = experiment::lone_image_plan(&dir.join("sdspage_thrombin_gelgenie.jpg"), &params);
-    let analysis = blotquant::pipeline::analyze_image(&plan, &plan.images[0]).unwrap();
+    let analysis = blotquant::pipeline::analyze_image(
+        &plan,
+        &plan.images[0],
+        &blotquant::pipeline::no_overlay,
+    )
+    .unwrap();
     // An uncompressed palette TIFF of 8-bit indices 0 and 1, which neither the `image` nor the
     // `tiff` decoder reads: its strips straight from the file, where the tags put them.
     let path = dir.join("sdspage_thrombin_gelgenie_mask.tif");

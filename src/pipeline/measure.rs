@@ -3,8 +3,8 @@
 
 use ndarray::Array2;
 
-use super::MeasuredBand;
 use crate::background::{self, BandBox};
+use crate::bands::MeasuredBand;
 use crate::bands::{self, Peak};
 use crate::calibration::Calibration;
 use crate::experiment::{ImagePlan, LaneSpec, Plan};

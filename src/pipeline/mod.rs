@@ -7,34 +7,20 @@ use base64::Engine as _;
 use ndarray::Array2;
 use rayon::prelude::*;
 
-use crate::bands::{self, Peak};
+use crate::bands::{self, MeasuredBand, Peak};
 use crate::calibration::Calibration;
 use crate::error::{Error, Result};
 use crate::experiment::{ImagePlan, Plan};
 use crate::io::{self, Blot};
 use crate::lanes::{self, LaneGrid};
 use crate::params::Params;
-use crate::quant;
-use crate::report::overlay;
-use crate::results::{ExperimentResult, ImageTraces, LaneTrace};
+use crate::results::{ExperimentResult, ImageTraces, LaneTrace, Overlay};
 use crate::{background, band_row, strips};
 
 mod assign;
 mod locating;
 mod measure;
 mod tables;
-
-/// A band of an image after assignment and measurement.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MeasuredBand {
-    pub peak: Peak,
-    /// Target name, `ladder`, or `None` when unassigned.
-    pub target: Option<String>,
-    pub apparent_mw_kda: Option<f64>,
-    pub volume: quant::Volume,
-    pub snr: f64,
-    pub flags: Vec<&'static str>,
-}
 
 /// What one image yields.
 #[derive(Debug, Clone)]
@@ -44,8 +30,18 @@ pub struct ImageAnalysis {
     pub calibration: Option<Calibration>,
     pub bands: Vec<MeasuredBand>,
     pub warnings: Vec<String>,
-    pub overlay: overlay::Rendered,
+    pub overlay: Overlay,
     pub traces: Vec<LaneTrace>,
+}
+
+/// Draws an image's overlay from the image, its lanes and its measured bands: the report's
+/// renderer where pictures are wanted, [`no_overlay`] where they are not (counting lanes for
+/// `init`, a linearity fit). Passed in, so the analysis never depends on how results are shown.
+pub type DrawOverlay = dyn Fn(&Blot, &LaneGrid, &[MeasuredBand]) -> Overlay + Sync;
+
+/// Draws nothing: an empty overlay.
+pub fn no_overlay(_: &Blot, _: &LaneGrid, _: &[MeasuredBand]) -> Overlay {
+    Overlay::default()
 }
 
 /// Reads an image file.
@@ -142,8 +138,8 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
 
 /// Analyzes one image of a plan on its own: background, lanes, bands, calibration,
 /// assignment, volumes.
-pub fn analyze_image(plan: &Plan, image: &ImagePlan) -> Result<ImageAnalysis> {
-    analyze_located(plan, image, locate(plan, image)?, None)
+pub fn analyze_image(plan: &Plan, image: &ImagePlan, draw: &DrawOverlay) -> Result<ImageAnalysis> {
+    analyze_located(plan, image, locate(plan, image)?, None, draw)
 }
 
 /// The second stage for one image: bands, calibration, assignment, volumes, overlay.
@@ -154,6 +150,7 @@ pub fn analyze_located(
     image: &ImagePlan,
     located: Located,
     marker: Option<&Calibration>,
+    draw: &DrawOverlay,
 ) -> Result<ImageAnalysis> {
     let params = &plan.params;
     let Located {
@@ -230,7 +227,7 @@ pub fn analyze_located(
         &profiles,
     ));
     let (overlay, traces) = rayon::join(
-        || overlay::render(&blot, &grid, &bands),
+        || draw(&blot, &grid, &bands),
         || lane_traces(&blot, &background, &grid, &lane_sums),
     );
     Ok(ImageAnalysis {
@@ -300,7 +297,7 @@ fn lane_bands(
 }
 
 /// Analyzes every image of a plan (in parallel), then derives the experiment's tables.
-pub fn analyze_experiment(plan: &Plan) -> Result<ExperimentResult> {
+pub fn analyze_experiment(plan: &Plan, draw: &DrawOverlay) -> Result<ExperimentResult> {
     let quantified: Vec<&ImagePlan> = plan.images.iter().filter(|i| !i.is_marker).collect();
     let mut located: Vec<Located> = quantified
         .par_iter()
@@ -318,7 +315,7 @@ pub fn analyze_experiment(plan: &Plan) -> Result<ExperimentResult> {
     for marker in plan.images.iter().filter(|i| i.is_marker) {
         if let Some(located) = locating::locate_marker(plan, marker, &located, &mut warnings)? {
             let frame = (located.blot.width(), located.blot.height());
-            let mut analysis = analyze_located(plan, marker, located, None)?;
+            let mut analysis = analyze_located(plan, marker, located, None, draw)?;
             // Only its ladder is read; whatever else the white light shows is not a band.
             analysis
                 .bands
@@ -345,7 +342,7 @@ pub fn analyze_experiment(plan: &Plan) -> Result<ExperimentResult> {
                 .iter()
                 .find(|(f, _)| *f == frame)
                 .map(|(_, c)| *c);
-            analyze_located(plan, image, located, marker)
+            analyze_located(plan, image, located, marker, draw)
         })
         .collect::<Result<_>>()?;
     warnings.extend(locating::check_lane_count(plan, &images)?);

@@ -1,6 +1,7 @@
 //! The rows of the output tables, from the analyzed images.
 
-use super::{ImageAnalysis, MeasuredBand};
+use super::ImageAnalysis;
+use crate::bands::MeasuredBand;
 use crate::experiment::{LaneSpec, Plan};
 use crate::params::Params;
 use crate::quant::{self, LaneSignal};

@@ -5,9 +5,10 @@ use image::{Rgb, RgbImage};
 use imageproc::drawing::{draw_filled_rect_mut, draw_hollow_rect_mut, draw_line_segment_mut};
 use imageproc::rect::Rect;
 
+use crate::bands::MeasuredBand;
 use crate::io::Blot;
 use crate::lanes::LaneGrid;
-use crate::pipeline::MeasuredBand;
+use crate::results::Overlay;
 
 const LANE: Rgb<u8> = Rgb([40, 110, 230]);
 const TARGET: Rgb<u8> = Rgb([0, 170, 60]);
@@ -50,15 +51,8 @@ impl Zoom {
     }
 }
 
-/// The overlay as PNG (lossless, for `overlays/`) and as JPEG (small, for the report).
-#[derive(Debug, Clone)]
-pub struct Rendered {
-    pub png: Vec<u8>,
-    pub jpeg: Vec<u8>,
-}
-
 /// Renders the overlay and encodes it.
-pub fn render(blot: &Blot, grid: &LaneGrid, bands: &[MeasuredBand]) -> Rendered {
+pub fn render(blot: &Blot, grid: &LaneGrid, bands: &[MeasuredBand]) -> Overlay {
     let zoom = zoom_for(blot.width());
     let z = zoom.factor();
     let at = |v: f64| (v * z).floor() as i32;
@@ -112,7 +106,7 @@ pub fn render(blot: &Blot, grid: &LaneGrid, bands: &[MeasuredBand]) -> Rendered 
         }
     }
     let (png, jpeg) = rayon::join(|| encode_png(&canvas), || encode_jpeg(&canvas));
-    Rendered { png, jpeg }
+    Overlay { png, jpeg }
 }
 
 /// PNG bytes of an RGB image, compressed for speed: an overlay is mostly smooth grey, which
