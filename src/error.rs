@@ -35,6 +35,10 @@ pub enum Error {
         reason: String,
         fix: String,
     },
+    /// A command's request makes no sense as given (an option out of range, an output that
+    /// would overwrite its input); the message says what to change.
+    #[error("{0}")]
+    Usage(String),
     /// A parameter is out of range.
     #[error("parameter {name}: {reason}")]
     Param { name: String, reason: String },

@@ -30,6 +30,18 @@ pub struct LaneSpec {
 }
 
 impl LaneSpec {
+    /// A sample lane that is counted but not named (`detect --lanes N`): it has a condition,
+    /// the empty one, so it is measured like any sample lane.
+    pub fn unnamed(index: usize) -> LaneSpec {
+        LaneSpec {
+            index,
+            condition: Some(String::new()),
+            sample: None,
+            load_ug: None,
+        }
+    }
+
+    /// A marker (ladder) lane: never quantified.
     pub fn is_ladder(&self) -> bool {
         self.condition.is_none()
     }

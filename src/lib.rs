@@ -39,6 +39,7 @@ pub mod cache;
 pub mod calibration;
 pub mod error;
 pub mod experiment;
+pub mod imagej;
 pub mod init;
 pub mod io;
 pub mod lanes;

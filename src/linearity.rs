@@ -9,7 +9,7 @@
 
 use serde::Serialize;
 
-use crate::results::FoldChangeRow;
+use crate::quant::FoldChangeRow;
 
 /// One lane of the series.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -39,6 +39,19 @@ pub struct LinearityFit {
     /// Signals at the ends of the linear range: bands outside it are `outside-linear-range`.
     pub signal_low: Option<f64>,
     pub signal_high: Option<f64>,
+}
+
+/// Each target's signal range where it responds linearly, `[signal_low, signal_high]`, as
+/// `quant.linear_range` takes it (targets without a linear range are left out).
+pub fn signal_ranges(fits: &[LinearityFit]) -> serde_json::Map<String, serde_json::Value> {
+    fits.iter()
+        .filter_map(|f| {
+            Some((
+                f.target.clone(),
+                serde_json::json!([f.signal_low?, f.signal_high?]),
+            ))
+        })
+        .collect()
 }
 
 fn r2(points: &[(f64, f64)], predict: impl Fn(f64) -> f64) -> f64 {

@@ -4,10 +4,61 @@
 use std::collections::BTreeMap;
 
 use ndarray::{s, Array2};
+use serde::{Deserialize, Serialize};
 
 use crate::params::QuantParams;
-use crate::results::{FoldChangeRow, SummaryRow};
 use crate::stats;
+
+/// A row of `fold_change.csv`: one quantified lane × target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FoldChangeRow {
+    pub experiment: String,
+    pub target: String,
+    pub lane: usize,
+    pub condition: String,
+    pub sample: String,
+    pub signal: f64,
+    pub normalizer: String,
+    pub normalizer_signal: Option<f64>,
+    pub normalized: Option<f64>,
+    pub fold_change: Option<f64>,
+    pub log2_fold_change: Option<f64>,
+    pub flags: String,
+}
+
+/// A row of `summary.csv`: one target × condition, pooled over the run's experiments.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SummaryRow {
+    pub target: String,
+    pub condition: String,
+    pub n: usize,
+    pub mean_fold_change: Option<f64>,
+    pub geomean_fold_change: Option<f64>,
+    pub sd: Option<f64>,
+    pub sem: Option<f64>,
+    pub cv_pct: Option<f64>,
+    pub mean_log2_fold_change: Option<f64>,
+    /// Lower bound of the 95 % confidence interval of the mean log2 fold change, on the log2
+    /// scale (column `ci95_low`).
+    #[serde(rename = "ci95_low")]
+    pub ci95_low_log2: Option<f64>,
+    /// Upper bound of that interval, on the log2 scale (column `ci95_high`).
+    #[serde(rename = "ci95_high")]
+    pub ci95_high_log2: Option<f64>,
+    pub p_value: Option<f64>,
+    pub test: String,
+    pub flags: String,
+    /// Benjamini–Hochberg adjusted p-value across the conditions of the target.
+    pub p_value_bh: Option<f64>,
+}
+
+impl SummaryRow {
+    /// The 95 % confidence interval on the fold scale (2 to the power of the log2 bounds): the
+    /// interval of the geometric mean fold change.
+    pub fn ci95_fold(&self) -> Option<(f64, f64)> {
+        Some((self.ci95_low_log2?.exp2(), self.ci95_high_log2?.exp2()))
+    }
+}
 
 /// Sums over a band's box.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -333,8 +384,8 @@ fn summary_row(target: &str, condition: &str, group: &Group, control_logs: &[f64
             _ => None,
         },
         mean_log2_fold_change: mean_log,
-        ci95_low: ci_low,
-        ci95_high: ci_high,
+        ci95_low_log2: ci_low,
+        ci95_high_log2: ci_high,
         test: if p_value.is_some() {
             test
         } else {
@@ -424,7 +475,7 @@ mod tests {
         assert!((lps.mean_log2_fold_change.unwrap() - 2.0).abs() < 1e-12);
         assert!((lps.geomean_fold_change.unwrap() - 4.0).abs() < 1e-12);
         // log2 values 1, 2, 3: sd 1, t(0.975, 2) = 4.302653 (scipy)
-        assert!((lps.ci95_high.unwrap() - (2.0 + 4.302653 / 3f64.sqrt())).abs() < 1e-5);
+        assert!((lps.ci95_high_log2.unwrap() - (2.0 + 4.302653 / 3f64.sqrt())).abs() < 1e-5);
         assert_eq!(lps.test, "welch-t-log2");
         let ctrl = summary.iter().find(|r| r.condition == "ctrl").unwrap();
         assert_eq!(ctrl.test, "");

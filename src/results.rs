@@ -35,43 +35,7 @@ pub struct BandRow {
     pub flags: String,
 }
 
-/// A row of `fold_change.csv`: one quantified lane × target.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FoldChangeRow {
-    pub experiment: String,
-    pub target: String,
-    pub lane: usize,
-    pub condition: String,
-    pub sample: String,
-    pub signal: f64,
-    pub normalizer: String,
-    pub normalizer_signal: Option<f64>,
-    pub normalized: Option<f64>,
-    pub fold_change: Option<f64>,
-    pub log2_fold_change: Option<f64>,
-    pub flags: String,
-}
-
-/// A row of `summary.csv`: one target × condition, pooled over the run's experiments.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SummaryRow {
-    pub target: String,
-    pub condition: String,
-    pub n: usize,
-    pub mean_fold_change: Option<f64>,
-    pub geomean_fold_change: Option<f64>,
-    pub sd: Option<f64>,
-    pub sem: Option<f64>,
-    pub cv_pct: Option<f64>,
-    pub mean_log2_fold_change: Option<f64>,
-    pub ci95_low: Option<f64>,
-    pub ci95_high: Option<f64>,
-    pub p_value: Option<f64>,
-    pub test: String,
-    pub flags: String,
-    /// Benjamini–Hochberg adjusted p-value across the conditions of the target.
-    pub p_value_bh: Option<f64>,
-}
+pub use crate::quant::{FoldChangeRow, SummaryRow};
 
 /// How one image's lanes were found (`results.json` `detection`): the lane count and pitch,
 /// the grid's confidence (median lane contrast over the column profile's noise) and the

@@ -23,10 +23,20 @@ use std::path::{Path, PathBuf};
 const STAGES: &[&str] = &["background", "lanes", "bands", "quant"];
 
 /// What the stages must never import: orchestration (`pipeline`, `batch`, `cache`), the result
-/// tables and their rendering (`results`, `report`), the experiment description (`manifest`,
-/// `init`), the ImageJ-compatible tool, the synthetic data generator and the command line.
+/// tables and their rendering (`results`, `report`), the experiment description (`experiment`,
+/// the manifest's module, and `init`), the ImageJ-compatible tool, the synthetic data
+/// generator and the command line.
 const STAGE_FORBIDDEN: &[&str] = &[
-    "pipeline", "batch", "cache", "results", "report", "manifest", "init", "imagej", "synth", "cli",
+    "pipeline",
+    "batch",
+    "cache",
+    "results",
+    "report",
+    "experiment",
+    "init",
+    "imagej",
+    "synth",
+    "cli",
 ];
 
 /// The only modules allowed to import `report`: rendering the outputs is the last step of a
@@ -215,8 +225,9 @@ fn skip_raw_string(chars: &[char], start: usize) -> Option<usize> {
 fn skip_char_literal(chars: &[char], start: usize) -> Option<usize> {
     match chars.get(start + 1) {
         Some('\\') => {
-            let close = chars[start + 2..].iter().position(|&c| c == '\'')?;
-            Some(start + 2 + close + 1)
+            // The escaped character itself (at `start + 2`) may be a quote: `'\''`.
+            let close = chars[start + 3..].iter().position(|&c| c == '\'')?;
+            Some(start + 3 + close + 1)
         }
         Some(_) if chars.get(start + 2) == Some(&'\'') => Some(start + 3),
         _ => None,
@@ -461,19 +472,24 @@ fn cycle_through(graph: &Graph, start: &str, members: &[String]) -> Vec<String> 
     Vec::new()
 }
 
-/// One report per cyclic component: its members, a concrete cycle through them with one
-/// `file:line` per edge, and every other import between members (any of them can be cut).
+/// One report per cyclic component: its members; concrete cycles that together pass through
+/// every member, with one `file:line` per edge; and every import between members (cutting
+/// enough of them breaks the component up).
 fn describe_cycles(graph: &Graph) -> Vec<String> {
     let mut reports = Vec::new();
     for members in cyclic_components(graph) {
-        let cycle = cycle_through(graph, &members[0], &members);
-        let mut lines = vec![
-            format!("modules {{{}}} import each other:", members.join(", ")),
-            format!("  cycle {} -> {}", cycle.join(" -> "), cycle[0]),
-        ];
-        for (i, from) in cycle.iter().enumerate() {
-            let to = &cycle[(i + 1) % cycle.len()];
-            lines.push(format!("    {from} -> {to}: {}", graph[from][to][0]));
+        let mut lines = vec![format!(
+            "modules {{{}}} import each other:",
+            members.join(", ")
+        )];
+        let mut covered = BTreeSet::new();
+        for member in &members {
+            if covered.contains(member) {
+                continue;
+            }
+            let cycle = cycle_through(graph, member, &members);
+            lines.extend(describe_cycle(graph, &cycle));
+            covered.extend(cycle);
         }
         lines.push("  every import between them:".to_string());
         for from in &members {
@@ -486,6 +502,17 @@ fn describe_cycles(graph: &Graph) -> Vec<String> {
         reports.push(lines.join("\n"));
     }
     reports
+}
+
+/// The lines describing one cycle `[a, b, c]`: `a -> b -> c -> a`, then each edge with the
+/// first `file:line` that makes it.
+fn describe_cycle(graph: &Graph, cycle: &[String]) -> Vec<String> {
+    let mut lines = vec![format!("  cycle {} -> {}", cycle.join(" -> "), cycle[0])];
+    for (i, from) in cycle.iter().enumerate() {
+        let to = &cycle[(i + 1) % cycle.len()];
+        lines.push(format!("    {from} -> {to}: {}", graph[from][to][0]));
+    }
+    lines
 }
 
 /// The crate root: `CARGO_MANIFEST_DIR` under cargo, else the current directory (so the file
@@ -659,9 +686,11 @@ mod checker_tests {
         let text = "// use crate::a;\n/// see [`crate::b::f`]\n//! crate::c\n\
                     let s = \"crate::d\"; let q = '\"'; use crate::e;\n\
                     /* crate::f */ let r = r#\"crate::g\"#;\n\
-                    let b = br#\"crate::m\"#; let c = b'\\''; use crate::n;\nfn h<'a>(x: &'a crate::k::T) {}\n\
+                    let b = br#\"crate::m\"#; let c = b'\\''; let d = '\\\\'; use crate::n;\n\
+                    fn h<'a>(x: &'a crate::k::T) {}\n\
                     #[cfg(test)]\nmod tests {\n    use crate::l;\n}\n";
-        assert_eq!(parsed("src/x.rs", text), pairs(&[(4, "e"), (6, "k")]));
+        let expected = [(4, "e"), (6, "n"), (7, "k")];
+        assert_eq!(parsed("src/x.rs", text), pairs(&expected));
     }
 
     #[test]
@@ -681,12 +710,19 @@ mod checker_tests {
             ("src/lib.rs", "pub use crate::a::A;"),
             (
                 "src/a/mod.rs",
-                "use crate::a::inner; use crate::b; use crate::Error;",
+                "use crate::a::inner;\nuse crate::{b, Error};",
             ),
+            ("src/a/more.rs", "fn f(x: crate::b::T) -> crate::b::U {}"),
             ("src/b.rs", ""),
         ]));
         let a_imports: Vec<&String> = graph["a"].keys().collect();
         assert_eq!(a_imports, ["b"]);
+        let sites: Vec<String> = graph["a"]["b"].iter().map(ToString::to_string).collect();
+        let expected = [
+            "src/a/mod.rs:2: imports module b",
+            "src/a/more.rs:1: imports module b",
+        ];
+        assert_eq!(sites, expected);
         assert!(graph["b"].is_empty());
         assert!(!graph.contains_key("lib"));
     }

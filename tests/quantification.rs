@@ -61,8 +61,8 @@ fn summary_statistics_equal_scipy_to_1e9() {
             ("sem", ours.sem),
             ("cv_pct", ours.cv_pct),
             ("mean_log2_fold_change", ours.mean_log2_fold_change),
-            ("ci95_low", ours.ci95_low),
-            ("ci95_high", ours.ci95_high),
+            ("ci95_low", ours.ci95_low_log2),
+            ("ci95_high", ours.ci95_high_log2),
             ("p_value", ours.p_value),
             ("p_value_bh", ours.p_value_bh),
         ];

@@ -187,8 +187,8 @@ fn summary_html(rows: &[&SummaryRow]) -> String {
          <th>mean fold</th><th>CV %</th><th>p</th><th>p (BH)</th><th>test</th><th>flags</th></tr>\n",
     );
     for r in rows {
-        let ci = match (r.ci95_low, r.ci95_high) {
-            (Some(lo), Some(hi)) => format!("{:.2}–{:.2}", lo.exp2(), hi.exp2()),
+        let ci = match r.ci95_fold() {
+            Some((lo, hi)) => format!("{lo:.2}–{hi:.2}"),
             _ => "–".into(),
         };
         let p = |v: Option<f64>| v.map_or("–".into(), |p| format!("{p:.2e}"));
@@ -249,10 +249,7 @@ fn fold_change_chart(results: &Results, target: &str, rows: &[&SummaryRow]) -> S
             let mean = r
                 .geomean_fold_change
                 .filter(|v| *v > 0.0 && v.is_finite())?;
-            let ci = r
-                .ci95_low
-                .zip(r.ci95_high)
-                .map(|(l, h)| (l.exp2(), h.exp2()));
+            let ci = r.ci95_fold();
             Some(Bar {
                 x: i as f64,
                 mean,

@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::io::atomic::{write_atomic, write_atomic_with};
+use crate::linearity::{LinearityFit, LinearityPoint};
 use crate::results::{ImageTraces, Results};
 
 /// A table as CSV text: header row, then one row per record. Floats are written in their
@@ -107,6 +108,60 @@ pub const LINEARITY_POINTS_HEADER: &[&str] = &[
     "in_linear_range",
 ];
 
+/// Writes a linearity run into `out`: `linearity.csv` (one fit per target),
+/// `linearity_points.csv` (one row per lane) and `linearity.json` (both, with the `--params`
+/// snippet that flags signals outside each target's range). Returns the JSON text.
+pub fn write_linearity(
+    out: &Path,
+    fits: &[LinearityFit],
+    points: &[LinearityPoint],
+    ranges: &serde_json::Map<String, serde_json::Value>,
+) -> Result<String> {
+    let report = serde_json::json!({
+        "fits": fits,
+        "points": points,
+        "params": {"quant": {"linear_range": ranges}},
+    });
+    let fits_csv = to_csv(fits, LINEARITY_HEADER);
+    let points_csv = to_csv(points, LINEARITY_POINTS_HEADER);
+    write_atomic(&out.join("linearity.csv"), fits_csv.as_bytes())?;
+    write_atomic(&out.join("linearity_points.csv"), points_csv.as_bytes())?;
+    let text = serde_json::to_string_pretty(&report).expect("report serializes");
+    write_atomic(&out.join("linearity.json"), text.as_bytes())?;
+    Ok(text)
+}
+
+/// The linearity fits as a person reads them on stdout: each target's range and R², the lanes
+/// outside it, and the `--params` snippet that flags them in `analyze`.
+pub fn linearity_table(
+    fits: &[LinearityFit],
+    points: &[LinearityPoint],
+    ranges: &serde_json::Map<String, serde_json::Value>,
+) -> String {
+    let mut out = String::new();
+    for f in fits {
+        let range = match (f.linear_from_ug, f.linear_to_ug) {
+            (Some(a), Some(b)) => format!("linear from {a} to {b} µg"),
+            _ => "no linear range of 3 or more loads".into(),
+        };
+        out.push_str(&format!(
+            "{}: {range}; through origin R² {:.4}, with intercept R² {:.4}\n",
+            f.target, f.r2_through_origin, f.r2
+        ));
+    }
+    for p in points.iter().filter(|p| !p.in_linear_range) {
+        out.push_str(&format!(
+            "  lane {} ({} µg): outside-linear-range\n",
+            p.lane, p.load_ug
+        ));
+    }
+    out.push_str(&format!(
+        "to flag bands outside this range in analyze: --params with {}\n",
+        serde_json::json!({"quant": {"linear_range": ranges}})
+    ));
+    out
+}
+
 /// Writes every output file of a run into `out`. `overlays` are (path relative to
 /// `out/overlays`, PNG bytes). Everything is rendered before the first file is written.
 pub fn write_outputs(
@@ -170,8 +225,8 @@ pub fn summary_table(results: &Results) -> String {
     let fmt =
         |v: Option<f64>, digits: usize| v.map_or("-".to_string(), |v| format!("{v:.digits$}"));
     for row in &results.summary {
-        let ci = match (row.ci95_low, row.ci95_high) {
-            (Some(lo), Some(hi)) => format!("{:.2}–{:.2}", lo.exp2(), hi.exp2()),
+        let ci = match row.ci95_fold() {
+            Some((lo, hi)) => format!("{lo:.2}–{hi:.2}"),
             _ => "-".into(),
         };
         let p = row.p_value.map_or("-".to_string(), |p| format!("{p:.2e}"));
@@ -255,8 +310,8 @@ mod tests {
             sem: None,
             cv_pct: None,
             mean_log2_fold_change: None,
-            ci95_low: None,
-            ci95_high: None,
+            ci95_low_log2: None,
+            ci95_high_log2: None,
             p_value: None,
             test: String::new(),
             flags: String::new(),

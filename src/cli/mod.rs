@@ -1,0 +1,173 @@
+//! The command line: parses the arguments, runs one subcommand, maps its outcome to an exit
+//! code. Exit codes: 0 everything analyzed; 1 the run finished but some inputs failed; 2 usage
+//! or manifest error.
+
+mod args;
+mod commands;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command};
+use blotquant::{report, Params};
+
+/// Parses the command line, runs it, prints a failure on stderr.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => {
+            eprintln!("error: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+/// One subcommand, with the exit code it ends with.
+fn run(command: Command) -> Result<u8, Failure> {
+    match command {
+        Command::Analyze {
+            input,
+            run,
+            print_params,
+        } => commands::analyze(input, run, print_params),
+        Command::Batch {
+            roots,
+            run,
+            jobs,
+            shard,
+        } => commands::batch(&roots, run, jobs, shard),
+        Command::Detect {
+            image,
+            lanes,
+            output,
+        } => commands::detect(&image, lanes, output),
+        Command::Init { dir } => commands::init(&dir),
+        Command::Merge {
+            inputs,
+            output,
+            json,
+        } => commands::merge(&inputs, &output, json),
+        Command::Background {
+            input,
+            output,
+            radius,
+            light_background,
+            sliding_paraboloid,
+            disable_smoothing,
+            create_background,
+        } => {
+            let options = blotquant::background::ImageJOptions {
+                radius,
+                light_background,
+                sliding_paraboloid,
+                disable_smoothing,
+                create_background,
+            };
+            blotquant::imagej::subtract_background_file(&input, &output, &options)?;
+            Ok(0)
+        }
+        Command::Linearity {
+            input,
+            output,
+            params,
+            json,
+        } => commands::linearity(&input, output, params.as_deref(), json),
+        Command::Synth {
+            out_dir,
+            seed,
+            preset,
+            name,
+            size,
+        } => commands::synth(&out_dir, seed, &preset, name, size),
+    }
+}
+
+/// A failure and the exit code it maps to.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+impl From<blotquant::Error> for Failure {
+    fn from(e: blotquant::Error) -> Self {
+        Failure {
+            code: if e.is_input_error() { 2 } else { 1 },
+            message: e.to_string(),
+        }
+    }
+}
+
+/// A usage error (exit code 2) with its message.
+fn usage(message: impl Into<String>) -> Failure {
+    Failure {
+        code: 2,
+        message: message.into(),
+    }
+}
+
+/// Reads `--params` (JSON overrides) on top of the defaults.
+fn load_params(path: Option<&Path>, allow_saturated: bool) -> Result<Params, Failure> {
+    let mut params = Params::default();
+    if let Some(path) = path {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| usage(format!("{}: cannot read: {e}", path.display())))?;
+        let value: serde_json::Value = serde_json::from_str(&text)
+            .map_err(|e| usage(format!("{}: invalid JSON: {e}", path.display())))?;
+        params = params.with_overrides(&value).map_err(|e| {
+            usage(format!(
+                "{}: {e}; see `blotquant analyze --print-params`",
+                path.display()
+            ))
+        })?;
+    }
+    params.quant.allow_saturated |= allow_saturated;
+    Ok(params)
+}
+
+/// `<folder>/blotquant-results` for an experiment, `<stem>-blotquant` beside a lone image.
+fn default_output(input: &Path) -> PathBuf {
+    if input.is_dir() {
+        return input.join("blotquant-results");
+    }
+    let dir = input.parent().unwrap_or(Path::new("."));
+    if input
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+    {
+        return dir.join("blotquant-results");
+    }
+    let stem = input
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    dir.join(format!("{stem}-blotquant"))
+}
+
+/// Writes the outputs and prints JSON or the short table; exit 1 when something failed.
+fn finish(out: &Path, run: &blotquant::Run, json: bool) -> Result<u8, Failure> {
+    report::write_outputs(out, &run.results, &run.overlays, &run.traces)?;
+    for warning in &run.results.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let reused = run.results.experiments.iter().filter(|e| e.reused).count();
+    if reused > 0 {
+        eprintln!(
+            "{reused} of {} experiments unchanged since the last run into {}: their results were reused (--force recomputes them)",
+            run.results.experiments.len(),
+            out.display()
+        );
+    }
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&run.results).expect("results serialize")
+        );
+    } else {
+        print!("{}", report::summary_table(&run.results));
+    }
+    eprintln!("results written to {}", out.display());
+    Ok(if run.results.errors.is_empty() { 0 } else { 1 })
+}
