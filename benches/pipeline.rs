@@ -82,7 +82,7 @@ fn stages(c: &mut Criterion) {
     });
     let corrected = &big - &background::estimate(&big, &bg_params);
     c.bench_function("band row search, 2048x1536", |b| {
-        b.iter(|| blotquant::band_row::find(&corrected))
+        b.iter(|| blotquant::lanes::band_rows::find(&corrected))
     });
     let big_grid = lanes::fit_lanes(&corrected, grid.lanes.len(), 8.0).unwrap();
     c.bench_function("lane lean, 2048x1536", |b| {

@@ -32,11 +32,9 @@
 //! changes meaning. [`cache::Cache`] lets a workflow skip unchanged experiments.
 
 pub mod background;
-pub mod band_row;
 pub mod bands;
 pub mod batch;
 pub mod cache;
-pub mod calibration;
 pub mod error;
 pub mod experiment;
 pub mod imagej;
@@ -50,9 +48,7 @@ pub mod pipeline;
 pub mod quant;
 pub mod report;
 pub mod results;
-pub mod rows;
 pub mod stats;
-pub mod strips;
 pub mod synth;
 
 pub use batch::{analyze, Run};

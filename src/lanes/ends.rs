@@ -5,8 +5,8 @@
 
 use ndarray::Array2;
 
+use super::band_rows::RowOfBands;
 use super::{column_profile, fit_profile, grid_at, half_maximum_edges, Lane, LaneGrid};
-use crate::band_row::BandRow;
 use crate::stats;
 
 /// The grid without an end lane that is a line running down the image (a gel's edge, a
@@ -77,7 +77,7 @@ pub(super) fn runs_down_the_image(corrected: &Array2<f32>, (left, right): (f64, 
 /// end wherever the image shows a lane there: a strip as wide as the bands, ¾ to 1¼ pitches
 /// from the end lane and clear of its band, that holds a band of its own (a faint end lane
 /// need not sit on the lattice, and its band need not lie in the row).
-pub fn fit_band_row(corrected: &Array2<f32>, row: &BandRow) -> Option<LaneGrid> {
+pub fn fit_band_row(corrected: &Array2<f32>, row: &RowOfBands) -> Option<LaneGrid> {
     let (origin, pitch) = row.lattice()?;
     let last_step = ((row.centres[row.centres.len() - 1] - origin) / pitch).round() as usize;
     let mut centres: Vec<f64> = (0..=last_step).map(|k| origin + k as f64 * pitch).collect();
@@ -96,7 +96,7 @@ pub fn fit_band_row(corrected: &Array2<f32>, row: &BandRow) -> Option<LaneGrid> 
 }
 
 /// The grid extended over runs of bands at its pitch (`runs`, from
-/// [`crate::band_row::Bands::rows_at_pitch`]) that reach beyond its ends: lanes the column
+/// [`super::band_rows::Bands::rows_at_pitch`]) that reach beyond its ends: lanes the column
 /// profile does not show (a gel's first group of lanes, faint but for their bands). One lane per
 /// step of the grid's lattice out to the farthest such band, then further lanes beyond it
 /// wherever a strip holds a band (as at the ends of a row of bands). `None` where no band of a
@@ -104,7 +104,7 @@ pub fn fit_band_row(corrected: &Array2<f32>, row: &BandRow) -> Option<LaneGrid> 
 pub fn extend_over_bands(
     corrected: &Array2<f32>,
     grid: &LaneGrid,
-    runs: &[BandRow],
+    runs: &[RowOfBands],
 ) -> Option<LaneGrid> {
     if grid.lanes.len() < 2 {
         return None;
@@ -123,7 +123,7 @@ pub fn extend_over_bands(
     let last = (grid.lanes.len() - 1) as f64;
     // Lattice steps of the runs' bands that lie beyond the grid, on its lattice; and the runs
     // they belong to.
-    let beyond_steps = |run: &BandRow| -> Vec<f64> {
+    let beyond_steps = |run: &RowOfBands| -> Vec<f64> {
         run.centres
             .iter()
             .map(|&c| (c - origin) / pitch)
@@ -132,7 +132,7 @@ pub fn extend_over_bands(
             .filter(|&step| step < 0.0 || step > last)
             .collect()
     };
-    let (reaching, beyond): (Vec<&BandRow>, Vec<Vec<f64>>) = runs
+    let (reaching, beyond): (Vec<&RowOfBands>, Vec<Vec<f64>>) = runs
         .iter()
         .map(|run| (run, beyond_steps(run)))
         .filter(|(_, steps)| !steps.is_empty())
@@ -178,7 +178,7 @@ pub fn extend_over_bands(
 const MAX_LATTICE_RESIDUAL: f64 = 0.25;
 
 /// The grid extended over a row of merged bands (`merged_rows`: each one's rows, from
-/// [`crate::band_row::Bands::merged_rows`]): an overloaded loading control whose bands touch
+/// [`super::band_rows::Bands::merged_rows`]): an overloaded loading control whose bands touch
 /// shows its lanes only as dips between them, which the whole image's column profile
 /// dilutes where a target row holds bands in some lanes only. The row's own column profile
 /// is fitted with more lanes than the grid, at about its pitch; where such a fit holds each of
@@ -315,7 +315,7 @@ fn add_end_lanes(
 /// is `width` wide (the row's bands).
 fn place_on_row(
     corrected: &Array2<f32>,
-    row: &BandRow,
+    row: &RowOfBands,
     centres: &[f64],
     pitch: f64,
     width: f64,
@@ -458,7 +458,7 @@ mod tests {
     /// Five bands darker at their edges, 40 px wide, 50 px apart from x 130, rows 40–49, with
     /// their row; a sixth lane beyond them at `faint_at`, at a twentieth of their strength;
     /// empty membrane to the left.
-    fn row_with_a_faint_end_lane(faint_at: f64) -> (Array2<f32>, BandRow) {
+    fn row_with_a_faint_end_lane(faint_at: f64) -> (Array2<f32>, RowOfBands) {
         let strong = [130.0, 180.0, 230.0, 280.0, 330.0];
         let mut corrected =
             Array2::from_shape_fn((90, 460), |(y, x)| ((x * 7 + y * 13) % 5) as f32 * 0.1);
@@ -470,7 +470,7 @@ mod tests {
                 }
             }
         }
-        let row = BandRow {
+        let row = RowOfBands {
             centres: strong.to_vec(),
             rows: vec![45; 5],
             pitch: 50.0,
@@ -543,7 +543,7 @@ mod tests {
         let grid = fit_lanes(&image, 6, 8.0).unwrap();
         let found: Vec<f64> = grid.lanes.iter().map(|l| l.x_center).collect();
         assert!((found[0] - 160.0).abs() <= 1.5, "{found:?}");
-        let runs = crate::band_row::Bands::search(&image)
+        let runs = crate::lanes::band_rows::Bands::search(&image)
             .expect("bands")
             .rows_at_pitch(grid.pitch);
         let extended = extend_over_bands(&image, &grid, &runs).expect("lanes beyond the grid");
@@ -620,7 +620,7 @@ mod tests {
         // The eight lanes the target row shows.
         let grid = fit_lanes(&image, 8, 8.0).unwrap();
         assert!((grid.lanes[0].x_center - 126.0).abs() <= 1.5, "{grid:?}");
-        let rows = crate::band_row::Bands::search(&image)
+        let rows = crate::lanes::band_rows::Bands::search(&image)
             .expect("bands")
             .merged_rows(&image, grid.pitch);
         assert!(!rows.is_empty());
@@ -634,7 +634,7 @@ mod tests {
         }
         // A control row merged over the target's lanes only shows nothing beyond them.
         let image = target_over_merged_control((5, 12));
-        let rows = crate::band_row::Bands::search(&image)
+        let rows = crate::lanes::band_rows::Bands::search(&image)
             .expect("bands")
             .merged_rows(&image, grid.pitch);
         assert!(!rows.is_empty());

@@ -9,10 +9,13 @@ use serde::Serialize;
 
 use crate::stats;
 
+pub mod band_rows;
 mod centring;
 mod edge_lines;
 mod ends;
 mod lean;
+mod locate;
+pub mod membranes;
 mod register;
 
 pub use centring::centre_on_signal;
@@ -20,6 +23,7 @@ pub use edge_lines::{background_lines, between_edge_lines, lines_down_the_image}
 pub use ends::{extend_over_bands, extend_over_merged_row, fit_band_row, without_frame_lines};
 pub use lean::lean;
 use lean::leaning_column_profile;
+pub use locate::{check_count, locate, FoundLanes, LaneError, LaneRequest};
 pub use register::register;
 
 /// One lane: a strip of the image along its centre line, upright or leaning.

@@ -1,12 +1,13 @@
 //! Target assignment: each lane's band for each target, by molecular weight where a ladder
 //! calibrates the image, else by the manifest's rows.
 
+use crate::bands::calibration::{self, Calibration};
+use crate::bands::smile;
 use crate::bands::Peak;
-use crate::calibration::{self, Calibration};
 use crate::experiment::{ImagePlan, LaneSpec, Plan, TargetPlan};
 use crate::lanes::LaneGrid;
 use crate::params::Params;
-use crate::{rows, stats};
+use crate::stats;
 
 pub(super) fn calibrate(
     plan: &Plan,
@@ -96,7 +97,7 @@ pub(super) fn assign_targets(
                 Some((xs[lane], pick.y))
             })
             .collect();
-        let Some(curve) = rows::fit(&first_picks, reach) else {
+        let Some(curve) = smile::fit(&first_picks, reach) else {
             continue;
         };
         let nearest = |candidates: &[Peak], lane: usize| {
@@ -148,7 +149,7 @@ pub(super) fn lane_row_offsets(
         return zeros;
     };
     let reach = row_tolerance(height);
-    let curves: Vec<rows::RowCurve> = targets
+    let curves: Vec<smile::RowCurve> = targets
         .iter()
         .filter(|t| t.rows.is_none())
         .filter_map(|target| {
@@ -168,7 +169,7 @@ pub(super) fn lane_row_offsets(
                 })
                 .collect();
             if picks.len() >= 3 {
-                rows::fit(&picks, reach)
+                smile::fit(&picks, reach)
             } else {
                 None
             }

@@ -4,9 +4,9 @@
 use ndarray::Array2;
 
 use crate::background::{self, BandBox};
+use crate::bands::calibration::Calibration;
 use crate::bands::MeasuredBand;
 use crate::bands::{self, Peak};
-use crate::calibration::Calibration;
 use crate::experiment::{ImagePlan, LaneSpec, Plan};
 use crate::io::Blot;
 use crate::lanes::{self, LaneGrid};

@@ -7,18 +7,19 @@ use base64::Engine as _;
 use ndarray::Array2;
 use rayon::prelude::*;
 
+use crate::background;
+use crate::bands::calibration::Calibration;
 use crate::bands::{self, MeasuredBand, Peak};
-use crate::calibration::Calibration;
 use crate::error::{Error, Result};
 use crate::experiment::{ImagePlan, Plan};
 use crate::io::{self, Blot};
+use crate::lanes::membranes::{self, Membrane};
 use crate::lanes::{self, LaneGrid};
 use crate::params::Params;
 use crate::results::{ExperimentResult, ImageTraces, LaneTrace, Overlay};
-use crate::{background, band_row, strips};
 
 mod assign;
-mod locating;
+mod marker;
 mod measure;
 mod tables;
 
@@ -60,79 +61,76 @@ pub struct Located {
     background: Array2<f32>,
     grid: LaneGrid,
     /// The membranes or strips found in the frame, as lined up.
-    strips: Vec<strips::Strip>,
+    strips: Vec<Membrane>,
 }
 
 /// Reads an image, estimates its background and finds its lanes.
 pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
     let params = &plan.params;
     let mut blot = read_image(image, params)?;
-    let strips = strips::align(&mut blot.signal);
-    if strips.iter().any(|s| s.moved_px != 0) {
-        let moves: Vec<String> = strips
-            .iter()
-            .map(|s| match s.moved_px {
-                0 => format!("rows {}–{} as they are", s.rows.0, s.rows.1),
-                m => format!(
-                    "rows {}–{} moved {} px {}",
-                    s.rows.0,
-                    s.rows.1,
-                    m.abs(),
-                    if m > 0 { "left" } else { "right" }
-                ),
-            })
-            .collect();
-        blot.warnings.push(format!(
-            "{} membranes or strips in the frame, lined up so their lanes meet ({}); band x positions and the overlay refer to the lined-up image",
-            strips.len(),
-            moves.join(", ")
-        ));
-    }
-    let gaps_filled = strips::with_gaps_filled(&blot.signal, &strips);
+    let strips = membranes::align(&mut blot.signal);
+    blot.warnings.extend(membranes::lined_up_note(&strips));
+    let gaps_filled = membranes::with_gaps_filled(&blot.signal, &strips);
     let background = background::estimate(
         gaps_filled.as_ref().unwrap_or(&blot.signal),
         &params.background,
     );
-    let membrane = strips::membrane_columns(&blot.signal);
     let corrected = &blot.signal - &background;
-    // The image's bands (for rows of bands) need only the corrected image: they are searched
-    // while the lanes are counted.
-    let (grid, bands) = rayon::join(
-        || locating::find_lanes(plan, image, &corrected, &membrane),
-        || band_row::Bands::search(&corrected),
-    );
-    let mut grid = grid?;
-    let count_is_estimated = plan.lanes.is_empty();
-    if let Some((placed, note)) = bands
-        .as_ref()
-        .and_then(band_row::Bands::evenly_spaced_row)
-        .and_then(|row| locating::lanes_on_band_row(&corrected, &grid, &row, count_is_estimated))
-        .or_else(|| locating::lanes_between_edge_lines(&corrected, &grid, count_is_estimated))
-    {
-        grid = placed;
-        blot.warnings.push(note);
-    }
-    grid = locating::lanes_as_the_image_shows(
-        plan,
-        &corrected,
-        grid,
-        bands.as_ref(),
-        &membrane,
-        &mut blot.warnings,
-    );
-    grid = lanes::lean(&corrected, grid);
-    grid = lanes::centre_on_signal(&corrected, grid);
-    if let Some(note) = locating::lean_note(&grid, blot.height()) {
-        blot.warnings.push(note);
-    }
-    if plan.lanes.is_empty() {
-        grid = locating::on_membrane(grid, &membrane, &mut blot.warnings);
-    }
+    let request = lanes::LaneRequest {
+        count: (!plan.lanes.is_empty()).then_some(plan.lanes.len()),
+        params: &params.lanes,
+    };
+    let found = lanes::locate(&blot.signal, &corrected, &request)
+        .map_err(|e| lane_error(plan, image, e))?;
+    blot.warnings.extend(found.notes);
+    let grid = found.grid;
     Ok(Located {
         blot,
         background,
         grid,
         strips,
+    })
+}
+
+/// The error for an image whose lanes could not be placed, naming the image (no lanes) or the
+/// manifest's `lanes` (a count that does not fit).
+fn lane_error(plan: &Plan, image: &ImagePlan, error: lanes::LaneError) -> Error {
+    match error {
+        lanes::LaneError::NoLanes => Error::analysis(
+            &image.path,
+            "no lanes stand out of the background",
+            "check that the image shows a blot; give the lane count with a manifest",
+        ),
+        lanes::LaneError::DoNotFit {
+            count,
+            width_px,
+            min_pitch_px,
+        } => Error::manifest(
+            plan.manifest.clone().unwrap_or_else(|| image.path.clone()),
+            "lanes",
+            format!(
+                "{count} lanes cannot fit in {} ({width_px} px wide, lanes need at least {min_pitch_px} px each)",
+                image.file
+            ),
+            "check the number of entries in `lanes` against the image",
+        ),
+    }
+}
+
+/// The manifest's lane count checked against the images' lanes: a warning where the images
+/// leave it in doubt, an error where they contradict it.
+fn check_lane_count(plan: &Plan, images: &[ImageAnalysis]) -> Result<Option<String>> {
+    if plan.manifest.is_none() || plan.lanes.is_empty() {
+        return Ok(None);
+    }
+    let grids: Vec<(&str, &LaneGrid)> = images.iter().map(|i| (i.file.as_str(), &i.grid)).collect();
+    lanes::check_count(plan.lanes.len(), &grids, &plan.params.lanes).map_err(|reason| {
+        Error::manifest(
+            plan.manifest.clone().unwrap_or_default(),
+            "lanes",
+            reason,
+            "list one `lanes` entry per lane shown in the images, ladder lanes included",
+        )
     })
 }
 
@@ -313,7 +311,7 @@ pub fn analyze_experiment(plan: &Plan, draw: &DrawOverlay) -> Result<ExperimentR
     // lane counts); each one's calibration serves the blots of its frame.
     let mut marker_images = Vec::new();
     for marker in plan.images.iter().filter(|i| i.is_marker) {
-        if let Some(located) = locating::locate_marker(plan, marker, &located, &mut warnings)? {
+        if let Some(located) = marker::locate_marker(plan, marker, &located, &mut warnings)? {
             let frame = (located.blot.width(), located.blot.height());
             let mut analysis = analyze_located(plan, marker, located, None, draw)?;
             // Only its ladder is read; whatever else the white light shows is not a band.
@@ -345,7 +343,7 @@ pub fn analyze_experiment(plan: &Plan, draw: &DrawOverlay) -> Result<ExperimentR
             analyze_located(plan, image, located, marker, draw)
         })
         .collect::<Result<_>>()?;
-    warnings.extend(locating::check_lane_count(plan, &images)?);
+    warnings.extend(check_lane_count(plan, &images)?);
     images.extend(marker_images.into_iter().map(|(_, m)| m));
     let mut result = ExperimentResult {
         name: plan.name.clone(),

@@ -1,6 +1,9 @@
 //! Band finding within a lane: peaks of the lane's row profile that rise clearly above the
 //! profile's noise, each with a box that ends at a valley or where the peak has faded.
 
+pub mod calibration;
+pub mod smile;
+
 use ndarray::Array2;
 use serde::Serialize;
 

@@ -1,19 +1,98 @@
-//! The lanes of one image: the grid the column profile suggests, checked against the bands
-//! and frame lines the image shows, the manifest's count, and a marker image's lanes carried
-//! over from its blots.
+//! The lanes of one image, from one entry point ([`locate`]): the grid the column profile
+//! suggests, checked against the bands and frame lines the image shows and the stated count,
+//! then leaned and centred on the lanes' own signal; and the stated count checked against all
+//! the images of an experiment ([`check_count`]).
 
 use ndarray::Array2;
 
-use super::{read_image, ImageAnalysis, Located};
-use crate::error::{Error, Result};
-use crate::experiment::{ImagePlan, LaneSpec, Plan};
+use super::band_rows::{Bands, RowOfBands};
+use super::membranes;
 use crate::lanes::{self, LaneGrid};
 use crate::params::LaneParams;
-use crate::{background, band_row, stats, strips};
+
+/// What is known of an image's lanes before they are found.
+#[derive(Debug, Clone, Copy)]
+pub struct LaneRequest<'a> {
+    /// The stated lane count (the manifest's `lanes`); `None` to estimate it from the image.
+    pub count: Option<usize>,
+    /// Lane-finding parameters.
+    pub params: &'a LaneParams,
+}
+
+/// An image's lanes and the notes that say how they were placed (for the user to check on the
+/// overlay).
+#[derive(Debug, Clone)]
+pub struct FoundLanes {
+    /// The lanes, left to right.
+    pub grid: LaneGrid,
+    /// How the lanes were placed where the column profile alone did not place them.
+    pub notes: Vec<String>,
+}
+
+/// Why an image's lanes could not be placed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LaneError {
+    /// No lane stands out of the background (and no count was stated).
+    NoLanes,
+    /// The stated (or estimated) count of lanes does not fit across the image.
+    DoNotFit {
+        /// Lanes asked for.
+        count: usize,
+        /// Width of the image.
+        width_px: usize,
+        /// Narrowest lane pitch allowed.
+        min_pitch_px: f64,
+    },
+}
+
+/// The lanes of one image: `signal` as loaded (bands bright; its membranes already lined up),
+/// `corrected` the same minus its background.
+pub fn locate(
+    signal: &Array2<f32>,
+    corrected: &Array2<f32>,
+    request: &LaneRequest,
+) -> Result<FoundLanes, LaneError> {
+    let membrane = membranes::membrane_columns(signal);
+    let count_is_estimated = request.count.is_none();
+    let mut notes = Vec::new();
+    // The image's bands (for rows of bands) need only the corrected image: they are searched
+    // while the lanes are counted.
+    let (grid, bands) = rayon::join(
+        || find_lanes(corrected, &membrane, request),
+        || Bands::search(corrected),
+    );
+    let mut grid = grid?;
+    if let Some((placed, note)) = bands
+        .as_ref()
+        .and_then(Bands::evenly_spaced_row)
+        .and_then(|row| lanes_on_band_row(corrected, &grid, &row, count_is_estimated))
+        .or_else(|| lanes_between_edge_lines(corrected, &grid, count_is_estimated))
+    {
+        grid = placed;
+        notes.push(note);
+    }
+    grid = lanes_as_the_image_shows(
+        request,
+        corrected,
+        grid,
+        bands.as_ref(),
+        &membrane,
+        &mut notes,
+    );
+    grid = lanes::lean(corrected, grid);
+    grid = lanes::centre_on_signal(corrected, grid);
+    if let Some(note) = lean_note(&grid, corrected.nrows()) {
+        notes.push(note);
+    }
+    if count_is_estimated {
+        grid = on_membrane(grid, &membrane, &mut notes);
+    }
+    Ok(FoundLanes { grid, notes })
+}
 
 /// An estimated grid without the lanes off the `membrane`'s columns, with a note where some
 /// are left out.
-pub(super) fn on_membrane(
+fn on_membrane(
     grid: LaneGrid,
     membrane: &[(usize, usize)],
     warnings: &mut Vec<String>,
@@ -29,7 +108,7 @@ pub(super) fn on_membrane(
 
 /// The warning that lanes lean, where they do: one angle for a turned membrane, the end lanes'
 /// angles where lanes fan out.
-pub(super) fn lean_note(grid: &LaneGrid, height: usize) -> Option<String> {
+fn lean_note(grid: &LaneGrid, height: usize) -> Option<String> {
     let (first, last) = (grid.lanes.first()?, grid.lanes.last()?);
     if grid.lanes.iter().all(|l| l.slope == 0.0) {
         return None;
@@ -63,10 +142,10 @@ pub(super) fn lean_note(grid: &LaneGrid, height: usize) -> Option<String> {
 /// bands, edge shadows) into narrower "lanes" (a band lies in one lane). The lanes are then
 /// placed on the row, their count with them (a manifest's count only where the row's lanes
 /// agree with it), with a note saying so; `None` where the grid stands.
-pub(super) fn lanes_on_band_row(
+fn lanes_on_band_row(
     corrected: &Array2<f32>,
     grid: &LaneGrid,
-    row: &band_row::BandRow,
+    row: &RowOfBands,
     count_is_estimated: bool,
 ) -> Option<(LaneGrid, String)> {
     if row.band_width <= BAND_WIDER_THAN_PITCH * grid.pitch || row.is_drawn_lines(corrected) {
@@ -90,7 +169,7 @@ pub(super) fn lanes_on_band_row(
 /// the lines, a grid fitted to it counts them. The lanes between the pairs that hold bands
 /// are then used, their count with them (a manifest's count only where they number it),
 /// with a note saying so; `None` where the grid stands.
-pub(super) fn lanes_between_edge_lines(
+fn lanes_between_edge_lines(
     corrected: &Array2<f32>,
     grid: &LaneGrid,
     count_is_estimated: bool,
@@ -121,21 +200,21 @@ pub(super) fn lanes_between_edge_lines(
 /// them, a row of merged ones) extended them beyond the column profile's grid and they number
 /// the manifest's count. Lanes placed on a row of bands or between edge lines stand as they
 /// are.
-pub(super) fn lanes_as_the_image_shows(
-    plan: &Plan,
+fn lanes_as_the_image_shows(
+    request: &LaneRequest,
     corrected: &Array2<f32>,
     grid: LaneGrid,
-    bands: Option<&band_row::Bands>,
+    bands: Option<&Bands>,
     membrane: &[(usize, usize)],
     warnings: &mut Vec<String>,
 ) -> LaneGrid {
-    let p = &plan.params.lanes;
+    let p = request.params;
     if grid.placed_in_two_dimensions() {
         return grid;
     }
-    if plan.lanes.is_empty() {
+    let Some(stated) = request.count else {
         return lanes_beyond_the_profile(corrected, grid, bands, p, warnings);
-    }
+    };
     if grid.is_clear() && !grid.misses_a_lane() {
         return grid;
     }
@@ -144,7 +223,7 @@ pub(super) fn lanes_as_the_image_shows(
         .and_then(|n| lanes::fit_profile(&grid.profile, n, p.min_pitch_px))
         .map(|g| lanes_beyond_the_profile(corrected, g, bands, p, &mut notes))
         .map(|g| on_membrane(g, membrane, &mut notes))
-        .filter(|g| g.beyond_profile && g.lanes.len() == plan.lanes.len());
+        .filter(|g| g.beyond_profile && g.lanes.len() == stated);
     match own {
         Some(own) => {
             warnings.extend(notes);
@@ -158,10 +237,10 @@ pub(super) fn lanes_as_the_image_shows(
 /// its pitch, or a row of bands that touch, that reaches beyond it (lanes the column profile
 /// does not show), and without end lanes that are narrow lines running down the image (a
 /// gel's edge, a frame), each with a note.
-pub(super) fn lanes_beyond_the_profile(
+fn lanes_beyond_the_profile(
     corrected: &Array2<f32>,
     grid: LaneGrid,
-    bands: Option<&band_row::Bands>,
+    bands: Option<&Bands>,
     p: &LaneParams,
     warnings: &mut Vec<String>,
 ) -> LaneGrid {
@@ -213,106 +292,35 @@ const BAND_WIDER_THAN_PITCH: f64 = 1.1;
 /// The image's lanes: one grid across the image, or one per blot where blots stand side by
 /// side (two or more `membrane` column ranges) and their grids add up to the manifest's
 /// count (when it gives one).
-pub(super) fn find_lanes(
-    plan: &Plan,
-    image: &ImagePlan,
+fn find_lanes(
     corrected: &Array2<f32>,
     membrane: &[(usize, usize)],
-) -> Result<LaneGrid> {
+    request: &LaneRequest,
+) -> Result<LaneGrid, LaneError> {
     let blocks = membrane;
-    let p = &plan.params.lanes;
-    let total = (!plan.lanes.is_empty()).then_some(plan.lanes.len());
+    let p = request.params;
     if blocks.len() >= 2 {
-        if let Some(grid) = lanes::fit_blocks(corrected, blocks, total, p.max_lanes, p.min_pitch_px)
-        {
+        if let Some(grid) = lanes::fit_blocks(
+            corrected,
+            blocks,
+            request.count,
+            p.max_lanes,
+            p.min_pitch_px,
+        ) {
             return Ok(grid);
         }
     }
     let profile = lanes::column_profile(corrected);
-    let count = if plan.lanes.is_empty() {
-        lanes::estimate_lane_count(&profile, p.max_lanes, p.min_pitch_px).ok_or_else(|| {
-            Error::analysis(
-                &image.path,
-                "no lanes stand out of the background",
-                "check that the image shows a blot; give the lane count with a manifest",
-            )
-        })?
-    } else {
-        plan.lanes.len()
+    let count = match request.count {
+        Some(count) => count,
+        None => lanes::estimate_lane_count(&profile, p.max_lanes, p.min_pitch_px)
+            .ok_or(LaneError::NoLanes)?,
     };
-    lanes::fit_profile(&profile, count, p.min_pitch_px).ok_or_else(|| {
-        Error::manifest(
-            plan.manifest.clone().unwrap_or_else(|| image.path.clone()),
-            "lanes",
-            format!(
-                "{} lanes cannot fit in {} ({} px wide, lanes need at least {} px each)",
-                count,
-                image.file,
-                corrected.ncols(),
-                p.min_pitch_px
-            ),
-            "check the number of entries in `lanes` against the image",
-        )
+    lanes::fit_profile(&profile, count, p.min_pitch_px).ok_or(LaneError::DoNotFit {
+        count,
+        width_px: corrected.ncols(),
+        min_pitch_px: p.min_pitch_px,
     })
-}
-
-/// The first stage for a marker image (a white-light image of the prestained ladder, taken in
-/// the same frame as the ECL images): its lanes are not counted but carried over from the
-/// blots of the same size (each lane at the median of their registered centres, median
-/// width), and its strips move as theirs did. `None`, with a warning, where it cannot be
-/// placed (no ladder lane to read, no blot of its size).
-pub(super) fn locate_marker(
-    plan: &Plan,
-    marker: &ImagePlan,
-    located: &[Located],
-    warnings: &mut Vec<String>,
-) -> Result<Option<Located>> {
-    if plan.ladder.is_none() || !plan.lanes.iter().any(LaneSpec::is_ladder) {
-        warnings.push(format!(
-            "{}: a marker image needs `ladder` and a ladder lane in `lanes`; it is not used",
-            marker.file
-        ));
-        return Ok(None);
-    }
-    let mut blot = read_image(marker, &plan.params)?;
-    let frame = (blot.width(), blot.height());
-    let same_frame: Vec<&Located> = located
-        .iter()
-        .filter(|l| (l.blot.width(), l.blot.height()) == frame)
-        .collect();
-    let Some(first) = same_frame.first() else {
-        warnings.push(format!(
-            "{}: no ECL image has the marker image's size ({} × {} px), so its lanes are unknown; it is not used (capture the marker in the same frame as the blots)",
-            marker.file, frame.0, frame.1
-        ));
-        return Ok(None);
-    };
-    let mut grid = first.grid.clone();
-    for (i, lane) in grid.lanes.iter_mut().enumerate() {
-        let carried: Vec<&lanes::Lane> = same_frame
-            .iter()
-            .filter_map(|l| l.grid.lanes.get(i))
-            .collect();
-        let median = |value: fn(&lanes::Lane) -> f64| {
-            stats::median(&carried.iter().map(|l| value(l)).collect::<Vec<_>>())
-        };
-        lane.x_center = median(|l| l.x_center);
-        lane.width = median(|l| l.width);
-        lane.anchored = false;
-    }
-    let strips = first.strips.clone();
-    strips::apply(&mut blot.signal, &strips);
-    let gaps_filled = strips::with_gaps_filled(&blot.signal, &strips);
-    let background = background::estimate(
-        gaps_filled.as_ref().unwrap_or(&blot.signal),
-        &plan.params.background,
-    );
-    Ok(Some(Located {
-        blot,
-        background,
-        grid,
-        strips,
-    }))
 }
 
 /// A manifest whose lane count the images contradict is an error: the lanes would be
@@ -323,26 +331,29 @@ pub(super) fn locate_marker(
 /// count (its own grid at that count has every lane visible and none beyond); where the
 /// images are unclear either way (a figure panel, lanes that merge), the stated count is used
 /// with a warning, since the person who ran the gel knows how many lanes it has.
-pub(super) fn check_lane_count(plan: &Plan, images: &[ImageAnalysis]) -> Result<Option<String>> {
-    if plan.manifest.is_none() || plan.lanes.is_empty() || images.is_empty() {
+pub fn check_count(
+    stated: usize,
+    images: &[(&str, &LaneGrid)],
+    params: &LaneParams,
+) -> Result<Option<String>, String> {
+    if images.is_empty() {
         return Ok(None);
     }
-    let clear_grid = images.iter().any(|i| i.grid.is_clear());
-    let missed = images.iter().find(|i| i.grid.misses_a_lane());
+    let clear_grid = images.iter().any(|(_, grid)| grid.is_clear());
+    let missed = images.iter().find(|(_, grid)| grid.misses_a_lane());
     if clear_grid && missed.is_none() {
         return Ok(None);
     }
-    let p = &plan.params.lanes;
-    let stated = plan.lanes.len();
+    let p = params;
     let estimates: Vec<Option<usize>> = images
         .iter()
-        .map(|i| lanes::estimate_lane_count(&i.grid.profile, p.max_lanes, p.min_pitch_px))
+        .map(|(_, grid)| lanes::estimate_lane_count(&grid.profile, p.max_lanes, p.min_pitch_px))
         .collect();
     // Faint lanes (a grid not clearly above the noise) are no reason to refuse a count that
     // the automatic count of an image confirms, or what it shows in two dimensions does
     // (lanes placed on a row of bands or between edge lines, or extended over a run of bands).
-    let shown_by_the_image = images.iter().any(|i| {
-        (i.grid.placed_in_two_dimensions() || i.grid.beyond_profile) && i.grid.lanes.len() == stated
+    let shown_by_the_image = images.iter().any(|(_, grid)| {
+        (grid.placed_in_two_dimensions() || grid.beyond_profile) && grid.lanes.len() == stated
     });
     if missed.is_none() && (shown_by_the_image || estimates.contains(&Some(stated))) {
         return Ok(None);
@@ -350,22 +361,21 @@ pub(super) fn check_lane_count(plan: &Plan, images: &[ImageAnalysis]) -> Result<
     let described: Vec<String> = images
         .iter()
         .zip(&estimates)
-        .map(|(i, estimate)| match estimate {
-            Some(n) => format!("{} shows about {n}", i.file),
-            None => format!("{} shows no clear lanes", i.file),
+        .map(|((file, _), estimate)| match estimate {
+            Some(n) => format!("{file} shows about {n}"),
+            None => format!("{file} shows no clear lanes"),
         })
         .collect();
     let reason = match missed {
-        Some(i) => format!(
-            "lists {stated} lanes, but {} shows another lane beyond them",
-            i.file
-        ),
+        Some((file, _)) => {
+            format!("lists {stated} lanes, but {file} shows another lane beyond them")
+        }
         None => format!("lists {stated} lanes, but no image shows {stated} evenly spaced lanes"),
     };
-    let clearly_another_count = images.iter().zip(&estimates).any(|(i, estimate)| {
+    let clearly_another_count = images.iter().zip(&estimates).any(|((_, grid), estimate)| {
         estimate.is_some_and(|n| {
             n != stated
-                && lanes::fit_profile(&i.grid.profile, n, p.min_pitch_px)
+                && lanes::fit_profile(&grid.profile, n, p.min_pitch_px)
                     .is_some_and(|grid| grid.every_lane_visible() && !grid.misses_a_lane())
         })
     });
@@ -375,10 +385,8 @@ pub(super) fn check_lane_count(plan: &Plan, images: &[ImageAnalysis]) -> Result<
             described.join(", ")
         )));
     }
-    Err(Error::manifest(
-        plan.manifest.clone().unwrap_or_default(),
-        "lanes",
-        format!("{reason} (automatic count: {})", described.join(", ")),
-        "list one `lanes` entry per lane shown in the images, ladder lanes included",
+    Err(format!(
+        "{reason} (automatic count: {})",
+        described.join(", ")
     ))
 }

@@ -10,7 +10,7 @@ use crate::stats;
 
 /// One strip of membrane: its rows and how far it was moved to the left (negative: right).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Strip {
+pub struct Membrane {
     pub rows: (usize, usize),
     pub moved_px: i64,
 }
@@ -35,7 +35,7 @@ const MIN_CORRELATION: f64 = 0.25;
 /// and moves each sideways to line up with the tallest one. Returns the strips (none when
 /// the image holds one membrane; all with `moved_px` 0 when some offset is unclear, and
 /// nothing is moved then).
-pub fn align(signal: &mut Array2<f32>) -> Vec<Strip> {
+pub fn align(signal: &mut Array2<f32>) -> Vec<Membrane> {
     let strips = find(signal);
     if strips.len() < 2 {
         return Vec::new();
@@ -56,10 +56,10 @@ pub fn align(signal: &mut Array2<f32>) -> Vec<Strip> {
         })
         .collect();
     let unclear = offsets.iter().any(Option::is_none);
-    let strips: Vec<Strip> = strips
+    let strips: Vec<Membrane> = strips
         .into_iter()
         .zip(offsets)
-        .map(|(rows, offset)| Strip {
+        .map(|(rows, offset)| Membrane {
             rows,
             moved_px: if unclear { 0 } else { offset.unwrap_or(0) },
         })
@@ -68,9 +68,35 @@ pub fn align(signal: &mut Array2<f32>) -> Vec<Strip> {
     strips
 }
 
+/// The note that membranes were lined up, where any was moved: each one's rows and how far
+/// it moved.
+pub fn lined_up_note(strips: &[Membrane]) -> Option<String> {
+    if strips.iter().all(|s| s.moved_px == 0) {
+        return None;
+    }
+    let moves: Vec<String> = strips
+        .iter()
+        .map(|s| match s.moved_px {
+            0 => format!("rows {}–{} as they are", s.rows.0, s.rows.1),
+            m => format!(
+                "rows {}–{} moved {} px {}",
+                s.rows.0,
+                s.rows.1,
+                m.abs(),
+                if m > 0 { "left" } else { "right" }
+            ),
+        })
+        .collect();
+    Some(format!(
+        "{} membranes or strips in the frame, lined up so their lanes meet ({}); band x positions and the overlay refer to the lined-up image",
+        strips.len(),
+        moves.join(", ")
+    ))
+}
+
 /// Moves the strips of `signal` as [`align`] moved another image's strips (an image of the
 /// same membrane in the same frame, such as its marker image).
-pub fn apply(signal: &mut Array2<f32>, strips: &[Strip]) {
+pub fn apply(signal: &mut Array2<f32>, strips: &[Membrane]) {
     for strip in strips {
         shift_rows(signal, strip.rows, strip.moved_px);
     }
@@ -80,7 +106,7 @@ pub fn apply(signal: &mut Array2<f32>, strips: &[Strip]) {
 /// replaced by the nearest strip row, for estimating the membrane's background: a rolling
 /// ball would otherwise sink into the empty rows, and the membrane's edges beside them would
 /// stand out as bands. `None` without strips.
-pub fn with_gaps_filled(signal: &Array2<f32>, strips: &[Strip]) -> Option<Array2<f32>> {
+pub fn with_gaps_filled(signal: &Array2<f32>, strips: &[Membrane]) -> Option<Array2<f32>> {
     if strips.is_empty() {
         return None;
     }
@@ -288,11 +314,11 @@ mod tests {
         assert_eq!(
             strips,
             vec![
-                Strip {
+                Membrane {
                     rows: (0, 25),
                     moved_px: 7
                 },
-                Strip {
+                Membrane {
                     rows: (30, 59),
                     moved_px: 0
                 },

@@ -12,7 +12,7 @@ use crate::stats;
 
 /// A row of evenly spaced bands of similar width.
 #[derive(Debug, Clone, PartialEq)]
-pub struct BandRow {
+pub struct RowOfBands {
     /// Band centres (x), left to right.
     pub centres: Vec<f64>,
     /// Each band's middle row.
@@ -23,7 +23,7 @@ pub struct BandRow {
     pub band_width: f64,
 }
 
-impl BandRow {
+impl RowOfBands {
     /// The evenly spaced lattice through the band centres (least squares; a missing band
     /// leaves a step out): (position of the first band's step, pitch).
     pub fn lattice(&self) -> Option<(f64, f64)> {
@@ -137,7 +137,7 @@ impl Blob {
 }
 
 /// The row with the most evenly spaced bands of one width; `None` when no row holds three.
-pub fn find(corrected: &Array2<f32>) -> Option<BandRow> {
+pub fn find(corrected: &Array2<f32>) -> Option<RowOfBands> {
     Bands::search(corrected)?.evenly_spaced_row()
 }
 
@@ -194,8 +194,8 @@ impl Bands {
 
     /// The row with the most evenly spaced bands of one width, over all cuts; `None` when no
     /// row holds three.
-    pub fn evenly_spaced_row(&self) -> Option<BandRow> {
-        let mut best: Option<BandRow> = None;
+    pub fn evenly_spaced_row(&self) -> Option<RowOfBands> {
+        let mut best: Option<RowOfBands> = None;
         for bands in &self.per_cut {
             for seed in bands {
                 if let Some(found) = evenly_spaced(same_row(bands, seed), self.bin as f64) {
@@ -214,7 +214,7 @@ impl Bands {
     /// Every run of at least three bands, each no wider than `pitch`, side by side `pitch`
     /// apart (within [`PITCH_TOLERANCE`]; a speck between two of them does not break the run),
     /// at any cut: bands that show lanes of that pitch in two dimensions.
-    pub fn rows_at_pitch(&self, pitch: f64) -> Vec<BandRow> {
+    pub fn rows_at_pitch(&self, pitch: f64) -> Vec<RowOfBands> {
         let bin = self.bin as f64;
         let mut runs = Vec::new();
         for bands in &self.per_cut {
@@ -295,7 +295,7 @@ fn same_row(bands: &[Blob], seed: &Blob) -> Vec<Blob> {
 
 /// The bands of `row` within the width tolerance, if they are at least three, do not
 /// overlap and are evenly spaced.
-fn evenly_spaced(mut row: Vec<Blob>, bin: f64) -> Option<BandRow> {
+fn evenly_spaced(mut row: Vec<Blob>, bin: f64) -> Option<RowOfBands> {
     if row.len() < MIN_BANDS {
         return None;
     }
@@ -313,12 +313,12 @@ fn evenly_spaced(mut row: Vec<Blob>, bin: f64) -> Option<BandRow> {
 }
 
 /// The row of bands `row` (left to right, binned by `bin`) in the image's own pixels.
-fn as_row(row: &[Blob], bin: f64) -> BandRow {
+fn as_row(row: &[Blob], bin: f64) -> RowOfBands {
     // The blob covers columns x0·bin to x1·bin − 1.
     let centres: Vec<f64> = row.iter().map(|b| b.centre_x() * bin - 0.5).collect();
     let spacings: Vec<f64> = centres.windows(2).map(|p| p[1] - p[0]).collect();
     let widths: Vec<f64> = row.iter().map(|b| b.width() as f64 * bin).collect();
-    BandRow {
+    RowOfBands {
         rows: row
             .iter()
             .map(|b| (b.centre_y() * bin - 0.5).max(0.0).round() as usize)

@@ -1,0 +1,68 @@
+//! A marker image (a white-light image of the prestained ladder, taken in the same frame as
+//! the ECL images): its lanes are carried over from the blots of its size, not counted.
+
+use super::{read_image, Located};
+use crate::background;
+use crate::error::Result;
+use crate::experiment::{ImagePlan, LaneSpec, Plan};
+use crate::lanes::{self, membranes};
+use crate::stats;
+
+/// The first stage for a marker image (a white-light image of the prestained ladder, taken in
+/// the same frame as the ECL images): its lanes are not counted but carried over from the
+/// blots of the same size (each lane at the median of their registered centres, median
+/// width), and its strips move as theirs did. `None`, with a warning, where it cannot be
+/// placed (no ladder lane to read, no blot of its size).
+pub(super) fn locate_marker(
+    plan: &Plan,
+    marker: &ImagePlan,
+    located: &[Located],
+    warnings: &mut Vec<String>,
+) -> Result<Option<Located>> {
+    if plan.ladder.is_none() || !plan.lanes.iter().any(LaneSpec::is_ladder) {
+        warnings.push(format!(
+            "{}: a marker image needs `ladder` and a ladder lane in `lanes`; it is not used",
+            marker.file
+        ));
+        return Ok(None);
+    }
+    let mut blot = read_image(marker, &plan.params)?;
+    let frame = (blot.width(), blot.height());
+    let same_frame: Vec<&Located> = located
+        .iter()
+        .filter(|l| (l.blot.width(), l.blot.height()) == frame)
+        .collect();
+    let Some(first) = same_frame.first() else {
+        warnings.push(format!(
+            "{}: no ECL image has the marker image's size ({} × {} px), so its lanes are unknown; it is not used (capture the marker in the same frame as the blots)",
+            marker.file, frame.0, frame.1
+        ));
+        return Ok(None);
+    };
+    let mut grid = first.grid.clone();
+    for (i, lane) in grid.lanes.iter_mut().enumerate() {
+        let carried: Vec<&lanes::Lane> = same_frame
+            .iter()
+            .filter_map(|l| l.grid.lanes.get(i))
+            .collect();
+        let median = |value: fn(&lanes::Lane) -> f64| {
+            stats::median(&carried.iter().map(|l| value(l)).collect::<Vec<_>>())
+        };
+        lane.x_center = median(|l| l.x_center);
+        lane.width = median(|l| l.width);
+        lane.anchored = false;
+    }
+    let strips = first.strips.clone();
+    membranes::apply(&mut blot.signal, &strips);
+    let gaps_filled = membranes::with_gaps_filled(&blot.signal, &strips);
+    let background = background::estimate(
+        gaps_filled.as_ref().unwrap_or(&blot.signal),
+        &plan.params.background,
+    );
+    Ok(Some(Located {
+        blot,
+        background,
+        grid,
+        strips,
+    }))
+}
