@@ -6,68 +6,127 @@ use serde::{Deserialize, Serialize};
 /// A row of `lanes.csv`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LaneRow {
+    /// The experiment's identity, unique within the run: the manifest's `name`, or (always in
+    /// `batch`) the folder's path relative to the batch root.
     pub experiment: String,
+    /// The image file, as the manifest names it.
     pub image: String,
+    /// 1-based, left to right along the manifest's `lanes` (ladder lanes included).
     pub lane: usize,
+    /// The lane's condition from the manifest; `ladder` for a marker lane, empty where no manifest
+    /// names the lane (`detect`).
     pub condition: String,
+    /// The manifest's `sample` of the lane (lanes sharing one are technical replicates); empty
+    /// where it names none.
     pub sample: String,
+    /// Lane centre in pixels at the image's middle row (a leaning lane moves about it).
     pub x_center_px: f64,
+    /// Lane width in pixels at the image's middle row.
     pub width_px: f64,
 }
 
 /// A row of `bands.csv`: a detected band, assigned to a target or not.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BandRow {
+    /// The experiment's identity, unique within the run: the manifest's `name`, or (always in
+    /// `batch`) the folder's path relative to the batch root.
     pub experiment: String,
+    /// The image file, as the manifest names it.
     pub image: String,
+    /// 1-based, left to right along the manifest's `lanes` (ladder lanes included).
     pub lane: usize,
     /// Target name, `ladder` for marker bands, empty when unassigned.
     pub target: String,
+    /// Row of the band's peak in the lane profile, in pixels (sub-pixel).
     pub y_center_px: f64,
+    /// First row of the band's box, in pixels.
     pub top_px: usize,
+    /// Last row of the band's box, in pixels (inclusive).
     pub bottom_px: usize,
+    /// Apparent molecular weight in kDa from the ladder's calibration; empty without one.
     pub apparent_mw_kda: Option<f64>,
+    /// Sum of pixel signal (bands bright, after polarity) inside the band's box, in code units.
     pub volume: f64,
+    /// Sum of the background estimate over the same box, in code units (`background.method`).
     pub background: f64,
+    /// `volume − background`: the band's signal.
     pub adjusted_volume: f64,
+    /// Pixels in the box at or above the image's saturation level.
     pub saturated_px: usize,
+    /// Peak height over the lane profile's noise, in noise SDs (below `quant.low_snr`: `low-snr`).
     pub snr: f64,
+    /// `;`-separated flags from the fixed vocabulary, e.g. `saturated`, `low-snr`, `edge`.
     pub flags: String,
 }
 
 /// A row of `fold_change.csv`: one quantified lane × target.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FoldChangeRow {
+    /// The experiment's identity, unique within the run: the manifest's `name`, or (always in
+    /// `batch`) the folder's path relative to the batch root.
     pub experiment: String,
+    /// The target quantified.
     pub target: String,
+    /// 1-based, left to right along the manifest's `lanes` (ladder lanes included).
     pub lane: usize,
+    /// The lane's condition from the manifest.
     pub condition: String,
+    /// The manifest's `sample` of the lane (lanes sharing one are technical replicates); empty
+    /// where it names none.
     pub sample: String,
+    /// Adjusted volume of the target band in this lane, measured at the target's row with its
+    /// box whether or not a peak was picked there; negative ones are flagged `below-background`.
     pub signal: f64,
+    /// The normalizer's name (loading control or `total protein`); empty when none applies.
     pub normalizer: String,
+    /// The normalizer's adjusted volume in this lane; empty when it is missing or not positive.
     pub normalizer_signal: Option<f64>,
+    /// `signal / normalizer_signal` (the signal itself without a normalizer); empty without a
+    /// usable normalizer signal.
     pub normalized: Option<f64>,
+    /// `normalized` over the mean `normalized` of this experiment's control lanes.
     pub fold_change: Option<f64>,
+    /// log2 of `fold_change`; empty where the fold change is not positive.
     pub log2_fold_change: Option<f64>,
+    /// `;`-separated flags, e.g. `below-lod`, `not-detected`, `normalizer-outlier`,
+    /// `outside-linear-range`.
     pub flags: String,
 }
 
 /// A row of `summary.csv`: one target × condition, pooled over the run's experiments.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SummaryRow {
+    /// The target.
     pub target: String,
+    /// The condition, pooled over every experiment of the run.
     pub condition: String,
+    /// Biological replicates in the row: lanes after averaging technical replicates that share a
+    /// `sample` (blots, with `"replicate": "blot"`).
     pub n: usize,
+    /// Arithmetic mean of the replicates' fold changes.
     pub mean_fold_change: Option<f64>,
+    /// `2^mean_log2_fold_change`: the geometric mean fold change.
     pub geomean_fold_change: Option<f64>,
+    /// Sample standard deviation of the fold changes (n − 1).
     pub sd: Option<f64>,
+    /// Standard error of the mean: `sd / √n`.
     pub sem: Option<f64>,
+    /// Coefficient of variation in percent: `100 · sd / mean_fold_change`.
     pub cv_pct: Option<f64>,
+    /// Mean of the replicates' log2 fold changes.
     pub mean_log2_fold_change: Option<f64>,
+    /// Lower bound of the 95 % confidence interval of `mean_log2_fold_change` (Student's t,
+    /// n − 1 degrees of freedom), on the log2 scale.
     pub ci95_low: Option<f64>,
+    /// Upper bound of the same interval, on the log2 scale.
     pub ci95_high: Option<f64>,
+    /// Two-sided p-value of the test named in `test`; empty for the control row and below two
+    /// replicates.
     pub p_value: Option<f64>,
+    /// `welch-t-log2` (against the control lanes, when they are at least two with non-zero
+    /// spread) or `one-sample-t-log2` (mean log2 fold change against 0); empty where `p_value` is.
     pub test: String,
+    /// `;`-separated: why lanes were left out of the row (e.g. `saturated`), and `n-below-2`.
     pub flags: String,
     /// Benjamini–Hochberg adjusted p-value across the conditions of the target.
     pub p_value_bh: Option<f64>,
@@ -88,26 +147,38 @@ pub struct SummaryRow {
 /// middle row).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DetectionRow {
+    /// The experiment's identity, unique within the run: the manifest's `name`, or (always in
+    /// `batch`) the folder's path relative to the batch root.
     pub experiment: String,
+    /// The image file, as the manifest names it.
     pub image: String,
+    /// Number of lanes placed on the image, ladder included.
     pub lanes: usize,
+    /// Centre-to-centre lane spacing of the grid, in pixels.
     pub pitch_px: f64,
+    /// Median lane contrast over the column profile's noise; below 5 the lanes are guesses.
     pub confidence: f64,
+    /// `;`-separated reasons to check the lanes (vocabulary above); empty when there are none.
     pub reasons: String,
 }
 
 /// An input file of the run with its checksum.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InputFile {
+    /// The file's path as the run opened it (the manifest first, then the images).
     pub path: String,
+    /// SHA-256 of the file's bytes, lowercase hex.
     pub sha256: String,
 }
 
 /// An experiment or image that could not be analyzed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Failure {
+    /// Identity of the experiment that failed (its folder relative to the batch root in a batch).
     pub experiment: String,
+    /// The experiment folder or file that failed.
     pub path: String,
+    /// The error message, naming the file and the fix.
     pub error: String,
 }
 
@@ -116,12 +187,16 @@ pub struct Failure {
 /// hundred points whatever the image height).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LaneTrace {
+    /// 1-based lane number, as in `lanes.csv`.
     pub lane: usize,
     /// Columns of the lane's band boxes (a band's background per pixel is its `background`
     /// divided by its rows times this).
     pub width_px: usize,
+    /// Image rows averaged into each point of `signal` and `background`.
     pub row_step: usize,
+    /// Mean signal per pixel across the lane, per step of rows, in code units.
     pub signal: Vec<f32>,
+    /// Mean of the rolling-ball surface across the lane, per step of rows, in code units.
     pub background: Vec<f32>,
 }
 
@@ -129,26 +204,39 @@ pub struct LaneTrace {
 /// URI), where the PNG overlay is (relative to `overlays/`) and the lane profiles.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImageTraces {
+    /// The experiment's identity, unique within the run: the manifest's `name`, or (always in
+    /// `batch`) the folder's path relative to the batch root.
     pub experiment: String,
+    /// The image file, as the manifest names it.
     pub image: String,
+    /// File name of the PNG overlay inside `overlays/`.
     pub overlay: String,
+    /// The overlay as a small JPEG, base64-encoded, for a data URI in `report.html`.
     pub preview_jpeg_base64: String,
+    /// Profile of every lane of the image, left to right.
     pub lanes: Vec<LaneTrace>,
 }
 
 /// Everything one experiment produced.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ExperimentResult {
+    /// The experiment's identity in the run's tables.
     pub name: String,
     /// The experiment folder (relative to the batch root in a batch).
     pub folder: String,
     /// Control condition of the experiment (fold changes are relative to it).
     pub control: Option<String>,
+    /// Rows of `lanes.csv` for this experiment's images.
     pub lanes: Vec<LaneRow>,
+    /// Rows of `bands.csv` for this experiment's images.
     pub bands: Vec<BandRow>,
+    /// Rows of `fold_change.csv` for this experiment, every target of every sample lane.
     pub fold_change: Vec<FoldChangeRow>,
+    /// The manifest and image files read, with their checksums.
     pub inputs: Vec<InputFile>,
+    /// Things the user should know about this experiment (images, targets, normalizers).
     pub warnings: Vec<String>,
+    /// How each image's lanes were found.
     pub detection: Vec<DetectionRow>,
     /// Lane profiles per image, for the report.
     pub traces: Vec<ImageTraces>,
@@ -164,8 +252,11 @@ pub struct ExperimentResult {
 /// relative to (what `merge` needs to pool runs).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExperimentInfo {
+    /// The experiment's identity in the run's tables.
     pub name: String,
+    /// The experiment folder (relative to the batch root in a batch).
     pub folder: String,
+    /// Control condition the experiment's fold changes are relative to.
     pub control: Option<String>,
     /// True when the experiment was unchanged since the last run into the same output folder
     /// and its results were taken from there instead of being recomputed.
@@ -182,18 +273,28 @@ pub struct Results {
     /// Version of this layout (`schema/results.schema.json`); bumped when a field is removed or
     /// changes meaning.
     pub schema_version: u32,
+    /// Version of blotquant that wrote the file.
     pub version: String,
+    /// The run's effective analysis parameters, in the form `--params` takes.
     pub parameters: serde_json::Value,
     /// A paragraph for a methods section: software, background, lanes, bands, normalization,
     /// statistics, with the parameters of this run.
     pub methods: String,
+    /// Every input file of the run, with its SHA-256.
     pub inputs: Vec<InputFile>,
+    /// The experiments of the run, in the order their rows appear.
     pub experiments: Vec<ExperimentInfo>,
+    /// Warnings of the run: each experiment's, prefixed with its name, then run-wide ones.
     pub warnings: Vec<String>,
+    /// Experiments or inputs that could not be analyzed; also written to `failures.csv`.
     pub errors: Vec<Failure>,
+    /// Rows of `lanes.csv`.
     pub lanes: Vec<LaneRow>,
+    /// Rows of `bands.csv`.
     pub bands: Vec<BandRow>,
+    /// Rows of `fold_change.csv`.
     pub fold_change: Vec<FoldChangeRow>,
+    /// Rows of `summary.csv`, pooled over every experiment of the run.
     pub summary: Vec<SummaryRow>,
     /// How each image's lanes were found (absent from files of earlier versions).
     #[serde(default)]

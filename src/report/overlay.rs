@@ -53,7 +53,10 @@ impl Zoom {
 /// The overlay as PNG (lossless, for `overlays/`) and as JPEG (small, for the report).
 #[derive(Debug, Clone)]
 pub struct Rendered {
+    /// PNG bytes for `overlays/`, at the canvas's zoom: small blots enlarged, large ones reduced
+    /// by a whole factor to about 1100 px wide.
     pub png: Vec<u8>,
+    /// JPEG bytes of the same canvas, embedded as base64 in `report.html`.
     pub jpeg: Vec<u8>,
 }
 
