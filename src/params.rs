@@ -10,10 +10,16 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(default, deny_unknown_fields)]
 pub struct Params {
+    /// Size limits applied before an image is decoded.
     pub load: LoadParams,
+    /// The background surface lanes and bands are found on, and what is subtracted from each
+    /// band's volume.
     pub background: BackgroundParams,
+    /// How lanes are placed across the image.
     pub lanes: LaneParams,
+    /// How band peaks are found and boxed in each lane's profile.
     pub bands: BandParams,
+    /// QC thresholds, normalization and statistics rules.
     pub quant: QuantParams,
 }
 
@@ -57,6 +63,8 @@ pub enum BackgroundMethod {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct BackgroundParams {
+    /// What is subtracted from each band's volume (default `border-median`, the most accurate on
+    /// synthetic blots); lanes and bands are always found on the rolling-ball-corrected image.
     pub method: BackgroundMethod,
     /// Rolling-ball radius in pixels; should exceed the largest band's half-extent.
     pub radius_px: f64,

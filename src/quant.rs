@@ -12,31 +12,58 @@ use crate::stats;
 /// A row of `fold_change.csv`: one quantified lane × target.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FoldChangeRow {
+    /// The experiment's identity, unique within the run: the manifest's `name`, or (always in
+    /// `batch`) the folder's path relative to the batch root.
     pub experiment: String,
+    /// The target quantified.
     pub target: String,
+    /// 1-based, left to right along the manifest's `lanes` (ladder lanes included).
     pub lane: usize,
+    /// The lane's condition from the manifest.
     pub condition: String,
+    /// The manifest's `sample` of the lane (lanes sharing one are technical replicates); empty
+    /// where it names none.
     pub sample: String,
+    /// Adjusted volume of the target band in this lane, measured at the target's row with its
+    /// box whether or not a peak was picked there; negative ones are flagged `below-background`.
     pub signal: f64,
+    /// The normalizer's name (loading control or `total protein`); empty when none applies.
     pub normalizer: String,
+    /// The normalizer's adjusted volume in this lane; empty when it is missing or not positive.
     pub normalizer_signal: Option<f64>,
+    /// `signal / normalizer_signal` (the signal itself without a normalizer); empty without a
+    /// usable normalizer signal.
     pub normalized: Option<f64>,
+    /// `normalized` over the mean `normalized` of this experiment's control lanes.
     pub fold_change: Option<f64>,
+    /// log2 of `fold_change`; empty where the fold change is not positive.
     pub log2_fold_change: Option<f64>,
+    /// `;`-separated flags, e.g. `below-lod`, `not-detected`, `normalizer-outlier`,
+    /// `outside-linear-range`.
     pub flags: String,
 }
 
 /// A row of `summary.csv`: one target × condition, pooled over the run's experiments.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SummaryRow {
+    /// The target.
     pub target: String,
+    /// The condition, pooled over every experiment of the run.
     pub condition: String,
+    /// Biological replicates in the row: lanes, after averaging technical replicates that share
+    /// a `sample`.
     pub n: usize,
+    /// Arithmetic mean of the replicates' fold changes.
     pub mean_fold_change: Option<f64>,
+    /// `2^mean_log2_fold_change`: the geometric mean fold change.
     pub geomean_fold_change: Option<f64>,
+    /// Sample standard deviation of the fold changes (n − 1).
     pub sd: Option<f64>,
+    /// Standard error of the mean: `sd / √n`.
     pub sem: Option<f64>,
+    /// Coefficient of variation in percent: `100 · sd / mean_fold_change`.
     pub cv_pct: Option<f64>,
+    /// Mean of the replicates' log2 fold changes.
     pub mean_log2_fold_change: Option<f64>,
     /// Lower bound of the 95 % confidence interval of the mean log2 fold change, on the log2
     /// scale (column `ci95_low`).
@@ -45,8 +72,13 @@ pub struct SummaryRow {
     /// Upper bound of that interval, on the log2 scale (column `ci95_high`).
     #[serde(rename = "ci95_high")]
     pub ci95_high_log2: Option<f64>,
+    /// Two-sided p-value of the test named in `test`; empty for the control row and below two
+    /// replicates.
     pub p_value: Option<f64>,
+    /// `welch-t-log2` (against the control lanes, when they are at least two with non-zero
+    /// spread) or `one-sample-t-log2` (mean log2 fold change against 0); empty where `p_value` is.
     pub test: String,
+    /// `;`-separated: why lanes were left out of the row (e.g. `saturated`), and `n-below-2`.
     pub flags: String,
     /// Benjamini–Hochberg adjusted p-value across the conditions of the target.
     pub p_value_bh: Option<f64>,

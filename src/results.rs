@@ -6,32 +6,56 @@ use serde::{Deserialize, Serialize};
 /// A row of `lanes.csv`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LaneRow {
+    /// The experiment's identity, unique within the run: the manifest's `name`, or (always in
+    /// `batch`) the folder's path relative to the batch root.
     pub experiment: String,
+    /// The image file, as the manifest names it.
     pub image: String,
+    /// 1-based, left to right along the manifest's `lanes` (ladder lanes included).
     pub lane: usize,
+    /// The lane's condition from the manifest; `ladder` for a marker lane, empty where no manifest
+    /// names the lane (`detect`).
     pub condition: String,
+    /// The manifest's `sample` of the lane (lanes sharing one are technical replicates); empty
+    /// where it names none.
     pub sample: String,
+    /// Lane centre in pixels at the image's middle row (a leaning lane moves about it).
     pub x_center_px: f64,
+    /// Lane width in pixels at the image's middle row.
     pub width_px: f64,
 }
 
 /// A row of `bands.csv`: a detected band, assigned to a target or not.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BandRow {
+    /// The experiment's identity, unique within the run: the manifest's `name`, or (always in
+    /// `batch`) the folder's path relative to the batch root.
     pub experiment: String,
+    /// The image file, as the manifest names it.
     pub image: String,
+    /// 1-based, left to right along the manifest's `lanes` (ladder lanes included).
     pub lane: usize,
     /// Target name, `ladder` for marker bands, empty when unassigned.
     pub target: String,
+    /// Row of the band's peak in the lane profile, in pixels (sub-pixel).
     pub y_center_px: f64,
+    /// First row of the band's box, in pixels.
     pub top_px: usize,
+    /// Last row of the band's box, in pixels (inclusive).
     pub bottom_px: usize,
+    /// Apparent molecular weight in kDa from the ladder's calibration; empty without one.
     pub apparent_mw_kda: Option<f64>,
+    /// Sum of pixel signal (bands bright, after polarity) inside the band's box, in code units.
     pub volume: f64,
+    /// Sum of the background estimate over the same box, in code units (`background.method`).
     pub background: f64,
+    /// `volume − background`: the band's signal.
     pub adjusted_volume: f64,
+    /// Pixels in the box at or above the image's saturation level.
     pub saturated_px: usize,
+    /// Peak height over the lane profile's noise, in noise SDs (below `quant.low_snr`: `low-snr`).
     pub snr: f64,
+    /// `;`-separated flags from the fixed vocabulary, e.g. `saturated`, `low-snr`, `edge`.
     pub flags: String,
 }
 
@@ -52,26 +76,38 @@ pub use crate::quant::{FoldChangeRow, SummaryRow};
 /// middle row).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DetectionRow {
+    /// The experiment's identity, unique within the run: the manifest's `name`, or (always in
+    /// `batch`) the folder's path relative to the batch root.
     pub experiment: String,
+    /// The image file, as the manifest names it.
     pub image: String,
+    /// Number of lanes placed on the image, ladder included.
     pub lanes: usize,
+    /// Centre-to-centre lane spacing of the grid, in pixels.
     pub pitch_px: f64,
+    /// Median lane contrast over the column profile's noise; below 5 the lanes are guesses.
     pub confidence: f64,
+    /// `;`-separated reasons to check the lanes (vocabulary above); empty when there are none.
     pub reasons: String,
 }
 
 /// An input file of the run with its checksum.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InputFile {
+    /// The file's path as the run opened it (the manifest first, then the images).
     pub path: String,
+    /// SHA-256 of the file's bytes, lowercase hex.
     pub sha256: String,
 }
 
 /// An experiment or image that could not be analyzed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Failure {
+    /// Identity of the experiment that failed (its folder relative to the batch root in a batch).
     pub experiment: String,
+    /// The experiment folder or file that failed.
     pub path: String,
+    /// The error message, naming the file and the fix.
     pub error: String,
 }
 
@@ -80,12 +116,16 @@ pub struct Failure {
 /// hundred points whatever the image height).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LaneTrace {
+    /// 1-based lane number, as in `lanes.csv`.
     pub lane: usize,
     /// Columns of the lane's band boxes (a band's background per pixel is its `background`
     /// divided by its rows times this).
     pub width_px: usize,
+    /// Image rows averaged into each point of `signal` and `background`.
     pub row_step: usize,
+    /// Mean signal per pixel across the lane, per step of rows, in code units.
     pub signal: Vec<f32>,
+    /// Mean of the rolling-ball surface across the lane, per step of rows, in code units.
     pub background: Vec<f32>,
 }
 
@@ -93,7 +133,10 @@ pub struct LaneTrace {
 /// report). Empty where none was drawn.
 #[derive(Debug, Clone, Default)]
 pub struct Overlay {
+    /// PNG bytes for `overlays/`, at the canvas's zoom: small blots enlarged, large ones reduced
+    /// by a whole factor to about 1100 px wide.
     pub png: Vec<u8>,
+    /// JPEG bytes of the same canvas, embedded as base64 in `report.html`.
     pub jpeg: Vec<u8>,
 }
 
@@ -101,26 +144,39 @@ pub struct Overlay {
 /// URI), where the PNG overlay is (relative to `overlays/`) and the lane profiles.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImageTraces {
+    /// The experiment's identity, unique within the run: the manifest's `name`, or (always in
+    /// `batch`) the folder's path relative to the batch root.
     pub experiment: String,
+    /// The image file, as the manifest names it.
     pub image: String,
+    /// File name of the PNG overlay inside `overlays/`.
     pub overlay: String,
+    /// The overlay as a small JPEG, base64-encoded, for a data URI in `report.html`.
     pub preview_jpeg_base64: String,
+    /// Profile of every lane of the image, left to right.
     pub lanes: Vec<LaneTrace>,
 }
 
 /// Everything one experiment produced.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ExperimentResult {
+    /// The experiment's identity in the run's tables.
     pub name: String,
     /// The experiment folder (relative to the batch root in a batch).
     pub folder: String,
     /// Control condition of the experiment (fold changes are relative to it).
     pub control: Option<String>,
+    /// Rows of `lanes.csv` for this experiment's images.
     pub lanes: Vec<LaneRow>,
+    /// Rows of `bands.csv` for this experiment's images.
     pub bands: Vec<BandRow>,
+    /// Rows of `fold_change.csv` for this experiment, every target of every sample lane.
     pub fold_change: Vec<FoldChangeRow>,
+    /// The manifest and image files read, with their checksums.
     pub inputs: Vec<InputFile>,
+    /// Things the user should know about this experiment (images, targets, normalizers).
     pub warnings: Vec<String>,
+    /// How each image's lanes were found.
     pub detection: Vec<DetectionRow>,
     /// Lane profiles per image, for the report.
     pub traces: Vec<ImageTraces>,
@@ -136,8 +192,11 @@ pub struct ExperimentResult {
 /// relative to (what `merge` needs to pool runs).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExperimentInfo {
+    /// The experiment's identity in the run's tables.
     pub name: String,
+    /// The experiment folder (relative to the batch root in a batch).
     pub folder: String,
+    /// Control condition the experiment's fold changes are relative to.
     pub control: Option<String>,
     /// True when the experiment was unchanged since the last run into the same output folder
     /// and its results were taken from there instead of being recomputed.
@@ -154,18 +213,28 @@ pub struct Results {
     /// Version of this layout (`schema/results.schema.json`); bumped when a field is removed or
     /// changes meaning.
     pub schema_version: u32,
+    /// Version of blotquant that wrote the file.
     pub version: String,
+    /// The run's effective analysis parameters, in the form `--params` takes.
     pub parameters: serde_json::Value,
     /// A paragraph for a methods section: software, background, lanes, bands, normalization,
     /// statistics, with the parameters of this run.
     pub methods: String,
+    /// Every input file of the run, with its SHA-256.
     pub inputs: Vec<InputFile>,
+    /// The experiments of the run, in the order their rows appear.
     pub experiments: Vec<ExperimentInfo>,
+    /// Warnings of the run: each experiment's, prefixed with its name, then run-wide ones.
     pub warnings: Vec<String>,
+    /// Experiments or inputs that could not be analyzed; also written to `failures.csv`.
     pub errors: Vec<Failure>,
+    /// Rows of `lanes.csv`.
     pub lanes: Vec<LaneRow>,
+    /// Rows of `bands.csv`.
     pub bands: Vec<BandRow>,
+    /// Rows of `fold_change.csv`.
     pub fold_change: Vec<FoldChangeRow>,
+    /// Rows of `summary.csv`, pooled over every experiment of the run.
     pub summary: Vec<SummaryRow>,
     /// How each image's lanes were found (absent from files of earlier versions).
     #[serde(default)]

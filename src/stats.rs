@@ -114,6 +114,7 @@ pub fn line_fit(points: &[(f64, f64)]) -> (f64, f64, f64) {
     (slope, intercept, worst)
 }
 
+/// Arithmetic mean; NaN for no values, so callers check for emptiness first.
 pub fn mean(values: &[f64]) -> f64 {
     values.iter().sum::<f64>() / values.len() as f64
 }

@@ -19,6 +19,7 @@ use crate::error::{Error, Result};
 /// How hard the synthetic blot is.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Preset {
+    /// The name `--preset` takes (e.g. `standard`, `hard`, `saturated`); echoed in `truth.json`.
     pub name: &'static str,
     /// Background gradient across the image, in counts.
     pub gradient: f64,
@@ -282,7 +283,9 @@ const LANE_WIDTH: f64 = 38.0;
 /// and band thickness with the height, so a larger frame is the same blot imaged finer.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Frame {
+    /// Image width in pixels (528 by default); lane positions and widths scale with it.
     pub width: usize,
+    /// Image height in pixels (420 by default); band rows and thickness scale with it.
     pub height: usize,
 }
 
@@ -314,42 +317,65 @@ impl Frame {
 /// Ground truth written beside the images.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct Truth {
+    /// The random seed: the same seed, preset and frame write the same files.
     pub seed: u64,
+    /// Name of the [`Preset`] the blot was drawn with.
     pub preset: String,
+    /// The manifest's lanes, left to right, with their conditions and true loads.
     pub lanes: Vec<TruthLane>,
+    /// Per image file: where the lanes and bands really are.
     pub images: Vec<TruthImage>,
+    /// True fold change per sample lane × target; β-actin, the normalizer, has none.
     pub fold_change: Vec<TruthFoldChange>,
 }
 
+/// One lane as the manifest lists it, with the protein load it was drawn with.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct TruthLane {
+    /// 1-based lane number, left to right, ladder included (as in the outputs).
     pub lane: usize,
+    /// Condition of the lane; `None` for the ladder lane.
     pub condition: Option<String>,
     /// Relative protein load of the lane (1 = nominal).
     pub load: f64,
 }
 
+/// The truth of one image file.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct TruthImage {
+    /// File name inside the experiment folder, as the manifest names it.
     pub file: String,
+    /// True centre and width of every lane on this image, ladder included.
     pub lanes: Vec<TruthLaneGeometry>,
+    /// Every band drawn: target bands, ladder bands, and the unnamed neighbour bands of the
+    /// `doublet` preset (empty target).
     pub bands: Vec<TruthBand>,
+    /// Pixels that reached the 16-bit ceiling (65535) after noise; counted before an 8-bit film
+    /// image is made from them.
     pub saturated_px: usize,
 }
 
+/// Where one lane really is on one image.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct TruthLaneGeometry {
+    /// 1-based lane number, ladder included.
     pub lane: usize,
+    /// Lane centre column in pixels at the image's middle row (a slanted lane leans about it).
     pub x_center: f64,
+    /// Lane width in pixels, between the half-signal points of its blurred edges.
     pub width: f64,
 }
 
+/// One band as drawn, with its true volume and position.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct TruthBand {
+    /// 1-based lane number, ladder included.
     pub lane: usize,
     /// Target name, or `ladder`.
     pub target: String,
+    /// Centre row in pixels at the lane's centre column, smile and tilt included.
     pub y_center: f64,
+    /// Molecular weight the band was drawn at, in kDa: its true apparent MW.
     pub mw_kda: f64,
     /// Integrated noise-free signal above background, before any clipping.
     pub volume: f64,
@@ -365,11 +391,17 @@ fn is_zero(value: &f64) -> bool {
     *value == 0.0
 }
 
+/// The true fold change of one target in one sample lane.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct TruthFoldChange {
+    /// 1-based lane number, as in `fold_change.csv`.
     pub lane: usize,
+    /// Condition of the lane.
     pub condition: String,
+    /// Target name.
     pub target: String,
+    /// The lane's true target volume over its β-actin volume, divided by the mean of that ratio
+    /// over the untreated lanes.
     pub fold_change: f64,
 }
 

@@ -17,10 +17,19 @@ use crate::params::{BackgroundMethod, BackgroundParams};
 /// The options of ImageJ's Subtract Background dialog.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImageJOptions {
+    /// Ball (or paraboloid) radius in pixels, as typed in ImageJ's dialog; for the ball it also
+    /// sets how far the image is shrunk first.
     pub radius: f64,
+    /// Dark bands on a light background: the background is rolled from below as −value and
+    /// `max_value` is added back after subtracting.
     pub light_background: bool,
+    /// Slide a paraboloid instead of rolling a ball; it needs the whole image and is never shrunk.
     pub sliding_paraboloid: bool,
+    /// Skip the 3×3 mean ImageJ applies to the copy the background is computed on (the output
+    /// pixels are never smoothed).
     pub disable_smoothing: bool,
+    /// Return the background itself, rounded and clipped like a result, instead of the
+    /// subtracted image.
     pub create_background: bool,
 }
 
@@ -247,7 +256,9 @@ pub fn estimate(signal: &Array2<f32>, params: &BackgroundParams) -> Array2<f32> 
 /// A band's box: rows `top..=bottom`, columns `start..end`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BandBox {
+    /// First and last row of the box, both inclusive.
     pub rows: (usize, usize),
+    /// First column of the box and one past its last.
     pub columns: (usize, usize),
 }
 

@@ -67,6 +67,7 @@ pub struct EnlargedLines {
 }
 
 impl EnlargedLines {
+    /// No small row enlarged yet: the first [`RolledBackground::row`] call fills both.
     pub fn new() -> EnlargedLines {
         EnlargedLines {
             index: None,

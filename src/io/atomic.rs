@@ -53,6 +53,7 @@ pub struct Pending {
 }
 
 impl Pending {
+    /// The open temporary file, to write into before [`publish`] renames it into place.
     pub fn as_file(&self) -> &std::fs::File {
         self.file
             .as_ref()

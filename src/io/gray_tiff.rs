@@ -25,8 +25,11 @@ use crate::params::LoadParams;
 /// Where the parts of a baseline TIFF as this module writes it lie: little-endian header, the
 /// pixels as one uncompressed strip from byte 8, then one IFD on a word boundary.
 pub struct BaselineLayout {
+    /// Image width in pixels.
     pub width: usize,
+    /// Image height in pixels; every row is in the one strip.
     pub height: usize,
+    /// Bits per sample: 8, or 16 (anything but 8 is written as two bytes a sample).
     pub bit_depth: u8,
 }
 
@@ -103,8 +106,11 @@ impl BaselineLayout {
 /// An uncompressed gray TIFF whose rows are read from the file when asked for.
 pub struct RowReader {
     file: File,
+    /// Image width in pixels (samples per row).
     pub width: usize,
+    /// Image height in pixels (rows).
     pub height: usize,
+    /// Bits per sample as stored: 8 or 16.
     pub bit_depth: u8,
     big_endian: bool,
     /// Stored as WhiteIsZero: each sample is read as `max − stored`.

@@ -27,6 +27,7 @@ pub enum Polarity {
 /// One image, ready for analysis.
 #[derive(Debug, Clone)]
 pub struct Blot {
+    /// The file the image was read from, as given (not resolved or canonicalized).
     pub path: PathBuf,
     /// Signal per pixel, `[row, column]`, in the file's code units, bands bright.
     pub signal: Array2<f32>,
@@ -41,9 +42,11 @@ pub struct Blot {
 }
 
 impl Blot {
+    /// Columns of [`Blot::signal`], in pixels.
     pub fn width(&self) -> usize {
         self.signal.ncols()
     }
+    /// Rows of [`Blot::signal`], in pixels.
     pub fn height(&self) -> usize {
         self.signal.nrows()
     }
@@ -98,16 +101,23 @@ pub fn load_bytes(
 /// A grayscale image as stored: values as a viewer shows them, no polarity applied.
 #[derive(Debug, Clone)]
 pub struct GrayImage {
+    /// Gray value per pixel, `[row, column]`, in the file's code units, high where the viewer
+    /// shows light.
     pub values: Array2<f32>,
+    /// Bits per sample of the file (8 or 16): the range a result is clipped to.
     pub bit_depth: u8,
 }
 
 /// Stored gray samples of an 8- or 16-bit image (8-bit values widened), row-major.
 #[derive(Debug, Clone)]
 pub struct RawGray {
+    /// Samples per row, in pixels.
     pub width: usize,
+    /// Rows, in pixels.
     pub height: usize,
+    /// Bits per sample of the file (8 or 16); 8-bit samples are still held widened in `pixels`.
     pub bit_depth: u8,
+    /// Samples as the file stores them, row-major (`y * width + x`), no polarity applied.
     pub pixels: Vec<u16>,
 }
 

@@ -7,7 +7,9 @@ use super::RawGray;
 
 /// A grey image read row by row as `f32`, so the full image never needs a float copy.
 pub trait RowSource: Sync {
+    /// Samples per row, in pixels: the length `read_row` fills.
     fn width(&self) -> usize;
+    /// Number of rows, in pixels.
     fn height(&self) -> usize;
     /// Writes row `y` into `out` (length `width`).
     fn read_row(&self, y: usize, out: &mut [f32]);

@@ -28,6 +28,7 @@ pub fn to_csv<T: Serialize>(rows: &[T], header: &[&str]) -> String {
     String::from_utf8(writer.into_inner().expect("flush to memory")).expect("CSV is UTF-8")
 }
 
+/// Columns of `lanes.csv`, in contract order.
 pub const LANES_HEADER: &[&str] = &[
     "experiment",
     "image",
@@ -37,6 +38,7 @@ pub const LANES_HEADER: &[&str] = &[
     "x_center_px",
     "width_px",
 ];
+/// Columns of `bands.csv`, in contract order.
 pub const BANDS_HEADER: &[&str] = &[
     "experiment",
     "image",
@@ -53,6 +55,7 @@ pub const BANDS_HEADER: &[&str] = &[
     "snr",
     "flags",
 ];
+/// Columns of `fold_change.csv`, in contract order.
 pub const FOLD_CHANGE_HEADER: &[&str] = &[
     "experiment",
     "target",
@@ -67,6 +70,8 @@ pub const FOLD_CHANGE_HEADER: &[&str] = &[
     "log2_fold_change",
     "flags",
 ];
+/// Columns of `summary.csv`: the contract's, then `p_value_bh` (added columns only ever go at
+/// the end).
 pub const SUMMARY_HEADER: &[&str] = &[
     "target",
     "condition",
@@ -84,7 +89,9 @@ pub const SUMMARY_HEADER: &[&str] = &[
     "flags",
     "p_value_bh",
 ];
+/// Columns of `failures.csv`, written only when an experiment or image failed.
 pub const FAILURES_HEADER: &[&str] = &["experiment", "path", "error"];
+/// Columns of `linearity.csv` from the `linearity` command: one fit per target.
 pub const LINEARITY_HEADER: &[&str] = &[
     "target",
     "n",
@@ -98,6 +105,8 @@ pub const LINEARITY_HEADER: &[&str] = &[
     "signal_low",
     "signal_high",
 ];
+/// Columns of `linearity_points.csv` from the `linearity` command: one lane of the
+/// dilution series per row.
 pub const LINEARITY_POINTS_HEADER: &[&str] = &[
     "target",
     "lane",
