@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::io::Polarity;
+pub use crate::panel::TargetPlan;
 use crate::panel::{self, Target};
 use crate::params::Params;
 use crate::results::InputFile;
@@ -45,14 +46,6 @@ impl LaneSpec {
     pub fn is_ladder(&self) -> bool {
         self.condition.is_none()
     }
-}
-
-/// A target to quantify in one image, with its optional row window.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TargetPlan {
-    pub target: Target,
-    /// `[top, bottom]` rows that hold the target's band, from the manifest.
-    pub rows: Option<(usize, usize)>,
 }
 
 /// One image of the experiment.

@@ -13,6 +13,14 @@ pub struct Target {
     pub whole_lane: bool,
 }
 
+/// A target to quantify in one image, with its optional row window.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetPlan {
+    pub target: Target,
+    /// `[top, bottom]` rows that hold the target's band, from the manifest.
+    pub rows: Option<(usize, usize)>,
+}
+
 impl Target {
     /// The MW the band is expected at (window centre on a log scale).
     pub fn nominal_kda(&self) -> f64 {

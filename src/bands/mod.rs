@@ -1,13 +1,15 @@
 //! Band finding within a lane: peaks of the lane's row profile that rise clearly above the
 //! profile's noise, each with a box that ends at a valley or where the peak has faded.
 
+pub mod assign;
 pub mod calibration;
+pub mod measure;
 pub mod smile;
 
 use ndarray::Array2;
 use serde::Serialize;
 
-use crate::lanes::Lane;
+use crate::lanes::{Lane, LaneGrid};
 use crate::params::BandParams;
 use crate::stats;
 
@@ -156,6 +158,30 @@ pub fn find_peaks(profile: &LaneProfile, params: &BandParams, sigmas: f64) -> Ve
                 top,
                 bottom,
             }
+        })
+        .collect()
+}
+
+/// A peak that spans less of its lane's width than this is a speck, not a band.
+const MIN_BAND_COVERAGE: f64 = 0.5;
+
+/// The bands of every lane at a given prominence (in noise SDs): the peaks of each lane's row
+/// profile that span at least half the lane (narrower ones are specks).
+pub fn find_bands(
+    corrected: &Array2<f32>,
+    grid: &LaneGrid,
+    profiles: &[LaneProfile],
+    params: &BandParams,
+    sigmas: f64,
+) -> Vec<Vec<Peak>> {
+    profiles
+        .iter()
+        .zip(&grid.lanes)
+        .map(|(profile, lane)| {
+            find_peaks(profile, params, sigmas)
+                .into_iter()
+                .filter(|p| coverage(corrected, lane, p, params) >= MIN_BAND_COVERAGE)
+                .collect()
         })
         .collect()
 }

@@ -9,18 +9,16 @@ use rayon::prelude::*;
 
 use crate::background;
 use crate::bands::calibration::Calibration;
-use crate::bands::{self, MeasuredBand, Peak};
+use crate::bands::{self, MeasuredBand};
 use crate::error::{Error, Result};
-use crate::experiment::{ImagePlan, Plan};
+use crate::experiment::{ImagePlan, LaneSpec, Plan};
 use crate::io::{self, Blot};
 use crate::lanes::membranes::{self, Membrane};
 use crate::lanes::{self, LaneGrid};
 use crate::params::Params;
 use crate::results::{ExperimentResult, ImageTraces, LaneTrace, Overlay};
 
-mod assign;
 mod marker;
-mod measure;
 mod tables;
 
 /// What one image yields.
@@ -167,23 +165,25 @@ pub fn analyze_located(
         .collect();
     // Bands anywhere must stand `min_prominence_sigma` out of the noise; where a target's band
     // is expected, down to `targeted_prominence_sigma` (the limit of detection).
-    let find = |sigmas: f64| -> Vec<Vec<Peak>> {
-        profiles
-            .iter()
-            .zip(&grid.lanes)
-            .map(|(profile, lane)| lane_bands(&corrected, profile, lane, &params.bands, sigmas))
-            .collect()
-    };
+    let find = |sigmas| bands::find_bands(&corrected, &grid, &profiles, &params.bands, sigmas);
     let peaks = find(params.bands.min_prominence_sigma);
     let faint = find(params.bands.targeted_prominence_sigma);
     let mut warnings = blot.warnings.clone();
+    let ladder_lanes: Vec<bool> = plan.lanes.iter().map(LaneSpec::is_ladder).collect();
+    let targets = bands::assign::Targets {
+        ladder_lanes: &ladder_lanes,
+        ladder_kda: plan.ladder.as_deref(),
+        targets: &image.targets,
+        mw_tolerance: params.quant.mw_tolerance,
+    };
     let calibration = match marker {
         Some(marker) => Some(marker.clone()),
-        None => assign::calibrate(plan, &peaks, &mut warnings),
+        None => bands::assign::calibrate(&targets, &peaks)
+            .map_err(|warning| warnings.extend(warning))
+            .ok(),
     };
-    let (found, row_offsets) = assign::assign_targets(
-        plan,
-        image,
+    let (found, row_offsets) = bands::assign::assign_targets(
+        &targets,
         &peaks,
         &faint,
         calibration.as_ref(),
@@ -204,26 +204,22 @@ pub fn analyze_located(
     // Lines running down the image (lane edges, strips' edges) are background in a band's box.
     let lines = lanes::background_lines(&corrected, &grid);
     let line_excess = background::profile::line_excess(&blot.signal, &lines);
-    let mut bands = measure::measure_bands(
+    let layers = bands::measure::ImageLayers {
+        blot: &blot,
+        surface: &background,
+        grid: &grid,
+        profiles: &profiles,
+    };
+    let mut bands = bands::measure::measure_bands(
         params,
-        &blot,
-        &background,
-        &grid,
-        &profiles,
+        &layers,
         &lane_sums,
         &line_excess,
         &row_offsets,
         found,
         calibration.as_ref(),
     );
-    bands.extend(measure::measure_whole_lanes(
-        plan,
-        image,
-        &blot,
-        &background,
-        &grid,
-        &profiles,
-    ));
+    bands.extend(bands::measure::measure_whole_lanes(&targets, &layers));
     let (overlay, traces) = rayon::join(
         || draw(&blot, &grid, &bands),
         || lane_traces(&blot, &background, &grid, &lane_sums),
@@ -276,21 +272,6 @@ fn lane_traces(
                 background: binned(&surface_sums, width),
             }
         })
-        .collect()
-}
-
-/// Bands of one lane at a given prominence (in noise SDs). Peaks that span less than half the
-/// lane are specks, not bands.
-fn lane_bands(
-    corrected: &Array2<f32>,
-    profile: &bands::LaneProfile,
-    lane: &lanes::Lane,
-    params: &crate::params::BandParams,
-    sigmas: f64,
-) -> Vec<Peak> {
-    bands::find_peaks(profile, params, sigmas)
-        .into_iter()
-        .filter(|p| bands::coverage(corrected, lane, p, params) >= 0.5)
         .collect()
 }
 

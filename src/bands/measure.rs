@@ -3,31 +3,46 @@
 
 use ndarray::Array2;
 
+use super::assign::Targets;
+use super::calibration::Calibration;
+use super::{LaneProfile, MeasuredBand, Peak};
 use crate::background::{self, BandBox};
-use crate::bands::calibration::Calibration;
-use crate::bands::MeasuredBand;
-use crate::bands::{self, Peak};
-use crate::experiment::{ImagePlan, LaneSpec, Plan};
 use crate::io::Blot;
 use crate::lanes::{self, LaneGrid};
 use crate::params::Params;
-use crate::{quant, stats};
+use crate::{bands, quant, stats};
+
+/// An image's layers that band volumes are measured on: the image (bands bright), its
+/// background surface, its lanes and each lane's row profile.
+#[derive(Debug, Clone, Copy)]
+pub struct ImageLayers<'a> {
+    /// The image, bands bright.
+    pub blot: &'a Blot,
+    /// The background surface under it (rolling ball).
+    pub surface: &'a Array2<f32>,
+    /// The image's lanes.
+    pub grid: &'a LaneGrid,
+    /// Each lane's row profile, left to right.
+    pub profiles: &'a [LaneProfile],
+}
 
 /// Gives every band of one target the same box extent above and below its peak (the median
 /// over lanes), so faint and strong lanes are measured alike; then measures all bands.
-#[allow(clippy::too_many_arguments)]
-pub(super) fn measure_bands(
+pub fn measure_bands(
     params: &Params,
-    blot: &Blot,
-    surface: &Array2<f32>,
-    grid: &LaneGrid,
-    profiles: &[bands::LaneProfile],
+    layers: &ImageLayers,
     lane_sums: &[Vec<f64>],
     line_excess: &[f64],
     row_offsets: &[f64],
     mut found: Vec<(Peak, Option<String>)>,
     calibration: Option<&Calibration>,
 ) -> Vec<MeasuredBand> {
+    let ImageLayers {
+        blot,
+        surface,
+        grid,
+        profiles,
+    } = *layers;
     let height = blot.height();
     let targets: Vec<String> = found
         .iter()
@@ -112,7 +127,7 @@ pub(super) fn measure_bands(
 
 /// Flags `hole` on the bands of a target that miss part of their signal where the
 /// target's other bands have it (see [`bands::holes`]).
-pub(super) fn flag_holes(
+fn flag_holes(
     measured: &mut [MeasuredBand],
     blot: &Blot,
     surface: &Array2<f32>,
@@ -156,10 +171,7 @@ pub(super) fn flag_holes(
 /// A band's box never reaches past the lowest point of the lane profile between it and
 /// another band of the lane (a doublet, a pro-form next to its cleaved form): rows beyond the
 /// valley belong to the neighbour, and none is counted twice.
-pub(super) fn separate_neighbours(
-    found: &mut [(Peak, Option<String>)],
-    profiles: &[bands::LaneProfile],
-) {
+fn separate_neighbours(found: &mut [(Peak, Option<String>)], profiles: &[bands::LaneProfile]) {
     let peaks: Vec<Peak> = found.iter().map(|(p, _)| *p).collect();
     for (peak, _) in found.iter_mut() {
         let values = &profiles[peak.lane - 1].values;
@@ -190,26 +202,21 @@ pub(super) fn separate_neighbours(
 
 /// Whole-lane signal of total-protein targets: each sample lane's box over the target's `rows`
 /// (default: the full height), on the same lane grid as the image's bands.
-pub(super) fn measure_whole_lanes(
-    plan: &Plan,
-    image: &ImagePlan,
-    blot: &Blot,
-    background: &Array2<f32>,
-    grid: &LaneGrid,
-    profiles: &[bands::LaneProfile],
-) -> Vec<MeasuredBand> {
+pub fn measure_whole_lanes(targets: &Targets, layers: &ImageLayers) -> Vec<MeasuredBand> {
+    let ImageLayers {
+        blot,
+        surface: background,
+        grid,
+        profiles,
+    } = *layers;
     let last_row = blot.height() - 1;
     let mut out = Vec::new();
-    for target in image.targets.iter().filter(|t| t.target.whole_lane) {
+    for target in targets.targets.iter().filter(|t| t.target.whole_lane) {
         let (top, bottom) = target
             .rows
             .map_or((0, last_row), |(t, b)| (t.min(last_row), b.min(last_row)));
         for (lane, profile) in grid.lanes.iter().zip(profiles) {
-            if plan
-                .lanes
-                .get(lane.index - 1)
-                .is_some_and(LaneSpec::is_ladder)
-            {
+            if targets.is_ladder(lane.index - 1) {
                 continue;
             }
             let volume = whole_lane_volume(blot, background, lane, (top, bottom));
@@ -243,7 +250,7 @@ pub(super) fn measure_whole_lanes(
 /// share one column range, each measured as a box (an upright lane is one box). A whole lane
 /// has no border above or below it: its background is the rolling-ball surface, which the
 /// gaps between lanes define.
-pub(super) fn whole_lane_volume(
+fn whole_lane_volume(
     blot: &Blot,
     background: &Array2<f32>,
     lane: &lanes::Lane,

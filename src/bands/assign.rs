@@ -1,29 +1,52 @@
 //! Target assignment: each lane's band for each target, by molecular weight where a ladder
 //! calibrates the image, else by the manifest's rows.
 
-use crate::bands::calibration::{self, Calibration};
-use crate::bands::smile;
-use crate::bands::Peak;
-use crate::experiment::{ImagePlan, LaneSpec, Plan, TargetPlan};
+use super::calibration::{self, Calibration};
+use super::smile;
+use super::Peak;
 use crate::lanes::LaneGrid;
-use crate::params::Params;
+use crate::panel::TargetPlan;
 use crate::stats;
 
-pub(super) fn calibrate(
-    plan: &Plan,
-    peaks: &[Vec<Peak>],
-    warnings: &mut Vec<String>,
-) -> Option<Calibration> {
-    let ladder_kda = plan.ladder.as_ref()?;
-    let ladder_lane = plan.lanes.iter().position(LaneSpec::is_ladder)?;
-    let calibration = calibration::calibrate(&peaks[ladder_lane], ladder_kda);
-    if calibration.is_none() {
-        warnings.push(format!(
+/// What assignment knows of one image besides its bands: which lanes hold a ladder and the
+/// ladder's kDa, the image's targets, and how far a band's MW may lie from a target's.
+#[derive(Debug, Clone, Copy)]
+pub struct Targets<'a> {
+    /// Per lane, left to right: true for a ladder lane (never quantified). Lanes beyond the
+    /// list (an estimated count) are sample lanes.
+    pub ladder_lanes: &'a [bool],
+    /// The ladder's band sizes in kDa, top to bottom, where a ladder is named.
+    pub ladder_kda: Option<&'a [f64]>,
+    /// The targets whose bands the image holds.
+    pub targets: &'a [TargetPlan],
+    /// Relative MW tolerance of a target's band (`quant.mw_tolerance`).
+    pub mw_tolerance: f64,
+}
+
+impl Targets<'_> {
+    /// True where lane `lane` (0-based) is a ladder lane.
+    pub(super) fn is_ladder(&self, lane: usize) -> bool {
+        self.ladder_lanes.get(lane).copied().unwrap_or(false)
+    }
+
+    /// The first ladder lane (0-based), if any.
+    fn ladder_lane(&self) -> Option<usize> {
+        self.ladder_lanes.iter().position(|&ladder| ladder)
+    }
+}
+
+/// The image's MW calibration from its ladder lane's bands, or the warning why there is none
+/// (no warning where no ladder is named or no lane holds one).
+pub fn calibrate(targets: &Targets, peaks: &[Vec<Peak>]) -> Result<Calibration, Option<String>> {
+    let (Some(ladder_kda), Some(ladder_lane)) = (targets.ladder_kda, targets.ladder_lane()) else {
+        return Err(None);
+    };
+    calibration::calibrate(&peaks[ladder_lane], ladder_kda).ok_or_else(|| {
+        Some(format!(
             "the ladder lane (lane {}) shows fewer than 3 marker bands: no MW calibration",
             ladder_lane + 1
-        ));
-    }
-    calibration
+        ))
+    })
 }
 
 /// Picks each target's band in each sample lane and returns every band found with its target
@@ -34,16 +57,15 @@ pub(super) fn calibrate(
 /// curve, from the clear bands or else from the faint ones found there. A stray pick far from
 /// the curve is dropped. MW picks read each lane's rows after taking out its shift, which the
 /// targets' first curves estimate.
-pub(super) fn assign_targets(
-    plan: &Plan,
-    image: &ImagePlan,
+pub fn assign_targets(
+    targets: &Targets,
     peaks: &[Vec<Peak>],
     faint: &[Vec<Peak>],
     calibration: Option<&Calibration>,
     grid: &LaneGrid,
     height: usize,
 ) -> (Vec<(Peak, Option<String>)>, Vec<f64>) {
-    let is_ladder = |lane: usize| plan.lanes.get(lane).is_some_and(LaneSpec::is_ladder);
+    let is_ladder = |lane: usize| targets.is_ladder(lane);
     let xs: Vec<f64> = grid.lanes.iter().map(|l| l.x_center).collect();
     let mut found: Vec<Vec<(Peak, Option<String>)>> = peaks
         .iter()
@@ -55,13 +77,13 @@ pub(super) fn assign_targets(
         .collect();
     let sample_lanes: Vec<usize> = (0..peaks.len()).filter(|&l| !is_ladder(l)).collect();
     let reach = row_tolerance(height);
-    let banded: Vec<&TargetPlan> = image
+    let banded: Vec<&TargetPlan> = targets
         .targets
         .iter()
         .filter(|t| !t.target.whole_lane)
         .collect();
     let offsets = lane_row_offsets(
-        plan,
+        targets,
         &banded,
         peaks,
         &sample_lanes,
@@ -90,7 +112,7 @@ pub(super) fn assign_targets(
                     &free(&found, lane),
                     calibration,
                     dominant_row,
-                    &plan.params,
+                    targets.mw_tolerance,
                     height,
                     offsets[lane],
                 )?;
@@ -131,8 +153,8 @@ pub(super) fn assign_targets(
 /// Each lane's row shift relative to the ladder lane: the median over targets of how far the
 /// target's row curve (from MW picks on the unshifted rows) lies below its value at the ladder
 /// lane. Zero everywhere without a ladder or without a target picked in three lanes.
-pub(super) fn lane_row_offsets(
-    plan: &Plan,
+fn lane_row_offsets(
+    image: &Targets,
     targets: &[&TargetPlan],
     peaks: &[Vec<Peak>],
     sample_lanes: &[usize],
@@ -141,8 +163,7 @@ pub(super) fn lane_row_offsets(
     height: usize,
 ) -> Vec<f64> {
     let zeros = vec![0.0; xs.len()];
-    let (Some(_), Some(ladder)) = (calibration, plan.lanes.iter().position(LaneSpec::is_ladder))
-    else {
+    let (Some(_), Some(ladder)) = (calibration, image.ladder_lane()) else {
         return zeros;
     };
     let Some(&ladder_x) = xs.get(ladder) else {
@@ -161,7 +182,7 @@ pub(super) fn lane_row_offsets(
                         &peaks[lane],
                         calibration,
                         None,
-                        &plan.params,
+                        image.mw_tolerance,
                         height,
                         0.0,
                     )?;
@@ -189,12 +210,12 @@ pub(super) fn lane_row_offsets(
 /// A lane's band for `target`: the most prominent within the manifest's `rows`, else the one
 /// nearest the target's MW (read at `row - offset`, the lane's shift from the ladder lane),
 /// else the most prominent near the dominant row.
-pub(super) fn pick_band(
+fn pick_band(
     target: &TargetPlan,
     peaks: &[Peak],
     calibration: Option<&Calibration>,
     dominant_row: Option<f64>,
-    params: &Params,
+    mw_tolerance: f64,
     height: usize,
     offset: f64,
 ) -> Option<Peak> {
@@ -218,12 +239,7 @@ pub(super) fn pick_band(
                 ..*p
             })
             .collect();
-        let pick = calibration::pick_by_mw(
-            &shifted,
-            cal,
-            target.target.mw_kda,
-            params.quant.mw_tolerance,
-        )?;
+        let pick = calibration::pick_by_mw(&shifted, cal, target.target.mw_kda, mw_tolerance)?;
         let index = shifted.iter().position(|p| p == pick)?;
         return Some(peaks[index]);
     }
@@ -233,17 +249,13 @@ pub(super) fn pick_band(
 }
 
 /// How far a band may sit from its row in other lanes (smile, tilt) and still be the same band.
-pub(super) fn row_tolerance(height: usize) -> f64 {
+fn row_tolerance(height: usize) -> f64 {
     (0.03 * height as f64).max(4.0)
 }
 
 /// Without a ladder or rows, a single-target image's band row is the one where the most
 /// prominence gathers across lanes.
-pub(super) fn dominant_band_row(
-    peaks: &[Vec<Peak>],
-    lanes: &[usize],
-    height: usize,
-) -> Option<f64> {
+fn dominant_band_row(peaks: &[Vec<Peak>], lanes: &[usize], height: usize) -> Option<f64> {
     let all: Vec<&Peak> = lanes.iter().flat_map(|&l| &peaks[l]).collect();
     let reach = row_tolerance(height);
     all.iter()
