@@ -99,7 +99,7 @@ fn stages(c: &mut Criterion) {
     synth::write_experiment_framed(&large, 2, &synth::preset("standard").unwrap(), "l", frame)
         .unwrap();
     let params = Params::default();
-    let plan = blotquant::experiment::lone_image_plan(&large.join("actin.tif"), &params);
+    let plan = blotquant::manifest::lone_image_plan(&large.join("actin.tif"), &params);
     c.bench_function("detect one 2048x1536 16-bit image", |b| {
         b.iter(|| blotquant::batch::analyze_planned(&plan, None).unwrap())
     });

@@ -8,7 +8,7 @@ use rayon::prelude::*;
 
 use crate::cache::Cache;
 use crate::error::Result;
-use crate::experiment::{self, Plan, MANIFEST};
+use crate::manifest::{self, Plan, MANIFEST};
 use crate::params::Params;
 use crate::pipeline;
 use crate::quant;
@@ -32,7 +32,7 @@ pub fn analyze(input: &Path, params: &Params) -> Result<Run> {
 /// [`analyze`], reusing the last run's results from `cache` when nothing changed (and
 /// storing them there when something did).
 pub fn analyze_cached(input: &Path, params: &Params, cache: Option<&Cache>) -> Result<Run> {
-    let plan = experiment::load_plan(input, params)?;
+    let plan = manifest::load_plan(input, params)?;
     analyze_planned(&plan, cache)
 }
 
@@ -127,7 +127,7 @@ pub fn analyze_many_with_progress(
         .par_iter()
         .map(|dir| {
             let folder = folder_name(root, dir);
-            let outcome = experiment::load_plan(dir, params)
+            let outcome = manifest::load_plan(dir, params)
                 .and_then(|plan| analyze_plan(&plan, cache, &folder));
             done();
             (dir.clone(), folder, outcome)

@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::error::Result;
-use crate::experiment::sha256_hex;
-use crate::experiment::Plan;
+use crate::manifest::sha256_hex;
+use crate::manifest::Plan;
 use crate::results::{ExperimentResult, InputFile};
 
 /// The running program's file (path, size, modification time), so that a rebuilt or updated

@@ -7,7 +7,7 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::experiment::{lone_image_plan, MANIFEST};
+use crate::manifest::{lone_image_plan, MANIFEST};
 use crate::params::Params;
 use crate::pipeline;
 

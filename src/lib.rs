@@ -3,7 +3,7 @@
 //! Western blot densitometry: from images of ECL blots and a small manifest to fold-change
 //! tables with replicate statistics.
 //!
-//! Data flows one way through the stages: manifest → [`experiment::Plan`] → images
+//! Data flows one way through the stages: manifest → [`manifest::Plan`] → images
 //! ([`io::load`]) → [`background`] → [`lanes`] → [`bands`] → MW [`calibration`] and target
 //! assignment → [`quant`]ities → tables ([`results`]) → [`report`] files.
 //!
@@ -35,14 +35,14 @@ pub mod background;
 pub mod bands;
 pub mod batch;
 pub mod cache;
+pub mod catalog;
 pub mod error;
-pub mod experiment;
 pub mod imagej;
 pub mod init;
 pub mod io;
 pub mod lanes;
 pub mod linearity;
-pub mod panel;
+pub mod manifest;
 pub mod params;
 pub mod pipeline;
 pub mod quant;

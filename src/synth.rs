@@ -707,7 +707,7 @@ pub fn write_experiment_framed(
         &serde_json::to_value(&truth).expect("truth serializes"),
     )?;
     write_json(
-        &out_dir.join(crate::experiment::MANIFEST),
+        &out_dir.join(crate::manifest::MANIFEST),
         &manifest(name, preset.marker_image),
     )?;
     Ok(truth)

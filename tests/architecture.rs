@@ -23,20 +23,10 @@ use std::path::{Path, PathBuf};
 const STAGES: &[&str] = &["background", "lanes", "bands", "quant"];
 
 /// What the stages must never import: orchestration (`pipeline`, `batch`, `cache`), the result
-/// tables and their rendering (`results`, `report`), the experiment description (`experiment`,
-/// the manifest's module, and `init`), the ImageJ-compatible tool, the synthetic data
-/// generator and the command line.
+/// tables and their rendering (`results`, `report`), the experiment description (`manifest`,
+/// `init`), the ImageJ-compatible tool, the synthetic data generator and the command line.
 const STAGE_FORBIDDEN: &[&str] = &[
-    "pipeline",
-    "batch",
-    "cache",
-    "results",
-    "report",
-    "experiment",
-    "init",
-    "imagej",
-    "synth",
-    "cli",
+    "pipeline", "batch", "cache", "results", "report", "manifest", "init", "imagej", "synth", "cli",
 ];
 
 /// The only modules allowed to import `report`: rendering the outputs is the last step of a

@@ -11,7 +11,7 @@ mod common;
 
 use blotquant::results::{BandRow, Results};
 use blotquant::synth::TruthBand;
-use blotquant::{batch, experiment, synth, Params};
+use blotquant::{batch, manifest, synth, Params};
 
 /// The band row assigned to a true target band, which must be that band (within 3 rows).
 fn assigned_band<'a>(
@@ -77,7 +77,7 @@ fn hard_presets_are_detected_and_quantified() {
 
             // Lane count found without the manifest, on every image.
             for image in &truth.images {
-                let plan = experiment::lone_image_plan(&dir.join(&image.file), &params);
+                let plan = manifest::lone_image_plan(&dir.join(&image.file), &params);
                 let run = batch::analyze_planned(&plan, None).unwrap();
                 assert_eq!(
                     run.results.lanes.len(),
@@ -211,7 +211,7 @@ fn detection_rows_give_machine_readable_reasons() {
         assert!(!reasons.contains(&"count-estimated"), "{row:?}");
         assert!(!reasons.contains(&"low-contrast"), "{row:?}");
     }
-    let plan = experiment::lone_image_plan(&dir.join("actin.tif"), &params);
+    let plan = manifest::lone_image_plan(&dir.join("actin.tif"), &params);
     let lone = batch::analyze_planned(&plan, None).unwrap();
     assert!(lone.results.detection[0]
         .reasons

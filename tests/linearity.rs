@@ -59,7 +59,7 @@ fn each_standard_lane_box_is_centred_on_its_band() {
     let tmp = tempfile::tempdir().unwrap();
     let exp = standards_experiment(tmp.path(), &real);
     let params = blotquant::Params::default();
-    let plan = blotquant::experiment::load_plan(&exp, &params).unwrap();
+    let plan = blotquant::manifest::load_plan(&exp, &params).unwrap();
     let analysis = blotquant::pipeline::analyze_image(
         &plan,
         &plan.images[0],

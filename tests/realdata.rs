@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use blotquant::{batch, experiment, Params};
+use blotquant::{batch, manifest, Params};
 
 /// (file, lane count PROVENANCE.md states, found by `detect` today). Where PROVENANCE gives
 /// parts, the count is what one lane grid across the image holds: 7 loaded + 1 faint lane is 8,
@@ -55,7 +55,7 @@ fn realdata() -> Option<std::path::PathBuf> {
 
 /// The lanes `detect` finds in `image` (none where it refuses the image).
 fn lanes_found(image: &Path, params: &Params) -> usize {
-    let plan = experiment::lone_image_plan(image, params);
+    let plan = manifest::lone_image_plan(image, params);
     batch::analyze_planned(&plan, None)
         .map(|run| run.results.lanes.len())
         .unwrap_or(0)
@@ -194,7 +194,7 @@ fn a_manifest_with_the_true_lane_count_is_used() {
             "wb_shadow_3lanes_facuperezt.jpg",
         ];
         if shown_by_the_image.contains(&file) {
-            let plan = experiment::lone_image_plan(&dir.join(file), &params);
+            let plan = manifest::lone_image_plan(&dir.join(file), &params);
             let detected = batch::analyze_planned(&plan, None).unwrap().results.lanes;
             let centres = |lanes: &[blotquant::results::LaneRow]| -> Vec<f64> {
                 lanes.iter().map(|l| l.x_center_px).collect()
@@ -220,7 +220,7 @@ fn a_manifest_with_the_true_lane_count_is_used() {
 fn detect_sees_the_actin_image_s_bands_and_not_its_texture() {
     let Some(dir) = realdata() else { return };
     let params = Params::default();
-    let plan = experiment::lone_image_plan(&dir.join("amersham_chemi_actin_csitron.tif"), &params);
+    let plan = manifest::lone_image_plan(&dir.join("amersham_chemi_actin_csitron.tif"), &params);
     let results = batch::analyze_planned(&plan, None).unwrap().results;
     assert_eq!(results.lanes.len(), 8);
     let clear: Vec<_> = results
@@ -255,7 +255,7 @@ fn detect_sees_the_actin_image_s_bands_and_not_its_texture() {
 fn detect_finds_every_band_of_the_thrombin_gel_s_hand_made_mask() {
     let Some(dir) = realdata() else { return };
     let params = Params::default();
-    let plan = experiment::lone_image_plan(&dir.join("sdspage_thrombin_gelgenie.jpg"), &params);
+    let plan = manifest::lone_image_plan(&dir.join("sdspage_thrombin_gelgenie.jpg"), &params);
     let analysis = blotquant::pipeline::analyze_image(
         &plan,
         &plan.images[0],

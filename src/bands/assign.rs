@@ -4,8 +4,8 @@
 use super::calibration::{self, Calibration};
 use super::smile;
 use super::Peak;
+use crate::catalog::TargetPlan;
 use crate::lanes::LaneGrid;
-use crate::panel::TargetPlan;
 use crate::stats;
 
 /// What assignment knows of one image besides its bands: which lanes hold a ladder and the

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use blotquant::cache::Cache;
-use blotquant::experiment::{self, LaneSpec};
+use blotquant::manifest::{self, LaneSpec};
 use blotquant::{batch, linearity, pipeline, report, synth, Params};
 
 use super::args::RunArgs;
@@ -78,7 +78,7 @@ pub fn batch(
 
 /// `detect`: lanes and bands of one image, no manifest; `lanes` fixes the count.
 pub fn detect(image: &Path, lanes: Option<usize>, output: Option<PathBuf>) -> Result<u8, Failure> {
-    let mut plan = experiment::lone_image_plan(image, &Params::default());
+    let mut plan = manifest::lone_image_plan(image, &Params::default());
     if let Some(n) = lanes {
         if n == 0 {
             return Err(usage("--lanes must be at least 1"));
@@ -100,7 +100,7 @@ pub fn detect(image: &Path, lanes: Option<usize>, output: Option<PathBuf>) -> Re
 
 /// `init`: a starter manifest beside the images; never overwrites one.
 pub fn init(dir: &Path) -> Result<u8, Failure> {
-    let manifest = dir.join(experiment::MANIFEST);
+    let manifest = dir.join(manifest::MANIFEST);
     if manifest.exists() {
         return Err(usage(format!(
             "{}: already exists; init never overwrites a manifest",
@@ -149,7 +149,7 @@ pub fn linearity(
     json: bool,
 ) -> Result<u8, Failure> {
     let params = load_params(params, false)?;
-    let plan = experiment::load_plan(input, &params)?;
+    let plan = manifest::load_plan(input, &params)?;
     let loads: Vec<(usize, f64)> = plan
         .lanes
         .iter()
@@ -197,7 +197,7 @@ pub fn synth(
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "synthetic".into())
     });
-    if out_dir.join(experiment::MANIFEST).exists() {
+    if out_dir.join(manifest::MANIFEST).exists() {
         return Err(usage(format!(
             "{}: already holds an experiment.json; choose an empty folder",
             out_dir.display()

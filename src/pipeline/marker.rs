@@ -4,8 +4,8 @@
 use super::{read_image, Located};
 use crate::background;
 use crate::error::Result;
-use crate::experiment::{ImagePlan, LaneSpec, Plan};
 use crate::lanes::{self, membranes};
+use crate::manifest::{ImagePlan, LaneSpec, Plan};
 use crate::stats;
 
 /// The first stage for a marker image (a white-light image of the prestained ladder, taken in

@@ -11,10 +11,10 @@ use crate::background;
 use crate::bands::calibration::Calibration;
 use crate::bands::{self, MeasuredBand};
 use crate::error::{Error, Result};
-use crate::experiment::{ImagePlan, LaneSpec, Plan};
 use crate::io::{self, Blot};
 use crate::lanes::membranes::{self, Membrane};
 use crate::lanes::{self, LaneGrid};
+use crate::manifest::{ImagePlan, LaneSpec, Plan};
 use crate::params::Params;
 use crate::results::{ExperimentResult, ImageTraces, LaneTrace, Overlay};
 

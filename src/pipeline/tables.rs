@@ -2,7 +2,7 @@
 
 use super::ImageAnalysis;
 use crate::bands::MeasuredBand;
-use crate::experiment::{LaneSpec, Plan};
+use crate::manifest::{LaneSpec, Plan};
 use crate::params::Params;
 use crate::quant::{self, LaneSignal};
 use crate::results::{BandRow, DetectionRow, FoldChangeRow, LaneRow};

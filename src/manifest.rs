@@ -7,10 +7,10 @@ use std::path::{Component, Path, PathBuf};
 use serde::Deserialize;
 use serde_json::Value;
 
+pub use crate::catalog::TargetPlan;
+use crate::catalog::{self, Target};
 use crate::error::{Error, Result};
 use crate::io::Polarity;
-pub use crate::panel::TargetPlan;
-use crate::panel::{self, Target};
 use crate::params::Params;
 use crate::results::InputFile;
 
@@ -268,9 +268,9 @@ pub fn parse_manifest_text(path: &Path, text: &str, params: &Params) -> Result<P
     let resolve = |field: &str, name: &str| -> Result<Target> {
         custom
             .iter()
-            .find(|t| panel::name_key(&t.name) == panel::name_key(name))
+            .find(|t| catalog::name_key(&t.name) == catalog::name_key(name))
             .cloned()
-            .or_else(|| panel::built_in_target(name))
+            .or_else(|| catalog::built_in_target(name))
             .ok_or_else(|| {
                 err(
                     field,
@@ -284,13 +284,13 @@ pub fn parse_manifest_text(path: &Path, text: &str, params: &Params) -> Result<P
 
     let ladder = match &manifest.ladder {
         None => None,
-        Some(Value::String(n)) => Some(panel::built_in_ladder(n).ok_or_else(|| {
+        Some(Value::String(n)) => Some(catalog::built_in_ladder(n).ok_or_else(|| {
             err(
                 "ladder",
                 format!("unknown ladder {n:?}"),
                 &format!(
                     "use one of {} or a list of kDa values, top to bottom",
-                    panel::ladder_names().join(", ")
+                    catalog::ladder_names().join(", ")
                 ),
             )
         })?),
@@ -560,7 +560,7 @@ fn parse_custom_targets(path: &Path, defs: &BTreeMap<String, TargetDef>) -> Resu
                 Some((lo, hi)) if lo > 0.0 && hi.is_finite() => Ok(Target {
                     name: name.clone(),
                     mw_kda: (lo, hi),
-                    loading_control: panel::built_in_target(name)
+                    loading_control: catalog::built_in_target(name)
                         .is_some_and(|t| t.loading_control),
                     whole_lane: false,
                 }),
