@@ -11,7 +11,7 @@ use crate::error::Result;
 use crate::manifest::{self, Plan, MANIFEST};
 use crate::params::Params;
 use crate::pipeline;
-use crate::quant;
+use crate::quant::{self, Flag};
 use crate::report::overlay;
 use crate::results::{ExperimentInfo, ExperimentResult, Failure, ImageTraces, Results};
 
@@ -332,9 +332,7 @@ fn saturation_warning(results: &Results, params: &Params) -> Option<String> {
         .fold_change
         .iter()
         .filter(|r| {
-            r.flags
-                .split(';')
-                .any(|f| f == "saturated" || f == "normalizer-saturated")
+            r.flags.contains(Flag::Saturated) || r.flags.contains(Flag::NormalizerSaturated)
         })
         .map(|r| format!("{} {} lane {}", r.experiment, r.target, r.lane))
         .collect();

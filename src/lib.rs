@@ -41,7 +41,6 @@ pub mod imagej;
 pub mod init;
 pub mod io;
 pub mod lanes;
-pub mod linearity;
 pub mod manifest;
 pub mod params;
 pub mod pipeline;

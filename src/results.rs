@@ -56,9 +56,10 @@ pub struct BandRow {
     /// Peak height over the lane profile's noise, in noise SDs (below `quant.low_snr`: `low-snr`).
     pub snr: f64,
     /// `;`-separated flags from the fixed vocabulary, e.g. `saturated`, `low-snr`, `edge`.
-    pub flags: String,
+    pub flags: Flags,
 }
 
+use crate::quant::Flags;
 pub use crate::quant::{FoldChangeRow, SummaryRow};
 
 /// How one image's lanes were found (`results.json` `detection`): the lane count and pitch,

@@ -5,6 +5,7 @@ mod common;
 
 use std::path::Path;
 
+use blotquant::quant::Flag;
 use blotquant::{batch, synth, Params};
 
 const SAMPLE: &str = "samples/amitriptyline-lps";
@@ -116,7 +117,9 @@ fn saturated_bands_are_flagged_and_left_out_of_the_summary() {
         .results
         .fold_change
         .iter()
-        .filter(|r| r.flags.contains("saturated"))
+        .filter(|r| {
+            r.flags.contains(Flag::Saturated) || r.flags.contains(Flag::NormalizerSaturated)
+        })
         .collect();
     assert!(!flagged.is_empty());
     for row in &run.results.summary {
@@ -127,7 +130,8 @@ fn saturated_bands_are_flagged_and_left_out_of_the_summary() {
             .filter(|r| {
                 r.target == row.target
                     && r.condition == row.condition
-                    && !r.flags.contains("saturated")
+                    && !(r.flags.contains(Flag::Saturated)
+                        || r.flags.contains(Flag::NormalizerSaturated))
             })
             .count();
         assert_eq!(row.n, usable, "{} / {}", row.target, row.condition);

@@ -9,6 +9,7 @@
 
 mod common;
 
+use blotquant::quant::{Flag, Flags};
 use blotquant::results::{BandRow, Results};
 use blotquant::synth::TruthBand;
 use blotquant::{batch, manifest, synth, Params};
@@ -94,7 +95,7 @@ fn hard_presets_are_detected_and_quantified() {
             let run = blotquant::analyze(&dir, &params).unwrap();
             let results = &run.results;
             // No bubble on these blots: no band may be flagged as having a hole.
-            if let Some(b) = results.bands.iter().find(|b| b.flags.contains("hole")) {
+            if let Some(b) = results.bands.iter().find(|b| b.flags.contains(Flag::Hole)) {
                 panic!(
                     "{name} {} lane {}: {:?} flagged hole",
                     b.image, b.lane, b.target
@@ -345,7 +346,7 @@ fn bands_holed_by_bubbles_are_flagged() {
                 }) else {
                     continue;
                 };
-                let hole = row.flags.split(';').any(|f| f == "hole");
+                let hole = row.flags.contains(Flag::Hole);
                 if band.bubble_loss >= 0.15 {
                     lost += 1;
                     lost_flagged += usize::from(hole);
@@ -365,11 +366,8 @@ fn bands_holed_by_bubbles_are_flagged() {
                 }
             }
         }
-        let has_hole = |flags: &str| {
-            flags
-                .split(';')
-                .any(|f| f == "hole" || f == "normalizer-hole")
-        };
+        let has_hole =
+            |flags: &Flags| flags.contains(Flag::Hole) || flags.contains(Flag::NormalizerHole);
         for row in results.fold_change.iter().filter(|r| !has_hole(&r.flags)) {
             let truth_of = |lane: usize| {
                 truth

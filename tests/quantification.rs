@@ -8,6 +8,7 @@ use std::path::Path;
 
 use assert_cmd::Command;
 use blotquant::params::QuantParams;
+use blotquant::quant::Flag;
 use blotquant::results::FoldChangeRow;
 use blotquant::{batch, quant, synth, Params};
 use serde_json::{json, Value};
@@ -37,7 +38,7 @@ fn summary_statistics_equal_scipy_to_1e9() {
                 normalized: None,
                 fold_change: Some(fc),
                 log2_fold_change: Some(fc.log2()),
-                flags: String::new(),
+                flags: Default::default(),
             }
         })
         .collect();
@@ -305,7 +306,7 @@ fn signals_outside_a_given_linear_range_are_flagged() {
         .filter(|r| r.target == "NLRP3")
     {
         assert_eq!(
-            row.flags.contains("outside-linear-range"),
+            row.flags.contains(Flag::OutsideLinearRange),
             row.signal > high,
             "lane {}",
             row.lane
@@ -316,7 +317,7 @@ fn signals_outside_a_given_linear_range_are_flagged() {
         .fold_change
         .iter()
         .filter(|r| r.target != "NLRP3")
-        .all(|r| !r.flags.contains("outside-linear-range")));
+        .all(|r| !r.flags.contains(Flag::OutsideLinearRange)));
 }
 
 #[test]

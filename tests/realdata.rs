@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use blotquant::quant::Flag;
 use blotquant::{batch, manifest, Params};
 
 /// (file, lane count PROVENANCE.md states, found by `detect` today). Where PROVENANCE gives
@@ -226,7 +227,7 @@ fn detect_sees_the_actin_image_s_bands_and_not_its_texture() {
     let clear: Vec<_> = results
         .bands
         .iter()
-        .filter(|b| !b.flags.contains("low-snr"))
+        .filter(|b| !b.flags.contains(Flag::LowSnr))
         .collect();
     println!(
         "{} bands, {} without low-snr",

@@ -10,6 +10,7 @@ use crate::background::{self, BandBox};
 use crate::io::Blot;
 use crate::lanes::{self, LaneGrid};
 use crate::params::Params;
+use crate::quant::Flag;
 use crate::{bands, quant, stats};
 
 /// An image's layers that band volumes are measured on: the image (bands bright), its
@@ -106,10 +107,10 @@ pub fn measure_bands(
             let snr = f64::from(peak.height / profiles[peak.lane - 1].noise_sigma);
             let mut flags = Vec::new();
             if volume.saturated_px > 0 {
-                flags.push("saturated");
+                flags.push(Flag::Saturated);
             }
             if peak.top == 0 || peak.bottom + 1 >= height {
-                flags.push("edge");
+                flags.push(Flag::Edge);
             }
             MeasuredBand {
                 peak,
@@ -162,7 +163,7 @@ fn flag_holes(
             .collect();
         for (&i, hole) in members.iter().zip(bands::holes(&sections)) {
             if hole {
-                measured[i].flags.push("hole");
+                measured[i].flags.push(Flag::Hole);
             }
         }
     }
@@ -236,7 +237,7 @@ pub fn measure_whole_lanes(targets: &Targets, layers: &ImageLayers) -> Vec<Measu
                 volume,
                 snr: f64::from(mean_height / profile.noise_sigma),
                 flags: if volume.saturated_px > 0 {
-                    vec!["saturated"]
+                    vec![Flag::Saturated]
                 } else {
                     vec![]
                 },

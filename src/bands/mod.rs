@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::lanes::{Lane, LaneGrid};
 use crate::params::BandParams;
+use crate::quant::Flag;
 use crate::stats;
 
 /// The row profile of one lane: mean background-corrected signal across the lane's core.
@@ -46,7 +47,7 @@ pub struct MeasuredBand {
     pub apparent_mw_kda: Option<f64>,
     pub volume: crate::quant::Volume,
     pub snr: f64,
-    pub flags: Vec<&'static str>,
+    pub flags: Vec<Flag>,
 }
 
 /// Row profile of a lane over the central `core_fraction` of its width.

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use blotquant::cache::Cache;
 use blotquant::manifest::{self, LaneSpec};
-use blotquant::{batch, linearity, pipeline, report, synth, Params};
+use blotquant::quant::linearity;
+use blotquant::{batch, pipeline, report, synth, Params};
 
 use super::args::RunArgs;
 use super::{default_output, finish, load_params, usage, Failure};

@@ -4,7 +4,7 @@ use super::ImageAnalysis;
 use crate::bands::MeasuredBand;
 use crate::manifest::{LaneSpec, Plan};
 use crate::params::Params;
-use crate::quant::{self, LaneSignal};
+use crate::quant::{self, Flag, Flags, LaneSignal};
 use crate::results::{BandRow, DetectionRow, FoldChangeRow, LaneRow};
 
 pub(super) fn lane_spec(plan: &Plan, lane: usize) -> Option<&LaneSpec> {
@@ -78,15 +78,15 @@ pub(super) fn band_rows(plan: &Plan, image: &ImageAnalysis) -> Vec<BandRow> {
             adjusted_volume: b.volume.adjusted(),
             saturated_px: b.volume.saturated_px,
             snr: b.snr,
-            flags: band_flags(b, &plan.params).join(";"),
+            flags: Flags(band_flags(b, &plan.params)),
         })
         .collect()
 }
 
-pub(super) fn band_flags(band: &MeasuredBand, params: &Params) -> Vec<&'static str> {
+pub(super) fn band_flags(band: &MeasuredBand, params: &Params) -> Vec<Flag> {
     let mut flags = band.flags.clone();
     if band.snr < params.quant.low_snr {
-        flags.push("low-snr");
+        flags.push(Flag::LowSnr);
     }
     flags
 }
@@ -114,7 +114,7 @@ pub(super) fn target_signals(
                 .find(|b| b.peak.lane == spec.index && b.target.as_deref() == Some(target));
             let mut flags = match band {
                 Some(b) => band_flags(b, &plan.params),
-                None => vec!["not-detected"],
+                None => vec![Flag::NotDetected],
             };
             flags.dedup();
             LaneSignal {

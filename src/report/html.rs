@@ -204,7 +204,7 @@ fn summary_html(rows: &[&SummaryRow]) -> String {
             p(r.p_value),
             p(r.p_value_bh),
             esc(&r.test),
-            esc(&r.flags)
+            esc(&r.flags.to_string())
         );
     }
     out.push_str("</table>\n");

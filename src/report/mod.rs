@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::io::atomic::{write_atomic, write_atomic_with};
-use crate::linearity::{LinearityFit, LinearityPoint};
+use crate::quant::linearity::{LinearityFit, LinearityPoint};
 use crate::results::{ImageTraces, Results};
 
 /// A table as CSV text: header row, then one row per record. Floats are written in their
@@ -291,7 +291,7 @@ mod tests {
             adjusted_volume: 1.0,
             saturated_px: 0,
             snr: 1.0,
-            flags: String::new(),
+            flags: Default::default(),
         };
         assert_eq!(derived_header(&band), BANDS_HEADER.join(","));
         let fold = FoldChangeRow {
@@ -306,7 +306,7 @@ mod tests {
             normalized: None,
             fold_change: None,
             log2_fold_change: None,
-            flags: String::new(),
+            flags: Default::default(),
         };
         assert_eq!(derived_header(&fold), FOLD_CHANGE_HEADER.join(","));
         let summary = SummaryRow {
@@ -323,7 +323,7 @@ mod tests {
             ci95_high_log2: None,
             p_value: None,
             test: String::new(),
-            flags: String::new(),
+            flags: Default::default(),
             p_value_bh: None,
         };
         assert_eq!(derived_header(&summary), SUMMARY_HEADER.join(","));

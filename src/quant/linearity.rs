@@ -9,7 +9,7 @@
 
 use serde::Serialize;
 
-use crate::quant::FoldChangeRow;
+use super::{Flag, FoldChangeRow};
 
 /// One lane of the series.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -88,7 +88,7 @@ pub fn analyze(
     for target in targets {
         let mut points: Vec<LinearityPoint> = rows
             .iter()
-            .filter(|r| r.target == target && !r.flags.split(';').any(|f| f == "not-detected"))
+            .filter(|r| r.target == target && !r.flags.contains(Flag::NotDetected))
             .filter_map(|r| {
                 let load = loads.iter().find(|(lane, _)| *lane == r.lane)?.1;
                 Some(LinearityPoint {
@@ -96,7 +96,7 @@ pub fn analyze(
                     lane: r.lane,
                     load_ug: load,
                     signal: r.signal,
-                    saturated: r.flags.split(';').any(|f| f == "saturated"),
+                    saturated: r.flags.contains(Flag::Saturated),
                     relative_residual: None,
                     in_linear_range: false,
                 })
@@ -193,7 +193,7 @@ mod tests {
             normalized: None,
             fold_change: None,
             log2_fold_change: None,
-            flags: flags.into(),
+            flags: serde_json::from_value(serde_json::Value::from(flags)).expect("known flags"),
         }
     }
 

@@ -6,6 +6,11 @@ use std::collections::BTreeMap;
 use ndarray::{s, Array2};
 use serde::{Deserialize, Serialize};
 
+pub mod flags;
+pub mod linearity;
+
+pub use flags::{Flag, Flags};
+
 use crate::params::QuantParams;
 use crate::stats;
 
@@ -38,9 +43,9 @@ pub struct FoldChangeRow {
     pub fold_change: Option<f64>,
     /// log2 of `fold_change`; empty where the fold change is not positive.
     pub log2_fold_change: Option<f64>,
-    /// `;`-separated flags, e.g. `below-lod`, `not-detected`, `normalizer-outlier`,
+    /// `;`-separated flags, e.g. `not-detected`, `normalizer-outlier`,
     /// `outside-linear-range`.
-    pub flags: String,
+    pub flags: Flags,
 }
 
 /// A row of `summary.csv`: one target × condition, pooled over the run's experiments.
@@ -79,7 +84,7 @@ pub struct SummaryRow {
     /// spread) or `one-sample-t-log2` (mean log2 fold change against 0); empty where `p_value` is.
     pub test: String,
     /// `;`-separated: why lanes were left out of the row (e.g. `saturated`), and `n-below-2`.
-    pub flags: String,
+    pub flags: Flags,
     /// Benjamini–Hochberg adjusted p-value across the conditions of the target.
     pub p_value_bh: Option<f64>,
 }
@@ -132,7 +137,7 @@ pub struct LaneSignal {
     /// Adjusted volume; `None` when no band was found.
     pub signal: Option<f64>,
     pub saturated: bool,
-    pub flags: Vec<&'static str>,
+    pub flags: Vec<Flag>,
 }
 
 /// Fold-change rows of one target in one experiment.
@@ -154,11 +159,11 @@ pub fn fold_changes(
     let mut rows: Vec<FoldChangeRow> = signals
         .iter()
         .map(|s| {
-            let mut flags: Vec<&'static str> = s.flags.clone();
+            let mut flags: Vec<Flag> = s.flags.clone();
             let signal = s.signal.unwrap_or(0.0);
             if let (Some(v), Some([low, high])) = (s.signal, params.linear_range.get(target)) {
                 if v < *low || v > *high {
-                    flags.push("outside-linear-range");
+                    flags.push(Flag::OutsideLinearRange);
                 }
             }
             let (normalizer_name, normalizer_signal) = match normalizer {
@@ -167,19 +172,19 @@ pub fn fold_changes(
                     let n = lanes.iter().find(|n| n.lane == s.lane);
                     if let Some(n) = n {
                         if n.saturated {
-                            flags.push("normalizer-saturated");
+                            flags.push(Flag::NormalizerSaturated);
                         }
                         if n.signal.is_none() {
-                            flags.push("normalizer-not-detected");
+                            flags.push(Flag::NormalizerNotDetected);
                         }
-                        if n.flags.contains(&"hole") {
-                            flags.push("normalizer-hole");
+                        if n.flags.contains(&Flag::Hole) {
+                            flags.push(Flag::NormalizerHole);
                         }
                     }
                     let value = n.and_then(|n| n.signal).filter(|v| *v > 0.0);
                     if let (Some(v), Some(median)) = (value, normalizer_median) {
                         if (v / median - 1.0).abs() > params.normalizer_outlier_fraction {
-                            flags.push("normalizer-outlier");
+                            flags.push(Flag::NormalizerOutlier);
                         }
                     }
                     (name.to_string(), value)
@@ -201,7 +206,7 @@ pub fn fold_changes(
                 normalized,
                 fold_change: None,
                 log2_fold_change: None,
-                flags: flags.join(";"),
+                flags: Flags(flags),
             }
         })
         .collect();
@@ -220,7 +225,7 @@ pub fn fold_changes(
     let control_mean = stats::mean(&control_values);
     for row in &mut rows {
         if control_values.is_empty() || control_mean.is_nan() || control_mean <= 0.0 {
-            push_flag(&mut row.flags, "control-not-detected");
+            row.flags.insert(Flag::ControlNotDetected);
             continue;
         }
         row.fold_change = row.normalized.map(|n| n / control_mean);
@@ -230,19 +235,8 @@ pub fn fold_changes(
 }
 
 /// True when the lane's band or its normalizer's band has a hole.
-fn has_hole(flags: &str) -> bool {
-    flags
-        .split(';')
-        .any(|f| f == "hole" || f == "normalizer-hole")
-}
-
-fn push_flag(flags: &mut String, flag: &str) {
-    if !flags.split(';').any(|f| f == flag) {
-        if !flags.is_empty() {
-            flags.push(';');
-        }
-        flags.push_str(flag);
-    }
+fn has_hole(flags: &Flags) -> bool {
+    flags.contains(Flag::Hole) || flags.contains(Flag::NormalizerHole)
 }
 
 /// One biological replicate: lanes sharing a sample are averaged first.
@@ -254,26 +248,23 @@ struct Replicate {
 #[derive(Default)]
 struct Group {
     replicates: Vec<Replicate>,
-    excluded: Vec<&'static str>,
+    excluded: Vec<Flag>,
     is_control: bool,
 }
 
 /// Flags that keep a lane out of the summary statistics.
-fn exclusion(flags: &str, params: &QuantParams) -> Option<&'static str> {
-    let has = |f: &str| flags.split(';').any(|x| x == f);
-    if !params.allow_saturated && has("saturated") {
-        Some("saturated")
-    } else if !params.allow_saturated && has("normalizer-saturated") {
-        Some("normalizer-saturated")
-    } else if has("not-detected") {
-        Some("not-detected")
-    } else if has("hole") {
-        Some("hole")
-    } else if has("normalizer-hole") {
-        Some("normalizer-hole")
-    } else {
-        None
-    }
+fn exclusion(flags: &Flags, params: &QuantParams) -> Option<Flag> {
+    let unless_allowed = !params.allow_saturated;
+    [
+        (Flag::Saturated, unless_allowed),
+        (Flag::NormalizerSaturated, unless_allowed),
+        (Flag::NotDetected, true),
+        (Flag::Hole, true),
+        (Flag::NormalizerHole, true),
+    ]
+    .into_iter()
+    .find(|&(flag, excludes)| excludes && flags.contains(flag))
+    .map(|(flag, _)| flag)
 }
 
 /// Per target × condition statistics pooled over every experiment's rows. `controls` maps an
@@ -301,7 +292,7 @@ pub fn summarize(
         let usable = row.fold_change.filter(|f| *f > 0.0);
         match (exclusion(&row.flags, params), usable) {
             (Some(reason), _) => entry.excluded.push(reason),
-            (None, None) => entry.excluded.push("not-quantified"),
+            (None, None) => entry.excluded.push(Flag::NotQuantified),
             (None, Some(fc)) if row.sample.is_empty() => {
                 entry.replicates.push(Replicate { fold_change: fc })
             }
@@ -397,11 +388,12 @@ fn summary_row(target: &str, condition: &str, group: &Group, control_logs: &[f64
             "one-sample-t-log2".to_string(),
         )
     };
-    let mut flags: Vec<&str> = group.excluded.clone();
-    flags.sort_unstable();
+    // In the order of their words, each once (as they have always been written).
+    let mut flags: Vec<Flag> = group.excluded.clone();
+    flags.sort_unstable_by_key(|f| f.as_str());
     flags.dedup();
     if n < 2 {
-        flags.push("n-below-2");
+        flags.push(Flag::NBelow2);
     }
     SummaryRow {
         target: target.to_string(),
@@ -424,7 +416,7 @@ fn summary_row(target: &str, condition: &str, group: &Group, control_logs: &[f64
             String::new()
         },
         p_value,
-        flags: flags.join(";"),
+        flags: Flags(flags),
         p_value_bh: None,
     }
 }
@@ -469,8 +461,8 @@ mod tests {
         assert!((rows[2].fold_change.unwrap() - 40.0 / 15.0).abs() < 1e-12);
         assert!((rows[0].fold_change.unwrap() - 10.0 / 15.0).abs() < 1e-12);
         // lane 2's actin (1.0) is 33 % below the median (1.5): an outlier.
-        assert!(rows[0].flags.contains("normalizer-outlier"));
-        assert!(!rows[1].flags.contains("normalizer-outlier"));
+        assert!(rows[0].flags.contains(Flag::NormalizerOutlier));
+        assert!(!rows[1].flags.contains(Flag::NormalizerOutlier));
     }
 
     #[test]
@@ -487,7 +479,7 @@ mod tests {
             normalized: None,
             fold_change: Some(fc),
             log2_fold_change: Some(fc.log2()),
-            flags: String::new(),
+            flags: Flags::default(),
         };
         let rows = vec![
             row("a", "ctrl", 0.9),
