@@ -236,84 +236,73 @@ pub fn assemble(
     results
 }
 
+/// Why runs cannot be merged.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    /// No run was given.
+    #[error("nothing to merge")]
+    Nothing,
+    /// A run's `results.json` has another layout than this version reads.
+    #[error("input {input} has results.json layout {found} but this blotquant reads layout {expected}; re-run it with this version")]
+    Layout {
+        /// 1-based position of the run among the inputs.
+        input: usize,
+        /// Its layout version.
+        found: u32,
+        /// The layout this version reads.
+        expected: u32,
+    },
+    /// A run was analyzed with other parameters than the first.
+    #[error("input {input} was analyzed with other parameters than input 1; merge only runs with identical parameters")]
+    Parameters {
+        /// 1-based position of the run among the inputs.
+        input: usize,
+    },
+    /// The runs' parameters do not read as parameters of this version.
+    #[error("parameters: {0}")]
+    UnreadableParameters(String),
+    /// One experiment folder appears in two runs.
+    #[error("experiment folder {folder} appears in two inputs")]
+    Twice {
+        /// The experiment's folder.
+        folder: String,
+    },
+}
+
 /// Pools the results of several runs (shards of one batch, or separately analyzed blots) as
 /// if they had been one run: experiments in folder order, summary recomputed. The runs must
 /// share their parameters; an experiment folder may appear in one run only.
-pub fn merge(runs: Vec<Results>) -> Result<Results, String> {
+pub fn merge(runs: Vec<Results>) -> Result<Results, MergeError> {
     let Some(first) = runs.first() else {
-        return Err("nothing to merge".into());
+        return Err(MergeError::Nothing);
     };
     if let Some(other) = runs
         .iter()
         .position(|r| r.schema_version != crate::results::SCHEMA_VERSION)
     {
-        return Err(format!(
-            "input {} has results.json layout {} but this blotquant reads layout {}; re-run it with this version",
-            other + 1,
-            runs[other].schema_version,
-            crate::results::SCHEMA_VERSION
-        ));
+        return Err(MergeError::Layout {
+            input: other + 1,
+            found: runs[other].schema_version,
+            expected: crate::results::SCHEMA_VERSION,
+        });
     }
     let parameters = first.parameters.clone();
     if let Some(other) = runs.iter().position(|r| r.parameters != parameters) {
-        return Err(format!(
-            "input {} was analyzed with other parameters than input 1; merge only runs with identical parameters",
-            other + 1
-        ));
+        return Err(MergeError::Parameters { input: other + 1 });
     }
-    let params: Params =
-        serde_json::from_value(parameters).map_err(|e| format!("parameters: {e}"))?;
+    let params: Params = serde_json::from_value(parameters)
+        .map_err(|e| MergeError::UnreadableParameters(e.to_string()))?;
     let mut experiments: Vec<ExperimentResult> = Vec::new();
     let mut failures = Vec::new();
     let mut inputs = Vec::new();
     for run in runs {
         for info in &run.experiments {
             if experiments.iter().any(|e| e.folder == info.folder) {
-                return Err(format!(
-                    "experiment folder {} appears in two inputs",
-                    info.folder
-                ));
+                return Err(MergeError::Twice {
+                    folder: info.folder.clone(),
+                });
             }
-            let of = |name: &str| name == info.name;
-            let prefix = format!("{}: ", info.name);
-            experiments.push(ExperimentResult {
-                name: info.name.clone(),
-                folder: info.folder.clone(),
-                control: info.control.clone(),
-                lanes: run
-                    .lanes
-                    .iter()
-                    .filter(|r| of(&r.experiment))
-                    .cloned()
-                    .collect(),
-                bands: run
-                    .bands
-                    .iter()
-                    .filter(|r| of(&r.experiment))
-                    .cloned()
-                    .collect(),
-                fold_change: run
-                    .fold_change
-                    .iter()
-                    .filter(|r| of(&r.experiment))
-                    .cloned()
-                    .collect(),
-                detection: run
-                    .detection
-                    .iter()
-                    .filter(|r| of(&r.experiment))
-                    .cloned()
-                    .collect(),
-                inputs: Vec::new(),
-                reused: info.reused,
-                traces: Vec::new(),
-                warnings: run
-                    .warnings
-                    .iter()
-                    .filter_map(|w| w.strip_prefix(&prefix).map(str::to_string))
-                    .collect(),
-                overlays: Vec::new(),
-            });
+            experiments.push(experiment_of(&run, info));
         }
         failures.extend(run.errors);
         inputs.extend(run.inputs);
@@ -324,6 +313,50 @@ pub fn merge(runs: Vec<Results>) -> Result<Results, String> {
     let mut merged = assemble(experiments, failures, &params);
     merged.inputs = inputs;
     Ok(merged)
+}
+
+/// One experiment's rows and warnings taken back out of a run's results.
+fn experiment_of(run: &Results, info: &ExperimentInfo) -> ExperimentResult {
+    let of = |name: &str| name == info.name;
+    let prefix = format!("{}: ", info.name);
+    ExperimentResult {
+        name: info.name.clone(),
+        folder: info.folder.clone(),
+        control: info.control.clone(),
+        lanes: run
+            .lanes
+            .iter()
+            .filter(|r| of(&r.experiment))
+            .cloned()
+            .collect(),
+        bands: run
+            .bands
+            .iter()
+            .filter(|r| of(&r.experiment))
+            .cloned()
+            .collect(),
+        fold_change: run
+            .fold_change
+            .iter()
+            .filter(|r| of(&r.experiment))
+            .cloned()
+            .collect(),
+        detection: run
+            .detection
+            .iter()
+            .filter(|r| of(&r.experiment))
+            .cloned()
+            .collect(),
+        inputs: Vec::new(),
+        reused: info.reused,
+        traces: Vec::new(),
+        warnings: run
+            .warnings
+            .iter()
+            .filter_map(|w| w.strip_prefix(&prefix).map(str::to_string))
+            .collect(),
+        overlays: Vec::new(),
+    }
 }
 
 /// One line that says how many values are saturated and what happens to them.

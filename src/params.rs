@@ -113,6 +113,10 @@ impl Default for LaneParams {
     }
 }
 
+/// The default share of a lane's width (centred) that its profile averages: the lane's core,
+/// clear of its edges. Lane centring weighs rows by the signal in the same core.
+pub const PROFILE_CORE_FRACTION: f64 = 0.6;
+
 /// Band finding within a lane.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -133,7 +137,7 @@ pub struct BandParams {
 impl Default for BandParams {
     fn default() -> Self {
         BandParams {
-            profile_core_fraction: 0.6,
+            profile_core_fraction: PROFILE_CORE_FRACTION,
             smoothing_sigma_px: 1.5,
             min_prominence_sigma: 6.0,
             targeted_prominence_sigma: 3.0,

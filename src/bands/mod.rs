@@ -88,7 +88,7 @@ const QUANTISATION_SD: f32 = 0.288_675_13;
 const CERTAIN_BAND_SIGMAS: f64 = 20.0;
 /// Background rows needed to measure the noise between rows a smoothing kernel apart. Short
 /// profiles (a figure panel's lanes) hold too few rows beyond their bands' flanks.
-const MIN_NOISE_ROWS: usize = 300;
+pub const MIN_NOISE_ROWS: usize = 300;
 
 /// The profile's noise measured between rows a smoothing kernel apart, on the rows away from
 /// certain bands; `None` where too few such rows remain. Peaks are judged on the smoothed
@@ -162,6 +162,12 @@ pub fn find_peaks(profile: &LaneProfile, params: &BandParams, sigmas: f64) -> Ve
         })
         .collect()
 }
+
+/// Three neighbouring columns of a band with less than this share of the signal its shape
+/// predicts are a hole (an air bubble, a fold, a scratch)...
+pub const HOLE_SHARE: f32 = 0.6;
+/// ...where they miss more than this many noise SDs of the columns' residual.
+pub const HOLE_SDS: f32 = 6.0;
 
 /// A peak that spans less of its lane's width than this is a speck, not a band.
 const MIN_BAND_COVERAGE: f64 = 0.5;
@@ -291,7 +297,7 @@ pub fn holes(sections: &[Vec<f32>]) -> Vec<bool> {
             (0..width - 2).any(|c| {
                 let found: f32 = section[c..c + 3].iter().sum();
                 let expected: f32 = shape[c..c + 3].iter().sum::<f32>() * level;
-                found < 0.6 * expected && expected - found > 6.0 * noise * 3f32.sqrt()
+                found < HOLE_SHARE * expected && expected - found > HOLE_SDS * noise * 3f32.sqrt()
             })
         })
         .collect()

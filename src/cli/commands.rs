@@ -133,7 +133,7 @@ pub fn merge(inputs: &[PathBuf], output: &Path, json: bool) -> Result<u8, Failur
         })?;
         runs.push(run);
     }
-    let results = batch::merge(runs).map_err(usage)?;
+    let results = batch::merge(runs).map_err(|e| usage(e.to_string()))?;
     let run = blotquant::Run {
         results,
         overlays: Vec::new(),

@@ -53,7 +53,7 @@ impl RowOfBands {
 }
 
 /// A band is at least this many rows high at half its height.
-const MIN_BAND_THICKNESS_PX: f64 = 2.0;
+pub const MIN_BAND_THICKNESS_PX: f64 = 2.0;
 /// Rows either side of a band's row that its thickness is measured over (its peak within a
 /// few rows of it, its base the median of them).
 const THICKNESS_WINDOW_ROWS: usize = 30;

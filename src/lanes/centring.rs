@@ -2,7 +2,8 @@
 
 use ndarray::Array2;
 
-use super::{Lane, LaneGrid};
+use super::{Lane, LaneGrid, LANE_SDS};
+use crate::params::PROFILE_CORE_FRACTION;
 use crate::stats;
 
 /// Lanes moved onto their own signal where the grid misplaced them. A lane's signal is its
@@ -43,7 +44,7 @@ pub fn centre_on_signal(corrected: &Array2<f32>, mut grid: LaneGrid) -> LaneGrid
 }
 
 /// A lane whose signal lies more than this share of the pitch from it was misplaced.
-const MISPLACED_SHARE: f64 = 0.05;
+pub const MISPLACED_SHARE: f64 = 0.05;
 
 /// The middle of a lane's signal (see [`centre_on_signal`]) as an offset from its centre
 /// line; `None` where it is unclear or lopsided.
@@ -51,7 +52,7 @@ fn signal_middle(corrected: &Array2<f32>, lane: &Lane, pitch: f64) -> Option<f64
     let width = corrected.ncols();
     let reach = (0.75 * pitch).round() as i64;
     let core = Lane {
-        width: (0.6 * lane.width).max(1.0),
+        width: (PROFILE_CORE_FRACTION * lane.width).max(1.0),
         ..*lane
     };
     let mut section = vec![0f64; (2 * reach + 1) as usize];
@@ -87,7 +88,7 @@ fn signal_middle(corrected: &Array2<f32>, lane: &Lane, pitch: f64) -> Option<f64
         .map(|i| i as usize)
         .max_by(|&a, &b| section[a].total_cmp(&section[b]))?;
     let low = section.iter().copied().fold(f32::INFINITY, f32::min);
-    if f64::from(section[peak] - low) < 5.0 * noise {
+    if f64::from(section[peak] - low) < LANE_SDS * noise {
         return None;
     }
     // The middle of the run around the peak above `share` of its height, between columns

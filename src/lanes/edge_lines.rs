@@ -10,7 +10,7 @@ use ndarray::Array2;
 use super::ends::{
     runs_down_the_image, StripBand, StripMeans, LINE_WIDTH_SHARE, MIN_END_LANE_BAND_SDS,
 };
-use super::{grid_at, LaneGrid};
+use super::{grid_at, LaneGrid, LANE_SDS};
 use crate::stats;
 
 /// The lanes between the edge lines of the image whose column profile `grid` was fitted to, or
@@ -232,7 +232,9 @@ fn profile_peaks(column_profile: &[f32], noise: f64) -> Vec<(f64, f64)> {
         if profile[top] < profile[top - 1] || profile[top] <= profile[top + 1] {
             continue;
         }
-        if let Some((left, right)) = half_height_edges(&profile, top, 2.0 * noise, 5.0 * noise) {
+        if let Some((left, right)) =
+            half_height_edges(&profile, top, 2.0 * noise, LANE_SDS as f32 * noise)
+        {
             // Each peak once (a noisy top has several maxima).
             if peaks.last().is_none_or(|&(_, r)| left > r) {
                 peaks.push((left, right));

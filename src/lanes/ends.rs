@@ -6,7 +6,7 @@
 use ndarray::Array2;
 
 use super::band_rows::RowOfBands;
-use super::{column_profile, fit_profile, grid_at, half_maximum_edges, Lane, LaneGrid};
+use super::{column_profile, fit_profile, grid_at, half_maximum_edges, Lane, LaneGrid, LANE_SDS};
 use crate::stats;
 
 /// The grid without an end lane that is a line running down the image (a gel's edge, a
@@ -21,7 +21,7 @@ pub fn without_frame_lines(corrected: &Array2<f32>, grid: LaneGrid) -> (LaneGrid
     }
     let profile = stats::gaussian_smooth(&grid.profile, 1.0);
     let is_line = |lane: &Lane| {
-        half_maximum_edges(&profile, lane.x_center, grid.pitch, 5.0 * grid.noise).is_some_and(
+        half_maximum_edges(&profile, lane.x_center, grid.pitch, LANE_SDS * grid.noise).is_some_and(
             |(left, right)| {
                 right - left < LINE_WIDTH_SHARE * lane.width
                     && runs_down_the_image(corrected, (left, right))
@@ -232,7 +232,7 @@ pub fn extend_over_merged_row(
                     .iter()
                     .zip(&centres[offset..])
                     .all(|(lane, &c)| (lane.x_center - c).abs() <= fit.pitch / 3.0);
-            let stands_out = |i: usize| fit.lane_contrast[i] >= MIN_LANE_CONTRAST_SDS * fit.noise;
+            let stands_out = |i: usize| fit.lane_contrast[i] >= LANE_SDS * fit.noise;
             let left_ok = offset == 0 || stands_out(0);
             let right_ok = offset + shown == count || stands_out(count - 1);
             if holds_the_grid && left_ok && right_ok {
@@ -249,8 +249,6 @@ pub fn extend_over_merged_row(
 
 /// A row of merged bands shows the grid's lanes at a pitch within this share of the grid's.
 const MERGED_PITCH_TOLERANCE: f64 = 0.1;
-/// A lane stands out of its gaps by this many noise SDs of the profile.
-const MIN_LANE_CONTRAST_SDS: f64 = 5.0;
 
 /// Adds lanes beyond the ends of `centres` (`sides`: −1 the left end, 1 the right) wherever the
 /// image shows a lane there: a strip as wide as the bands (`width`), ¾ to 1¼ pitches from the

@@ -18,7 +18,7 @@ mod locate;
 pub mod membranes;
 mod register;
 
-pub use centring::centre_on_signal;
+pub use centring::{centre_on_signal, MISPLACED_SHARE};
 pub use edge_lines::{background_lines, between_edge_lines, lines_down_the_image};
 pub use ends::{extend_over_bands, extend_over_merged_row, fit_band_row, without_frame_lines};
 pub use lean::lean;
@@ -98,10 +98,71 @@ pub struct LaneGrid {
     pub between_edge_lines: bool,
 }
 
-/// A grid is clear when its median lane stands this many noise SDs out of its gaps.
-const CLEAR_GRID_SDS: f64 = 5.0;
+/// A lane, a lane's edge or a line down the image stands out of the column profile when it
+/// rises this many of the profile's noise SDs above its gaps; a grid is clear when its median
+/// lane does.
+pub const LANE_SDS: f64 = 5.0;
+
+/// Why a person should look at an image's lanes (`results.json` `detection.reasons`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DetectionReason {
+    /// No count was stated: the lanes were counted on the image.
+    CountEstimated,
+    /// The grid's median lane stands under [`LANE_SDS`] noise SDs: lanes are guesses.
+    LowContrast,
+    /// A lane stands under a fifth of the median lane's contrast.
+    FaintLanes,
+    /// A lane-like strip stands just outside the grid.
+    LaneBeyondGrid,
+    /// Some centres are the grid's (or carried over), not measured on the lane's own edges.
+    CentresFromGrid,
+    /// Lanes placed on a row of evenly spaced bands.
+    OnBandRow,
+    /// Lanes added beyond the column profile's grid where bands show them.
+    BeyondProfile,
+    /// Lanes placed between pairs of dark lines running down the image.
+    BetweenEdgeLines,
+    /// Lanes lean or fan out, and lanes and band boxes follow them.
+    Leaning,
+}
+
+impl DetectionReason {
+    /// The reason as `results.json` writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DetectionReason::CountEstimated => "count-estimated",
+            DetectionReason::LowContrast => "low-contrast",
+            DetectionReason::FaintLanes => "faint-lanes",
+            DetectionReason::LaneBeyondGrid => "lane-beyond-grid",
+            DetectionReason::CentresFromGrid => "centres-from-grid",
+            DetectionReason::OnBandRow => "on-band-row",
+            DetectionReason::BeyondProfile => "beyond-profile",
+            DetectionReason::BetweenEdgeLines => "between-edge-lines",
+            DetectionReason::Leaning => "leaning",
+        }
+    }
+}
 
 impl LaneGrid {
+    /// The reasons to check this grid; `count_estimated` where no count was stated.
+    pub fn reasons(&self, count_estimated: bool) -> Vec<DetectionReason> {
+        use DetectionReason as R;
+        [
+            (count_estimated, R::CountEstimated),
+            (self.confidence < LANE_SDS, R::LowContrast),
+            (self.has_faint_lanes(), R::FaintLanes),
+            (self.misses_a_lane(), R::LaneBeyondGrid),
+            (self.has_centres_from_grid(), R::CentresFromGrid),
+            (self.on_band_row, R::OnBandRow),
+            (self.beyond_profile, R::BeyondProfile),
+            (self.between_edge_lines, R::BetweenEdgeLines),
+            (self.lanes.iter().any(|l| l.slope != 0.0), R::Leaning),
+        ]
+        .into_iter()
+        .filter_map(|(applies, reason)| applies.then_some(reason))
+        .collect()
+    }
+
     /// True when a lane-like strip stands just outside the grid, as strong as half the
     /// median lane: the grid holds fewer lanes than the image shows.
     pub fn misses_a_lane(&self) -> bool {
@@ -109,13 +170,13 @@ impl LaneGrid {
         self.beyond
             .iter()
             .flatten()
-            .any(|&c| c > 0.5 * median && c > 5.0 * self.noise)
+            .any(|&c| c > 0.5 * median && c > LANE_SDS * self.noise)
     }
 
-    /// True when the median lane stands [`CLEAR_GRID_SDS`] noise SDs out of its gaps: the
+    /// True when the median lane stands [`LANE_SDS`] noise SDs out of its gaps: the
     /// column profile shows this grid.
     pub fn is_clear(&self) -> bool {
-        self.confidence >= CLEAR_GRID_SDS
+        self.confidence >= LANE_SDS
     }
 
     /// The grid without the lanes whose centre lies outside every column range of `membrane`
@@ -191,7 +252,7 @@ impl LaneGrid {
             .iter()
             .cloned()
             .fold(f64::INFINITY, f64::min);
-        self.confidence > 5.0 && weakest > 0.2 * median
+        self.confidence > LANE_SDS && weakest > 0.2 * median
     }
 }
 
@@ -504,7 +565,7 @@ fn grid_at(raw_profile: &[f32], grid: &[f64], pitch: f64) -> LaneGrid {
         .collect();
     let edges: Vec<Option<(f64, f64)>> = centres
         .iter()
-        .map(|&c| half_maximum_edges(&profile, c, pitch, 5.0 * noise))
+        .map(|&c| half_maximum_edges(&profile, c, pitch, LANE_SDS * noise))
         .collect();
 
     let confidence = stats::median(&contrasts) / noise;
@@ -635,7 +696,7 @@ pub fn estimate_lane_count(raw_profile: &[f32], max_lanes: usize, min_pitch: f64
             let grid = fit_profile_with(raw_profile, n, min_pitch, QUICK)?;
             let strongest = grid.lane_contrast.iter().cloned().fold(f64::MIN, f64::max);
             let total: f64 = grid.lane_contrast.iter().sum();
-            (strongest > 5.0 * grid.noise).then_some((n, total))
+            (strongest > LANE_SDS * grid.noise).then_some((n, total))
         })
         .collect();
     totals

@@ -45,11 +45,7 @@ pub fn no_overlay(_: &Blot, _: &LaneGrid, _: &[MeasuredBand]) -> Overlay {
 
 /// Reads an image file.
 fn read_image(image: &ImagePlan, params: &Params) -> Result<Blot> {
-    let bytes = std::fs::read(&image.path).map_err(|source| Error::Read {
-        path: image.path.clone(),
-        source,
-    })?;
-    io::load_bytes(&image.path, &bytes, image.polarity, &params.load)
+    io::load(&image.path, image.polarity, &params.load)
 }
 
 /// An image read, background-corrected and with its lanes found: the first stage, after

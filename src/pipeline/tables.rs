@@ -13,20 +13,11 @@ pub(super) fn lane_spec(plan: &Plan, lane: usize) -> Option<&LaneSpec> {
 
 pub(super) fn detection_row(plan: &Plan, image: &ImageAnalysis) -> DetectionRow {
     let grid = &image.grid;
-    let reasons: Vec<&str> = [
-        (plan.lanes.is_empty(), "count-estimated"),
-        (grid.confidence < 5.0, "low-contrast"),
-        (grid.has_faint_lanes(), "faint-lanes"),
-        (grid.misses_a_lane(), "lane-beyond-grid"),
-        (grid.has_centres_from_grid(), "centres-from-grid"),
-        (grid.on_band_row, "on-band-row"),
-        (grid.beyond_profile, "beyond-profile"),
-        (grid.between_edge_lines, "between-edge-lines"),
-        (grid.lanes.iter().any(|l| l.slope != 0.0), "leaning"),
-    ]
-    .into_iter()
-    .filter_map(|(applies, reason)| applies.then_some(reason))
-    .collect();
+    let reasons: Vec<&str> = grid
+        .reasons(plan.lanes.is_empty())
+        .into_iter()
+        .map(|r| r.as_str())
+        .collect();
     DetectionRow {
         experiment: plan.name.clone(),
         image: image.file.clone(),

@@ -10,6 +10,7 @@
 use serde::Serialize;
 
 use super::{Flag, FoldChangeRow};
+use crate::stats;
 
 /// One lane of the series.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -65,16 +66,6 @@ fn slope_through_origin(points: &[(f64, f64)]) -> f64 {
     points.iter().map(|(x, y)| x * y).sum::<f64>() / points.iter().map(|(x, _)| x * x).sum::<f64>()
 }
 
-fn least_squares(points: &[(f64, f64)]) -> (f64, f64) {
-    let n = points.len() as f64;
-    let mx = points.iter().map(|p| p.0).sum::<f64>() / n;
-    let my = points.iter().map(|p| p.1).sum::<f64>() / n;
-    let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-    let sxx: f64 = points.iter().map(|p| (p.0 - mx).powi(2)).sum();
-    let slope = sxy / sxx;
-    (slope, my - slope * mx)
-}
-
 /// Fits every target of `rows` (lanes with `load_ug` given in `loads`) and marks each lane.
 pub fn analyze(
     rows: &[FoldChangeRow],
@@ -109,7 +100,7 @@ pub fn analyze(
         }
         let xy: Vec<(f64, f64)> = points.iter().map(|p| (p.load_ug, p.signal)).collect();
         let k0 = slope_through_origin(&xy);
-        let (k, b) = least_squares(&xy);
+        let (k, b, _) = stats::line_fit(&xy);
         let range = linear_run(&points, tolerance);
         let mut fit = LinearityFit {
             target: target.to_string(),
