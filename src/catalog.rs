@@ -80,6 +80,9 @@ const BUILT_IN: &[(&str, f64, bool, &[&str])] = &[
     ("vinculin", 124.0, true, &["vcl"]),
 ];
 
+/// What the tables call a ladder (marker) lane's condition and its bands' target.
+pub const LADDER: &str = "ladder";
+
 /// Name of the whole-lane stain normalizer.
 pub const TOTAL_PROTEIN: &str = "total protein";
 

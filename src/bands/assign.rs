@@ -4,7 +4,7 @@
 use super::calibration::{self, Calibration};
 use super::smile;
 use super::Peak;
-use crate::catalog::TargetPlan;
+use crate::catalog::{TargetPlan, LADDER};
 use crate::lanes::LaneGrid;
 use crate::stats;
 
@@ -71,7 +71,7 @@ pub fn assign_targets(
         .iter()
         .enumerate()
         .map(|(lane, lane_peaks)| {
-            let label = is_ladder(lane).then(|| "ladder".to_string());
+            let label = is_ladder(lane).then(|| LADDER.to_string());
             lane_peaks.iter().map(|p| (*p, label.clone())).collect()
         })
         .collect();

@@ -7,6 +7,7 @@ use super::assign::Targets;
 use super::calibration::Calibration;
 use super::{LaneProfile, MeasuredBand, Peak};
 use crate::background::{self, BandBox};
+use crate::catalog::LADDER;
 use crate::io::Blot;
 use crate::lanes::{self, LaneGrid};
 use crate::params::Params;
@@ -48,7 +49,7 @@ pub fn measure_bands(
     let targets: Vec<String> = found
         .iter()
         .filter_map(|(_, t)| t.clone())
-        .filter(|t| t != "ladder")
+        .filter(|t| t != LADDER)
         .collect();
     for target in targets {
         let of_target = |t: &Option<String>| t.as_deref() == Some(target.as_str());
@@ -138,7 +139,7 @@ fn flag_holes(
     let targets: std::collections::BTreeSet<String> = measured
         .iter()
         .filter_map(|b| b.target.clone())
-        .filter(|t| t != "ladder")
+        .filter(|t| t != LADDER)
         .collect();
     for target in targets {
         let members: Vec<usize> = (0..measured.len())

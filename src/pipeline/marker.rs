@@ -1,8 +1,9 @@
 //! A marker image (a white-light image of the prestained ladder, taken in the same frame as
 //! the ECL images): its lanes are carried over from the blots of its size, not counted.
 
-use super::{read_image, Located};
+use super::{analyze_located, read_image, DrawOverlay, ImageAnalysis, Located};
 use crate::background;
+use crate::catalog;
 use crate::error::Result;
 use crate::lanes::{self, membranes};
 use crate::manifest::{ImagePlan, LaneSpec, Plan};
@@ -65,4 +66,34 @@ pub(super) fn locate_marker(
         grid,
         strips,
     }))
+}
+
+/// The marker images of a plan, analyzed like the blots (they hold no targets, so only their
+/// ladder lane counts), each with its frame (width, height): its calibration serves the blots
+/// of that frame. Markers that cannot be placed are left out with a warning.
+pub(super) fn analyze_markers(
+    plan: &Plan,
+    located: &[Located],
+    draw: &DrawOverlay,
+    warnings: &mut Vec<String>,
+) -> Result<Vec<((usize, usize), ImageAnalysis)>> {
+    let mut marker_images = Vec::new();
+    for marker in plan.images.iter().filter(|i| i.is_marker) {
+        if let Some(located) = locate_marker(plan, marker, located, warnings)? {
+            let frame = (located.blot.width(), located.blot.height());
+            let mut analysis = analyze_located(plan, marker, located, None, draw)?;
+            // Only its ladder is read; whatever else the white light shows is not a band.
+            analysis
+                .bands
+                .retain(|b| b.target.as_deref() == Some(catalog::LADDER));
+            if analysis.calibration.is_none() {
+                warnings.push(format!(
+                    "{}: the marker image's ladder lane gives no MW scale (fewer than 3 marker bands, or none that match the ladder in order); each image's own ladder lane is used",
+                    marker.file
+                ));
+            }
+            marker_images.push((frame, analysis));
+        }
+    }
+    Ok(marker_images)
 }

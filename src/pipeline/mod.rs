@@ -1,9 +1,6 @@
 //! One experiment from manifest to tables: each stage is a function of the previous stage's
 //! output, and the stages read top to bottom in [`analyze_image`] and [`analyze_experiment`].
 
-use std::path::Path;
-
-use base64::Engine as _;
 use ndarray::Array2;
 use rayon::prelude::*;
 
@@ -16,7 +13,7 @@ use crate::lanes::membranes::{self, Membrane};
 use crate::lanes::{self, LaneGrid};
 use crate::manifest::{ImagePlan, LaneSpec, Plan};
 use crate::params::Params;
-use crate::results::{ExperimentResult, ImageTraces, LaneTrace, Overlay};
+use crate::results::{ExperimentResult, LaneTrace, Overlay};
 
 mod marker;
 mod tables;
@@ -159,6 +156,7 @@ pub fn analyze_located(
         .par_iter()
         .map(|lane| bands::lane_profile(&corrected, lane, &params.bands))
         .collect();
+    let lane_sums = lane_sums(&blot, &grid);
     // Bands anywhere must stand `min_prominence_sigma` out of the noise; where a target's band
     // is expected, down to `targeted_prominence_sigma` (the limit of detection).
     let find = |sigmas| bands::find_bands(&corrected, &grid, &profiles, &params.bands, sigmas);
@@ -186,17 +184,6 @@ pub fn analyze_located(
         &grid,
         blot.height(),
     );
-    // Each lane's signal summed across its columns, per row (band volumes and the report's
-    // profiles both read it).
-    let lane_sums: Vec<Vec<f64>> = grid
-        .lanes
-        .par_iter()
-        .map(|lane| {
-            background::profile::lane_profile_sums(&blot.signal, |y| {
-                lane.columns_at(y as f64, blot.width())
-            })
-        })
-        .collect();
     // Lines running down the image (lane edges, strips' edges) are background in a band's box.
     let lines = lanes::background_lines(&corrected, &grid);
     let line_excess = background::profile::line_excess(&blot.signal, &lines);
@@ -232,6 +219,19 @@ pub fn analyze_located(
         overlay,
         traces,
     })
+}
+
+/// Each lane's signal summed across its columns, per row (band volumes and the report's
+/// profiles both read it).
+fn lane_sums(blot: &Blot, grid: &LaneGrid) -> Vec<Vec<f64>> {
+    grid.lanes
+        .par_iter()
+        .map(|lane| {
+            background::profile::lane_profile_sums(&blot.signal, |y| {
+                lane.columns_at(y as f64, blot.width())
+            })
+        })
+        .collect()
 }
 
 /// Most points a lane profile in the report has.
@@ -284,26 +284,7 @@ pub fn analyze_experiment(plan: &Plan, draw: &DrawOverlay) -> Result<ExperimentR
         &widths,
     );
     let mut warnings = plan.warnings.clone();
-    // Marker images are analyzed like the blots (they hold no targets, so only their ladder
-    // lane counts); each one's calibration serves the blots of its frame.
-    let mut marker_images = Vec::new();
-    for marker in plan.images.iter().filter(|i| i.is_marker) {
-        if let Some(located) = marker::locate_marker(plan, marker, &located, &mut warnings)? {
-            let frame = (located.blot.width(), located.blot.height());
-            let mut analysis = analyze_located(plan, marker, located, None, draw)?;
-            // Only its ladder is read; whatever else the white light shows is not a band.
-            analysis
-                .bands
-                .retain(|b| b.target.as_deref() == Some("ladder"));
-            if analysis.calibration.is_none() {
-                warnings.push(format!(
-                    "{}: the marker image's ladder lane gives no MW scale (fewer than 3 marker bands, or none that match the ladder in order); each image's own ladder lane is used",
-                    marker.file
-                ));
-            }
-            marker_images.push((frame, analysis));
-        }
-    }
+    let marker_images = marker::analyze_markers(plan, &located, draw, &mut warnings)?;
     let calibrations: Vec<((usize, usize), &Calibration)> = marker_images
         .iter()
         .filter_map(|(frame, m)| m.calibration.as_ref().map(|c| (*frame, c)))
@@ -322,39 +303,5 @@ pub fn analyze_experiment(plan: &Plan, draw: &DrawOverlay) -> Result<ExperimentR
         .collect::<Result<_>>()?;
     warnings.extend(check_lane_count(plan, &images)?);
     images.extend(marker_images.into_iter().map(|(_, m)| m));
-    let mut result = ExperimentResult {
-        name: plan.name.clone(),
-        folder: plan.dir.display().to_string(),
-        control: plan.control.clone(),
-        warnings,
-        ..Default::default()
-    };
-    let is_marker = |file: &str| plan.images.iter().any(|i| i.is_marker && i.file == file);
-    for image in &images {
-        result.lanes.extend(tables::lane_rows(plan, image));
-        // A marker's lanes are the blots' lanes, not detected on it.
-        if !is_marker(&image.file) {
-            result.detection.push(tables::detection_row(plan, image));
-        }
-        result.bands.extend(tables::band_rows(plan, image));
-        result.warnings.extend(image.warnings.iter().cloned());
-        let stem = Path::new(&image.file)
-            .with_extension("")
-            .to_string_lossy()
-            .replace(['/', '\\'], "_");
-        result.traces.push(ImageTraces {
-            experiment: plan.name.clone(),
-            image: image.file.clone(),
-            overlay: format!("{stem}.png"),
-            preview_jpeg_base64: base64::engine::general_purpose::STANDARD
-                .encode(&image.overlay.jpeg),
-            lanes: image.traces.clone(),
-        });
-        result.overlays.push((stem, image.overlay.png.clone()));
-    }
-    result.fold_change = tables::fold_change_rows(plan, &images);
-    result
-        .warnings
-        .extend(tables::normalizer_warnings(plan, &images));
-    Ok(result)
+    Ok(tables::experiment_result(plan, &images, warnings))
 }

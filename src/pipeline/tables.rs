@@ -1,11 +1,18 @@
 //! The rows of the output tables, from the analyzed images.
 
+use std::path::Path;
+
+use base64::Engine as _;
+
 use super::ImageAnalysis;
 use crate::bands::MeasuredBand;
+use crate::catalog;
 use crate::manifest::{LaneSpec, Plan};
 use crate::params::Params;
 use crate::quant::{self, Flag, Flags, LaneSignal};
-use crate::results::{BandRow, DetectionRow, FoldChangeRow, LaneRow};
+use crate::results::{
+    BandRow, DetectionRow, ExperimentResult, FoldChangeRow, ImageTraces, LaneRow,
+};
 
 pub(super) fn lane_spec(plan: &Plan, lane: usize) -> Option<&LaneSpec> {
     plan.lanes.get(lane - 1)
@@ -40,7 +47,10 @@ pub(super) fn lane_rows(plan: &Plan, image: &ImageAnalysis) -> Vec<LaneRow> {
                 image: image.file.clone(),
                 lane: lane.index,
                 condition: match spec {
-                    Some(s) => s.condition.clone().unwrap_or_else(|| "ladder".into()),
+                    Some(s) => s
+                        .condition
+                        .clone()
+                        .unwrap_or_else(|| catalog::LADDER.into()),
                     None => String::new(),
                 },
                 sample: spec.and_then(|s| s.sample.clone()).unwrap_or_default(),
@@ -174,4 +184,47 @@ pub(super) fn normalizer_warnings(plan: &Plan, images: &[ImageAnalysis]) -> Vec<
             })
         })
         .collect()
+}
+
+/// The experiment's tables from its analyzed images (blots, then markers): lanes, detection
+/// (blots only: a marker's lanes are the blots'), bands, traces and overlays per image, then
+/// fold changes and the normalizer's warnings.
+pub(super) fn experiment_result(
+    plan: &Plan,
+    images: &[ImageAnalysis],
+    warnings: Vec<String>,
+) -> ExperimentResult {
+    let mut result = ExperimentResult {
+        name: plan.name.clone(),
+        folder: plan.dir.display().to_string(),
+        control: plan.control.clone(),
+        warnings,
+        ..Default::default()
+    };
+    let is_marker = |file: &str| plan.images.iter().any(|i| i.is_marker && i.file == file);
+    for image in images {
+        result.lanes.extend(lane_rows(plan, image));
+        // A marker's lanes are the blots' lanes, not detected on it.
+        if !is_marker(&image.file) {
+            result.detection.push(detection_row(plan, image));
+        }
+        result.bands.extend(band_rows(plan, image));
+        result.warnings.extend(image.warnings.iter().cloned());
+        let stem = Path::new(&image.file)
+            .with_extension("")
+            .to_string_lossy()
+            .replace(['/', '\\'], "_");
+        result.traces.push(ImageTraces {
+            experiment: plan.name.clone(),
+            image: image.file.clone(),
+            overlay: format!("{stem}.png"),
+            preview_jpeg_base64: base64::engine::general_purpose::STANDARD
+                .encode(&image.overlay.jpeg),
+            lanes: image.traces.clone(),
+        });
+        result.overlays.push((stem, image.overlay.png.clone()));
+    }
+    result.fold_change = fold_change_rows(plan, images);
+    result.warnings.extend(normalizer_warnings(plan, images));
+    result
 }

@@ -170,23 +170,7 @@ pub fn fold_changes(
                 None => (String::new(), None),
                 Some((name, lanes)) => {
                     let n = lanes.iter().find(|n| n.lane == s.lane);
-                    if let Some(n) = n {
-                        if n.saturated {
-                            flags.push(Flag::NormalizerSaturated);
-                        }
-                        if n.signal.is_none() {
-                            flags.push(Flag::NormalizerNotDetected);
-                        }
-                        if n.flags.contains(&Flag::Hole) {
-                            flags.push(Flag::NormalizerHole);
-                        }
-                    }
-                    let value = n.and_then(|n| n.signal).filter(|v| *v > 0.0);
-                    if let (Some(v), Some(median)) = (value, normalizer_median) {
-                        if (v / median - 1.0).abs() > params.normalizer_outlier_fraction {
-                            flags.push(Flag::NormalizerOutlier);
-                        }
-                    }
+                    let value = normalizer_value(n, normalizer_median, params, &mut flags);
                     (name.to_string(), value)
                 }
             };
@@ -232,6 +216,34 @@ pub fn fold_changes(
         row.log2_fold_change = row.fold_change.filter(|f| *f > 0.0).map(f64::log2);
     }
     rows
+}
+
+/// A lane's usable normalizer signal (positive), raising the flags its loading-control band
+/// calls for: saturated, not detected, holed, or an outlier against the blot's `median`.
+fn normalizer_value(
+    n: Option<&LaneSignal>,
+    median: Option<f64>,
+    params: &QuantParams,
+    flags: &mut Vec<Flag>,
+) -> Option<f64> {
+    if let Some(n) = n {
+        if n.saturated {
+            flags.push(Flag::NormalizerSaturated);
+        }
+        if n.signal.is_none() {
+            flags.push(Flag::NormalizerNotDetected);
+        }
+        if n.flags.contains(&Flag::Hole) {
+            flags.push(Flag::NormalizerHole);
+        }
+    }
+    let value = n.and_then(|n| n.signal).filter(|v| *v > 0.0);
+    if let (Some(v), Some(median)) = (value, median) {
+        if (v / median - 1.0).abs() > params.normalizer_outlier_fraction {
+            flags.push(Flag::NormalizerOutlier);
+        }
+    }
+    value
 }
 
 /// True when the lane's band or its normalizer's band has a hole.

@@ -403,7 +403,7 @@ fn profiles_svg(image: &ImageTraces, bands: &[&BandRow]) -> String {
             for band in bands.iter().filter(|b| b.lane == lane.lane) {
                 let colour = match band.target.as_str() {
                     "" => RGBColor(150, 150, 150),
-                    "ladder" => RGBColor(230, 150, 0),
+                    crate::catalog::LADDER => RGBColor(230, 150, 0),
                     _ => RGBColor(0, 170, 60),
                 };
                 let (top, bottom) = (band.top_px as f64, band.bottom_px as f64 + 1.0);

@@ -6,6 +6,7 @@ use imageproc::drawing::{draw_filled_rect_mut, draw_hollow_rect_mut, draw_line_s
 use imageproc::rect::Rect;
 
 use crate::bands::MeasuredBand;
+use crate::catalog;
 use crate::io::Blot;
 use crate::lanes::LaneGrid;
 use crate::results::Overlay;
@@ -80,7 +81,7 @@ pub fn render(blot: &Blot, grid: &LaneGrid, bands: &[MeasuredBand]) -> Overlay {
         let lane = &grid.lanes[band.peak.lane - 1];
         let (start, end) = lane.columns_at(band.peak.y, blot.width());
         let colour = match band.target.as_deref() {
-            Some("ladder") => LADDER,
+            Some(catalog::LADDER) => LADDER,
             Some(_) => TARGET,
             None => OTHER,
         };
@@ -90,7 +91,7 @@ pub fn render(blot: &Blot, grid: &LaneGrid, bands: &[MeasuredBand]) -> Overlay {
         );
         draw_hollow_rect_mut(&mut canvas, rect, colour);
         match band.target.as_deref() {
-            Some("ladder") => {
+            Some(catalog::LADDER) => {
                 if let Some(mw) = band.apparent_mw_kda {
                     let text = format!("{mw:.0}");
                     let x = at(start as f64) - 8 * text.len() as i32 - 2;
