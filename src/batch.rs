@@ -19,8 +19,12 @@ use crate::results::{ExperimentInfo, ExperimentResult, Failure, ImageTraces, Res
 /// lane profiles of every image (for the report).
 #[derive(Debug, Clone)]
 pub struct Run {
+    /// The tables, warnings and failures, as `results.json` holds them.
     pub results: Results,
+    /// Overlay PNGs: path under `overlays/` (the experiment's folder in a batch, then
+    /// `<image>.png`) and the PNG bytes.
     pub overlays: Vec<(PathBuf, Vec<u8>)>,
+    /// Each image's overlay preview and lane profiles, for `report.html`.
     pub traces: Vec<ImageTraces>,
 }
 

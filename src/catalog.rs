@@ -16,6 +16,7 @@ pub struct Target {
 /// A target to quantify in one image, with its optional row window.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TargetPlan {
+    /// The target, built-in or defined under the manifest's `targets`.
     pub target: Target,
     /// `[top, bottom]` rows that hold the target's band, from the manifest.
     pub rows: Option<(usize, usize)>,

@@ -53,8 +53,12 @@ impl LaneSpec {
 pub struct ImagePlan {
     /// The name as written in the manifest.
     pub file: String,
+    /// The file's path, resolved against the manifest's folder.
     pub path: PathBuf,
+    /// Targets whose bands the image holds (its `targets` in the manifest); empty for a marker
+    /// image.
     pub targets: Vec<TargetPlan>,
+    /// Polarity as the manifest forces it; `None`: detected from the image's histogram.
     pub polarity: Option<Polarity>,
     /// A white-light marker image: not quantified; its ladder lane calibrates MW for the
     /// images of its size.
@@ -96,11 +100,18 @@ impl Plan {
 /// A validated experiment, ready to analyze.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
+    /// The experiment's name: the manifest's `name`, else its folder's name (a lone image's file
+    /// stem).
     pub name: String,
+    /// The folder of the manifest (or lone image); image paths resolve against it.
     pub dir: PathBuf,
     /// The manifest file, or `None` for a lone image analyzed without one.
     pub manifest: Option<PathBuf>,
+    /// The control condition (`control`) that fold changes are relative to; `None` for a lone
+    /// image.
     pub control: Option<String>,
+    /// The target signals are normalized to (`loading_control`) where `normalizers` names no
+    /// other; `None`: signals are used as they are.
     pub loading_control: Option<Target>,
     /// Per-target normalizers that replace the loading control (`normalize` in the manifest).
     pub normalizers: BTreeMap<String, Target>,
@@ -108,8 +119,11 @@ pub struct Plan {
     pub ladder: Option<Vec<f64>>,
     /// Lanes from the manifest; empty when the lane count is to be detected.
     pub lanes: Vec<LaneSpec>,
+    /// Every image of the experiment in manifest order, marker images included.
     pub images: Vec<ImagePlan>,
+    /// The run's parameters with the manifest's `analysis` overrides applied.
     pub params: Params,
+    /// Manifest problems that do not stop the analysis; they reach `results.json` `warnings`.
     pub warnings: Vec<String>,
 }
 

@@ -9,6 +9,7 @@ use crate::stats;
 /// Matched (row, kDa) pairs of the ladder, top to bottom (rows increasing, kDa decreasing).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Calibration {
+    /// Ladder bands as (sub-pixel row, kDa), rows increasing; three or more.
     pub points: Vec<(f64, f64)>,
     /// Largest deviation of a ladder band from a straight log-linear fit, in log10 units.
     pub max_residual_log10: f64,

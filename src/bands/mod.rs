@@ -17,6 +17,7 @@ use crate::stats;
 /// The row profile of one lane: mean background-corrected signal across the lane's core.
 #[derive(Debug, Clone)]
 pub struct LaneProfile {
+    /// 1-based index of the lane the profile was taken from ([`Lane::index`]).
     pub lane: usize,
     /// Smoothed profile, one value per image row.
     pub values: Vec<f32>,
@@ -27,26 +28,39 @@ pub struct LaneProfile {
 /// A band found on a lane profile.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Peak {
+    /// 1-based index of the lane the band lies in.
     pub lane: usize,
     /// Sub-pixel row of the maximum.
     pub y: f64,
     /// Height of the smoothed profile at the peak, above the corrected baseline.
     pub height: f32,
+    /// How far the peak rises above the higher of the valleys that part it from higher ground
+    /// (topographic prominence, profile units); 0 for a whole-lane box.
     pub prominence: f32,
     /// First and last row of the band's box (inclusive).
     pub top: usize,
+    /// Last row of the band's box (inclusive).
     pub bottom: usize,
 }
 
 /// A band of an image after assignment and measurement.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MeasuredBand {
+    /// Where the band lies in its lane: row, height and box.
     pub peak: Peak,
     /// Target name, `ladder`, or `None` when unassigned.
     pub target: Option<String>,
+    /// Apparent MW (kDa) read off the MW calibration at the band's row; `None` without a
+    /// calibration or for a whole-lane target.
     pub apparent_mw_kda: Option<f64>,
+    /// Signal, background and saturated pixels summed over the band's box (`bands.csv`
+    /// `volume`, `background`, `saturated_px`).
     pub volume: crate::quant::Volume,
+    /// Peak height over the lane profile's noise SD (noise SDs); a whole-lane target's is its mean
+    /// height over the noise. Under `quant.low_snr` the band is flagged `low-snr`.
     pub snr: f64,
+    /// What measurement found: `saturated`, `edge` (the box touches the top or bottom of the
+    /// image), `hole`.
     pub flags: Vec<Flag>,
 }
 

@@ -11,7 +11,9 @@ use crate::stats;
 /// One strip of membrane: its rows and how far it was moved to the left (negative: right).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Membrane {
+    /// First and last row of the strip (inclusive).
     pub rows: (usize, usize),
+    /// Whole pixels the strip was moved to the left (negative: right); 0 where it stayed.
     pub moved_px: i64,
 }
 

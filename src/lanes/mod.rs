@@ -33,6 +33,7 @@ pub struct Lane {
     pub index: usize,
     /// Centre at `reference_row`.
     pub x_center: f64,
+    /// Width of the strip (px), centred on the centre line.
     pub width: f64,
     /// The centre was measured on the lane's own edges (else it is the grid position, or one
     /// carried over from another image of the membrane by [`register`]).
@@ -73,7 +74,9 @@ impl Lane {
 /// Lanes of one image with a measure of how clearly the grid stands out of the noise.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LaneGrid {
+    /// The lanes, left to right.
     pub lanes: Vec<Lane>,
+    /// Distance between neighbouring lane centres (px), from the grid fit.
     pub pitch: f64,
     /// Median lane contrast over the profile noise: below ~5 the lanes are guesses.
     pub confidence: f64,

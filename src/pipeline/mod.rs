@@ -21,12 +21,20 @@ mod tables;
 /// What one image yields.
 #[derive(Debug, Clone)]
 pub struct ImageAnalysis {
+    /// The image file, as the manifest names it.
     pub file: String,
+    /// The image's lanes, after registration with the other images of its membrane.
     pub grid: LaneGrid,
+    /// The MW scale: the marker image's of the same frame, else the image's own ladder lane's;
+    /// `None` without either.
     pub calibration: Option<Calibration>,
+    /// Every band found, assigned or not, measured; whole-lane targets' boxes included.
     pub bands: Vec<MeasuredBand>,
+    /// Problems with this image, each prefixed with its file name.
     pub warnings: Vec<String>,
+    /// The overlay the caller's [`DrawOverlay`] drew (empty with [`no_overlay`]).
     pub overlay: Overlay,
+    /// Each lane's mean signal and background per row, for the report's profiles.
     pub traces: Vec<LaneTrace>,
 }
 

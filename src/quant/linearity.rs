@@ -15,30 +15,47 @@ use crate::stats;
 /// One lane of the series.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LinearityPoint {
+    /// The target's name.
     pub target: String,
+    /// 1-based lane number.
     pub lane: usize,
+    /// Protein load of the lane (µg), from the manifest's `load_ug`.
     pub load_ug: f64,
+    /// The lane's `signal` (adjusted volume, code units) from its fold-change row.
     pub signal: f64,
+    /// The band is flagged `saturated`: no linear run includes it.
     pub saturated: bool,
     /// Signal over the proportional fit of the linear range, minus 1.
     pub relative_residual: Option<f64>,
+    /// The lane's load lies within the target's linear range.
     pub in_linear_range: bool,
 }
 
 /// The fits and the linear range of one target.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LinearityFit {
+    /// The target's name.
     pub target: String,
+    /// Points in the series: lanes with a load whose band was detected (three or more).
     pub n: usize,
+    /// Signal per µg of the least-squares fit through the origin (proportional response).
     pub slope_through_origin: f64,
+    /// R² of the fit through the origin.
     pub r2_through_origin: f64,
+    /// Signal per µg of the least-squares line with an intercept.
     pub slope: f64,
+    /// Signal of that line at zero load (code units): far from 0, the response is not
+    /// proportional.
     pub intercept: f64,
+    /// R² of the line with an intercept.
     pub r2: f64,
+    /// Lowest load of the linear range (µg); `None` when no run of three loads is proportional.
     pub linear_from_ug: Option<f64>,
+    /// Highest load of the linear range (µg).
     pub linear_to_ug: Option<f64>,
     /// Signals at the ends of the linear range: bands outside it are `outside-linear-range`.
     pub signal_low: Option<f64>,
+    /// Highest signal in the linear range.
     pub signal_high: Option<f64>,
 }
 

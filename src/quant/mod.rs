@@ -100,12 +100,17 @@ impl SummaryRow {
 /// Sums over a band's box.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Volume {
+    /// Sum of the pixel signal (bands bright) over the box, in code units.
     pub volume: f64,
+    /// Sum of the background estimate over the same box, in code units.
     pub background: f64,
+    /// Pixels of the box at or above the image's saturation level.
     pub saturated_px: usize,
 }
 
 impl Volume {
+    /// `volume − background` (`adjusted_volume`): the band's own signal, negative where the
+    /// background estimate exceeds it.
     pub fn adjusted(&self) -> f64 {
         self.volume - self.background
     }
@@ -131,12 +136,19 @@ pub fn measure(
 /// The measured signal of one lane × target, before normalization.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LaneSignal {
+    /// 1-based lane number, as in the manifest.
     pub lane: usize,
+    /// The lane's condition from the manifest.
     pub condition: String,
+    /// Sample id shared by technical replicates; `None`: the lane is a replicate of its own.
     pub sample: Option<String>,
     /// Adjusted volume; `None` when no band was found.
     pub signal: Option<f64>,
+    /// The band's box holds a saturated pixel; on a normalizer's lane this flags
+    /// `normalizer-saturated` on the lanes it normalizes.
     pub saturated: bool,
+    /// The band's flags (`not-detected` where no band was found), carried into its
+    /// fold-change row.
     pub flags: Vec<Flag>,
 }
 
@@ -355,7 +367,9 @@ fn adjust_p_values(summary: &mut [SummaryRow]) {
 /// One-way ANOVA of a normalizer's signal across conditions.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Anova {
+    /// The F statistic: variance between conditions over variance within them.
     pub f: f64,
+    /// Its p-value; under 0.05 a warning says the normalizer differs between conditions.
     pub p_value: f64,
 }
 
