@@ -1,3 +1,4 @@
+#![deny(missing_docs)]
 //! # blotquant
 //!
 //! Western blot densitometry: from images of ECL blots and a small manifest to fold-change
