@@ -206,7 +206,7 @@ pub struct ExperimentInfo {
 }
 
 /// The layout version of `results.json`.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// The results of a run (`results.json`).
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -49,9 +49,23 @@ pub fn calibrate(targets: &Targets, peaks: &[Vec<Peak>]) -> Result<Calibration, 
     })
 }
 
+/// The bands of an image with their targets, and where each target's band should be in the
+/// lanes where none rose above the limit of detection.
+#[derive(Debug, Clone, Default)]
+pub struct Assignment {
+    /// Every band found, with its target (`ladder` in ladder lanes, `None` when unassigned).
+    pub bands: Vec<(Peak, Option<String>)>,
+    /// A target's row in a sample lane where no band of it was found: a zero-height peak at
+    /// the target's row curve, to be measured with the target's box all the same (a value
+    /// below the limit of detection is a measurement, not a zero).
+    pub at_row: Vec<(Peak, String)>,
+    /// Each lane's row shift relative to the ladder lane (smile, tilt; zero without a ladder).
+    pub row_offsets: Vec<f64>,
+}
+
 /// Picks each target's band in each sample lane and returns every band found with its target
-/// (`ladder` in ladder lanes, `None` when unassigned), and each lane's row shift relative to
-/// the ladder lane (smile, tilt; zero without a ladder). Each lane's first pick (by MW, `rows`
+/// (`ladder` in ladder lanes, `None` when unassigned), the target's row in the lanes where no
+/// band was found, and each lane's row shift relative to the ladder lane. Each lane's first pick (by MW, `rows`
 /// or the dominant row) places the target's row curve across lanes (a robust parabola in the
 /// lane position, so a smile or tilt is followed); each lane then takes its band nearest the
 /// curve, from the clear bands or else from the faint ones found there. A stray pick far from
@@ -64,7 +78,7 @@ pub fn assign_targets(
     calibration: Option<&Calibration>,
     grid: &LaneGrid,
     height: usize,
-) -> (Vec<(Peak, Option<String>)>, Vec<f64>) {
+) -> Assignment {
     let is_ladder = |lane: usize| targets.is_ladder(lane);
     let xs: Vec<f64> = grid.lanes.iter().map(|l| l.x_center).collect();
     let mut found: Vec<Vec<(Peak, Option<String>)>> = peaks
@@ -91,6 +105,7 @@ pub fn assign_targets(
         &xs,
         height,
     );
+    let mut at_row = Vec::new();
     for target in banded {
         let dominant_row = if target.rows.is_none() && calibration.is_none() {
             dominant_band_row(peaks, &sample_lanes, height)
@@ -144,10 +159,26 @@ pub fn assign_targets(
                 if !taken {
                     found[lane].push((pick, name));
                 }
+            } else {
+                let row = curve.at(xs[lane]).clamp(0.0, (height - 1) as f64);
+                let at = row.round() as usize;
+                let peak = Peak {
+                    lane: grid.lanes[lane].index,
+                    y: row,
+                    height: 0.0,
+                    prominence: 0.0,
+                    top: at,
+                    bottom: at,
+                };
+                at_row.push((peak, target.target.name.clone()));
             }
         }
     }
-    (found.into_iter().flatten().collect(), offsets)
+    Assignment {
+        bands: found.into_iter().flatten().collect(),
+        at_row,
+        row_offsets: offsets,
+    }
 }
 
 /// Each lane's row shift relative to the ladder lane: the median over targets of how far the

@@ -3,7 +3,7 @@
 
 use ndarray::Array2;
 
-use super::assign::Targets;
+use super::assign::{Assignment, Targets};
 use super::calibration::Calibration;
 use super::{LaneProfile, MeasuredBand, Peak};
 use crate::background::{self, BandBox};
@@ -32,13 +32,18 @@ pub struct ImageLayers<'a> {
 /// over lanes), so faint and strong lanes are measured alike; then measures all bands.
 pub fn measure_bands(
     params: &Params,
+    targets: &Targets,
     layers: &ImageLayers,
     lane_sums: &[Vec<f64>],
     line_excess: &[f64],
-    row_offsets: &[f64],
-    mut found: Vec<(Peak, Option<String>)>,
+    assignment: Assignment,
     calibration: Option<&Calibration>,
 ) -> Vec<MeasuredBand> {
+    let Assignment {
+        bands: mut found,
+        at_row,
+        row_offsets,
+    } = assignment;
     let ImageLayers {
         blot,
         surface,
@@ -46,12 +51,12 @@ pub fn measure_bands(
         profiles,
     } = *layers;
     let height = blot.height();
-    let targets: Vec<String> = found
+    let names: Vec<String> = found
         .iter()
         .filter_map(|(_, t)| t.clone())
         .filter(|t| t != LADDER)
         .collect();
-    for target in targets {
+    for target in names {
         let of_target = |t: &Option<String>| t.as_deref() == Some(target.as_str());
         let above: Vec<f64> = found
             .iter()
@@ -69,6 +74,11 @@ pub fn measure_bands(
             peak.bottom = ((peak.y + down).round() as usize).min(height - 1);
         }
     }
+    // Lanes where the target's band did not rise above the limit of detection are measured
+    // at its row with its box all the same, after the bands that were found.
+    let found_count = found.len();
+    found.extend(at_row_boxes(&found, at_row, profiles, height));
+    bound_to_rows(&mut found, targets);
     separate_neighbours(&mut found, profiles);
     let boxes: Vec<(usize, usize, usize)> = found
         .iter()
@@ -76,7 +86,8 @@ pub fn measure_bands(
         .collect();
     let mut measured: Vec<MeasuredBand> = found
         .into_iter()
-        .map(|(peak, target)| {
+        .enumerate()
+        .map(|(i, (peak, target))| {
             let columns = grid.lanes[peak.lane - 1].columns_at(peak.y, blot.width());
             let band = BandBox {
                 rows: (peak.top, peak.bottom),
@@ -107,6 +118,9 @@ pub fn measure_bands(
             );
             let snr = f64::from(peak.height / profiles[peak.lane - 1].noise_sigma);
             let mut flags = Vec::new();
+            if i >= found_count {
+                flags.push(Flag::BelowLod);
+            }
             if volume.saturated_px > 0 {
                 flags.push(Flag::Saturated);
             }
@@ -125,6 +139,46 @@ pub fn measure_bands(
         .collect();
     flag_holes(&mut measured, blot, surface, grid, &params.bands);
     measured
+}
+
+/// The boxes of a target's row in lanes where no band of it was found: the box every band of
+/// the target was given (the same extent above and below the row), the height the lane's
+/// profile has at the row. A target none of whose bands was found has no box to lend.
+fn at_row_boxes(
+    found: &[(Peak, Option<String>)],
+    at_row: Vec<(Peak, String)>,
+    profiles: &[LaneProfile],
+    height: usize,
+) -> Vec<(Peak, Option<String>)> {
+    at_row
+        .into_iter()
+        .filter_map(|(mut peak, target)| {
+            let (model, _) = found
+                .iter()
+                .find(|(_, t)| t.as_deref() == Some(target.as_str()))?;
+            let (up, down) = (model.y - model.top as f64, model.bottom as f64 - model.y);
+            peak.top = (peak.y - up).round().max(0.0) as usize;
+            peak.bottom = ((peak.y + down).round() as usize).min(height - 1);
+            let profile = profiles.iter().find(|p| p.lane == peak.lane)?;
+            peak.height = profile.values[peak.y.round() as usize];
+            Some((peak, Some(target)))
+        })
+        .collect()
+}
+
+/// Boxes of a target with `rows` in the manifest stay within those rows.
+fn bound_to_rows(found: &mut [(Peak, Option<String>)], targets: &Targets) {
+    for (peak, target) in found.iter_mut() {
+        let rows = targets
+            .targets
+            .iter()
+            .find(|t| Some(t.target.name.as_str()) == target.as_deref())
+            .and_then(|t| t.rows);
+        if let Some((top, bottom)) = rows {
+            peak.top = peak.top.clamp(top, bottom.max(top));
+            peak.bottom = peak.bottom.clamp(peak.top, bottom.max(peak.top));
+        }
+    }
 }
 
 /// Flags `hole` on the bands of a target that miss part of their signal where the

@@ -184,7 +184,7 @@ pub fn analyze_located(
             .map_err(|warning| warnings.extend(warning))
             .ok(),
     };
-    let (found, row_offsets) = bands::assign::assign_targets(
+    let assignment = bands::assign::assign_targets(
         &targets,
         &peaks,
         &faint,
@@ -203,11 +203,11 @@ pub fn analyze_located(
     };
     let mut bands = bands::measure::measure_bands(
         params,
+        &targets,
         &layers,
         &lane_sums,
         &line_excess,
-        &row_offsets,
-        found,
+        assignment,
         calibration.as_ref(),
     );
     bands.extend(bands::measure::measure_whole_lanes(&targets, &layers));

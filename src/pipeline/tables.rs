@@ -186,6 +186,44 @@ pub(super) fn normalizer_warnings(plan: &Plan, images: &[ImageAnalysis]) -> Vec<
         .collect()
 }
 
+/// Warnings about the values of the fold-change table that are not what they seem: targets
+/// whose control lanes give no positive mean on this blot (so no fold change), and values
+/// measured below the limit of detection or below the background.
+pub(super) fn value_warnings(rows: &[FoldChangeRow]) -> Vec<String> {
+    let mut targets: Vec<&str> = rows.iter().map(|r| r.target.as_str()).collect();
+    targets.dedup();
+    let mut warnings = Vec::new();
+    for target in targets {
+        let of_target = || rows.iter().filter(move |r| r.target == target);
+        if of_target().any(|r| r.flags.contains(Flag::ControlNotDetected)) {
+            warnings.push(format!(
+                "{target}: the control lanes give no positive mean (none measured, or their mean at or below the background): no fold change for this blot"
+            ));
+        }
+        let lanes_with = |flag: Flag| -> Vec<String> {
+            of_target()
+                .filter(|r| r.flags.contains(flag))
+                .map(|r| r.lane.to_string())
+                .collect()
+        };
+        let below_lod = lanes_with(Flag::BelowLod);
+        if !below_lod.is_empty() {
+            warnings.push(format!(
+                "{target}: no band above the limit of detection in lane(s) {}: measured at the target's row with its box (flag below-lod)",
+                below_lod.join(", ")
+            ));
+        }
+        let negative = lanes_with(Flag::BelowBackground);
+        if !negative.is_empty() {
+            warnings.push(format!(
+                "{target}: less signal than background in lane(s) {} (flag below-background): left out of the log2 statistics",
+                negative.join(", ")
+            ));
+        }
+    }
+    warnings
+}
+
 /// The experiment's tables from its analyzed images (blots, then markers): lanes, detection
 /// (blots only: a marker's lanes are the blots'), bands, traces and overlays per image, then
 /// fold changes and the normalizer's warnings.
@@ -225,6 +263,7 @@ pub(super) fn experiment_result(
         result.overlays.push((stem, image.overlay.png.clone()));
     }
     result.fold_change = fold_change_rows(plan, images);
+    result.warnings.extend(value_warnings(&result.fold_change));
     result.warnings.extend(normalizer_warnings(plan, images));
     result
 }

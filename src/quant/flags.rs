@@ -32,13 +32,19 @@ pub enum Flag {
     NormalizerHole,
     /// A summary row's lane with no usable fold change.
     NotQuantified,
+    /// No band rose above the limit of detection: the value was measured at the target's row
+    /// with the target's box all the same.
+    BelowLod,
+    /// The adjusted volume is negative (less signal than background): kept in the tables, left
+    /// out of log2 statistics.
+    BelowBackground,
     /// A summary row with fewer than two replicates: no spread, no test.
     NBelow2,
 }
 
 impl Flag {
     /// Every flag, for parsing.
-    const ALL: [Flag; 13] = [
+    const ALL: [Flag; 15] = [
         Flag::Saturated,
         Flag::NormalizerSaturated,
         Flag::NotDetected,
@@ -51,6 +57,8 @@ impl Flag {
         Flag::Hole,
         Flag::NormalizerHole,
         Flag::NotQuantified,
+        Flag::BelowLod,
+        Flag::BelowBackground,
         Flag::NBelow2,
     ];
 
@@ -69,6 +77,8 @@ impl Flag {
             Flag::Hole => "hole",
             Flag::NormalizerHole => "normalizer-hole",
             Flag::NotQuantified => "not-quantified",
+            Flag::BelowLod => "below-lod",
+            Flag::BelowBackground => "below-background",
             Flag::NBelow2 => "n-below-2",
         }
     }

@@ -99,11 +99,12 @@ pub fn analyze(
             .filter(|r| r.target == target && !r.flags.contains(Flag::NotDetected))
             .filter_map(|r| {
                 let load = loads.iter().find(|(lane, _)| *lane == r.lane)?.1;
+                let signal = r.signal?;
                 Some(LinearityPoint {
                     target: target.to_string(),
                     lane: r.lane,
                     load_ug: load,
-                    signal: r.signal,
+                    signal,
                     saturated: r.flags.contains(Flag::Saturated),
                     relative_residual: None,
                     in_linear_range: false,
@@ -195,7 +196,7 @@ mod tests {
             lane,
             condition: "std".into(),
             sample: String::new(),
-            signal,
+            signal: Some(signal),
             normalizer: String::new(),
             normalizer_signal: None,
             normalized: None,

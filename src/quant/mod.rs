@@ -30,8 +30,10 @@ pub struct FoldChangeRow {
     /// where it names none.
     pub sample: String,
     /// Adjusted volume of the target band in this lane, measured at the target's row with its
-    /// box whether or not a peak was picked there; negative ones are flagged `below-background`.
-    pub signal: f64,
+    /// box whether or not a peak was picked there (`below-lod` where none was); negative ones
+    /// are flagged `below-background`; empty (`not-detected`) where the lane could not be
+    /// measured at all, never 0.
+    pub signal: Option<f64>,
     /// The normalizer's name (loading control or `total protein`); empty when none applies.
     pub normalizer: String,
     /// The normalizer's adjusted volume in this lane; empty when it is missing or not positive.
@@ -172,7 +174,10 @@ pub fn fold_changes(
         .iter()
         .map(|s| {
             let mut flags: Vec<Flag> = s.flags.clone();
-            let signal = s.signal.unwrap_or(0.0);
+            let signal = s.signal;
+            if signal.is_some_and(|v| v < 0.0) {
+                flags.push(Flag::BelowBackground);
+            }
             if let (Some(v), Some([low, high])) = (s.signal, params.linear_range.get(target)) {
                 if v < *low || v > *high {
                     flags.push(Flag::OutsideLinearRange);
@@ -187,8 +192,8 @@ pub fn fold_changes(
                 }
             };
             let normalized = match normalizer {
-                None => Some(signal),
-                Some(_) => normalizer_signal.map(|n| signal / n),
+                None => signal,
+                Some(_) => signal.zip(normalizer_signal).map(|(s, n)| s / n),
             };
             FoldChangeRow {
                 experiment: experiment.to_string(),
@@ -283,6 +288,7 @@ fn exclusion(flags: &Flags, params: &QuantParams) -> Option<Flag> {
         (Flag::Saturated, unless_allowed),
         (Flag::NormalizerSaturated, unless_allowed),
         (Flag::NotDetected, true),
+        (Flag::BelowBackground, true),
         (Flag::Hole, true),
         (Flag::NormalizerHole, true),
     ]
@@ -499,7 +505,7 @@ mod tests {
             lane: 1,
             condition: cond.into(),
             sample: String::new(),
-            signal: 1.0,
+            signal: Some(1.0),
             normalizer: String::new(),
             normalizer_signal: None,
             normalized: None,

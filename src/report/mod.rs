@@ -300,7 +300,7 @@ mod tests {
             lane: 1,
             condition: "c".into(),
             sample: String::new(),
-            signal: 1.0,
+            signal: Some(1.0),
             normalizer: String::new(),
             normalizer_signal: None,
             normalized: None,

@@ -1,0 +1,169 @@
+//! No silent wrong number: a lane whose band is missing is measured at the target's row (kept,
+//! flagged `below-lod`, never 0), a control mean holds measured values only, and a manifest's
+//! `rows` bound the band boxes. On a synthetic blot with one band erased (truth from
+//! `truth.json`) and on the real PDGFRα panel of `../shared/realdata` (skipped where absent).
+
+mod common;
+
+use std::path::Path;
+
+use blotquant::quant::Flag;
+use blotquant::{synth, Params};
+use serde_json::json;
+
+/// Paints over a lane's band in a 16-bit image with the rows just above it (the background
+/// there), so the lane holds no band at the target's row.
+fn erase_band(image: &Path, x_center: f64, width: f64, y_center: f64, half_height: u32) {
+    let mut pixels = image::open(image).unwrap().into_luma16();
+    let (first, last) = (
+        (x_center - width / 2.0).floor() as u32,
+        (x_center + width / 2.0).ceil() as u32,
+    );
+    let (top, bottom) = (y_center as u32 - half_height, y_center as u32 + half_height);
+    for x in first..=last {
+        for y in top..=bottom {
+            let above = *pixels.get_pixel(x, y - 2 * half_height);
+            pixels.put_pixel(x, y, above);
+        }
+    }
+    pixels.save(image).unwrap();
+}
+
+#[test]
+fn a_lane_without_its_band_is_measured_at_the_targets_row_not_zeroed() {
+    let tmp = tempfile::tempdir().unwrap();
+    synth::write_experiment(tmp.path(), 11, &synth::preset("standard").unwrap(), "st").unwrap();
+    let truth = common::read_truth(tmp.path());
+    let image = truth.images.iter().find(|i| i.file == "nlrp3.tif").unwrap();
+    // An LPS lane (4): its NLRP3 band is erased.
+    let lane = 4;
+    let band = image
+        .bands
+        .iter()
+        .find(|b| b.lane == lane && b.target == "NLRP3")
+        .unwrap();
+    let geometry = image.lanes.iter().find(|l| l.lane == lane).unwrap();
+    erase_band(
+        &tmp.path().join("nlrp3.tif"),
+        geometry.x_center,
+        geometry.width + 6.0,
+        band.y_center,
+        12,
+    );
+    let run = blotquant::analyze(tmp.path(), &Params::default()).unwrap();
+    let rows: Vec<_> = run
+        .results
+        .fold_change
+        .iter()
+        .filter(|r| r.target == "NLRP3")
+        .collect();
+    let erased = rows.iter().find(|r| r.lane == lane).unwrap();
+    println!(
+        "erased lane: signal {:?}, flags {}",
+        erased.signal, erased.flags
+    );
+    let signal = erased
+        .signal
+        .expect("the lane is measured at the target's row, not left out");
+    assert!(erased.flags.contains(Flag::BelowLod), "{}", erased.flags);
+    assert!(!erased.flags.contains(Flag::NotDetected));
+    // Near zero: the erased lane holds only background, so its signal is a small fraction
+    // of the control lanes' (the noise of a box's background estimate).
+    let control: Vec<f64> = rows
+        .iter()
+        .filter(|r| r.condition == "untreated")
+        .map(|r| r.signal.unwrap())
+        .collect();
+    let control_mean = control.iter().sum::<f64>() / control.len() as f64;
+    assert!(
+        signal.abs() < 0.05 * control_mean,
+        "erased lane {signal} against control {control_mean}"
+    );
+    // Every other lane is measured, and the control lanes' fold changes average 1.
+    assert!(rows.iter().all(|r| r.signal.is_some()));
+    let control_folds: Vec<f64> = rows
+        .iter()
+        .filter(|r| r.condition == "untreated")
+        .map(|r| r.fold_change.unwrap())
+        .collect();
+    let mean = control_folds.iter().sum::<f64>() / control_folds.len() as f64;
+    assert!((mean - 1.0).abs() < 1e-9, "control mean fold change {mean}");
+    assert!(run
+        .results
+        .warnings
+        .iter()
+        .any(|w| w.contains("NLRP3") && w.contains("below-lod")));
+}
+
+/// The PDGFRα / GAPDH figure panel (12 lanes, three per condition, no ladder), with the
+/// band rows given in the manifest as a person reads them off the image.
+#[test]
+fn the_pdgfra_panel_is_measured_in_every_lane_within_its_rows() {
+    let real =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata/pmc_pdgfra_gapdh.png");
+    if !real.is_file() {
+        println!("SKIPPED: {} is absent", real.display());
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::copy(&real, tmp.path().join("panel.png")).unwrap();
+    let conditions = [
+        "contralateral DMSO",
+        "contralateral Ki16425",
+        "denervated DMSO",
+        "denervated Ki16425",
+    ];
+    let lanes: Vec<&str> = conditions.iter().flat_map(|c| [*c; 3]).collect();
+    let manifest = json!({
+        "name": "pdgfra",
+        "control": "contralateral DMSO",
+        "loading_control": "GAPDH",
+        "lanes": lanes,
+        "targets": {"PDGFRa": {"mw_kda": 150}},
+        "images": [{"file": "panel.png", "targets": {
+            "PDGFRa": {"rows": [56, 78]},
+            "GAPDH": {"rows": [88, 112]}
+        }}],
+    });
+    std::fs::write(
+        tmp.path().join("experiment.json"),
+        serde_json::to_string_pretty(&manifest).unwrap(),
+    )
+    .unwrap();
+    let run = blotquant::analyze(tmp.path(), &Params::default()).unwrap();
+    let results = &run.results;
+    for band in results.bands.iter().filter(|b| b.target == "PDGFRa") {
+        assert!(
+            band.top_px >= 56 && band.bottom_px <= 78,
+            "lane {}: box {}–{} outside rows 56–78",
+            band.lane,
+            band.top_px,
+            band.bottom_px
+        );
+    }
+    let rows: Vec<_> = results
+        .fold_change
+        .iter()
+        .filter(|r| r.target == "PDGFRa")
+        .collect();
+    assert_eq!(rows.len(), 12);
+    for row in &rows {
+        println!(
+            "lane {:>2} {:<22} signal {:?} fold {:?} {}",
+            row.lane, row.condition, row.signal, row.fold_change, row.flags
+        );
+        let signal = row.signal.expect("every lane measured");
+        assert!(
+            signal > 0.0 || row.flags.contains(Flag::BelowBackground),
+            "lane {}: signal {signal} without a flag",
+            row.lane
+        );
+    }
+    let control: Vec<f64> = rows
+        .iter()
+        .filter(|r| r.condition == "contralateral DMSO")
+        .map(|r| r.fold_change.unwrap())
+        .collect();
+    let mean = control.iter().sum::<f64>() / control.len() as f64;
+    assert!((mean - 1.0).abs() < 1e-9, "control mean fold change {mean}");
+}
