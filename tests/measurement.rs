@@ -167,3 +167,27 @@ fn the_pdgfra_panel_is_measured_in_every_lane_within_its_rows() {
     let mean = control.iter().sum::<f64>() / control.len() as f64;
     assert!((mean - 1.0).abs() < 1e-9, "control mean fold change {mean}");
 }
+
+/// A manifest that lists one lane more than the images show is refused, naming `lanes`: the
+/// extra lane would sit on the last lane's band (or on empty membrane) and be quantified.
+#[test]
+fn a_lane_count_one_too_many_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    synth::write_experiment(tmp.path(), 11, &synth::preset("standard").unwrap(), "st").unwrap();
+    let path = tmp.path().join("experiment.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let lanes = manifest["lanes"].as_array_mut().unwrap();
+    lanes.push(json!("LPS + AMI 10 µM"));
+    std::fs::write(&path, serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
+    let Err(error) = blotquant::analyze(tmp.path(), &Params::default()) else {
+        panic!("10 lanes on 9-lane images are refused");
+    };
+    let message = error.to_string();
+    println!("{message}");
+    assert!(
+        message.contains("lanes") && message.contains("10"),
+        "{message}"
+    );
+    assert!(error.is_input_error());
+}
