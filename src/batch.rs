@@ -223,6 +223,7 @@ pub fn assemble(
             folder: e.folder.clone(),
             control: e.control.clone(),
             reused: e.reused,
+            quality: crate::quality::judge(&e.fold_change, &e.detection),
         });
         results.inputs.extend(e.inputs);
         results

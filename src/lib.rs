@@ -45,6 +45,7 @@ pub mod lanes;
 pub mod manifest;
 pub mod params;
 pub mod pipeline;
+pub mod quality;
 pub mod quant;
 pub mod report;
 pub mod results;

@@ -189,6 +189,40 @@ pub struct ExperimentResult {
     pub overlays: Vec<(String, Vec<u8>)>,
 }
 
+/// How far an experiment's numbers can be trusted (`results.json` `experiments[].quality`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Nothing flagged: the numbers stand as they are.
+    #[default]
+    Ok,
+    /// Values are flagged or lanes were placed in a way a person should look at.
+    Check,
+    /// Some fold change cannot mean what it says (no control mean, lanes that are guesses, a
+    /// target measured nowhere above its limit of detection).
+    Unreliable,
+}
+
+impl Verdict {
+    /// The verdict as `results.json` writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Ok => "ok",
+            Verdict::Check => "check",
+            Verdict::Unreliable => "unreliable",
+        }
+    }
+}
+
+/// The verdict on an experiment with its reasons, worst first.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Quality {
+    /// `ok`, `check` or `unreliable`.
+    pub verdict: Verdict,
+    /// Why: one line per finding, the ones that make it unreliable first.
+    pub reasons: Vec<String>,
+}
+
 /// An experiment of a run: its name, its folder and the condition its fold changes are
 /// relative to (what `merge` needs to pool runs).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -203,6 +237,9 @@ pub struct ExperimentInfo {
     /// and its results were taken from there instead of being recomputed.
     #[serde(default)]
     pub reused: bool,
+    /// How far its numbers can be trusted, and why.
+    #[serde(default)]
+    pub quality: Quality,
 }
 
 /// The layout version of `results.json`.

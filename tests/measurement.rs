@@ -191,3 +191,89 @@ fn a_lane_count_one_too_many_is_refused() {
     );
     assert!(error.is_input_error());
 }
+
+/// Each experiment gets a quality verdict with its reasons: `ok` on a clean blot, `check`
+/// where a value was measured below the limit of detection, `unreliable` where the control
+/// lanes hold no band (no fold change can stand on noise, and none is given).
+#[test]
+fn each_experiment_gets_a_quality_verdict_with_reasons() {
+    use blotquant::results::Verdict;
+    let verdict_of = |erase: &[usize]| {
+        let tmp = tempfile::tempdir().unwrap();
+        synth::write_experiment(tmp.path(), 11, &synth::preset("clean").unwrap(), "q").unwrap();
+        let truth = common::read_truth(tmp.path());
+        let image = truth.images.iter().find(|i| i.file == "nlrp3.tif").unwrap();
+        for &lane in erase {
+            let band = image
+                .bands
+                .iter()
+                .find(|b| b.lane == lane && b.target == "NLRP3")
+                .unwrap();
+            let geometry = image.lanes.iter().find(|l| l.lane == lane).unwrap();
+            erase_band(
+                &tmp.path().join("nlrp3.tif"),
+                geometry.x_center,
+                geometry.width + 6.0,
+                band.y_center,
+                12,
+            );
+        }
+        let run = blotquant::analyze(tmp.path(), &Params::default()).unwrap();
+        let quality = run.results.experiments[0].quality.clone();
+        println!("erased {erase:?}: {quality:?}");
+        (quality, run.results)
+    };
+    // The clean blot's only findings are its loading-control outliers: the lanes whose true
+    // load lies more than 30 % from the median load.
+    let (clean, _) = verdict_of(&[]);
+    let tmp = tempfile::tempdir().unwrap();
+    synth::write_experiment(tmp.path(), 11, &synth::preset("clean").unwrap(), "q").unwrap();
+    let truth = common::read_truth(tmp.path());
+    let loads: Vec<f64> = truth
+        .lanes
+        .iter()
+        .filter(|l| l.condition.is_some())
+        .map(|l| l.load)
+        .collect();
+    let median = blotquant::stats::median(&loads);
+    let outliers: Vec<String> = truth
+        .lanes
+        .iter()
+        .filter(|l| l.condition.is_some() && (l.load / median - 1.0).abs() > 0.3)
+        .map(|l| l.lane.to_string())
+        .collect();
+    let expected = if outliers.is_empty() {
+        Verdict::Ok
+    } else {
+        Verdict::Check
+    };
+    assert_eq!(clean.verdict, expected, "{:?}", clean.reasons);
+    for reason in &clean.reasons {
+        assert!(
+            reason.ends_with(&format!(
+                "lane(s) {} with an outlying loading control",
+                outliers.join(", ")
+            )),
+            "{reason}"
+        );
+    }
+
+    let (one_lane, _) = verdict_of(&[4]);
+    assert_eq!(one_lane.verdict, Verdict::Check);
+    assert!(one_lane
+        .reasons
+        .iter()
+        .any(|r| r.starts_with("NLRP3") && r.contains("limit of detection")));
+
+    // Lanes 2 and 3 are the untreated (control) lanes.
+    let (no_control, results) = verdict_of(&[2, 3]);
+    assert_eq!(no_control.verdict, Verdict::Unreliable);
+    let nlrp3: Vec<_> = results
+        .fold_change
+        .iter()
+        .filter(|r| r.target == "NLRP3")
+        .collect();
+    assert!(nlrp3
+        .iter()
+        .all(|r| r.fold_change.is_none() && r.flags.contains(Flag::ControlNotDetected)));
+}

@@ -139,6 +139,10 @@ pub struct RunArgs {
     /// folder (by default their results are reused).
     #[arg(long)]
     pub force: bool,
+    /// Exit with code 1 when an experiment's quality verdict is `unreliable` (results.json
+    /// `experiments[].quality`), as when an input failed.
+    #[arg(long)]
+    pub fail_on_unreliable: bool,
 }
 
 pub fn parse_shard(s: &str) -> Result<(usize, usize), String> {

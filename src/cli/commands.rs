@@ -27,7 +27,7 @@ pub fn analyze(input: Option<PathBuf>, run: RunArgs, print_params: bool) -> Resu
     let out = run.output.unwrap_or_else(|| default_output(&input));
     let cache = Cache::in_output(&out).forced(run.force);
     let result = batch::analyze_cached(&input, &params, Some(&cache))?;
-    finish(&out, &result, run.json)
+    finish(&out, &result, run.json, run.fail_on_unreliable)
 }
 
 /// `batch`: every experiment folder below the roots, in parallel, with a progress bar where a
@@ -74,7 +74,7 @@ pub fn batch(
     for failure in &result.results.errors {
         eprintln!("failed: {}: {}", failure.experiment, failure.error);
     }
-    finish(&out, &result, run.json)
+    finish(&out, &result, run.json, run.fail_on_unreliable)
 }
 
 /// `detect`: lanes and bands of one image, no manifest; `lanes` fixes the count.
@@ -139,7 +139,7 @@ pub fn merge(inputs: &[PathBuf], output: &Path, json: bool) -> Result<u8, Failur
         overlays: Vec::new(),
         traces: Vec::new(),
     };
-    finish(output, &run, json)
+    finish(output, &run, json, false)
 }
 
 /// `linearity`: the linear range of a dilution series (lanes with `load_ug`), per target.

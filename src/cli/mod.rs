@@ -11,6 +11,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use args::{Cli, Command};
+use blotquant::results::Verdict;
 use blotquant::{report, Params};
 
 /// Parses the command line, runs it, prints a failure on stderr.
@@ -146,11 +147,31 @@ fn default_output(input: &Path) -> PathBuf {
     dir.join(format!("{stem}-blotquant"))
 }
 
-/// Writes the outputs and prints JSON or the short table; exit 1 when something failed.
-fn finish(out: &Path, run: &blotquant::Run, json: bool) -> Result<u8, Failure> {
+/// Writes the outputs and prints JSON or the short table; exit 1 when something failed (or,
+/// with `fail_on_unreliable`, when an experiment's verdict is `unreliable`).
+fn finish(
+    out: &Path,
+    run: &blotquant::Run,
+    json: bool,
+    fail_on_unreliable: bool,
+) -> Result<u8, Failure> {
     report::write_outputs(out, &run.results, &run.overlays, &run.traces)?;
     for warning in &run.results.warnings {
         eprintln!("warning: {warning}");
+    }
+    let mut unreliable = false;
+    for experiment in &run.results.experiments {
+        let quality = &experiment.quality;
+        if quality.verdict == Verdict::Ok {
+            continue;
+        }
+        unreliable |= quality.verdict == Verdict::Unreliable;
+        eprintln!(
+            "quality: {}: {}: {}",
+            experiment.name,
+            quality.verdict.as_str(),
+            quality.reasons.join("; ")
+        );
     }
     let reused = run.results.experiments.iter().filter(|e| e.reused).count();
     if reused > 0 {
@@ -169,5 +190,6 @@ fn finish(out: &Path, run: &blotquant::Run, json: bool) -> Result<u8, Failure> {
         print!("{}", report::summary_table(&run.results));
     }
     eprintln!("results written to {}", out.display());
-    Ok(if run.results.errors.is_empty() { 0 } else { 1 })
+    let failed = !run.results.errors.is_empty() || (fail_on_unreliable && unreliable);
+    Ok(if failed { 1 } else { 0 })
 }

@@ -197,7 +197,7 @@ pub(super) fn value_warnings(rows: &[FoldChangeRow]) -> Vec<String> {
         let of_target = || rows.iter().filter(move |r| r.target == target);
         if of_target().any(|r| r.flags.contains(Flag::ControlNotDetected)) {
             warnings.push(format!(
-                "{target}: the control lanes give no positive mean (none measured, or their mean at or below the background): no fold change for this blot"
+                "{target}: the control lanes give no usable mean (none measured, all below the limit of detection, or their mean at or below the background): no fold change for this blot"
             ));
         }
         let lanes_with = |flag: Flag| -> Vec<String> {

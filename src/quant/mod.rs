@@ -219,13 +219,17 @@ pub fn fold_changes(
         .copied()
         .filter(|r| !has_hole(&r.flags) && r.normalized.is_some())
         .collect();
-    let control_values: Vec<f64> = if whole.is_empty() { controls } else { whole }
-        .iter()
-        .filter_map(|r| r.normalized)
+    let used: Vec<&FoldChangeRow> = if whole.is_empty() { controls } else { whole }
+        .into_iter()
+        .filter(|r| r.normalized.is_some())
         .collect();
+    let control_values: Vec<f64> = used.iter().filter_map(|r| r.normalized).collect();
     let control_mean = stats::mean(&control_values);
+    // A control measured only below its limit of detection is noise: no blot's fold change
+    // can stand on it.
+    let below_lod = used.iter().all(|r| r.flags.contains(Flag::BelowLod));
     for row in &mut rows {
-        if control_values.is_empty() || control_mean.is_nan() || control_mean <= 0.0 {
+        if control_values.is_empty() || below_lod || control_mean.is_nan() || control_mean <= 0.0 {
             row.flags.insert(Flag::ControlNotDetected);
             continue;
         }

@@ -51,6 +51,7 @@ pub fn render(results: &Results, traces: &[ImageTraces]) -> String {
     }
     page.push_str("</section>\n");
 
+    page.push_str(&quality_table(results));
     page.push_str("<section id=\"warnings\"><h2>Warnings and failures</h2>\n");
     if results.warnings.is_empty() && results.errors.is_empty() {
         page.push_str("<p>None.</p>\n");
@@ -139,6 +140,8 @@ tr.failed td { background: #fde8e8; text-align: left; }
 .blot { border-top: 1px solid #ddd; padding-top: 0.5em; margin-top: 1em; }
 .blot img { max-width: 100%; image-rendering: auto; border: 1px solid #ccc; }
 .flags { color: #a33; }
+.verdict-check { color: #a60; font-weight: bold; }
+.verdict-unreliable { color: #c00; font-weight: bold; }
 details { margin: 0.5em 0; }
 summary { cursor: pointer; font-weight: 600; }
 </style>
@@ -443,6 +446,33 @@ fn profiles_svg(image: &ImageTraces, bands: &[&BandRow]) -> String {
         Ok(()) => svg,
         Err(e) => format!("<p>profiles not drawn: {}</p>", esc(&e.to_string())),
     }
+}
+
+/// Each experiment's quality verdict and its reasons.
+fn quality_table(results: &Results) -> String {
+    if results.experiments.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "<section id=\"quality\"><h2>Quality</h2>\n<table><tr><th>experiment</th><th>verdict</th><th>reasons</th></tr>\n",
+    );
+    for e in &results.experiments {
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td class=\"verdict-{}\">{}</td><td>{}</td></tr>",
+            esc(&e.name),
+            e.quality.verdict.as_str(),
+            e.quality.verdict.as_str(),
+            e.quality
+                .reasons
+                .iter()
+                .map(|r| esc(r))
+                .collect::<Vec<_>>()
+                .join("<br>")
+        );
+    }
+    out.push_str("</table></section>\n");
+    out
 }
 
 /// A table inside a collapsed `<details>`, from its CSV text.
