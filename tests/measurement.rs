@@ -277,3 +277,83 @@ fn each_experiment_gets_a_quality_verdict_with_reasons() {
         .iter()
         .all(|r| r.fold_change.is_none() && r.flags.contains(Flag::ControlNotDetected)));
 }
+
+/// The TRKB / VCL figure panel: two blots side by side (total TRKB, pTRKB-Y705), each of six
+/// lanes (Y47R, YG8-800, 7,8-DHF, two lanes each), with the ratios the paper prints under the
+/// lanes. Each blot is cropped out and analyzed with `rows` for its two strips; every lane is
+/// measured, the control's fold changes average 1, and the fold changes are compared with the
+/// printed ratios taken relative to the same control lanes (printed, not asserted: the
+/// paper's own densitometry is not ground truth).
+#[test]
+fn the_trkb_panel_is_measured_in_every_lane_and_compared_with_the_printed_ratios() {
+    let real =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata/pmc_trkb_vcl_values.png");
+    if !real.is_file() {
+        println!("SKIPPED: {} is absent", real.display());
+        return;
+    }
+    let panel = image::open(&real).unwrap();
+    // (target, first column, last column, ratios printed under the lanes)
+    let blots = [
+        ("TRKB", 28, 164, [1.14, 1.20, 0.95, 0.83, 0.75, 0.94]),
+        ("pTRKB", 232, 370, [0.30, 0.41, 0.41, 0.24, 1.27, 0.43]),
+    ];
+    for (target, first, last, printed) in blots {
+        let tmp = tempfile::tempdir().unwrap();
+        panel
+            .crop_imm(first, 0, last - first + 1, panel.height())
+            .save(tmp.path().join("blot.png"))
+            .unwrap();
+        let manifest = json!({
+            "name": target,
+            "control": "Y47R",
+            "loading_control": "VCL",
+            "lanes": ["Y47R", "Y47R", "YG8-800", "YG8-800", "7,8-DHF", "7,8-DHF"],
+            "targets": {target: {"mw_kda": 92}, "VCL": {"mw_kda": 124}},
+            "images": [{"file": "blot.png", "targets": {
+                target: {"rows": [27, 47]},
+                "VCL": {"rows": [57, 72]}
+            }}],
+        });
+        std::fs::write(
+            tmp.path().join("experiment.json"),
+            serde_json::to_string_pretty(&manifest).unwrap(),
+        )
+        .unwrap();
+        let run = blotquant::analyze(tmp.path(), &Params::default()).unwrap();
+        let rows: Vec<_> = run
+            .results
+            .fold_change
+            .iter()
+            .filter(|r| r.target == target)
+            .collect();
+        assert_eq!(rows.len(), 6, "{target}: six lanes");
+        let printed_control = (printed[0] + printed[1]) / 2.0;
+        let mut errors = Vec::new();
+        for (row, printed) in rows.iter().zip(printed) {
+            let fold = row.fold_change.expect("every lane has a fold change");
+            assert!(
+                row.signal.is_some_and(|s| s > 0.0),
+                "{target} lane {}",
+                row.lane
+            );
+            let expected = printed / printed_control;
+            errors.push((fold / expected - 1.0).abs());
+            println!(
+                "{target} lane {}: fold {fold:.3}, printed {expected:.3} ({})",
+                row.lane, row.flags
+            );
+        }
+        errors.sort_by(f64::total_cmp);
+        println!(
+            "{target}: median relative difference from the printed ratios {:.1} %",
+            100.0 * errors[errors.len() / 2]
+        );
+        let control_mean = rows[..2]
+            .iter()
+            .map(|r| r.fold_change.unwrap())
+            .sum::<f64>()
+            / 2.0;
+        assert!((control_mean - 1.0).abs() < 1e-9);
+    }
+}
