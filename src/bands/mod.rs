@@ -156,6 +156,17 @@ pub fn find_peaks(profile: &LaneProfile, params: &BandParams, sigmas: f64) -> Ve
             } else {
                 n - 1
             };
+            // Nor does it reach further than the band's own shape: a profile that stays up
+            // (a background gradient left under a faint band) would otherwise carry the box
+            // to the image's edge. Half a box is at most [`BOX_HALF_WIDTHS`] of the band's
+            // full width at half its prominence; a Gaussian band ends (at `edge_fraction`)
+            // well inside that.
+            let reach = (BOX_HALF_WIDTHS * half_prominence_width(v, i, upper_limit, lower_limit))
+                .ceil() as usize;
+            let (upper_limit, lower_limit) = (
+                upper_limit.max(i.saturating_sub(reach)),
+                lower_limit.min(i + reach),
+            );
             let edge = params.edge_fraction as f32 * v[i];
             let mut top = i;
             while top > upper_limit && v[top - 1] > edge {
@@ -315,6 +326,25 @@ pub fn holes(sections: &[Vec<f32>]) -> Vec<bool> {
             })
         })
         .collect()
+}
+
+/// Half a band's box reaches at most this many of the band's full widths at half prominence
+/// from its peak (a box of at most three widths).
+pub const BOX_HALF_WIDTHS: f64 = 1.5;
+
+/// The full width (rows) of the peak at `i` where it stands above half its prominence, within
+/// `lower..=upper` rows (its valleys).
+fn half_prominence_width(v: &[f32], i: usize, upper: usize, lower: usize) -> f64 {
+    let half = v[i] - 0.5 * prominence(v, i);
+    let mut top = i;
+    while top > upper && v[top - 1] > half {
+        top -= 1;
+    }
+    let mut bottom = i;
+    while bottom < lower && v[bottom + 1] > half {
+        bottom += 1;
+    }
+    (bottom - top + 1) as f64
 }
 
 fn argmin(v: &[f32], from: usize, to: usize) -> usize {
