@@ -211,6 +211,13 @@ pub fn analyze_located(
         calibration.as_ref(),
     );
     bands.extend(bands::measure::measure_whole_lanes(&targets, &layers));
+    if let Some(strip) = bands::measure::measure_strip(&targets, &layers, &bands) {
+        warnings.push(format!(
+            "no band row: the image is a strip as tall as its {} band, so each lane is measured over the whole strip, with the background from the gaps between lanes",
+            image.targets[0].target.name
+        ));
+        bands.extend(strip);
+    }
     let (overlay, traces) = rayon::join(
         || draw(&blot, &grid, &bands),
         || lane_traces(&blot, &background, &grid, &lane_sums),

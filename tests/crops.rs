@@ -1,0 +1,117 @@
+//! Tight crops: each target's band cut out of a synthetic blot as a strip 12, 16 or 20 rows
+//! tall (as figure panels and strips cut around one band show it), every strip its own image
+//! holding one target, no ladder and no `rows`. The bands touch or nearly touch the strip's
+//! top and bottom, so a background taken from rows above and below the box has little or
+//! nothing to read. Fold changes are scored against `truth.json`.
+
+mod common;
+
+use std::path::Path;
+
+use blotquant::synth::{self, Truth};
+use blotquant::Params;
+use serde_json::json;
+
+/// The targets cut out, and the image each lies in.
+const STRIPS: [(&str, &str); 4] = [
+    ("NLRP3", "nlrp3.tif"),
+    ("caspase-1 p20", "caspase-1.tif"),
+    ("IL-1β p17", "il-1b.tif"),
+    ("β-actin", "actin.tif"),
+];
+
+/// The experiment of `source` with each target of [`STRIPS`] cut out as a strip of `rows`
+/// rows centred on its mean true band row, written to `dir`.
+fn cropped_experiment(source: &Path, truth: &Truth, rows: u32, dir: &Path) {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut images = Vec::new();
+    for (target, file) in STRIPS {
+        let image = truth.images.iter().find(|i| i.file == file).unwrap();
+        let centres: Vec<f64> = image
+            .bands
+            .iter()
+            .filter(|b| b.target == target)
+            .map(|b| b.y_center)
+            .collect();
+        let centre = centres.iter().sum::<f64>() / centres.len() as f64;
+        let top = (centre - f64::from(rows) / 2.0).round() as u32;
+        let full = image::open(source.join(file)).unwrap().into_luma16();
+        let strip = image::imageops::crop_imm(&full, 0, top, full.width(), rows).to_image();
+        let name = format!("{}.png", target.replace(' ', "_"));
+        strip.save(dir.join(&name)).unwrap();
+        images.push(json!({"file": name, "targets": [target]}));
+    }
+    let manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(source.join("experiment.json")).unwrap())
+            .unwrap();
+    let cropped = json!({
+        "name": format!("crop{rows}"),
+        "control": manifest["control"],
+        "loading_control": "β-actin",
+        "lanes": manifest["lanes"],
+        "images": images,
+    });
+    std::fs::write(
+        dir.join("experiment.json"),
+        serde_json::to_string_pretty(&cropped).unwrap(),
+    )
+    .unwrap();
+}
+
+#[test]
+fn fold_changes_hold_on_strips_cropped_tight_around_their_bands() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut errors_by_height = Vec::new();
+    for seed in [301, 302] {
+        let source = tmp.path().join(format!("blot{seed}"));
+        synth::write_experiment(&source, seed, &synth::preset("standard").unwrap(), "s").unwrap();
+        let truth = common::read_truth(&source);
+        for rows in [12, 16, 20] {
+            let dir = tmp.path().join(format!("crop{seed}-{rows}"));
+            cropped_experiment(&source, &truth, rows, &dir);
+            let run = blotquant::analyze(&dir, &Params::default()).unwrap();
+            let mut errors = Vec::new();
+            for t in truth
+                .fold_change
+                .iter()
+                .filter(|t| STRIPS.iter().any(|(target, _)| *target == t.target))
+                .filter(|t| t.target != "β-actin")
+            {
+                let row = run
+                    .results
+                    .fold_change
+                    .iter()
+                    .find(|r| r.target == t.target && r.lane == t.lane)
+                    .unwrap_or_else(|| panic!("{} lane {} not in the table", t.target, t.lane));
+                let fold = row.fold_change.unwrap_or(f64::NAN);
+                errors.push((fold / t.fold_change - 1.0).abs());
+            }
+            errors_by_height.push((rows, errors));
+        }
+    }
+    for rows in [12, 16, 20] {
+        let mut errors: Vec<f64> = errors_by_height
+            .iter()
+            .filter(|(r, _)| *r == rows)
+            .flat_map(|(_, e)| e.iter().copied())
+            .collect();
+        errors.sort_by(f64::total_cmp);
+        let at = |q: f64| errors[((errors.len() - 1) as f64 * q).round() as usize];
+        println!(
+            "strips of {rows} rows: {} values, median error {:.1} %, 90th percentile {:.1} %, worst {:.1} %",
+            errors.len(),
+            100.0 * at(0.5),
+            100.0 * at(0.9),
+            100.0 * at(1.0)
+        );
+        assert!(
+            errors.iter().all(|e| e.is_finite()),
+            "every lane has a fold change"
+        );
+        assert!(
+            at(0.5) <= 0.05,
+            "strips of {rows} rows: median error {:.3}",
+            at(0.5)
+        );
+    }
+}
