@@ -511,3 +511,31 @@ fn a_rerun_reuses_unchanged_experiments_and_recomputes_changed_ones() {
     assert_eq!(other_build(), [false, false]);
     assert_eq!(other_build(), [true, true]);
 }
+
+/// A reader that stops early (`batch --json | head -c 100`) closes the pipe: blotquant ends
+/// quietly with the run's own exit code, no panic (exit 101 before). The JSON of the bundled
+/// sample is ~200 kB, far more than a pipe holds, so the pipe is closed while it writes.
+#[test]
+fn a_closed_stdout_pipe_ends_the_run_quietly() {
+    use std::io::Read;
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/amitriptyline-lps");
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("blotquant"))
+        .arg("batch")
+        .arg(&sample)
+        .arg("-o")
+        .arg(tmp.path().join("out"))
+        .arg("--json")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 100];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The read end is dropped here, closing the pipe.
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(first.starts_with(b"{"));
+}

@@ -10,16 +10,15 @@ use blotquant::quant::linearity;
 use blotquant::{batch, pipeline, report, synth, Params};
 
 use super::args::RunArgs;
-use super::{default_output, finish, load_params, usage, Failure};
+use super::{default_output, finish, load_params, print_stdout, usage, Failure};
 
 /// `analyze`: one experiment folder, manifest or image.
 pub fn analyze(input: Option<PathBuf>, run: RunArgs, print_params: bool) -> Result<u8, Failure> {
     let params = load_params(run.params.as_deref(), run.allow_saturated)?;
     if print_params {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&params).expect("params serialize")
-        );
+        let mut text = serde_json::to_string_pretty(&params).expect("params serialize");
+        text.push('\n');
+        print_stdout(&text);
         return Ok(0);
     }
     let input = input
@@ -169,9 +168,9 @@ pub fn linearity(
     let out = output.unwrap_or_else(|| default_output(input));
     let text = report::write_linearity(&out, &fits, &points, &ranges)?;
     if json {
-        println!("{text}");
+        print_stdout(&format!("{text}\n"));
     } else {
-        print!("{}", report::linearity_table(&fits, &points, &ranges));
+        print_stdout(&report::linearity_table(&fits, &points, &ranges));
     }
     eprintln!("results written to {}", out.display());
     Ok(0)

@@ -101,6 +101,19 @@ impl From<blotquant::Error> for Failure {
     }
 }
 
+/// Writes `text` to stdout. A reader that stops early (`| head`) closes the pipe: the rest is
+/// not wanted, which is no error and no panic (as Unix tools do); the files are written
+/// already, and the exit code stays what the run earned.
+fn print_stdout(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(e) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("error: cannot write to stdout: {e}");
+        }
+    }
+}
+
 /// A usage error (exit code 2) with its message.
 fn usage(message: impl Into<String>) -> Failure {
     Failure {
@@ -182,12 +195,11 @@ fn finish(
         );
     }
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&run.results).expect("results serialize")
-        );
+        let mut text = serde_json::to_string_pretty(&run.results).expect("results serialize");
+        text.push('\n');
+        print_stdout(&text);
     } else {
-        print!("{}", report::summary_table(&run.results));
+        print_stdout(&report::summary_table(&run.results));
     }
     eprintln!("results written to {}", out.display());
     let failed = !run.results.errors.is_empty() || (fail_on_unreliable && unreliable);
