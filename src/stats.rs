@@ -148,7 +148,10 @@ pub fn t_critical(df: f64, level: f64) -> f64 {
 /// Two-sided p-value of a t statistic.
 pub fn t_two_sided_p(t: f64, df: f64) -> f64 {
     match StudentsT::new(0.0, 1.0, df) {
-        Ok(dist) if t.is_finite() => 2.0 * (1.0 - dist.cdf(t.abs())),
+        // The survival function directly: `1 − cdf` rounds to 0 once the cdf rounds to 1
+        // (|t| beyond about 8), printing as p = 0. A p-value too small for a double is the
+        // smallest one, never 0.
+        Ok(dist) if t.is_finite() => (2.0 * dist.sf(t.abs())).clamp(f64::MIN_POSITIVE, 1.0),
         _ => f64::NAN,
     }
 }
@@ -226,6 +229,17 @@ pub fn benjamini_hochberg(p_values: &[f64]) -> Vec<f64> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_p_value_far_in_the_tail_is_tiny_but_never_zero() {
+        // 1 − cdf rounded these to exactly 0. For df = 10 the tail beyond t falls as t^-10,
+        // so t = 1000 gives about 1e-26 (two-sided); t = 1e40 lies beyond any double.
+        let p = t_two_sided_p(1000.0, 10.0);
+        assert!(p > 1e-30 && p < 1e-20, "{p}");
+        assert_eq!(t_two_sided_p(1e40, 10.0), f64::MIN_POSITIVE);
+        assert!((t_two_sided_p(0.0, 10.0) - 1.0).abs() < 1e-12);
+    }
+
     use super::*;
 
     #[test]
