@@ -539,3 +539,34 @@ fn a_closed_stdout_pipe_ends_the_run_quietly() {
     assert_eq!(output.status.code(), Some(0), "{stderr}");
     assert!(first.starts_with(b"{"));
 }
+
+/// An output folder that cannot be written (here: a file stands in its path) is an error
+/// before any analysis: exit 2, the folder named, nothing written, instead of a run that ends
+/// unable to write its results (exit 1 before).
+#[test]
+fn an_output_folder_that_cannot_be_written_is_refused_before_any_analysis() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exp = tmp.path().join("exp");
+    blotquant()
+        .args(["synth", "--seed", "3"])
+        .arg(&exp)
+        .assert()
+        .success();
+    let file = tmp.path().join("taken");
+    std::fs::write(&file, "not a folder").unwrap();
+    let out = file.join("results");
+    let output = blotquant()
+        .arg("analyze")
+        .arg(&exp)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(&out.display().to_string()) && stderr.contains("-o"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a folder");
+}

@@ -10,7 +10,7 @@ use blotquant::quant::linearity;
 use blotquant::{batch, pipeline, report, synth, Params};
 
 use super::args::RunArgs;
-use super::{default_output, finish, load_params, print_stdout, usage, Failure};
+use super::{check_output, default_output, finish, load_params, print_stdout, usage, Failure};
 
 /// `analyze`: one experiment folder, manifest or image.
 pub fn analyze(input: Option<PathBuf>, run: RunArgs, print_params: bool) -> Result<u8, Failure> {
@@ -24,6 +24,7 @@ pub fn analyze(input: Option<PathBuf>, run: RunArgs, print_params: bool) -> Resu
     let input = input
         .ok_or_else(|| usage("analyze needs an INPUT (experiment folder, manifest or image)"))?;
     let out = run.output.unwrap_or_else(|| default_output(&input));
+    check_output(&out)?;
     let cache = Cache::in_output(&out).forced(run.force);
     let result = batch::analyze_cached(&input, &params, Some(&cache))?;
     finish(&out, &result, run.json, run.fail_on_unreliable)
@@ -56,6 +57,7 @@ pub fn batch(
     let out = run
         .output
         .unwrap_or_else(|| roots[0].join("blotquant-results"));
+    check_output(&out)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs.unwrap_or(0))
         .build()
@@ -85,8 +87,9 @@ pub fn detect(image: &Path, lanes: Option<usize>, output: Option<PathBuf>) -> Re
         }
         plan.lanes = (1..=n).map(LaneSpec::unnamed).collect();
     }
-    let run = batch::analyze_planned(&plan, None)?;
     let out = output.unwrap_or_else(|| default_output(image));
+    check_output(&out)?;
+    let run = batch::analyze_planned(&plan, None)?;
     report::write_outputs(&out, &run.results, &run.overlays, &run.traces)?;
     eprintln!(
         "{}: {} lanes, {} bands; wrote {}",
@@ -120,6 +123,7 @@ pub fn init(dir: &Path) -> Result<u8, Failure> {
 
 /// `merge`: pools the results.json of several runs into one set of tables.
 pub fn merge(inputs: &[PathBuf], output: &Path, json: bool) -> Result<u8, Failure> {
+    check_output(output)?;
     let mut runs = Vec::new();
     for path in inputs {
         let text = std::fs::read_to_string(path)
@@ -150,6 +154,8 @@ pub fn linearity(
 ) -> Result<u8, Failure> {
     let params = load_params(params, false)?;
     let plan = manifest::load_plan(input, &params)?;
+    let out = output.unwrap_or_else(|| default_output(input));
+    check_output(&out)?;
     let loads: Vec<(usize, f64)> = plan
         .lanes
         .iter()
@@ -165,7 +171,6 @@ pub fn linearity(
     let tolerance = plan.params.quant.linearity_tolerance;
     let (fits, points) = linearity::analyze(&result.fold_change, &loads, tolerance);
     let ranges = linearity::signal_ranges(&fits);
-    let out = output.unwrap_or_else(|| default_output(input));
     let text = report::write_linearity(&out, &fits, &points, &ranges)?;
     if json {
         print_stdout(&format!("{text}\n"));

@@ -141,6 +141,39 @@ fn load_params(path: Option<&Path>, allow_saturated: bool) -> Result<Params, Fai
     Ok(params)
 }
 
+/// Checks, before any analysis, that the output folder `out` can be written: it is a folder
+/// (or can be made one) and a file can be created in it. A run that would end unable to
+/// write its results fails at once instead, naming the folder.
+fn check_output(out: &Path) -> Result<(), Failure> {
+    let existing = out
+        .ancestors()
+        .find(|p| p.as_os_str().is_empty() || p.exists())
+        .unwrap_or(Path::new("."));
+    let existing = if existing.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        existing
+    };
+    let cannot = |why: String| {
+        usage(format!(
+            "{}: cannot write the results there: {why}; choose another output folder with -o",
+            out.display()
+        ))
+    };
+    if !existing.is_dir() {
+        return Err(cannot(format!(
+            "{} is a file, not a folder",
+            existing.display()
+        )));
+    }
+    tempfile::tempfile_in(existing).map(drop).map_err(|e| {
+        cannot(format!(
+            "{} does not take new files ({e})",
+            existing.display()
+        ))
+    })
+}
+
 /// `<folder>/blotquant-results` for an experiment, `<stem>-blotquant` beside a lone image.
 fn default_output(input: &Path) -> PathBuf {
     if input.is_dir() {

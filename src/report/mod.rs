@@ -229,7 +229,7 @@ pub fn write_outputs(
 pub fn summary_table(results: &Results) -> String {
     let mut out = format!(
         "{:<16} {:<18} {:>3} {:>9} {:>21} {:>9}\n",
-        "target", "condition", "n", "fold", "95% CI", "p"
+        "target", "condition", "n", "geomean", "95% CI", "p"
     );
     let fmt =
         |v: Option<f64>, digits: usize| v.map_or("-".to_string(), |v| format!("{v:.digits$}"));
