@@ -29,27 +29,35 @@ fn erase_band(image: &Path, x_center: f64, width: f64, y_center: f64, half_heigh
     pixels.save(image).unwrap();
 }
 
+/// A synthetic experiment (seed 11 of `preset`) in `dir` with the NLRP3 band of each of
+/// `lanes` painted over.
+fn experiment_without_nlrp3_in(dir: &Path, preset: &str, lanes: &[usize]) {
+    synth::write_experiment(dir, 11, &synth::preset(preset).unwrap(), "st").unwrap();
+    let truth = common::read_truth(dir);
+    let image = truth.images.iter().find(|i| i.file == "nlrp3.tif").unwrap();
+    for &lane in lanes {
+        let band = image
+            .bands
+            .iter()
+            .find(|b| b.lane == lane && b.target == "NLRP3")
+            .unwrap();
+        let geometry = image.lanes.iter().find(|l| l.lane == lane).unwrap();
+        erase_band(
+            &dir.join("nlrp3.tif"),
+            geometry.x_center,
+            geometry.width + 6.0,
+            band.y_center,
+            12,
+        );
+    }
+}
+
 #[test]
 fn a_lane_without_its_band_is_measured_at_the_targets_row_not_zeroed() {
     let tmp = tempfile::tempdir().unwrap();
-    synth::write_experiment(tmp.path(), 11, &synth::preset("standard").unwrap(), "st").unwrap();
-    let truth = common::read_truth(tmp.path());
-    let image = truth.images.iter().find(|i| i.file == "nlrp3.tif").unwrap();
     // An LPS lane (4): its NLRP3 band is erased.
     let lane = 4;
-    let band = image
-        .bands
-        .iter()
-        .find(|b| b.lane == lane && b.target == "NLRP3")
-        .unwrap();
-    let geometry = image.lanes.iter().find(|l| l.lane == lane).unwrap();
-    erase_band(
-        &tmp.path().join("nlrp3.tif"),
-        geometry.x_center,
-        geometry.width + 6.0,
-        band.y_center,
-        12,
-    );
+    experiment_without_nlrp3_in(tmp.path(), "standard", &[lane]);
     let run = blotquant::analyze(tmp.path(), &Params::default()).unwrap();
     let rows: Vec<_> = run
         .results
@@ -200,24 +208,7 @@ fn each_experiment_gets_a_quality_verdict_with_reasons() {
     use blotquant::results::Verdict;
     let verdict_of = |erase: &[usize]| {
         let tmp = tempfile::tempdir().unwrap();
-        synth::write_experiment(tmp.path(), 11, &synth::preset("clean").unwrap(), "q").unwrap();
-        let truth = common::read_truth(tmp.path());
-        let image = truth.images.iter().find(|i| i.file == "nlrp3.tif").unwrap();
-        for &lane in erase {
-            let band = image
-                .bands
-                .iter()
-                .find(|b| b.lane == lane && b.target == "NLRP3")
-                .unwrap();
-            let geometry = image.lanes.iter().find(|l| l.lane == lane).unwrap();
-            erase_band(
-                &tmp.path().join("nlrp3.tif"),
-                geometry.x_center,
-                geometry.width + 6.0,
-                band.y_center,
-                12,
-            );
-        }
+        experiment_without_nlrp3_in(tmp.path(), "clean", erase);
         let run = blotquant::analyze(tmp.path(), &Params::default()).unwrap();
         let quality = run.results.experiments[0].quality.clone();
         println!("erased {erase:?}: {quality:?}");
