@@ -143,6 +143,7 @@ pub fn analyze_many_with_progress(
         match outcome {
             Ok(mut result) => {
                 result.folder = folder.display().to_string();
+                identify_by_folder(&mut result);
                 experiments.push((folder, result));
             }
             Err(e) => failures.push(Failure {
@@ -162,6 +163,25 @@ fn folder_name(root: &Path, dir: &Path) -> PathBuf {
         PathBuf::from(dir.file_name().unwrap_or_default())
     } else {
         folder
+    }
+}
+
+/// Makes an experiment's folder (relative to the batch root) its identity in every table,
+/// keeping the manifest's name as its label: names may repeat across a batch's folders
+/// (`week1/exp1`, `week2/exp1`), and rows of two experiments must never share one.
+fn identify_by_folder(result: &mut ExperimentResult) {
+    let identity = result.folder.clone();
+    if result.name == identity {
+        return;
+    }
+    result.label = Some(std::mem::replace(&mut result.name, identity.clone()));
+    let rows = result.lanes.iter_mut().map(|r| &mut r.experiment);
+    let rows = rows.chain(result.bands.iter_mut().map(|r| &mut r.experiment));
+    let rows = rows.chain(result.fold_change.iter_mut().map(|r| &mut r.experiment));
+    let rows = rows.chain(result.detection.iter_mut().map(|r| &mut r.experiment));
+    let rows = rows.chain(result.traces.iter_mut().map(|r| &mut r.experiment));
+    for experiment in rows {
+        experiment.clone_from(&identity);
     }
 }
 
@@ -221,6 +241,7 @@ pub fn assemble(
         results.experiments.push(ExperimentInfo {
             name: e.name.clone(),
             folder: e.folder.clone(),
+            label: e.label.clone(),
             control: e.control.clone(),
             reused: e.reused,
             quality: crate::quality::judge(&e.fold_change, &e.detection),
@@ -266,11 +287,15 @@ pub enum MergeError {
     /// The runs' parameters do not read as parameters of this version.
     #[error("parameters: {0}")]
     UnreadableParameters(String),
-    /// One experiment folder appears in two runs.
-    #[error("experiment folder {folder} appears in two inputs")]
+    /// One experiment appears in two runs with different results.
+    #[error("experiment {experiment} appears in inputs {first} and {second} with different results; merge each experiment's results once")]
     Twice {
-        /// The experiment's folder.
-        folder: String,
+        /// The experiment's identity.
+        experiment: String,
+        /// 1-based positions of the two runs among the inputs.
+        first: usize,
+        /// See `first`.
+        second: usize,
     },
 }
 
@@ -297,27 +322,48 @@ pub fn merge(runs: Vec<Results>) -> Result<Results, MergeError> {
     }
     let params: Params = serde_json::from_value(parameters)
         .map_err(|e| MergeError::UnreadableParameters(e.to_string()))?;
-    let mut experiments: Vec<ExperimentResult> = Vec::new();
+    // (the experiment, the input it came from)
+    let mut experiments: Vec<(ExperimentResult, usize)> = Vec::new();
     let mut failures = Vec::new();
     let mut inputs = Vec::new();
-    for run in runs {
+    for (position, run) in runs.into_iter().enumerate() {
         for info in &run.experiments {
-            if experiments.iter().any(|e| e.folder == info.folder) {
-                return Err(MergeError::Twice {
-                    folder: info.folder.clone(),
-                });
+            let experiment = experiment_of(&run, info);
+            // The same experiment given twice (one results.json passed twice, or a shard
+            // merged with the whole) counts once; the same identity with other results is
+            // two experiments that cannot both enter one table.
+            match experiments.iter().find(|(e, _)| e.name == experiment.name) {
+                Some((seen, _)) if same_results(seen, &experiment) => continue,
+                Some((_, first)) => {
+                    return Err(MergeError::Twice {
+                        experiment: experiment.name,
+                        first: first + 1,
+                        second: position + 1,
+                    })
+                }
+                None => experiments.push((experiment, position)),
             }
-            experiments.push(experiment_of(&run, info));
         }
         failures.extend(run.errors);
         inputs.extend(run.inputs);
     }
+    let mut experiments: Vec<ExperimentResult> = experiments.into_iter().map(|(e, _)| e).collect();
     experiments.sort_by(|a, b| a.folder.cmp(&b.folder));
     failures.sort_by(|a, b| a.path.cmp(&b.path));
+    failures.dedup();
     inputs.sort_by(|a, b| a.path.cmp(&b.path));
+    inputs.dedup();
     let mut merged = assemble(experiments, failures, &params);
     merged.inputs = inputs;
     Ok(merged)
+}
+
+/// True where two experiments of the same identity hold the same tables.
+fn same_results(a: &ExperimentResult, b: &ExperimentResult) -> bool {
+    a.lanes == b.lanes
+        && a.bands == b.bands
+        && a.fold_change == b.fold_change
+        && a.detection == b.detection
 }
 
 /// One experiment's rows and warnings taken back out of a run's results.
@@ -326,6 +372,7 @@ fn experiment_of(run: &Results, info: &ExperimentInfo) -> ExperimentResult {
     let prefix = format!("{}: ", info.name);
     ExperimentResult {
         name: info.name.clone(),
+        label: info.label.clone(),
         folder: info.folder.clone(),
         control: info.control.clone(),
         lanes: run

@@ -161,8 +161,12 @@ pub struct ImageTraces {
 /// Everything one experiment produced.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ExperimentResult {
-    /// The experiment's identity in the run's tables.
+    /// The experiment's identity in the run's tables: the manifest's `name`, or in a batch
+    /// the folder's path relative to the batch root (unique there, where names may repeat).
     pub name: String,
+    /// The manifest's `name` where the identity is the folder's path.
+    #[serde(default)]
+    pub label: Option<String>,
     /// The experiment folder (relative to the batch root in a batch).
     pub folder: String,
     /// Control condition of the experiment (fold changes are relative to it).
@@ -229,6 +233,9 @@ pub struct Quality {
 pub struct ExperimentInfo {
     /// The experiment's identity in the run's tables.
     pub name: String,
+    /// The manifest's `name` where `name` is the folder's path (always in a batch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
     /// The experiment folder (relative to the batch root in a batch).
     pub folder: String,
     /// Control condition the experiment's fold changes are relative to.

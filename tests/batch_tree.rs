@@ -150,3 +150,71 @@ fn forty_experiments_with_four_broken_ones() {
         );
     }
 }
+
+/// Experiments are known by their folder below the batch root, so two folders whose
+/// manifests share a name (`week1/exp1`, `week2/exp1`) stay two experiments in every table;
+/// and `merge` takes an experiment given twice (the same results.json passed twice) once,
+/// while the same identity with other results is refused, naming it.
+#[test]
+fn experiments_sharing_a_name_stay_apart_and_merge_counts_each_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let preset = blotquant::synth::preset("standard").unwrap();
+    for (week, seed) in [("week1", 41), ("week2", 42)] {
+        blotquant::synth::write_experiment(
+            &tmp.path().join(week).join("exp1"),
+            seed,
+            &preset,
+            "exp1",
+        )
+        .unwrap();
+    }
+    let params = blotquant::Params::default();
+    let dirs = blotquant::batch::discover(tmp.path());
+    let run = blotquant::batch::analyze_many(tmp.path(), &dirs, &params);
+    let results = run.results;
+    let identities: Vec<&str> = results
+        .experiments
+        .iter()
+        .map(|e| e.name.as_str())
+        .collect();
+    assert_eq!(identities, ["week1/exp1", "week2/exp1"]);
+    assert!(results
+        .experiments
+        .iter()
+        .all(|e| e.label.as_deref() == Some("exp1")));
+    for identity in identities {
+        assert_eq!(
+            results
+                .fold_change
+                .iter()
+                .filter(|r| r.experiment == identity)
+                .count(),
+            results.fold_change.len() / 2,
+            "{identity}: half the rows"
+        );
+    }
+    let lps = |results: &blotquant::Results| {
+        results
+            .summary
+            .iter()
+            .find(|r| r.target == "NLRP3" && r.condition == "LPS")
+            .unwrap()
+            .n
+    };
+    assert_eq!(lps(&results), 4, "two LPS lanes on each of two blots");
+
+    let twice = blotquant::batch::merge(vec![results.clone(), results.clone()]).unwrap();
+    assert_eq!(twice.fold_change, results.fold_change);
+    assert_eq!(lps(&twice), 4);
+
+    let mut other = results.clone();
+    for row in other
+        .fold_change
+        .iter_mut()
+        .filter(|r| r.experiment == "week2/exp1")
+    {
+        row.signal = row.signal.map(|s| s * 2.0);
+    }
+    let error = blotquant::batch::merge(vec![results, other]).unwrap_err();
+    assert!(error.to_string().contains("week2/exp1"), "{error}");
+}
