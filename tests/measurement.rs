@@ -348,3 +348,37 @@ fn the_trkb_panel_is_measured_in_every_lane_and_compared_with_the_printed_ratios
         assert!((control_mean - 1.0).abs() < 1e-9);
     }
 }
+
+/// An image whose polarity is stated the wrong way round (light bands said to be dark) turns
+/// its bands into dips below the background: a warning names the image and the likely cause,
+/// and the experiment is unreliable.
+#[test]
+fn a_wrong_polarity_is_named_in_a_warning() {
+    let tmp = tempfile::tempdir().unwrap();
+    synth::write_experiment(tmp.path(), 5, &synth::preset("standard").unwrap(), "pol").unwrap();
+    let path = tmp.path().join("experiment.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    for image in manifest["images"].as_array_mut().unwrap() {
+        if image["file"] == "nlrp3.tif" {
+            image["polarity"] = json!("dark-bands");
+        }
+    }
+    std::fs::write(&path, serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
+    let run = blotquant::analyze(tmp.path(), &Params::default()).unwrap();
+    let warning = run
+        .results
+        .warnings
+        .iter()
+        .find(|w| w.contains("nlrp3.tif") && w.contains("polarity"));
+    assert!(warning.is_some(), "{:#?}", run.results.warnings);
+    assert!(!run
+        .results
+        .warnings
+        .iter()
+        .any(|w| w.contains("actin.tif") && w.contains("polarity")));
+    assert_eq!(
+        run.results.experiments[0].quality.verdict,
+        blotquant::results::Verdict::Unreliable
+    );
+}

@@ -224,6 +224,30 @@ pub(super) fn value_warnings(rows: &[FoldChangeRow]) -> Vec<String> {
     warnings
 }
 
+/// A warning for each image most of whose target bands come out below their background: the
+/// bands were likely taken for the background, as when the image's polarity (dark or light
+/// bands) was read or stated the wrong way round, or its background swallowed them.
+pub(super) fn polarity_warnings(bands: &[BandRow]) -> Vec<String> {
+    let mut images: Vec<&str> = bands.iter().map(|b| b.image.as_str()).collect();
+    images.dedup();
+    images
+        .into_iter()
+        .filter_map(|image| {
+            let targets: Vec<&BandRow> = bands
+                .iter()
+                .filter(|b| b.image == image && !b.target.is_empty() && b.target != catalog::LADDER)
+                .collect();
+            let negative = targets.iter().filter(|b| b.adjusted_volume < 0.0).count();
+            (2 * negative > targets.len()).then(|| {
+                format!(
+                    "{image}: {negative} of its {} target bands come out below their background: the image's polarity (bands dark or light) or its background is likely wrong; check the overlay, and set the image's `polarity` in the manifest",
+                    targets.len()
+                )
+            })
+        })
+        .collect()
+}
+
 /// The experiment's tables from its analyzed images (blots, then markers): lanes, detection
 /// (blots only: a marker's lanes are the blots'), bands, traces and overlays per image, then
 /// fold changes and the normalizer's warnings.
@@ -263,6 +287,7 @@ pub(super) fn experiment_result(
         result.overlays.push((stem, image.overlay.png.clone()));
     }
     result.fold_change = fold_change_rows(plan, images);
+    result.warnings.extend(polarity_warnings(&result.bands));
     result.warnings.extend(value_warnings(&result.fold_change));
     result.warnings.extend(normalizer_warnings(plan, images));
     result
