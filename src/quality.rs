@@ -17,7 +17,7 @@ const REASONS_TO_CHECK: [&str; 4] = [
 ];
 
 /// The flags that make a value one to check, with how the reasons name them.
-const FLAGS_TO_CHECK: [(Flag, &str); 9] = [
+const FLAGS_TO_CHECK: [(Flag, &str); 10] = [
     (Flag::Saturated, "saturated"),
     (Flag::NormalizerSaturated, "loading control saturated"),
     (Flag::BelowLod, "below the limit of detection"),
@@ -30,6 +30,10 @@ const FLAGS_TO_CHECK: [(Flag, &str); 9] = [
     (Flag::NormalizerOutlier, "with an outlying loading control"),
     (Flag::Edge, "with a box at the image's edge"),
     (Flag::NotDetected, "not measured"),
+    (
+        Flag::WholeStrip,
+        "measured over the whole strip (no band row)",
+    ),
 ];
 
 /// The verdict on one experiment from its fold-change rows and its images' detection rows.

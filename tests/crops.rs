@@ -84,6 +84,22 @@ fn fold_changes_hold_on_strips_cropped_tight_around_their_bands() {
                     .find(|r| r.target == t.target && r.lane == t.lane)
                     .unwrap_or_else(|| panic!("{} lane {} not in the table", t.target, t.lane));
                 let fold = row.fold_change.unwrap_or(f64::NAN);
+                // A strip is measured one way for all its lanes: as a strip, every lane
+                // says so (whole-strip), or from its bands.
+                let strip = |r: &&blotquant::results::FoldChangeRow| {
+                    r.flags.contains(blotquant::quant::Flag::WholeStrip)
+                };
+                let of_target: Vec<_> = run
+                    .results
+                    .fold_change
+                    .iter()
+                    .filter(|r| r.target == t.target)
+                    .collect();
+                assert!(
+                    of_target.iter().all(strip) || !of_target.iter().any(strip),
+                    "{}: lanes measured two ways",
+                    t.target
+                );
                 errors.push((fold / t.fold_change - 1.0).abs());
             }
             errors_by_height.push((rows, errors));

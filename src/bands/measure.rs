@@ -386,9 +386,9 @@ pub fn measure_strip(
                 volume,
                 snr: f64::from(peak_height / profile.noise_sigma),
                 flags: if volume.saturated_px > 0 {
-                    vec![Flag::Saturated]
+                    vec![Flag::WholeStrip, Flag::Saturated]
                 } else {
-                    vec![]
+                    vec![Flag::WholeStrip]
                 },
             }
         })

@@ -38,13 +38,16 @@ pub enum Flag {
     /// The adjusted volume is negative (less signal than background): kept in the tables, left
     /// out of log2 statistics.
     BelowBackground,
+    /// No band row: the image is a strip as tall as its band, measured lane by lane over the
+    /// whole strip with the background from the gaps beside each lane.
+    WholeStrip,
     /// A summary row with fewer than two replicates: no spread, no test.
     NBelow2,
 }
 
 impl Flag {
     /// Every flag, for parsing.
-    const ALL: [Flag; 15] = [
+    const ALL: [Flag; 16] = [
         Flag::Saturated,
         Flag::NormalizerSaturated,
         Flag::NotDetected,
@@ -59,6 +62,7 @@ impl Flag {
         Flag::NotQuantified,
         Flag::BelowLod,
         Flag::BelowBackground,
+        Flag::WholeStrip,
         Flag::NBelow2,
     ];
 
@@ -79,6 +83,7 @@ impl Flag {
             Flag::NotQuantified => "not-quantified",
             Flag::BelowLod => "below-lod",
             Flag::BelowBackground => "below-background",
+            Flag::WholeStrip => "whole-strip",
             Flag::NBelow2 => "n-below-2",
         }
     }
