@@ -176,28 +176,56 @@ fn the_pdgfra_panel_is_measured_in_every_lane_within_its_rows() {
     assert!((mean - 1.0).abs() < 1e-9, "control mean fold change {mean}");
 }
 
-/// A manifest that lists one lane more than the images show is refused, naming `lanes`: the
-/// extra lane would sit on the last lane's band (or on empty membrane) and be quantified.
-#[test]
-fn a_lane_count_one_too_many_is_refused() {
-    let tmp = tempfile::tempdir().unwrap();
-    synth::write_experiment(tmp.path(), 11, &synth::preset("standard").unwrap(), "st").unwrap();
-    let path = tmp.path().join("experiment.json");
+/// Rewrites the experiment.json of `dir` with `edit`.
+fn edit_manifest(dir: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let path = dir.join("experiment.json");
     let mut manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    let lanes = manifest["lanes"].as_array_mut().unwrap();
-    lanes.push(json!("LPS + AMI 10 µM"));
+    edit(&mut manifest);
     std::fs::write(&path, serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
-    let Err(error) = blotquant::analyze(tmp.path(), &Params::default()) else {
-        panic!("10 lanes on 9-lane images are refused");
-    };
-    let message = error.to_string();
-    println!("{message}");
-    assert!(
-        message.contains("lanes") && message.contains("10"),
-        "{message}"
-    );
-    assert!(error.is_input_error());
+}
+
+/// A manifest that lists one lane more than the images show is refused, naming `lanes`: the
+/// extra lane would sit on the last lane's band (or on empty membrane) and be quantified.
+/// The rule is stated in lane pitches, so it holds at twice the resolution and mirrored.
+#[test]
+fn a_lane_count_one_too_many_is_refused() {
+    let preset = synth::preset("standard").unwrap();
+    let frames = [(528, 420, false), (1056, 840, false), (528, 420, true)];
+    for (width, height, mirrored) in frames {
+        let tmp = tempfile::tempdir().unwrap();
+        let frame = synth::Frame { width, height };
+        synth::write_experiment_framed(tmp.path(), 11, &preset, "st", frame).unwrap();
+        if mirrored {
+            for entry in std::fs::read_dir(tmp.path()).unwrap() {
+                let path = entry.unwrap().path();
+                if path.extension().is_some_and(|e| e == "tif") {
+                    let flipped = image::open(&path).unwrap().into_luma16();
+                    image::imageops::flip_horizontal(&flipped)
+                        .save(&path)
+                        .unwrap();
+                }
+            }
+            // Mirrored, the ladder lane is the last one.
+            edit_manifest(tmp.path(), |m| {
+                m["lanes"].as_array_mut().unwrap().reverse();
+            });
+        }
+        edit_manifest(tmp.path(), |m| {
+            let lanes = m["lanes"].as_array_mut().unwrap();
+            lanes.push(json!("LPS + AMI 10 µM"));
+        });
+        let Err(error) = blotquant::analyze(tmp.path(), &Params::default()) else {
+            panic!("{width}x{height} mirrored {mirrored}: 10 lanes on 9-lane images are refused");
+        };
+        let message = error.to_string();
+        println!("{width}x{height} mirrored {mirrored}: {message}");
+        assert!(
+            message.contains("lanes") && message.contains("10"),
+            "{message}"
+        );
+        assert!(error.is_input_error());
+    }
 }
 
 /// Each experiment gets a quality verdict with its reasons: `ok` on a clean blot, `check`
@@ -356,15 +384,13 @@ fn the_trkb_panel_is_measured_in_every_lane_and_compared_with_the_printed_ratios
 fn a_wrong_polarity_is_named_in_a_warning() {
     let tmp = tempfile::tempdir().unwrap();
     synth::write_experiment(tmp.path(), 5, &synth::preset("standard").unwrap(), "pol").unwrap();
-    let path = tmp.path().join("experiment.json");
-    let mut manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    for image in manifest["images"].as_array_mut().unwrap() {
-        if image["file"] == "nlrp3.tif" {
-            image["polarity"] = json!("dark-bands");
+    edit_manifest(tmp.path(), |m| {
+        for image in m["images"].as_array_mut().unwrap() {
+            if image["file"] == "nlrp3.tif" {
+                image["polarity"] = json!("dark-bands");
+            }
         }
-    }
-    std::fs::write(&path, serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
+    });
     let run = blotquant::analyze(tmp.path(), &Params::default()).unwrap();
     let warning = run
         .results

@@ -70,8 +70,7 @@ pub fn measure_bands(
             .collect();
         let (up, down) = (stats::median(&above), stats::median(&below));
         for (peak, _) in found.iter_mut().filter(|(_, t)| of_target(t)) {
-            peak.top = (peak.y - up).round().max(0.0) as usize;
-            peak.bottom = ((peak.y + down).round() as usize).min(height - 1);
+            set_box(peak, up, down, height);
         }
     }
     // Lanes where the target's band did not rise above the limit of detection are measured
@@ -157,13 +156,19 @@ fn at_row_boxes(
                 .iter()
                 .find(|(_, t)| t.as_deref() == Some(target.as_str()))?;
             let (up, down) = (model.y - model.top as f64, model.bottom as f64 - model.y);
-            peak.top = (peak.y - up).round().max(0.0) as usize;
-            peak.bottom = ((peak.y + down).round() as usize).min(height - 1);
+            set_box(&mut peak, up, down, height);
             let profile = profiles.iter().find(|p| p.lane == peak.lane)?;
             peak.height = profile.values[peak.y.round() as usize];
             Some((peak, Some(target)))
         })
         .collect()
+}
+
+/// Gives `peak` a box reaching `up` rows above and `down` rows below its row, inside an image
+/// of `height` rows.
+fn set_box(peak: &mut Peak, up: f64, down: f64, height: usize) {
+    peak.top = (peak.y - up).round().max(0.0) as usize;
+    peak.bottom = ((peak.y + down).round() as usize).min(height - 1);
 }
 
 /// Boxes of a target with `rows` in the manifest stay within those rows.
@@ -335,9 +340,8 @@ pub fn measure_strip(
     }
     let (height, width) = (blot.height(), blot.width());
     // Per row, the median of the gap pixels on either side of a lane (one side at the ends).
-    let gap_level = |index: usize, y: usize| -> f64 {
-        let lanes = &grid.lanes;
-        let position = lanes.iter().position(|l| l.index == index).unwrap_or(0);
+    let lanes = &grid.lanes;
+    let gap_level = |position: usize, y: usize| -> f64 {
         let mut gaps: Vec<f32> = Vec::new();
         for pair in [
             position.checked_sub(1).map(|p| (p, position)),
@@ -352,14 +356,14 @@ pub fn measure_strip(
         }
         f64::from(stats::median_f32(&mut gaps))
     };
-    let strip = grid
-        .lanes
+    let strip = lanes
         .iter()
         .zip(profiles)
-        .filter(|(lane, _)| !targets.is_ladder(lane.index - 1))
-        .map(|(lane, profile)| {
+        .enumerate()
+        .filter(|(_, (lane, _))| !targets.is_ladder(lane.index - 1))
+        .map(|(position, (lane, profile))| {
             let columns = lane.columns_at(height as f64 / 2.0, width);
-            let background_sum: f64 = (0..height).map(|y| gap_level(lane.index, y)).sum::<f64>()
+            let background_sum: f64 = (0..height).map(|y| gap_level(position, y)).sum::<f64>()
                 * (columns.1 - columns.0) as f64;
             let volume = quant::measure(
                 &blot.signal,
