@@ -337,3 +337,26 @@ fn detect_finds_every_band_of_the_thrombin_gel_s_hand_made_mask() {
     );
     assert!(missed.is_empty(), "{missed:#?}");
 }
+
+/// Strips a figure already shows aligned stay where they are: on the FXN/VCL and TRKB/VCL
+/// panels the strips' lanes meet as published (the values printed under the lanes belong to
+/// them), and no strip moves by more than a tenth of the lane pitch (2 px). Lining the FXN
+/// strip up by its band pattern alone moved it a whole pitch (20 px), so that lanes 1–2 were
+/// measured in lanes 2–3.
+#[test]
+fn strips_already_aligned_stay_in_place() {
+    let Some(dir) = realdata() else { return };
+    for file in ["pmc_fxn_vcl_values.png", "pmc_trkb_vcl_values.png"] {
+        let mut blot = blotquant::io::load(&dir.join(file), None, &Params::default().load).unwrap();
+        let strips = blotquant::lanes::membranes::align(&mut blot.signal);
+        assert!(strips.len() >= 2, "{file}: the panel's strips are found");
+        for strip in &strips {
+            assert!(
+                strip.moved_px.abs() <= 2,
+                "{file}: rows {:?} moved {} px",
+                strip.rows,
+                strip.moved_px
+            );
+        }
+    }
+}

@@ -32,6 +32,8 @@ const MAX_SHIFT_FRACTION: f64 = 0.125;
 /// Strips that hold different targets share only some lanes' bands (a ladder, the strong
 /// lanes): on the synthetic two-membrane blots the right offset scores 0.31–0.57.
 const MIN_CORRELATION: f64 = 0.25;
+/// Strips offset by less than this share of the lane pitch are left where they are.
+const MIN_MOVE_PITCHES: f64 = 0.1;
 
 /// Finds the strips of membrane in `signal` (bands bright, membrane above the empty frame)
 /// and moves each sideways to line up with the tallest one. Returns the strips (none when
@@ -47,14 +49,39 @@ pub fn align(signal: &mut Array2<f32>) -> Vec<Membrane> {
         .max_by_key(|&&(top, bottom)| bottom - top)
         .expect("two strips or more");
     let reference_profile = lane_structure(signal, reference);
+    let reference_extent = membrane_extent(signal, reference);
     let max_shift = (MAX_SHIFT_FRACTION * signal.ncols() as f64) as i64;
+    // Lane structure repeats every pitch, so it tells a strip's offset only within a pitch:
+    // the membranes' own extents give the whole pitches, the lanes the rest.
+    let pitch = pitch_of(&reference_profile);
     let offsets: Vec<Option<i64>> = strips
         .iter()
         .map(|&rows| {
             if rows == reference {
                 return Some(0);
             }
-            best_offset(&reference_profile, &lane_structure(signal, rows), max_shift)
+            let profile = lane_structure(signal, rows);
+            let extent = membrane_extent(signal, rows);
+            let width = |(first, last): (usize, usize)| (last - first) as f64;
+            // Membranes of one size (a membrane imaged twice, two cut alike) are as far apart
+            // as their edges, to within half the widths' difference; where that stays inside
+            // the quarter pitch, the lanes' half-pitch search settles the rest. Strips cut to
+            // other widths say nothing by their edges.
+            let same_size =
+                |pitch: usize| (width(extent) - width(reference_extent)).abs() < pitch as f64 / 2.0;
+            let Some(pitch) = pitch.filter(|&p| same_size(p)) else {
+                return best_offset(&reference_profile, &profile, -max_shift..=max_shift);
+            };
+            let centre = |(first, last): (usize, usize)| (first + last) as f64 / 2.0;
+            let coarse = (centre(extent) - centre(reference_extent)).round() as i64;
+            let half = (pitch / 2) as i64;
+            let offset = best_offset(&reference_profile, &profile, coarse - half..=coarse + half)?;
+            // Strips a small part of a pitch apart are aligned already: their lanes meet.
+            Some(if (offset.abs() as f64) < MIN_MOVE_PITCHES * pitch as f64 {
+                0
+            } else {
+                offset
+            })
         })
         .collect();
     let unclear = offsets.iter().any(Option::is_none);
@@ -236,9 +263,13 @@ fn lane_structure(signal: &Array2<f32>, (top, bottom): (usize, usize)) -> Vec<f6
         .collect()
 }
 
-/// The shift s (|s| ≤ `max_shift`) at which `profile[x + s]` best matches `reference[x]`
+/// The shift s among `shifts` at which `profile[x + s]` best matches `reference[x]`
 /// (normalized cross-correlation over the overlap), if it matches clearly.
-fn best_offset(reference: &[f64], profile: &[f64], max_shift: i64) -> Option<i64> {
+fn best_offset(
+    reference: &[f64],
+    profile: &[f64],
+    shifts: std::ops::RangeInclusive<i64>,
+) -> Option<i64> {
     let n = reference.len() as i64;
     let correlation = |shift: i64| {
         let (mut rp, mut rr, mut pp) = (0.0, 0.0, 0.0);
@@ -250,10 +281,49 @@ fn best_offset(reference: &[f64], profile: &[f64], max_shift: i64) -> Option<i64
         }
         rp / (rr * pp).sqrt().max(f64::MIN_POSITIVE)
     };
-    let (shift, best) = (-max_shift..=max_shift)
+    let (shift, best) = shifts
         .map(|s| (s, correlation(s)))
         .max_by(|a, b| a.1.total_cmp(&b.1))?;
     (best >= MIN_CORRELATION).then_some(shift)
+}
+
+/// The first and last column of the strip's membrane: at half its median level or more (the
+/// frame beside a membrane lies far below it).
+fn membrane_extent(signal: &Array2<f32>, (top, bottom): (usize, usize)) -> (usize, usize) {
+    let rows = signal.slice(s![top..=bottom, ..]);
+    let profile: Vec<f64> = rows
+        .columns()
+        .into_iter()
+        .map(|c| c.iter().map(|&v| f64::from(v)).sum::<f64>() / c.len() as f64)
+        .collect();
+    let level = stats::median(&profile);
+    let on = |x: &usize| profile[*x] >= 0.5 * level;
+    let first = (0..profile.len()).find(on).unwrap_or(0);
+    let last = (0..profile.len())
+        .rev()
+        .find(on)
+        .unwrap_or(profile.len() - 1);
+    (first, last.max(first))
+}
+
+/// The lane pitch of a strip's lane structure: the lag of the autocorrelation's highest peak
+/// after it first falls below zero (the first lag at which lanes meet lanes again), if any.
+fn pitch_of(structure: &[f64]) -> Option<usize> {
+    let n = structure.len();
+    let at = |lag: usize| -> f64 {
+        (0..n - lag)
+            .map(|x| structure[x] * structure[x + lag])
+            .sum()
+    };
+    let zero_lag = at(0);
+    if zero_lag <= 0.0 {
+        return None;
+    }
+    let r: Vec<f64> = (0..n / 2).map(|lag| at(lag) / zero_lag).collect();
+    let below = (1..r.len()).find(|&lag| r[lag] < 0.0)?;
+    // The first peak after the fall: where it turns down again.
+    (below + 1..r.len().saturating_sub(1))
+        .find(|&lag| r[lag] > 0.0 && r[lag] >= r[lag - 1] && r[lag] >= r[lag + 1])
 }
 
 /// Moves rows `top..=bottom` left by `shift` columns (right when negative); columns moved in
