@@ -360,3 +360,38 @@ fn strips_already_aligned_stay_in_place() {
         }
     }
 }
+
+/// No real image is turned the way it is stored (its lanes run down it, as PROVENANCE.md
+/// describes every one), and each turned 90° reads the other way round: the ratio of how much
+/// the image changes from row to row over column to column inverts exactly when the image is
+/// transposed. Prints each image's ratio.
+#[test]
+fn no_real_image_is_turned_and_sideways_ones_are() {
+    use blotquant::lanes::orientation::{down_over_across, lanes_run_across, SIDEWAYS_RATIO};
+    let Some(dir) = realdata() else { return };
+    let mut turned_back = 0;
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().to_string();
+            ["tif", "png", "jpg"].iter().any(|e| name.ends_with(e)) && !name.contains("_mask")
+        })
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 20, "the 20 real images");
+    for path in &files {
+        let blot = blotquant::io::load(path, None, &Params::default().load).unwrap();
+        let ratio = down_over_across(&blot.signal);
+        let sideways = blot.signal.t().to_owned();
+        let sideways_ratio = down_over_across(&sideways);
+        println!(
+            "{:<40} down/across {ratio:5.2}, turned {sideways_ratio:5.2}",
+            path.file_name().unwrap().to_string_lossy()
+        );
+        assert!(!lanes_run_across(&blot.signal), "{}", path.display());
+        assert!((ratio * sideways_ratio - 1.0).abs() < 1e-6);
+        turned_back += usize::from(lanes_run_across(&sideways));
+    }
+    println!("{turned_back} of 20 turned 90° are turned back (ratio above {SIDEWAYS_RATIO})");
+}

@@ -16,6 +16,7 @@ mod ends;
 mod lean;
 mod locate;
 pub mod membranes;
+pub mod orientation;
 mod register;
 
 pub use centring::{centre_on_signal, MISPLACED_SHARE};

@@ -28,6 +28,13 @@ pub(super) fn locate_marker(
         return Ok(None);
     }
     let mut blot = read_image(marker, &plan.params)?;
+    // A marker image is captured in its blots' frame: turned where they were.
+    let turned = located
+        .iter()
+        .any(|l| l.turned && (l.blot.height(), l.blot.width()) == (blot.width(), blot.height()));
+    if turned {
+        super::turn(&mut blot);
+    }
     let frame = (blot.width(), blot.height());
     let same_frame: Vec<&Located> = located
         .iter()
@@ -65,6 +72,7 @@ pub(super) fn locate_marker(
         background,
         grid,
         strips,
+        turned,
     }))
 }
 

@@ -61,12 +61,18 @@ pub struct Located {
     grid: LaneGrid,
     /// The membranes or strips found in the frame, as lined up.
     strips: Vec<Membrane>,
+    /// The image was turned 90° clockwise because its lanes ran across it.
+    turned: bool,
 }
 
 /// Reads an image, estimates its background and finds its lanes.
 pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
     let params = &plan.params;
     let mut blot = read_image(image, params)?;
+    let turned = lanes::orientation::lanes_run_across(&blot.signal);
+    if turned {
+        turn(&mut blot);
+    }
     let strips = membranes::align(&mut blot.signal);
     blot.warnings.extend(membranes::lined_up_note(&strips));
     let gaps_filled = membranes::with_gaps_filled(&blot.signal, &strips);
@@ -88,7 +94,17 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
         background,
         grid,
         strips,
+        turned,
     })
+}
+
+/// Turns a blot whose lanes run across it 90° clockwise, with a warning saying so.
+fn turn(blot: &mut Blot) {
+    blot.signal = lanes::orientation::turned_clockwise(&blot.signal);
+    blot.warnings.push(format!(
+        "its lanes run across the image (band edges change it over {}× more from column to column than from row to row): it is analyzed turned 90° clockwise, its left edge on top; lane and band positions and the overlay refer to the turned image",
+        lanes::orientation::SIDEWAYS_RATIO
+    ));
 }
 
 /// The error for an image whose lanes could not be placed, naming the image (no lanes) or the
