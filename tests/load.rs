@@ -229,3 +229,81 @@ fn real_white_is_zero_tiff_keeps_its_counts() {
     assert_eq!(blot.saturated_pixels(), 0);
     assert_eq!((blot.width(), blot.height()), (1200, 1648));
 }
+
+fn tiff_f32(data: &[f32]) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    let mut encoder = TiffEncoder::new(std::io::Cursor::new(&mut bytes)).unwrap();
+    encoder
+        .write_image::<colortype::Gray32Float>(40, 30, data)
+        .unwrap();
+    bytes
+}
+
+/// A 32-bit float TIFF (as LI-COR Image Studio writes) is read as stored: the signal equals
+/// the file's values, none clipped, and no pixel is called saturated since the file states no
+/// ceiling (a warning says so).
+#[test]
+fn float_tiff_keeps_its_values_and_states_no_ceiling() {
+    let data: Vec<f32> = pattern().iter().map(|&v| f32::from(v) * 0.37e-3).collect();
+    let blot = load(&tiff_f32(&data)).unwrap();
+    assert_eq!(blot.polarity, Polarity::LightBands);
+    assert_eq!(blot.signal[[11, 20]], data[11 * 40 + 20]);
+    assert_eq!(blot.signal[[0, 0]], data[0]);
+    assert_eq!(blot.saturated_pixels(), 0);
+    assert!(
+        blot.warnings.iter().any(|w| w.contains("floating-point")),
+        "{:?}",
+        blot.warnings
+    );
+}
+
+#[test]
+fn float_tiff_with_a_nan_is_refused_naming_the_file() {
+    let mut data: Vec<f32> = pattern().iter().map(|&v| f32::from(v)).collect();
+    data[5] = f32::NAN;
+    let error = load(&tiff_f32(&data)).unwrap_err().to_string();
+    assert!(
+        error.contains("test.tif") && error.contains("NaN"),
+        "{error}"
+    );
+}
+
+/// A synthetic experiment whose 16-bit TIFFs are stored as 32-bit float TIFFs of the same
+/// counts gives the same fold changes.
+#[test]
+fn an_experiment_in_float_tiffs_gives_the_sixteen_bit_fold_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (ints, floats) = (tmp.path().join("u16"), tmp.path().join("f32"));
+    let recipe = blotquant::synth::preset("standard").unwrap();
+    blotquant::synth::write_experiment(&ints, 5, &recipe, "s").unwrap();
+    blotquant::synth::write_experiment(&floats, 5, &recipe, "s").unwrap();
+    for entry in std::fs::read_dir(&floats).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "tif") {
+            let gray = image::open(&path).unwrap().to_luma16();
+            let values: Vec<f32> = gray.pixels().map(|p| f32::from(p.0[0])).collect();
+            let mut bytes = Vec::new();
+            TiffEncoder::new(std::io::Cursor::new(&mut bytes))
+                .unwrap()
+                .write_image::<colortype::Gray32Float>(gray.width(), gray.height(), &values)
+                .unwrap();
+            std::fs::write(&path, bytes).unwrap();
+        }
+    }
+    let params = blotquant::params::Params::default();
+    let a = blotquant::analyze(&ints, &params).unwrap().results;
+    let b = blotquant::analyze(&floats, &params).unwrap().results;
+    assert_eq!(a.fold_change.len(), b.fold_change.len());
+    for (x, y) in a.fold_change.iter().zip(&b.fold_change) {
+        assert_eq!((&x.target, x.lane), (&y.target, y.lane));
+        match (x.fold_change, y.fold_change) {
+            (Some(p), Some(q)) => assert!(
+                (p - q).abs() <= 1e-9 * p.abs(),
+                "{} lane {}: {p} vs {q}",
+                x.target,
+                x.lane
+            ),
+            (p, q) => assert_eq!(p, q),
+        }
+    }
+}

@@ -205,6 +205,13 @@ pub fn load_gray(path: &Path, limits: &LoadParams) -> Result<GrayImage> {
         source,
     })?;
     let decoded = decode(path, &bytes, limits)?;
+    if decoded.bit_depth == FLOAT_BIT_DEPTH {
+        return Err(Error::image(
+            path,
+            "the image holds floating-point samples; background subtraction keeps the file's type, 8 or 16 bits",
+            "convert it to 16-bit (e.g. ImageJ Image › Type › 16-bit) first, or analyze it with `blotquant analyze`",
+        ));
+    }
     if decoded.channels != 1 {
         return Err(Error::image(
             path,
@@ -319,18 +326,22 @@ fn decode_tiff(path: &Path, bytes: &[u8], limits: &LoadParams) -> Result<Decoded
             ))
         }
     };
-    let (samples, bit_depth, full_scale): (Vec<f32>, u8, f32) =
-        match decoder.read_image().map_err(bad)? {
-            DecodingResult::U8(v) => (widen(v), 8, 255.0),
-            DecodingResult::U16(v) => (widen(v), 16, 65535.0),
-            _ => {
-                return Err(Error::image(
-                    path,
-                    "the TIFF holds floating-point or 32-bit samples",
-                    "export the raw image as 8- or 16-bit integer grayscale TIFF",
-                ))
-            }
-        };
+    let (samples, bit_depth, full_scale): (Vec<f32>, u8, f32) = match decoder
+        .read_image()
+        .map_err(bad)?
+    {
+        DecodingResult::U8(v) => (widen(v), 8, 255.0),
+        DecodingResult::U16(v) => (widen(v), 16, 65535.0),
+        DecodingResult::F32(v) => float_samples(path, v)?,
+        DecodingResult::F64(v) => float_samples(path, v.into_iter().map(|x| x as f32).collect())?,
+        _ => {
+            return Err(Error::image(
+                path,
+                "the TIFF holds 32- or 64-bit integer samples",
+                "export the raw image as 16-bit integer or 32-bit float grayscale TIFF",
+            ))
+        }
+    };
     let (width, height) = (width as usize, height as usize);
     if samples.len() < width * height * channels {
         return Err(Error::image(
@@ -414,6 +425,31 @@ fn decode_png_jpeg(path: &Path, bytes: &[u8], limits: &LoadParams) -> Result<Dec
         channels,
     })
 }
+
+/// Floating-point samples (LI-COR Image Studio writes them), kept as stored: their range is
+/// the file's own, from 0 to its largest value, never clipped. Values that are not numbers
+/// are refused.
+fn float_samples(path: &Path, samples: Vec<f32>) -> Result<(Vec<f32>, u8, f32)> {
+    if samples.iter().any(|v| !v.is_finite()) {
+        return Err(Error::image(
+            path,
+            "the floating-point TIFF holds NaN or infinite values",
+            "export the image again from the imager; a raw scan holds finite intensities",
+        ));
+    }
+    let largest = samples.iter().copied().fold(0.0f32, f32::max);
+    if largest <= 0.0 {
+        return Err(Error::image(
+            path,
+            "the floating-point TIFF holds no positive value",
+            "check that the right file is named",
+        ));
+    }
+    Ok((samples, FLOAT_BIT_DEPTH, largest))
+}
+
+/// The bit depth a floating-point image is reported with.
+pub const FLOAT_BIT_DEPTH: u8 = 32;
 
 /// Integer samples as `f32` (exact for 8 and 16 bits).
 fn widen<T: Into<f32>>(samples: Vec<T>) -> Vec<f32> {
@@ -510,11 +546,19 @@ fn into_blot(path: &Path, d: Decoded, forced: Option<Polarity>) -> Blot {
     // Where the bright end of the signal is the detector's high end (raw counts, or counts stored
     // WhiteIsZero), the file's MaxSampleValue is the ceiling; otherwise the full code range.
     let saturation_level = match (polarity, d.white_is_zero) {
+        // A floating-point file states no detector ceiling: its largest value is a pixel's.
+        _ if d.bit_depth == FLOAT_BIT_DEPTH => f32::INFINITY,
         (Polarity::LightBands, false) | (Polarity::DarkBands, true) => {
             d.max_sample_tag.unwrap_or(d.full_scale)
         }
         _ => d.full_scale,
     };
+    if d.bit_depth == FLOAT_BIT_DEPTH {
+        warnings.push(format!(
+            "32-bit floating-point image: values kept as stored (0 to {}); the file states no detector ceiling, so saturated pixels cannot be flagged: check the imager's saturation display",
+            d.full_scale
+        ));
+    }
     let signal = Array2::from_shape_vec((d.height, d.width), signal)
         .expect("decoded pixel count matches dimensions");
     Blot {
