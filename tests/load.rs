@@ -307,3 +307,29 @@ fn an_experiment_in_float_tiffs_gives_the_sixteen_bit_fold_changes() {
         }
     }
 }
+
+/// A multi-page TIFF: the first page is read, with a warning that there are more.
+#[test]
+fn a_multi_page_tiff_gives_its_first_page_with_a_warning() {
+    let first = pattern();
+    let second: Vec<u16> = first.iter().map(|&v| v / 2).collect();
+    let mut bytes = Vec::new();
+    let mut encoder = TiffEncoder::new(std::io::Cursor::new(&mut bytes)).unwrap();
+    encoder
+        .write_image::<colortype::Gray16>(40, 30, &first)
+        .unwrap();
+    encoder
+        .write_image::<colortype::Gray16>(40, 30, &second)
+        .unwrap();
+    let blot = load(&bytes).unwrap();
+    assert_eq!(blot.signal[[11, 20]], f32::from(first[11 * 40 + 20]));
+    assert!(
+        blot.warnings
+            .iter()
+            .any(|w| w.contains("more than one page")),
+        "{:?}",
+        blot.warnings
+    );
+    let single = load(&tiff16(Compression::Uncompressed, false, &first)).unwrap();
+    assert!(!single.warnings.iter().any(|w| w.contains("page")));
+}

@@ -75,6 +75,8 @@ struct Decoded {
     /// The file stores counts inverted (TIFF WhiteIsZero): high stored counts are dark.
     white_is_zero: bool,
     lossy: bool,
+    /// The file holds further images after the one read (a multi-page TIFF).
+    more_pages: bool,
     /// Samples per pixel in the file (1 gray, 2 gray + alpha, 3 RGB, 4 RGBA).
     channels: usize,
 }
@@ -342,6 +344,7 @@ fn decode_tiff(path: &Path, bytes: &[u8], limits: &LoadParams) -> Result<Decoded
             ))
         }
     };
+    let more_pages = decoder.more_images();
     let (width, height) = (width as usize, height as usize);
     if samples.len() < width * height * channels {
         return Err(Error::image(
@@ -364,6 +367,7 @@ fn decode_tiff(path: &Path, bytes: &[u8], limits: &LoadParams) -> Result<Decoded
         // The tiff crate already inverts WhiteIsZero data into display values.
         white_is_zero: photometric == Some(0),
         lossy: false,
+        more_pages,
         channels,
     })
 }
@@ -422,6 +426,7 @@ fn decode_png_jpeg(path: &Path, bytes: &[u8], limits: &LoadParams) -> Result<Dec
         max_sample_tag: None,
         white_is_zero: false,
         lossy,
+        more_pages: false,
         channels,
     })
 }
@@ -499,6 +504,11 @@ fn into_blot(path: &Path, d: Decoded, forced: Option<Polarity>) -> Blot {
     if d.lossy {
         warnings.push(
             "JPEG is lossy: compression artefacts change band volumes; quantify the imager's original TIFF".to_string(),
+        );
+    }
+    if d.more_pages {
+        warnings.push(
+            "the TIFF holds more than one page; the first is analyzed (save the page to quantify as a file of its own)".to_string(),
         );
     }
     let n_transparent = d.transparent.iter().filter(|&&t| t).count();
