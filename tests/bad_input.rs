@@ -257,6 +257,59 @@ fn detect_refuses_images_without_lanes() {
     }
 }
 
+/// An empty frame (a bright rectangle's outline on a dark, noisy surround, no membrane in it)
+/// is refused, or its lanes come out flagged as guesses (low-contrast) in an experiment judged
+/// unreliable: never a grid that looks like a result.
+#[test]
+fn an_empty_frame_is_refused_or_flagged_unreliable() {
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, Normal};
+    let tmp = tempfile::tempdir().unwrap();
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(4);
+    let noise = Normal::new(200.0f64, 8.0).unwrap();
+    let frame = image::ImageBuffer::<image::Luma<u16>, _>::from_fn(400, 300, |x, y| {
+        let on_line = |v: u32, at: u32| v.abs_diff(at) <= 1;
+        let inside_x = (20..=380).contains(&x);
+        let inside_y = (20..=280).contains(&y);
+        let line = (inside_y && (on_line(x, 20) || on_line(x, 380)))
+            || (inside_x && (on_line(y, 20) || on_line(y, 280)));
+        image::Luma([if line {
+            60000
+        } else {
+            noise.sample(&mut rng).round() as u16
+        }])
+    });
+    let path = tmp.path().join("frame.png");
+    frame.save(&path).unwrap();
+    let out = tmp.path().join("out");
+    let output = blotquant()
+        .arg("detect")
+        .arg(&path)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    match output.status.code() {
+        Some(2) => {
+            assert!(stderr.contains("frame.png"), "{stderr}");
+            assert!(!out.exists());
+        }
+        Some(0) => {
+            let results: serde_json::Value =
+                serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap())
+                    .unwrap();
+            let reasons = results["detection"][0]["reasons"].as_str().unwrap();
+            assert!(reasons.contains("low-contrast"), "{reasons}");
+            assert_eq!(
+                results["experiments"][0]["quality"]["verdict"], "unreliable",
+                "{results:#}"
+            );
+        }
+        other => panic!("exit {other:?}: {stderr}"),
+    }
+}
+
 /// A marker image captured in another frame than the blots cannot take their lanes: the run
 /// goes on without it and says why, naming the file and both sizes.
 #[test]
