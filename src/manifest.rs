@@ -11,6 +11,7 @@ pub use crate::catalog::TargetPlan;
 use crate::catalog::{self, Target};
 use crate::error::{Error, Result};
 use crate::io::Polarity;
+use crate::lanes::StatedLanes;
 use crate::params::Params;
 use crate::results::InputFile;
 
@@ -63,6 +64,8 @@ pub struct ImagePlan {
     /// A white-light marker image: not quantified; its ladder lane calibrates MW for the
     /// images of its size.
     pub is_marker: bool,
+    /// Lanes a person stated (`lanes_px`): used as given, no lanes detected.
+    pub lanes_px: Option<StatedLanes>,
 }
 
 /// SHA-256 of `bytes` in lowercase hex.
@@ -150,6 +153,15 @@ struct ImageEntry {
     targets: Option<Value>,
     role: Option<String>,
     polarity: Option<Polarity>,
+    lanes_px: Option<LanesPxEntry>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LanesPxEntry {
+    x: Vec<f64>,
+    width: Value,
+    lean_deg: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -214,6 +226,7 @@ pub fn lone_image_plan(image: &Path, params: &Params) -> Plan {
             targets: Vec::new(),
             polarity: None,
             is_marker: false,
+            lanes_px: None,
         }],
         params: params.clone(),
         warnings: Vec::new(),
@@ -395,12 +408,29 @@ pub fn parse_manifest_text(path: &Path, text: &str, params: &Params) -> Result<P
                 "add a ladder lane and `ladder`, or give each target \"rows\": [top_px, bottom_px]",
             ));
         }
+        let lanes_px = match &entry.lanes_px {
+            None => None,
+            Some(_) if is_marker => {
+                return Err(err(
+                    &format!("{field}.lanes_px"),
+                    "a marker image takes the lanes of its blots".into(),
+                    "state `lanes_px` on the blot images of its frame instead",
+                ))
+            }
+            Some(stated) => Some(parse_lanes_px(
+                path,
+                &format!("{field}.lanes_px"),
+                stated,
+                lanes.len(),
+            )?),
+        };
         images.push(ImagePlan {
             file: entry.file.clone(),
             path: image_path,
             targets,
             polarity: entry.polarity,
             is_marker,
+            lanes_px,
         });
     }
 
@@ -587,6 +617,60 @@ fn parse_custom_targets(path: &Path, defs: &BTreeMap<String, TargetDef>) -> Resu
             }
         })
         .collect()
+}
+
+/// An image's `lanes_px`, checked against the manifest's `lanes_count` lanes: one centre per
+/// lane, increasing; widths positive (one for all or one per lane); a lean under 45°.
+fn parse_lanes_px(
+    path: &Path,
+    field: &str,
+    stated: &LanesPxEntry,
+    lanes_count: usize,
+) -> Result<StatedLanes> {
+    let err = |sub: &str, reason: String, fix: &str| {
+        Error::manifest(path, format!("{field}{sub}"), reason, fix)
+    };
+    let n = stated.x.len();
+    if lanes_count == 0 || n != lanes_count {
+        return Err(err(
+            ".x",
+            format!("{n} lane centres for {lanes_count} lanes in `lanes`"),
+            "give one centre per `lanes` entry, left to right, ladder lanes included",
+        ));
+    }
+    if stated.x.iter().any(|x| !x.is_finite()) || stated.x.windows(2).any(|w| w[1] <= w[0]) {
+        return Err(err(
+            ".x",
+            "lane centres must be numbers increasing from left to right".into(),
+            "list each lane's centre in pixels at the image's middle row, left to right",
+        ));
+    }
+    let positive = |v: &Value| v.as_f64().filter(|w| w.is_finite() && *w > 0.0);
+    let widths: Option<Vec<f64>> = match &stated.width {
+        Value::Array(values) if values.len() == n => values.iter().map(positive).collect(),
+        Value::Array(_) => None,
+        single => positive(single).map(|w| vec![w; n]),
+    };
+    let Some(widths) = widths else {
+        return Err(err(
+            ".width",
+            "not a positive number or a list of one per lane".into(),
+            "give the lanes' width in pixels, e.g. 40, or one per lane",
+        ));
+    };
+    let lean_deg = stated.lean_deg.unwrap_or(0.0);
+    if !lean_deg.is_finite() || lean_deg.abs() >= 45.0 {
+        return Err(err(
+            ".lean_deg",
+            format!("{lean_deg} is no lean of lanes"),
+            "give degrees from upright, under 45 (positive: a lane runs to the right going down)",
+        ));
+    }
+    Ok(StatedLanes {
+        x: stated.x.clone(),
+        widths,
+        lean_deg,
+    })
 }
 
 fn parse_image_targets(

@@ -74,7 +74,7 @@ pub use crate::quant::{FoldChangeRow, SummaryRow};
 /// shows them), `between-edge-lines` (lanes placed between pairs of dark lines running down
 /// the image, their edges, where the column profile showed the lines), `leaning` (lanes lean or fan
 /// out, and lanes and band boxes follow them; `x_center_px` is a lane's centre at the image's
-/// middle row).
+/// middle row), `from-manifest` (the manifest's `lanes_px`, used as stated; the only reason then).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DetectionRow {
     /// The experiment's identity, unique within the run: the manifest's `name`, or (always in

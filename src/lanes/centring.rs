@@ -156,6 +156,7 @@ mod tests {
             on_band_row: false,
             beyond_profile: false,
             between_edge_lines: false,
+            stated: false,
         };
         (image, grid)
     }

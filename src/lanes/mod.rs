@@ -18,6 +18,7 @@ mod locate;
 pub mod membranes;
 pub mod orientation;
 mod register;
+mod stated;
 
 pub use centring::{centre_on_signal, MISPLACED_SHARE};
 pub use edge_lines::{background_lines, between_edge_lines, lines_down_the_image};
@@ -26,6 +27,7 @@ pub use lean::lean;
 use lean::leaning_column_profile;
 pub use locate::{check_count, locate, FoundLanes, LaneError, LaneRequest};
 pub use register::register;
+pub use stated::{stated_grid, StatedLanes};
 
 /// One lane: a strip of the image along its centre line, upright or leaning.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -100,6 +102,8 @@ pub struct LaneGrid {
     /// The lanes were placed between pairs of dark lines running down the image, their edges
     /// ([`between_edge_lines`]), where the column profile showed the lines.
     pub between_edge_lines: bool,
+    /// The lanes are the manifest's `lanes_px`, used as stated ([`stated_grid`]).
+    pub stated: bool,
 }
 
 /// A lane, a lane's edge or a line down the image stands out of the column profile when it
@@ -128,6 +132,8 @@ pub enum DetectionReason {
     BetweenEdgeLines,
     /// Lanes lean or fan out, and lanes and band boxes follow them.
     Leaning,
+    /// The lanes are the manifest's `lanes_px`, used as stated: nothing was detected.
+    FromManifest,
 }
 
 impl DetectionReason {
@@ -143,6 +149,7 @@ impl DetectionReason {
             DetectionReason::BeyondProfile => "beyond-profile",
             DetectionReason::BetweenEdgeLines => "between-edge-lines",
             DetectionReason::Leaning => "leaning",
+            DetectionReason::FromManifest => "from-manifest",
         }
     }
 }
@@ -151,6 +158,9 @@ impl LaneGrid {
     /// The reasons to check this grid; `count_estimated` where no count was stated.
     pub fn reasons(&self, count_estimated: bool) -> Vec<DetectionReason> {
         use DetectionReason as R;
+        if self.stated {
+            return vec![R::FromManifest];
+        }
         [
             (count_estimated, R::CountEstimated),
             (self.confidence < LANE_SDS, R::LowContrast),
@@ -621,6 +631,7 @@ fn grid_at(raw_profile: &[f32], grid: &[f64], pitch: f64) -> LaneGrid {
         on_band_row: false,
         beyond_profile: false,
         between_edge_lines: false,
+        stated: false,
     }
 }
 
@@ -680,6 +691,7 @@ pub fn fit_blocks(
         on_band_row: false,
         beyond_profile: false,
         between_edge_lines: false,
+        stated: false,
     })
 }
 

@@ -32,6 +32,8 @@ pub fn register(grids: &mut [&mut LaneGrid], widths: &[usize]) {
             }
         }
     }
+    // Lanes a person stated stay as stated; they still lend their places to other images.
+    let grids_stated: Vec<bool> = grids.iter().map(|g| g.stated).collect();
     let measured: Vec<Vec<(f64, bool)>> = grids
         .iter()
         .map(|g| g.lanes.iter().map(|l| (l.x_center, l.anchored)).collect())
@@ -54,7 +56,7 @@ pub fn register(grids: &mut [&mut LaneGrid], widths: &[usize]) {
             // blotch edge moved its half-maximum edges) gives way to theirs.
             let contradicted =
                 carried.len() >= 2 && (lane.x_center - consensus).abs() > (0.04 * pitch).max(2.0);
-            if !lane.anchored || contradicted {
+            if !grids_stated[a] && (!lane.anchored || contradicted) {
                 lane.x_center = consensus;
                 lane.anchored = false;
             }

@@ -69,7 +69,8 @@ pub struct Located {
 pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
     let params = &plan.params;
     let mut blot = read_image(image, params)?;
-    let turned = lanes::orientation::lanes_run_across(&blot.signal);
+    // Lanes a person stated refer to the image as stored: it is not turned.
+    let turned = image.lanes_px.is_none() && lanes::orientation::lanes_run_across(&blot.signal);
     if turned {
         turn(&mut blot);
     }
@@ -81,14 +82,25 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
         &params.background,
     );
     let corrected = &blot.signal - &background;
-    let request = lanes::LaneRequest {
-        count: (!plan.lanes.is_empty()).then_some(plan.lanes.len()),
-        params: &params.lanes,
+    let grid = match &image.lanes_px {
+        Some(stated) => {
+            check_stated_lanes(plan, image, stated, blot.width())?;
+            blot.warnings.push(
+                "lanes from the manifest (lanes_px), used as stated: none were detected".into(),
+            );
+            lanes::stated_grid(&corrected, stated)
+        }
+        None => {
+            let request = lanes::LaneRequest {
+                count: (!plan.lanes.is_empty()).then_some(plan.lanes.len()),
+                params: &params.lanes,
+            };
+            let found = lanes::locate(&blot.signal, &corrected, &request)
+                .map_err(|e| lane_error(plan, image, e))?;
+            blot.warnings.extend(found.notes);
+            found.grid
+        }
     };
-    let found = lanes::locate(&blot.signal, &corrected, &request)
-        .map_err(|e| lane_error(plan, image, e))?;
-    blot.warnings.extend(found.notes);
-    let grid = found.grid;
     Ok(Located {
         blot,
         background,
@@ -96,6 +108,30 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
         strips,
         turned,
     })
+}
+
+/// Stated lanes must lie in the image: every centre inside its columns.
+fn check_stated_lanes(
+    plan: &Plan,
+    image: &ImagePlan,
+    stated: &lanes::StatedLanes,
+    width: usize,
+) -> Result<()> {
+    if let Some(x) = stated.x.iter().find(|&&x| x < 0.0 || x >= width as f64) {
+        return Err(Error::manifest(
+            plan.manifest.clone().unwrap_or_default(),
+            format!(
+                "images[{}].lanes_px.x",
+                plan.images.iter().position(|i| i == image).unwrap_or(0)
+            ),
+            format!(
+                "a lane centre at x = {x} lies outside the {width} columns of {}",
+                image.file
+            ),
+            "give the centres in the image's own pixels (0 at its left edge)",
+        ));
+    }
+    Ok(())
 }
 
 /// Turns a blot whose lanes run across it 90° clockwise, with a warning saying so.
@@ -138,7 +174,15 @@ fn check_lane_count(plan: &Plan, images: &[ImageAnalysis]) -> Result<Option<Stri
     if plan.manifest.is_none() || plan.lanes.is_empty() {
         return Ok(None);
     }
-    let grids: Vec<(&str, &LaneGrid)> = images.iter().map(|i| (i.file.as_str(), &i.grid)).collect();
+    // Lanes a person stated are not checked against what the image shows.
+    let grids: Vec<(&str, &LaneGrid)> = images
+        .iter()
+        .filter(|i| !i.grid.stated)
+        .map(|i| (i.file.as_str(), &i.grid))
+        .collect();
+    if grids.is_empty() {
+        return Ok(None);
+    }
     lanes::check_count(plan.lanes.len(), &grids, &plan.params.lanes).map_err(|reason| {
         Error::manifest(
             plan.manifest.clone().unwrap_or_default(),
