@@ -570,3 +570,42 @@ fn an_output_folder_that_cannot_be_written_is_refused_before_any_analysis() {
     );
     assert_eq!(std::fs::read_to_string(&file).unwrap(), "not a folder");
 }
+
+/// `detect` takes `--params` and `--json` as `analyze` does, and prints the run's warnings on
+/// stderr (here a JPEG's lossy-format warning); `--json` prints results.json with the params.
+#[test]
+fn detect_takes_params_and_json_and_prints_its_warnings() {
+    let realdata = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/realdata/wb_doublet_3lanes_facuperezt.jpg");
+    if !realdata.exists() {
+        eprintln!("SKIPPED: {} is absent", realdata.display());
+        println!("SKIPPED: {} is absent", realdata.display());
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let params = tmp.path().join("params.json");
+    std::fs::write(&params, r#"{"background": {"radius_px": 30.0}}"#).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_blotquant"))
+        .arg("detect")
+        .arg(&realdata)
+        .arg("--params")
+        .arg(&params)
+        .arg("--json")
+        .arg("-o")
+        .arg(tmp.path().join("out"))
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("warning: ") && stderr.contains("JPEG is lossy"),
+        "{stderr}"
+    );
+    let results: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        results["parameters"]["background"]["radius_px"], 30.0,
+        "{}",
+        results["parameters"]
+    );
+    assert_eq!(results["detection"][0]["lanes"], 3);
+}

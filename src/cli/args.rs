@@ -29,6 +29,7 @@ pub enum Command {
     },
     /// Analyze every experiment folder below the given roots, in parallel.
     Batch {
+        /// Folders to search for experiment folders (each holding experiment.json).
         #[arg(required = true)]
         roots: Vec<PathBuf>,
         #[command(flatten)]
@@ -42,6 +43,7 @@ pub enum Command {
     },
     /// Lanes and bands of one image, with an overlay; no manifest needed.
     Detect {
+        /// The image (TIFF, PNG or JPEG).
         image: PathBuf,
         /// Number of lanes (default: estimated).
         #[arg(long)]
@@ -49,13 +51,23 @@ pub enum Command {
         /// Output folder (default: <image stem>-blotquant beside the image).
         #[arg(short, long)]
         output: Option<PathBuf>,
+        /// Parameter overrides as JSON (see `analyze --print-params`).
+        #[arg(long)]
+        params: Option<PathBuf>,
+        /// Print results.json to stdout.
+        #[arg(long)]
+        json: bool,
     },
     /// Write a starter experiment.json for the images in DIR (lane count detected, conditions
     /// and targets left for you to fill in); never overwrites an existing one.
-    Init { dir: PathBuf },
+    Init {
+        /// Folder holding the blot images.
+        dir: PathBuf,
+    },
     /// Pool the results.json of several runs (shards, or separately analyzed blots) into one
     /// set of tables and one summary.
     Merge {
+        /// results.json files of analyze or batch runs to pool.
         #[arg(required = true)]
         inputs: Vec<PathBuf>,
         /// Output folder.
@@ -68,6 +80,7 @@ pub enum Command {
     /// Background subtraction of one 8- or 16-bit grayscale image, as ImageJ's
     /// Process › Subtract Background (same options, same result).
     Background {
+        /// 8- or 16-bit grayscale image (TIFF, PNG or JPEG).
         input: PathBuf,
         /// Output image (.tif/.tiff or .png), same bit depth as the input.
         output: PathBuf,
@@ -103,6 +116,7 @@ pub enum Command {
     },
     /// Write a synthetic experiment with ground truth (images, experiment.json, truth.json).
     Synth {
+        /// Folder to write the experiment into.
         out_dir: PathBuf,
         #[arg(long, default_value_t = 1)]
         seed: u64,

@@ -79,8 +79,15 @@ pub fn batch(
 }
 
 /// `detect`: lanes and bands of one image, no manifest; `lanes` fixes the count.
-pub fn detect(image: &Path, lanes: Option<usize>, output: Option<PathBuf>) -> Result<u8, Failure> {
-    let mut plan = manifest::lone_image_plan(image, &Params::default());
+pub fn detect(
+    image: &Path,
+    lanes: Option<usize>,
+    output: Option<PathBuf>,
+    params: Option<&Path>,
+    json: bool,
+) -> Result<u8, Failure> {
+    let params = load_params(params, false)?;
+    let mut plan = manifest::lone_image_plan(image, &params);
     if let Some(n) = lanes {
         if n == 0 {
             return Err(usage("--lanes must be at least 1"));
@@ -91,6 +98,14 @@ pub fn detect(image: &Path, lanes: Option<usize>, output: Option<PathBuf>) -> Re
     check_output(&out)?;
     let run = batch::analyze_planned(&plan, None)?;
     report::write_outputs(&out, &run.results, &run.overlays, &run.traces)?;
+    for warning in &run.results.warnings {
+        eprintln!("warning: {warning}");
+    }
+    if json {
+        let mut text = serde_json::to_string_pretty(&run.results).expect("results serialize");
+        text.push('\n');
+        print_stdout(&text);
+    }
     eprintln!(
         "{}: {} lanes, {} bands; wrote {}",
         image.display(),

@@ -44,7 +44,9 @@ fn run(command: Command) -> Result<u8, Failure> {
             image,
             lanes,
             output,
-        } => commands::detect(&image, lanes, output),
+            params,
+            json,
+        } => commands::detect(&image, lanes, output, params.as_deref(), json),
         Command::Init { dir } => commands::init(&dir),
         Command::Merge {
             inputs,
