@@ -126,6 +126,35 @@ pub fn built_in_target(name: &str) -> Option<Target> {
         })
 }
 
+/// The built-in target name (or a `custom` one) closest to a misspelt `name`: at most two
+/// edits away (letters swapped, dropped, added or changed) in the comparison key of
+/// [`name_key`], and fewer than a third of its letters, so that a short unknown name is not
+/// mistaken for another. `None` where none is that close.
+pub fn closest_target<'a>(name: &str, custom: impl Iterator<Item = &'a str>) -> Option<String> {
+    let key = name_key(name);
+    let candidates = BUILT_IN
+        .iter()
+        .flat_map(|(canon, _, _, aliases)| {
+            std::iter::once((*canon, *canon)).chain(aliases.iter().map(move |a| (*a, *canon)))
+        })
+        .map(|(spelling, canon)| (spelling.to_string(), canon.to_string()))
+        .chain(custom.map(|c| (c.to_string(), c.to_string())))
+        .chain(std::iter::once((
+            TOTAL_PROTEIN.to_string(),
+            TOTAL_PROTEIN.to_string(),
+        )));
+    candidates
+        .map(|(spelling, canon)| {
+            (
+                strsim::damerau_levenshtein(&key, &name_key(&spelling)),
+                canon,
+            )
+        })
+        .filter(|&(distance, _)| distance <= 2 && 3 * distance < key.chars().count())
+        .min_by_key(|(distance, _)| *distance)
+        .map(|(_, canon)| canon)
+}
+
 /// Built-in ladders: name and band sizes in kDa, top to bottom.
 const LADDERS: &[(&str, &[f64])] = &[
     (
@@ -171,6 +200,22 @@ pub fn ladder_names() -> Vec<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_misspelt_target_name_suggests_the_one_meant() {
+        let none = std::iter::empty();
+        assert_eq!(closest_target("NRLP3", none).as_deref(), Some("NLRP3"));
+        assert_eq!(
+            closest_target("caspase1 p2O", std::iter::empty()).as_deref(),
+            Some("caspase-1 p20")
+        );
+        assert_eq!(
+            closest_target("my-protien", ["my-protein"].into_iter()).as_deref(),
+            Some("my-protein")
+        );
+        assert_eq!(closest_target("p53", std::iter::empty()), None);
+        assert_eq!(closest_target("STAT3", std::iter::empty()), None);
+    }
 
     #[test]
     fn ascii_aliases_resolve_to_the_canonical_target() {

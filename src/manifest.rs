@@ -299,9 +299,13 @@ pub fn parse_manifest_text(path: &Path, text: &str, params: &Params) -> Result<P
             .cloned()
             .or_else(|| catalog::built_in_target(name))
             .ok_or_else(|| {
+                let meant = catalog::closest_target(name, custom.iter().map(|t| t.name.as_str()));
                 err(
                     field,
-                    format!("unknown target {name:?}"),
+                    match &meant {
+                        Some(m) => format!("unknown target {name:?} (did you mean {m:?}?)"),
+                        None => format!("unknown target {name:?}"),
+                    },
                     &format!(
                         "add it under \"targets\": {{\"{name}\": {{\"mw_kda\": <kDa>}}}}, or use a built-in name"
                     ),
@@ -348,6 +352,7 @@ pub fn parse_manifest_text(path: &Path, text: &str, params: &Params) -> Result<P
             ))
         }
     };
+    warnings.extend(condition_typos(&lanes));
     let has_ladder_lane = lanes.iter().any(LaneSpec::is_ladder);
     if has_ladder_lane && ladder.is_none() {
         warnings.push(
@@ -615,6 +620,34 @@ fn parse_custom_targets(path: &Path, defs: &BTreeMap<String, TargetDef>) -> Resu
                     "e.g. \"mw_kda\": 62 or \"mw_kda\": [55, 70]",
                 )),
             }
+        })
+        .collect()
+}
+
+/// Warnings for conditions that look like typos of another: used in one lane only, while
+/// another condition differs by one or two letters (`untreatd` beside `untreated`), fewer
+/// than a third of its letters, and not in its numbers (`AMI 1 µM` beside `AMI 10 µM` is a
+/// dose, not a typo).
+fn condition_typos(lanes: &[LaneSpec]) -> Vec<String> {
+    let numbers = |s: &str| -> String { s.chars().filter(char::is_ascii_digit).collect() };
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    for condition in lanes.iter().filter_map(|l| l.condition.as_deref()) {
+        *counts.entry(condition).or_default() += 1;
+    }
+    counts
+        .iter()
+        .filter(|(_, &n)| n == 1)
+        .filter_map(|(&lone, _)| {
+            let other = counts.keys().find(|&&other| {
+                let distance = strsim::damerau_levenshtein(lone, other);
+                other != lone
+                    && distance <= 2
+                    && 3 * distance < lone.chars().count()
+                    && numbers(lone) == numbers(other)
+            })?;
+            Some(format!(
+                "condition {lone:?} is used in one lane only and differs from {other:?} by a letter or two: a typo? (lanes with different conditions are never pooled)"
+            ))
         })
         .collect()
 }

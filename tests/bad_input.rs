@@ -164,6 +164,52 @@ fn unknown_target_without_mw() {
     assert_rejected(&dir, &["images[0].targets[0]", "my-kinase", "mw_kda"]);
 }
 
+/// A misspelt built-in target is refused with the name it probably meant.
+#[test]
+fn misspelt_target_suggests_the_name_meant() {
+    let (_tmp, dir) = experiment();
+    common::edit_manifest(&dir, |m| m["images"][0]["targets"] = json!(["NRLP3"]));
+    assert_rejected(
+        &dir,
+        &["images[0].targets[0]", "NRLP3", "did you mean \"NLRP3\""],
+    );
+}
+
+/// A condition used in one lane only, one letter off another, is analyzed as written (it may
+/// be meant) with a warning naming both; single lanes of doses that differ in a digit give
+/// no such warning.
+#[test]
+fn a_condition_one_letter_off_another_is_warned_about() {
+    let (_tmp, dir) = experiment();
+    let mut original = String::new();
+    common::edit_manifest(&dir, |m| {
+        original = m["lanes"][1].as_str().unwrap().to_string();
+        let typo: String = original.chars().filter(|&c| c != 'e').collect();
+        m["lanes"][1] = json!(typo);
+    });
+    let run = blotquant::analyze(&dir, &blotquant::Params::default()).unwrap();
+    assert!(
+        run.results
+            .warnings
+            .iter()
+            .any(|w| w.contains("a typo?") && w.contains(&format!("{original:?}"))),
+        "{:#?}",
+        run.results.warnings
+    );
+    // Doses differ in their numbers, not by typos: one lane each of 1 and 10 µM is no typo.
+    let (_tmp, doses) = experiment();
+    common::edit_manifest(&doses, |m| {
+        m["lanes"][6] = json!("LPS + AMI 3 µM");
+        m["lanes"][8] = json!("LPS + AMI 30 µM");
+    });
+    let run = blotquant::analyze(&doses, &blotquant::Params::default()).unwrap();
+    assert!(
+        !run.results.warnings.iter().any(|w| w.contains("a typo?")),
+        "{:#?}",
+        run.results.warnings
+    );
+}
+
 #[test]
 fn image_path_outside_the_experiment_folder() {
     let (_tmp, dir) = experiment();
