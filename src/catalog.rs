@@ -84,6 +84,9 @@ const BUILT_IN: &[(&str, f64, bool, &[&str])] = &[
 /// What the tables call a ladder (marker) lane's condition and its bands' target.
 pub const LADDER: &str = "ladder";
 
+/// The condition that marks a lane without a sample: drawn, never quantified.
+pub const EMPTY: &str = "empty";
+
 /// Name of the whole-lane stain normalizer.
 pub const TOTAL_PROTEIN: &str = "total protein";
 

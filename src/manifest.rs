@@ -47,6 +47,18 @@ impl LaneSpec {
     pub fn is_ladder(&self) -> bool {
         self.condition.is_none()
     }
+
+    /// A lane the manifest marks `"empty"` (no sample loaded): drawn, never quantified.
+    pub fn is_empty_lane(&self) -> bool {
+        self.condition
+            .as_deref()
+            .is_some_and(|c| c.trim().eq_ignore_ascii_case(catalog::EMPTY))
+    }
+
+    /// A lane whose bands are quantified: neither a ladder nor an empty lane.
+    pub fn is_sample(&self) -> bool {
+        !self.is_ladder() && !self.is_empty_lane()
+    }
 }
 
 /// One image of the experiment.

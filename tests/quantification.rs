@@ -358,3 +358,51 @@ fn technical_replicates_sharing_a_sample_count_once() {
         .collect();
     assert_eq!(&samples[..4], &["U-1", "U-1", "L-1", "L-2"]);
 }
+
+/// A lane the manifest marks `"empty"` is drawn (it stays in lanes.csv as `empty`) but never
+/// quantified: no fold-change row, no part of any summary; every other lane's fold change is
+/// what it was.
+#[test]
+fn an_empty_lane_is_drawn_but_never_quantified() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("exp");
+    blotquant::synth::write_experiment(
+        &dir,
+        21,
+        &blotquant::synth::preset("standard").unwrap(),
+        "exp",
+    )
+    .unwrap();
+    let before = blotquant::analyze(&dir, &blotquant::Params::default())
+        .unwrap()
+        .results;
+    let manifest = dir.join("experiment.json");
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    let last = m["lanes"].as_array().unwrap().len();
+    m["lanes"][last - 1] = serde_json::json!("Empty");
+    std::fs::write(&manifest, serde_json::to_string(&m).unwrap()).unwrap();
+    let after = blotquant::analyze(&dir, &blotquant::Params::default())
+        .unwrap()
+        .results;
+    assert!(after.fold_change.iter().all(|r| r.lane != last));
+    assert!(after
+        .summary
+        .iter()
+        .all(|r| !r.condition.eq_ignore_ascii_case("empty")));
+    let lane = after.lanes.iter().find(|l| l.lane == last).unwrap();
+    assert_eq!(lane.condition, "Empty");
+    for row in &after.fold_change {
+        let old = before
+            .fold_change
+            .iter()
+            .find(|r| r.target == row.target && r.lane == row.lane)
+            .unwrap();
+        assert_eq!(
+            old.fold_change, row.fold_change,
+            "{} lane {}",
+            row.target, row.lane
+        );
+    }
+    assert_eq!(after.fold_change.len() + 5, before.fold_change.len());
+}

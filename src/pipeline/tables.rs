@@ -107,7 +107,7 @@ pub(super) fn target_signals(
     };
     plan.lanes
         .iter()
-        .filter(|l| !l.is_ladder())
+        .filter(|l| l.is_sample())
         .map(|spec| {
             let band = image
                 .bands
