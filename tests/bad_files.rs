@@ -1,6 +1,8 @@
 //! A corpus of bad image files (`tests/fixtures/bad`): each gives a clean error that names the
 //! file, through the library and through `blotquant detect` (exit 2, no panic, no output).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
@@ -72,7 +74,7 @@ fn an_unreadable_file() {
     std::fs::copy(corpus().join("truncated.tif"), &file).unwrap();
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o000)).unwrap();
     if std::fs::read(&file).is_ok() {
-        eprintln!("skipped: this user (root) can read files without read permission");
+        common::skipped("this user (root) can read files without read permission");
         return;
     }
     refused(&file, "cannot read");

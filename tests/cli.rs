@@ -1,5 +1,7 @@
 //! The command line against the contract: files, headers, `--json`, exit codes.
 
+mod common;
+
 use assert_cmd::Command;
 
 fn blotquant() -> Command {
@@ -578,8 +580,7 @@ fn detect_takes_params_and_json_and_prints_its_warnings() {
     let realdata = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/realdata/wb_doublet_3lanes_facuperezt.jpg");
     if !realdata.exists() {
-        eprintln!("SKIPPED: {} is absent", realdata.display());
-        println!("SKIPPED: {} is absent", realdata.display());
+        common::skipped(&format!("{} is absent", realdata.display()));
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

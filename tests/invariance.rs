@@ -12,6 +12,8 @@
 //! [`KNOWN_FAILURES`]; any other failure fails the test, and so does a listed pair that now
 //! passes (take it off the list).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use blotquant::batch;
@@ -454,8 +456,7 @@ fn realdata() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        println!("SKIPPED invariance: {} is absent", dir.display());
-        eprintln!("SKIPPED invariance: {} is absent", dir.display());
+        common::skipped(&format!("{} is absent", dir.display()));
         None
     }
 }

@@ -2,6 +2,8 @@
 //! (sdspage_standards_gelblotanalyzer.png: ladders in lanes 1 and 8, standards of 250–8000 ng
 //! in lanes 2–7; the 8000 ng band is visibly overloaded). Skipped where the folder is absent.
 
+mod common;
+
 use std::path::Path;
 
 use assert_cmd::Command;
@@ -154,7 +156,7 @@ fn standards_gel() -> Option<std::path::PathBuf> {
     if real.is_file() {
         Some(real)
     } else {
-        eprintln!("skipped: ../shared/realdata is absent");
+        common::skipped("../shared/realdata is absent");
         None
     }
 }

@@ -2,6 +2,8 @@
 //! saturation and size limits, on files written here and on the real images of
 //! `../shared/realdata` (skipped where that folder is absent).
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use blotquant::io::{self, Polarity};
@@ -194,7 +196,7 @@ const REAL_POLARITY: &[(&str, Polarity)] = &[
 #[test]
 fn real_images_load_with_the_polarity_provenance_states() {
     let Some(dir) = realdata() else {
-        eprintln!("skipped: ../shared/realdata is absent");
+        common::skipped("../shared/realdata is absent");
         return;
     };
     let mut wrong = Vec::new();
@@ -213,7 +215,7 @@ fn real_images_load_with_the_polarity_provenance_states() {
 #[test]
 fn real_white_is_zero_tiff_keeps_its_counts() {
     let Some(dir) = realdata() else {
-        eprintln!("skipped: ../shared/realdata is absent");
+        common::skipped("../shared/realdata is absent");
         return;
     };
     // PROVENANCE.md: uint16, min 5, max 30080, no pixel saturated.

@@ -110,7 +110,7 @@ fn the_pdgfra_panel_is_measured_in_every_lane_within_its_rows() {
     let real =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata/pmc_pdgfra_gapdh.png");
     if !real.is_file() {
-        println!("SKIPPED: {} is absent", real.display());
+        common::skipped(&format!("{} is absent", real.display()));
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -308,7 +308,7 @@ fn the_trkb_panel_is_measured_in_every_lane_and_compared_with_the_printed_ratios
     let real =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata/pmc_trkb_vcl_values.png");
     if !real.is_file() {
-        println!("SKIPPED: {} is absent", real.display());
+        common::skipped(&format!("{} is absent", real.display()));
         return;
     }
     let panel = image::open(&real).unwrap();

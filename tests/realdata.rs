@@ -2,6 +2,8 @@
 //! so read from beside the repository; the test is skipped, saying so, where that folder is
 //! absent). Each image's stated lane count comes from its PROVENANCE.md.
 
+mod common;
+
 use std::path::Path;
 
 use blotquant::quant::Flag;
@@ -49,7 +51,7 @@ fn realdata() -> Option<std::path::PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else {
-        eprintln!("skipped: {} is absent", dir.display());
+        common::skipped(&format!("{} is absent", dir.display()));
         None
     }
 }

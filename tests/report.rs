@@ -1,5 +1,7 @@
 //! `report.html`: self-contained, every image and target in it, and it renders in a browser.
 
+mod common;
+
 use std::path::Path;
 
 use assert_cmd::Command;
@@ -73,7 +75,7 @@ fn report_renders_in_headless_chromium_without_console_messages() {
         .into_iter()
         .find(|p| Path::new(p).exists())
     else {
-        eprintln!("skipped: no chromium on this machine (apt-get install -y chromium)");
+        common::skipped("no chromium on this machine (apt-get install -y chromium)");
         return;
     };
     let tmp = tempfile::tempdir().unwrap();

@@ -106,3 +106,11 @@ pub fn edit_manifest(dir: &Path, edit: impl FnOnce(&mut Value)) {
     edit(&mut manifest);
     std::fs::write(path, serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
 }
+
+/// Says that a test was skipped and why, on the process's own stderr: the test harness
+/// captures `println!` and `eprintln!`, so a skip said that way is hidden from the person
+/// running the tests.
+pub fn skipped(why: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED: {why}");
+}
