@@ -78,6 +78,8 @@ pub struct ImagePlan {
     pub is_marker: bool,
     /// Lanes a person stated (`lanes_px`): used as given, no lanes detected.
     pub lanes_px: Option<StatedLanes>,
+    /// The page of a multi-page TIFF to read, 0-based (`page` in the manifest is 1-based).
+    pub page: usize,
 }
 
 /// SHA-256 of `bytes` in lowercase hex.
@@ -166,6 +168,7 @@ struct ImageEntry {
     role: Option<String>,
     polarity: Option<Polarity>,
     lanes_px: Option<LanesPxEntry>,
+    page: Option<usize>,
 }
 
 #[derive(Deserialize)]
@@ -239,6 +242,7 @@ pub fn lone_image_plan(image: &Path, params: &Params) -> Plan {
             polarity: None,
             is_marker: false,
             lanes_px: None,
+            page: 0,
         }],
         params: params.clone(),
         warnings: Vec::new(),
@@ -441,6 +445,17 @@ pub fn parse_manifest_text(path: &Path, text: &str, params: &Params) -> Result<P
                 lanes.len(),
             )?),
         };
+        let page = match entry.page {
+            None => 0,
+            Some(0) => {
+                return Err(err(
+                    &format!("{field}.page"),
+                    "pages count from 1".into(),
+                    "give the page of the TIFF to read, 1 for the first",
+                ))
+            }
+            Some(page) => page - 1,
+        };
         images.push(ImagePlan {
             file: entry.file.clone(),
             path: image_path,
@@ -448,6 +463,7 @@ pub fn parse_manifest_text(path: &Path, text: &str, params: &Params) -> Result<P
             polarity: entry.polarity,
             is_marker,
             lanes_px,
+            page,
         });
     }
 

@@ -335,3 +335,60 @@ fn a_multi_page_tiff_gives_its_first_page_with_a_warning() {
     let single = load(&tiff16(Compression::Uncompressed, false, &first)).unwrap();
     assert!(!single.warnings.iter().any(|w| w.contains("page")));
 }
+
+/// `images[].page` picks a multi-page TIFF's page: the blot stored as page 2 behind a blank
+/// page 1 gives the fold changes of the blot stored alone; a page beyond the file's is an
+/// error naming the page and the count.
+#[test]
+fn a_manifest_page_reads_that_page_of_a_multi_page_tiff() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (alone, paged) = (tmp.path().join("alone"), tmp.path().join("paged"));
+    let recipe = blotquant::synth::preset("standard").unwrap();
+    blotquant::synth::write_experiment(&alone, 8, &recipe, "s").unwrap();
+    blotquant::synth::write_experiment(&paged, 8, &recipe, "s").unwrap();
+    let file = paged.join("nlrp3.tif");
+    let blot = image::open(&file).unwrap().to_luma16();
+    let (w, h) = blot.dimensions();
+    let blank = vec![1000u16; (w * h) as usize];
+    let mut bytes = Vec::new();
+    let mut encoder = TiffEncoder::new(std::io::Cursor::new(&mut bytes)).unwrap();
+    encoder
+        .write_image::<colortype::Gray16>(w, h, &blank)
+        .unwrap();
+    encoder
+        .write_image::<colortype::Gray16>(w, h, blot.as_raw())
+        .unwrap();
+    std::fs::write(&file, bytes).unwrap();
+    let edit = |page: u32| {
+        let manifest = paged.join("experiment.json");
+        let mut m: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+        let entry = m["images"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|i| i["file"] == "nlrp3.tif")
+            .unwrap();
+        entry["page"] = serde_json::json!(page);
+        std::fs::write(&manifest, serde_json::to_string(&m).unwrap()).unwrap();
+    };
+    edit(2);
+    let params = blotquant::params::Params::default();
+    let a = blotquant::analyze(&alone, &params).unwrap().results;
+    let b = blotquant::analyze(&paged, &params).unwrap().results;
+    let nlrp3 = |r: &blotquant::results::Results| -> Vec<Option<f64>> {
+        r.fold_change
+            .iter()
+            .filter(|f| f.target == "NLRP3")
+            .map(|f| f.fold_change)
+            .collect()
+    };
+    assert_eq!(nlrp3(&a), nlrp3(&b));
+    assert!(!nlrp3(&a).is_empty());
+    edit(3);
+    let error = blotquant::analyze(&paged, &params).unwrap_err().to_string();
+    assert!(
+        error.contains("nlrp3.tif") && error.contains("page 3") && error.contains("holds 2"),
+        "{error}"
+    );
+}

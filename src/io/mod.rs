@@ -83,11 +83,22 @@ struct Decoded {
 
 /// Reads an image file. `forced` overrides polarity detection.
 pub fn load(path: &Path, forced: Option<Polarity>, limits: &LoadParams) -> Result<Blot> {
+    load_page(path, 0, forced, limits)
+}
+
+/// Reads page `page` (0-based) of an image file: a multi-page TIFF's page, 0 for any other
+/// file. `forced` overrides polarity detection.
+pub fn load_page(
+    path: &Path,
+    page: usize,
+    forced: Option<Polarity>,
+    limits: &LoadParams,
+) -> Result<Blot> {
     let bytes = std::fs::read(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
     })?;
-    load_bytes(path, &bytes, forced, limits)
+    Ok(into_blot(path, decode(path, &bytes, page, limits)?, forced))
 }
 
 /// Decodes an image already read into memory (`path` names it in errors).
@@ -97,7 +108,7 @@ pub fn load_bytes(
     forced: Option<Polarity>,
     limits: &LoadParams,
 ) -> Result<Blot> {
-    Ok(into_blot(path, decode(path, bytes, limits)?, forced))
+    Ok(into_blot(path, decode(path, bytes, 0, limits)?, forced))
 }
 
 /// A grayscale image as stored: values as a viewer shows them, no polarity applied.
@@ -206,7 +217,7 @@ pub fn load_gray(path: &Path, limits: &LoadParams) -> Result<GrayImage> {
         path: path.to_path_buf(),
         source,
     })?;
-    let decoded = decode(path, &bytes, limits)?;
+    let decoded = decode(path, &bytes, 0, limits)?;
     if decoded.bit_depth == FLOAT_BIT_DEPTH {
         return Err(Error::image(
             path,
@@ -231,7 +242,7 @@ pub fn load_gray(path: &Path, limits: &LoadParams) -> Result<GrayImage> {
     })
 }
 
-fn decode(path: &Path, bytes: &[u8], limits: &LoadParams) -> Result<Decoded> {
+fn decode(path: &Path, bytes: &[u8], page: usize, limits: &LoadParams) -> Result<Decoded> {
     if bytes.is_empty() {
         return Err(Error::image(
             path,
@@ -239,8 +250,16 @@ fn decode(path: &Path, bytes: &[u8], limits: &LoadParams) -> Result<Decoded> {
             "re-export the image from the imager as 16-bit TIFF",
         ));
     }
-    let decoded = if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
-        decode_tiff(path, bytes, limits)?
+    let is_tiff = bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*");
+    if page > 0 && !is_tiff {
+        return Err(Error::image(
+            path,
+            format!("page {} is asked for, but only a TIFF has pages", page + 1),
+            "remove `page` from the image's entry",
+        ));
+    }
+    let decoded = if is_tiff {
+        decode_tiff(path, bytes, page, limits)?
     } else if bytes.starts_with(b"\x89PNG") || bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
         decode_png_jpeg(path, bytes, limits)?
     } else {
@@ -294,7 +313,7 @@ pub(crate) fn check_size(path: &Path, width: u64, height: u64, limits: &LoadPara
     Ok(())
 }
 
-fn decode_tiff(path: &Path, bytes: &[u8], limits: &LoadParams) -> Result<Decoded> {
+fn decode_tiff(path: &Path, bytes: &[u8], page: usize, limits: &LoadParams) -> Result<Decoded> {
     use tiff::decoder::DecodingResult;
     use tiff::tags::Tag;
     use tiff::ColorType;
@@ -306,7 +325,23 @@ fn decode_tiff(path: &Path, bytes: &[u8], limits: &LoadParams) -> Result<Decoded
             "the file may be truncated or use an unsupported TIFF variant; re-export it as an uncompressed or LZW 16-bit grayscale TIFF",
         )
     };
-    let (mut decoder, (width, height)) = open_tiff(path, Cursor::new(bytes), limits, &bad)?;
+    let (mut decoder, (mut width, mut height)) = open_tiff(path, Cursor::new(bytes), limits, &bad)?;
+    if page > 0 {
+        let mut pages = 1;
+        while pages <= page && decoder.more_images() {
+            decoder.next_image().map_err(bad)?;
+            pages += 1;
+        }
+        if pages <= page {
+            return Err(Error::image(
+                path,
+                format!("page {} is asked for, but the TIFF holds {pages}", page + 1),
+                "give a `page` from 1 to the number of pages",
+            ));
+        }
+        (width, height) = decoder.dimensions().map_err(bad)?;
+        check_size(path, width.into(), height.into(), limits)?;
+    }
     let color = decoder.colortype().map_err(bad)?;
     let photometric: Option<u16> = decoder
         .find_tag_unsigned(Tag::PhotometricInterpretation)
@@ -344,7 +379,7 @@ fn decode_tiff(path: &Path, bytes: &[u8], limits: &LoadParams) -> Result<Decoded
             ))
         }
     };
-    let more_pages = decoder.more_images();
+    let more_pages = page == 0 && decoder.more_images();
     let (width, height) = (width as usize, height as usize);
     if samples.len() < width * height * channels {
         return Err(Error::image(

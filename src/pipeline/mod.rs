@@ -50,7 +50,7 @@ pub fn no_overlay(_: &Blot, _: &LaneGrid, _: &[MeasuredBand]) -> Overlay {
 
 /// Reads an image file.
 fn read_image(image: &ImagePlan, params: &Params) -> Result<Blot> {
-    io::load(&image.path, image.polarity, &params.load)
+    io::load_page(&image.path, image.page, image.polarity, &params.load)
 }
 
 /// An image read, background-corrected and with its lanes found: the first stage, after
