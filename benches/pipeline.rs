@@ -88,6 +88,9 @@ fn stages(c: &mut Criterion) {
     c.bench_function("lane lean, 2048x1536", |b| {
         b.iter(|| lanes::lean(&corrected, big_grid.clone()))
     });
+    c.bench_function("orientation (lanes down or across), 2048x1536", |b| {
+        b.iter(|| lanes::orientation::lanes_run_across(&big))
+    });
 
     // What `blotquant detect` does for one image, minus writing the files: read and decode,
     // background, lane count and grid, bands, overlay.
