@@ -13,6 +13,17 @@ fn blotquant() -> Command {
     Command::cargo_bin("blotquant").unwrap()
 }
 
+/// `blotquant detect IMAGE -o OUT`, run to its end.
+fn detect(image: &Path, out: &Path) -> std::process::Output {
+    blotquant()
+        .arg("detect")
+        .arg(image)
+        .arg("-o")
+        .arg(out)
+        .output()
+        .unwrap()
+}
+
 /// A fresh synthetic experiment in a temporary folder.
 fn experiment() -> (tempfile::TempDir, PathBuf) {
     experiment_of("standard")
@@ -285,13 +296,7 @@ fn detect_refuses_images_without_lanes() {
         let path = tmp.path().join(name);
         img.save(&path).unwrap();
         let out = tmp.path().join(format!("{name}-out"));
-        let output = blotquant()
-            .arg("detect")
-            .arg(&path)
-            .arg("-o")
-            .arg(&out)
-            .output()
-            .unwrap();
+        let output = detect(&path, &out);
         assert_eq!(output.status.code(), Some(2), "{name}");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains("no lanes stand out"), "{name}: {stderr}");
@@ -328,13 +333,7 @@ fn an_empty_frame_is_refused_or_flagged_unreliable() {
     let path = tmp.path().join("frame.png");
     frame.save(&path).unwrap();
     let out = tmp.path().join("out");
-    let output = blotquant()
-        .arg("detect")
-        .arg(&path)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let output = detect(&path, &out);
     let stderr = String::from_utf8_lossy(&output.stderr);
     match output.status.code() {
         Some(2) => {

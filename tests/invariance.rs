@@ -14,7 +14,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use blotquant::batch;
 use blotquant::io::{self, Polarity};
@@ -451,19 +451,11 @@ fn judge(untransformed: &Found, found: &Found, mapping: &Mapping) -> String {
     }
 }
 
-fn realdata() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        common::skipped(&format!("{} is absent", dir.display()));
-        None
-    }
-}
-
 #[test]
 fn lanes_survive_transforms_of_every_real_image() {
-    let Some(dir) = realdata() else { return };
+    let Some(dir) = common::realdata() else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let mut failures = Vec::new();
     let mut newly_passing = Vec::new();

@@ -45,17 +45,6 @@ const STATED: [(&str, usize, bool); 17] = [
     ("wb_shadow_3lanes_facuperezt.jpg", 3, true),
 ];
 
-/// The real images beside the repository, or `None` (saying so) where they are absent.
-fn realdata() -> Option<std::path::PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        common::skipped(&format!("{} is absent", dir.display()));
-        None
-    }
-}
-
 /// The lanes `detect` finds in `image` (none where it refuses the image).
 fn lanes_found(image: &Path, params: &Params) -> usize {
     let plan = manifest::lone_image_plan(image, params);
@@ -66,7 +55,9 @@ fn lanes_found(image: &Path, params: &Params) -> usize {
 
 #[test]
 fn detect_finds_the_stated_lane_count() {
-    let Some(dir) = realdata() else { return };
+    let Some(dir) = common::realdata() else {
+        return;
+    };
     let params = Params::default();
     let mut wrong = Vec::new();
     let mut right = 0;
@@ -135,7 +126,9 @@ fn binned_2x2(image: &Path, dir: &Path) -> std::path::PathBuf {
 
 #[test]
 fn detect_finds_the_stated_lane_count_on_binned_images() {
-    let Some(dir) = realdata() else { return };
+    let Some(dir) = common::realdata() else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let params = Params::default();
     let mut wrong = Vec::new();
@@ -166,7 +159,9 @@ fn detect_finds_the_stated_lane_count_on_binned_images() {
 /// (as `detect` finds them) are used.
 #[test]
 fn a_manifest_with_the_true_lane_count_is_used() {
-    let Some(dir) = realdata() else { return };
+    let Some(dir) = common::realdata() else {
+        return;
+    };
     let tmp = tempfile::tempdir().unwrap();
     let params = Params::default();
     for (file, stated, found) in STATED {
@@ -221,7 +216,9 @@ fn a_manifest_with_the_true_lane_count_is_used() {
 /// correlated over many rows, is no band.
 #[test]
 fn detect_sees_the_actin_image_s_bands_and_not_its_texture() {
-    let Some(dir) = realdata() else { return };
+    let Some(dir) = common::realdata() else {
+        return;
+    };
     let params = Params::default();
     let plan = manifest::lone_image_plan(&dir.join("amersham_chemi_actin_csitron.tif"), &params);
     let results = batch::analyze_planned(&plan, None).unwrap().results;
@@ -256,7 +253,9 @@ fn detect_sees_the_actin_image_s_bands_and_not_its_texture() {
 /// the lane whose box holds the centroid, within the band's rows).
 #[test]
 fn detect_finds_every_band_of_the_thrombin_gel_s_hand_made_mask() {
-    let Some(dir) = realdata() else { return };
+    let Some(dir) = common::realdata() else {
+        return;
+    };
     let params = Params::default();
     let plan = manifest::lone_image_plan(&dir.join("sdspage_thrombin_gelgenie.jpg"), &params);
     let analysis = blotquant::pipeline::analyze_image(
@@ -347,7 +346,9 @@ fn detect_finds_every_band_of_the_thrombin_gel_s_hand_made_mask() {
 /// measured in lanes 2–3.
 #[test]
 fn strips_already_aligned_stay_in_place() {
-    let Some(dir) = realdata() else { return };
+    let Some(dir) = common::realdata() else {
+        return;
+    };
     for file in ["pmc_fxn_vcl_values.png", "pmc_trkb_vcl_values.png"] {
         let mut blot = blotquant::io::load(&dir.join(file), None, &Params::default().load).unwrap();
         let strips = blotquant::lanes::membranes::align(&mut blot.signal);
@@ -370,7 +371,9 @@ fn strips_already_aligned_stay_in_place() {
 #[test]
 fn no_real_image_is_turned_and_sideways_ones_are() {
     use blotquant::lanes::orientation::{down_over_across, lanes_run_across, SIDEWAYS_RATIO};
-    let Some(dir) = realdata() else { return };
+    let Some(dir) = common::realdata() else {
+        return;
+    };
     let mut turned_back = 0;
     let mut files: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()

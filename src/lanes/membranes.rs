@@ -238,16 +238,21 @@ fn membrane_runs(levels: &[f32]) -> Vec<(usize, usize)> {
     runs
 }
 
+/// The strip's mean over its rows, per column.
+fn strip_profile(signal: &Array2<f32>, (top, bottom): (usize, usize)) -> Vec<f64> {
+    signal
+        .slice(s![top..=bottom, ..])
+        .columns()
+        .into_iter()
+        .map(|c| c.iter().map(|&v| f64::from(v)).sum::<f64>() / c.len() as f64)
+        .collect()
+}
+
 /// The strip's column profile with its slow trend taken out: what its lanes look like.
 /// Columns of empty frame beside the membrane (below half the strip's median level), and a
 /// trend window's width inside them, count as flat: the membrane's own edge is no lane.
 fn lane_structure(signal: &Array2<f32>, (top, bottom): (usize, usize)) -> Vec<f64> {
-    let rows = signal.slice(s![top..=bottom, ..]);
-    let profile: Vec<f64> = rows
-        .columns()
-        .into_iter()
-        .map(|c| c.iter().map(|&v| f64::from(v)).sum::<f64>() / c.len() as f64)
-        .collect();
+    let profile = strip_profile(signal, (top, bottom));
     let level = stats::median(&profile);
     let on_membrane: Vec<bool> = profile.iter().map(|&v| v >= 0.5 * level).collect();
     let half = (profile.len() / 20).max(2);
@@ -290,12 +295,7 @@ fn best_offset(
 /// The first and last column of the strip's membrane: at half its median level or more (the
 /// frame beside a membrane lies far below it).
 fn membrane_extent(signal: &Array2<f32>, (top, bottom): (usize, usize)) -> (usize, usize) {
-    let rows = signal.slice(s![top..=bottom, ..]);
-    let profile: Vec<f64> = rows
-        .columns()
-        .into_iter()
-        .map(|c| c.iter().map(|&v| f64::from(v)).sum::<f64>() / c.len() as f64)
-        .collect();
+    let profile = strip_profile(signal, (top, bottom));
     let level = stats::median(&profile);
     let on = |x: &usize| profile[*x] >= 0.5 * level;
     let first = (0..profile.len()).find(on).unwrap_or(0);

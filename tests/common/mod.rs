@@ -114,3 +114,15 @@ pub fn skipped(why: &str) {
     use std::io::Write;
     let _ = writeln!(std::io::stderr(), "SKIPPED: {why}");
 }
+
+/// The real images beside the repository (`../shared/realdata`), or `None`, saying so, where
+/// they are absent.
+pub fn realdata() -> Option<std::path::PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        skipped(&format!("{} is absent", dir.display()));
+        None
+    }
+}
