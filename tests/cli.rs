@@ -610,3 +610,41 @@ fn detect_takes_params_and_json_and_prints_its_warnings() {
     );
     assert_eq!(results["detection"][0]["lanes"], 3);
 }
+
+/// A failure while the outputs are written leaves no half set: here `overlays` is a file, so
+/// the overlays cannot be written after the tables could; no table, results.json or report
+/// appears, the file in the way is untouched, and the run exits 1 naming the path.
+#[test]
+fn a_failure_while_writing_leaves_no_half_set_of_outputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exp = tmp.path().join("exp");
+    blotquant()
+        .args(["synth", "--seed", "3"])
+        .arg(&exp)
+        .assert()
+        .success();
+    let out = tmp.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    std::fs::write(out.join("overlays"), "in the way").unwrap();
+    let output = blotquant()
+        .arg("analyze")
+        .arg(&exp)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("overlays"), "{stderr}");
+    let mut left: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name != ".cache")
+        .collect();
+    left.sort();
+    assert_eq!(left, ["overlays"], "only the file in the way is left");
+    assert_eq!(
+        std::fs::read_to_string(out.join("overlays")).unwrap(),
+        "in the way"
+    );
+}

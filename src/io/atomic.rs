@@ -35,6 +35,99 @@ pub fn write_atomic_with(
     publish(file, path)
 }
 
+/// One file of a set written by [`write_all_or_none`]: where, what, and whether to flush it
+/// to disk before it is published.
+pub struct SetFile<'a> {
+    /// Where the file goes.
+    pub path: PathBuf,
+    /// Its bytes.
+    pub bytes: &'a [u8],
+    /// Flush it to disk before publishing (tables: cheap; images: not worth it).
+    pub sync: bool,
+}
+
+/// Writes a set of files so that a failure while writing leaves none of them: each is first
+/// written in full to a temporary file beside its place, and only when every one is complete
+/// are they renamed into place. A failed write removes every temporary file and every folder
+/// made for them (the set's earlier outputs, if any, stay as they were). Only a rename can
+/// still fail half-way, which on one file system it does not but for a vanished folder.
+pub fn write_all_or_none(files: &[SetFile]) -> Result<()> {
+    let mut staged: Vec<Staged> = Vec::with_capacity(files.len());
+    let mut failure = None;
+    for file in files {
+        match stage(&file.path, file.sync, file.bytes) {
+            Ok(pending) => staged.push(pending),
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        }
+    }
+    if let Some(e) = failure {
+        // Newest first: a folder made for the first file in it goes once the rest are gone.
+        while let Some(pending) = staged.pop() {
+            drop(pending);
+        }
+        return Err(e);
+    }
+    for (mut staged, file) in staged.into_iter().zip(files) {
+        let temp = staged
+            .temp
+            .take()
+            .expect("a staged file is present until published");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&temp, std::fs::Permissions::from_mode(0o644))
+                .map_err(|e| write_error(&file.path, e))?;
+        }
+        temp.persist(&file.path)
+            .map_err(|e| write_error(&file.path, e.error))?;
+        staged.made.clear();
+    }
+    Ok(())
+}
+
+/// A complete temporary file, closed (a set of thousands of files holds no descriptors),
+/// with the folders made for it; dropped unpublished it removes both, as [`Pending`] does.
+struct Staged {
+    temp: Option<tempfile::TempPath>,
+    made: Vec<PathBuf>,
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        drop(self.temp.take());
+        for dir in &self.made {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
+/// `bytes` written in full to a temporary file beside `path`, not yet published.
+fn stage(path: &Path, sync: bool, bytes: &[u8]) -> Result<Staged> {
+    let mut pending = temporary_beside(path)?;
+    {
+        let mut writer = std::io::BufWriter::with_capacity(1 << 22, pending.as_file());
+        writer.write_all(bytes).map_err(|e| write_error(path, e))?;
+        writer.flush().map_err(|e| write_error(path, e))?;
+    }
+    if sync {
+        pending
+            .as_file()
+            .sync_all()
+            .map_err(|e| write_error(path, e))?;
+    }
+    let file = pending
+        .file
+        .take()
+        .expect("a pending file is present until published");
+    Ok(Staged {
+        temp: Some(file.into_temp_path()),
+        made: std::mem::take(&mut pending.made),
+    })
+}
+
 fn write_error(path: &Path, source: std::io::Error) -> Error {
     Error::Write {
         path: path.to_path_buf(),

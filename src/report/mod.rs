@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use crate::error::Result;
-use crate::io::atomic::{write_atomic, write_atomic_with};
+use crate::io::atomic::{write_all_or_none, write_atomic, SetFile};
 use crate::quant::linearity::{LinearityFit, LinearityPoint};
 use crate::results::{ImageTraces, Results};
 
@@ -206,23 +206,28 @@ pub fn write_outputs(
     let mut json = serde_json::to_string_pretty(results).expect("results serialize");
     json.push('\n');
     files.push((out.join("results.json"), json.into_bytes()));
-    for (path, bytes) in &files {
-        write_atomic(path, bytes)?;
-    }
-    // Pictures are made again by any re-run: written atomically but not flushed to disk one
-    // by one (a hundred fsyncs would cost more than the analysis).
     let report = html::render(results, traces);
-    let pictures = overlays
+    // Tables are flushed to disk; pictures, which any re-run makes again, are not (a hundred
+    // fsyncs would cost more than the analysis). All are written before any is published.
+    let set: Vec<SetFile> = files
         .iter()
-        .map(|(name, png)| (out.join("overlays").join(name), png.as_slice()))
-        .chain(std::iter::once((
-            out.join("report.html"),
-            report.as_bytes(),
-        )));
-    for (path, bytes) in pictures {
-        write_atomic_with(&path, false, |w| w.write_all(bytes))?;
-    }
-    Ok(())
+        .map(|(path, bytes)| SetFile {
+            path: path.clone(),
+            bytes,
+            sync: true,
+        })
+        .chain(overlays.iter().map(|(name, png)| SetFile {
+            path: out.join("overlays").join(name),
+            bytes: png,
+            sync: false,
+        }))
+        .chain(std::iter::once(SetFile {
+            path: out.join("report.html"),
+            bytes: report.as_bytes(),
+            sync: false,
+        }))
+        .collect();
+    write_all_or_none(&set)
 }
 
 /// The short fold-change table printed on stdout: geometric mean and 95 % CI per condition.
