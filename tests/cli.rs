@@ -547,23 +547,11 @@ fn a_closed_stdout_pipe_ends_the_run_quietly() {
 /// unable to write its results (exit 1 before).
 #[test]
 fn an_output_folder_that_cannot_be_written_is_refused_before_any_analysis() {
-    let tmp = tempfile::tempdir().unwrap();
-    let exp = tmp.path().join("exp");
-    blotquant()
-        .args(["synth", "--seed", "3"])
-        .arg(&exp)
-        .assert()
-        .success();
+    let (tmp, exp) = synthetic_experiment();
     let file = tmp.path().join("taken");
     std::fs::write(&file, "not a folder").unwrap();
     let out = file.join("results");
-    let output = blotquant()
-        .arg("analyze")
-        .arg(&exp)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let output = analyze_into(&exp, &out);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(
@@ -616,23 +604,11 @@ fn detect_takes_params_and_json_and_prints_its_warnings() {
 /// appears, the file in the way is untouched, and the run exits 1 naming the path.
 #[test]
 fn a_failure_while_writing_leaves_no_half_set_of_outputs() {
-    let tmp = tempfile::tempdir().unwrap();
-    let exp = tmp.path().join("exp");
-    blotquant()
-        .args(["synth", "--seed", "3"])
-        .arg(&exp)
-        .assert()
-        .success();
+    let (tmp, exp) = synthetic_experiment();
     let out = tmp.path().join("out");
     std::fs::create_dir(&out).unwrap();
     std::fs::write(out.join("overlays"), "in the way").unwrap();
-    let output = blotquant()
-        .arg("analyze")
-        .arg(&exp)
-        .arg("-o")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let output = analyze_into(&exp, &out);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("overlays"), "{stderr}");
@@ -647,4 +623,27 @@ fn a_failure_while_writing_leaves_no_half_set_of_outputs() {
         std::fs::read_to_string(out.join("overlays")).unwrap(),
         "in the way"
     );
+}
+
+/// A synthetic experiment (`synth --seed 3`) in a temporary folder.
+fn synthetic_experiment() -> (tempfile::TempDir, std::path::PathBuf) {
+    let tmp = tempfile::tempdir().unwrap();
+    let exp = tmp.path().join("exp");
+    blotquant()
+        .args(["synth", "--seed", "3"])
+        .arg(&exp)
+        .assert()
+        .success();
+    (tmp, exp)
+}
+
+/// `blotquant analyze EXP -o OUT`, run to its end.
+fn analyze_into(exp: &std::path::Path, out: &std::path::Path) -> std::process::Output {
+    blotquant()
+        .arg("analyze")
+        .arg(exp)
+        .arg("-o")
+        .arg(out)
+        .output()
+        .unwrap()
 }
