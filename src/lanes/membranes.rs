@@ -48,8 +48,10 @@ pub fn align(signal: &mut Array2<f32>) -> Vec<Membrane> {
         .iter()
         .max_by_key(|&&(top, bottom)| bottom - top)
         .expect("two strips or more");
-    let reference_profile = lane_structure(signal, reference);
-    let reference_extent = membrane_extent(signal, reference);
+    let StripColumns {
+        structure: reference_profile,
+        extent: reference_extent,
+    } = strip_columns(signal, reference);
     let max_shift = (MAX_SHIFT_FRACTION * signal.ncols() as f64) as i64;
     // Lane structure repeats every pitch, so it tells a strip's offset only within a pitch:
     // the membranes' own extents give the whole pitches, the lanes the rest.
@@ -60,8 +62,10 @@ pub fn align(signal: &mut Array2<f32>) -> Vec<Membrane> {
             if rows == reference {
                 return Some(0);
             }
-            let profile = lane_structure(signal, rows);
-            let extent = membrane_extent(signal, rows);
+            let StripColumns {
+                structure: profile,
+                extent,
+            } = strip_columns(signal, rows);
             let width = |(first, last): (usize, usize)| (last - first) as f64;
             // Membranes of one size (a membrane imaged twice, two cut alike) are as far apart
             // as their edges, to within half the widths' difference; where that stays inside
@@ -238,25 +242,29 @@ fn membrane_runs(levels: &[f32]) -> Vec<(usize, usize)> {
     runs
 }
 
-/// The strip's mean over its rows, per column.
-fn strip_profile(signal: &Array2<f32>, (top, bottom): (usize, usize)) -> Vec<f64> {
-    signal
+/// What a strip's columns say: the lanes' structure and where the membrane lies.
+struct StripColumns {
+    /// The strip's column profile with its slow trend taken out: what its lanes look like.
+    /// Columns of empty frame beside the membrane, and a trend window's width inside them,
+    /// count as flat: the membrane's own edge is no lane.
+    structure: Vec<f64>,
+    /// The first and last column of membrane.
+    extent: (usize, usize),
+}
+
+/// The columns of the strip `top..=bottom`. Membrane is where the strip's mean over its rows
+/// reaches half its median column or more: the frame beside a membrane lies far below it.
+fn strip_columns(signal: &Array2<f32>, (top, bottom): (usize, usize)) -> StripColumns {
+    let profile: Vec<f64> = signal
         .slice(s![top..=bottom, ..])
         .columns()
         .into_iter()
         .map(|c| c.iter().map(|&v| f64::from(v)).sum::<f64>() / c.len() as f64)
-        .collect()
-}
-
-/// The strip's column profile with its slow trend taken out: what its lanes look like.
-/// Columns of empty frame beside the membrane (below half the strip's median level), and a
-/// trend window's width inside them, count as flat: the membrane's own edge is no lane.
-fn lane_structure(signal: &Array2<f32>, (top, bottom): (usize, usize)) -> Vec<f64> {
-    let profile = strip_profile(signal, (top, bottom));
+        .collect();
     let level = stats::median(&profile);
     let on_membrane: Vec<bool> = profile.iter().map(|&v| v >= 0.5 * level).collect();
     let half = (profile.len() / 20).max(2);
-    (0..profile.len())
+    let structure = (0..profile.len())
         .map(|x| {
             let range = x.saturating_sub(half)..(x + half + 1).min(profile.len());
             if on_membrane[range.clone()].iter().any(|&m| !m) {
@@ -265,7 +273,16 @@ fn lane_structure(signal: &Array2<f32>, (top, bottom): (usize, usize)) -> Vec<f6
             let window = &profile[range];
             profile[x] - window.iter().sum::<f64>() / window.len() as f64
         })
-        .collect()
+        .collect();
+    let first = on_membrane.iter().position(|&m| m).unwrap_or(0);
+    let last = on_membrane
+        .iter()
+        .rposition(|&m| m)
+        .unwrap_or(profile.len() - 1);
+    StripColumns {
+        structure,
+        extent: (first, last.max(first)),
+    }
 }
 
 /// The shift s among `shifts` at which `profile[x + s]` best matches `reference[x]`
@@ -292,21 +309,7 @@ fn best_offset(
     (best >= MIN_CORRELATION).then_some(shift)
 }
 
-/// The first and last column of the strip's membrane: at half its median level or more (the
-/// frame beside a membrane lies far below it).
-fn membrane_extent(signal: &Array2<f32>, (top, bottom): (usize, usize)) -> (usize, usize) {
-    let profile = strip_profile(signal, (top, bottom));
-    let level = stats::median(&profile);
-    let on = |x: &usize| profile[*x] >= 0.5 * level;
-    let first = (0..profile.len()).find(on).unwrap_or(0);
-    let last = (0..profile.len())
-        .rev()
-        .find(on)
-        .unwrap_or(profile.len() - 1);
-    (first, last.max(first))
-}
-
-/// The lane pitch of a strip's lane structure: the lag of the autocorrelation's highest peak
+/// The lane pitch of a strip's lane structure: the lag of the autocorrelation's first peak
 /// after it first falls below zero (the first lag at which lanes meet lanes again), if any.
 fn pitch_of(structure: &[f64]) -> Option<usize> {
     let n = structure.len();
