@@ -1,0 +1,739 @@
+//! Stress suite: 40 experiments from an independent generator (`tests/stress/mod.rs`, its
+//! module doc lists the physics and the truth), analyzed in-process and scored against their
+//! truth. Run with `cargo test --release --test stress -- --nocapture` (add `--include-ignored`
+//! for the accuracy targets); both tests print the figures. With `BLOTQUANT_STRESS_KEEP=DIR`
+//! the experiments are kept in `DIR/seed-N` with their truth (`stress-truth.json`), to be looked
+//! at with `blotquant analyze DIR/seed-N`.
+
+// The generator lives beside this file; a path is needed since this file has its name.
+#[path = "stress/mod.rs"]
+mod stress;
+
+use std::collections::BTreeSet;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use blotquant::quant::{Flag, FoldChangeRow};
+use blotquant::results::{Results, Verdict};
+use rayon::prelude::*;
+use stress::{Truth, CONTROL, LOADING_CONTROL};
+
+const FIRST_SEED: u64 = 1;
+const LAST_SEED: u64 = 40;
+/// A band whose true peak stands this many noise SDs above its background must be measured.
+const MUST_MEASURE_SNR: f64 = 10.0;
+/// Accuracy targets on the relative error of fold changes.
+const MEDIAN_TARGET: f64 = 0.03;
+const P90_TARGET: f64 = 0.10;
+/// An error this large without any flag on the row is a silent wrong number worth listing.
+const SILENT_ERROR: f64 = 0.25;
+
+/// One experiment: its truth and what the analysis gave (an error or panic as text).
+struct Outcome {
+    truth: Truth,
+    results: Result<Results, String>,
+    seconds: f64,
+}
+
+/// One scored lane × target.
+struct Cell {
+    seed: u64,
+    target: String,
+    lane: usize,
+    condition: String,
+    true_fold_change: f64,
+    measured: Option<f64>,
+    flags: String,
+    peak_snr: f64,
+    faint_lane: bool,
+}
+
+impl Cell {
+    fn relative_error(&self) -> Option<f64> {
+        self.measured
+            .map(|m| (m - self.true_fold_change).abs() / self.true_fold_change)
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "seed {} {} lane {} ({}): true {:.3}, measured {}, peak {:.1} SD{}, flags [{}]",
+            self.seed,
+            self.target,
+            self.lane,
+            self.condition,
+            self.true_fold_change,
+            self.measured.map_or("none".into(), |m| format!("{m:.3}")),
+            self.peak_snr,
+            if self.faint_lane { ", faint lane" } else { "" },
+            self.flags
+        )
+    }
+}
+
+/// A measured signal over its band's true volume.
+struct SignalRatio {
+    seed: u64,
+    target: String,
+    condition: String,
+    ratio: f64,
+}
+
+/// Everything the two tests assert on.
+struct Evaluation {
+    outcomes: Vec<Outcome>,
+    cells: Vec<Cell>,
+    /// Experiments that returned an error or panicked, or reported errors.
+    failures: Vec<String>,
+    /// Sample lane × target rows absent from `fold_change` altogether.
+    missing_rows: Vec<String>,
+    /// No fold change where the true band's peak stands ≥ 10 noise SDs.
+    lost: Vec<String>,
+    /// Signal or fold change ≤ 0 on a row that carries no flag.
+    unflagged_nonpositive: Vec<String>,
+    /// Measured signal over true volume per (seed, target, lane): constant within a target of
+    /// an experiment where the measurement is proportional to the truth.
+    signal_ratios: Vec<SignalRatio>,
+    /// Fold changes whose control mean is not the mean of the measured control lanes.
+    control_mean_violations: Vec<String>,
+    wall_seconds: f64,
+}
+
+fn evaluation() -> &'static Evaluation {
+    static EVALUATION: OnceLock<Evaluation> = OnceLock::new();
+    EVALUATION.get_or_init(|| {
+        let evaluation = evaluate();
+        print_figures(&evaluation);
+        evaluation
+    })
+}
+
+/// Set to a folder to keep the generated experiments there (`<folder>/seed-N`) for a look
+/// with the command line; otherwise they live in temporary folders.
+const KEEP_VAR: &str = "BLOTQUANT_STRESS_KEEP";
+
+fn run_one(seed: u64) -> Outcome {
+    let temporary = tempfile::tempdir().expect("temporary folder");
+    let dir = match std::env::var_os(KEEP_VAR) {
+        Some(root) => {
+            let dir = std::path::Path::new(&root).join(format!("seed-{seed}"));
+            std::fs::create_dir_all(&dir).expect("folder for the kept experiment");
+            dir
+        }
+        None => temporary.path().to_path_buf(),
+    };
+    let truth = stress::generate(seed, &dir);
+    if std::env::var_os(KEEP_VAR).is_some() {
+        write_truth(&truth, &dir.join("stress-truth.json"));
+    }
+    let start = Instant::now();
+    let params = blotquant::Params::default();
+    let results = match catch_unwind(AssertUnwindSafe(|| blotquant::analyze(&dir, &params))) {
+        Ok(Ok(run)) => Ok(run.results),
+        Ok(Err(e)) => Err(format!("error: {e}")),
+        Err(panic) => Err(format!(
+            "panic: {}",
+            panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default()
+        )),
+    };
+    Outcome {
+        truth,
+        results,
+        seconds: start.elapsed().as_secs_f64(),
+    }
+}
+
+/// The truth of a kept experiment, beside its images, for a look by hand.
+fn write_truth(truth: &Truth, path: &std::path::Path) {
+    let cells: Vec<serde_json::Value> = truth
+        .cells
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "target": c.target,
+                "lane": c.lane,
+                "condition": c.condition,
+                "volume": c.volume,
+                "peak": c.peak,
+                "noise_sd": c.noise_sd,
+                "fold_change": c.fold_change,
+                "faint_lane": c.faint_lane,
+            })
+        })
+        .collect();
+    let json = serde_json::json!({
+        "seed": truth.seed,
+        "layout": truth.layout.name(),
+        "features": truth.features,
+        "faint_lanes": truth.faint_lanes,
+        "read_noise_sd": truth.read_noise_sd,
+        "cells": cells,
+    });
+    std::fs::write(
+        path,
+        serde_json::to_string_pretty(&json).expect("truth serializes"),
+    )
+    .expect("truth written beside the kept experiment");
+}
+
+fn evaluate() -> Evaluation {
+    let start = Instant::now();
+    let outcomes: Vec<Outcome> = (FIRST_SEED..=LAST_SEED)
+        .into_par_iter()
+        .map(run_one)
+        .collect();
+    let mut evaluation = Evaluation {
+        outcomes: Vec::new(),
+        cells: Vec::new(),
+        failures: Vec::new(),
+        missing_rows: Vec::new(),
+        lost: Vec::new(),
+        unflagged_nonpositive: Vec::new(),
+        control_mean_violations: Vec::new(),
+        signal_ratios: Vec::new(),
+        wall_seconds: 0.0,
+    };
+    for outcome in &outcomes {
+        score(outcome, &mut evaluation);
+    }
+    evaluation.outcomes = outcomes;
+    evaluation.wall_seconds = start.elapsed().as_secs_f64();
+    evaluation
+}
+
+fn score(outcome: &Outcome, e: &mut Evaluation) {
+    let truth = &outcome.truth;
+    let results = match &outcome.results {
+        Ok(results) => results,
+        Err(message) => {
+            e.failures.push(format!("seed {}: {message}", truth.seed));
+            return;
+        }
+    };
+    for failure in &results.errors {
+        e.failures.push(format!(
+            "seed {}: reported error {}",
+            truth.seed, failure.error
+        ));
+    }
+    let rows: Vec<&FoldChangeRow> = results
+        .fold_change
+        .iter()
+        .filter(|r| r.experiment == truth.name)
+        .collect();
+
+    for cell in &truth.cells {
+        let row = rows
+            .iter()
+            .find(|r| r.target == cell.target && r.lane == cell.lane);
+        // The loading control is the normalizer, not a row of its own.
+        if row.is_none() && cell.target != LOADING_CONTROL {
+            e.missing_rows.push(format!(
+                "seed {} {} lane {}: no fold_change row",
+                truth.seed, cell.target, cell.lane
+            ));
+        }
+        if let Some(signal) = row.and_then(|r| r.signal) {
+            e.signal_ratios.push(SignalRatio {
+                seed: truth.seed,
+                target: cell.target.clone(),
+                condition: cell.condition.clone(),
+                ratio: signal / cell.volume,
+            });
+        }
+        let Some(true_fold_change) = cell.fold_change else {
+            continue; // the loading control itself
+        };
+        let scored = Cell {
+            seed: truth.seed,
+            target: cell.target.clone(),
+            lane: cell.lane,
+            condition: cell.condition.clone(),
+            true_fold_change,
+            measured: row.and_then(|r| r.fold_change),
+            flags: row.map(|r| r.flags.to_string()).unwrap_or_default(),
+            peak_snr: cell.peak_snr(),
+            faint_lane: cell.faint_lane,
+        };
+        if scored.measured.is_none() && scored.peak_snr >= MUST_MEASURE_SNR {
+            e.lost.push(scored.describe());
+        }
+        e.cells.push(scored);
+    }
+
+    for row in &rows {
+        let flagged = !row.flags.0.is_empty();
+        let nonpositive_signal = row.signal.is_some_and(|v| v <= 0.0);
+        let nonpositive_fold = row.fold_change.is_some_and(|v| v <= 0.0);
+        let negative_unmarked =
+            row.signal.is_some_and(|v| v < 0.0) && !row.flags.contains(Flag::BelowBackground);
+        if ((nonpositive_signal || nonpositive_fold) && !flagged) || negative_unmarked {
+            e.unflagged_nonpositive.push(format!(
+                "seed {} {} lane {}: signal {:?}, fold change {:?}, flags [{}]",
+                truth.seed, row.target, row.lane, row.signal, row.fold_change, row.flags
+            ));
+        }
+    }
+
+    let targets: BTreeSet<&str> = rows.iter().map(|r| r.target.as_str()).collect();
+    for target in targets {
+        let of_target: Vec<&&FoldChangeRow> = rows.iter().filter(|r| r.target == target).collect();
+        check_control_mean(truth.seed, target, &of_target, e);
+    }
+}
+
+/// The control mean behind every fold change must be the mean of the control lanes' measured
+/// `normalized` values: no missing lane counted as 0, no lane counted that has no value. A
+/// control lane with a hole in its band is left out while a whole one remains (the documented
+/// rule), so both candidate means are accepted only in that way.
+fn check_control_mean(seed: u64, target: &str, rows: &[&&FoldChangeRow], e: &mut Evaluation) {
+    let has_hole =
+        |r: &FoldChangeRow| r.flags.contains(Flag::Hole) || r.flags.contains(Flag::NormalizerHole);
+    let controls: Vec<&FoldChangeRow> = rows
+        .iter()
+        .map(|r| **r)
+        .filter(|r| r.condition == CONTROL)
+        .collect();
+    for r in &controls {
+        if r.signal.is_none() && r.normalized.is_some() {
+            e.control_mean_violations.push(format!(
+                "seed {seed} {target} lane {}: control lane without a signal has a normalized value {:?}",
+                r.lane, r.normalized
+            ));
+        }
+    }
+    let measured: Vec<&FoldChangeRow> = controls
+        .iter()
+        .copied()
+        .filter(|r| r.signal.is_some() && r.normalized.is_some())
+        .collect();
+    let whole: Vec<&FoldChangeRow> = measured.iter().copied().filter(|r| !has_hole(r)).collect();
+    let used = if whole.is_empty() { &measured } else { &whole };
+    let expected = (!used.is_empty())
+        .then(|| used.iter().filter_map(|r| r.normalized).sum::<f64>() / used.len() as f64);
+    for r in rows {
+        let Some(fold_change) = r.fold_change else {
+            continue;
+        };
+        let Some(normalized) = r.normalized else {
+            e.control_mean_violations.push(format!(
+                "seed {seed} {target} lane {}: fold change {fold_change} without a normalized value",
+                r.lane
+            ));
+            continue;
+        };
+        let Some(expected) = expected else {
+            e.control_mean_violations.push(format!(
+                "seed {seed} {target} lane {}: fold change {fold_change} with no measured control lane",
+                r.lane
+            ));
+            continue;
+        };
+        let implied = normalized / fold_change;
+        if ((implied - expected) / expected).abs() > 1e-9 {
+            let lanes: Vec<String> = controls
+                .iter()
+                .map(|c| format!("lane {} {:?} [{}]", c.lane, c.normalized, c.flags))
+                .collect();
+            e.control_mean_violations.push(format!(
+                "seed {seed} {target} lane {}: control mean {implied} where the measured control lanes give {expected} ({})",
+                r.lane,
+                lanes.join(", ")
+            ));
+        }
+    }
+}
+
+/// The `q` quantile (0..=1) by nearest rank of unsorted values.
+fn quantile(values: &[f64], q: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
+
+fn errors_of<'a>(cells: impl Iterator<Item = &'a Cell>) -> Vec<f64> {
+    cells.filter_map(Cell::relative_error).collect()
+}
+
+fn pct(value: f64) -> String {
+    format!("{:.1}%", 100.0 * value)
+}
+
+/// The largest distance, in lane pitches, between a lane's stated centre in `lanes.csv` and its
+/// true centre, over every image of the experiment (a lane missing from the table counts as 1).
+fn lane_placement_error(outcome: &Outcome) -> f64 {
+    let Ok(results) = &outcome.results else {
+        return f64::NAN;
+    };
+    let truth = &outcome.truth;
+    let mut worst: f64 = 0.0;
+    for (file, centres) in &truth.lane_centres {
+        for (i, centre) in centres.iter().enumerate() {
+            let found = results
+                .lanes
+                .iter()
+                .find(|l| l.image == *file && l.lane == i + 1);
+            let error = found.map_or(1.0, |l| (l.x_center_px - centre).abs() / truth.pitch);
+            worst = worst.max(error);
+        }
+    }
+    worst
+}
+
+fn verdict_of(outcome: &Outcome) -> &'static str {
+    match &outcome.results {
+        Ok(results) => results
+            .experiments
+            .first()
+            .map_or("none", |x| x.quality.verdict.as_str()),
+        Err(_) => "failed",
+    }
+}
+
+fn print_figures(e: &Evaluation) {
+    println!(
+        "\n=== stress suite: seeds {FIRST_SEED}..={LAST_SEED}, {:.1} s wall ===",
+        e.wall_seconds
+    );
+    println!("per experiment (relative error of fold change):");
+    println!(
+        "seed layout       verdict     secs  measured  median    p90     max  lost  noise  lanes  faint  features"
+    );
+    for outcome in &e.outcomes {
+        let truth = &outcome.truth;
+        let cells: Vec<&Cell> = e.cells.iter().filter(|c| c.seed == truth.seed).collect();
+        let errors = errors_of(cells.iter().copied());
+        let lost = cells
+            .iter()
+            .filter(|c| c.measured.is_none() && c.peak_snr >= MUST_MEASURE_SNR)
+            .count();
+        println!(
+            "{:>4} {:<12} {:<10} {:>5.2} {:>4}/{:<4} {:>7} {:>7} {:>7} {:>5} {:>6.0} {:>6.2}  {:<5}  {}",
+            truth.seed,
+            truth.layout.name(),
+            verdict_of(outcome),
+            outcome.seconds,
+            errors.len(),
+            cells.len(),
+            pct(quantile(&errors, 0.5)),
+            pct(quantile(&errors, 0.9)),
+            pct(quantile(&errors, 1.0)),
+            lost,
+            truth.read_noise_sd,
+            lane_placement_error(outcome),
+            format!("{:?}", truth.faint_lanes),
+            truth.features[1..].join(",")
+        );
+    }
+
+    let targets: BTreeSet<&str> = e.cells.iter().map(|c| c.target.as_str()).collect();
+    println!("\naccuracy per target:");
+    println!("target            measured  median    p90     max  lost(>=10SD)  unmeasured(<10SD)");
+    let line = |name: &str, cells: Vec<&Cell>| {
+        let errors = errors_of(cells.iter().copied());
+        let lost = cells
+            .iter()
+            .filter(|c| c.measured.is_none() && c.peak_snr >= MUST_MEASURE_SNR)
+            .count();
+        let unmeasured = cells
+            .iter()
+            .filter(|c| c.measured.is_none() && c.peak_snr < MUST_MEASURE_SNR)
+            .count();
+        println!(
+            "{:<17} {:>4}/{:<4} {:>7} {:>7} {:>7} {:>6} {:>12}",
+            name,
+            errors.len(),
+            cells.len(),
+            pct(quantile(&errors, 0.5)),
+            pct(quantile(&errors, 0.9)),
+            pct(quantile(&errors, 1.0)),
+            lost,
+            unmeasured
+        );
+    };
+    for target in &targets {
+        line(
+            target,
+            e.cells.iter().filter(|c| c.target == *target).collect(),
+        );
+    }
+    line("overall", e.cells.iter().collect());
+    line(
+        "  control lanes",
+        e.cells.iter().filter(|c| c.condition == CONTROL).collect(),
+    );
+    line(
+        "  faint lanes",
+        e.cells.iter().filter(|c| c.faint_lane).collect(),
+    );
+    line(
+        "  peak >= 10 SD",
+        e.cells
+            .iter()
+            .filter(|c| c.peak_snr >= MUST_MEASURE_SNR)
+            .collect(),
+    );
+
+    println!(
+        "\nsignal proportionality: |signal / true volume ÷ its median over the target's lanes − 1|"
+    );
+    println!("target            lanes  median    p90");
+    let signal_targets: BTreeSet<&str> =
+        e.signal_ratios.iter().map(|r| r.target.as_str()).collect();
+    let ratios_of = |seed: u64, target: &str, condition: Option<&str>| -> Vec<f64> {
+        e.signal_ratios
+            .iter()
+            .filter(|r| r.seed == seed && r.target == target)
+            .filter(|r| condition.is_none_or(|c| r.condition == c))
+            .map(|r| r.ratio)
+            .collect()
+    };
+    for target in &signal_targets {
+        let mut deviations = Vec::new();
+        for outcome in &e.outcomes {
+            let ratios = ratios_of(outcome.truth.seed, target, None);
+            let median = quantile(&ratios, 0.5);
+            deviations.extend(ratios.iter().map(|r| (r / median - 1.0).abs()));
+        }
+        println!(
+            "{:<17} {:>5} {:>7} {:>7}",
+            target,
+            deviations.len(),
+            pct(quantile(&deviations, 0.5)),
+            pct(quantile(&deviations, 0.9))
+        );
+    }
+
+    // A measurement that is not proportional to the truth gives the weaker control bands another
+    // share of their volume than the strong LPS bands; every fold change carries the difference.
+    println!(
+        "\nweak-band bias: (signal/volume of untreated lanes) / (signal/volume of LPS lanes) − 1, \
+         median [p10, p90] over experiments"
+    );
+    println!("target            all                       faint control + non-specific   others");
+    for target in signal_targets.iter().filter(|t| **t != LOADING_CONTROL) {
+        let mut all = Vec::new();
+        let mut hard = Vec::new();
+        let mut others = Vec::new();
+        for outcome in &e.outcomes {
+            let seed = outcome.truth.seed;
+            let control = ratios_of(seed, target, Some(CONTROL));
+            let lps = ratios_of(seed, target, Some("LPS"));
+            if control.is_empty() || lps.is_empty() {
+                continue;
+            }
+            let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+            let bias = mean(&control) / mean(&lps) - 1.0;
+            all.push(bias);
+            if outcome.truth.has("faint-control") && outcome.truth.has("non-specific") {
+                hard.push(bias);
+            } else {
+                others.push(bias);
+            }
+        }
+        let spread = |v: &[f64]| {
+            format!(
+                "{:>6} [{:>6}, {:>6}] n={:<3}",
+                pct(quantile(v, 0.5)),
+                pct(quantile(v, 0.1)),
+                pct(quantile(v, 0.9)),
+                v.len()
+            )
+        };
+        println!(
+            "{:<17} {}  {}  {}",
+            target,
+            spread(&all),
+            spread(&hard),
+            spread(&others)
+        );
+    }
+
+    println!("\nmedian and p90 error by feature (experiments with / without it):");
+    println!("feature          n_with  median    p90 | n_without  median    p90");
+    let mut features: Vec<&str> = Vec::new();
+    for outcome in &e.outcomes {
+        for f in &outcome.truth.features {
+            if !features.contains(f) {
+                features.push(f);
+            }
+        }
+    }
+    features.sort();
+    for feature in features {
+        let with: BTreeSet<u64> = e
+            .outcomes
+            .iter()
+            .filter(|o| o.truth.has(feature))
+            .map(|o| o.truth.seed)
+            .collect();
+        let errors_with = errors_of(e.cells.iter().filter(|c| with.contains(&c.seed)));
+        let errors_without = errors_of(e.cells.iter().filter(|c| !with.contains(&c.seed)));
+        println!(
+            "{:<16} {:>6} {:>7} {:>7} | {:>9} {:>7} {:>7}",
+            feature,
+            with.len(),
+            pct(quantile(&errors_with, 0.5)),
+            pct(quantile(&errors_with, 0.9)),
+            e.outcomes.len() - with.len(),
+            pct(quantile(&errors_without, 0.5)),
+            pct(quantile(&errors_without, 0.9)),
+        );
+    }
+
+    let misplaced: Vec<String> = e
+        .outcomes
+        .iter()
+        .filter(|o| lane_placement_error(o) > 0.25)
+        .map(|o| format!("{} ({})", o.truth.seed, o.truth.layout.name()))
+        .collect();
+    let well_placed: BTreeSet<u64> = e
+        .outcomes
+        .iter()
+        .filter(|o| lane_placement_error(o) <= 0.25)
+        .map(|o| o.truth.seed)
+        .collect();
+    let errors_placed = errors_of(e.cells.iter().filter(|c| well_placed.contains(&c.seed)));
+    println!(
+        "\nexperiments with a lane placed > 1/4 pitch off its true centre: {} [{}]",
+        misplaced.len(),
+        misplaced.join(", ")
+    );
+    println!(
+        "error over the other {} experiments: median {}, p90 {}",
+        well_placed.len(),
+        pct(quantile(&errors_placed, 0.5)),
+        pct(quantile(&errors_placed, 0.9))
+    );
+
+    let verdicts = ["ok", "check", "unreliable", "failed"];
+    let counts: Vec<String> = verdicts
+        .iter()
+        .map(|v| {
+            let n = e.outcomes.iter().filter(|o| verdict_of(o) == *v).count();
+            format!("{v} {n}")
+        })
+        .collect();
+    println!("\nquality verdicts: {}", counts.join(", "));
+
+    let silent: Vec<&Cell> = e
+        .cells
+        .iter()
+        .filter(|c| c.relative_error().is_some_and(|x| x > SILENT_ERROR) && c.flags.is_empty())
+        .collect();
+    let silent_in_ok: Vec<&&Cell> = silent
+        .iter()
+        .filter(|c| {
+            e.outcomes
+                .iter()
+                .find(|o| o.truth.seed == c.seed)
+                .is_some_and(|o| {
+                    o.results.as_ref().is_ok_and(|r| {
+                        r.experiments
+                            .first()
+                            .is_some_and(|x| x.quality.verdict == Verdict::Ok)
+                    })
+                })
+        })
+        .collect();
+    println!(
+        "errors > {} on rows without a flag: {} ({} in experiments judged ok)",
+        pct(SILENT_ERROR),
+        silent.len(),
+        silent_in_ok.len()
+    );
+    for c in silent.iter().take(15) {
+        println!("  {}", c.describe());
+    }
+
+    let section = |title: &str, lines: &[String]| {
+        println!("{title}: {}", lines.len());
+        for l in lines.iter().take(25) {
+            println!("  {l}");
+        }
+        if lines.len() > 25 {
+            println!("  … and {} more", lines.len() - 25);
+        }
+    };
+    section("analysis errors or panics", &e.failures);
+    section("missing fold_change rows", &e.missing_rows);
+    section(
+        "lost values (no fold change, true peak >= 10 noise SDs)",
+        &e.lost,
+    );
+    section(
+        "non-positive signal or fold change without a flag",
+        &e.unflagged_nonpositive,
+    );
+    section("control-mean violations", &e.control_mean_violations);
+    println!("(loading control {LOADING_CONTROL}; fold change error = |measured − true| / true)\n");
+}
+
+/// No silent wrong number: every valid experiment is analyzed without error or panic, every
+/// sample lane × target has its row, no non-positive value goes unflagged, and every control
+/// mean is made of measured values only.
+#[test]
+fn stress_no_silent_wrong_number() {
+    let e = evaluation();
+    assert!(
+        e.failures.is_empty(),
+        "analysis failed on valid manifests: {:#?}",
+        e.failures
+    );
+    assert!(
+        e.missing_rows.is_empty(),
+        "fold_change rows missing: {:#?}",
+        e.missing_rows
+    );
+    assert!(
+        e.unflagged_nonpositive.is_empty(),
+        "non-positive values without a flag: {:#?}",
+        e.unflagged_nonpositive
+    );
+    assert!(
+        e.control_mean_violations.is_empty(),
+        "control means not made of measured values: {:#?}",
+        e.control_mean_violations
+    );
+}
+
+/// The accuracy the suite aims at: median relative error ≤ 3 %, p90 ≤ 10 %, and every band
+/// that stands ≥ 10 noise SDs measured.
+#[test]
+#[ignore = "accuracy target of the stress suite, not yet met: run with --ignored"]
+fn stress_accuracy_targets() {
+    let e = evaluation();
+    let errors = errors_of(e.cells.iter());
+    let (median, p90) = (quantile(&errors, 0.5), quantile(&errors, 0.9));
+    println!(
+        "overall: median {}, p90 {}, lost {}",
+        pct(median),
+        pct(p90),
+        e.lost.len()
+    );
+    assert!(
+        median <= MEDIAN_TARGET,
+        "median error {} above {}",
+        pct(median),
+        pct(MEDIAN_TARGET)
+    );
+    assert!(
+        p90 <= P90_TARGET,
+        "p90 error {} above {}",
+        pct(p90),
+        pct(P90_TARGET)
+    );
+    assert!(
+        e.lost.is_empty(),
+        "{} values lost with a true peak >= {MUST_MEASURE_SNR} noise SDs",
+        e.lost.len()
+    );
+}
