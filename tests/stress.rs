@@ -705,6 +705,24 @@ fn stress_no_silent_wrong_number() {
     );
 }
 
+/// A ladder that shows only on the white-light marker image leaves the ECL images' ladder
+/// lane empty, so lanes counted from what an ECL image shows can come out a whole lane off
+/// (the stated count adding a lane on the empty membrane at the wrong end): every lane of
+/// every image of the marker layouts lies within half a pitch of its true centre.
+#[test]
+fn marker_layout_lanes_are_not_a_lane_off() {
+    let e = evaluation();
+    let off: Vec<String> = e
+        .outcomes
+        .iter()
+        .filter(|o| o.truth.layout.name() == "marker")
+        .map(|o| (o.truth.seed, lane_placement_error(o)))
+        .filter(|&(_, error)| error.is_nan() || error >= 0.5)
+        .map(|(seed, error)| format!("seed {seed}: a lane {error:.2} pitch off"))
+        .collect();
+    assert!(off.is_empty(), "{off:#?}");
+}
+
 /// The accuracy the suite aims at: median relative error ≤ 3 %, p90 ≤ 10 %, and every band
 /// that stands ≥ 10 noise SDs measured.
 #[test]

@@ -5,7 +5,7 @@ use super::{analyze_located, read_image, DrawOverlay, ImageAnalysis, Located};
 use crate::background;
 use crate::catalog;
 use crate::error::Result;
-use crate::lanes::{self, membranes};
+use crate::lanes::{self, membranes, LaneGrid};
 use crate::manifest::{ImagePlan, LaneSpec, Plan};
 use crate::stats;
 
@@ -81,13 +81,16 @@ pub(super) fn locate_marker(
 /// of that frame. Markers that cannot be placed are left out with a warning.
 pub(super) fn analyze_markers(
     plan: &Plan,
-    located: &[Located],
+    blots: &mut [Located],
     draw: &DrawOverlay,
     warnings: &mut Vec<String>,
 ) -> Result<Vec<((usize, usize), ImageAnalysis)>> {
     let mut marker_images = Vec::new();
     for marker in plan.images.iter().filter(|i| i.is_marker) {
-        if let Some(located) = locate_marker(plan, marker, located, warnings)? {
+        if let Some(mut located) = locate_marker(plan, marker, blots, warnings)? {
+            if let Some(px) = ladder_found(plan, &located) {
+                warnings.extend(move_to_ladder(plan, marker, &mut located, blots, px));
+            }
             let frame = (located.blot.width(), located.blot.height());
             let mut analysis = analyze_located(plan, marker, located, None, draw)?;
             // Only its ladder is read; whatever else the white light shows is not a band.
@@ -104,4 +107,148 @@ pub(super) fn analyze_markers(
         }
     }
     Ok(marker_images)
+}
+
+/// A marker image's ladder must lie at least this many times as strong where it is found as
+/// a whole lane pitch either way of there.
+const LADDER_DOMINANCE: f64 = 2.0;
+
+/// How far (px, to the right) a marker image shows its ladder from where the lanes carried
+/// over to it put the ladder lane(s): `None` where the ladder is not clearly seen.
+///
+/// The ECL images need not show the ladder lane at all (a prestained ladder shows only in
+/// white light), so an ECL image's lanes, counted from what it shows, can sit one lane off:
+/// the stated count then adds a lane on the empty membrane at the wrong end. The marker image
+/// shows the ladder. Its lanes are tried moved by every whole pixel up to two pitches either
+/// way (the carried lanes are the blots' median, which lies between them where blots
+/// disagree); the ladder is where the ladder lanes' mean signal is highest, where that stands out
+/// of the column profile's noise by [`lanes::LANE_SDS`] per ladder lane and is twice what it
+/// is a pitch to either side (a ladder lane, not a stretch of stained membrane).
+fn ladder_found(plan: &Plan, marker: &Located) -> Option<f64> {
+    let grid = &marker.grid;
+    if grid.stated || grid.lanes.len() != plan.lanes.len() {
+        return None;
+    }
+    let ladders: Vec<&lanes::Lane> = ladder_lanes(plan, grid).collect();
+    let corrected = &marker.blot.signal - &marker.background;
+    let (height, width) = corrected.dim();
+    // A lane's mean signal moved by `px`; `None` where it would leave the image.
+    let mean_moved = |lane: &lanes::Lane, px: f64| -> Option<f64> {
+        let moved = moved_by(lane, px);
+        let middle = moved.x_at(height as f64 / 2.0);
+        if middle - moved.width / 2.0 < 0.0 || middle + moved.width / 2.0 > width as f64 {
+            return None;
+        }
+        let (mut sum, mut count) = (0.0, 0usize);
+        for (y, row) in corrected.rows().into_iter().enumerate() {
+            let (start, end) = moved.columns_at(y as f64, width);
+            sum += f64::from(row.slice(ndarray::s![start..end]).sum());
+            count += end - start;
+        }
+        Some(sum / count.max(1) as f64)
+    };
+    let score = |px: f64| -> Option<f64> { ladders.iter().map(|lane| mean_moved(lane, px)).sum() };
+    let reach = (2.0 * grid.pitch).round() as i64;
+    let (px, best) = (-reach..=reach)
+        .map(|d| d as f64)
+        .filter_map(|d| Some((d, score(d)?)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))?;
+    let column_profile: Vec<f32> = corrected
+        .columns()
+        .into_iter()
+        .map(|c| c.mean().unwrap_or(0.0))
+        .collect();
+    let noise = f64::from(stats::noise_sigma(&column_profile));
+    let clear = best > lanes::LANE_SDS * noise * ladders.len() as f64;
+    let dominant = [px - grid.pitch, px + grid.pitch]
+        .into_iter()
+        .filter_map(score)
+        .all(|beside| best > LADDER_DOMINANCE * beside.max(0.0));
+    (clear && dominant).then_some(px)
+}
+
+/// The lanes of `grid` the plan lists as ladder lanes.
+fn ladder_lanes<'a>(plan: &'a Plan, grid: &'a LaneGrid) -> impl Iterator<Item = &'a lanes::Lane> {
+    plan.lanes
+        .iter()
+        .zip(&grid.lanes)
+        .filter(|(spec, _)| spec.is_ladder())
+        .map(|(_, lane)| lane)
+}
+
+/// `lane` moved `px` to the right.
+fn moved_by(lane: &lanes::Lane, px: f64) -> lanes::Lane {
+    lanes::Lane {
+        x_center: lane.x_center + px,
+        anchored: false,
+        ..*lane
+    }
+}
+
+/// Every lane of `grid` moved `px` to the right.
+fn move_grid(grid: &mut LaneGrid, px: f64) {
+    for lane in &mut grid.lanes {
+        *lane = moved_by(lane, px);
+    }
+    // What lay one pitch beyond the ends was measured for the grid before it moved.
+    grid.beyond = [None, None];
+}
+
+/// The marker image's lanes moved onto its ladder (`px` right of where they were carried
+/// to), and each blot of its frame whose ladder lane lies a whole pitch or more off the
+/// marker's ladder moved onto it, with a warning per image moved; a blot whose lanes would
+/// leave the image is left as found, with a warning.
+fn move_to_ladder(
+    plan: &Plan,
+    marker: &ImagePlan,
+    located: &mut Located,
+    blots: &mut [Located],
+    px: f64,
+) -> Vec<String> {
+    move_grid(&mut located.grid, px);
+    let middle = located.blot.height() as f64 / 2.0;
+    let ladder_x: Vec<f64> = ladder_lanes(plan, &located.grid)
+        .map(|lane| lane.x_at(middle))
+        .collect();
+    let frame = (located.blot.width(), located.blot.height());
+    let mut warnings = Vec::new();
+    for blot in blots
+        .iter_mut()
+        .filter(|b| (b.blot.width(), b.blot.height()) == frame && !b.grid.stated)
+    {
+        let offsets: Vec<f64> = ladder_lanes(plan, &blot.grid)
+            .zip(&ladder_x)
+            .map(|(lane, x)| (x - lane.x_at(middle)) / blot.grid.pitch)
+            .collect();
+        let off = stats::median(&offsets).round() as i64;
+        if off == 0 {
+            continue;
+        }
+        let side = if off < 0 { "left" } else { "right" };
+        let lanes_word = if off.abs() == 1 { "lane" } else { "lanes" };
+        let fits = blot.grid.lanes.iter().all(|lane| {
+            let x = moved_by(lane, off as f64 * blot.grid.pitch).x_at(middle);
+            (0.0..blot.blot.width() as f64).contains(&x)
+        });
+        let file = blot.blot.path.file_name().map_or_else(
+            || blot.blot.path.display().to_string(),
+            |f| f.to_string_lossy().into_owned(),
+        );
+        if fits {
+            let px = off as f64 * blot.grid.pitch;
+            move_grid(&mut blot.grid, px);
+            warnings.push(format!(
+                "{file}: its lanes are moved {} {lanes_word} {side}, onto the ladder the marker image {} shows (the ECL image does not show the ladder lane, so its lanes were counted one end off); check them on the overlay",
+                off.abs(),
+                marker.file
+            ));
+        } else {
+            warnings.push(format!(
+                "{file}: the marker image {} shows the ladder {} {lanes_word} {side} of this image's ladder lane, but moving its lanes there would take lanes off the image; they are left as found, check them on the overlay",
+                marker.file,
+                off.abs()
+            ));
+        }
+    }
+    warnings
 }

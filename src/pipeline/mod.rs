@@ -359,7 +359,7 @@ pub fn analyze_experiment(plan: &Plan, draw: &DrawOverlay) -> Result<ExperimentR
         &widths,
     );
     let mut warnings = plan.warnings.clone();
-    let marker_images = marker::analyze_markers(plan, &located, draw, &mut warnings)?;
+    let marker_images = marker::analyze_markers(plan, &mut located, draw, &mut warnings)?;
     let calibrations: Vec<((usize, usize), &Calibration)> = marker_images
         .iter()
         .filter_map(|(frame, m)| m.calibration.as_ref().map(|c| (*frame, c)))
