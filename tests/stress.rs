@@ -112,6 +112,10 @@ fn evaluation() -> &'static Evaluation {
 /// with the command line; otherwise they live in temporary folders.
 const KEEP_VAR: &str = "BLOTQUANT_STRESS_KEEP";
 
+/// Set to parameter overrides (JSON, e.g. `{"background": {"method": "rubber-band"}}`) to
+/// run the suite with them.
+const PARAMS_VAR: &str = "BLOTQUANT_STRESS_PARAMS";
+
 fn run_one(seed: u64) -> Outcome {
     let temporary = tempfile::tempdir().expect("temporary folder");
     let dir = match std::env::var_os(KEEP_VAR) {
@@ -127,7 +131,13 @@ fn run_one(seed: u64) -> Outcome {
         write_truth(&truth, &dir.join("stress-truth.json"));
     }
     let start = Instant::now();
-    let params = blotquant::Params::default();
+    // Parameter overrides (JSON, as `--params` takes them) to compare methods on the suite.
+    let params = match std::env::var(PARAMS_VAR) {
+        Ok(json) => blotquant::Params::default()
+            .with_overrides(&serde_json::from_str(&json).expect("parameter overrides are JSON"))
+            .expect("valid parameter overrides"),
+        Err(_) => blotquant::Params::default(),
+    };
     let results = match catch_unwind(AssertUnwindSafe(|| blotquant::analyze(&dir, &params))) {
         Ok(Ok(run)) => Ok(run.results),
         Ok(Err(e)) => Err(format!("error: {e}")),
