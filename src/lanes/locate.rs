@@ -343,7 +343,7 @@ fn crowded_lanes(file: &str, grid: &LaneGrid) -> Option<String> {
         .enumerate()
         .find(|(_, &s)| s < CROWDED_SPACING * median)?;
     Some(format!(
-        "in {file} lanes {} and {} lie {spacing:.0} px apart where the lanes are {median:.0} px apart: the image shows fewer lanes",
+        "in {file} lanes {} and {} lie {spacing:.0} px apart where the lanes are {median:.0} px apart: the image shows fewer lanes, or lanes loaded unevenly (a gap between some of them) that an evenly spaced grid cannot follow",
         grid.lanes[i].index,
         grid.lanes[i + 1].index
     ))

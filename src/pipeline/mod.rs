@@ -188,7 +188,7 @@ fn check_lane_count(plan: &Plan, images: &[ImageAnalysis]) -> Result<Option<Stri
             plan.manifest.clone().unwrap_or_default(),
             "lanes",
             reason,
-            "list one `lanes` entry per lane shown in the images, ladder lanes included",
+            "list one `lanes` entry per lane shown in the images, ladder lanes included; where the count is right but the lanes are unevenly spaced, give their centres in `images[].lanes_px`",
         )
     })
 }
