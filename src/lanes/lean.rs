@@ -28,11 +28,21 @@ pub fn lean(corrected: &Array2<f32>, grid: LaneGrid) -> LaneGrid {
         .iter()
         .map(|lane| lane_lean(corrected, lane, grid.pitch))
         .collect();
+    // Only a lane that stands out of the column profile's noise shows its lean: in an empty
+    // lane the "signal" followed down the image is what the background left (a blotch, a
+    // vignette's edge), which leans any way.
+    let stands_out = |i: usize| {
+        grid.lane_contrast
+            .get(i)
+            .is_some_and(|&c| c >= super::LANE_SDS * grid.noise)
+    };
     let shown: Vec<(f64, f64)> = grid
         .lanes
         .iter()
         .zip(&measured)
-        .filter_map(|(lane, m)| m.slope.map(|s| (lane.x_center, s)))
+        .enumerate()
+        .filter(|&(i, _)| stands_out(i))
+        .filter_map(|(_, (lane, m))| m.slope.map(|s| (lane.x_center, s)))
         .collect();
     let Some(lean) = Lean::through(&shown) else {
         return grid;
