@@ -117,16 +117,22 @@ const KEEP_VAR: &str = "BLOTQUANT_STRESS_KEEP";
 const PARAMS_VAR: &str = "BLOTQUANT_STRESS_PARAMS";
 
 fn run_one(seed: u64) -> Outcome {
+    run_generated(&format!("seed-{seed}"), |dir| stress::generate(seed, dir))
+}
+
+/// Writes an experiment with `generate`, kept as `<folder>/<kept_as>` when asked, and
+/// analyzes it.
+fn run_generated(kept_as: &str, generate: impl FnOnce(&std::path::Path) -> Truth) -> Outcome {
     let temporary = tempfile::tempdir().expect("temporary folder");
     let dir = match std::env::var_os(KEEP_VAR) {
         Some(root) => {
-            let dir = std::path::Path::new(&root).join(format!("seed-{seed}"));
+            let dir = std::path::Path::new(&root).join(kept_as);
             std::fs::create_dir_all(&dir).expect("folder for the kept experiment");
             dir
         }
         None => temporary.path().to_path_buf(),
     };
-    let truth = stress::generate(seed, &dir);
+    let truth = generate(&dir);
     if std::env::var_os(KEEP_VAR).is_some() {
         write_truth(&truth, &dir.join("stress-truth.json"));
     }
@@ -172,6 +178,7 @@ fn write_truth(truth: &Truth, path: &std::path::Path) {
                 "noise_sd": c.noise_sd,
                 "fold_change": c.fold_change,
                 "faint_lane": c.faint_lane,
+                "near_zero": c.near_zero,
             })
         })
         .collect();
@@ -733,6 +740,30 @@ fn marker_layout_lanes_are_not_a_lane_off() {
     assert!(off.is_empty(), "{off:#?}");
 }
 
+/// Lanes lean only where the blot does: in an experiment drawn without tilt, no image's lanes
+/// are said to lean (an empty lane's leftover background, a blotch or a vignette's edge,
+/// must not tilt the lanes).
+#[test]
+#[ignore = "not yet met: 6 untilted experiments still lean (seeds 10, 12, 19, 24, 35, 40; up to 4.3°), 8 before lanes had to stand out to show a lean"]
+fn lanes_lean_only_on_tilted_blots() {
+    let e = evaluation();
+    let leaning: Vec<String> = e
+        .outcomes
+        .iter()
+        .filter(|o| !o.truth.has("tilt"))
+        .filter_map(|o| {
+            let results = o.results.as_ref().ok()?;
+            let said: Vec<&String> = results
+                .warnings
+                .iter()
+                .filter(|w| w.contains("lanes lean by") || w.contains("lanes fan out"))
+                .collect();
+            (!said.is_empty()).then(|| format!("seed {}: {said:?}", o.truth.seed))
+        })
+        .collect();
+    assert!(leaning.is_empty(), "{leaning:#?}");
+}
+
 /// The accuracy the suite aims at: median relative error ≤ 3 %, p90 ≤ 10 %, and every band
 /// that stands ≥ 10 noise SDs measured.
 #[test]
@@ -763,5 +794,187 @@ fn stress_accuracy_targets() {
         e.lost.is_empty(),
         "{} values lost with a true peak >= {MUST_MEASURE_SNR} noise SDs",
         e.lost.len()
+    );
+}
+
+/// Near-zero lanes on tight crops: the true fold change of a near-zero lane.
+const NEAR_ZERO_FRACTION: f64 = 0.005;
+/// What a near-zero lane's fold change must stay below (2 % of the control).
+const NEAR_ZERO_CEILING: f64 = 0.02;
+const NEAR_ZERO_SEEDS: std::ops::RangeInclusive<u64> = 101..=108;
+const NEAR_ZERO_STRIPS: [usize; 3] = [12, 16, 20];
+
+/// One lane × target of the near-zero experiments: what it should be and what was reported.
+struct NearZeroCell {
+    strip: usize,
+    seed: u64,
+    target: String,
+    lane: usize,
+    near_zero: bool,
+    true_fold_change: f64,
+    /// `None`: no `fold_change` row at all; `Some(None)`: a row without a fold change.
+    reported: Option<Option<f64>>,
+    flags: String,
+}
+
+/// Lanes whose target band is at 0.5 % of the control lanes' level (loading control as usual)
+/// on tight crops (strips 12, 16 and 20 rows tall) must come out below 2 % of the control: the
+/// reported fold change (for a row flagged `below-lod` or `below-background`, the value it
+/// keeps) below 0.02, never exactly 0, and never missing without a flag.
+#[test]
+#[ignore = "not met: 32 of 100 near-zero lanes at 0.02 or above (max 0.38 at 12 px, 1.02 at 16 px, \
+            1.21 at 20 px; below-lod ones 0.02-0.16 from background residue, the ~1.0 ones mostly a lane \
+            grid one pitch off where the near-zero lane is an end lane) and one analysis error"]
+fn near_zero_lanes_on_tight_crops_stay_below_two_percent() {
+    let runs: Vec<(usize, u64)> = NEAR_ZERO_STRIPS
+        .iter()
+        .flat_map(|&strip| NEAR_ZERO_SEEDS.map(move |seed| (strip, seed)))
+        .collect();
+    let outcomes: Vec<(usize, Outcome)> = runs
+        .into_par_iter()
+        .map(|(strip, seed)| {
+            let options = stress::Options {
+                layout: Some(stress::Layout::Crops),
+                strip: Some(strip),
+                near_zero: Some(NEAR_ZERO_FRACTION),
+            };
+            let kept_as = format!("near-zero-strip-{strip}-seed-{seed}");
+            let generate = |dir: &std::path::Path| stress::generate_with(seed, dir, &options);
+            (strip, run_generated(&kept_as, generate))
+        })
+        .collect();
+
+    let mut failures: Vec<String> = Vec::new();
+    let mut cells: Vec<NearZeroCell> = Vec::new();
+    for (strip, outcome) in &outcomes {
+        let truth = &outcome.truth;
+        let results = match &outcome.results {
+            Ok(results) => results,
+            Err(message) => {
+                failures.push(format!("strip {strip} seed {}: {message}", truth.seed));
+                continue;
+            }
+        };
+        for cell in &truth.cells {
+            let Some(true_fold_change) = cell.fold_change else {
+                continue; // the loading control itself
+            };
+            let row = results.fold_change.iter().find(|r| {
+                r.experiment == truth.name && r.target == cell.target && r.lane == cell.lane
+            });
+            cells.push(NearZeroCell {
+                strip: *strip,
+                seed: truth.seed,
+                target: cell.target.clone(),
+                lane: cell.lane,
+                near_zero: cell.near_zero,
+                true_fold_change,
+                reported: row.map(|r| r.fold_change),
+                flags: row.map(|r| r.flags.to_string()).unwrap_or_default(),
+            });
+        }
+    }
+
+    let describe = |c: &NearZeroCell| {
+        format!(
+            "strip {} seed {} {} lane {}: true {:.4}, reported {}, flags [{}]",
+            c.strip,
+            c.seed,
+            c.target,
+            c.lane,
+            c.true_fold_change,
+            match c.reported {
+                None => "no row".to_string(),
+                Some(None) => "none".to_string(),
+                Some(Some(v)) => format!("{v:.4}"),
+            },
+            c.flags
+        )
+    };
+    let mut flagged_missing: Vec<String> = Vec::new();
+    for c in cells.iter().filter(|c| c.near_zero) {
+        match c.reported {
+            None => failures.push(format!("{} (missing)", describe(c))),
+            Some(None) if c.flags.is_empty() => {
+                failures.push(format!("{} (missing without a flag)", describe(c)))
+            }
+            Some(None) => flagged_missing.push(describe(c)),
+            Some(Some(0.0)) => failures.push(format!("{} (exactly 0)", describe(c))),
+            Some(Some(v)) if v >= NEAR_ZERO_CEILING => {
+                failures.push(format!("{} (not below {NEAR_ZERO_CEILING})", describe(c)))
+            }
+            Some(Some(_)) => {}
+        }
+    }
+
+    println!(
+        "\n=== near-zero lanes on tight crops: seeds {}..={}, true fold change {NEAR_ZERO_FRACTION} ===",
+        NEAR_ZERO_SEEDS.start(),
+        NEAR_ZERO_SEEDS.end()
+    );
+    println!(
+        "strip target            near-zero  true med  measured med     max  >=2%  below-lod  below-bg  missing | ordinary  median err"
+    );
+    let targets: BTreeSet<&str> = cells.iter().map(|c| c.target.as_str()).collect();
+    for strip in NEAR_ZERO_STRIPS {
+        for target in &targets {
+            let of: Vec<&NearZeroCell> = cells
+                .iter()
+                .filter(|c| c.strip == strip && c.target == *target)
+                .collect();
+            let near: Vec<&&NearZeroCell> = of.iter().filter(|c| c.near_zero).collect();
+            let values: Vec<f64> = near.iter().filter_map(|c| c.reported.flatten()).collect();
+            let truths: Vec<f64> = near.iter().map(|c| c.true_fold_change).collect();
+            let over = values.iter().filter(|v| **v >= NEAR_ZERO_CEILING).count();
+            let with_flag = |flag: &str| {
+                near.iter()
+                    .filter(|c| c.flags.split(';').any(|f| f == flag))
+                    .count()
+            };
+            let missing = near
+                .iter()
+                .filter(|c| c.reported.flatten().is_none())
+                .count();
+            let ordinary: Vec<f64> = of
+                .iter()
+                .filter(|c| !c.near_zero)
+                .filter_map(|c| {
+                    c.reported
+                        .flatten()
+                        .map(|m| (m - c.true_fold_change).abs() / c.true_fold_change)
+                })
+                .collect();
+            println!(
+                "{:>5} {:<17} {:>9} {:>9.4} {:>13.4} {:>7.4} {:>5} {:>10} {:>9} {:>8} | {:>8} {:>11}",
+                strip,
+                target,
+                near.len(),
+                quantile(&truths, 0.5),
+                quantile(&values, 0.5),
+                quantile(&values, 1.0),
+                over,
+                with_flag("below-lod"),
+                with_flag("below-background"),
+                missing,
+                ordinary.len(),
+                pct(quantile(&ordinary, 0.5))
+            );
+        }
+    }
+    println!(
+        "flagged near-zero lanes without a fold change: {}",
+        flagged_missing.len()
+    );
+    for line in &flagged_missing {
+        println!("  {line}");
+    }
+    println!("near-zero failures: {}", failures.len());
+    for line in &failures {
+        println!("  {line}");
+    }
+    assert!(
+        failures.is_empty(),
+        "{} near-zero lanes not below {NEAR_ZERO_CEILING} (or zero, or missing without a flag)",
+        failures.len()
     );
 }

@@ -156,6 +156,8 @@ pub struct TruthCell {
     pub fold_change: Option<f64>,
     /// The lane is a low-load (faint) lane.
     pub faint_lane: bool,
+    /// The band was drawn near zero on purpose ([`Options::near_zero`]).
+    pub near_zero: bool,
 }
 
 impl TruthCell {
@@ -389,15 +391,37 @@ struct ImageSpec {
     backdrop: Backdrop,
 }
 
+/// Departures from what a seed draws, for tests aimed at one situation. The default departs
+/// from nothing: [`generate_with`] then writes byte for byte what [`generate`] writes.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The layout to use instead of the seed's (the seed's draw is still made, so the rest of
+    /// the experiment is drawn from the same sequence up to where the layout matters).
+    pub layout: Option<Layout>,
+    /// The height of every crop strip, rows, instead of the drawn 12–20 (crops layout only).
+    pub strip: Option<usize>,
+    /// Near-zero lanes: for each target, one or two non-control sample lanes (drawn from a
+    /// sequence of their own) hold the target's band at this fraction of the control lanes'
+    /// mean level relative to the loading control, so their true fold change is about this
+    /// fraction; the loading control and every other band stay as drawn.
+    pub near_zero: Option<f64>,
+}
+
 /// Writes experiment `seed` into `dir` (images and `experiment.json`) and returns its truth.
 pub fn generate(seed: u64, dir: &Path) -> Truth {
+    generate_with(seed, dir, &Options::default())
+}
+
+/// [`generate`] with departures from what the seed draws (see [`Options`]).
+pub fn generate_with(seed: u64, dir: &Path, options: &Options) -> Truth {
     let mut rng = Rng::new(seed);
-    let layout = match rng.uniform() {
+    let drawn_layout = match rng.uniform() {
         u if u < 0.3 => Layout::LadderOnEcl,
         u if u < 0.6 => Layout::MarkerImage,
         u if u < 0.8 => Layout::Rows,
         _ => Layout::Crops,
     };
+    let layout = options.layout.unwrap_or(drawn_layout);
     let crops = layout == Layout::Crops;
     let features = Features {
         long_tails: rng.chance(0.5),
@@ -636,7 +660,7 @@ pub fn generate(seed: u64, dir: &Path) -> Truth {
     }
 
     // Per-lane amplitudes, drawn once for every species so all images agree.
-    let amplitudes: Vec<Vec<f64>> = species
+    let mut amplitudes: Vec<Vec<f64>> = species
         .iter()
         .map(|s| {
             lanes
@@ -649,6 +673,49 @@ pub fn generate(seed: u64, dir: &Path) -> Truth {
                 .collect()
         })
         .collect();
+
+    // Near-zero lanes, drawn from their own sequence so the rest of the experiment is unchanged.
+    let mut near_zero: Vec<(String, usize)> = Vec::new();
+    if let Some(fraction) = options.near_zero {
+        let mut picker = Rng::new(seed ^ 0x0A11_0F0F_2E70_1A4E);
+        let actin = species
+            .iter()
+            .position(|s| s.name == LOADING_CONTROL)
+            .expect("the loading control is drawn");
+        let controls: Vec<usize> = sample_lanes
+            .iter()
+            .copied()
+            .filter(|&i| lanes[i] == Some(0))
+            .collect();
+        let others: Vec<usize> = sample_lanes
+            .iter()
+            .copied()
+            .filter(|&i| lanes[i] != Some(0))
+            .collect();
+        for (k, s) in species.iter().enumerate() {
+            if !s.quantified || k == actin {
+                continue;
+            }
+            // The control lanes' mean level relative to their loading control.
+            let control_level = controls
+                .iter()
+                .map(|&i| amplitudes[k][i] / amplitudes[actin][i])
+                .sum::<f64>()
+                / controls.len() as f64;
+            let count = picker.int(1, 2);
+            let mut chosen: Vec<usize> = Vec::new();
+            while chosen.len() < count {
+                let i = others[picker.int(0, others.len() - 1)];
+                if !chosen.contains(&i) {
+                    chosen.push(i);
+                }
+            }
+            for i in chosen {
+                amplitudes[k][i] = fraction * control_level * amplitudes[actin][i];
+                near_zero.push((s.name.clone(), i + 1));
+            }
+        }
+    }
 
     // The images: a frame each, shifted, cropped, with their own backdrop.
     let mut images: Vec<ImageSpec> = Vec::new();
@@ -668,7 +735,8 @@ pub fn generate(seed: u64, dir: &Path) -> Truth {
                 .sum::<f64>()
                 / geometry.lanes.len() as f64;
             let centre = geometry.row_of_mw(s.map_or(42.0, |s| s.mw)) + distortion + shift.1;
-            let strip = rng.int(12, 20);
+            let drawn_strip = rng.int(12, 20);
+            let strip = options.strip.unwrap_or(drawn_strip);
             let first = (centre - strip as f64 / 2.0 + rng.range(-2.0, 2.0)).round() as usize;
             (first, strip)
         } else {
@@ -887,6 +955,7 @@ pub fn generate(seed: u64, dir: &Path) -> Truth {
                 noise_sd,
                 fold_change: (k != actin).then(|| normalized(i) / control_mean),
                 faint_lane: faint_lanes.contains(&(i + 1)),
+                near_zero: near_zero.contains(&(s.name.clone(), i + 1)),
             });
         }
     }
