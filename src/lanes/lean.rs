@@ -229,6 +229,35 @@ const MIN_LEAN_SEGMENTS: usize = 4;
 /// images under 4 × this many rows show no lean.
 const MIN_LEAN_SEGMENT_ROWS: usize = 24;
 
+/// A segment shows its lane where its signal lies in the lane's core more than at the
+/// window's edges (the gaps beside the lane) by at least this share of the core's height
+/// above the window's floor. A band is high in the core and low in the gaps; a blotch or a
+/// gradient, wider than a lane, is about as high at the edges as in the core, and would pull
+/// the centroid whichever way it slopes.
+const MIN_CORE_SHARE: f64 = 0.5;
+
+/// Whether a segment's column sums `across` (from column `start`) show a lane centred at
+/// `centre` with a core `half_width` either side ([`MIN_CORE_SHARE`]); true where the window
+/// has no edge beyond the core to compare with.
+fn lane_like(across: &[f64], start: usize, centre: f64, half_width: f64) -> bool {
+    let (mut core, mut edges) = (Vec::new(), Vec::new());
+    for (k, &sum) in across.iter().enumerate() {
+        let x = (start + k) as f64 + 0.5;
+        if (x - centre).abs() <= half_width {
+            core.push(sum);
+        } else {
+            edges.push(sum);
+        }
+    }
+    if core.is_empty() || edges.is_empty() {
+        return true;
+    }
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let floor = across.iter().copied().fold(f64::INFINITY, f64::min);
+    let (core, edges) = (mean(&core), mean(&edges));
+    core - edges >= MIN_CORE_SHARE * (core - floor)
+}
+
 /// What one lane shows of its lean: its signal's centroid (x, row) and, where its signal spans
 /// enough rows, the slope of its centre line.
 struct LaneLean {
@@ -250,7 +279,7 @@ fn lane_lean(corrected: &Array2<f32>, lane: &Lane, pitch: f64) -> LaneLean {
     };
     // The lane and a quarter of the gaps either side: clear of the neighbouring lanes.
     let half_window = lane.width / 2.0 + (pitch - lane.width).max(0.0) / 4.0;
-    for _pass in 0..2 {
+    for pass in 0..2 {
         let points: Vec<(f64, f64, f64)> = (0..segments)
             .filter_map(|i| {
                 let (top, bottom) = (i * height / segments, (i + 1) * height / segments);
@@ -286,6 +315,11 @@ fn lane_lean(corrected: &Array2<f32>, lane: &Lane, pitch: f64) -> LaneLean {
                         .sum();
                     (weight, moment / weight.max(f64::MIN_POSITIVE))
                 };
+                // The first pass's window stands upright, so a leaning lane's signal may lie
+                // off its core there: the lane's shape is asked of once the window follows it.
+                if pass > 0 && !lane_like(&across, start, centre, lane.width / 2.0) {
+                    return None;
+                }
                 let (weight, x) = centroid(&across, start);
                 let (_, row) = centroid(&down, top);
                 (weight > 0.0).then_some((row, x, weight))
