@@ -1,5 +1,7 @@
 //! A marker image (a white-light image of the prestained ladder, taken in the same frame as
-//! the ECL images): its lanes are carried over from the blots of its size, not counted.
+//! the ECL images): its lanes are carried over from the blots of its size, not counted, and
+//! its ladder in turn moves a blot's lanes that were counted a whole lane off
+//! ([`ladder_found`], [`move_to_ladder`]).
 
 use super::{analyze_located, read_image, DrawOverlay, ImageAnalysis, Located};
 use crate::background;
