@@ -63,3 +63,78 @@ pub fn register(grids: &mut [&mut LaneGrid], widths: &[usize]) {
         }
     }
 }
+
+/// Lanes that lie within this share of a pitch of a whole number of pitches off the other
+/// images' are that many lanes off.
+const WHOLE_PITCH_TOLERANCE: f64 = 0.25;
+
+/// An image of one membrane whose lanes sit a whole pitch off the others' was more likely
+/// counted a lane off than captured a lane apart (captures of one membrane move a few
+/// pixels): a lane empty at one end (a ladder that shows only in white light, a sample with
+/// nothing of the target) leaves an evenly spaced grid of the stated count free to put its
+/// spare lane at either end. Moves the lanes of an image of one membrane (same size, same lane count, at least three
+/// images) that lie a whole number of pitches off the other images' (within
+/// [`WHOLE_PITCH_TOLERANCE`] of a pitch, measured against the median lane centres of all
+/// of them) onto theirs, where its lanes stay inside the image. Returns each image moved
+/// with the lanes it moved by (positive: right). Stated lanes are neither moved nor used.
+pub fn lanes_a_pitch_off(
+    grids: &mut [&mut LaneGrid],
+    sizes: &[(usize, usize)],
+) -> Vec<(usize, i64)> {
+    let n = grids.len();
+    let mut moved = Vec::new();
+    for a in 0..n {
+        let group: Vec<usize> = (0..n)
+            .filter(|&b| {
+                !grids[b].stated
+                    && sizes[b] == sizes[a]
+                    && grids[b].lanes.len() == grids[a].lanes.len()
+            })
+            .collect();
+        if grids[a].stated || group.len() < 3 {
+            continue;
+        }
+        let middle = sizes[a].1 as f64 / 2.0;
+        let lanes = grids[a].lanes.len();
+        let reference: Vec<f64> = (0..lanes)
+            .map(|i| {
+                let xs: Vec<f64> = group
+                    .iter()
+                    .map(|&b| grids[b].lanes[i].x_at(middle))
+                    .collect();
+                stats::median(&xs)
+            })
+            .collect();
+        let offsets: Vec<f64> = grids[a]
+            .lanes
+            .iter()
+            .zip(&reference)
+            .map(|(lane, r)| lane.x_at(middle) - r)
+            .collect();
+        let pitch = grids[a].pitch;
+        let off = stats::median(&offsets) / pitch;
+        let whole = off.round();
+        if whole == 0.0 || (off - whole).abs() > WHOLE_PITCH_TOLERANCE {
+            continue;
+        }
+        let by = -whole * pitch;
+        let width = sizes[a].0 as f64;
+        let fits = grids[a]
+            .lanes
+            .iter()
+            .all(|lane| (0.0..width).contains(&(lane.x_at(middle) + by)));
+        if fits {
+            moved.push((a, -whole as i64));
+        }
+    }
+    // Moved only once all are judged, so each image is judged against the others as found.
+    for &(a, lanes) in &moved {
+        let by = lanes as f64 * grids[a].pitch;
+        for lane in &mut grids[a].lanes {
+            lane.x_center += by;
+            lane.anchored = false;
+        }
+        grids[a].beyond = [None, None];
+    }
+    moved
+}

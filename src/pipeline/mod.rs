@@ -353,12 +353,31 @@ pub fn analyze_experiment(plan: &Plan, draw: &DrawOverlay) -> Result<ExperimentR
         .par_iter()
         .map(|image| locate(plan, image))
         .collect::<Result<_>>()?;
+    let mut warnings = plan.warnings.clone();
+    let sizes: Vec<(usize, usize)> = located
+        .iter()
+        .map(|l| (l.blot.width(), l.blot.height()))
+        .collect();
+    let moved = lanes::lanes_a_pitch_off(
+        &mut located.iter_mut().map(|l| &mut l.grid).collect::<Vec<_>>(),
+        &sizes,
+    );
+    for (i, by) in moved {
+        let lanes = if by.abs() == 1 { "lane" } else { "lanes" };
+        let side = if by < 0 { "left" } else { "right" };
+        warnings.push(format!(
+            "{}: its lanes sat {} {lanes} {} of those of the other images of its size, so they are moved {} {lanes} {side} onto theirs (a lane empty at one end lets a grid put its spare lane at either end); check them on the overlay",
+            quantified[i].file,
+            by.abs(),
+            if by < 0 { "right" } else { "left" },
+            by.abs()
+        ));
+    }
     let widths: Vec<usize> = located.iter().map(|l| l.blot.width()).collect();
     lanes::register(
         &mut located.iter_mut().map(|l| &mut l.grid).collect::<Vec<_>>(),
         &widths,
     );
-    let mut warnings = plan.warnings.clone();
     let marker_images = marker::analyze_markers(plan, &mut located, draw, &mut warnings)?;
     let calibrations: Vec<((usize, usize), &Calibration)> = marker_images
         .iter()
