@@ -60,6 +60,15 @@ impl Lane {
         }
     }
 
+    /// The lane moved `px` to the right; its centre is no longer one it measured.
+    pub fn moved(&self, px: f64) -> Lane {
+        Lane {
+            x_center: self.x_center + px,
+            anchored: false,
+            ..*self
+        }
+    }
+
     /// The lane's centre at row `y`.
     pub fn x_at(&self, y: f64) -> f64 {
         self.x_center + self.slope * (y - self.reference_row)
@@ -155,6 +164,15 @@ impl DetectionReason {
 }
 
 impl LaneGrid {
+    /// Moves every lane `px` to the right (onto where other evidence puts them).
+    pub fn move_sideways(&mut self, px: f64) {
+        for lane in &mut self.lanes {
+            *lane = lane.moved(px);
+        }
+        // What lay one pitch beyond the ends was measured for the grid before it moved.
+        self.beyond = [None, None];
+    }
+
     /// The reasons to check this grid; `count_estimated` where no count was stated.
     pub fn reasons(&self, count_estimated: bool) -> Vec<DetectionReason> {
         use DetectionReason as R;

@@ -130,11 +130,7 @@ pub fn lanes_a_pitch_off(
     // Moved only once all are judged, so each image is judged against the others as found.
     for &(a, lanes) in &moved {
         let by = lanes as f64 * grids[a].pitch;
-        for lane in &mut grids[a].lanes {
-            lane.x_center += by;
-            lane.anchored = false;
-        }
-        grids[a].beyond = [None, None];
+        grids[a].move_sideways(by);
     }
     moved
 }

@@ -136,7 +136,7 @@ fn ladder_found(plan: &Plan, marker: &Located) -> Option<f64> {
     let (height, width) = corrected.dim();
     // A lane's mean signal moved by `px`; `None` where it would leave the image.
     let mean_moved = |lane: &lanes::Lane, px: f64| -> Option<f64> {
-        let moved = moved_by(lane, px);
+        let moved = lane.moved(px);
         let middle = moved.x_at(height as f64 / 2.0);
         if middle - moved.width / 2.0 < 0.0 || middle + moved.width / 2.0 > width as f64 {
             return None;
@@ -178,24 +178,6 @@ fn ladder_lanes<'a>(plan: &'a Plan, grid: &'a LaneGrid) -> impl Iterator<Item = 
         .map(|(_, lane)| lane)
 }
 
-/// `lane` moved `px` to the right.
-fn moved_by(lane: &lanes::Lane, px: f64) -> lanes::Lane {
-    lanes::Lane {
-        x_center: lane.x_center + px,
-        anchored: false,
-        ..*lane
-    }
-}
-
-/// Every lane of `grid` moved `px` to the right.
-fn move_grid(grid: &mut LaneGrid, px: f64) {
-    for lane in &mut grid.lanes {
-        *lane = moved_by(lane, px);
-    }
-    // What lay one pitch beyond the ends was measured for the grid before it moved.
-    grid.beyond = [None, None];
-}
-
 /// The marker image's lanes moved onto its ladder (`px` right of where they were carried
 /// to), and each blot of its frame whose ladder lane lies a whole pitch or more off the
 /// marker's ladder moved onto it, with a warning per image moved; a blot whose lanes would
@@ -207,7 +189,7 @@ fn move_to_ladder(
     blots: &mut [Located],
     px: f64,
 ) -> Vec<String> {
-    move_grid(&mut located.grid, px);
+    located.grid.move_sideways(px);
     let middle = located.blot.height() as f64 / 2.0;
     let ladder_x: Vec<f64> = ladder_lanes(plan, &located.grid)
         .map(|lane| lane.x_at(middle))
@@ -229,7 +211,7 @@ fn move_to_ladder(
         let side = if off < 0 { "left" } else { "right" };
         let lanes_word = if off.abs() == 1 { "lane" } else { "lanes" };
         let fits = blot.grid.lanes.iter().all(|lane| {
-            let x = moved_by(lane, off as f64 * blot.grid.pitch).x_at(middle);
+            let x = lane.moved(off as f64 * blot.grid.pitch).x_at(middle);
             (0.0..blot.blot.width() as f64).contains(&x)
         });
         let file = blot.blot.path.file_name().map_or_else(
@@ -238,7 +220,7 @@ fn move_to_ladder(
         );
         if fits {
             let px = off as f64 * blot.grid.pitch;
-            move_grid(&mut blot.grid, px);
+            blot.grid.move_sideways(px);
             warnings.push(format!(
                 "{file}: its lanes are moved {} {lanes_word} {side}, onto the ladder the marker image {} shows (the ECL image does not show the ladder lane, so its lanes were counted one end off); check them on the overlay",
                 off.abs(),
