@@ -218,15 +218,25 @@ pub fn assemble(
     failures: Vec<Failure>,
     params: &Params,
 ) -> Results {
-    let controls: BTreeMap<String, String> = experiments
+    let designs: BTreeMap<String, quant::Design> = experiments
         .iter()
-        .filter_map(|e| e.control.clone().map(|c| (e.name.clone(), c)))
+        .filter_map(|e| {
+            let control = e.control.clone()?;
+            let design = quant::Design {
+                control,
+                replicate: e.replicate,
+            };
+            Some((e.name.clone(), design))
+        })
         .collect();
     let mut results = Results {
         schema_version: crate::results::SCHEMA_VERSION,
         version: env!("CARGO_PKG_VERSION").to_string(),
         parameters: serde_json::to_value(params).expect("params serialize"),
-        methods: crate::report::methods::methods_text(params),
+        methods: crate::report::methods::methods_text(
+            params,
+            &designs.values().map(|d| d.replicate).collect(),
+        ),
         inputs: Vec::new(),
         experiments: Vec::new(),
         warnings: Vec::new(),
@@ -243,6 +253,7 @@ pub fn assemble(
             folder: e.folder.clone(),
             label: e.label.clone(),
             control: e.control.clone(),
+            replicate: e.replicate,
             reused: e.reused,
             quality: crate::quality::judge(&e.fold_change, &e.detection),
         });
@@ -255,11 +266,31 @@ pub fn assemble(
         results.bands.extend(e.bands);
         results.fold_change.extend(e.fold_change);
     }
-    results.summary = quant::summarize(&results.fold_change, &controls, &params.quant);
+    results.summary = quant::summarize(&results.fold_change, &designs, &params.quant);
     results
         .warnings
         .extend(saturation_warning(&results, params));
+    results.warnings.extend(mixed_units_warning(&designs));
     results
+}
+
+/// A warning where the run's experiments count replicates differently: `summary.csv` then
+/// pools lanes of some with blots of others.
+fn mixed_units_warning(designs: &BTreeMap<String, quant::Design>) -> Option<String> {
+    let mut by_unit: BTreeMap<quant::ReplicateUnit, Vec<&str>> = BTreeMap::new();
+    for (name, design) in designs {
+        by_unit.entry(design.replicate).or_default().push(name);
+    }
+    (by_unit.len() > 1).then(|| {
+        let listed: Vec<String> = by_unit
+            .iter()
+            .map(|(unit, names)| format!("{} ({})", unit.as_str(), names.join(", ")))
+            .collect();
+        format!(
+            "the experiments count replicates differently: {}; summary.csv pools each as it states, so n mixes units; give every experiment the same `replicate` in its manifest",
+            listed.join("; ")
+        )
+    })
 }
 
 /// Why runs cannot be merged.
@@ -375,6 +406,7 @@ fn experiment_of(run: &Results, info: &ExperimentInfo) -> ExperimentResult {
         label: info.label.clone(),
         folder: info.folder.clone(),
         control: info.control.clone(),
+        replicate: info.replicate,
         lanes: run
             .lanes
             .iter()

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 use crate::io::Polarity;
 use crate::lanes::StatedLanes;
 use crate::params::Params;
+use crate::quant::ReplicateUnit;
 use crate::results::InputFile;
 
 /// File name of the manifest inside an experiment folder.
@@ -136,6 +137,9 @@ pub struct Plan {
     pub ladder: Option<Vec<f64>>,
     /// Lanes from the manifest; empty when the lane count is to be detected.
     pub lanes: Vec<LaneSpec>,
+    /// What one biological replicate is (`replicate`; default `sample` where lanes name
+    /// samples, else `lane`).
+    pub replicate: ReplicateUnit,
     /// Every image of the experiment in manifest order, marker images included.
     pub images: Vec<ImagePlan>,
     /// The run's parameters with the manifest's `analysis` overrides applied.
@@ -157,6 +161,7 @@ struct Manifest {
     targets: BTreeMap<String, TargetDef>,
     #[serde(default)]
     normalize: BTreeMap<String, String>,
+    replicate: Option<ReplicateUnit>,
     analysis: Option<Value>,
 }
 
@@ -232,6 +237,7 @@ pub fn lone_image_plan(image: &Path, params: &Params) -> Plan {
         normalizers: BTreeMap::new(),
         ladder: None,
         lanes: Vec::new(),
+        replicate: ReplicateUnit::Lane,
         images: vec![ImagePlan {
             file: image
                 .file_name()
@@ -282,6 +288,16 @@ pub fn parse_manifest_text(path: &Path, text: &str, params: &Params) -> Result<P
             .unwrap_or_else(|| "experiment".into())
     });
     let lanes = parse_lanes(path, &manifest.lanes)?;
+    let samples_named = lanes.iter().any(|l| l.sample.is_some());
+    let replicate = manifest
+        .replicate
+        .unwrap_or(ReplicateUnit::default_for(samples_named));
+    if replicate == ReplicateUnit::Sample && !samples_named {
+        warnings.push(
+            "`replicate` is \"sample\" but no lane names a `sample`: each lane counts as one sample"
+                .to_string(),
+        );
+    }
 
     let control = manifest.control.clone().ok_or_else(|| {
         err(
@@ -550,6 +566,7 @@ pub fn parse_manifest_text(path: &Path, text: &str, params: &Params) -> Result<P
         loading_control,
         normalizers,
         ladder: if calibrated { ladder } else { None },
+        replicate,
         lanes,
         images,
         params,

@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::quant::ReplicateUnit;
+
 /// A row of `lanes.csv`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LaneRow {
@@ -171,6 +173,9 @@ pub struct ExperimentResult {
     pub folder: String,
     /// Control condition of the experiment (fold changes are relative to it).
     pub control: Option<String>,
+    /// What one of its biological replicates is in `summary.csv`.
+    #[serde(default = "ReplicateUnit::before_it_was_stated")]
+    pub replicate: ReplicateUnit,
     /// Rows of `lanes.csv` for this experiment's images.
     pub lanes: Vec<LaneRow>,
     /// Rows of `bands.csv` for this experiment's images.
@@ -240,6 +245,10 @@ pub struct ExperimentInfo {
     pub folder: String,
     /// Control condition the experiment's fold changes are relative to.
     pub control: Option<String>,
+    /// What one of its biological replicates is in `summary.csv` (`n` counts these):
+    /// `lane`, `sample` or `blot`.
+    #[serde(default = "ReplicateUnit::before_it_was_stated")]
+    pub replicate: ReplicateUnit,
     /// True when the experiment was unchanged since the last run into the same output folder
     /// and its results were taken from there instead of being recomputed.
     #[serde(default)]

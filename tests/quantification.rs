@@ -8,19 +8,14 @@ use std::path::Path;
 
 use assert_cmd::Command;
 use blotquant::params::QuantParams;
-use blotquant::quant::Flag;
-use blotquant::results::FoldChangeRow;
+use blotquant::quant::{Flag, ReplicateUnit};
+use blotquant::results::{FoldChangeRow, SummaryRow};
 use blotquant::{batch, quant, synth, Params};
 use serde_json::{json, Value};
 
-/// `tests/fixtures/summary_scipy.json` comes from `scripts/summary-reference.py` (SciPy
-/// 1.17.1, NumPy 2.4.6) run on the per-lane fold changes of a three-blot synth study. The test
-/// feeds the same lane values to blotquant's summary and compares every statistic.
-#[test]
-fn summary_statistics_equal_scipy_to_1e9() {
-    let fixture: Value = serde_json::from_str(include_str!("fixtures/summary_scipy.json")).unwrap();
-    let control = fixture["control"].as_str().unwrap();
-    let rows: Vec<FoldChangeRow> = fixture["lanes"]
+/// The fold-change rows of a SciPy fixture's `lanes` (each lane's `sample` where it has one).
+fn fixture_rows(fixture: &Value) -> Vec<FoldChangeRow> {
+    fixture["lanes"]
         .as_array()
         .unwrap()
         .iter()
@@ -31,7 +26,7 @@ fn summary_statistics_equal_scipy_to_1e9() {
                 target: l["target"].as_str().unwrap().into(),
                 lane: l["lane"].as_u64().unwrap() as usize,
                 condition: l["condition"].as_str().unwrap().into(),
-                sample: String::new(),
+                sample: l["sample"].as_str().unwrap_or_default().into(),
                 signal: Some(1.0),
                 normalizer: String::new(),
                 normalizer_signal: None,
@@ -41,16 +36,30 @@ fn summary_statistics_equal_scipy_to_1e9() {
                 flags: Default::default(),
             }
         })
-        .collect();
-    let controls: BTreeMap<String, String> = rows
+        .collect()
+}
+
+/// blotquant's summary of a SciPy fixture's lanes, every experiment counting replicates as
+/// `unit`.
+fn summary_of(fixture: &Value, unit: ReplicateUnit) -> Vec<SummaryRow> {
+    let rows = fixture_rows(fixture);
+    let design = quant::Design {
+        control: fixture["control"].as_str().unwrap().to_string(),
+        replicate: unit,
+    };
+    let designs: BTreeMap<String, quant::Design> = rows
         .iter()
-        .map(|r| (r.experiment.clone(), control.to_string()))
+        .map(|r| (r.experiment.clone(), design.clone()))
         .collect();
-    let summary = quant::summarize(&rows, &controls, &QuantParams::default());
-    let expected = fixture["summary"].as_array().unwrap();
-    assert_eq!(summary.len(), expected.len());
+    quant::summarize(&rows, &designs, &QuantParams::default())
+}
+
+/// Every statistic of every row equal to SciPy's within 1e-9.
+fn assert_equal_to_scipy(summary: &[SummaryRow], expected: &Value, unit: &str) {
+    let expected = expected.as_array().unwrap();
+    assert_eq!(summary.len(), expected.len(), "{unit}");
     for (ours, theirs) in summary.iter().zip(expected) {
-        let what = format!("{} / {}", ours.target, ours.condition);
+        let what = format!("{unit}: {} / {}", ours.target, ours.condition);
         assert_eq!(ours.target, theirs["target"].as_str().unwrap());
         assert_eq!(ours.condition, theirs["condition"].as_str().unwrap());
         assert_eq!(ours.n as u64, theirs["n"].as_u64().unwrap(), "{what}");
@@ -76,6 +85,35 @@ fn summary_statistics_equal_scipy_to_1e9() {
                 (a, b) => panic!("{what} {name}: {a:?} vs SciPy {b:?}"),
             }
         }
+    }
+}
+
+/// `tests/fixtures/summary_scipy.json` comes from `scripts/summary-reference.py` (SciPy
+/// 1.17.1, NumPy 2.4.6) run on the per-lane fold changes of a three-blot synth study. The test
+/// feeds the same lane values to blotquant's summary and compares every statistic.
+#[test]
+fn summary_statistics_equal_scipy_to_1e9() {
+    let fixture: Value = serde_json::from_str(include_str!("fixtures/summary_scipy.json")).unwrap();
+    let summary = summary_of(&fixture, ReplicateUnit::Lane);
+    assert_equal_to_scipy(&summary, &fixture["summary"], "lane");
+}
+
+/// `tests/fixtures/replicates_scipy.json` comes from `scripts/replicate-reference.py` (SciPy
+/// 1.17.1, NumPy 2.4.6): the same lanes with samples named (shared on two blots, one named and
+/// one unnamed lane per condition on the third), summarized with each replicate unit by SciPy
+/// from replicates the script forms itself. n differs between the units (6, 4 and 3 per
+/// condition), so a unit applied wrongly cannot pass.
+#[test]
+fn replicate_units_equal_scipy_to_1e9() {
+    let fixture: Value =
+        serde_json::from_str(include_str!("fixtures/replicates_scipy.json")).unwrap();
+    for (unit, name) in [
+        (ReplicateUnit::Lane, "lane"),
+        (ReplicateUnit::Sample, "sample"),
+        (ReplicateUnit::Blot, "blot"),
+    ] {
+        let summary = summary_of(&fixture, unit);
+        assert_equal_to_scipy(&summary, &fixture["units"][name], name);
     }
 }
 
@@ -357,6 +395,80 @@ fn technical_replicates_sharing_a_sample_count_once() {
         .map(|r| r.sample.as_str())
         .collect();
     assert_eq!(&samples[..4], &["U-1", "U-1", "L-1", "L-2"]);
+}
+
+/// The manifest's `replicate` decides what n counts, end to end: with samples named the
+/// default is `sample`; `"lane"` counts every lane, `"blot"` one per blot; results.json names
+/// the unit, stdout says what n counts, and an unknown unit is refused naming the field.
+#[test]
+fn the_manifest_replicate_unit_decides_what_n_counts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("exp");
+    synth::write_experiment(&dir, 17, &synth::preset("standard").unwrap(), "ru").unwrap();
+    common::edit_manifest(&dir, |m| {
+        m["lanes"][1] = json!({"condition": "untreated", "sample": "U-1"});
+        m["lanes"][2] = json!({"condition": "untreated", "sample": "U-1"});
+    });
+    let untreated_n = |unit: Option<&str>| {
+        common::edit_manifest(&dir, |m| match unit {
+            Some(u) => m["replicate"] = json!(u),
+            None => {
+                m.as_object_mut().unwrap().remove("replicate");
+            }
+        });
+        let out = tmp
+            .path()
+            .join(format!("out-{}", unit.unwrap_or("default")));
+        let assert = Command::cargo_bin("blotquant")
+            .unwrap()
+            .args([
+                "analyze",
+                dir.to_str().unwrap(),
+                "-o",
+                out.to_str().unwrap(),
+            ])
+            .assert()
+            .success();
+        let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+        let results: Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap())
+                .unwrap();
+        let n = results["summary"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["target"] == "NLRP3" && r["condition"] == "untreated")
+            .unwrap()["n"]
+            .as_u64()
+            .unwrap();
+        let stated = results["experiments"][0]["replicate"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        (n, stated, stdout)
+    };
+    let (n, stated, stdout) = untreated_n(None);
+    assert_eq!((n, stated.as_str()), (1, "sample"));
+    assert!(stdout.contains("n counts samples"), "{stdout}");
+    let (n, stated, _) = untreated_n(Some("lane"));
+    assert_eq!((n, stated.as_str()), (2, "lane"));
+    let (n, stated, stdout) = untreated_n(Some("blot"));
+    assert_eq!((n, stated.as_str()), (1, "blot"));
+    assert!(stdout.contains("n counts blots"), "{stdout}");
+
+    common::edit_manifest(&dir, |m| m["replicate"] = json!("animal"));
+    let assert = Command::cargo_bin("blotquant")
+        .unwrap()
+        .args(["analyze", dir.to_str().unwrap(), "-o"])
+        .arg(tmp.path().join("out-bad"))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8(assert.get_output().stderr.clone()).unwrap();
+    assert!(
+        stderr.contains("replicate") && stderr.contains("blot"),
+        "{stderr}"
+    );
+    assert!(!tmp.path().join("out-bad").exists());
 }
 
 /// A lane the manifest marks `"empty"` is drawn (it stays in lanes.csv as `empty`) but never

@@ -260,6 +260,7 @@ pub(super) fn experiment_result(
         name: plan.name.clone(),
         folder: plan.dir.display().to_string(),
         control: plan.control.clone(),
+        replicate: plan.replicate,
         warnings,
         ..Default::default()
     };

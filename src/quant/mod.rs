@@ -8,8 +8,12 @@ use serde::{Deserialize, Serialize};
 
 pub mod flags;
 pub mod linearity;
+pub mod replicates;
 
 pub use flags::{Flag, Flags};
+pub use replicates::ReplicateUnit;
+
+use replicates::{FoldChanges, Technical};
 
 use crate::params::QuantParams;
 use crate::stats;
@@ -272,15 +276,10 @@ fn has_hole(flags: &Flags) -> bool {
     flags.contains(Flag::Hole) || flags.contains(Flag::NormalizerHole)
 }
 
-/// One biological replicate: lanes sharing a sample are averaged first.
-struct Replicate {
-    fold_change: f64,
-}
-
-/// The replicates of one target × condition and why some lanes were left out.
+/// The usable fold changes of one target × condition and why some lanes were left out.
 #[derive(Default)]
 struct Group {
-    replicates: Vec<Replicate>,
+    fold_changes: FoldChanges,
     excluded: Vec<Flag>,
     is_control: bool,
 }
@@ -301,25 +300,38 @@ fn exclusion(flags: &Flags, params: &QuantParams) -> Option<Flag> {
     .map(|(flag, _)| flag)
 }
 
-/// Per target × condition statistics pooled over every experiment's rows. `controls` maps an
-/// experiment to its control condition.
+/// What the summary needs to know of one experiment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Design {
+    /// The control condition its fold changes are relative to.
+    pub control: String,
+    /// What one of its biological replicates is.
+    pub replicate: ReplicateUnit,
+}
+
+/// Per target × condition statistics pooled over every experiment's rows. `designs` maps an
+/// experiment to its control condition and replicate unit.
 pub fn summarize(
     rows: &[FoldChangeRow],
-    controls: &BTreeMap<String, String>,
+    designs: &BTreeMap<String, Design>,
     params: &QuantParams,
 ) -> Vec<SummaryRow> {
-    // (target, condition) -> replicates, and the reasons some lanes were left out.
+    let unit_of = |experiment: &str| {
+        designs
+            .get(experiment)
+            .map(|d| d.replicate)
+            .unwrap_or_default()
+    };
+    // (target, condition) -> usable fold changes, and the reasons some lanes were left out.
     let mut groups: BTreeMap<(String, String), Group> = BTreeMap::new();
     let mut order: Vec<(String, String)> = Vec::new();
-    // Technical replicates: (experiment, target, condition, sample) -> fold changes.
-    let mut by_sample: BTreeMap<(String, String, String, String), Vec<f64>> = BTreeMap::new();
-    for row in rows {
+    for (index, row) in rows.iter().enumerate() {
         let key = (row.target.clone(), row.condition.clone());
         if !order.contains(&key) {
             order.push(key.clone());
         }
-        let is_control = controls.get(&row.experiment) == Some(&row.condition);
-        let entry = groups.entry(key.clone()).or_insert_with(|| Group {
+        let is_control = designs.get(&row.experiment).map(|d| &d.control) == Some(&row.condition);
+        let entry = groups.entry(key).or_insert_with(|| Group {
             is_control,
             ..Group::default()
         });
@@ -327,32 +339,33 @@ pub fn summarize(
         match (exclusion(&row.flags, params), usable) {
             (Some(reason), _) => entry.excluded.push(reason),
             (None, None) => entry.excluded.push(Flag::NotQuantified),
-            (None, Some(fc)) if row.sample.is_empty() => {
-                entry.replicates.push(Replicate { fold_change: fc })
+            (None, Some(fc)) => {
+                let technical = Technical::of(unit_of(&row.experiment), index, &row.sample);
+                entry.fold_changes.push(&row.experiment, technical, fc);
             }
-            (None, Some(fc)) => by_sample
-                .entry((row.experiment.clone(), key.0, key.1, row.sample.clone()))
-                .or_default()
-                .push(fc),
-        }
-    }
-    for ((_, target, condition, _), fcs) in by_sample {
-        if let Some(g) = groups.get_mut(&(target, condition)) {
-            g.replicates.push(Replicate {
-                fold_change: stats::mean(&fcs),
-            });
         }
     }
     let mut summary: Vec<SummaryRow> = order
         .iter()
         .map(|key| {
             let group = &groups[key];
+            // A blot's control replicate is 1 by construction (its fold changes are relative
+            // to its own control lanes), so it tells nothing of the control's spread: those
+            // are left out here, and where no other is left the test is one-sample.
             let control_logs: Vec<f64> = groups
                 .iter()
                 .filter(|((t, _), g)| *t == key.0 && g.is_control)
-                .flat_map(|(_, g)| g.replicates.iter().map(|r| r.fold_change.log2()))
+                .flat_map(|(_, g)| g.fold_changes.replicates(unit_of))
+                .filter(|(unit, _)| *unit != ReplicateUnit::Blot)
+                .map(|(_, fc)| fc.log2())
                 .collect();
-            summary_row(&key.0, &key.1, group, &control_logs)
+            let fold_changes: Vec<f64> = group
+                .fold_changes
+                .replicates(unit_of)
+                .into_iter()
+                .map(|(_, fc)| fc)
+                .collect();
+            summary_row(&key.0, &key.1, group, &fold_changes, &control_logs)
         })
         .collect();
     adjust_p_values(&mut summary);
@@ -395,13 +408,18 @@ pub fn normalizer_anova(signals: &[LaneSignal]) -> Option<Anova> {
     stats::one_way_anova(&groups).map(|(f, p_value)| Anova { f, p_value })
 }
 
-fn summary_row(target: &str, condition: &str, group: &Group, control_logs: &[f64]) -> SummaryRow {
-    let fcs: Vec<f64> = group.replicates.iter().map(|r| r.fold_change).collect();
+fn summary_row(
+    target: &str,
+    condition: &str,
+    group: &Group,
+    fcs: &[f64],
+    control_logs: &[f64],
+) -> SummaryRow {
     let logs: Vec<f64> = fcs.iter().map(|f| f.log2()).collect();
     let n = fcs.len();
     let finite = |v: f64| v.is_finite().then_some(v);
-    let mean = (n > 0).then(|| stats::mean(&fcs));
-    let sd = finite(stats::sample_sd(&fcs));
+    let mean = (n > 0).then(|| stats::mean(fcs));
+    let sd = finite(stats::sample_sd(fcs));
     let mean_log = (n > 0).then(|| stats::mean(&logs));
     let (ci_low, ci_high) = match (mean_log, finite(stats::sample_sd(&logs))) {
         (Some(m), Some(sd_log)) => {
@@ -524,11 +542,13 @@ mod tests {
             row("b", "LPS", 4.0),
             row("b", "LPS", 8.0),
         ];
-        let controls = BTreeMap::from([
-            ("a".to_string(), "ctrl".to_string()),
-            ("b".to_string(), "ctrl".to_string()),
-        ]);
-        let summary = summarize(&rows, &controls, &QuantParams::default());
+        let design = Design {
+            control: "ctrl".to_string(),
+            replicate: ReplicateUnit::Lane,
+        };
+        let designs =
+            BTreeMap::from([("a".to_string(), design.clone()), ("b".to_string(), design)]);
+        let summary = summarize(&rows, &designs, &QuantParams::default());
         let lps = summary.iter().find(|r| r.condition == "LPS").unwrap();
         assert_eq!(lps.n, 3);
         assert!((lps.mean_fold_change.unwrap() - 14.0 / 3.0).abs() < 1e-12);

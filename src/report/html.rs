@@ -30,10 +30,16 @@ pub fn render(results: &Results, traces: &[ImageTraces]) -> String {
     );
 
     page.push_str("<section id=\"fold-change\"><h2>Fold change</h2>\n");
-    page.push_str(
+    let unit = match super::one_unit(results) {
+        Some(unit) => format!(" ({})", unit.describe()),
+        None => " (the experiments count them differently: see the warnings)".to_string(),
+    };
+    let _ = writeln!(
+        page,
         "<p>Each point is one lane (normalized to the loading control, relative to its own blot's \
          control lanes); the bar is the geometric mean and the whisker its 95 % confidence \
-         interval across biological replicates. Log scale.</p>\n",
+         interval across biological replicates{}. Log scale.</p>",
+        esc(&unit)
     );
     for target in targets(&results.summary) {
         let rows: Vec<&SummaryRow> = results

@@ -1,11 +1,40 @@
 //! The methods paragraph of `results.json`: what was done, with this run's parameters, in
 //! words a user can paste into a paper.
 
+use std::collections::BTreeSet;
+
 use crate::params::{BackgroundMethod, Params};
+use crate::quant::ReplicateUnit;
 use crate::{bands, lanes};
 
-/// A methods paragraph for a run with `params`.
-pub fn methods_text(params: &Params) -> String {
+/// What the run's biological replicates were, in one sentence.
+fn replicates_sentence(units: &BTreeSet<ReplicateUnit>) -> String {
+    let one = |unit: ReplicateUnit| match unit {
+        ReplicateUnit::Lane => "lanes",
+        ReplicateUnit::Sample => {
+            "samples (lanes sharing a sample averaged first as technical replicates)"
+        }
+        ReplicateUnit::Blot => {
+            "blots (each blot's lanes of a condition averaged, lanes sharing a sample first)"
+        }
+    };
+    match units.len() {
+        0 | 1 => format!(
+            "Biological replicates were {}.",
+            one(units.first().copied().unwrap_or_default())
+        ),
+        _ => {
+            let listed: Vec<&str> = units.iter().map(|u| one(*u)).collect();
+            format!(
+                "Biological replicates were, as each experiment's manifest stated, {}.",
+                listed.join(" or ")
+            )
+        }
+    }
+}
+
+/// A methods paragraph for a run with `params` whose experiments count replicates as `units`.
+pub fn methods_text(params: &Params, units: &BTreeSet<ReplicateUnit>) -> String {
     let bg = &params.background;
     let surface = format!(
         "Lanes and bands were found after subtracting a rolling-ball background of radius {} px (Sternberg 1983, as implemented in ImageJ's Subtract Background: block-minimum shrinking, ball, bilinear enlargement){}{}.",
@@ -37,8 +66,14 @@ Lanes were located by fitting an evenly spaced grid of the lanes listed in the m
 Bands are maxima of each lane's row profile (mean over the central {core:.0} % of the lane, Gaussian smoothing σ = {sigma} px) with a prominence of at least {prom} times the profile's noise standard deviation (between neighbouring rows, or on profiles of at least {noise_rows} rows, if larger, between rows a smoothing kernel apart away from certain bands, so that noise correlated over several rows counts in full, and never below one code's rounding error, 1/√12); a band's box ends at the valley to a neighbouring band or where the profile falls below {edge:.0} % of the peak, and at most {box_widths} times the band's full width at half prominence from the peak, and all bands of one target share the median box height. \
 Apparent molecular weights were interpolated piecewise-linearly in log10(kDa) between the ladder bands, and each target was assigned the band nearest its expected molecular weight within ±{tol:.0} %. \
 Each target's adjusted volume was divided by the loading control's adjusted volume in the same lane, and fold changes were expressed relative to the mean of the control lanes of the same blot; loading-control lanes more than {outlier:.0} % from the blot median were flagged, and a one-way ANOVA tested whether the loading control differed between conditions. \
-Bands with saturated pixels were flagged{saturated}. Bands missing part of their signal where the same target's bands in the other lanes have it (three neighbouring columns below {hole_share:.0} % of the expected cross-section, by more than {hole_sds} noise standard deviations: an air bubble, fold or scratch) were flagged and left out of the summary statistics and of the control mean. Lanes sharing a sample were averaged as technical replicates. Per condition, fold changes of all blots were summarized by their arithmetic and geometric means, and statistics were done on log2 fold changes: 95 % confidence intervals from Student's t distribution, and two-sided p-values from Welch's t-test against the control lanes (or a one-sample t-test against 0 where the control lanes have no spread), adjusted across the conditions of each target by the Benjamini–Hochberg procedure.",
+Bands with saturated pixels were flagged{saturated}. Bands missing part of their signal where the same target's bands in the other lanes have it (three neighbouring columns below {hole_share:.0} % of the expected cross-section, by more than {hole_sds} noise standard deviations: an air bubble, fold or scratch) were flagged and left out of the summary statistics and of the control mean. {replicates} Per condition, the replicates of all blots were summarized by their arithmetic and geometric means, and statistics were done on log2 fold changes: 95 % confidence intervals from Student's t distribution, and two-sided p-values from Welch's t-test against the control's replicates (or a one-sample t-test against 0 where they have no spread{blot_control}), adjusted across the conditions of each target by the Benjamini–Hochberg procedure.",
         version = env!("CARGO_PKG_VERSION"),
+        replicates = replicates_sentence(units),
+        blot_control = if units.contains(&ReplicateUnit::Blot) {
+            ", as a blot's control is 1 by construction"
+        } else {
+            ""
+        },
         lane_sds = lanes::LANE_SDS,
         misplaced = 100.0 * lanes::MISPLACED_SHARE,
         noise_rows = bands::MIN_NOISE_ROWS,

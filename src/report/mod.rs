@@ -254,7 +254,20 @@ pub fn summary_table(results: &Results) -> String {
             p
         ));
     }
+    if let Some(unit) = one_unit(results) {
+        out.push_str(&format!(
+            "geomean: geometric mean fold change; {}\n",
+            unit.describe()
+        ));
+    }
     out
+}
+
+/// The replicate unit every experiment of the run shares (else a warning says they differ).
+pub fn one_unit(results: &Results) -> Option<crate::quant::ReplicateUnit> {
+    let mut units = results.experiments.iter().map(|e| e.replicate);
+    let first = units.next()?;
+    units.all(|u| u == first).then_some(first)
 }
 
 #[cfg(test)]
