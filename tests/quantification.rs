@@ -259,6 +259,47 @@ fn a_loading_control_that_varies_with_treatment_is_reported() {
     assert!(!loading_control_warning("standard", 6));
 }
 
+/// The loading-control ANOVA names both causes where loads are not stated, and accounts for
+/// them where they are. Seed 1 of `standard` (the sample's rep1) drew lane loads that differ
+/// between conditions (LPS lanes 0.80 and 0.88 of the mean, LPS + AMI 10 µM 1.25 and 1.21:
+/// ANOVA on the true loads p = 0.005) while β-actin per µg is constant: the warning fires and
+/// says unequal loading is one explanation; with each lane's true load stated as `load_ug` it
+/// is silent. On `actin-varies`, where the treatment changes β-actin, stating the loads
+/// leaves the warning standing.
+#[test]
+fn the_loading_control_warning_accounts_for_stated_loads() {
+    let warning = |preset: &str, seed: u64, state_loads: bool| {
+        let tmp = tempfile::tempdir().unwrap();
+        synth::write_experiment(tmp.path(), seed, &synth::preset(preset).unwrap(), "lc").unwrap();
+        if state_loads {
+            let truth: Value = serde_json::from_str(
+                &std::fs::read_to_string(tmp.path().join("truth.json")).unwrap(),
+            )
+            .unwrap();
+            common::edit_manifest(tmp.path(), |m| {
+                for lane in truth["lanes"].as_array().unwrap() {
+                    let Some(condition) = lane["condition"].as_str() else {
+                        continue;
+                    };
+                    let index = lane["lane"].as_u64().unwrap() as usize - 1;
+                    let load_ug = 20.0 * lane["load"].as_f64().unwrap();
+                    m["lanes"][index] = json!({"condition": condition, "load_ug": load_ug});
+                }
+            });
+        }
+        let run = blotquant::analyze(tmp.path(), &Params::default()).unwrap();
+        run.results
+            .warnings
+            .into_iter()
+            .find(|w| w.contains("differs between conditions"))
+    };
+    let unstated = warning("standard", 1, false).expect("loads differ by condition on seed 1");
+    assert!(unstated.contains("loaded more than others"), "{unstated}");
+    assert_eq!(warning("standard", 1, true), None);
+    let per_ug = warning("actin-varies", 1, true).expect("β-actin varies with treatment");
+    assert!(per_ug.contains("per µg"), "{per_ug}");
+}
+
 #[test]
 fn total_protein_normalization_uses_the_whole_lane_of_the_stain_image() {
     let tmp = tempfile::tempdir().unwrap();

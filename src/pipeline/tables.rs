@@ -161,8 +161,11 @@ pub(super) fn fold_change_rows(plan: &Plan, images: &[ImageAnalysis]) -> Vec<Fol
     rows
 }
 
-/// Warnings about the normalizers of a plan: one whose signal differs between conditions
-/// (one-way ANOVA, p < 0.05) may be changed by the treatment and is not a fair yardstick.
+/// Warnings about the normalizers of a plan (the loading-control validation of ANCHORS R3): a
+/// normalizer whose signal differs between conditions (one-way ANOVA, p < 0.05) was either
+/// changed by the treatment, which makes it no fair yardstick, or loaded unevenly by condition.
+/// Where every lane states its `load_ug`, the test is on signal per µg, so that stated loads
+/// are accounted for and what is left is the treatment's.
 pub(super) fn normalizer_warnings(plan: &Plan, images: &[ImageAnalysis]) -> Vec<String> {
     let mut names: Vec<&str> = plan
         .loading_control
@@ -172,16 +175,39 @@ pub(super) fn normalizer_warnings(plan: &Plan, images: &[ImageAnalysis]) -> Vec<
         .collect();
     names.sort_unstable();
     names.dedup();
+    let load_of = |lane: usize| {
+        plan.lanes
+            .iter()
+            .find(|l| l.index == lane)
+            .and_then(|l| l.load_ug)
+            .filter(|ug| *ug > 0.0)
+    };
     names
         .into_iter()
         .filter_map(|name| {
-            let signals = target_signals(plan, images, name);
-            quant::normalizer_anova(&signals).filter(|a| a.p_value < 0.05).map(|a| {
-                format!(
-                    "loading control {name} differs between conditions (one-way ANOVA F = {:.2}, p = {:.3}): the treatment may change it, so it may not be a valid normalizer",
-                    a.f, a.p_value
+            let mut signals = target_signals(plan, images, name);
+            let per_ug = signals.iter().all(|s| load_of(s.lane).is_some());
+            if per_ug {
+                for s in &mut signals {
+                    s.signal = s.signal.zip(load_of(s.lane)).map(|(v, ug)| v / ug);
+                }
+            }
+            let anova = quant::normalizer_anova(&signals).filter(|a| a.p_value < 0.05)?;
+            let (what, why) = if per_ug {
+                (
+                    "its signal per µg loaded (load_ug)",
+                    "the treatment may change it, so it may not be a valid normalizer",
                 )
-            })
+            } else {
+                (
+                    "its signal",
+                    "either the treatment changes it, and it is no valid normalizer, or the lanes of some conditions were loaded more than others, which normalizing to it corrects; a total-protein stain, or each lane's load_ug in the manifest, tells which",
+                )
+            };
+            Some(format!(
+                "loading control {name}: {what} differs between conditions (one-way ANOVA F = {:.2}, p = {:.3}): {why}",
+                anova.f, anova.p_value
+            ))
         })
         .collect()
 }
