@@ -12,7 +12,7 @@ forms the replicates as DESIGN.md section 3 defines them, independently of blotq
           without a sample is its own;
   blot:   per blot and condition, the mean of its sample means.
 and from the replicates computes what summary.csv holds: n, mean, geometric mean, SD, SEM,
-CV %, mean log2 fold change and its 95 % CI (Student's t), the two-sided p-value (Welch's t-test
+CV %, mean log2 fold change and its 95 % CI (Student's t; log2 and fold scale), the two-sided p-value (Welch's t-test
 on log2 against the control's replicates when they have spread, else a one-sample t-test
 against 0; with `blot` the control's replicates are 1 by construction, so one-sample) and
 Benjamini-Hochberg adjusted p-values across the conditions of a target.
@@ -80,6 +80,8 @@ for unit in ["lane", "sample", "blot"]:
                    "sd": sd, "sem": sd / math.sqrt(n), "cv_pct": 100 * sd / float(fc.mean()),
                    "mean_log2_fold_change": float(lg.mean()),
                    "ci95_low": float(lg.mean() - half), "ci95_high": float(lg.mean() + half),
+                   "ci95_low_fold": float(2 ** (lg.mean() - half)),
+                   "ci95_high_fold": float(2 ** (lg.mean() + half)),
                    "p_value": None, "test": "", "p_value_bh": None}
             if condition != control:
                 if control_has_spread:

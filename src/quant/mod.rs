@@ -93,13 +93,20 @@ pub struct SummaryRow {
     pub flags: Flags,
     /// Benjamini–Hochberg adjusted p-value across the conditions of the target.
     pub p_value_bh: Option<f64>,
+    /// Lower bound of the 95 % confidence interval on the fold scale (`2^ci95_low`): the
+    /// interval of the geometric mean fold change.
+    #[serde(default)]
+    pub ci95_low_fold: Option<f64>,
+    /// Upper bound of that interval on the fold scale (`2^ci95_high`).
+    #[serde(default)]
+    pub ci95_high_fold: Option<f64>,
 }
 
 impl SummaryRow {
     /// The 95 % confidence interval on the fold scale (2 to the power of the log2 bounds): the
     /// interval of the geometric mean fold change.
     pub fn ci95_fold(&self) -> Option<(f64, f64)> {
-        Some((self.ci95_low_log2?.exp2(), self.ci95_high_log2?.exp2()))
+        Some((self.ci95_low_fold?, self.ci95_high_fold?))
     }
 }
 
@@ -472,6 +479,8 @@ fn summary_row(
         p_value,
         flags: Flags(flags),
         p_value_bh: None,
+        ci95_low_fold: ci_low.map(f64::exp2),
+        ci95_high_fold: ci_high.map(f64::exp2),
     }
 }
 

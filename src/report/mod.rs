@@ -88,6 +88,8 @@ pub const SUMMARY_HEADER: &[&str] = &[
     "test",
     "flags",
     "p_value_bh",
+    "ci95_low_fold",
+    "ci95_high_fold",
 ];
 /// Columns of `failures.csv`, written only when an experiment or image failed.
 pub const FAILURES_HEADER: &[&str] = &["experiment", "path", "error"];
@@ -343,6 +345,8 @@ mod tests {
             test: String::new(),
             flags: Default::default(),
             p_value_bh: None,
+            ci95_low_fold: None,
+            ci95_high_fold: None,
         };
         assert_eq!(derived_header(&summary), SUMMARY_HEADER.join(","));
     }
