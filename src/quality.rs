@@ -17,7 +17,7 @@ const REASONS_TO_CHECK: [&str; 4] = [
 ];
 
 /// The flags that make a value one to check, with how the reasons name them.
-const FLAGS_TO_CHECK: [(Flag, &str); 10] = [
+const FLAGS_TO_CHECK: [(Flag, &str); 12] = [
     (Flag::Saturated, "saturated"),
     (Flag::NormalizerSaturated, "loading control saturated"),
     (Flag::BelowLod, "below the limit of detection"),
@@ -33,6 +33,14 @@ const FLAGS_TO_CHECK: [(Flag, &str); 10] = [
     (
         Flag::WholeStrip,
         "measured over the whole strip (no band row)",
+    ),
+    (
+        Flag::BackgroundUncertain,
+        "whose two background estimates disagree by over a quarter of the signal",
+    ),
+    (
+        Flag::ControlUncertain,
+        "resting on a control lane whose background is uncertain",
     ),
 ];
 

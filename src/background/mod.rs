@@ -296,6 +296,34 @@ pub fn band_background(
     }
 }
 
+/// A second background estimate of a band, independent of the configured method, to check it
+/// by: valley-to-valley under the lane profile (a straight line between the rows just outside
+/// the box), or, where that is the configured method, the border median. Two estimates that
+/// disagree by much of a band's signal say the band's value is not known to that precision
+/// (a neighbour's tail on one side, a gradient across the box).
+pub fn cross_check_background(
+    params: &BackgroundParams,
+    signal: &Array2<f32>,
+    line_excess: &[f64],
+    lane_profile: &[f64],
+    band: BandBox,
+    others: &[(usize, usize)],
+) -> Option<f64> {
+    match params.method {
+        BackgroundMethod::None => None,
+        BackgroundMethod::ValleyToValley => profile::border_median(
+            signal,
+            line_excess,
+            band.rows,
+            band.columns,
+            params.border_px,
+            params.border_all_sides,
+            others,
+        ),
+        _ => Some(profile::valley_to_valley(lane_profile, band.rows)),
+    }
+}
+
 /// The rolling-ball surface summed over a box.
 pub fn surface_sum(surface: &Array2<f32>, band: BandBox) -> f64 {
     let ((top, bottom), (start, end)) = (band.rows, band.columns);

@@ -12,6 +12,10 @@ use crate::io::Blot;
 use crate::lanes::{self, LaneGrid};
 use crate::params::Params;
 use crate::quant::Flag;
+
+/// Two background estimates of a band that differ by more than this share of its adjusted
+/// volume flag it `background-uncertain`: a quarter, the error a value is called wrong at.
+pub const BACKGROUND_DISAGREEMENT: f64 = 0.25;
 use crate::{bands, quant, stats};
 
 /// An image's layers that band volumes are measured on: the image (bands bright), its
@@ -117,6 +121,19 @@ pub fn measure_bands(
             );
             let snr = f64::from(peak.height / profiles[peak.lane - 1].noise_sigma);
             let mut flags = Vec::new();
+            let cross_check = background::cross_check_background(
+                &params.background,
+                &blot.signal,
+                line_excess,
+                &lane_sums[peak.lane - 1],
+                band,
+                &others,
+            );
+            if cross_check.is_some_and(|other| {
+                (other - background_sum).abs() > BACKGROUND_DISAGREEMENT * volume.adjusted().abs()
+            }) {
+                flags.push(Flag::BackgroundUncertain);
+            }
             if i >= found_count {
                 flags.push(Flag::BelowLod);
             }

@@ -43,11 +43,18 @@ pub enum Flag {
     WholeStrip,
     /// A summary row with fewer than two replicates: no spread, no test.
     NBelow2,
+    /// Two independent background estimates of the band (the configured method and a second
+    /// one) disagree by more than a quarter of its adjusted volume: the value depends on
+    /// which one is right.
+    BackgroundUncertain,
+    /// A control lane of the target has `background-uncertain`: every fold change of the
+    /// target on this blot rests on that control mean.
+    ControlUncertain,
 }
 
 impl Flag {
     /// Every flag, for parsing.
-    const ALL: [Flag; 16] = [
+    const ALL: [Flag; 18] = [
         Flag::Saturated,
         Flag::NormalizerSaturated,
         Flag::NotDetected,
@@ -64,6 +71,8 @@ impl Flag {
         Flag::BelowBackground,
         Flag::WholeStrip,
         Flag::NBelow2,
+        Flag::BackgroundUncertain,
+        Flag::ControlUncertain,
     ];
 
     /// The flag as the tables write it.
@@ -85,6 +94,8 @@ impl Flag {
             Flag::BelowBackground => "below-background",
             Flag::WholeStrip => "whole-strip",
             Flag::NBelow2 => "n-below-2",
+            Flag::BackgroundUncertain => "background-uncertain",
+            Flag::ControlUncertain => "control-uncertain",
         }
     }
 

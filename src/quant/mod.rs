@@ -239,7 +239,13 @@ pub fn fold_changes(
     // A control measured only below its limit of detection is noise: no blot's fold change
     // can stand on it.
     let below_lod = used.iter().all(|r| r.flags.contains(Flag::BelowLod));
+    let control_uncertain = used
+        .iter()
+        .any(|r| r.flags.contains(Flag::BackgroundUncertain));
     for row in &mut rows {
+        if control_uncertain {
+            row.flags.insert(Flag::ControlUncertain);
+        }
         if control_values.is_empty() || below_lod || control_mean.is_nan() || control_mean <= 0.0 {
             row.flags.insert(Flag::ControlNotDetected);
             continue;
