@@ -157,6 +157,8 @@ mod tests {
             pitch_px: 40.0,
             confidence: 2.0,
             reasons: "low-contrast;faint-lanes".into(),
+            width_px: 100,
+            height_px: 50,
         };
         assert_eq!(
             judge(&clean, std::slice::from_ref(&guessed)).verdict,

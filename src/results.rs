@@ -59,6 +59,13 @@ pub struct BandRow {
     pub snr: f64,
     /// `;`-separated flags from the fixed vocabulary, e.g. `saturated`, `low-snr`, `edge`.
     pub flags: Flags,
+    /// First column of the band's box, in pixels (the lane's width about its centre at the
+    /// band's row).
+    #[serde(default)]
+    pub left_px: usize,
+    /// Last column of the band's box, in pixels (inclusive).
+    #[serde(default)]
+    pub right_px: usize,
 }
 
 use crate::quant::Flags;
@@ -92,6 +99,12 @@ pub struct DetectionRow {
     pub confidence: f64,
     /// `;`-separated reasons to check the lanes (vocabulary above); empty when there are none.
     pub reasons: String,
+    /// The image's width in pixels.
+    #[serde(default)]
+    pub width_px: usize,
+    /// The image's height in pixels.
+    #[serde(default)]
+    pub height_px: usize,
 }
 
 /// An input file of the run with its checksum.

@@ -144,6 +144,7 @@ pub fn measure_bands(
                 flags.push(Flag::Edge);
             }
             MeasuredBand {
+                columns,
                 peak,
                 target,
                 apparent_mw_kda: calibration.map(|c| c.kda_at(peak.y - row_offsets[peak.lane - 1])),
@@ -301,6 +302,7 @@ pub fn measure_whole_lanes(targets: &Targets, layers: &ImageLayers) -> Vec<Measu
             let rows = &profile.values[top..=bottom];
             let mean_height = rows.iter().sum::<f32>() / rows.len() as f32;
             out.push(MeasuredBand {
+                columns: lane.columns_at((top + bottom) as f64 / 2.0, blot.width()),
                 peak: Peak {
                     lane: lane.index,
                     y: (top + bottom) as f64 / 2.0,
@@ -394,6 +396,7 @@ pub fn measure_strip(
                 .unwrap_or(0);
             let peak_height = profile.values[peak_row];
             MeasuredBand {
+                columns,
                 peak: Peak {
                     lane: lane.index,
                     y: peak_row as f64,

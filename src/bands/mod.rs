@@ -62,6 +62,9 @@ pub struct MeasuredBand {
     /// What measurement found: `saturated`, `edge` (the box touches the top or bottom of the
     /// image), `hole`.
     pub flags: Vec<Flag>,
+    /// The box's columns: the first and one past the last (a whole-lane box follows the lane's
+    /// lean: these are its columns at its middle row).
+    pub columns: (usize, usize),
 }
 
 /// Row profile of a lane over the central `core_fraction` of its width.

@@ -36,6 +36,8 @@ pub struct ImageAnalysis {
     pub overlay: Overlay,
     /// Each lane's mean signal and background per row, for the report's profiles.
     pub traces: Vec<LaneTrace>,
+    /// The image's size in pixels: (width, height).
+    pub size: (usize, usize),
 }
 
 /// Draws an image's overlay from the image, its lanes and its measured bands: the report's
@@ -293,6 +295,7 @@ pub fn analyze_located(
             .collect(),
         overlay,
         traces,
+        size: (blot.width(), blot.height()),
     })
 }
 

@@ -32,6 +32,8 @@ pub(super) fn detection_row(plan: &Plan, image: &ImageAnalysis) -> DetectionRow 
         pitch_px: grid.pitch,
         confidence: grid.confidence,
         reasons: reasons.join(";"),
+        width_px: image.size.0,
+        height_px: image.size.1,
     }
 }
 
@@ -80,6 +82,8 @@ pub(super) fn band_rows(plan: &Plan, image: &ImageAnalysis) -> Vec<BandRow> {
             saturated_px: b.volume.saturated_px,
             snr: b.snr,
             flags: Flags(band_flags(b, &plan.params)),
+            left_px: b.columns.0,
+            right_px: b.columns.1.saturating_sub(1),
         })
         .collect()
 }

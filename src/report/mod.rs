@@ -5,6 +5,7 @@
 pub mod html;
 pub mod methods;
 pub mod overlay;
+pub mod rois;
 
 use std::path::{Path, PathBuf};
 
@@ -13,7 +14,7 @@ use serde::Serialize;
 use crate::error::Result;
 use crate::io::atomic::{write_all_or_none, write_atomic, SetFile};
 use crate::quant::linearity::{LinearityFit, LinearityPoint};
-use crate::results::{ImageTraces, Results};
+use crate::results::{BandRow, ImageTraces, LaneRow, Results};
 
 /// A table as CSV text: header row, then one row per record. Floats are written in their
 /// shortest round-trip form; missing values are empty fields.
@@ -54,6 +55,8 @@ pub const BANDS_HEADER: &[&str] = &[
     "saturated_px",
     "snr",
     "flags",
+    "left_px",
+    "right_px",
 ];
 /// Columns of `fold_change.csv`, in contract order.
 pub const FOLD_CHANGE_HEADER: &[&str] = &[
@@ -173,6 +176,54 @@ pub fn linearity_table(
     out
 }
 
+/// `rois/<image>.zip` and `rois/<image>.ijm` for every image with an overlay: its lanes and
+/// band boxes as an ImageJ ROI set, and a macro that opens the image with them.
+fn roi_files(out: &Path, results: &Results, traces: &[ImageTraces]) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files = Vec::new();
+    for trace in traces {
+        let of_image =
+            |experiment: &str, image: &str| experiment == trace.experiment && image == trace.image;
+        let Some(detection) = results
+            .detection
+            .iter()
+            .find(|d| of_image(&d.experiment, &d.image))
+        else {
+            continue;
+        };
+        let lanes: Vec<&LaneRow> = results
+            .lanes
+            .iter()
+            .filter(|l| of_image(&l.experiment, &l.image))
+            .collect();
+        let bands: Vec<&BandRow> = results
+            .bands
+            .iter()
+            .filter(|b| of_image(&b.experiment, &b.image))
+            .collect();
+        let rois = rois::image_rois(detection, &lanes, &bands);
+        let zip = out
+            .join("rois")
+            .join(Path::new(&trace.overlay).with_extension("zip"));
+        let folder = results
+            .experiments
+            .iter()
+            .find(|e| e.name == trace.experiment)
+            .map(|e| Path::new(&e.folder).join(&trace.image))
+            .unwrap_or_else(|| PathBuf::from(&trace.image));
+        let image = results
+            .inputs
+            .iter()
+            .map(|i| Path::new(&i.path))
+            .find(|p| p.ends_with(&folder))
+            .map_or(folder.clone(), Path::to_path_buf);
+        let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+        let macro_text = rois::open_macro(&absolute(&image), &absolute(&zip));
+        files.push((zip.with_extension("ijm"), macro_text.into_bytes()));
+        files.push((zip, rois::roi_set(&rois)));
+    }
+    files
+}
+
 /// Writes every output file of a run into `out`. `overlays` are (path relative to
 /// `out/overlays`, PNG bytes). Everything is rendered before the first file is written.
 pub fn write_outputs(
@@ -208,6 +259,7 @@ pub fn write_outputs(
     let mut json = serde_json::to_string_pretty(results).expect("results serialize");
     json.push('\n');
     files.push((out.join("results.json"), json.into_bytes()));
+    files.extend(roi_files(out, results, traces));
     let report = html::render(results, traces);
     // Tables are flushed to disk; pictures, which any re-run makes again, are not (a hundred
     // fsyncs would cost more than the analysis). All are written before any is published.
@@ -312,6 +364,8 @@ mod tests {
             saturated_px: 0,
             snr: 1.0,
             flags: Default::default(),
+            left_px: 0,
+            right_px: 1,
         };
         assert_eq!(derived_header(&band), BANDS_HEADER.join(","));
         let fold = FoldChangeRow {
