@@ -507,10 +507,9 @@ impl Detection {
             labels.push(format!("lane {}", lane.lane));
         }
         for band in &self.run.results.bands {
-            let Some(span) = lane_span(band.lane) else {
-                continue;
-            };
-            // Pixel rows top..=bottom cover [top, bottom + 1) in napari's continuous coordinates.
+            // Pixels top..=bottom, left..=right cover [top, bottom + 1) × [left, right + 1) in
+            // napari's continuous coordinates: exactly the pixels the band's volume sums.
+            let span = (band.left_px as f64, band.right_px as f64 + 1.0);
             let corners = rectangle(band.top_px as f64, band.bottom_px as f64 + 1.0, span);
             data.append(array_of(py, corners, 2))?;
             kinds.push("band");
@@ -638,8 +637,7 @@ fn detect(
                 "image must be a file path or a 2-D NumPy array".into(),
             )
         })?;
-        let height = image::image_dimensions(&path).map(|(_, h)| h as usize).ok();
-        (path, height.unwrap_or(0))
+        (path, 0)
     };
     let mut plan = manifest::lone_image_plan(&path, &params);
     if let Some(n) = lanes {
@@ -649,14 +647,12 @@ fn detect(
         .detach(|| blotquant::batch::analyze_planned(&plan, None))
         .map_err(|e| raise(py, e))?;
     let run = Run::of(run);
-    // Where the file's size could not be read ahead, the lowest band box bounds the lanes.
-    let lowest = run.results.bands.iter().map(|b| b.bottom_px + 1).max();
-    let height = if height > 0 {
-        height
-    } else {
-        lowest.unwrap_or(0)
-    };
-    Ok(Detection { run, height })
+    // The analysis read the image: its size is in the detection row.
+    let measured_height = run.results.detection.first().map_or(0, |d| d.height_px);
+    Ok(Detection {
+        run,
+        height: height.max(measured_height),
+    })
 }
 
 /// ImageJ's Process › Subtract Background on a 2-D uint8 or uint16 array, pixel for pixel as

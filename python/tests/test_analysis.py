@@ -133,12 +133,16 @@ def test_napari_rectangles_enclose_the_overlay_boxes(tmp_path):
     assert properties["kind"].count("band") == len(bands) > 0
     rectangles = [d for d, kind in zip(data, properties["kind"]) if kind == "band"]
     for band, corners in zip(bands, rectangles):
-        lane = lanes[band["lane"]]
         rows, columns = corners[:, 0], corners[:, 1]
-        # The overlay's box: rows top..=bottom, the lane's width about its centre.
+        # The box the volume sums: rows top..=bottom, columns left..=right (pixel edges).
         assert rows.min() <= band["top_px"] and rows.max() >= band["bottom_px"] + 1
-        assert columns.min() <= lane["x_center_px"] - lane["width_px"] / 2 + 1e-9
-        assert columns.max() >= lane["x_center_px"] + lane["width_px"] / 2 - 1e-9
+        assert columns.min() <= band["left_px"] and columns.max() >= band["right_px"] + 1
+    height = detection.run.detection[0]["height_px"]
+    for corners, kind, lane in zip(data, properties["kind"], properties["lane"]):
+        if kind == "lane":
+            assert corners[:, 0].min() == 0 and corners[:, 0].max() == height
+            row = lanes[lane]
+            assert corners[:, 1].min() <= row["x_center_px"] <= corners[:, 1].max()
 
 
 def test_bad_input_raises_the_documented_exception_with_the_cli_message(cli, tmp_path):
