@@ -77,8 +77,11 @@ pub struct ImagePlan {
     /// A white-light marker image: not quantified; its ladder lane calibrates MW for the
     /// images of its size.
     pub is_marker: bool,
-    /// Lanes a person stated (`lanes_px`): used as given, no lanes detected.
+    /// Lanes a person stated (`lanes_px`, or the lane ROIs of `rois`): used as given, no lanes
+    /// detected.
     pub lanes_px: Option<StatedLanes>,
+    /// The ImageJ ROI set the lanes were read from (`rois`), an input of the analysis.
+    pub rois: Option<PathBuf>,
     /// The page of a multi-page TIFF to read, 0-based (`page` in the manifest is 1-based).
     pub page: usize,
 }
@@ -97,7 +100,10 @@ impl Plan {
     /// images that calibrate them) with their checksums, for `results.json` and for
     /// recognizing an unchanged experiment.
     pub fn input_files(&self) -> Result<Vec<InputFile>> {
-        let images = self.images.iter().map(|i| &i.path);
+        let images = self
+            .images
+            .iter()
+            .flat_map(|i| std::iter::once(&i.path).chain(i.rois.as_ref()));
         self.manifest
             .iter()
             .chain(images)
@@ -173,6 +179,7 @@ struct ImageEntry {
     role: Option<String>,
     polarity: Option<Polarity>,
     lanes_px: Option<LanesPxEntry>,
+    rois: Option<String>,
     page: Option<usize>,
 }
 
@@ -248,6 +255,7 @@ pub fn lone_image_plan(image: &Path, params: &Params) -> Plan {
             polarity: None,
             is_marker: false,
             lanes_px: None,
+            rois: None,
             page: 0,
         }],
         params: params.clone(),
@@ -445,21 +453,36 @@ pub fn parse_manifest_text(path: &Path, text: &str, params: &Params) -> Result<P
                 "add a ladder lane and `ladder`, or give each target \"rows\": [top_px, bottom_px]",
             ));
         }
-        let lanes_px = match &entry.lanes_px {
-            None => None,
-            Some(_) if is_marker => {
+        let lanes_px = match (&entry.lanes_px, &entry.rois) {
+            (Some(_), Some(_)) => {
                 return Err(err(
-                    &format!("{field}.lanes_px"),
-                    "a marker image takes the lanes of its blots".into(),
-                    "state `lanes_px` on the blot images of its frame instead",
+                    &format!("{field}.rois"),
+                    "both `lanes_px` and `rois` state the lanes".into(),
+                    "keep one of them",
                 ))
             }
-            Some(stated) => Some(parse_lanes_px(
+            (None, Some(rois)) => Some(lanes_from_rois(
                 path,
-                &format!("{field}.lanes_px"),
-                stated,
+                &format!("{field}.rois"),
+                &dir.join(rois),
                 lanes.len(),
             )?),
+            (lanes_px, None) => match lanes_px {
+                None => None,
+                Some(_) if is_marker => {
+                    return Err(err(
+                        &format!("{field}.lanes_px"),
+                        "a marker image takes the lanes of its blots".into(),
+                        "state `lanes_px` on the blot images of its frame instead",
+                    ))
+                }
+                Some(stated) => Some(parse_lanes_px(
+                    path,
+                    &format!("{field}.lanes_px"),
+                    stated,
+                    lanes.len(),
+                )?),
+            },
         };
         let page = match entry.page {
             None => 0,
@@ -479,6 +502,7 @@ pub fn parse_manifest_text(path: &Path, text: &str, params: &Params) -> Result<P
             polarity: entry.polarity,
             is_marker,
             lanes_px,
+            rois: entry.rois.as_ref().map(|r| dir.join(r)),
             page,
         });
     }
@@ -748,6 +772,51 @@ fn parse_lanes_px(
         x: stated.x.clone(),
         widths,
         lean_deg,
+    })
+}
+
+/// An image's lanes from an ImageJ ROI set (`rois`, e.g. the one blotquant wrote, edited in
+/// Fiji): its lane ROIs (every ROI not named like a band, `lane 3 · target`), left to right,
+/// each lane centred in its rectangle and as wide; as many as the manifest's `lanes_count`.
+fn lanes_from_rois(
+    path: &Path,
+    field: &str,
+    rois_path: &Path,
+    lanes_count: usize,
+) -> Result<StatedLanes> {
+    let err = |reason: String, fix: &str| Error::manifest(path, field, reason, fix);
+    let rois = crate::io::roi_set::read_roi_set(rois_path).map_err(|e| {
+        err(
+            e.to_string(),
+            "name an ImageJ ROI set (.zip) beside the manifest, e.g. rois/<image>.zip of a run",
+        )
+    })?;
+    let mut lanes: Vec<(f64, f64)> = rois
+        .iter()
+        .filter(|r| !r.name.contains(" · "))
+        .map(|r| ((r.left + r.right) as f64 / 2.0, (r.right - r.left) as f64))
+        .collect();
+    lanes.sort_by(|a, b| a.0.total_cmp(&b.0));
+    if lanes.len() != lanes_count {
+        return Err(err(
+            format!(
+                "{}: {} lane ROIs for {lanes_count} lanes in `lanes`",
+                rois_path.display(),
+                lanes.len()
+            ),
+            "keep one lane ROI per `lanes` entry (band ROIs are named like `lane 3 · target`)",
+        ));
+    }
+    if lanes.windows(2).any(|w| w[1].0 <= w[0].0) {
+        return Err(err(
+            format!("{}: two lane ROIs share a centre", rois_path.display()),
+            "give each lane its own rectangle",
+        ));
+    }
+    Ok(StatedLanes {
+        x: lanes.iter().map(|l| l.0).collect(),
+        widths: lanes.iter().map(|l| l.1).collect(),
+        lean_deg: 0.0,
     })
 }
 

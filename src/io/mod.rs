@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 pub mod atomic;
 pub mod gray_tiff;
+pub mod roi_set;
 pub mod rows;
 
 use crate::error::{Error, Result};

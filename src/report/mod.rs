@@ -219,7 +219,7 @@ fn roi_files(out: &Path, results: &Results, traces: &[ImageTraces]) -> Vec<(Path
         let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
         let macro_text = rois::open_macro(&absolute(&image), &absolute(&zip));
         files.push((zip.with_extension("ijm"), macro_text.into_bytes()));
-        files.push((zip, rois::roi_set(&rois)));
+        files.push((zip, crate::io::roi_set::roi_set(&rois)));
     }
     files
 }
