@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::manifest::{lone_image_plan, MANIFEST};
 use crate::params::Params;
 use crate::pipeline;
-use crate::results::ExperimentResult;
+use crate::results::{BandRow, ExperimentResult, LaneRow};
 
 /// Fewest bands a lane needs to be taken for a ladder (marker ladders hold 9 to 12).
 const LADDER_MIN_BANDS: usize = 5;
@@ -47,28 +47,67 @@ pub fn starter_manifest(dir: &Path, params: &Params) -> Result<Value> {
         ));
     }
     // Each image's own lanes and bands, detected without a manifest.
-    let detected: Vec<Option<ExperimentResult>> = images
-        .iter()
+    let detected: Vec<(String, Option<ExperimentResult>)> = images
+        .into_iter()
         .map(|image| {
-            let plan = lone_image_plan(&dir.join(image), params);
-            pipeline::analyze_experiment(&plan, &pipeline::no_overlay).ok()
+            let plan = lone_image_plan(&dir.join(&image), params);
+            let result = pipeline::analyze_experiment(&plan, &pipeline::no_overlay).ok();
+            (image, result)
         })
         .collect();
     let mut tally: BTreeMap<usize, usize> = BTreeMap::new();
-    for result in detected.iter().flatten() {
-        *tally.entry(result.lanes.len()).or_default() += 1;
+    for (_, result) in &detected {
+        if let Some(r) = result {
+            *tally.entry(r.lanes.len()).or_default() += 1;
+        }
     }
     let lane_count = tally
         .iter()
         .max_by_key(|(count, n)| (**n, **count))
         .map(|(c, _)| *c)
         .unwrap_or(1);
-    // Images that show the common count state their lanes, so that a person edits numbers
-    // and the analysis places them as they stand.
-    let of_count: Vec<&ExperimentResult> = detected
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let images: Vec<(String, &[LaneRow], &[BandRow])> = detected
         .iter()
-        .flatten()
-        .filter(|r| r.lanes.len() == lane_count)
+        .map(|(file, result)| match result {
+            Some(r) => (file.clone(), r.lanes.as_slice(), r.bands.as_slice()),
+            None => (file.clone(), &[][..], &[][..]),
+        })
+        .collect();
+    Ok(manifest_of(&name, lane_count, &images))
+}
+
+/// A starter manifest for one image as `detect` found it (`lanes`, `bands` of the image), the
+/// image named `file` relative to the manifest's folder.
+pub fn starter_manifest_for_image(
+    name: &str,
+    file: &str,
+    lanes: &[LaneRow],
+    bands: &[BandRow],
+) -> Value {
+    manifest_of(
+        name,
+        lanes.len().max(1),
+        &[(file.to_string(), lanes, bands)],
+    )
+}
+
+/// The starter manifest of `images` (file, its detected lanes and bands) with `lane_count`
+/// lanes: the ladder lane marked, the other lanes' conditions placeholders; images that show
+/// `lane_count` lanes state them as `lanes_px`, so that a person edits numbers and the
+/// analysis places the lanes as they stand.
+fn manifest_of(
+    name: &str,
+    lane_count: usize,
+    images: &[(String, &[LaneRow], &[BandRow])],
+) -> Value {
+    let of_count: Vec<(&[LaneRow], &[BandRow])> = images
+        .iter()
+        .filter(|(_, lanes, _)| lanes.len() == lane_count)
+        .map(|(_, lanes, bands)| (*lanes, *bands))
         .collect();
     let ladder = ladder_lane(&of_count, lane_count);
     let lanes: Vec<Value> = (1..=lane_count)
@@ -83,41 +122,43 @@ pub fn starter_manifest(dir: &Path, params: &Params) -> Result<Value> {
     let first_sample = (1..=lane_count).find(|&i| Some(i) != ladder).unwrap_or(1);
     let entries: Vec<Value> = images
         .iter()
-        .zip(&detected)
-        .map(|(file, result)| {
+        .map(|(file, lanes, _)| {
             let mut entry = serde_json::json!({"file": file, "targets": ["TARGET"]});
-            if let Some(r) = result.as_ref().filter(|r| r.lanes.len() == lane_count) {
+            if lanes.len() == lane_count {
                 let round = |v: f64| (v * 10.0).round() / 10.0;
                 entry["lanes_px"] = serde_json::json!({
-                    "x": r.lanes.iter().map(|l| round(l.x_center_px)).collect::<Vec<_>>(),
-                    "width": r.lanes.iter().map(|l| round(l.width_px)).collect::<Vec<_>>(),
+                    "x": lanes.iter().map(|l| round(l.x_center_px)).collect::<Vec<_>>(),
+                    "width": lanes.iter().map(|l| round(l.width_px)).collect::<Vec<_>>(),
                 });
             }
             entry
         })
         .collect();
-    Ok(serde_json::json!({
-        "name": dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+    serde_json::json!({
+        "name": name,
         "control": format!("CONDITION OF LANE {first_sample}"),
         "loading_control": "LOADING CONTROL TARGET",
         "lanes": lanes,
         "images": entries,
-    }))
+    })
 }
 
 /// The ladder lane, if the images show one: a lane holding at least [`LADDER_MIN_BANDS`] bands
 /// on most images, more than twice as many as the median lane. 1-based.
-fn ladder_lane(results: &[&ExperimentResult], lane_count: usize) -> Option<usize> {
+fn ladder_lane(images: &[(&[LaneRow], &[BandRow])], lane_count: usize) -> Option<usize> {
     let mut votes: BTreeMap<usize, usize> = BTreeMap::new();
-    for result in results {
-        let bands_in = |lane: usize| result.bands.iter().filter(|b| b.lane == lane).count();
+    for (_, bands) in images {
+        let bands_in = |lane: usize| bands.iter().filter(|b| b.lane == lane).count();
         let counts: Vec<f64> = (1..=lane_count).map(|l| bands_in(l) as f64).collect();
         let median = crate::stats::median(&counts);
-        let (lane, most) = counts
+        let Some((lane, most)) = counts
             .iter()
             .enumerate()
             .max_by(|a, b| a.1.total_cmp(b.1))
-            .map(|(i, &c)| (i + 1, c))?;
+            .map(|(i, &c)| (i + 1, c))
+        else {
+            continue;
+        };
         if most >= LADDER_MIN_BANDS as f64 && most > 2.0 * median {
             *votes.entry(lane).or_default() += 1;
         }
@@ -125,6 +166,6 @@ fn ladder_lane(results: &[&ExperimentResult], lane_count: usize) -> Option<usize
     votes
         .into_iter()
         .max_by_key(|&(_, n)| n)
-        .filter(|&(_, n)| 2 * n > results.len())
+        .filter(|&(_, n)| 2 * n > images.len())
         .map(|(lane, _)| lane)
 }

@@ -403,6 +403,84 @@ fn init_states_the_lanes_and_the_ladder_lane_of_the_sample() {
     }
 }
 
+/// `detect --manifest-out` writes a starter manifest for the one image (its lanes as
+/// `lanes_px`, the ladder lane marked), which runs once its placeholders are filled in; it never
+/// overwrites a manifest, and refuses one outside the image's folder before any work.
+#[test]
+fn detect_writes_a_starter_manifest_for_its_image() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exp = tmp.path().join("exp");
+    blotquant()
+        .args(["synth", "--seed", "8"])
+        .arg(&exp)
+        .assert()
+        .success();
+    let truth: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(exp.join("experiment.json")).unwrap())
+            .unwrap();
+    let one = tmp.path().join("one");
+    std::fs::create_dir(&one).unwrap();
+    std::fs::copy(exp.join("nlrp3.tif"), one.join("nlrp3.tif")).unwrap();
+    let manifest = one.join("experiment.json");
+    blotquant()
+        .arg("detect")
+        .arg(one.join("nlrp3.tif"))
+        .arg("-o")
+        .arg(tmp.path().join("out"))
+        .arg("--manifest-out")
+        .arg(&manifest)
+        .assert()
+        .success();
+    let mut starter: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    assert_eq!(starter["images"][0]["file"], "nlrp3.tif");
+    assert_eq!(starter["lanes"][0], "ladder");
+    let stated = starter["images"][0]["lanes_px"]["x"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(stated, truth["lanes"].as_array().unwrap().len());
+
+    let before = std::fs::read(&manifest).unwrap();
+    let again = tmp.path().join("again");
+    blotquant()
+        .arg("detect")
+        .arg(one.join("nlrp3.tif"))
+        .arg("-o")
+        .arg(&again)
+        .arg("--manifest-out")
+        .arg(&manifest)
+        .assert()
+        .code(2);
+    assert_eq!(std::fs::read(&manifest).unwrap(), before);
+    let elsewhere = tmp.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    blotquant()
+        .arg("detect")
+        .arg(one.join("nlrp3.tif"))
+        .arg("-o")
+        .arg(&again)
+        .arg("--manifest-out")
+        .arg(elsewhere.join("experiment.json"))
+        .assert()
+        .code(2);
+    assert!(!again.exists(), "refused before any work");
+
+    for key in ["lanes", "control", "loading_control", "ladder"] {
+        starter[key] = truth[key].clone();
+    }
+    starter["images"][0]["targets"] = serde_json::json!(["NLRP3"]);
+    starter["loading_control"] = serde_json::Value::Null;
+    std::fs::write(&manifest, serde_json::to_string_pretty(&starter).unwrap()).unwrap();
+    let run = blotquant::analyze(&one, &blotquant::Params::default()).unwrap();
+    assert!(run
+        .results
+        .fold_change
+        .iter()
+        .all(|r| r.fold_change.is_some()));
+    assert_eq!(run.results.detection[0].reasons, "from-manifest");
+}
+
 /// Checks a JSON value against the subset of JSON Schema that `schema/results.schema.json`
 /// uses (type, const, required, properties, additionalProperties: false, items; not pattern).
 fn conforms(value: &serde_json::Value, schema: &serde_json::Value, at: &str) -> Result<(), String> {

@@ -57,6 +57,11 @@ pub enum Command {
         /// Print results.json to stdout.
         #[arg(long)]
         json: bool,
+        /// Also write a starter manifest for the image (the detected lanes as `lanes_px`, the
+        /// ladder lane marked, conditions and targets left to fill in) to FILE, in the image's
+        /// folder or above it; never overwrites one.
+        #[arg(long, value_name = "FILE")]
+        manifest_out: Option<PathBuf>,
     },
     /// Write a starter experiment.json for the images in DIR (lane count detected, conditions
     /// and targets left for you to fill in); never overwrites an existing one.

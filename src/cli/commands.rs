@@ -85,8 +85,13 @@ pub fn detect(
     output: Option<PathBuf>,
     params: Option<&Path>,
     json: bool,
+    manifest_out: Option<&Path>,
 ) -> Result<u8, Failure> {
     let params = load_params(params, false)?;
+    // The manifest names the image relative to its own folder: checked before any work.
+    let manifest_target = manifest_out
+        .map(|path| manifest_target(path, image))
+        .transpose()?;
     let mut plan = manifest::lone_image_plan(image, &params);
     if let Some(n) = lanes {
         if n == 0 {
@@ -113,7 +118,51 @@ pub fn detect(
         run.results.bands.len(),
         out.display()
     );
+    if let Some((path, file)) = manifest_target {
+        let name = image
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let starter = blotquant::init::starter_manifest_for_image(
+            &name,
+            &file,
+            &run.results.lanes,
+            &run.results.bands,
+        );
+        let mut text = serde_json::to_string_pretty(&starter).expect("JSON serializes");
+        text.push('\n');
+        blotquant::io::atomic::write_atomic(&path, text.as_bytes())?;
+        eprintln!(
+            "wrote {}: fill in the conditions of the lanes, `control`, `loading_control`, the ladder and the image's targets",
+            path.display()
+        );
+    }
     Ok(0)
+}
+
+/// Where `detect --manifest-out` writes (`path`) and how that manifest names `image`: its path
+/// relative to the manifest's folder. A manifest that exists already, or one outside the
+/// image's folder and those above it, is refused.
+fn manifest_target(path: &Path, image: &Path) -> Result<(PathBuf, String), Failure> {
+    if path.exists() {
+        return Err(usage(format!(
+            "{}: already exists; --manifest-out never overwrites a manifest",
+            path.display()
+        )));
+    }
+    let absolute = |p: &Path| std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let folder = absolute(path.parent().unwrap_or(Path::new(".")));
+    let relative = absolute(image)
+        .strip_prefix(&folder)
+        .map(|r| r.to_string_lossy().replace('\\', "/"))
+        .map_err(|_| {
+            usage(format!(
+                "{}: a manifest names its images relative to its own folder, so it must lie in the folder of {} or above it",
+                path.display(),
+                image.display()
+            ))
+        })?;
+    Ok((path.to_path_buf(), relative))
 }
 
 /// `init`: a starter manifest beside the images; never overwrites one.

@@ -46,7 +46,15 @@ fn run(command: Command) -> Result<u8, Failure> {
             output,
             params,
             json,
-        } => commands::detect(&image, lanes, output, params.as_deref(), json),
+            manifest_out,
+        } => commands::detect(
+            &image,
+            lanes,
+            output,
+            params.as_deref(),
+            json,
+            manifest_out.as_deref(),
+        ),
         Command::Init { dir } => commands::init(&dir),
         Command::Merge {
             inputs,
