@@ -15,6 +15,24 @@ use serde_json::json;
 
 const IMAGEJ_JAR: &str = "/usr/share/java/ij.jar";
 
+/// Runs the macro `script` in ImageJ, headless (two minutes at most).
+fn run_imagej(script: &Path) -> std::process::Output {
+    Command::new("timeout")
+        .args([
+            "120",
+            "xvfb-run",
+            "-a",
+            "java",
+            "-cp",
+            IMAGEJ_JAR,
+            "ij.ImageJ",
+            "-batch",
+        ])
+        .arg(script)
+        .output()
+        .unwrap()
+}
+
 /// ImageJ's measurement of every ROI of `zip` on `image`: (name, raw integrated density).
 fn measure_in_imagej(image: &Path, zip: &Path, work: &Path) -> Vec<(String, f64)> {
     let table = work.join(format!(
@@ -43,20 +61,7 @@ File.saveString(text, "{table}");
         ),
     )
     .unwrap();
-    let status = Command::new("timeout")
-        .args([
-            "120",
-            "xvfb-run",
-            "-a",
-            "java",
-            "-cp",
-            IMAGEJ_JAR,
-            "ij.ImageJ",
-            "-batch",
-        ])
-        .arg(&script)
-        .output()
-        .unwrap();
+    let status = run_imagej(&script);
     let text = std::fs::read_to_string(&table).unwrap_or_else(|_| {
         panic!(
             "ImageJ wrote no table: {}",
@@ -199,20 +204,7 @@ roiManager("save", "{saved}");
         ),
     )
     .unwrap();
-    let output = Command::new("timeout")
-        .args([
-            "120",
-            "xvfb-run",
-            "-a",
-            "java",
-            "-cp",
-            IMAGEJ_JAR,
-            "ij.ImageJ",
-            "-batch",
-        ])
-        .arg(&script)
-        .output()
-        .unwrap();
+    let output = run_imagej(&script);
     assert!(
         experiment.join("moved.zip").exists(),
         "ImageJ saved no ROI set: {}",

@@ -282,16 +282,8 @@ pub fn band_background(
         BackgroundMethod::RollingBall => surface_sum(surface, band),
         BackgroundMethod::RubberBand => profile::rubber_band(lane_profile, band.rows),
         BackgroundMethod::ValleyToValley => profile::valley_to_valley(lane_profile, band.rows),
-        BackgroundMethod::BorderMedian => profile::border_median(
-            signal,
-            line_excess,
-            band.rows,
-            band.columns,
-            params.border_px,
-            params.border_all_sides,
-            others,
-        )
-        .unwrap_or_else(|| surface_sum(surface, band)),
+        BackgroundMethod::BorderMedian => border_median(params, signal, line_excess, band, others)
+            .unwrap_or_else(|| surface_sum(surface, band)),
         BackgroundMethod::None => 0.0,
     }
 }
@@ -311,17 +303,31 @@ pub fn cross_check_background(
 ) -> Option<f64> {
     match params.method {
         BackgroundMethod::None => None,
-        BackgroundMethod::ValleyToValley => profile::border_median(
-            signal,
-            line_excess,
-            band.rows,
-            band.columns,
-            params.border_px,
-            params.border_all_sides,
-            others,
-        ),
+        BackgroundMethod::ValleyToValley => {
+            border_median(params, signal, line_excess, band, others)
+        }
         _ => Some(profile::valley_to_valley(lane_profile, band.rows)),
     }
+}
+
+/// The border-median background of `band` with the configured border; `None` where no border
+/// pixel is left.
+fn border_median(
+    params: &BackgroundParams,
+    signal: &Array2<f32>,
+    line_excess: &[f64],
+    band: BandBox,
+    others: &[(usize, usize)],
+) -> Option<f64> {
+    profile::border_median(
+        signal,
+        line_excess,
+        band.rows,
+        band.columns,
+        params.border_px,
+        params.border_all_sides,
+        others,
+    )
 }
 
 /// The rolling-ball surface summed over a box.
