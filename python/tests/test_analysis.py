@@ -167,3 +167,12 @@ def test_bad_input_raises_the_documented_exception_with_the_cli_message(cli, tmp
         blotquant.analyze(SAMPLE / "rep1", params={"background": {"radius_px": -1}})
     with pytest.raises(blotquant.ParameterError):
         blotquant.synth(tmp_path / "s", preset="no-such-preset")
+
+
+def test_detect_takes_a_float32_array(tmp_path):
+    tifffile = pytest.importorskip("tifffile")
+    folder = blotquant.synth(tmp_path / "exp", seed=9)
+    image = tifffile.imread(folder / "nlrp3.tif")
+    as_integers = blotquant.detect(image, lanes=9)
+    as_floats = blotquant.detect(image.astype("float32"), lanes=9)
+    assert abs(as_floats.lanes[:, 0] - as_integers.lanes[:, 0]).max() < 1.0
