@@ -105,6 +105,27 @@ pub fn name_key(name: &str) -> String {
     key.replace("beta", "b").replace("alpha", "a")
 }
 
+/// Every built-in target, with the spellings it is known by (canonical name first).
+pub fn built_in_targets() -> Vec<(Target, Vec<&'static str>)> {
+    BUILT_IN
+        .iter()
+        .map(|&(canon, kda, loading_control, aliases)| {
+            let target = Target {
+                name: canon.to_string(),
+                mw_kda: (kda, kda),
+                loading_control,
+                whole_lane: false,
+            };
+            (
+                target,
+                std::iter::once(canon)
+                    .chain(aliases.iter().copied())
+                    .collect(),
+            )
+        })
+        .collect()
+}
+
 /// Looks up a built-in target by any accepted spelling.
 pub fn built_in_target(name: &str) -> Option<Target> {
     let key = name_key(name);

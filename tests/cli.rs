@@ -320,10 +320,11 @@ fn init_writes_a_starter_manifest_with_the_detected_lane_count_and_never_overwri
 }
 
 /// `init` on the sample's images: the ladder lane found (lane 1, as the sample's manifest
-/// has it), and each image's `lanes_px` within 2 % of the pitch of the lanes `analyze` places
-/// with the sample's own manifest. With the placeholders filled in from the sample's manifest
-/// (numbers, not pixels) the starter manifest runs and gives the sample's fold changes within
-/// 2 % (the lanes counted without a manifest come out a pixel narrower on one image).
+/// has it), the ladder, loading control and targets those of the sample's manifest, each
+/// image's `lanes_px` within 2 % of the pitch of the lanes `analyze` places with the sample's
+/// own manifest; the starter runs unchanged, and with the conditions filled in (names, not
+/// pixels) gives the sample's fold changes within 2 % (the lanes counted without a manifest
+/// come out a pixel narrower on one image).
 #[test]
 fn init_states_the_lanes_and_the_ladder_lane_of_the_sample() {
     let sample =
@@ -367,18 +368,26 @@ fn init_states_the_lanes_and_the_ladder_lane_of_the_sample() {
             );
         }
     }
-    // The person's part: conditions, control, targets, ladder and loading control.
-    for key in ["lanes", "control", "loading_control", "ladder"] {
-        starter[key] = ours[key].clone();
+    // The ladder, loading control and each image's targets as the sample's manifest has
+    // them: told by MW on the identified ladder, among the targets the file names.
+    for key in ["ladder", "loading_control"] {
+        assert_eq!(starter[key], ours[key], "{key}");
     }
-    for entry in starter["images"].as_array_mut().unwrap() {
+    for entry in starter["images"].as_array().unwrap() {
         let theirs = ours["images"]
             .as_array()
             .unwrap()
             .iter()
             .find(|i| i["file"] == entry["file"])
             .unwrap();
-        entry["targets"] = theirs["targets"].clone();
+        assert_eq!(entry["targets"], theirs["targets"], "{}", entry["file"]);
+    }
+    // It runs unchanged (each lane a condition of its own) ...
+    blotquant::analyze(&fresh, &blotquant::Params::default()).unwrap();
+    // ... and with the person's part filled in, conditions and control, gives the sample's
+    // fold changes.
+    for key in ["lanes", "control"] {
+        starter[key] = ours[key].clone();
     }
     std::fs::write(&path, serde_json::to_string_pretty(&starter).unwrap()).unwrap();
     let run = blotquant::analyze(&fresh, &blotquant::Params::default()).unwrap();

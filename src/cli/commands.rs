@@ -179,7 +179,7 @@ pub fn init(dir: &Path) -> Result<u8, Failure> {
     text.push('\n');
     blotquant::io::atomic::write_atomic(&manifest, text.as_bytes())?;
     eprintln!(
-        "wrote {}: fill in the conditions of the lanes, `control`, `loading_control`, the ladder and each image's targets",
+        "wrote {}: name the conditions of the lanes and `control`; check the ladder, `loading_control` and each image's targets, and fill in any left as placeholders",
         manifest.display()
     );
     Ok(0)
