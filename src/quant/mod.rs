@@ -358,27 +358,35 @@ pub fn summarize(
             }
         }
     }
+    // Per target, the control's log2 replicates. A blot's control replicate is 1 by
+    // construction (its fold changes are relative to its own control lanes), so it tells
+    // nothing of the control's spread: those are left out, and where no other is left the
+    // test is one-sample.
+    let mut control_logs: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
+    for ((target, _), group) in groups.iter().filter(|(_, g)| g.is_control) {
+        control_logs.entry(target.as_str()).or_default().extend(
+            group
+                .fold_changes
+                .replicates(unit_of)
+                .into_iter()
+                .filter(|(unit, _)| *unit != ReplicateUnit::Blot)
+                .map(|(_, fc)| fc.log2()),
+        );
+    }
     let mut summary: Vec<SummaryRow> = order
         .iter()
         .map(|key| {
             let group = &groups[key];
-            // A blot's control replicate is 1 by construction (its fold changes are relative
-            // to its own control lanes), so it tells nothing of the control's spread: those
-            // are left out here, and where no other is left the test is one-sample.
-            let control_logs: Vec<f64> = groups
-                .iter()
-                .filter(|((t, _), g)| *t == key.0 && g.is_control)
-                .flat_map(|(_, g)| g.fold_changes.replicates(unit_of))
-                .filter(|(unit, _)| *unit != ReplicateUnit::Blot)
-                .map(|(_, fc)| fc.log2())
-                .collect();
             let fold_changes: Vec<f64> = group
                 .fold_changes
                 .replicates(unit_of)
                 .into_iter()
                 .map(|(_, fc)| fc)
                 .collect();
-            summary_row(&key.0, &key.1, group, &fold_changes, &control_logs)
+            let controls = control_logs
+                .get(key.0.as_str())
+                .map_or(&[][..], Vec::as_slice);
+            summary_row(&key.0, &key.1, group, &fold_changes, controls)
         })
         .collect();
     adjust_p_values(&mut summary);
