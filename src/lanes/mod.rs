@@ -13,6 +13,7 @@ pub mod band_rows;
 mod centring;
 mod edge_lines;
 mod ends;
+pub mod frame;
 mod lean;
 mod locate;
 pub mod membranes;
@@ -171,6 +172,20 @@ impl LaneGrid {
         }
         // What lay one pitch beyond the ends was measured for the grid before it moved.
         self.beyond = [None, None];
+    }
+
+    /// The grid found on a part of an image whose top-left corner lies at (`left`, `top`),
+    /// placed on the whole image, `width` columns wide.
+    pub fn placed_in(mut self, left: usize, top: usize, width: usize) -> LaneGrid {
+        for lane in &mut self.lanes {
+            lane.x_center += left as f64;
+            lane.reference_row += top as f64;
+        }
+        // Outside the part there is only margin: no signal in the column profile.
+        let mut profile = vec![0.0; width];
+        profile[left..left + self.profile.len()].copy_from_slice(&self.profile);
+        self.profile = profile;
+        self
     }
 
     /// The reasons to check this grid; `count_estimated` where no count was stated.

@@ -97,7 +97,7 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
                 count: (!plan.lanes.is_empty()).then_some(plan.lanes.len()),
                 params: &params.lanes,
             };
-            let found = lanes::locate(&blot.signal, &corrected, &request)
+            let found = locate_inside_frame(&blot, &corrected, &request, params)
                 .map_err(|e| lane_error(plan, image, e))?;
             blot.warnings.extend(found.notes);
             found.grid
@@ -110,6 +110,37 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
         strips,
         turned,
     })
+}
+
+/// The lanes of `blot`, found inside its flat margins ([`lanes::frame`]) with a background
+/// of their own, so that neither a margin's level nor its edge looks like a lane; placed back
+/// on the whole image.
+fn locate_inside_frame(
+    blot: &Blot,
+    corrected: &Array2<f32>,
+    request: &lanes::LaneRequest,
+    params: &Params,
+) -> std::result::Result<lanes::FoundLanes, lanes::LaneError> {
+    let quantum = if blot.bit_depth == io::FLOAT_BIT_DEPTH {
+        0.0
+    } else {
+        1.0
+    };
+    let frame = lanes::frame::content_box(&blot.signal, quantum);
+    if frame.is_whole(blot.height(), blot.width()) {
+        return lanes::locate(&blot.signal, corrected, request);
+    }
+    let inside = blot
+        .signal
+        .slice(ndarray::s![
+            frame.top..frame.bottom,
+            frame.left..frame.right
+        ])
+        .to_owned();
+    let inside_corrected = &inside - &background::estimate(&inside, &params.background);
+    let mut found = lanes::locate(&inside, &inside_corrected, request)?;
+    found.grid = found.grid.placed_in(frame.left, frame.top, blot.width());
+    Ok(found)
 }
 
 /// Stated lanes must lie in the image: every centre inside its columns.
