@@ -235,7 +235,7 @@ pub fn assemble(
         parameters: serde_json::to_value(params).expect("params serialize"),
         methods: crate::report::methods::methods_text(
             params,
-            &designs.values().map(|d| d.replicate).collect(),
+            &crate::report::methods::StepsRun::of(&experiments, &designs),
         ),
         inputs: Vec::new(),
         experiments: Vec::new(),

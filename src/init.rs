@@ -40,7 +40,7 @@ pub fn starter_manifest(dir: &Path, params: &Params) -> Result<Value> {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|name| {
             let lower = name.to_lowercase();
-            [".tif", ".tiff", ".png", ".jpg", ".jpeg"]
+            [".tif", ".tiff", ".png", ".jpg", ".jpeg", ".scn"]
                 .iter()
                 .any(|ext| lower.ends_with(ext))
         })
@@ -50,7 +50,7 @@ pub fn starter_manifest(dir: &Path, params: &Params) -> Result<Value> {
         return Err(Error::manifest(
             dir.join(MANIFEST),
             "images",
-            "no TIFF, PNG or JPEG image in this folder",
+            "no TIFF, PNG, JPEG or Image Lab .scn image in this folder",
             "put the blot images of one experiment in the folder first",
         ));
     }

@@ -159,6 +159,7 @@ mod tests {
             reasons: "low-contrast;faint-lanes".into(),
             width_px: 100,
             height_px: 50,
+            acquisition: None,
         };
         assert_eq!(
             judge(&clean, std::slice::from_ref(&guessed)).verdict,

@@ -105,6 +105,9 @@ pub struct DetectionRow {
     /// The image's height in pixels.
     #[serde(default)]
     pub height_px: usize,
+    /// How the image was acquired, where its file says (an imager's raw file such as `.scn`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub acquisition: Option<crate::io::Acquisition>,
 }
 
 /// An input file of the run with its checksum.

@@ -45,7 +45,10 @@ fn truncated_tiff() {
 
 #[test]
 fn wrong_magic() {
-    refused(&corpus().join("wrong_magic.tif"), "not a TIFF, PNG or JPEG");
+    refused(
+        &corpus().join("wrong_magic.tif"),
+        "not a TIFF, PNG, JPEG or Image Lab .scn",
+    );
 }
 
 #[test]

@@ -126,7 +126,10 @@ fn truncated_tiff() {
 fn non_image_file() {
     let (_tmp, dir) = experiment();
     std::fs::write(dir.join("il-1b.tif"), b"these are notes, not an image\n").unwrap();
-    assert_rejected(&dir, &["il-1b.tif", "not a TIFF, PNG or JPEG"]);
+    assert_rejected(
+        &dir,
+        &["il-1b.tif", "not a TIFF, PNG, JPEG or Image Lab .scn"],
+    );
 }
 
 #[test]

@@ -488,6 +488,7 @@ mod tests {
             bit_depth: 16,
             polarity: io::Polarity::LightBands,
             warnings: Vec::new(),
+            acquisition: None,
         };
         let background = Array2::zeros((400, 200));
         let lane = lanes::Lane {

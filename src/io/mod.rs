@@ -11,6 +11,9 @@ pub mod atomic;
 pub mod gray_tiff;
 pub mod roi_set;
 pub mod rows;
+mod scn;
+
+pub use scn::Acquisition;
 
 use crate::error::{Error, Result};
 use crate::params::LoadParams;
@@ -40,6 +43,8 @@ pub struct Blot {
     pub polarity: Polarity,
     /// Things the user should know about this file (lossy format, transparency, ...).
     pub warnings: Vec<String>,
+    /// How the image was acquired, where the file says (an imager's raw file such as `.scn`).
+    pub acquisition: Option<Acquisition>,
 }
 
 impl Blot {
@@ -80,6 +85,10 @@ struct Decoded {
     more_pages: bool,
     /// Samples per pixel in the file (1 gray, 2 gray + alpha, 3 RGB, 4 RGBA).
     channels: usize,
+    /// The polarity the file's own header gives (an imager's raw file), if any.
+    header_polarity: Option<Polarity>,
+    /// How the image was acquired, where the file says (an imager's raw file).
+    acquisition: Option<Acquisition>,
 }
 
 /// Reads an image file. `forced` overrides polarity detection.
@@ -263,11 +272,13 @@ fn decode(path: &Path, bytes: &[u8], page: usize, limits: &LoadParams) -> Result
         decode_tiff(path, bytes, page, limits)?
     } else if bytes.starts_with(b"\x89PNG") || bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
         decode_png_jpeg(path, bytes, limits)?
+    } else if scn::is_scn(bytes) {
+        scn::decode(path, bytes, limits)?
     } else {
         return Err(Error::image(
             path,
-            "not a TIFF, PNG or JPEG image (unrecognised file signature)",
-            "export the blot as TIFF (preferred), PNG or JPEG",
+            "not a TIFF, PNG, JPEG or Image Lab .scn image (unrecognised file signature)",
+            "give the imager's raw file (Image Lab .scn, or TIFF), or export the blot as TIFF (preferred), PNG or JPEG",
         ));
     };
     if decoded.width < 2 || decoded.height < 2 {
@@ -405,6 +416,8 @@ fn decode_tiff(path: &Path, bytes: &[u8], page: usize, limits: &LoadParams) -> R
         lossy: false,
         more_pages,
         channels,
+        header_polarity: None,
+        acquisition: None,
     })
 }
 
@@ -464,6 +477,8 @@ fn decode_png_jpeg(path: &Path, bytes: &[u8], limits: &LoadParams) -> Result<Dec
         lossy,
         more_pages: false,
         channels,
+        header_polarity: None,
+        acquisition: None,
     })
 }
 
@@ -535,12 +550,66 @@ pub fn detect_polarity(display: &[f32]) -> Polarity {
     }
 }
 
+/// Share of an 8-bit image's pixels at black or white beyond which it is clipped.
+const CLIPPED_SHARE: f64 = 0.01;
+
+/// Share of the codes between an 8-bit image's 1st and 99th percentiles that no pixel takes,
+/// beyond which its contrast was stretched (a stretch spreads the codes, leaving gaps).
+const UNUSED_CODE_SHARE: f64 = 0.3;
+
+/// How an 8-bit image shows it was made for display: clipped at black or white, or its
+/// contrast stretched. `None` for deeper images and for 8-bit ones that show neither.
+fn display_export(d: &Decoded) -> Option<String> {
+    if d.bit_depth != 8 || d.values.is_empty() {
+        return None;
+    }
+    let mut counts = [0usize; 256];
+    for &v in &d.values {
+        counts[v.clamp(0.0, 255.0) as usize] += 1;
+    }
+    let n = d.values.len() as f64;
+    let clipped = (counts[0] + counts[255]) as f64 / n;
+    let percentile = |f: f64| {
+        let target = (f * n) as usize;
+        let mut seen = 0;
+        counts
+            .iter()
+            .position(|&c| {
+                seen += c;
+                seen > target
+            })
+            .unwrap_or(255)
+    };
+    let (low, high) = (percentile(0.01), percentile(0.99));
+    let span = &counts[low..=high];
+    let unused = span.iter().filter(|&&c| c == 0).count() as f64 / span.len() as f64;
+    let mut signs = Vec::new();
+    if clipped > CLIPPED_SHARE {
+        signs.push(format!(
+            "{:.0} % of its pixels are clipped at black or white",
+            100.0 * clipped
+        ));
+    }
+    if span.len() > 16 && unused > UNUSED_CODE_SHARE {
+        signs.push(format!(
+            "{:.0} % of the grey levels within its range are unused, as after a contrast stretch",
+            100.0 * unused
+        ));
+    }
+    (!signs.is_empty()).then(|| signs.join("; "))
+}
+
 fn into_blot(path: &Path, d: Decoded, forced: Option<Polarity>) -> Blot {
     let mut warnings = Vec::new();
     if d.lossy {
         warnings.push(
             "JPEG is lossy: compression artefacts change band volumes; quantify the imager's original TIFF".to_string(),
         );
+    }
+    if let Some(how) = display_export(&d) {
+        warnings.push(format!(
+            "this 8-bit image looks like an export for display ({how}): band volumes in it are not the imager's counts; quantify the raw file (Image Lab: the .scn itself, or File > Export > Export for Analysis as 16-bit TIFF)"
+        ));
     }
     if d.more_pages {
         warnings.push(
@@ -558,7 +627,7 @@ fn into_blot(path: &Path, d: Decoded, forced: Option<Polarity>) -> Blot {
             .map(|(&v, _)| v)
             .collect()
     };
-    let polarity = forced.unwrap_or_else(|| {
+    let polarity = forced.or(d.header_polarity).unwrap_or_else(|| {
         if opaque.is_empty() {
             Polarity::LightBands
         } else {
@@ -614,5 +683,6 @@ fn into_blot(path: &Path, d: Decoded, forced: Option<Polarity>) -> Blot {
         bit_depth: d.bit_depth,
         polarity,
         warnings,
+        acquisition: d.acquisition,
     }
 }

@@ -38,6 +38,8 @@ pub struct ImageAnalysis {
     pub traces: Vec<LaneTrace>,
     /// The image's size in pixels: (width, height).
     pub size: (usize, usize),
+    /// How the image was acquired, where its file says.
+    pub acquisition: Option<io::Acquisition>,
 }
 
 /// Draws an image's overlay from the image, its lanes and its measured bands: the report's
@@ -327,6 +329,7 @@ pub fn analyze_located(
         overlay,
         traces,
         size: (blot.width(), blot.height()),
+        acquisition: blot.acquisition.clone(),
     })
 }
 

@@ -34,6 +34,7 @@ pub(super) fn detection_row(plan: &Plan, image: &ImageAnalysis) -> DetectionRow 
         reasons: reasons.join(";"),
         width_px: image.size.0,
         height_px: image.size.1,
+        acquisition: image.acquisition.clone(),
     }
 }
 
