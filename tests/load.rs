@@ -105,6 +105,53 @@ fn eight_bit_dark_on_light_png_is_inverted_and_saturation_counted() {
     assert_eq!(blot.saturated_pixels(), 12);
 }
 
+/// An 8-bit PNG of a blot: background `230` with noise of ±`spread` grey levels times `step`
+/// (a contrast stretch multiplies the levels apart), a band clipped to 0 where `clip`.
+fn eight_bit_blot(step: u8, clip: bool) -> Vec<u8> {
+    let img = image::GrayImage::from_fn(60, 40, |x, y| {
+        let noise = ((x * 7 + y * 13) % 9) as u8;
+        let band = (10..16).contains(&y) && (5..55).contains(&x);
+        image::Luma([if band && clip {
+            0
+        } else if band {
+            120 + noise * step
+        } else {
+            200 + noise * step
+        }])
+    });
+    let mut png = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    png
+}
+
+#[test]
+fn an_eight_bit_display_export_is_warned_about_and_a_plain_one_is_not() {
+    let said = |png: &[u8]| {
+        load(png)
+            .unwrap()
+            .warnings
+            .iter()
+            .find(|w| w.contains("export for display"))
+            .cloned()
+    };
+    assert_eq!(said(&eight_bit_blot(1, false)), None);
+    let clipped = said(&eight_bit_blot(1, true)).expect("clipped band");
+    assert!(clipped.contains("clipped at black or white"), "{clipped}");
+    assert!(
+        clipped.contains(".scn"),
+        "says how to get the raw file: {clipped}"
+    );
+    let stretched = said(&eight_bit_blot(3, false)).expect("stretched levels");
+    assert!(stretched.contains("unused"), "{stretched}");
+    // 16-bit counts are what an imager exports for analysis: no warning.
+    let blot = load(&tiff16(Compression::Uncompressed, false, &pattern())).unwrap();
+    assert!(!blot
+        .warnings
+        .iter()
+        .any(|w| w.contains("export for display")));
+}
+
 #[test]
 fn rgb_becomes_luminance_and_transparent_pixels_are_not_signal() {
     let img = image::RgbaImage::from_fn(40, 30, |x, _| {

@@ -553,9 +553,10 @@ pub fn detect_polarity(display: &[f32]) -> Polarity {
 /// Share of an 8-bit image's pixels at black or white beyond which it is clipped.
 const CLIPPED_SHARE: f64 = 0.01;
 
-/// Share of the codes between an 8-bit image's 1st and 99th percentiles that no pixel takes,
-/// beyond which its contrast was stretched (a stretch spreads the codes, leaving gaps).
-const UNUSED_CODE_SHARE: f64 = 0.3;
+/// Share of an 8-bit image's used grey levels followed by a short gap (one to three unused
+/// levels, then a used one) beyond which its contrast was stretched: a stretch spreads the
+/// levels apart evenly, where noise on a real image fills every level of its range.
+const STRETCH_GAP_SHARE: f64 = 0.2;
 
 /// How an 8-bit image shows it was made for display: clipped at black or white, or its
 /// contrast stretched. `None` for deeper images and for 8-bit ones that show neither.
@@ -567,22 +568,13 @@ fn display_export(d: &Decoded) -> Option<String> {
     for &v in &d.values {
         counts[v.clamp(0.0, 255.0) as usize] += 1;
     }
-    let n = d.values.len() as f64;
-    let clipped = (counts[0] + counts[255]) as f64 / n;
-    let percentile = |f: f64| {
-        let target = (f * n) as usize;
-        let mut seen = 0;
-        counts
-            .iter()
-            .position(|&c| {
-                seen += c;
-                seen > target
-            })
-            .unwrap_or(255)
-    };
-    let (low, high) = (percentile(0.01), percentile(0.99));
-    let span = &counts[low..=high];
-    let unused = span.iter().filter(|&&c| c == 0).count() as f64 / span.len() as f64;
+    let clipped = (counts[0] + counts[255]) as f64 / d.values.len() as f64;
+    let used: Vec<usize> = (1..255).filter(|&c| counts[c] > 0).collect();
+    let short_gaps = used
+        .windows(2)
+        .filter(|w| (2..=4).contains(&(w[1] - w[0])))
+        .count();
+    let gap_share = short_gaps as f64 / used.len().max(1) as f64;
     let mut signs = Vec::new();
     if clipped > CLIPPED_SHARE {
         signs.push(format!(
@@ -590,10 +582,10 @@ fn display_export(d: &Decoded) -> Option<String> {
             100.0 * clipped
         ));
     }
-    if span.len() > 16 && unused > UNUSED_CODE_SHARE {
+    if used.len() >= 8 && gap_share > STRETCH_GAP_SHARE {
         signs.push(format!(
-            "{:.0} % of the grey levels within its range are unused, as after a contrast stretch",
-            100.0 * unused
+            "{:.0} % of its grey levels are followed by unused ones, as after a contrast stretch",
+            100.0 * gap_share
         ));
     }
     (!signs.is_empty()).then(|| signs.join("; "))
