@@ -148,15 +148,22 @@ pub struct LaneTrace {
     pub background: Vec<f32>,
 }
 
-/// An image's overlay, encoded: PNG (lossless, for `overlays/`) and JPEG (small, for the
-/// report). Empty where none was drawn.
+/// An image's overlay, encoded: PNG (lossless, for `overlays/`), and for the report the blot
+/// as a JPEG with the lines as a lossless layer over it. Empty where none was drawn.
 #[derive(Debug, Clone, Default)]
 pub struct Overlay {
     /// PNG bytes for `overlays/`, at the canvas's zoom: small blots enlarged, large ones reduced
     /// by a whole factor to about 1100 px wide.
     pub png: Vec<u8>,
-    /// JPEG bytes of the same canvas, embedded as base64 in `report.html`.
+    /// JPEG bytes of the blot alone (no lines) at the same zoom, embedded as base64 in
+    /// `report.html`.
     pub jpeg: Vec<u8>,
+    /// PNG bytes of the lines and labels alone on a transparent canvas of the same size,
+    /// shown over the JPEG in `report.html`, so lines stay sharp.
+    pub lines_png: Vec<u8>,
+    /// Canvas pixels per image pixel (2 for small blots, 1/k for large ones); 0 where nothing
+    /// was drawn.
+    pub scale: f64,
 }
 
 /// What the report shows of one image: its overlay as a small JPEG (base64, ready for a data
@@ -170,8 +177,15 @@ pub struct ImageTraces {
     pub image: String,
     /// File name of the PNG overlay inside `overlays/`.
     pub overlay: String,
-    /// The overlay as a small JPEG, base64-encoded, for a data URI in `report.html`.
+    /// The blot alone as a small JPEG, base64-encoded, for a data URI in `report.html`.
     pub preview_jpeg_base64: String,
+    /// The overlay's lines and labels as a transparent PNG of the JPEG's size, base64-encoded,
+    /// shown over it.
+    #[serde(default)]
+    pub preview_lines_png_base64: String,
+    /// Overlay pixels per image pixel (0: unknown, from results written before it was kept).
+    #[serde(default)]
+    pub overlay_scale: f64,
     /// Profile of every lane of the image, left to right.
     pub lanes: Vec<LaneTrace>,
 }

@@ -45,13 +45,35 @@ fn report_is_self_contained_and_shows_every_image_and_target() {
         .map(|rest| &rest[..rest.find('"').unwrap()])
         .collect();
     assert_eq!(overlays.len(), 8, "2 experiments × 4 images");
-    for b64 in &overlays {
-        let jpeg = base64::engine::general_purpose::STANDARD
-            .decode(b64)
-            .unwrap();
-        let img = image::load_from_memory(&jpeg).unwrap();
-        assert!(img.width() >= 528 && img.height() >= 420);
+    // Over each JPEG lies its lines layer: a lossless PNG of the same size, transparent but
+    // for the lines and labels.
+    let layers: Vec<&str> = html
+        .split("<img class=\"lines\" alt=\"\" src=\"data:image/png;base64,")
+        .skip(1)
+        .map(|rest| &rest[..rest.find('"').unwrap()])
+        .collect();
+    assert_eq!(layers.len(), 8, "one lines layer per overlay");
+    for (b64, layer) in overlays.iter().zip(&layers) {
+        let decode = |text: &str| {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(text)
+                .unwrap();
+            image::load_from_memory(&bytes).unwrap()
+        };
+        let (photo, lines) = (decode(b64), decode(layer).to_rgba8());
+        assert!(photo.width() >= 528 && photo.height() >= 420);
+        assert_eq!(
+            (lines.width(), lines.height()),
+            (photo.width(), photo.height())
+        );
+        let drawn = lines.pixels().filter(|p| p.0[3] > 0).count();
+        let share = drawn as f64 / (lines.width() * lines.height()) as f64;
+        assert!(share > 0.001 && share < 0.5, "lines cover {share}");
     }
+    // Each blot states the overlay's scale and its lanes' conditions, in a section of its own.
+    assert_eq!(html.matches("<details class=\"blot\">").count(), 8);
+    assert_eq!(html.matches("drawn at 2× the image's size").count(), 8);
+    assert_eq!(html.matches("lanes: 1 ").count(), 8);
     // One chart and one summary table per quantified target; one profile panel per image.
     for target in [
         "NLRP3",

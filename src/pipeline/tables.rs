@@ -314,6 +314,9 @@ pub(super) fn experiment_result(
             overlay: format!("{stem}.png"),
             preview_jpeg_base64: base64::engine::general_purpose::STANDARD
                 .encode(&image.overlay.jpeg),
+            preview_lines_png_base64: base64::engine::general_purpose::STANDARD
+                .encode(&image.overlay.lines_png),
+            overlay_scale: image.overlay.scale,
             lanes: image.traces.clone(),
         });
         result.overlays.push((stem, image.overlay.png.clone()));

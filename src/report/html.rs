@@ -47,10 +47,16 @@ pub fn render(results: &Results, traces: &[ImageTraces]) -> String {
             .iter()
             .filter(|r| r.target == target)
             .collect();
-        let _ = write!(page, "<h3>{}</h3>\n<div class=\"chart\">", esc(&target));
+        // Chart and table side by side where the page is wide enough.
+        let _ = write!(
+            page,
+            "<h3>{}</h3>\n<div class=\"target\"><div class=\"chart\">",
+            esc(&target)
+        );
         page.push_str(&fold_change_chart(results, &target, &rows));
         page.push_str("</div>\n");
         page.push_str(&summary_html(&rows));
+        page.push_str("</div>\n");
     }
     if results.summary.is_empty() {
         page.push_str("<p>No fold changes in this run.</p>\n");
@@ -86,8 +92,9 @@ pub fn render(results: &Results, traces: &[ImageTraces]) -> String {
 
     page.push_str("<section id=\"blots\"><h2>Blots</h2>\n");
     page.push_str(
-        "<p>Overlay: lane boxes blue, target bands green, ladder bands orange with their kDa, \
-         unassigned bands grey, saturated pixels red. Profiles: mean signal across the lane \
+        "<p>Each blot opens on a click. Overlay: lane boxes blue, target bands green, ladder \
+         bands orange with their kDa, unassigned bands grey, saturated pixels red; the blot is \
+         shown compressed, the lines and labels over it are not. Profiles: mean signal across the lane \
          (black) against the row, the rolling-ball surface used to find bands (blue), band \
          limits shaded, and the background level subtracted from each band (red).</p>\n",
     );
@@ -143,8 +150,18 @@ th { background: #f2f2f2; }
 td:first-child, th:first-child { text-align: left; }
 tr.failed td { background: #fde8e8; text-align: left; }
 .chart svg, .profiles svg { max-width: 100%; height: auto; }
-.blot { border-top: 1px solid #ddd; padding-top: 0.5em; margin-top: 1em; }
-.blot img { max-width: 100%; image-rendering: auto; border: 1px solid #ccc; }
+.target { display: flex; flex-wrap: wrap; align-items: center; gap: 0 1em; }
+.target table { font-size: 0.8em; }
+.target th, .target td { padding: 2px 4px; }
+td.reasons { text-align: left; }
+.blot { border-top: 1px solid #ddd; padding-top: 0.5em; margin-top: 0.5em; }
+.blot summary { cursor: pointer; }
+.blot summary h3 { display: inline; font-size: 1.05em; }
+.blot figure { margin: 0.5em 0; }
+.stack { position: relative; display: inline-block; max-width: 100%; border: 1px solid #ccc; line-height: 0; }
+.stack img { display: block; max-width: 100%; border: 0; }
+.stack img.lines { position: absolute; left: 0; top: 0; width: 100%; height: 100%; }
+figcaption { font-size: 0.85em; color: #555; }
 .flags { color: #a33; }
 .verdict-check { color: #a60; font-weight: bold; }
 .verdict-unreliable { color: #c00; font-weight: bold; }
@@ -228,6 +245,33 @@ struct Bar {
     ci: Option<(f64, f64)>,
 }
 
+/// Ticks for a log axis from `lo` to `hi`: the 1–2–5 series (…, 0.5, 1, 2, 5, 10, …), read at
+/// a glance; with 1.5, 3 and 7 added where the range holds fewer than three of those. Each
+/// value is computed so that it prints in its shortest form (0.2, not 0.20000000000000001).
+fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let series = |mantissas: &[f64]| -> Vec<f64> {
+        let (first, last) = (lo.log10().floor() as i32, hi.log10().ceil() as i32);
+        (first..=last)
+            .flat_map(|e| {
+                mantissas.iter().map(move |m| {
+                    if e >= 0 {
+                        m * 10f64.powi(e)
+                    } else {
+                        m / 10f64.powi(-e)
+                    }
+                })
+            })
+            .filter(|v| (lo..=hi).contains(v))
+            .collect()
+    };
+    let ticks = series(&[1.0, 2.0, 5.0]);
+    if ticks.len() >= 3 {
+        ticks
+    } else {
+        series(&[1.0, 1.5, 2.0, 3.0, 5.0, 7.0])
+    }
+}
+
 /// Fold change per condition of one target: lanes as points (spread sideways so they do not
 /// hide each other), geometric mean as a bar, 95 % CI as a whisker, on a log axis.
 fn fold_change_chart(results: &Results, target: &str, rows: &[&SummaryRow]) -> String {
@@ -274,10 +318,10 @@ fn fold_change_chart(results: &Results, target: &str, rows: &[&SummaryRow]) -> S
         .filter(|v| *v > 0.0 && v.is_finite());
     let (lo, hi) = all.fold((1.0f64, 1.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
     let (lo, hi) = (lo / 1.4, hi * 1.4);
-    let width = (160 + 140 * conditions.len()).clamp(420, 1100) as u32;
+    let width = (80 + 95 * conditions.len()).clamp(380, 1100) as u32;
     let mut svg = String::new();
     let drawn = (|| -> Result<(), Box<dyn std::error::Error>> {
-        let root = SVGBackend::with_string(&mut svg, (width, 320)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut svg, (width, 260)).into_drawing_area();
         root.fill(&WHITE)?;
         let mut chart = ChartBuilder::on(&root)
             .margin(10)
@@ -285,7 +329,7 @@ fn fold_change_chart(results: &Results, target: &str, rows: &[&SummaryRow]) -> S
             .y_label_area_size(60)
             .build_cartesian_2d(
                 -0.5f64..(conditions.len() as f64 - 0.5),
-                (lo..hi).log_scale(),
+                (lo..hi).log_scale().with_key_points(log_ticks(lo, hi)),
             )?;
         let label = |x: &f64| {
             let i = x.round();
@@ -301,7 +345,7 @@ fn fold_change_chart(results: &Results, target: &str, rows: &[&SummaryRow]) -> S
             .x_labels(conditions.len() + 1)
             .x_label_formatter(&label)
             .y_desc("fold change (log scale)")
-            .y_label_formatter(&|v| format!("{v:.2}"))
+            .y_label_formatter(&|v| format!("{v}"))
             .draw()?;
         chart.draw_series(std::iter::once(PathElement::new(
             vec![(-0.5, 1.0), (conditions.len() as f64 - 0.5, 1.0)],
@@ -339,12 +383,48 @@ fn fold_change_chart(results: &Results, target: &str, rows: &[&SummaryRow]) -> S
     }
 }
 
-/// One image: the overlay and a panel of lane profiles.
+/// How an overlay drawn at `scale` overlay pixels per image pixel relates to the image.
+fn scale_words(scale: f64) -> String {
+    if scale <= 0.0 || !scale.is_finite() {
+        String::new()
+    } else if scale >= 1.0 {
+        let k = scale.round();
+        if k == 1.0 {
+            "drawn at the image's own size (one overlay pixel per image pixel)".into()
+        } else {
+            format!("drawn at {k}× the image's size (each image pixel is {k} × {k} overlay pixels)")
+        }
+    } else {
+        let k = (1.0 / scale).round();
+        format!(
+            "drawn at 1/{k} of the image's size (each overlay pixel is the mean of {k} × {k} image pixels)"
+        )
+    }
+}
+
+/// One image, in a section the reader opens: the overlay (the blot as a JPEG, its lines and
+/// labels as a lossless layer over it), its lanes' conditions, and a panel of lane profiles.
 fn blot_html(results: &Results, image: &ImageTraces) -> String {
+    let lanes: Vec<String> = results
+        .lanes
+        .iter()
+        .filter(|l| l.experiment == image.experiment && l.image == image.image)
+        .map(|l| format!("{} {}", l.lane, esc(&l.condition)))
+        .collect();
+    let detection = results
+        .detection
+        .iter()
+        .find(|d| d.experiment == image.experiment && d.image == image.image);
+    let reasons = detection
+        .map(|d| d.reasons.replace(';', ", "))
+        .filter(|r| !r.is_empty())
+        .map(|r| format!(" · check: {}", esc(&r)))
+        .unwrap_or_default();
     let mut out = format!(
-        "<div class=\"blot\"><h3>{} · {}</h3>\n",
+        "<details class=\"blot\"><summary><h3>{} · {}</h3> <span class=\"meta\">{} lanes{reasons}</span></summary>\n",
         esc(&image.experiment),
-        esc(&image.image)
+        esc(&image.image),
+        lanes.len(),
     );
     if image.preview_jpeg_base64.is_empty() {
         let _ = writeln!(
@@ -353,11 +433,23 @@ fn blot_html(results: &Results, image: &ImageTraces) -> String {
             esc(&image.overlay)
         );
     } else {
+        let lines = if image.preview_lines_png_base64.is_empty() {
+            String::new()
+        } else {
+            format!(
+                "<img class=\"lines\" alt=\"\" src=\"data:image/png;base64,{}\">",
+                image.preview_lines_png_base64
+            )
+        };
+        let scale = scale_words(image.overlay_scale);
         let _ = writeln!(
             out,
-            "<img alt=\"overlay of {}\" src=\"data:image/jpeg;base64,{}\">",
+            "<figure><div class=\"stack\"><img alt=\"overlay of {}\" src=\"data:image/jpeg;base64,{}\">{lines}</div>\n<figcaption>Overlay {}{}; lanes: {}.</figcaption></figure>",
             esc(&image.image),
-            image.preview_jpeg_base64
+            image.preview_jpeg_base64,
+            scale,
+            if scale.is_empty() { "" } else { " (a narrow window shrinks it further)" },
+            lanes.join(" · ")
         );
     }
     let bands: Vec<&BandRow> = results
@@ -367,7 +459,7 @@ fn blot_html(results: &Results, image: &ImageTraces) -> String {
         .collect();
     out.push_str("<div class=\"profiles\">");
     out.push_str(&profiles_svg(image, &bands));
-    out.push_str("</div></div>\n");
+    out.push_str("</div></details>\n");
     out
 }
 
@@ -465,7 +557,7 @@ fn quality_table(results: &Results) -> String {
     for e in &results.experiments {
         let _ = writeln!(
             out,
-            "<tr><td>{}</td><td class=\"verdict-{}\">{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td class=\"verdict-{}\">{}</td><td class=\"reasons\">{}</td></tr>",
             esc(&e.name),
             e.quality.verdict.as_str(),
             e.quality.verdict.as_str(),
@@ -514,4 +606,29 @@ fn table_details(name: &str, csv_text: &str) -> String {
     out.push_str(&body);
     out.push_str("</table></details>\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_ticks_follow_one_two_five_and_print_short() {
+        assert_eq!(log_ticks(0.07, 14.0), [0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0]);
+        let printed: Vec<String> = log_ticks(0.011, 0.6)
+            .iter()
+            .map(|v| format!("{v}"))
+            .collect();
+        assert_eq!(printed, ["0.02", "0.05", "0.1", "0.2", "0.5"]);
+        // A narrow range still gets three ticks.
+        assert_eq!(log_ticks(0.64, 1.68), [0.7, 1.0, 1.5]);
+    }
+
+    #[test]
+    fn the_overlay_scale_is_said_in_words() {
+        assert!(scale_words(2.0).contains("2× the image's size"));
+        assert!(scale_words(1.0).contains("own size"));
+        assert!(scale_words(0.5).contains("1/2 of the image's size"));
+        assert_eq!(scale_words(0.0), "");
+    }
 }

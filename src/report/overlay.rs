@@ -1,7 +1,7 @@
 //! Overlay PNG of one image: the blot (bands dark, contrast stretched), lane boxes, band boxes,
 //! target and ladder labels, and saturated pixels in red.
 
-use image::{Rgb, RgbImage};
+use image::{Rgb, RgbImage, Rgba, RgbaImage};
 use imageproc::drawing::{draw_filled_rect_mut, draw_hollow_rect_mut, draw_line_segment_mut};
 use imageproc::rect::Rect;
 
@@ -11,13 +11,13 @@ use crate::io::Blot;
 use crate::lanes::LaneGrid;
 use crate::results::Overlay;
 
-const LANE: Rgb<u8> = Rgb([40, 110, 230]);
-const TARGET: Rgb<u8> = Rgb([0, 170, 60]);
-const LADDER: Rgb<u8> = Rgb([230, 150, 0]);
-const OTHER: Rgb<u8> = Rgb([150, 150, 150]);
+const LANE: Rgba<u8> = Rgba([40, 110, 230, 255]);
+const TARGET: Rgba<u8> = Rgba([0, 170, 60, 255]);
+const LADDER: Rgba<u8> = Rgba([230, 150, 0, 255]);
+const OTHER: Rgba<u8> = Rgba([150, 150, 150, 255]);
 const SATURATED: Rgb<u8> = Rgb([255, 0, 0]);
-const LABEL_BG: Rgb<u8> = Rgb([255, 255, 255]);
-const TEXT: Rgb<u8> = Rgb([0, 0, 0]);
+const LABEL_BG: Rgba<u8> = Rgba([255, 255, 255, 255]);
+const TEXT: Rgba<u8> = Rgba([0, 0, 0, 255]);
 
 /// Overlays are drawn at most about this wide: small blots are enlarged so labels stay
 /// readable, large ones shrunk by a whole factor (the PNG is for checking lanes and boxes by
@@ -52,14 +52,44 @@ impl Zoom {
     }
 }
 
-/// Renders the overlay and encodes it.
+/// Renders the overlay and encodes it: the blot as a photo, and the lines and labels as a
+/// layer of their own, so the report can show the photo compressed and the lines lossless on
+/// top of it; the PNG for `overlays/` is the two together.
 pub fn render(blot: &Blot, grid: &LaneGrid, bands: &[MeasuredBand]) -> Overlay {
     let zoom = zoom_for(blot.width());
+    let photo = blot_image(blot, zoom);
+    let lines = lines_layer(blot, grid, bands, zoom, photo.width(), photo.height());
+    let mut together = photo.clone();
+    for (x, y, pixel) in lines.enumerate_pixels() {
+        if pixel.0[3] > 0 {
+            together.put_pixel(x, y, Rgb([pixel.0[0], pixel.0[1], pixel.0[2]]));
+        }
+    }
+    let ((png, jpeg), lines_png) = rayon::join(
+        || rayon::join(|| encode_png(&together), || encode_jpeg(&photo)),
+        || encode_png_rgba(&lines),
+    );
+    Overlay {
+        png,
+        jpeg,
+        lines_png,
+        scale: zoom.factor(),
+    }
+}
+
+/// Lane edges and numbers, band boxes and labels on a transparent canvas of the photo's size.
+fn lines_layer(
+    blot: &Blot,
+    grid: &LaneGrid,
+    bands: &[MeasuredBand],
+    zoom: Zoom,
+    width: u32,
+    h: u32,
+) -> RgbaImage {
     let z = zoom.factor();
     let at = |v: f64| (v * z).floor() as i32;
     let span = |v: f64| ((v * z).round() as u32).max(1);
-    let mut canvas = blot_image(blot, zoom);
-    let h = canvas.height();
+    let mut canvas = RgbaImage::new(width, h);
     let last_row = (blot.height() - 1) as f64;
     for lane in &grid.lanes {
         // The lane's two edges from the top row to the bottom one (leaning with the lane).
@@ -106,8 +136,23 @@ pub fn render(blot: &Blot, grid: &LaneGrid, bands: &[MeasuredBand]) -> Overlay {
             _ => {}
         }
     }
-    let (png, jpeg) = rayon::join(|| encode_png(&canvas), || encode_jpeg(&canvas));
-    Overlay { png, jpeg }
+    canvas
+}
+
+/// PNG bytes of an RGBA layer (mostly transparent, so it packs small).
+fn encode_png_rgba(canvas: &RgbaImage) -> Vec<u8> {
+    use image::codecs::png::{CompressionType, FilterType, PngEncoder};
+    use image::ImageEncoder;
+    let mut png = Vec::new();
+    PngEncoder::new_with_quality(&mut png, CompressionType::Fast, FilterType::Adaptive)
+        .write_image(
+            canvas.as_raw(),
+            canvas.width(),
+            canvas.height(),
+            image::ExtendedColorType::Rgba8,
+        )
+        .expect("encoding a PNG in memory cannot fail");
+    png
 }
 
 /// PNG bytes of an RGB image, compressed for speed: an overlay is mostly smooth grey, which
@@ -127,8 +172,8 @@ pub fn encode_png(canvas: &RgbImage) -> Vec<u8> {
     png
 }
 
-/// JPEG bytes of an RGB image at quality 85: a fraction of the PNG's size on noisy blots, and
-/// the report only shows it. (jpeg-encoder's SIMD path is several times faster than the
+/// JPEG bytes of an RGB image at quality 85: a fraction of the PNG's size on noisy blots; the
+/// report shows the photo this way, with the lines drawn over it losslessly. (jpeg-encoder's SIMD path is several times faster than the
 /// `image` crate's encoder.) Empty when the canvas is beyond JPEG's 65535-pixel sides.
 fn encode_jpeg(canvas: &RgbImage) -> Vec<u8> {
     let (Ok(width), Ok(height)) = (
@@ -204,7 +249,7 @@ fn blot_image(blot: &Blot, zoom: Zoom) -> RgbImage {
 }
 
 /// Text in an 8×8 bitmap font on a white box.
-fn draw_label(canvas: &mut RgbImage, text: &str, x: i32, y: i32) {
+fn draw_label(canvas: &mut RgbaImage, text: &str, x: i32, y: i32) {
     let glyphs: Vec<[u8; 8]> = text.chars().map(glyph).collect();
     let width = 8 * glyphs.len() as u32 + 2;
     draw_filled_rect_mut(canvas, Rect::at(x - 1, y - 1).of_size(width, 10), LABEL_BG);
