@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use crate::io::Acquisition;
 use crate::params::{BackgroundMethod, Params};
-use crate::quant::{Design, ReplicateUnit};
+use crate::quant::{Design, Flag, ReplicateUnit};
 use crate::results::ExperimentResult;
 use crate::{bands, lanes};
 
@@ -18,6 +18,12 @@ pub struct StepsRun {
     pub units: BTreeSet<ReplicateUnit>,
     /// How the images read from an imager's own files were acquired (distinct).
     pub acquisitions: Vec<Acquisition>,
+    /// How lanes were placed on some image, as `results.json` `detection[].reasons` says.
+    pub lane_reasons: BTreeSet<String>,
+    /// Membranes or strips sharing a frame were lined up.
+    pub strips_lined_up: bool,
+    /// Flags some band or lane × target carries.
+    pub flags: BTreeSet<&'static str>,
 }
 
 impl StepsRun {
@@ -33,9 +39,40 @@ impl StepsRun {
                 acquisitions.push(a.clone());
             }
         }
+        let flags = experiments
+            .iter()
+            .flat_map(|e| {
+                let bands = e.bands.iter().map(|b| &b.flags);
+                bands.chain(e.fold_change.iter().map(|f| &f.flags))
+            })
+            .flat_map(|flags| {
+                [
+                    Flag::Saturated,
+                    Flag::Hole,
+                    Flag::BackgroundUncertain,
+                    Flag::NormalizerOutlier,
+                ]
+                .into_iter()
+                .filter(|f| flags.contains(*f))
+                .map(Flag::as_str)
+                .collect::<Vec<_>>()
+            })
+            .collect();
         StepsRun {
             units: designs.values().map(|d| d.replicate).collect(),
             acquisitions,
+            lane_reasons: experiments
+                .iter()
+                .flat_map(|e| &e.detection)
+                .flat_map(|d| d.reasons.split(';'))
+                .filter(|r| !r.is_empty())
+                .map(str::to_string)
+                .collect(),
+            strips_lined_up: experiments
+                .iter()
+                .flat_map(|e| &e.warnings)
+                .any(|w| w.contains("lined up so their lanes meet")),
+            flags,
         }
     }
 }
@@ -106,67 +143,187 @@ fn replicates_sentence(units: &BTreeSet<ReplicateUnit>) -> String {
     }
 }
 
-/// A methods paragraph for a run with `params` whose experiments count replicates as `units`.
+/// A methods paragraph for a run with `params` that did `steps`: the steps every run takes,
+/// then only those of the conditional ones that ran (about 200 words for a plain run).
 pub fn methods_text(params: &Params, steps: &StepsRun) -> String {
-    let units = &steps.units;
     let bg = &params.background;
-    let surface = format!(
-        "Lanes and bands were found after subtracting a rolling-ball background of radius {} px (Sternberg 1983, as implemented in ImageJ's Subtract Background: block-minimum shrinking, ball, bilinear enlargement){}{}.",
+    let b = &params.bands;
+    let q = &params.quant;
+    let mut text = vec![format!(
+        "Images were quantified as stored (raw counts where available) with blotquant {}.{}",
+        env!("CARGO_PKG_VERSION"),
+        acquisition_sentence(&steps.acquisitions)
+    )];
+    text.push(format!(
+        "Lanes and bands were found after subtracting a rolling-ball background of radius {} px (Sternberg 1983, as ImageJ's Subtract Background computes it{}).",
         bg.radius_px,
-        if bg.smoothing { ", computed after 3 × 3 mean smoothing" } else { ", without pre-smoothing" },
-        if bg.noise_floor_correction {
-            "; the ball surface was raised by the median residual of background pixels, so that it follows the mean background rather than the noise minima"
+        if bg.smoothing { ", after 3 × 3 smoothing" } else { "" },
+    ));
+    if steps.strips_lined_up {
+        text.push("Membranes sharing one frame were first lined up by whole-pixel shifts.".into());
+    }
+    text.push(lanes_sentence(steps));
+    text.push(format!(
+        "Bands are row-profile maxima at least {} noise SDs prominent, boxed to the valley to the next band or {:.0} % of the peak.",
+        b.min_prominence_sigma,
+        100.0 * b.edge_fraction
+    ));
+    text.push(subtracted_sentence(params));
+    text.push(format!(
+        "Targets were assigned the band nearest their molecular weight (±{:.0} %, interpolated in log10 kDa between ladder bands). Each target's volume was divided by the loading control's in its lane and expressed relative to the mean of its blot's control lanes; a one-way ANOVA tested the loading control across conditions.",
+        100.0 * q.mw_tolerance
+    ));
+    text.extend(flag_sentences(params, steps));
+    text.push(format!(
+        "{} Statistics used log2 fold changes: 95 % CIs from Student's t, p-values from Welch's t-test against the control{}, Benjamini–Hochberg adjusted.",
+        replicates_sentence(&steps.units),
+        if steps.units.contains(&ReplicateUnit::Blot) {
+            " (one-sample against 0 where the control is 1 by construction)"
         } else {
-            ""
+            " (one-sample against 0 where it has no spread)"
         }
-    );
-    let subtracted = match bg.method {
-        BackgroundMethod::RollingBall => "Each band's volume had the rolling-ball background summed over its box subtracted.".to_string(),
-        BackgroundMethod::RubberBand => "Each band's volume had a rubber-band background subtracted: the lower convex hull of its lane's row profile, summed over the band's rows.".to_string(),
-        BackgroundMethod::ValleyToValley => "Each band's volume had a valley-to-valley background subtracted: a straight line under the lane profile from just above the band's box to just below it.".to_string(),
+    ));
+    text.join(" ")
+}
+
+/// How lanes were placed: the grid fit every run does, then the placements that ran.
+fn lanes_sentence(steps: &StepsRun) -> String {
+    let reasons = &steps.lane_reasons;
+    let has = |r: lanes::DetectionReason| reasons.contains(r.as_str());
+    if !reasons.is_empty()
+        && reasons
+            .iter()
+            .all(|r| r == lanes::DetectionReason::FromManifest.as_str())
+    {
+        return "Lanes were placed where the manifest's lanes_px states them.".into();
+    }
+    let mut how = vec![
+        "Lanes were placed by fitting an evenly spaced grid to the column profile".to_string(),
+    ];
+    let mut also = Vec::new();
+    if has(lanes::DetectionReason::OnBandRow) {
+        also.push("on a row of evenly spaced bands where that was wider than the grid's pitch");
+    }
+    if has(lanes::DetectionReason::BetweenEdgeLines) {
+        also.push("between pairs of dark lines (lane edges) where the profile showed them");
+    }
+    if has(lanes::DetectionReason::BeyondProfile) {
+        also.push("extended over bands beyond the grid's ends");
+    }
+    if has(lanes::DetectionReason::Leaning) {
+        also.push("along their lean where lanes leaned");
+    }
+    if has(lanes::DetectionReason::FromManifest) {
+        also.push("as the manifest's lanes_px states them where given");
+    }
+    if !also.is_empty() {
+        how.push(format!(" (also: {})", also.join("; ")));
+    }
+    how.push("; a lane's width is the full width at half maximum of its cross-section.".into());
+    how.concat()
+}
+
+/// How each band's background was taken out.
+fn subtracted_sentence(params: &Params) -> String {
+    let bg = &params.background;
+    match bg.method {
+        BackgroundMethod::RollingBall => "Each band's background was the rolling-ball surface under its box.".into(),
+        BackgroundMethod::RubberBand => "Each band's background was a rubber band (the lower convex hull of its lane's profile).".into(),
+        BackgroundMethod::ValleyToValley => "Each band's background was a valley-to-valley line under its lane's profile.".into(),
         BackgroundMethod::BorderMedian => format!(
-            "Each band's volume had a border-median background subtracted: the median of a {} px border {} the band's box, times the box's area, plus any narrow line running down the image through the box, narrower than half a lane (each line column's floor, the mean of its 10th to 50th percentile over the rows, above the floor of the membrane beside the line, times the box's height).",
+            "Each band's background was the median of a {} px border {} its box.",
             bg.border_px,
             if bg.border_all_sides { "around" } else { "above and below" }
         ),
-        BackgroundMethod::None => "No background was subtracted from the band volumes.".to_string(),
-    };
-    let background = format!("{surface} {subtracted}");
-    let b = &params.bands;
+        BackgroundMethod::None => "No background was subtracted from band volumes.".into(),
+    }
+}
+
+/// What the flags that some value carries mean, one sentence each.
+fn flag_sentences(params: &Params, steps: &StepsRun) -> Vec<String> {
     let q = &params.quant;
-    format!(
-        "Western blot images were quantified with blotquant {version}. Images were read as stored (16-bit counts where available), with bands made bright whatever the file's polarity.{acquired} {background} \
-Lanes were located by fitting an evenly spaced grid of the lanes listed in the manifest to the image's column profile; lane width is the full width at half maximum of the mean lane cross-section. Where membranes or strips shared one frame, separated by empty frame, they were lined up by whole-pixel horizontal shifts before the lanes were located (blots side by side each got their own grid). Where a row of evenly spaced bands of one width (connected regions of the smoothed image, at least {thickness} px high at half height) was wider than the grid's pitch, the lanes were placed on the bands instead, since a band lies in one lane (lanes darker at their edges otherwise split into two). Where the column profile showed narrow lines running down the image in pairs, spaced alternately, with bands in the spaces of one kind and none in the other (lanes whose edges are dark lines), the lanes were placed in the spaces that held bands, all as wide as the median from one line's outer edge to the other's. Where the grid left a lane-like strip outside it, or its lanes hardly stood out of the column profile (median lane under {lane_sds} noise SDs), the lanes the image showed were used if they numbered the manifest's lanes: a grid fitted without the manifest's count, extended over runs of three or more separate bands at its pitch beyond its ends, or over a row of merged bands whose own column profile showed the grid's lanes and more (lanes beyond the grid standing {lane_sds} noise SDs out of their gaps), without end lanes that were narrow lines running down the image (a gel's edge) or lanes off the membrane. Where lanes with signal down most of their length (a ladder) leaned, each lane was given the slope of a straight line fitted to the ladders' slopes across the image (one slope where they agreed, a fan where they leaned apart), the column profile was taken along the lean, and lanes and band boxes followed it. A lane whose own signal (its cross-section over the rows where it held signal, weighted by that signal squared) lay more than {misplaced:.0} % of the pitch from its grid position, in a band whose middles at half and at a quarter of its height agreed, was centred on it. \
-Bands are maxima of each lane's row profile (mean over the central {core:.0} % of the lane, Gaussian smoothing σ = {sigma} px) with a prominence of at least {prom} times the profile's noise standard deviation (between neighbouring rows, or on profiles of at least {noise_rows} rows, if larger, between rows a smoothing kernel apart away from certain bands, so that noise correlated over several rows counts in full, and never below one code's rounding error, 1/√12); a band's box ends at the valley to a neighbouring band or where the profile falls below {edge:.0} % of the peak, and at most {box_widths} times the band's full width at half prominence from the peak, and all bands of one target share the median box height. \
-Apparent molecular weights were interpolated piecewise-linearly in log10(kDa) between the ladder bands, and each target was assigned the band nearest its expected molecular weight within ±{tol:.0} %. \
-Each target's adjusted volume was divided by the loading control's adjusted volume in the same lane, and fold changes were expressed relative to the mean of the control lanes of the same blot; loading-control lanes more than {outlier:.0} % from the blot median were flagged, and a one-way ANOVA tested whether the loading control differed between conditions. \
-Bands with saturated pixels were flagged{saturated}. Bands missing part of their signal where the same target's bands in the other lanes have it (three neighbouring columns below {hole_share:.0} % of the expected cross-section, by more than {hole_sds} noise standard deviations: an air bubble, fold or scratch) were flagged and left out of the summary statistics and of the control mean. Bands whose background differed from a second, independent estimate (valley-to-valley under the lane profile, or the border median where that was the method) by more than {disagreement:.0} % of their signal were flagged as uncertain, and so were the fold changes resting on such a control lane. {replicates} Per condition, the replicates of all blots were summarized by their arithmetic and geometric means, and statistics were done on log2 fold changes: 95 % confidence intervals from Student's t distribution, and two-sided p-values from Welch's t-test against the control's replicates (or a one-sample t-test against 0 where they have no spread{blot_control}), adjusted across the conditions of each target by the Benjamini–Hochberg procedure.",
-        version = env!("CARGO_PKG_VERSION"),
-        replicates = replicates_sentence(units),
-        acquired = acquisition_sentence(&steps.acquisitions),
-        disagreement = 100.0 * bands::measure::BACKGROUND_DISAGREEMENT,
-        blot_control = if units.contains(&ReplicateUnit::Blot) {
-            ", as a blot's control is 1 by construction"
-        } else {
-            ""
-        },
-        lane_sds = lanes::LANE_SDS,
-        misplaced = 100.0 * lanes::MISPLACED_SHARE,
-        noise_rows = bands::MIN_NOISE_ROWS,
-        thickness = lanes::band_rows::MIN_BAND_THICKNESS_PX,
-        hole_share = 100.0 * bands::HOLE_SHARE,
-        hole_sds = bands::HOLE_SDS,
-        box_widths = bands::BOX_HALF_WIDTHS,
-        core = 100.0 * b.profile_core_fraction,
-        sigma = b.smoothing_sigma_px,
-        prom = b.min_prominence_sigma,
-        edge = 100.0 * b.edge_fraction,
-        tol = 100.0 * q.mw_tolerance,
-        outlier = 100.0 * q.normalizer_outlier_fraction,
-        saturated = if q.allow_saturated {
-            " but kept in the summary statistics"
-        } else {
-            " and left out of the summary statistics"
-        },
-    )
+    let mut out = Vec::new();
+    let has = |f: Flag| steps.flags.contains(f.as_str());
+    if has(Flag::Saturated) {
+        out.push(format!(
+            "Bands with saturated pixels were flagged{}.",
+            if q.allow_saturated {
+                ""
+            } else {
+                " and left out of the statistics"
+            }
+        ));
+    }
+    if has(Flag::Hole) {
+        out.push("Bands missing signal their neighbours have (a bubble or scratch) were flagged and left out.".into());
+    }
+    if has(Flag::BackgroundUncertain) {
+        out.push(format!(
+            "Bands whose background differed from an independent estimate by over {:.0} % of their signal were flagged.",
+            100.0 * bands::measure::BACKGROUND_DISAGREEMENT
+        ));
+    }
+    if has(Flag::NormalizerOutlier) {
+        out.push(format!(
+            "Loading-control lanes over {:.0} % from their blot's median were flagged.",
+            100.0 * q.normalizer_outlier_fraction
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> usize {
+        text.split_whitespace().count()
+    }
+
+    #[test]
+    fn a_plain_run_is_described_in_under_two_hundred_words() {
+        let plain = StepsRun {
+            units: [ReplicateUnit::Sample].into(),
+            ..StepsRun::default()
+        };
+        let text = methods_text(&Params::default(), &plain);
+        assert!(words(&text) < 200, "{} words: {text}", words(&text));
+        for not_run in [
+            "lane edges",
+            "lean",
+            "lined up",
+            "saturated",
+            "scratch",
+            "lanes_px",
+        ] {
+            assert!(!text.contains(not_run), "{not_run:?} did not run: {text}");
+        }
+    }
+
+    #[test]
+    fn the_steps_that_ran_are_said() {
+        let steps = StepsRun {
+            units: [ReplicateUnit::Lane].into(),
+            lane_reasons: ["between-edge-lines", "leaning"].map(String::from).into(),
+            strips_lined_up: true,
+            flags: ["saturated", "hole"].into(),
+            acquisitions: vec![Acquisition {
+                format: "Bio-Rad Image Lab .scn".into(),
+                instrument: Some("ChemiDoc MP".into()),
+                exposure_s: Some(3.0),
+                ..Acquisition::default()
+            }],
+        };
+        let text = methods_text(&Params::default(), &steps);
+        for said in [
+            "lane edges",
+            "along their lean",
+            "lined up",
+            "saturated pixels",
+            "scratch",
+            "ChemiDoc MP, 3 s exposure",
+        ] {
+            assert!(text.contains(said), "{said:?} ran: {text}");
+        }
+    }
 }
