@@ -160,6 +160,8 @@ mod tests {
             width_px: 100,
             height_px: 50,
             acquisition: None,
+            polarity: None,
+            polarity_source: None,
         };
         assert_eq!(
             judge(&clean, std::slice::from_ref(&guessed)).verdict,

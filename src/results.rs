@@ -108,6 +108,13 @@ pub struct DetectionRow {
     /// How the image was acquired, where its file says (an imager's raw file such as `.scn`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub acquisition: Option<crate::io::Acquisition>,
+    /// How bands appear in the stored image (`dark-bands`, `light-bands`); absent in results
+    /// written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub polarity: Option<crate::io::Polarity>,
+    /// Who decided it: `manifest`, `file-header` or `histogram`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub polarity_source: Option<crate::io::PolaritySource>,
 }
 
 /// An input file of the run with its checksum.

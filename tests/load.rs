@@ -439,3 +439,53 @@ fn a_manifest_page_reads_that_page_of_a_multi_page_tiff() {
         "{error}"
     );
 }
+
+/// Every image says its polarity and who decided it in `results.json`; an image of an
+/// experiment stored the other way round from the rest (here one TIFF written inverted, which
+/// its histogram reads correctly) is named in a warning, and its numbers do not change.
+#[test]
+fn each_images_polarity_is_reported_and_a_mixed_experiment_is_warned_about() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (plain, mixed) = (tmp.path().join("plain"), tmp.path().join("mixed"));
+    let recipe = blotquant::synth::preset("standard").unwrap();
+    blotquant::synth::write_experiment(&plain, 7, &recipe, "s").unwrap();
+    blotquant::synth::write_experiment(&mixed, 7, &recipe, "s").unwrap();
+    let inverted = mixed.join("actin.tif");
+    let gray = image::open(&inverted).unwrap().to_luma16();
+    let flipped: Vec<u16> = gray.pixels().map(|p| 65535 - p.0[0]).collect();
+    let mut bytes = Vec::new();
+    TiffEncoder::new(std::io::Cursor::new(&mut bytes))
+        .unwrap()
+        .write_image::<colortype::Gray16>(gray.width(), gray.height(), &flipped)
+        .unwrap();
+    std::fs::write(&inverted, bytes).unwrap();
+    let params = blotquant::params::Params::default();
+    let a = blotquant::analyze(&plain, &params).unwrap().results;
+    let b = blotquant::analyze(&mixed, &params).unwrap().results;
+    for row in a.detection.iter().chain(&b.detection) {
+        assert_eq!(
+            row.polarity_source,
+            Some(io::PolaritySource::Histogram),
+            "{}",
+            row.image
+        );
+    }
+    let polarity_of = |image: &str| {
+        b.detection
+            .iter()
+            .find(|d| d.image == image)
+            .and_then(|d| d.polarity)
+            .unwrap()
+    };
+    assert_ne!(polarity_of("actin.tif"), polarity_of("nlrp3.tif"));
+    let said = |r: &blotquant::results::Results| {
+        r.warnings
+            .iter()
+            .any(|w| w.contains("histograms disagree on polarity") && w.contains("actin.tif"))
+    };
+    assert!(!said(&a), "{:?}", a.warnings);
+    assert!(said(&b), "{:?}", b.warnings);
+    for (x, y) in a.fold_change.iter().zip(&b.fold_change) {
+        assert_eq!(x.fold_change, y.fold_change, "{} lane {}", x.target, x.lane);
+    }
+}

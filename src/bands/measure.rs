@@ -487,6 +487,7 @@ mod tests {
             saturation_level: 65535.0,
             bit_depth: 16,
             polarity: io::Polarity::LightBands,
+            polarity_source: io::PolaritySource::Manifest,
             warnings: Vec::new(),
             acquisition: None,
         };

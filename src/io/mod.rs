@@ -28,6 +28,18 @@ pub enum Polarity {
     LightBands,
 }
 
+/// Who decided an image's polarity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PolaritySource {
+    /// The manifest's `images[].polarity`.
+    Manifest,
+    /// The file's own header (an imager's raw file such as `.scn`).
+    FileHeader,
+    /// The image's histogram: bands are the minority of pixels, in the longer tail.
+    Histogram,
+}
+
 /// One image, ready for analysis.
 #[derive(Debug, Clone)]
 pub struct Blot {
@@ -41,6 +53,8 @@ pub struct Blot {
     pub bit_depth: u8,
     /// Polarity of the stored image (detected or forced).
     pub polarity: Polarity,
+    /// Who decided [`Blot::polarity`].
+    pub polarity_source: PolaritySource,
     /// Things the user should know about this file (lossy format, transparency, ...).
     pub warnings: Vec<String>,
     /// How the image was acquired, where the file says (an imager's raw file such as `.scn`).
@@ -619,6 +633,13 @@ fn into_blot(path: &Path, d: Decoded, forced: Option<Polarity>) -> Blot {
             .map(|(&v, _)| v)
             .collect()
     };
+    let polarity_source = if forced.is_some() {
+        PolaritySource::Manifest
+    } else if d.header_polarity.is_some() {
+        PolaritySource::FileHeader
+    } else {
+        PolaritySource::Histogram
+    };
     let polarity = forced.or(d.header_polarity).unwrap_or_else(|| {
         if opaque.is_empty() {
             Polarity::LightBands
@@ -674,6 +695,7 @@ fn into_blot(path: &Path, d: Decoded, forced: Option<Polarity>) -> Blot {
         saturation_level,
         bit_depth: d.bit_depth,
         polarity,
+        polarity_source,
         warnings,
         acquisition: d.acquisition,
     }

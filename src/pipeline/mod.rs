@@ -40,6 +40,8 @@ pub struct ImageAnalysis {
     pub size: (usize, usize),
     /// How the image was acquired, where its file says.
     pub acquisition: Option<io::Acquisition>,
+    /// The stored image's polarity, and who decided it.
+    pub polarity: (io::Polarity, io::PolaritySource),
 }
 
 /// Draws an image's overlay from the image, its lanes and its measured bands: the report's
@@ -330,6 +332,7 @@ pub fn analyze_located(
         traces,
         size: (blot.width(), blot.height()),
         acquisition: blot.acquisition.clone(),
+        polarity: (blot.polarity, blot.polarity_source),
     })
 }
 

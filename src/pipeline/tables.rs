@@ -35,6 +35,8 @@ pub(super) fn detection_row(plan: &Plan, image: &ImageAnalysis) -> DetectionRow 
         width_px: image.size.0,
         height_px: image.size.1,
         acquisition: image.acquisition.clone(),
+        polarity: Some(image.polarity.0),
+        polarity_source: Some(image.polarity.1),
     }
 }
 
@@ -279,6 +281,37 @@ pub(super) fn polarity_warnings(bands: &[BandRow]) -> Vec<String> {
         .collect()
 }
 
+/// A warning where the histograms of an experiment's images (markers aside, which are
+/// photographs of another kind) put the bands on different sides: images of one experiment
+/// are normally stored alike, so one of them is likely read the wrong way round. None is
+/// turned: a total-protein stain scanned beside chemiluminescence counts can differ rightly.
+pub(super) fn mixed_polarity_warning(plan: &Plan, images: &[ImageAnalysis]) -> Option<String> {
+    use crate::io::{Polarity, PolaritySource};
+    let detected: Vec<(&str, Polarity)> = images
+        .iter()
+        .filter(|i| !plan.images.iter().any(|p| p.is_marker && p.file == i.file))
+        .filter(|i| i.polarity.1 == PolaritySource::Histogram)
+        .map(|i| (i.file.as_str(), i.polarity.0))
+        .collect();
+    let dark: Vec<&str> = detected
+        .iter()
+        .filter(|(_, p)| *p == Polarity::DarkBands)
+        .map(|(f, _)| *f)
+        .collect();
+    let light: Vec<&str> = detected
+        .iter()
+        .filter(|(_, p)| *p == Polarity::LightBands)
+        .map(|(f, _)| *f)
+        .collect();
+    (!dark.is_empty() && !light.is_empty()).then(|| {
+        format!(
+            "its images' histograms disagree on polarity: dark bands on light in {}, light bands on dark in {}; images of one experiment are normally stored alike, so check the overlays of the fewer and state `polarity` for them in the manifest if they are read the wrong way round",
+            dark.join(", "),
+            light.join(", ")
+        )
+    })
+}
+
 /// The experiment's tables from its analyzed images (blots, then markers): lanes, detection
 /// (blots only: a marker's lanes are the blots'), bands, traces and overlays per image, then
 /// fold changes and the normalizer's warnings.
@@ -323,6 +356,7 @@ pub(super) fn experiment_result(
     }
     result.fold_change = fold_change_rows(plan, images);
     result.warnings.extend(polarity_warnings(&result.bands));
+    result.warnings.extend(mixed_polarity_warning(plan, images));
     result.warnings.extend(value_warnings(&result.fold_change));
     result.warnings.extend(normalizer_warnings(plan, images));
     result
