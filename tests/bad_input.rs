@@ -358,6 +358,34 @@ fn an_empty_frame_is_refused_or_flagged_unreliable() {
     }
 }
 
+/// A figure panel with nothing in its frame (a grey field without noise inside a white frame
+/// line on black, as a placeholder or a failed export looks): no lanes, not a grid of them.
+#[test]
+fn a_noiseless_empty_panel_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let panel = image::GrayImage::from_fn(400, 300, |x, y| {
+        let inside = |m: u32| (m..400 - m).contains(&x) && (m..300 - m).contains(&y);
+        image::Luma([if inside(42) {
+            180
+        } else if inside(40) {
+            255
+        } else {
+            0
+        }])
+    });
+    let path = tmp.path().join("panel.png");
+    panel.save(&path).unwrap();
+    let out = tmp.path().join("out");
+    let output = detect(&path, &out);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("panel.png") && stderr.contains("no lanes stand out"),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+}
+
 /// A marker image captured in another frame than the blots cannot take their lanes: the run
 /// goes on without it and says why, naming the file and both sizes.
 #[test]

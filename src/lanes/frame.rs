@@ -56,8 +56,9 @@ impl ContentBox {
 
 /// The box inside the flat margins of `signal`; `quantum` is the step between the values the
 /// file can hold (1 for integer images, 0 for floating point, where only an exact constant
-/// is flat). An image that is flat throughout keeps its whole extent.
-pub fn content_box(signal: &Array2<f32>, quantum: f32) -> ContentBox {
+/// is flat). `None` where the image is flat lines throughout (blank, or frames around an
+/// empty field): no membrane or gel, whose noise no line escapes, is in it.
+pub fn content_box(signal: &Array2<f32>, quantum: f32) -> Option<ContentBox> {
     let (height, width) = signal.dim();
     let mut b = ContentBox {
         top: 0,
@@ -86,14 +87,9 @@ pub fn content_box(signal: &Array2<f32>, quantum: f32) -> ContentBox {
     }
     // Nothing but margin: there is no content to frame.
     if b.width() <= 1 || b.height() <= 1 {
-        return ContentBox {
-            top: 0,
-            bottom: height,
-            left: 0,
-            right: width,
-        };
+        return None;
     }
-    within_levels_of_content(signal, b, quantum)
+    Some(within_levels_of_content(signal, b, quantum))
 }
 
 /// `flat_box` widened again over the flat lines whose level the content itself reaches: a flat
@@ -186,9 +182,9 @@ mod tests {
     #[test]
     fn margins_beyond_the_content_levels_are_peeled_to_the_membrane() {
         let inner = membrane(50, 40);
-        assert!(content_box(&inner, 1.0).is_whole(50, 40));
+        assert!(content_box(&inner, 1.0).unwrap().is_whole(50, 40));
         for fill in [0.0, 255.0] {
-            let b = content_box(&framed(&inner, 9, fill), 1.0);
+            let b = content_box(&framed(&inner, 9, fill), 1.0).unwrap();
             assert_eq!(
                 (b.top, b.bottom, b.left, b.right),
                 (9, 59, 9, 49),
@@ -201,20 +197,23 @@ mod tests {
     /// empty lane's columns): it stays.
     #[test]
     fn a_margin_at_the_membranes_level_is_kept() {
-        let b = content_box(&framed(&membrane(50, 40), 9, 103.0), 1.0);
+        let b = content_box(&framed(&membrane(50, 40), 9, 103.0), 1.0).unwrap();
         assert!(b.is_whole(68, 58), "{b:?}");
     }
 
     #[test]
     fn a_frame_line_inside_a_white_margin_is_peeled_too() {
         let inner = framed(&membrane(50, 40), 2, 0.0);
-        let b = content_box(&framed(&inner, 6, 255.0), 1.0);
+        let b = content_box(&framed(&inner, 6, 255.0), 1.0).unwrap();
         assert_eq!((b.top, b.left, b.width(), b.height()), (8, 8, 40, 50));
     }
 
     #[test]
-    fn a_flat_image_keeps_its_extent() {
+    fn a_blank_image_or_an_empty_frame_has_no_content() {
         let flat = Array2::from_elem((30, 20), 7.0f32);
-        assert!(content_box(&flat, 1.0).is_whole(30, 20));
+        assert_eq!(content_box(&flat, 1.0), None);
+        let empty_field = Array2::from_elem((40, 50), 180.0f32);
+        let framed_field = framed(&framed(&empty_field, 2, 255.0), 20, 0.0);
+        assert_eq!(content_box(&framed_field, 1.0), None);
     }
 }

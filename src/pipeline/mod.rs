@@ -130,7 +130,9 @@ fn locate_inside_frame(
     } else {
         1.0
     };
-    let frame = lanes::frame::content_box(&blot.signal, quantum);
+    let Some(frame) = lanes::frame::content_box(&blot.signal, quantum) else {
+        return Err(lanes::LaneError::NoLanes);
+    };
     if frame.is_whole(blot.height(), blot.width()) {
         return lanes::locate(&blot.signal, corrected, request);
     }
