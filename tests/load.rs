@@ -322,10 +322,7 @@ fn float_tiff_with_a_nan_is_refused_naming_the_file() {
 #[test]
 fn an_experiment_in_float_tiffs_gives_the_sixteen_bit_fold_changes() {
     let tmp = tempfile::tempdir().unwrap();
-    let (ints, floats) = (tmp.path().join("u16"), tmp.path().join("f32"));
-    let recipe = blotquant::synth::preset("standard").unwrap();
-    blotquant::synth::write_experiment(&ints, 5, &recipe, "s").unwrap();
-    blotquant::synth::write_experiment(&floats, 5, &recipe, "s").unwrap();
+    let (ints, floats) = common::twin_experiments(tmp.path(), 5);
     for entry in std::fs::read_dir(&floats).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "tif") {
@@ -342,19 +339,7 @@ fn an_experiment_in_float_tiffs_gives_the_sixteen_bit_fold_changes() {
     let params = blotquant::params::Params::default();
     let a = blotquant::analyze(&ints, &params).unwrap().results;
     let b = blotquant::analyze(&floats, &params).unwrap().results;
-    assert_eq!(a.fold_change.len(), b.fold_change.len());
-    for (x, y) in a.fold_change.iter().zip(&b.fold_change) {
-        assert_eq!((&x.target, x.lane), (&y.target, y.lane));
-        match (x.fold_change, y.fold_change) {
-            (Some(p), Some(q)) => assert!(
-                (p - q).abs() <= 1e-9 * p.abs(),
-                "{} lane {}: {p} vs {q}",
-                x.target,
-                x.lane
-            ),
-            (p, q) => assert_eq!(p, q),
-        }
-    }
+    common::assert_same_fold_changes(&a, &b);
 }
 
 /// A multi-page TIFF: the first page is read, with a warning that there are more.
@@ -446,10 +431,7 @@ fn a_manifest_page_reads_that_page_of_a_multi_page_tiff() {
 #[test]
 fn each_images_polarity_is_reported_and_a_mixed_experiment_is_warned_about() {
     let tmp = tempfile::tempdir().unwrap();
-    let (plain, mixed) = (tmp.path().join("plain"), tmp.path().join("mixed"));
-    let recipe = blotquant::synth::preset("standard").unwrap();
-    blotquant::synth::write_experiment(&plain, 7, &recipe, "s").unwrap();
-    blotquant::synth::write_experiment(&mixed, 7, &recipe, "s").unwrap();
+    let (plain, mixed) = common::twin_experiments(tmp.path(), 7);
     let inverted = mixed.join("actin.tif");
     let gray = image::open(&inverted).unwrap().to_luma16();
     let flipped: Vec<u16> = gray.pixels().map(|p| 65535 - p.0[0]).collect();
@@ -485,7 +467,5 @@ fn each_images_polarity_is_reported_and_a_mixed_experiment_is_warned_about() {
     };
     assert!(!said(&a), "{:?}", a.warnings);
     assert!(said(&b), "{:?}", b.warnings);
-    for (x, y) in a.fold_change.iter().zip(&b.fold_change) {
-        assert_eq!(x.fold_change, y.fold_change, "{} lane {}", x.target, x.lane);
-    }
+    common::assert_same_fold_changes(&a, &b);
 }

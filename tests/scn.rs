@@ -178,10 +178,7 @@ fn a_truncated_or_foreign_mime_file_is_refused_naming_it() {
 #[test]
 fn an_experiment_in_scn_files_gives_the_tiff_fold_changes_and_states_the_acquisition() {
     let tmp = tempfile::tempdir().unwrap();
-    let (tiffs, scns) = (tmp.path().join("tif"), tmp.path().join("scn"));
-    let recipe = blotquant::synth::preset("standard").unwrap();
-    blotquant::synth::write_experiment(&tiffs, 5, &recipe, "s").unwrap();
-    blotquant::synth::write_experiment(&scns, 5, &recipe, "s").unwrap();
+    let (tiffs, scns) = common::twin_experiments(tmp.path(), 5);
     for entry in std::fs::read_dir(&scns).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "tif") {
@@ -213,11 +210,7 @@ fn an_experiment_in_scn_files_gives_the_tiff_fold_changes_and_states_the_acquisi
     let params = Params::default();
     let a = blotquant::analyze(&tiffs, &params).unwrap().results;
     let b = blotquant::analyze(&scns, &params).unwrap().results;
-    assert_eq!(a.fold_change.len(), b.fold_change.len());
-    for (x, y) in a.fold_change.iter().zip(&b.fold_change) {
-        assert_eq!((&x.target, x.lane), (&y.target, y.lane));
-        assert_eq!(x.fold_change, y.fold_change, "{} lane {}", x.target, x.lane);
-    }
+    common::assert_same_fold_changes(&a, &b);
     assert!(a.detection.iter().all(|d| d.acquisition.is_none()));
     for row in &b.detection {
         let acquisition = row.acquisition.as_ref().expect("each .scn states it");

@@ -141,33 +141,31 @@ fn lines_layer(
 
 /// PNG bytes of an RGBA layer (mostly transparent, so it packs small).
 fn encode_png_rgba(canvas: &RgbaImage) -> Vec<u8> {
-    use image::codecs::png::{CompressionType, FilterType, PngEncoder};
-    use image::ImageEncoder;
-    let mut png = Vec::new();
-    PngEncoder::new_with_quality(&mut png, CompressionType::Fast, FilterType::Adaptive)
-        .write_image(
-            canvas.as_raw(),
-            canvas.width(),
-            canvas.height(),
-            image::ExtendedColorType::Rgba8,
-        )
-        .expect("encoding a PNG in memory cannot fail");
-    png
+    fast_png(
+        canvas.as_raw(),
+        canvas.width(),
+        canvas.height(),
+        image::ExtendedColorType::Rgba8,
+    )
 }
 
 /// PNG bytes of an RGB image, compressed for speed: an overlay is mostly smooth grey, which
 /// fast deflate already packs well, and the best level costs more than the analysis.
 pub fn encode_png(canvas: &RgbImage) -> Vec<u8> {
+    fast_png(
+        canvas.as_raw(),
+        canvas.width(),
+        canvas.height(),
+        image::ExtendedColorType::Rgb8,
+    )
+}
+
+fn fast_png(raw: &[u8], width: u32, height: u32, colour: image::ExtendedColorType) -> Vec<u8> {
     use image::codecs::png::{CompressionType, FilterType, PngEncoder};
     use image::ImageEncoder;
     let mut png = Vec::new();
     PngEncoder::new_with_quality(&mut png, CompressionType::Fast, FilterType::Adaptive)
-        .write_image(
-            canvas.as_raw(),
-            canvas.width(),
-            canvas.height(),
-            image::ExtendedColorType::Rgb8,
-        )
+        .write_image(raw, width, height, colour)
         .expect("encoding a PNG in memory cannot fail");
     png
 }

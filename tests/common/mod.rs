@@ -126,3 +126,30 @@ pub fn realdata() -> Option<std::path::PathBuf> {
         None
     }
 }
+
+/// Two copies of the same synthetic experiment (`standard` preset, `seed`), in `dir/first` and
+/// `dir/second`: one to keep as written, one to store another way.
+pub fn twin_experiments(dir: &Path, seed: u64) -> (std::path::PathBuf, std::path::PathBuf) {
+    let (first, second) = (dir.join("first"), dir.join("second"));
+    let recipe = blotquant::synth::preset("standard").unwrap();
+    blotquant::synth::write_experiment(&first, seed, &recipe, "s").unwrap();
+    blotquant::synth::write_experiment(&second, seed, &recipe, "s").unwrap();
+    (first, second)
+}
+
+/// The two runs give the same fold change in every lane of every target (to 1e-9 relative).
+pub fn assert_same_fold_changes(a: &Results, b: &Results) {
+    assert_eq!(a.fold_change.len(), b.fold_change.len());
+    for (x, y) in a.fold_change.iter().zip(&b.fold_change) {
+        assert_eq!((&x.target, x.lane), (&y.target, y.lane));
+        match (x.fold_change, y.fold_change) {
+            (Some(p), Some(q)) => assert!(
+                (p - q).abs() <= 1e-9 * p.abs(),
+                "{} lane {}: {p} vs {q}",
+                x.target,
+                x.lane
+            ),
+            (p, q) => assert_eq!(p, q, "{} lane {}", x.target, x.lane),
+        }
+    }
+}
