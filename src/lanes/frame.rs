@@ -89,6 +89,10 @@ pub fn content_box(signal: &Array2<f32>, quantum: f32) -> Option<ContentBox> {
     if b.width() <= 1 || b.height() <= 1 {
         return None;
     }
+    // Nothing peeled (most images): no margin to weigh against the content's levels.
+    if b.is_whole(height, width) {
+        return Some(b);
+    }
     Some(within_levels_of_content(signal, b, quantum))
 }
 
@@ -110,8 +114,7 @@ fn within_levels_of_content(
         unreachable!("two ranks give two values")
     };
     let reached = |line: ArrayView1<f32>| {
-        let mut v: Vec<f32> = line.iter().copied().collect();
-        let level = stats::median_f32(&mut v);
+        let level = line_median(line);
         level >= low - quantum && level <= high + quantum
     };
     let mut wide = b;
@@ -138,13 +141,17 @@ fn within_levels_of_content(
 
 /// True when all but [`OFF_LEVEL_SHARE`] of `line`'s pixels lie within `quantum` of its median.
 fn is_flat(line: ArrayView1<f32>, quantum: f32) -> bool {
-    let mut values: Vec<f32> = line.iter().copied().collect();
-    let median = stats::median_f32(&mut values);
+    let median = line_median(line);
     let off = line
         .iter()
         .filter(|&&v| (v - median).abs() > quantum)
         .count();
     (off as f64) <= OFF_LEVEL_SHARE * line.len() as f64
+}
+
+fn line_median(line: ArrayView1<f32>) -> f32 {
+    let mut values: Vec<f32> = line.iter().copied().collect();
+    stats::median_f32(&mut values)
 }
 
 #[cfg(test)]
