@@ -253,6 +253,17 @@ pub fn estimate(signal: &Array2<f32>, params: &BackgroundParams) -> Array2<f32> 
     bg
 }
 
+/// Another band's box in the same lane, as a band's background sees it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Neighbour {
+    /// First and last row of its box, both inclusive.
+    pub rows: (usize, usize),
+    /// The lane profile comes down to the membrane between the two bands, so rows between
+    /// them outside both boxes are membrane; otherwise they lie on the neighbour's flank (a
+    /// doublet).
+    pub parted: bool,
+}
+
 /// A band's box: rows `top..=bottom`, columns `start..end`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BandBox {
@@ -266,8 +277,8 @@ pub struct BandBox {
 /// rolling-ball surface; `line_excess` the lines running down the image, per column
 /// ([`profile::line_excess`], which a border median adds); `lane_profile` the lane's row
 /// profile of column sums;
-/// `others` the row ranges of the lane's other bands (a border median skips border rows
-/// inside them, and falls back to the rolling-ball surface when nothing is left).
+/// `others` the lane's other bands (a border median skips border rows inside them or on a
+/// partner's flank, and falls back to the rolling-ball surface when nothing is left).
 #[allow(clippy::too_many_arguments)]
 pub fn band_background(
     params: &BackgroundParams,
@@ -276,14 +287,16 @@ pub fn band_background(
     line_excess: &[f64],
     lane_profile: &[f64],
     band: BandBox,
-    others: &[(usize, usize)],
+    others: &[Neighbour],
 ) -> f64 {
     match params.method {
         BackgroundMethod::RollingBall => surface_sum(surface, band),
         BackgroundMethod::RubberBand => profile::rubber_band(lane_profile, band.rows),
         BackgroundMethod::ValleyToValley => profile::valley_to_valley(lane_profile, band.rows),
-        BackgroundMethod::BorderMedian => border_median(params, signal, line_excess, band, others)
-            .unwrap_or_else(|| surface_sum(surface, band)),
+        BackgroundMethod::BorderMedian => {
+            border_median(params, signal, Some(surface), line_excess, band, others)
+                .unwrap_or_else(|| surface_sum(surface, band))
+        }
         BackgroundMethod::None => 0.0,
     }
 }
@@ -299,12 +312,12 @@ pub fn cross_check_background(
     line_excess: &[f64],
     lane_profile: &[f64],
     band: BandBox,
-    others: &[(usize, usize)],
+    others: &[Neighbour],
 ) -> Option<f64> {
     match params.method {
         BackgroundMethod::None => None,
         BackgroundMethod::ValleyToValley => {
-            border_median(params, signal, line_excess, band, others)
+            border_median(params, signal, None, line_excess, band, others)
         }
         _ => Some(profile::valley_to_valley(lane_profile, band.rows)),
     }
@@ -315,18 +328,19 @@ pub fn cross_check_background(
 fn border_median(
     params: &BackgroundParams,
     signal: &Array2<f32>,
+    surface: Option<&Array2<f32>>,
     line_excess: &[f64],
     band: BandBox,
-    others: &[(usize, usize)],
+    others: &[Neighbour],
 ) -> Option<f64> {
     profile::border_median(
         signal,
         line_excess,
-        band.rows,
-        band.columns,
+        band,
         params.border_px,
         params.border_all_sides,
         others,
+        surface,
     )
 }
 

@@ -10,6 +10,8 @@
 
 use ndarray::Array2;
 
+use super::{BandBox, Neighbour};
+
 /// Sum over the lane's columns of the signal, one value per image row; `columns(y)` is the
 /// lane's column range `[start, end)` at row y (a leaning lane moves across the rows).
 pub fn lane_profile_sums(
@@ -96,46 +98,102 @@ pub fn valley_to_valley(profile: &[f64], (top, bottom): (usize, usize)) -> f64 {
 }
 
 /// Border-median background: the median of the pixels in a border `width` pixels wide above
-/// and below the box (and left and right of it with `all_sides`), times the box's area, plus
-/// the lines running down the image through the box (`line_excess`, from [`line_excess`]:
-/// the median stands for the membrane in most of the box's columns and misses a narrow line).
-/// Border rows inside another band of the lane (`others`, row ranges: a doublet's partner)
-/// are left out, since they measure that band, not the membrane; `None` when no border pixel
-/// is left.
+/// the box and of those below it, joined by a straight line across the box's rows (a band
+/// often sits on a slope: a gradient, a neighbour's tail; one median of both borders would
+/// put the level wherever more border pixels happen to lie). With `all_sides`, one median of
+/// the borders on all four sides, as a level. Added to it: the lines running down the image
+/// through the box (`line_excess`, from [`line_excess`]: the median stands for the membrane
+/// in most of the box's columns and misses a narrow line).
+/// Border rows inside another band of the lane (`others`) are left out, since they measure
+/// that band, not the membrane, and so is a whole side that reaches a neighbour the profile
+/// does not come down from between the two (a doublet partner: its free rows lie on the
+/// partner's flank). A side with no row left gives way to the other side's level, carried
+/// along the `surface`'s slope where one is given; `None` when no border pixel is left.
 pub fn border_median(
     signal: &Array2<f32>,
     line_excess: &[f64],
-    (top, bottom): (usize, usize),
-    (start, end): (usize, usize),
+    band: BandBox,
     width: usize,
     all_sides: bool,
-    others: &[(usize, usize)],
+    others: &[Neighbour],
+    surface: Option<&Array2<f32>>,
 ) -> Option<f64> {
+    let ((top, bottom), (start, end)) = (band.rows, band.columns);
     let (h, w) = signal.dim();
-    let mut border: Vec<f32> = Vec::new();
-    let rows_above = top.saturating_sub(width)..top;
-    let rows_below = (bottom + 1).min(h)..(bottom + 1 + width).min(h);
-    let in_other_band = |y: usize| others.iter().any(|&(t, b)| t <= y && y <= b);
-    for y in rows_above.chain(rows_below).filter(|&y| !in_other_band(y)) {
-        border.extend(signal.slice(ndarray::s![y, start..end]).iter());
-    }
-    if all_sides {
+    let in_other_band = |y: usize| others.iter().any(|n| n.rows.0 <= y && y <= n.rows.1);
+    let free_rows = |rows: std::ops::Range<usize>| -> Vec<usize> {
+        let on_flank = others
+            .iter()
+            .any(|n| !n.parted && n.rows.0 < rows.end && rows.start <= n.rows.1);
+        if on_flank {
+            return Vec::new();
+        }
+        rows.filter(|&y| !in_other_band(y)).collect()
+    };
+    let rows_above = free_rows(top.saturating_sub(width)..top);
+    let rows_below = free_rows((bottom + 1).min(h)..(bottom + 1 + width).min(h));
+    let pixels_of = |rows: &[usize]| -> Vec<f32> {
+        rows.iter()
+            .flat_map(|&y| signal.slice(ndarray::s![y, start..end]).to_vec())
+            .collect()
+    };
+    let rows = (bottom - top + 1) as f64;
+    let columns = (end - start) as f64;
+    let membrane = if all_sides {
+        let mut border = pixels_of(&rows_above);
+        border.extend(pixels_of(&rows_below));
         for y in top..=bottom {
             let left = start.saturating_sub(width)..start;
             let right = end.min(w)..(end + width).min(w);
             border.extend(left.chain(right).map(|x| signal[[y, x]]));
         }
-    }
-    if border.is_empty() {
-        return None;
-    }
-    let rows = (bottom - top + 1) as f64;
-    let area = rows * (end - start) as f64;
-    let median = f64::from(crate::stats::median_f32(&mut border));
+        if border.is_empty() {
+            return None;
+        }
+        f64::from(crate::stats::median_f32(&mut border)) * rows * columns
+    } else {
+        // Each side: its median and the mean row it was taken at.
+        let side = |used: &[usize]| -> Option<(f64, f64)> {
+            if used.is_empty() {
+                return None;
+            }
+            let median = f64::from(crate::stats::median_f32(&mut pixels_of(used)));
+            let row = used.iter().sum::<usize>() as f64 / used.len() as f64;
+            Some((median, row))
+        };
+        let per_row = match (side(&rows_above), side(&rows_below)) {
+            (Some((a, ya)), Some((b, yb))) => {
+                let middle = (top + bottom) as f64 / 2.0;
+                a + (middle - ya) / (yb - ya) * (b - a)
+            }
+            (Some((level, at)), None) | (None, Some((level, at))) => match surface {
+                // The one side's level, carried across the box along the slope of the
+                // rolling-ball surface (which follows a gradient, not a band's flank).
+                Some(surface) => {
+                    let mean_row = |y: usize| {
+                        let row = surface.slice(ndarray::s![y, start..end]);
+                        f64::from(row.sum()) / columns
+                    };
+                    let used = if at < top as f64 {
+                        &rows_above
+                    } else {
+                        &rows_below
+                    };
+                    let at_side =
+                        used.iter().map(|&y| mean_row(y)).sum::<f64>() / used.len() as f64;
+                    let in_box = (top..=bottom).map(mean_row).sum::<f64>() / rows;
+                    level + in_box - at_side
+                }
+                None => level,
+            },
+            (None, None) => return None,
+        };
+        per_row * rows * columns
+    };
     let lines: f64 = line_excess
         .get(start.min(line_excess.len())..end.min(line_excess.len()))
         .map_or(0.0, |columns| columns.iter().sum());
-    Some(median * area + lines * rows)
+    Some(membrane + lines * rows)
 }
 
 /// Rows a column's floor ([`line_excess`]) is taken over, at most (evenly spaced).
@@ -211,6 +269,12 @@ mod tests {
         );
     }
 
+    /// The band's box in these tests: rows 15–24, columns 5–24.
+    const BOX: BandBox = BandBox {
+        rows: (15, 24),
+        columns: (5, 25),
+    };
+
     #[test]
     fn valley_line_and_border_median_recover_a_flat_background() {
         let mut image = Array2::from_elem((40, 30), 7.0f32);
@@ -221,7 +285,7 @@ mod tests {
         }
         let profile = lane_profile_sums(&image, |_| (5, 25));
         assert!((valley_to_valley(&profile, (15, 24)) - 10.0 * 20.0 * 7.0).abs() < 1e-9);
-        let border = border_median(&image, &[], (15, 24), (5, 25), 3, true, &[]).unwrap();
+        let border = border_median(&image, &[], BOX, 3, true, &[], None).unwrap();
         assert!((border - 10.0 * 20.0 * 7.0).abs() < 1e-9);
     }
 
@@ -240,11 +304,66 @@ mod tests {
         let excess = line_excess(&image, &[(21.5, 23.5)]);
         let truth = 10.0 * (20.0 * 7.0 + 2.0 * 50.0);
         for all_sides in [false, true] {
-            let border = border_median(&image, &excess, (15, 24), (5, 25), 3, all_sides, &[]);
+            let border = border_median(&image, &excess, BOX, 3, all_sides, &[], None);
             assert!((border.unwrap() - truth).abs() < 1e-9, "{border:?}");
             // Without the line, only the median.
-            let plain = border_median(&image, &[], (15, 24), (5, 25), 3, all_sides, &[]);
+            let plain = border_median(&image, &[], BOX, 3, all_sides, &[], None);
             assert!((plain.unwrap() - 10.0 * 20.0 * 7.0).abs() < 1e-9);
         }
+    }
+
+    /// A membrane rising 5 per row, and a band 100 high at rows 15–24, columns 5–24.
+    fn band_on_a_slope() -> Array2<f32> {
+        let mut image = Array2::from_shape_fn((40, 30), |(y, _)| 100.0 + 5.0 * y as f32);
+        image
+            .slice_mut(ndarray::s![15..25, 5..25])
+            .mapv_inplace(|v| v + 100.0);
+        image
+    }
+
+    /// The membrane under the band's box of [`band_on_a_slope`].
+    fn membrane_under_the_box() -> f64 {
+        (15..25).map(|y| 20.0 * (100.0 + 5.0 * y as f64)).sum()
+    }
+
+    #[test]
+    fn a_border_clipped_by_a_parted_neighbour_still_follows_the_slope() {
+        // A parted neighbour's box over rows 25–26 leaves one border row below (27) and three
+        // above: one median of all four rows would lie near the upper rows' level.
+        let image = band_on_a_slope();
+        let neighbour = Neighbour {
+            rows: (25, 26),
+            parted: true,
+        };
+        let border = border_median(&image, &[], BOX, 3, false, &[neighbour], None).unwrap();
+        assert!((border - membrane_under_the_box()).abs() < 1e-6, "{border}");
+    }
+
+    #[test]
+    fn a_side_on_a_doublet_partners_flank_gives_way_to_the_other_along_the_surface() {
+        // The partner (not parted) covers rows 26–30: row 25, free, lies on its flank (here
+        // 300 high), so the side below is not used. The side above sets the level and the
+        // surface (here the membrane itself) the slope.
+        let mut image = band_on_a_slope();
+        image
+            .slice_mut(ndarray::s![25..31, 5..25])
+            .mapv_inplace(|v| v + 300.0);
+        let partner = Neighbour {
+            rows: (26, 30),
+            parted: false,
+        };
+        let surface = Array2::from_shape_fn((40, 30), |(y, _)| 100.0 + 5.0 * y as f32);
+        let with_surface =
+            border_median(&image, &[], BOX, 3, false, &[partner], Some(&surface)).unwrap();
+        assert!(
+            (with_surface - membrane_under_the_box()).abs() < 1e-6,
+            "{with_surface}"
+        );
+        // Without a surface, the level of the side above (rows 12–14) across the box.
+        let level = border_median(&image, &[], BOX, 3, false, &[partner], None).unwrap();
+        assert!(
+            (level - 10.0 * 20.0 * (100.0 + 5.0 * 13.0)).abs() < 1e-6,
+            "{level}"
+        );
     }
 }

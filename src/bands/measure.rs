@@ -6,7 +6,7 @@ use ndarray::Array2;
 use super::assign::{Assignment, Targets};
 use super::calibration::Calibration;
 use super::{LaneProfile, MeasuredBand, Peak};
-use crate::background::{self, BandBox};
+use crate::background::{self, BandBox, Neighbour};
 use crate::catalog::LADDER;
 use crate::io::Blot;
 use crate::lanes::{self, LaneGrid};
@@ -83,10 +83,7 @@ pub fn measure_bands(
     found.extend(at_row_boxes(&found, at_row, profiles, height));
     bound_to_rows(&mut found, targets);
     separate_neighbours(&mut found, profiles);
-    let boxes: Vec<(usize, usize, usize)> = found
-        .iter()
-        .map(|(p, _)| (p.lane, p.top, p.bottom))
-        .collect();
+    let peaks: Vec<Peak> = found.iter().map(|(p, _)| *p).collect();
     let mut measured: Vec<MeasuredBand> = found
         .into_iter()
         .enumerate()
@@ -96,13 +93,13 @@ pub fn measure_bands(
                 rows: (peak.top, peak.bottom),
                 columns,
             };
-            let others: Vec<(usize, usize)> = boxes
-                .iter()
-                .filter(|&&(lane, top, bottom)| {
-                    lane == peak.lane && (top, bottom) != (peak.top, peak.bottom)
-                })
-                .map(|&(_, top, bottom)| (top, bottom))
-                .collect();
+            let mut others = neighbours_of(&peak, &peaks, &profiles[peak.lane - 1]);
+            others.extend(beyond_stated_rows(
+                &peak,
+                targets,
+                target.as_deref(),
+                height,
+            ));
             let background_sum = background::band_background(
                 &params.background,
                 &blot.signal,
@@ -204,6 +201,38 @@ fn bound_to_rows(found: &mut [(Peak, Option<String>)], targets: &Targets) {
     }
 }
 
+/// The rows beyond a target's stated `rows` where the band's box reaches them, as a
+/// neighbour whose rows its background leaves out: the person who stated the rows says the
+/// target's strip ends there, and a box that fills its strip up to that row has beyond it
+/// another strip of a stacked panel, its frame or the space between strips. Where the box
+/// stops short, the rows next to it are still the strip's own.
+fn beyond_stated_rows(
+    peak: &Peak,
+    targets: &Targets,
+    target: Option<&str>,
+    height: usize,
+) -> Vec<Neighbour> {
+    let Some((top, bottom)) = targets
+        .targets
+        .iter()
+        .find(|t| Some(t.target.name.as_str()) == target)
+        .and_then(|t| t.rows)
+    else {
+        return Vec::new();
+    };
+    let mut beyond = Vec::new();
+    if top > 0 && peak.top <= top {
+        beyond.push((0, top - 1));
+    }
+    if bottom + 1 < height && peak.bottom >= bottom {
+        beyond.push((bottom + 1, height - 1));
+    }
+    beyond
+        .into_iter()
+        .map(|rows| Neighbour { rows, parted: true })
+        .collect()
+}
+
 /// Flags `hole` on the bands of a target that miss part of their signal where the
 /// target's other bands have it (see [`bands::holes`]).
 fn flag_holes(
@@ -258,16 +287,7 @@ fn separate_neighbours(found: &mut [(Peak, Option<String>)], profiles: &[bands::
             .iter()
             .filter(|o| o.lane == peak.lane && o.y != peak.y)
         {
-            let (upper, lower) = if other.y < peak.y {
-                (other.y, peak.y)
-            } else {
-                (peak.y, other.y)
-            };
-            let (from, to) = (
-                upper.ceil() as usize,
-                (lower.floor() as usize).min(values.len() - 1),
-            );
-            let Some(valley) = (from..=to).min_by(|&a, &b| values[a].total_cmp(&values[b])) else {
+            let Some(valley) = valley_between(values, peak.y, other.y) else {
                 continue;
             };
             if other.y < peak.y && peak.top <= valley {
@@ -277,6 +297,36 @@ fn separate_neighbours(found: &mut [(Peak, Option<String>)], profiles: &[bands::
             }
         }
     }
+}
+
+/// The row of the lowest profile value between two rows of a lane (either order).
+fn valley_between(values: &[f32], a: f64, b: f64) -> Option<usize> {
+    let (upper, lower) = if a < b { (a, b) } else { (b, a) };
+    let (from, to) = (
+        upper.ceil() as usize,
+        (lower.floor() as usize).min(values.len().saturating_sub(1)),
+    );
+    (from..=to).min_by(|&i, &j| values[i].total_cmp(&values[j]))
+}
+
+/// Two bands are parted where the lane profile between them comes down to the membrane:
+/// within this many noise SDs of the background-corrected profile's zero (baseline
+/// resolution). Rows there are membrane; between bands that stay apart by less, they hold
+/// both bands' flanks.
+const PARTED_VALLEY_SDS: f32 = 3.0;
+
+/// The other bands of `peak`'s lane, each with whether the profile parts it from `peak`.
+fn neighbours_of(peak: &Peak, peaks: &[Peak], profile: &LaneProfile) -> Vec<Neighbour> {
+    let values = &profile.values;
+    peaks
+        .iter()
+        .filter(|o| o.lane == peak.lane && (o.top, o.bottom) != (peak.top, peak.bottom))
+        .map(|other| Neighbour {
+            rows: (other.top, other.bottom),
+            parted: valley_between(values, peak.y, other.y)
+                .is_none_or(|valley| values[valley] <= PARTED_VALLEY_SDS * profile.noise_sigma),
+        })
+        .collect()
 }
 
 /// Whole-lane signal of total-protein targets: each sample lane's box over the target's `rows`
@@ -509,5 +559,42 @@ mod tests {
         let upright = lanes::Lane { slope: 0.0, ..lane };
         let boxed = whole_lane_volume(&blot, &background, &upright, (0, 399));
         assert!(boxed.adjusted() < 0.9 * truth, "{boxed:?}");
+    }
+
+    #[test]
+    fn neighbours_are_parted_only_where_the_profile_reaches_the_membrane_between_them() {
+        // Gaussian bands (SD 3 rows) 100 high on a zero membrane, noise SD 1: one pair 12 rows
+        // apart (the profile stays ~13 high between them), one pair 40 rows apart.
+        let gaussian = |y: f64, at: f64| 100.0 * (-0.5 * ((y - at) / 3.0).powi(2)).exp();
+        let centres = [50.0, 62.0, 150.0, 190.0];
+        let values: Vec<f32> = (0..240)
+            .map(|y| centres.iter().map(|&c| gaussian(y as f64, c)).sum::<f64>() as f32)
+            .collect();
+        let profile = LaneProfile {
+            lane: 1,
+            values,
+            noise_sigma: 1.0,
+        };
+        let peaks: Vec<Peak> = centres
+            .iter()
+            .map(|&y| Peak {
+                lane: 1,
+                y,
+                height: 100.0,
+                prominence: 100.0,
+                top: y as usize - 6,
+                bottom: y as usize + 6,
+            })
+            .collect();
+        let parted = |i: usize, j: usize| {
+            neighbours_of(&peaks[i], &peaks, &profile)
+                .iter()
+                .find(|n| n.rows == (peaks[j].top, peaks[j].bottom))
+                .expect("neighbour listed")
+                .parted
+        };
+        assert!(!parted(0, 1) && !parted(1, 0), "a doublet");
+        assert!(parted(2, 3) && parted(3, 2), "bands 40 rows apart");
+        assert!(parted(1, 2), "bands 88 rows apart");
     }
 }
