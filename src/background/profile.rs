@@ -134,7 +134,12 @@ pub fn border_median(
     let rows_below = free_rows((bottom + 1).min(h)..(bottom + 1 + width).min(h));
     let pixels_of = |rows: &[usize]| -> Vec<f32> {
         rows.iter()
-            .flat_map(|&y| signal.slice(ndarray::s![y, start..end]).to_vec())
+            .flat_map(|&y| {
+                signal
+                    .slice(ndarray::s![y, start..end])
+                    .into_iter()
+                    .copied()
+            })
             .collect()
     };
     let rows = (bottom - top + 1) as f64;

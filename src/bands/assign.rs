@@ -29,6 +29,14 @@ impl Targets<'_> {
         self.ladder_lanes.get(lane).copied().unwrap_or(false)
     }
 
+    /// The `rows` the manifest states for target `name` on this image, if any.
+    pub(super) fn stated_rows(&self, name: Option<&str>) -> Option<(usize, usize)> {
+        self.targets
+            .iter()
+            .find(|t| Some(t.target.name.as_str()) == name)
+            .and_then(|t| t.rows)
+    }
+
     /// The first ladder lane (0-based), if any.
     fn ladder_lane(&self) -> Option<usize> {
         self.ladder_lanes.iter().position(|&ladder| ladder)

@@ -189,12 +189,7 @@ fn set_box(peak: &mut Peak, up: f64, down: f64, height: usize) {
 /// Boxes of a target with `rows` in the manifest stay within those rows.
 fn bound_to_rows(found: &mut [(Peak, Option<String>)], targets: &Targets) {
     for (peak, target) in found.iter_mut() {
-        let rows = targets
-            .targets
-            .iter()
-            .find(|t| Some(t.target.name.as_str()) == target.as_deref())
-            .and_then(|t| t.rows);
-        if let Some((top, bottom)) = rows {
+        if let Some((top, bottom)) = targets.stated_rows(target.as_deref()) {
             peak.top = peak.top.clamp(top, bottom.max(top));
             peak.bottom = peak.bottom.clamp(peak.top, bottom.max(peak.top));
         }
@@ -212,12 +207,7 @@ fn beyond_stated_rows(
     target: Option<&str>,
     height: usize,
 ) -> Vec<Neighbour> {
-    let Some((top, bottom)) = targets
-        .targets
-        .iter()
-        .find(|t| Some(t.target.name.as_str()) == target)
-        .and_then(|t| t.rows)
-    else {
+    let Some((top, bottom)) = targets.stated_rows(target) else {
         return Vec::new();
     };
     let mut beyond = Vec::new();
