@@ -17,7 +17,7 @@ const REASONS_TO_CHECK: [&str; 4] = [
 ];
 
 /// The flags that make a value one to check, with how the reasons name them.
-const FLAGS_TO_CHECK: [(Flag, &str); 12] = [
+const FLAGS_TO_CHECK: [(Flag, &str); 13] = [
     (Flag::Saturated, "saturated"),
     (Flag::NormalizerSaturated, "loading control saturated"),
     (Flag::BelowLod, "below the limit of detection"),
@@ -42,6 +42,7 @@ const FLAGS_TO_CHECK: [(Flag, &str); 12] = [
         Flag::ControlUncertain,
         "resting on a control lane whose background is uncertain",
     ),
+    (Flag::Speck, "with specks replaced in the band"),
 ];
 
 /// The verdict on one experiment from its fold-change rows and its images' detection rows.

@@ -5,6 +5,7 @@ pub mod assign;
 pub mod calibration;
 pub mod measure;
 pub mod smile;
+pub mod specks;
 
 use ndarray::Array2;
 use serde::Serialize;

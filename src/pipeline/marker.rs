@@ -5,6 +5,7 @@
 
 use super::{analyze_located, read_image, DrawOverlay, ImageAnalysis, Located};
 use crate::background;
+use crate::bands;
 use crate::catalog;
 use crate::error::Result;
 use crate::lanes::{self, membranes, LaneGrid};
@@ -64,6 +65,8 @@ pub(super) fn locate_marker(
     }
     let strips = first.strips.clone();
     membranes::apply(&mut blot.signal, &strips);
+    let (saturation_level, code_step) = (blot.saturation_level, super::code_step(&blot));
+    let specks = bands::specks::remove(&mut blot.signal, &grid.lanes, saturation_level, code_step);
     let gaps_filled = membranes::with_gaps_filled(&blot.signal, &strips);
     let background = background::estimate(
         gaps_filled.as_ref().unwrap_or(&blot.signal),
@@ -73,6 +76,7 @@ pub(super) fn locate_marker(
         blot,
         background,
         grid,
+        specks,
         strips,
         turned,
     }))

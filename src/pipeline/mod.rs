@@ -6,6 +6,7 @@ use rayon::prelude::*;
 
 use crate::background;
 use crate::bands::calibration::Calibration;
+use crate::bands::specks::Specks;
 use crate::bands::{self, MeasuredBand};
 use crate::error::{Error, Result};
 use crate::io::{self, Blot};
@@ -65,6 +66,8 @@ pub struct Located {
     blot: Blot,
     background: Array2<f32>,
     grid: LaneGrid,
+    /// The specks replaced in [`Located::blot`] (its signal is read without them).
+    specks: Specks,
     /// The membranes or strips found in the frame, as lined up.
     strips: Vec<Membrane>,
     /// The image was turned 90° clockwise because its lanes ran across it.
@@ -82,38 +85,69 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
     }
     let strips = membranes::align(&mut blot.signal);
     blot.warnings.extend(membranes::lined_up_note(&strips));
-    let gaps_filled = membranes::with_gaps_filled(&blot.signal, &strips);
+    let (mut background, mut grid, mut notes) = find_lanes(plan, image, &blot, &strips)?;
+    // Dust and hot pixels add to the bands they fall on, and where they hold a share of a
+    // lane's signal that matters, pull its centre towards them: they are replaced, and then
+    // the lanes are found again without them.
+    let (saturation_level, code_step) = (blot.saturation_level, code_step(&blot));
+    let specks = bands::specks::remove(&mut blot.signal, &grid.lanes, saturation_level, code_step);
+    let lane_share = specks.largest_share_of_a_lane(&blot.signal, &background, &grid.lanes);
+    if lane_share > bands::measure::SPECK_SHARE {
+        (background, grid, notes) = find_lanes(plan, image, &blot, &strips)?;
+    }
+    blot.warnings.extend(notes);
+    Ok(Located {
+        blot,
+        background,
+        grid,
+        specks,
+        strips,
+        turned,
+    })
+}
+
+/// The smallest step between two values the file can hold: one code, or none for floats.
+fn code_step(blot: &Blot) -> f32 {
+    if blot.bit_depth == io::FLOAT_BIT_DEPTH {
+        0.0
+    } else {
+        1.0
+    }
+}
+
+/// The background surface of `blot` and its lanes (as the manifest states them or as found),
+/// with the notes the lane finding left.
+fn find_lanes(
+    plan: &Plan,
+    image: &ImagePlan,
+    blot: &Blot,
+    strips: &[Membrane],
+) -> Result<(Array2<f32>, LaneGrid, Vec<String>)> {
+    let params = &plan.params;
+    let gaps_filled = membranes::with_gaps_filled(&blot.signal, strips);
     let background = background::estimate(
         gaps_filled.as_ref().unwrap_or(&blot.signal),
         &params.background,
     );
     let corrected = &blot.signal - &background;
-    let grid = match &image.lanes_px {
+    let (grid, notes) = match &image.lanes_px {
         Some(stated) => {
             check_stated_lanes(plan, image, stated, blot.width())?;
-            blot.warnings.push(
-                "lanes from the manifest (lanes_px), used as stated: none were detected".into(),
-            );
-            lanes::stated_grid(&corrected, stated)
+            let note =
+                "lanes from the manifest (lanes_px), used as stated: none were detected".into();
+            (lanes::stated_grid(&corrected, stated), vec![note])
         }
         None => {
             let request = lanes::LaneRequest {
                 count: (!plan.lanes.is_empty()).then_some(plan.lanes.len()),
                 params: &params.lanes,
             };
-            let found = locate_inside_frame(&blot, &corrected, &request, params)
+            let found = locate_inside_frame(blot, &corrected, &request, params)
                 .map_err(|e| lane_error(plan, image, e))?;
-            blot.warnings.extend(found.notes);
-            found.grid
+            (found.grid, found.notes)
         }
     };
-    Ok(Located {
-        blot,
-        background,
-        grid,
-        strips,
-        turned,
-    })
+    Ok((background, grid, notes))
 }
 
 /// The lanes of `blot`, found inside its flat margins ([`lanes::frame`]) with a background
@@ -125,12 +159,7 @@ fn locate_inside_frame(
     request: &lanes::LaneRequest,
     params: &Params,
 ) -> std::result::Result<lanes::FoundLanes, lanes::LaneError> {
-    let quantum = if blot.bit_depth == io::FLOAT_BIT_DEPTH {
-        0.0
-    } else {
-        1.0
-    };
-    let Some(frame) = lanes::frame::content_box(&blot.signal, quantum) else {
+    let Some(frame) = lanes::frame::content_box(&blot.signal, code_step(blot)) else {
         return Err(lanes::LaneError::NoLanes);
     };
     if frame.is_whole(blot.height(), blot.width()) {
@@ -250,9 +279,10 @@ pub fn analyze_located(
 ) -> Result<ImageAnalysis> {
     let params = &plan.params;
     let Located {
-        blot,
+        mut blot,
         background,
         grid,
+        specks,
         ..
     } = located;
     // Computed again rather than kept from the first stage: a batch holds every image of an
@@ -299,6 +329,7 @@ pub fn analyze_located(
         surface: &background,
         grid: &grid,
         profiles: &profiles,
+        specks: &specks,
     };
     let mut bands = bands::measure::measure_bands(
         params,
@@ -317,6 +348,8 @@ pub fn analyze_located(
         ));
         bands.extend(strip);
     }
+    // The overlay shows the image as the file holds it, specks and all.
+    specks.restore(&mut blot.signal);
     let (overlay, traces) = rayon::join(
         || draw(&blot, &grid, &bands),
         || lane_traces(&blot, &background, &grid, &lane_sums),

@@ -50,11 +50,14 @@ pub enum Flag {
     /// A control lane of the target has `background-uncertain`: every fold change of the
     /// target on this blot rests on that control mean.
     ControlUncertain,
+    /// Specks (dust, hot pixels) replaced inside the band's box changed its volume by more
+    /// than a small share: the value is right if they were specks, not if they were signal.
+    Speck,
 }
 
 impl Flag {
     /// Every flag, for parsing.
-    const ALL: [Flag; 18] = [
+    const ALL: [Flag; 19] = [
         Flag::Saturated,
         Flag::NormalizerSaturated,
         Flag::NotDetected,
@@ -73,6 +76,7 @@ impl Flag {
         Flag::NBelow2,
         Flag::BackgroundUncertain,
         Flag::ControlUncertain,
+        Flag::Speck,
     ];
 
     /// The flag as the tables write it.
@@ -96,6 +100,7 @@ impl Flag {
             Flag::NBelow2 => "n-below-2",
             Flag::BackgroundUncertain => "background-uncertain",
             Flag::ControlUncertain => "control-uncertain",
+            Flag::Speck => "speck",
         }
     }
 

@@ -51,6 +51,7 @@ impl StepsRun {
                     Flag::Hole,
                     Flag::BackgroundUncertain,
                     Flag::NormalizerOutlier,
+                    Flag::Speck,
                 ]
                 .into_iter()
                 .filter(|f| flags.contains(*f))
@@ -263,6 +264,12 @@ fn flag_sentences(params: &Params, steps: &StepsRun) -> Vec<String> {
             100.0 * bands::measure::BACKGROUND_DISAGREEMENT
         ));
     }
+    if has(Flag::Speck) {
+        out.push(format!(
+            "Specks (dust, hot pixels) inside the lanes were replaced by their surroundings along the row; bands that lost over {:.0} % of their signal to them were flagged.",
+            100.0 * bands::measure::SPECK_SHARE
+        ));
+    }
     if has(Flag::NormalizerOutlier) {
         out.push(format!(
             "Loading-control lanes over {:.0} % from their blot's median were flagged.",
@@ -295,6 +302,7 @@ mod tests {
             "saturated",
             "scratch",
             "lanes_px",
+            "Specks",
         ] {
             assert!(!text.contains(not_run), "{not_run:?} did not run: {text}");
         }
@@ -306,7 +314,7 @@ mod tests {
             units: [ReplicateUnit::Lane].into(),
             lane_reasons: ["between-edge-lines", "leaning"].map(String::from).into(),
             strips_lined_up: true,
-            flags: ["saturated", "hole"].into(),
+            flags: ["saturated", "hole", "speck"].into(),
             acquisitions: vec![Acquisition {
                 format: "Bio-Rad Image Lab .scn".into(),
                 instrument: Some("ChemiDoc MP".into()),
@@ -321,6 +329,7 @@ mod tests {
             "lined up",
             "saturated pixels",
             "scratch",
+            "Specks (dust, hot pixels)",
             "ChemiDoc MP, 3 s exposure",
         ] {
             assert!(text.contains(said), "{said:?} ran: {text}");

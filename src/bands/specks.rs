@@ -1,0 +1,420 @@
+//! Dust, hot pixels and other specks inside the lanes: points far brighter (or darker) than
+//! every pixel on a ring a few pixels around them, and than the pixels that far along their
+//! row and column. A band, curved or thin, runs through the ring; a speck does not reach it.
+//! Bands a few pixels across (a figure panel shrunk for print) pass that test too, but they
+//! stand in a row across the lanes, and dust does not.
+//!
+//! A speck's pixels are replaced by the line along their row between the nearest pixels
+//! outside it before bands are profiled and measured (and lanes found again where specks held a
+//! share of a lane's signal that could have moved it); what they held is kept per pixel, so a
+//! band whose box lost more than a small share of its volume to them is flagged, and the
+//! overlay can show the image as stored.
+//!
+//! On a band's steep flank the noise measured at that level includes the band's own curvature,
+//! so a speck there must stand out further before it is taken out.
+
+use ndarray::Array2;
+
+use crate::lanes::Lane;
+use crate::stats;
+
+/// How far a speck must stand out, in noise SDs at its level (measured on the image itself):
+/// read noise reaches this once in about a billion pixels.
+const SPECK_SIGMAS: f32 = 6.0;
+/// How far away the pixels a point is compared with lie, in pixels: a hot pixel, a cosmic
+/// ray's hit or a grain of dust spans one to three of the detector's pixels, whatever the
+/// blot's scale, and a band spans more than twice this in at least one direction. (Tied to the
+/// lane width instead, the ring took in a gel's narrow ladder bands and a scan's 10-px blobs.)
+const REACH_PX: usize = 3;
+/// Other lanes that stand out on the same row that make a row of bands.
+const BAND_ROW_OTHER_LANES: usize = 2;
+/// Noise levels measured: the noise SD is taken in this many bins of local level (shot noise
+/// grows with the signal).
+const NOISE_BINS: usize = 8;
+
+/// The specks replaced in one image.
+#[derive(Debug, Clone, Default)]
+pub struct Specks {
+    /// `(row, column, signal removed)`: each replaced pixel with what it held above (positive)
+    /// or below (negative) its replacement.
+    pub pixels: Vec<(usize, usize, f32)>,
+}
+
+impl Specks {
+    /// Signal removed from the box `rows` × `columns` (inclusive rows, half-open columns).
+    pub fn removed_in(&self, (top, bottom): (usize, usize), (start, end): (usize, usize)) -> f64 {
+        self.pixels
+            .iter()
+            .filter(|(y, x, _)| (top..=bottom).contains(y) && (start..end).contains(x))
+            .map(|&(_, _, v)| f64::from(v))
+            .sum()
+    }
+
+    /// The largest share of one lane's signal above `background` (the lane's pixels summed,
+    /// specks left out) that its specks held.
+    pub fn largest_share_of_a_lane(
+        &self,
+        signal: &Array2<f32>,
+        background: &Array2<f32>,
+        lanes: &[Lane],
+    ) -> f64 {
+        if self.pixels.is_empty() {
+            return 0.0;
+        }
+        let width = signal.ncols();
+        lanes
+            .iter()
+            .map(|lane| {
+                let in_lane = |y: usize, x: usize| {
+                    let (start, end) = lane.columns_at(y as f64, width);
+                    (start..end).contains(&x)
+                };
+                let held: f64 = self
+                    .pixels
+                    .iter()
+                    .filter(|&&(y, x, _)| in_lane(y, x))
+                    .map(|&(_, _, v)| f64::from(v.abs()))
+                    .sum();
+                if held == 0.0 {
+                    return 0.0;
+                }
+                let total: f64 = (0..signal.nrows())
+                    .map(|y| {
+                        let (start, end) = lane.columns_at(y as f64, width);
+                        (start..end)
+                            .map(|x| f64::from((signal[[y, x]] - background[[y, x]]).max(0.0)))
+                            .sum::<f64>()
+                    })
+                    .sum();
+                held / total.max(f64::MIN_POSITIVE)
+            })
+            .fold(0.0, f64::max)
+    }
+
+    /// Puts the specks back into `signal`, as the file holds them (overlays show the image as
+    /// it is).
+    pub fn restore(&self, signal: &mut Array2<f32>) {
+        for &(y, x, removed) in &self.pixels {
+            signal[[y, x]] += removed;
+        }
+    }
+}
+
+/// Replaces the specks inside `lanes` in `signal`; pixels at or above `saturation_level` are
+/// left as they are (they say the detector's ceiling was reached). `code_step` is the smallest
+/// step the file can record (1 for whole-numbered codes, 0 for floats): the noise SD is never
+/// taken below it.
+pub fn remove(
+    signal: &mut Array2<f32>,
+    lanes: &[Lane],
+    saturation_level: f32,
+    code_step: f32,
+) -> Specks {
+    let (height, width) = signal.dim();
+    let reach = REACH_PX;
+    if height <= reach || width <= 2 * reach {
+        return Specks::default();
+    }
+    let inside = lane_pixels(lanes, height, width, reach);
+    let noise = NoiseByLevel::measure(signal, &inside, reach, code_step);
+    let original = signal.clone();
+    // The pixels `reach` away on each side along one axis; at the image's edge, the one side
+    // there is (a strip's top and bottom rows hold specks too).
+    let beside = |y: usize, x: usize, vertical: bool| -> (f32, f32) {
+        let (position, length) = if vertical { (y, height) } else { (x, width) };
+        let at = |p: usize| {
+            if vertical {
+                original[[p, x]]
+            } else {
+                original[[y, p]]
+            }
+        };
+        let before = position.checked_sub(reach).map(at);
+        let after = (position + reach < length).then(|| at(position + reach));
+        match (before, after) {
+            (Some(a), Some(b)) => (a, b),
+            (Some(a), None) | (None, Some(a)) => (a, a),
+            (None, None) => unreachable!("the image is longer than the reach"),
+        }
+    };
+    // Each pixel that stands out as a speck would, with its lane's position.
+    let mut candidates: Vec<(usize, usize, usize)> = Vec::new();
+    for (y, x) in inside {
+        let value = original[[y, x]];
+        if value >= saturation_level {
+            continue;
+        }
+        let (left, right) = beside(y, x, false);
+        let (up, down) = beside(y, x, true);
+        let threshold = SPECK_SIGMAS * noise.sd_at((left + right) / 2.0);
+        let bright = value - left.max(right) > threshold && value - up.max(down) > threshold;
+        let dark = left.min(right) - value > threshold && up.min(down) - value > threshold;
+        if (bright || dark) && stands_out_of_ring(&original, y, x, reach, threshold, bright) {
+            let lane = lanes
+                .iter()
+                .position(|l| {
+                    let (start, end) = l.columns_at(y as f64, width);
+                    (start..end).contains(&x)
+                })
+                .unwrap_or(usize::MAX);
+            candidates.push((y, x, lane));
+        }
+    }
+    let found = off_band_rows(&candidates);
+    let mut in_speck = Array2::from_elem((0, 0), false);
+    if !found.is_empty() {
+        in_speck = Array2::from_elem((height, width), false);
+        for &(y, x) in &found {
+            in_speck[[y, x]] = true;
+        }
+    }
+    let mut specks = Specks::default();
+    for (y, x) in found {
+        let level = level_under(&original, &in_speck, y, x);
+        signal[[y, x]] = level;
+        specks.pixels.push((y, x, original[[y, x]] - level));
+    }
+    specks
+}
+
+/// The candidates that are specks: not on a row (within a row) where candidates stand out in
+/// two other lanes too. Dust falls anywhere; a row that stands out in three lanes at once is a
+/// row of bands smaller than the ring (a figure panel shrunk for print draws bands a few
+/// pixels across).
+fn off_band_rows(candidates: &[(usize, usize, usize)]) -> Vec<(usize, usize)> {
+    let mut rows_by_lane: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+    for &(y, _, lane) in candidates {
+        rows_by_lane.entry(lane).or_default().push(y);
+    }
+    candidates
+        .iter()
+        .filter(|&&(y, _, lane)| {
+            let rows = y.saturating_sub(1)..=y + 1;
+            let lanes_on_row = rows_by_lane
+                .iter()
+                .filter(|(other, ys)| **other != lane && ys.iter().any(|r| rows.contains(r)))
+                .count();
+            lanes_on_row < BAND_ROW_OTHER_LANES
+        })
+        .map(|&(y, x, _)| (y, x))
+        .collect()
+}
+
+/// What a speck pixel at `(y, x)` covers: the line along its row between the nearest pixels on
+/// either side outside the speck (a band is level along its row; the nearest pixels follow
+/// its shape best).
+fn level_under(signal: &Array2<f32>, in_speck: &Array2<bool>, y: usize, x: usize) -> f32 {
+    let width = signal.ncols();
+    let left = (0..x).rev().find(|&c| !in_speck[[y, c]]);
+    let right = (x + 1..width).find(|&c| !in_speck[[y, c]]);
+    match (left, right) {
+        (Some(l), Some(r)) => {
+            let share = (x - l) as f32 / (r - l) as f32;
+            signal[[y, l]] + share * (signal[[y, r]] - signal[[y, l]])
+        }
+        (Some(c), None) | (None, Some(c)) => signal[[y, c]],
+        (None, None) => signal[[y, x]],
+    }
+}
+
+/// Whether the pixel at `(y, x)` is brighter (`bright`) or darker than every pixel on the
+/// square ring `reach` away around it by more than `threshold`: a band through the pixel,
+/// curved or leaning, crosses the ring and fails the test; a speck does not reach it. At the
+/// image's edges the ring is the part inside.
+fn stands_out_of_ring(
+    signal: &Array2<f32>,
+    y: usize,
+    x: usize,
+    reach: usize,
+    threshold: f32,
+    bright: bool,
+) -> bool {
+    let (height, width) = signal.dim();
+    let rows = y.saturating_sub(reach)..=(y + reach).min(height - 1);
+    let columns = x.saturating_sub(reach)..=(x + reach).min(width - 1);
+    let value = signal[[y, x]];
+    let on_ring = |r: usize, c: usize| r.abs_diff(y) == reach || c.abs_diff(x) == reach;
+    rows.flat_map(|r| columns.clone().map(move |c| (r, c)))
+        .filter(|&(r, c)| on_ring(r, c))
+        .all(|(r, c)| {
+            let other = signal[[r, c]];
+            if bright {
+                value - other > threshold
+            } else {
+                other - value > threshold
+            }
+        })
+}
+
+/// Every pixel inside a lane with a pixel `reach` away on both sides along its row, row by row.
+fn lane_pixels(lanes: &[Lane], height: usize, width: usize, reach: usize) -> Vec<(usize, usize)> {
+    let mut pixels = Vec::new();
+    for y in 0..height {
+        for lane in lanes {
+            let (start, end) = lane.columns_at(y as f64, width);
+            for x in start.max(reach)..end.min(width - reach) {
+                pixels.push((y, x));
+            }
+        }
+    }
+    pixels
+}
+
+/// The image's noise SD as a function of the local level: the spread of each pixel about the
+/// mean of the two pixels `reach` away along its row, in bins of that mean.
+struct NoiseByLevel {
+    /// Upper level of each bin (the last is infinite) and the noise SD in it.
+    bins: Vec<(f32, f32)>,
+}
+
+impl NoiseByLevel {
+    fn measure(
+        signal: &Array2<f32>,
+        pixels: &[(usize, usize)],
+        reach: usize,
+        code_step: f32,
+    ) -> NoiseByLevel {
+        let mut samples: Vec<(f32, f32)> = pixels
+            .iter()
+            .map(|&(y, x)| {
+                let level = (signal[[y, x - reach]] + signal[[y, x + reach]]) / 2.0;
+                (level, signal[[y, x]] - level)
+            })
+            .collect();
+        samples.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let per_bin = samples.len().div_ceil(NOISE_BINS).max(1);
+        let bins = samples
+            .chunks(per_bin)
+            .enumerate()
+            .map(|(i, chunk)| {
+                let mut residuals: Vec<f32> = chunk.iter().map(|s| s.1).collect();
+                let centre = stats::median_f32(&mut residuals);
+                let mut deviations: Vec<f32> =
+                    residuals.iter().map(|r| (r - centre).abs()).collect();
+                // The median absolute deviation of a normal is 0.6745 SDs, and a residual (one
+                // pixel less the mean of two) has √1.5 pixel SDs.
+                let sd = stats::median_f32(&mut deviations) / 0.6745 / 1.5f32.sqrt();
+                let upper = if (i + 1) * per_bin >= samples.len() {
+                    f32::INFINITY
+                } else {
+                    chunk[chunk.len() - 1].0
+                };
+                // Where most pixels of a level repeat one code (a display export's flat white,
+                // a JPEG's smoothed areas) the spread measured is zero, and a point a code or
+                // two off would pass for a speck.
+                (upper, sd.max(code_step))
+            })
+            .collect();
+        NoiseByLevel { bins }
+    }
+
+    fn sd_at(&self, level: f32) -> f32 {
+        self.bins
+            .iter()
+            .find(|(upper, _)| level <= *upper)
+            .map_or(f32::INFINITY, |&(_, sd)| sd)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+    use rand_distr::{Distribution, Normal};
+
+    const NOISE_SD: f32 = 20.0;
+
+    /// Four lanes 40 px wide on a 1000-level background with read noise, each with a band
+    /// 4 px high (SD 2 rows) that frowns (its row bends 3 px across the lane) and, in the
+    /// last lane, one thin band 2 px high: none of it is a speck.
+    fn blot(seed: u64) -> (Array2<f32>, Vec<Lane>) {
+        let (height, width) = (60, 200);
+        let lanes: Vec<Lane> = (0..4)
+            .map(|i| Lane::upright(i + 1, 40.0 + 40.0 * i as f64, 30.0, true))
+            .collect();
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        let noise = Normal::new(0.0, NOISE_SD).unwrap();
+        let signal = Array2::from_shape_fn((height, width), |(y, x)| {
+            let mut value = 1000.0 + noise.sample(&mut rng);
+            for lane in &lanes {
+                let across = (x as f64 - lane.x_center) / (lane.width / 2.0);
+                if across.abs() <= 1.0 {
+                    let row = 20.0 + 3.0 * across * across;
+                    let sd = if lane.index == 4 { 1.0 } else { 2.0 };
+                    value += 5000.0 * (-0.5 * ((y as f64 - row) / sd).powi(2)).exp() as f32;
+                }
+            }
+            value
+        });
+        (signal, lanes)
+    }
+
+    #[test]
+    fn bands_curved_or_thin_are_not_specks() {
+        for seed in 0..5 {
+            let (mut signal, lanes) = blot(seed);
+            let specks = remove(&mut signal, &lanes, f32::INFINITY, 1.0);
+            assert!(specks.pixels.is_empty(), "seed {seed}: {:?}", specks.pixels);
+        }
+    }
+
+    #[test]
+    fn bright_and_dark_specks_are_replaced_by_their_level() {
+        let (clean, lanes) = blot(7);
+        let mut signal = clean.clone();
+        // A 3 × 3 speck on a band, one on the background, a dark one, one on the top row.
+        let placed = [
+            (20, 80, 4000.0, 1),
+            (45, 120, 2000.0, 1),
+            (40, 40, -600.0, 0),
+            (0, 160, 1500.0, 0),
+        ];
+        for &(y, x, add, size) in &placed {
+            let (y, x, size): (usize, usize, usize) = (y, x, size);
+            for r in y.saturating_sub(size)..=y + size {
+                for c in x - size..=x + size {
+                    signal[[r, c]] += add;
+                }
+            }
+        }
+        let specks = remove(&mut signal, &lanes, f32::INFINITY, 1.0);
+        let replaced = 9 + 9 + 1 + 1;
+        assert_eq!(specks.pixels.len(), replaced, "{:?}", specks.pixels);
+        // What is left of each speck is the image without it, within the noise.
+        for &(y, x, _, _) in &placed {
+            assert!((signal[[y, x]] - clean[[y, x]]).abs() < 5.0 * NOISE_SD);
+        }
+        let on_band = specks.removed_in((19, 21), (79, 82));
+        assert!(
+            (on_band - 9.0 * 4000.0).abs() < 9.0 * 5.0 * f64::from(NOISE_SD),
+            "{on_band}"
+        );
+        specks.restore(&mut signal);
+        assert!((signal[[20, 80]] - clean[[20, 80]] - 4000.0).abs() < 1e-3);
+    }
+
+    #[test]
+    fn a_row_of_bands_smaller_than_the_ring_is_not_dust() {
+        let (clean, lanes) = blot(5);
+        let mut signal = clean.clone();
+        for x in [40, 80, 120] {
+            for r in 44..=46 {
+                for c in x - 1..=x + 1 {
+                    signal[[r, c]] += 2000.0;
+                }
+            }
+        }
+        let specks = remove(&mut signal, &lanes, f32::INFINITY, 1.0);
+        assert!(specks.pixels.is_empty(), "{:?}", specks.pixels);
+    }
+
+    #[test]
+    fn saturated_pixels_stay() {
+        let (mut signal, lanes) = blot(3);
+        signal[[45, 120]] = 60_000.0;
+        let specks = remove(&mut signal, &lanes, 60_000.0, 1.0);
+        assert!(specks.pixels.is_empty());
+        assert_eq!(signal[[45, 120]], 60_000.0);
+    }
+}
