@@ -88,6 +88,12 @@ fn stages(c: &mut Criterion) {
     c.bench_function("lane lean, 2048x1536", |b| {
         b.iter(|| lanes::lean(&corrected, big_grid.clone()))
     });
+    c.bench_function("speck search, 2048x1536", |b| {
+        b.iter(|| {
+            let mut copy = big.clone();
+            blotquant::bands::specks::remove(&mut copy, &big_grid.lanes, f32::INFINITY, 1.0)
+        })
+    });
     c.bench_function("orientation (lanes down or across), 2048x1536", |b| {
         b.iter(|| lanes::orientation::lanes_run_across(&big))
     });
