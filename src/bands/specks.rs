@@ -14,6 +14,7 @@
 //! so a speck there must stand out further before it is taken out.
 
 use ndarray::Array2;
+use rayon::prelude::*;
 
 use crate::lanes::Lane;
 use crate::stats;
@@ -113,55 +114,24 @@ pub fn remove(
     code_step: f32,
 ) -> Specks {
     let (height, width) = signal.dim();
-    let reach = REACH_PX;
-    if height <= reach || width <= 2 * reach {
+    if height <= REACH_PX || width <= 2 * REACH_PX {
         return Specks::default();
     }
-    let inside = lane_pixels(lanes, height, width, reach);
-    let noise = NoiseByLevel::measure(signal, &inside, reach, code_step);
-    let original = signal.clone();
-    // The pixels `reach` away on each side along one axis; at the image's edge, the one side
-    // there is (a strip's top and bottom rows hold specks too).
-    let beside = |y: usize, x: usize, vertical: bool| -> (f32, f32) {
-        let (position, length) = if vertical { (y, height) } else { (x, width) };
-        let at = |p: usize| {
-            if vertical {
-                original[[p, x]]
-            } else {
-                original[[y, p]]
-            }
-        };
-        let before = position.checked_sub(reach).map(at);
-        let after = (position + reach < length).then(|| at(position + reach));
-        match (before, after) {
-            (Some(a), Some(b)) => (a, b),
-            (Some(a), None) | (None, Some(a)) => (a, a),
-            (None, None) => unreachable!("the image is longer than the reach"),
-        }
-    };
+    let image = &*signal;
+    let noise = &NoiseByLevel::measure(image, lanes, code_step);
     // Each pixel that stands out as a speck would, with its lane's position.
-    let mut candidates: Vec<(usize, usize, usize)> = Vec::new();
-    for (y, x) in inside {
-        let value = original[[y, x]];
-        if value >= saturation_level {
-            continue;
-        }
-        let (left, right) = beside(y, x, false);
-        let (up, down) = beside(y, x, true);
-        let threshold = SPECK_SIGMAS * noise.sd_at((left + right) / 2.0);
-        let bright = value - left.max(right) > threshold && value - up.max(down) > threshold;
-        let dark = left.min(right) - value > threshold && up.min(down) - value > threshold;
-        if (bright || dark) && stands_out_of_ring(&original, y, x, reach, threshold, bright) {
-            let lane = lanes
-                .iter()
-                .position(|l| {
-                    let (start, end) = l.columns_at(y as f64, width);
-                    (start..end).contains(&x)
-                })
-                .unwrap_or(usize::MAX);
-            candidates.push((y, x, lane));
-        }
-    }
+    let candidates: Vec<(usize, usize, usize)> = (0..height)
+        .into_par_iter()
+        .flat_map_iter(|y| {
+            lane_spans(lanes, y, width).flat_map(move |(lane, columns)| {
+                columns
+                    .filter(move |&x| {
+                        image[[y, x]] < saturation_level && stands_out(image, y, x, noise)
+                    })
+                    .map(move |x| (y, x, lane))
+            })
+        })
+        .collect();
     let found = off_band_rows(&candidates);
     let mut in_speck = Array2::from_elem((0, 0), false);
     if !found.is_empty() {
@@ -170,13 +140,50 @@ pub fn remove(
             in_speck[[y, x]] = true;
         }
     }
+    // Levels first, from pixels outside the specks, which the replacing leaves as they are.
+    let levels: Vec<f32> = found
+        .iter()
+        .map(|&(y, x)| level_under(image, &in_speck, y, x))
+        .collect();
     let mut specks = Specks::default();
-    for (y, x) in found {
-        let level = level_under(&original, &in_speck, y, x);
+    for ((y, x), level) in found.into_iter().zip(levels) {
+        specks.pixels.push((y, x, signal[[y, x]] - level));
         signal[[y, x]] = level;
-        specks.pixels.push((y, x, original[[y, x]] - level));
     }
     specks
+}
+
+/// Each lane's position and the columns of row `y` inside it that have a pixel [`REACH_PX`]
+/// away on both sides along the row.
+fn lane_spans(
+    lanes: &[Lane],
+    y: usize,
+    width: usize,
+) -> impl Iterator<Item = (usize, std::ops::Range<usize>)> + '_ {
+    lanes.iter().enumerate().map(move |(position, lane)| {
+        let (start, end) = lane.columns_at(y as f64, width);
+        (position, start.max(REACH_PX)..end.min(width - REACH_PX))
+    })
+}
+
+/// Whether the pixel at `(y, x)` stands out as a speck: [`SPECK_SIGMAS`] noise SDs beyond the
+/// pixels [`REACH_PX`] away along its row and down its column, and beyond its whole ring.
+fn stands_out(signal: &Array2<f32>, y: usize, x: usize, noise: &NoiseByLevel) -> bool {
+    let value = signal[[y, x]];
+    let (left, right) = (signal[[y, x - REACH_PX]], signal[[y, x + REACH_PX]]);
+    // At the image's top or bottom edge, the one side there is (a strip's edge rows hold
+    // specks too).
+    let up = y.checked_sub(REACH_PX).map(|r| signal[[r, x]]);
+    let down = (y + REACH_PX < signal.nrows()).then(|| signal[[y + REACH_PX, x]]);
+    let (up, down) = match (up, down) {
+        (Some(u), Some(d)) => (u, d),
+        (Some(v), None) | (None, Some(v)) => (v, v),
+        (None, None) => return false,
+    };
+    let threshold = SPECK_SIGMAS * noise.sd_at((left + right) / 2.0);
+    let bright = value - left.max(right) > threshold && value - up.max(down) > threshold;
+    let dark = left.min(right) - value > threshold && up.min(down) - value > threshold;
+    (bright || dark) && stands_out_of_ring(signal, y, x, REACH_PX, threshold, bright)
 }
 
 /// The candidates that are specks: not on a row (within a row) where candidates stand out in
@@ -248,41 +255,29 @@ fn stands_out_of_ring(
         })
 }
 
-/// Every pixel inside a lane with a pixel `reach` away on both sides along its row, row by row.
-fn lane_pixels(lanes: &[Lane], height: usize, width: usize, reach: usize) -> Vec<(usize, usize)> {
-    let mut pixels = Vec::new();
-    for y in 0..height {
-        for lane in lanes {
-            let (start, end) = lane.columns_at(y as f64, width);
-            for x in start.max(reach)..end.min(width - reach) {
-                pixels.push((y, x));
-            }
-        }
-    }
-    pixels
-}
-
 /// The image's noise SD as a function of the local level: the spread of each pixel about the
-/// mean of the two pixels `reach` away along its row, in bins of that mean.
+/// mean of the two pixels [`REACH_PX`] away along its row, in bins of that mean.
 struct NoiseByLevel {
     /// Upper level of each bin (the last is infinite) and the noise SD in it.
     bins: Vec<(f32, f32)>,
 }
 
 impl NoiseByLevel {
-    fn measure(
-        signal: &Array2<f32>,
-        pixels: &[(usize, usize)],
-        reach: usize,
-        code_step: f32,
-    ) -> NoiseByLevel {
-        // Every k-th pixel, enough for eight robust spreads at a fraction of a sort's cost.
-        let stride = pixels.len().div_ceil(NOISE_SAMPLES).max(1);
-        let mut samples: Vec<(f32, f32)> = pixels
-            .iter()
-            .step_by(stride)
-            .map(|&(y, x)| {
-                let level = (signal[[y, x - reach]] + signal[[y, x + reach]]) / 2.0;
+    fn measure(signal: &Array2<f32>, lanes: &[Lane], code_step: f32) -> NoiseByLevel {
+        let (height, width) = signal.dim();
+        // Every k-th row, enough for eight robust spreads at a fraction of a sort's cost.
+        let lane_pixels: usize = lane_spans(lanes, height / 2, width)
+            .map(|(_, columns)| columns.len())
+            .sum::<usize>()
+            * height;
+        let row_step = lane_pixels.div_ceil(NOISE_SAMPLES).max(1);
+        let mut samples: Vec<(f32, f32)> = (0..height)
+            .step_by(row_step)
+            .flat_map(|y| {
+                lane_spans(lanes, y, width).flat_map(move |(_, c)| c.map(move |x| (y, x)))
+            })
+            .map(|(y, x)| {
+                let level = (signal[[y, x - REACH_PX]] + signal[[y, x + REACH_PX]]) / 2.0;
                 (level, signal[[y, x]] - level)
             })
             .collect();
