@@ -28,7 +28,7 @@ const SPECK_SIGMAS: f32 = 6.0;
 /// lane width instead, the ring took in a gel's narrow ladder bands and a scan's 10-px blobs.)
 const REACH_PX: usize = 3;
 /// Pixels the noise is measured on, at most.
-const NOISE_SAMPLES: usize = 80_000;
+const NOISE_SAMPLES: usize = 20_000;
 /// Other lanes that stand out on the same row that make a row of bands.
 const BAND_ROW_OTHER_LANES: usize = 2;
 /// Noise levels measured: the noise SD is taken in this many bins of local level (shot noise
@@ -171,6 +171,12 @@ fn lane_spans(
 fn stands_out(signal: &Array2<f32>, y: usize, x: usize, noise: &NoiseByLevel) -> bool {
     let value = signal[[y, x]];
     let (left, right) = (signal[[y, x - REACH_PX]], signal[[y, x + REACH_PX]]);
+    // Nearly every pixel is within the least threshold of one of its row's two: one test
+    // settles it before the noise at its level is looked up.
+    let least = noise.least_threshold;
+    if value - left.max(right) <= least && left.min(right) - value <= least {
+        return false;
+    }
     // At the image's top or bottom edge, the one side there is (a strip's edge rows hold
     // specks too).
     let up = y.checked_sub(REACH_PX).map(|r| signal[[r, x]]);
@@ -260,6 +266,8 @@ fn stands_out_of_ring(
 struct NoiseByLevel {
     /// Upper level of each bin (the last is infinite) and the noise SD in it.
     bins: Vec<(f32, f32)>,
+    /// [`SPECK_SIGMAS`] times the least noise SD of the bins.
+    least_threshold: f32,
 }
 
 impl NoiseByLevel {
@@ -283,7 +291,7 @@ impl NoiseByLevel {
             .collect();
         samples.sort_by(|a, b| a.0.total_cmp(&b.0));
         let per_bin = samples.len().div_ceil(NOISE_BINS).max(1);
-        let bins = samples
+        let bins: Vec<(f32, f32)> = samples
             .chunks(per_bin)
             .enumerate()
             .map(|(i, chunk)| {
@@ -305,7 +313,11 @@ impl NoiseByLevel {
                 (upper, sd.max(code_step))
             })
             .collect();
-        NoiseByLevel { bins }
+        let least = bins.iter().map(|b| b.1).fold(f32::INFINITY, f32::min);
+        NoiseByLevel {
+            bins,
+            least_threshold: SPECK_SIGMAS * least,
+        }
     }
 
     fn sd_at(&self, level: f32) -> f32 {
