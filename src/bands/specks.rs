@@ -1,8 +1,9 @@
 //! Dust, hot pixels and other specks inside the lanes: points far brighter (or darker) than
 //! every pixel on a ring a few pixels around them, and than the pixels that far along their
-//! row and column. A band, curved or thin, runs through the ring; a speck does not reach it.
-//! Bands a few pixels across (a figure panel shrunk for print) pass that test too, but they
-//! stand in a row across the lanes, and dust does not.
+//! row and column, whose edges along the row are sharp steps. A band, curved or thin, runs
+//! through the ring, and where a knot of one is smaller than the ring it still rises along its
+//! row by small steps. Bands a few pixels across (a figure panel shrunk for print) pass those
+//! tests too, but they stand in a row across the lanes, and dust does not.
 //!
 //! A speck's pixels are replaced by the line along their row between the nearest pixels
 //! outside it before bands are profiled and measured (and lanes found again where specks held a
@@ -132,14 +133,10 @@ pub fn remove(
             })
         })
         .collect();
-    let found = off_band_rows(&candidates);
-    let mut in_speck = Array2::from_elem((0, 0), false);
-    if !found.is_empty() {
-        in_speck = Array2::from_elem((height, width), false);
-        for &(y, x) in &found {
-            in_speck[[y, x]] = true;
-        }
-    }
+    let mut found = off_band_rows(&candidates);
+    let in_candidate = mask(&found, height, width);
+    found.retain(|&(y, x)| sharp_edged(image, &in_candidate, y, x, noise));
+    let in_speck = mask(&found, height, width);
     // Levels first, from pixels outside the specks, which the replacing leaves as they are.
     let levels: Vec<f32> = found
         .iter()
@@ -215,6 +212,45 @@ fn off_band_rows(candidates: &[(usize, usize, usize)]) -> Vec<(usize, usize)> {
         .collect()
 }
 
+/// The pixels of `found` marked in an image-sized mask (an empty one where there are none).
+fn mask(found: &[(usize, usize)], height: usize, width: usize) -> Array2<bool> {
+    if found.is_empty() {
+        return Array2::from_elem((0, 0), false);
+    }
+    let mut marked = Array2::from_elem((height, width), false);
+    for &(y, x) in found {
+        marked[[y, x]] = true;
+    }
+    marked
+}
+
+/// Whether the run of candidate pixels through `(y, x)` along its row ends in a step at both
+/// ends, [`SPECK_SIGMAS`] noise SDs high, from its outermost pixel to the first pixel beside
+/// it: a speck's edge is sharp, while a band, even a knot of one narrower than the ring,
+/// rises along its row by small steps.
+fn sharp_edged(
+    signal: &Array2<f32>,
+    in_candidate: &Array2<bool>,
+    y: usize,
+    x: usize,
+    noise: &NoiseByLevel,
+) -> bool {
+    let width = signal.ncols();
+    let (Some(left), Some(right)) = (
+        (0..x).rev().find(|&c| !in_candidate[[y, c]]),
+        (x + 1..width).find(|&c| !in_candidate[[y, c]]),
+    ) else {
+        return false;
+    };
+    let (outside_left, outside_right) = (signal[[y, left]], signal[[y, right]]);
+    let (edge_left, edge_right) = (signal[[y, left + 1]], signal[[y, right - 1]]);
+    let threshold = SPECK_SIGMAS * noise.sd_at((outside_left + outside_right) / 2.0);
+    let (step_left, step_right) = (edge_left - outside_left, edge_right - outside_right);
+    let bright = step_left > threshold && step_right > threshold;
+    let dark = step_left < -threshold && step_right < -threshold;
+    bright || dark
+}
+
 /// What a speck pixel at `(y, x)` covers: the line along its row between the nearest pixels on
 /// either side outside the speck (a band is level along its row; the nearest pixels follow
 /// its shape best).
@@ -266,6 +302,10 @@ fn stands_out_of_ring(
 struct NoiseByLevel {
     /// Upper level of each bin (the last is infinite) and the noise SD in it.
     bins: Vec<(f32, f32)>,
+    /// The noise variance as a line in the level, `(slope, intercept)`, fitted to the bins
+    /// (shot noise's variance grows in proportion to the signal): it follows the noise up a
+    /// bin that spans a wide range of levels, as the top bin spans the bands.
+    variance_line: (f64, f64),
     /// [`SPECK_SIGMAS`] times the least noise SD of the bins.
     least_threshold: f32,
 }
@@ -291,6 +331,7 @@ impl NoiseByLevel {
             .collect();
         samples.sort_by(|a, b| a.0.total_cmp(&b.0));
         let per_bin = samples.len().div_ceil(NOISE_BINS).max(1);
+        let mut variance_points: Vec<(f64, f64)> = Vec::new();
         let bins: Vec<(f32, f32)> = samples
             .chunks(per_bin)
             .enumerate()
@@ -302,6 +343,7 @@ impl NoiseByLevel {
                 // The median absolute deviation of a normal is 0.6745 SDs, and a residual (one
                 // pixel less the mean of two) has √1.5 pixel SDs.
                 let sd = stats::median_f32(&mut deviations) / 0.6745 / 1.5f32.sqrt();
+                variance_points.push((f64::from(chunk[chunk.len() / 2].0), f64::from(sd).powi(2)));
                 let upper = if (i + 1) * per_bin >= samples.len() {
                     f32::INFINITY
                 } else {
@@ -313,18 +355,25 @@ impl NoiseByLevel {
                 (upper, sd.max(code_step))
             })
             .collect();
+        let (slope, intercept, _) = stats::line_fit(&variance_points);
         let least = bins.iter().map(|b| b.1).fold(f32::INFINITY, f32::min);
         NoiseByLevel {
             bins,
+            variance_line: (slope.max(0.0), intercept),
             least_threshold: SPECK_SIGMAS * least,
         }
     }
 
+    /// The noise SD at `level`: the larger of its bin's and the variance line's.
     fn sd_at(&self, level: f32) -> f32 {
-        self.bins
+        let bin = self
+            .bins
             .iter()
             .find(|(upper, _)| level <= *upper)
-            .map_or(f32::INFINITY, |&(_, sd)| sd)
+            .map_or(f32::INFINITY, |&(_, sd)| sd);
+        let (slope, intercept) = self.variance_line;
+        let line = (slope * f64::from(level) + intercept).max(0.0).sqrt() as f32;
+        bin.max(line)
     }
 }
 

@@ -4,7 +4,6 @@
 //! ([`ladder_found`], [`move_to_ladder`]).
 
 use super::{analyze_located, read_image, DrawOverlay, ImageAnalysis, Located};
-use crate::background;
 use crate::bands;
 use crate::catalog;
 use crate::error::Result;
@@ -67,11 +66,7 @@ pub(super) fn locate_marker(
     membranes::apply(&mut blot.signal, &strips);
     let (saturation_level, code_step) = (blot.saturation_level, super::code_step(&blot));
     let specks = bands::specks::remove(&mut blot.signal, &grid.lanes, saturation_level, code_step);
-    let gaps_filled = membranes::with_gaps_filled(&blot.signal, &strips);
-    let background = background::estimate(
-        gaps_filled.as_ref().unwrap_or(&blot.signal),
-        &plan.params.background,
-    );
+    let background = super::surface_under(&blot, &strips, &plan.params);
     Ok(Some(Located {
         blot,
         background,

@@ -106,6 +106,16 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
     })
 }
 
+/// The background surface of `blot`, estimated as if its membranes ran on across the gaps
+/// between them.
+fn surface_under(blot: &Blot, strips: &[Membrane], params: &Params) -> Array2<f32> {
+    let gaps_filled = membranes::with_gaps_filled(&blot.signal, strips);
+    background::estimate(
+        gaps_filled.as_ref().unwrap_or(&blot.signal),
+        &params.background,
+    )
+}
+
 /// The smallest step between two values the file can hold: one code, or none for floats.
 fn code_step(blot: &Blot) -> f32 {
     if blot.bit_depth == io::FLOAT_BIT_DEPTH {
@@ -124,11 +134,7 @@ fn find_lanes(
     strips: &[Membrane],
 ) -> Result<(Array2<f32>, LaneGrid, Vec<String>)> {
     let params = &plan.params;
-    let gaps_filled = membranes::with_gaps_filled(&blot.signal, strips);
-    let background = background::estimate(
-        gaps_filled.as_ref().unwrap_or(&blot.signal),
-        &params.background,
-    );
+    let background = surface_under(blot, strips, params);
     let corrected = &blot.signal - &background;
     let (grid, notes) = match &image.lanes_px {
         Some(stated) => {
