@@ -5,6 +5,7 @@ use ndarray::Array2;
 
 use super::assign::{Assignment, Targets};
 use super::calibration::Calibration;
+use super::specks::Specks;
 use super::{LaneProfile, MeasuredBand, Peak};
 use crate::background::{self, BandBox, Neighbour};
 use crate::catalog::LADDER;
@@ -20,7 +21,6 @@ pub const BACKGROUND_DISAGREEMENT: f64 = 0.25;
 /// it `speck`: a twentieth, above the tool's median error on the stress blots (2 %) and well
 /// below the error a value is called wrong at.
 pub const SPECK_SHARE: f64 = 0.05;
-use super::specks::Specks;
 use crate::{bands, quant, stats};
 
 /// An image's layers that band volumes are measured on: the image (bands bright), its

@@ -4,7 +4,6 @@
 //! ([`ladder_found`], [`move_to_ladder`]).
 
 use super::{analyze_located, read_image, DrawOverlay, ImageAnalysis, Located};
-use crate::bands;
 use crate::catalog;
 use crate::error::Result;
 use crate::lanes::{self, membranes, LaneGrid};
@@ -64,8 +63,7 @@ pub(super) fn locate_marker(
     }
     let strips = first.strips.clone();
     membranes::apply(&mut blot.signal, &strips);
-    let (saturation_level, code_step) = (blot.saturation_level, super::code_step(&blot));
-    let specks = bands::specks::remove(&mut blot.signal, &grid.lanes, saturation_level, code_step);
+    let specks = super::remove_specks(&mut blot, &grid);
     let background = super::surface_under(&blot, &strips, &plan.params);
     Ok(Some(Located {
         blot,

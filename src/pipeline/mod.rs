@@ -89,8 +89,7 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
     // Dust and hot pixels add to the bands they fall on, and where they hold a share of a
     // lane's signal that matters, pull its centre towards them: they are replaced, and then
     // the lanes are found again without them.
-    let (saturation_level, code_step) = (blot.saturation_level, code_step(&blot));
-    let specks = bands::specks::remove(&mut blot.signal, &grid.lanes, saturation_level, code_step);
+    let specks = remove_specks(&mut blot, &grid);
     let lane_share = specks.largest_share_of_a_lane(&blot.signal, &background, &grid.lanes);
     if lane_share > bands::measure::SPECK_SHARE {
         (background, grid, notes) = find_lanes(plan, image, &blot, &strips)?;
@@ -114,6 +113,12 @@ fn surface_under(blot: &Blot, strips: &[Membrane], params: &Params) -> Array2<f3
         gaps_filled.as_ref().unwrap_or(&blot.signal),
         &params.background,
     )
+}
+
+/// Replaces the specks inside the lanes of `grid` in `blot` ([`bands::specks`]).
+fn remove_specks(blot: &mut Blot, grid: &LaneGrid) -> Specks {
+    let (saturation_level, code_step) = (blot.saturation_level, code_step(blot));
+    bands::specks::remove(&mut blot.signal, &grid.lanes, saturation_level, code_step)
 }
 
 /// The smallest step between two values the file can hold: one code, or none for floats.
