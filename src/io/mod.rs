@@ -8,6 +8,7 @@ use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 
 pub mod atomic;
+pub mod frame;
 pub mod gray_tiff;
 pub mod roi_set;
 pub mod rows;
@@ -605,6 +606,27 @@ fn display_export(d: &Decoded) -> Option<String> {
     (!signs.is_empty()).then(|| signs.join("; "))
 }
 
+/// The pixels of `d` inside its frame ([`frame::content_box`]): a surround or a margin as
+/// large as the blot outweighs its bands in the histogram, whichever side of the background
+/// they lie on. All of them where the image is nothing but frame.
+fn inside_frame(d: &Decoded) -> Vec<f32> {
+    let display = ndarray::ArrayView2::from_shape((d.height, d.width), &d.values)
+        .expect("decoded pixel count matches dimensions");
+    let quantum = if d.bit_depth == FLOAT_BIT_DEPTH {
+        0.0
+    } else {
+        1.0
+    };
+    match frame::content_box(&display, quantum, frame::EmptyMargins::Peel) {
+        Some(b) => display
+            .slice(ndarray::s![b.top..b.bottom, b.left..b.right])
+            .iter()
+            .copied()
+            .collect(),
+        None => d.values.clone(),
+    }
+}
+
 fn into_blot(path: &Path, d: Decoded, forced: Option<Polarity>) -> Blot {
     let mut warnings = Vec::new();
     if d.lossy {
@@ -643,8 +665,10 @@ fn into_blot(path: &Path, d: Decoded, forced: Option<Polarity>) -> Blot {
     let polarity = forced.or(d.header_polarity).unwrap_or_else(|| {
         if opaque.is_empty() {
             Polarity::LightBands
-        } else {
+        } else if n_transparent > 0 {
             detect_polarity(&opaque)
+        } else {
+            detect_polarity(&inside_frame(&d))
         }
     });
     let to_signal = |v: f32| match polarity {

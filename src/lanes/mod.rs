@@ -13,7 +13,6 @@ pub mod band_rows;
 mod centring;
 mod edge_lines;
 mod ends;
-pub mod frame;
 mod lean;
 mod locate;
 pub mod membranes;

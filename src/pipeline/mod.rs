@@ -9,6 +9,7 @@ use crate::bands::calibration::Calibration;
 use crate::bands::specks::Specks;
 use crate::bands::{self, MeasuredBand};
 use crate::error::{Error, Result};
+use crate::io::frame::EmptyMargins;
 use crate::io::{self, Blot};
 use crate::lanes::membranes::{self, Membrane};
 use crate::lanes::{self, LaneGrid};
@@ -79,7 +80,7 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
     let params = &plan.params;
     let mut blot = read_image(image, params)?;
     // Lanes a person stated refer to the image as stored: it is not turned.
-    let turned = image.lanes_px.is_none() && lanes::orientation::lanes_run_across(&blot.signal);
+    let turned = image.lanes_px.is_none() && lanes_run_across(&blot);
     if turned {
         turn(&mut blot);
     }
@@ -103,6 +104,20 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
         strips,
         turned,
     })
+}
+
+/// True where the lanes of `blot` run across it, judged inside its frame (a surround's edges
+/// run both ways and say nothing of the lanes).
+fn lanes_run_across(blot: &Blot) -> bool {
+    match io::frame::content_box(&blot.signal.view(), code_step(blot), EmptyMargins::Peel) {
+        Some(b) => lanes::orientation::lanes_run_across(
+            &blot
+                .signal
+                .slice(ndarray::s![b.top..b.bottom, b.left..b.right])
+                .to_owned(),
+        ),
+        None => false,
+    }
 }
 
 /// The background surface of `blot`, estimated as if its membranes ran on across the gaps
@@ -170,7 +185,12 @@ fn locate_inside_frame(
     request: &lanes::LaneRequest,
     params: &Params,
 ) -> std::result::Result<lanes::FoundLanes, lanes::LaneError> {
-    let Some(frame) = lanes::frame::content_box(&blot.signal, code_step(blot)) else {
+    // Empty margins stay: an empty end lane may lie on one, and finding lanes inside a box
+    // peeled down to the outermost bands moved the counts of the fragile images (see
+    // `EmptyMargins`).
+    let Some(frame) =
+        io::frame::content_box(&blot.signal.view(), code_step(blot), EmptyMargins::Keep)
+    else {
         return Err(lanes::LaneError::NoLanes);
     };
     if frame.is_whole(blot.height(), blot.width()) {

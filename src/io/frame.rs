@@ -1,0 +1,453 @@
+//! The blot inside its frame: uniform margins around the membrane (a figure's white margin,
+//! padding, a black surround, a frame line) hold no lanes, and lanes are found inside them.
+//!
+//! A margin row or column is one that is flat: nearly all its pixels equal its median to
+//! within the image's quantization step. Membranes and gels always carry some noise or
+//! texture, so no row or column crossing one is flat; margins are peeled from each side,
+//! rows and columns in turn, until every side's outermost line carries something. A flat line
+//! whose level the content itself reaches stays, though: it may be membrane clipped to white
+//! or black by a display export, where an empty end lane can lie. What is peeled is a frame
+//! at a level the blot never shows (a black surround around a dark-on-light blot, a white
+//! margin around a light-on-dark one, padding), and frame lines inside it.
+//!
+//! A surround an imager saw (the tray around a membrane, an empty field around a small blot)
+//! is not flat but noise around a smooth level. With [`EmptyMargins::Peel`], lines that hold
+//! no structure beyond their noise and no step from the lines further out are peeled too,
+//! down to the bands, the lanes or the membrane's edge; the image's polarity and the way its
+//! lanes run are judged there, where a surround as large as the blot would outweigh the bands.
+
+use ndarray::{s, ArrayView1, ArrayView2};
+
+use crate::stats;
+
+/// Share of a line's pixels that may differ from its median by more than the quantization
+/// step and leave it flat: room for a speck of dust or a JPEG ringing pixel.
+const OFF_LEVEL_SHARE: f64 = 0.01;
+
+/// Rows `[top, bottom)` and columns `[left, right)` of an image that hold its content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ContentBox {
+    /// First row of the content.
+    pub top: usize,
+    /// One past its last row.
+    pub bottom: usize,
+    /// First column of the content.
+    pub left: usize,
+    /// One past its last column.
+    pub right: usize,
+}
+
+impl ContentBox {
+    /// True when the box is the whole `height`×`width` image.
+    pub fn is_whole(&self, height: usize, width: usize) -> bool {
+        *self
+            == ContentBox {
+                top: 0,
+                bottom: height,
+                left: 0,
+                right: width,
+            }
+    }
+
+    /// Columns in the box.
+    pub fn width(&self) -> usize {
+        self.right - self.left
+    }
+
+    /// Rows in the box.
+    pub fn height(&self) -> usize {
+        self.bottom - self.top
+    }
+}
+
+/// The box inside the flat margins of `signal`; `quantum` is the step between the values the
+/// file can hold (1 for integer images, 0 for floating point, where only an exact constant
+/// is flat). `None` where the image is flat lines throughout (blank, or frames around an
+/// empty field): no membrane or gel, whose noise no line escapes, is in it.
+pub fn content_box(
+    signal: &ArrayView2<f32>,
+    quantum: f32,
+    empty: EmptyMargins,
+) -> Option<ContentBox> {
+    let (height, width) = signal.dim();
+    let mut b = ContentBox {
+        top: 0,
+        bottom: height,
+        left: 0,
+        right: width,
+    };
+    let flat = |line: ArrayView1<f32>| is_flat(line, quantum);
+    loop {
+        let before = b;
+        while b.height() > 1 && flat(signal.slice(s![b.top, b.left..b.right])) {
+            b.top += 1;
+        }
+        while b.height() > 1 && flat(signal.slice(s![b.bottom - 1, b.left..b.right])) {
+            b.bottom -= 1;
+        }
+        while b.width() > 1 && flat(signal.slice(s![b.top..b.bottom, b.left])) {
+            b.left += 1;
+        }
+        while b.width() > 1 && flat(signal.slice(s![b.top..b.bottom, b.right - 1])) {
+            b.right -= 1;
+        }
+        if b == before {
+            break;
+        }
+    }
+    // Nothing but margin: there is no content to frame.
+    if b.width() <= 1 || b.height() <= 1 {
+        return None;
+    }
+    // Nothing peeled (most images): no margin to weigh against the content's levels.
+    let b = if b.is_whole(height, width) {
+        b
+    } else {
+        within_levels_of_content(signal, b, quantum)
+    };
+    Some(match empty {
+        EmptyMargins::Keep => b,
+        EmptyMargins::Peel => without_empty_margins(signal, b, quantum),
+    })
+}
+
+/// A line holds structure where more than [`OFF_LEVEL_SHARE`] of its pixels lie this many
+/// noise SDs off its smooth trend: pure noise reaches 5 SDs once in ~2 million pixels.
+const STRUCTURE_SDS: f32 = 5.0;
+
+/// The fewest pixels a line needs before [`OFF_LEVEL_SHARE`] of them is a pixel at all:
+/// shorter lines (a tight crop's columns) cannot tell structure from noise and stay.
+fn min_line_len() -> usize {
+    (1.0 / OFF_LEVEL_SHARE).ceil() as usize
+}
+
+/// Whether [`content_box`] also peels the margins that hold nothing but noise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EmptyMargins {
+    /// They stay: an empty end lane may lie on one (lanes are found on the whole membrane).
+    Keep,
+    /// They go, down to the first structure (a band, a lane, a label, a membrane's edge):
+    /// what the image's bands are judged on (their polarity, which way the lanes run), where
+    /// a surround as large as the blot would outweigh them.
+    Peel,
+}
+
+/// The four sides of a box, in the order they are peeled.
+const SIDES: [Side; 4] = [Side::Top, Side::Bottom, Side::Left, Side::Right];
+
+#[derive(Debug, Clone, Copy)]
+enum Side {
+    Top,
+    Bottom,
+    Left,
+    Right,
+}
+
+impl Side {
+    /// The box's outermost line on this side, and how many lines lie across the box.
+    fn line<'a>(
+        self,
+        signal: &ArrayView2<'a, f32>,
+        b: &ContentBox,
+    ) -> (ArrayView1<'a, f32>, usize) {
+        let signal = *signal;
+        match self {
+            Side::Top => (signal.slice_move(s![b.top, b.left..b.right]), b.height()),
+            Side::Bottom => (
+                signal.slice_move(s![b.bottom - 1, b.left..b.right]),
+                b.height(),
+            ),
+            Side::Left => (signal.slice_move(s![b.top..b.bottom, b.left]), b.width()),
+            Side::Right => (
+                signal.slice_move(s![b.top..b.bottom, b.right - 1]),
+                b.width(),
+            ),
+        }
+    }
+
+    /// `b` with this side's outermost line taken off.
+    fn peeled(self, mut b: ContentBox) -> ContentBox {
+        match self {
+            Side::Top => b.top += 1,
+            Side::Bottom => b.bottom -= 1,
+            Side::Left => b.left += 1,
+            Side::Right => b.right -= 1,
+        }
+        b
+    }
+
+    /// `b` with this side moved `lines` outwards, at most as far as it is in `limit`.
+    fn outward(self, mut b: ContentBox, lines: usize, limit: &ContentBox) -> ContentBox {
+        match self {
+            Side::Top => b.top = b.top.saturating_sub(lines).max(limit.top),
+            Side::Bottom => b.bottom = (b.bottom + lines).min(limit.bottom),
+            Side::Left => b.left = b.left.saturating_sub(lines).max(limit.left),
+            Side::Right => b.right = (b.right + lines).min(limit.right),
+        }
+        b
+    }
+}
+
+/// `start` without the margins that hold nothing but noise around a smooth level (a surround,
+/// an empty field around a small blot): lines peeled from each side in turn while they hold
+/// no structure ([`holds_structure`]) and no step from the lines further out, pixel by pixel
+/// ([`off_the_margin`]: a membrane's edge, an edge shadow running down the image are steps).
+/// Flat lines stay (see [`within_levels_of_content`]), and so does everything where nothing
+/// in the image stands out of its noise.
+fn without_empty_margins(signal: &ArrayView2<f32>, start: ContentBox, quantum: f32) -> ContentBox {
+    let mut b = start;
+    loop {
+        let before = b;
+        for side in SIDES {
+            loop {
+                let (line, across) = side.line(signal, &b);
+                let outward = side.line(signal, &side.outward(b, NOISE_LAG, &start)).0;
+                if across <= 1
+                    || line.len() < min_line_len()
+                    || is_flat(line, quantum)
+                    || holds_structure(line, quantum)
+                    || off_the_margin(line, outward, quantum)
+                {
+                    break;
+                }
+                b = side.peeled(b);
+            }
+        }
+        if b == before {
+            break;
+        }
+    }
+    // Peeled to a line: nothing stands out of the noise (a blank field, bands too faint to
+    // tell), and there is no content to frame.
+    if b.width() <= 1 || b.height() <= 1 {
+        return start;
+    }
+    b
+}
+
+/// True where more than [`OFF_LEVEL_SHARE`] of `line`'s pixels differ from those of the line
+/// [`NOISE_LAG`] lines further out (`outward`) by [`STRUCTURE_SDS`] noise SDs: a step (a
+/// membrane's edge, blurred over a few pixels at most), where a surround's gradient or
+/// vignette changes by a small part of its noise over so few lines.
+fn off_the_margin(line: ArrayView1<f32>, outward: ArrayView1<f32>, quantum: f32) -> bool {
+    let difference: Vec<f32> = line.iter().zip(outward).map(|(a, b)| a - b).collect();
+    let usable = vec![true; difference.len()];
+    // The difference of two noisy lines: its noise is √2 that of one.
+    let sigma = stats::noise_sigma_at_lag(&difference, NOISE_LAG, &usable, 1).unwrap_or(0.0);
+    let threshold = (STRUCTURE_SDS * sigma).max(quantum);
+    let off = difference.iter().filter(|d| d.abs() > threshold).count();
+    off as f64 > OFF_LEVEL_SHARE * difference.len() as f64
+}
+
+/// Lag of the differences that measure a line's noise: beyond the few pixels over which
+/// resampling, JPEG blocks or a display filter correlate neighbouring pixels.
+const NOISE_LAG: usize = 4;
+
+/// True where more than [`OFF_LEVEL_SHARE`] of `line`'s pixels lie [`STRUCTURE_SDS`] noise
+/// SDs (at least one `quantum`) off the quadratic that fits it best: a band, a lane, a
+/// membrane's edge or a label; a surround's gradient or vignette is smooth.
+fn holds_structure(line: ArrayView1<f32>, quantum: f32) -> bool {
+    let values: Vec<f32> = line.iter().copied().collect();
+    let n = values.len();
+    if n < 3 * NOISE_LAG {
+        return true;
+    }
+    let usable = vec![true; n];
+    let sigma = stats::noise_sigma_at_lag(&values, NOISE_LAG, &usable, 1).unwrap_or(0.0);
+    let threshold = (STRUCTURE_SDS * sigma).max(quantum);
+    let trend = quadratic_fit(&values);
+    let off = values
+        .iter()
+        .zip(&trend)
+        .filter(|(v, t)| (*v - *t).abs() > threshold)
+        .count();
+    off as f64 > OFF_LEVEL_SHARE * n as f64
+}
+
+/// The least-squares quadratic through `values` (at positions 0, 1, …), evaluated there.
+fn quadratic_fit(values: &[f32]) -> Vec<f32> {
+    let n = values.len();
+    // Positions scaled to [-1, 1] keep the normal equations well conditioned.
+    let t = |i: usize| 2.0 * i as f64 / (n - 1).max(1) as f64 - 1.0;
+    let mut m = [[0.0f64; 3]; 3];
+    let mut rhs = [0.0f64; 3];
+    for (i, &v) in values.iter().enumerate() {
+        let powers = [1.0, t(i), t(i) * t(i)];
+        for r in 0..3 {
+            for c in 0..3 {
+                m[r][c] += powers[r] * powers[c];
+            }
+            rhs[r] += powers[r] * f64::from(v);
+        }
+    }
+    let coefficients = solve3(m, rhs).unwrap_or([
+        stats::mean(&values.iter().map(|&v| f64::from(v)).collect::<Vec<_>>()),
+        0.0,
+        0.0,
+    ]);
+    (0..n)
+        .map(|i| (coefficients[0] + coefficients[1] * t(i) + coefficients[2] * t(i) * t(i)) as f32)
+        .collect()
+}
+
+/// Solves the 3×3 system `m x = rhs` (Cramer's rule); `None` where it is singular.
+fn solve3(m: [[f64; 3]; 3], rhs: [f64; 3]) -> Option<[f64; 3]> {
+    let det = |a: [[f64; 3]; 3]| {
+        a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1])
+            - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0])
+            + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0])
+    };
+    let d = det(m);
+    if d.abs() < 1e-12 {
+        return None;
+    }
+    let mut x = [0.0; 3];
+    for (k, xk) in x.iter_mut().enumerate() {
+        let mut a = m;
+        for r in 0..3 {
+            a[r][k] = rhs[r];
+        }
+        *xk = det(a) / d;
+    }
+    Some(x)
+}
+
+/// `flat_box` widened again over the flat lines whose level the content itself reaches: a flat
+/// line at the content's own levels may be membrane (a background clipped to white, an empty
+/// lane) rather than frame, and a lane may lie on it. A frame is peeled only beyond the
+/// outermost such line.
+fn within_levels_of_content(
+    signal: &ArrayView2<f32>,
+    flat_box: ContentBox,
+    quantum: f32,
+) -> ContentBox {
+    let b = flat_box;
+    let inside = signal.slice(s![b.top..b.bottom, b.left..b.right]);
+    let mut values = stats::sample_evenly(inside.iter(), 250_000);
+    let rank = |f: f64| ((values.len() - 1) as f64 * f).round() as usize;
+    let ranks = [rank(0.001), rank(0.999)];
+    let [low, high] = stats::order_statistics_f32(&mut values, &ranks)[..] else {
+        unreachable!("two ranks give two values")
+    };
+    let reached = |line: ArrayView1<f32>| {
+        let level = line_median(line);
+        level >= low - quantum && level <= high + quantum
+    };
+    let mut wide = b;
+    if let Some(top) = (0..b.top).find(|&y| reached(signal.slice(s![y, b.left..b.right]))) {
+        wide.top = top;
+    }
+    if let Some(bottom) = (b.bottom..signal.nrows())
+        .rev()
+        .find(|&y| reached(signal.slice(s![y, b.left..b.right])))
+    {
+        wide.bottom = bottom + 1;
+    }
+    if let Some(left) = (0..b.left).find(|&x| reached(signal.slice(s![b.top..b.bottom, x]))) {
+        wide.left = left;
+    }
+    if let Some(right) = (b.right..signal.ncols())
+        .rev()
+        .find(|&x| reached(signal.slice(s![b.top..b.bottom, x])))
+    {
+        wide.right = right + 1;
+    }
+    wide
+}
+
+/// True when all but [`OFF_LEVEL_SHARE`] of `line`'s pixels lie within `quantum` of its median.
+fn is_flat(line: ArrayView1<f32>, quantum: f32) -> bool {
+    let median = line_median(line);
+    let off = line
+        .iter()
+        .filter(|&&v| (v - median).abs() > quantum)
+        .count();
+    (off as f64) <= OFF_LEVEL_SHARE * line.len() as f64
+}
+
+fn line_median(line: ArrayView1<f32>) -> f32 {
+    let mut values: Vec<f32> = line.iter().copied().collect();
+    stats::median_f32(&mut values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::Array2;
+
+    /// A noisy membrane with a band, inside margins of each kind.
+    fn membrane(height: usize, width: usize) -> Array2<f32> {
+        let mut state = 17u64;
+        Array2::from_shape_fn((height, width), |(y, x)| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let noise = ((state >> 33) % 7) as f32;
+            let band = if (20..26).contains(&y) && (10..20).contains(&x) {
+                80.0
+            } else {
+                0.0
+            };
+            100.0 + noise + band
+        })
+    }
+
+    fn framed(inner: &Array2<f32>, margin: usize, fill: f32) -> Array2<f32> {
+        let (h, w) = inner.dim();
+        Array2::from_shape_fn((h + 2 * margin, w + 2 * margin), |(y, x)| {
+            if y < margin || x < margin || y >= margin + h || x >= margin + w {
+                fill
+            } else {
+                inner[[y - margin, x - margin]]
+            }
+        })
+    }
+
+    #[test]
+    fn margins_beyond_the_content_levels_are_peeled_to_the_membrane() {
+        let inner = membrane(50, 40);
+        assert!(content_box(&inner.view(), 1.0, EmptyMargins::Keep)
+            .unwrap()
+            .is_whole(50, 40));
+        for fill in [0.0, 255.0] {
+            let b = content_box(&framed(&inner, 9, fill).view(), 1.0, EmptyMargins::Keep).unwrap();
+            assert_eq!(
+                (b.top, b.bottom, b.left, b.right),
+                (9, 59, 9, 49),
+                "fill {fill}"
+            );
+        }
+    }
+
+    /// A flat margin at the membrane's own background level may be membrane (clipped, or an
+    /// empty lane's columns): it stays.
+    #[test]
+    fn a_margin_at_the_membranes_level_is_kept() {
+        let b = content_box(
+            &framed(&membrane(50, 40), 9, 103.0).view(),
+            1.0,
+            EmptyMargins::Keep,
+        )
+        .unwrap();
+        assert!(b.is_whole(68, 58), "{b:?}");
+    }
+
+    #[test]
+    fn a_frame_line_inside_a_white_margin_is_peeled_too() {
+        let inner = framed(&membrane(50, 40), 2, 0.0);
+        let b = content_box(&framed(&inner, 6, 255.0).view(), 1.0, EmptyMargins::Keep).unwrap();
+        assert_eq!((b.top, b.left, b.width(), b.height()), (8, 8, 40, 50));
+    }
+
+    #[test]
+    fn a_blank_image_or_an_empty_frame_has_no_content() {
+        let flat = Array2::from_elem((30, 20), 7.0f32);
+        assert_eq!(content_box(&flat.view(), 1.0, EmptyMargins::Keep), None);
+        let empty_field = Array2::from_elem((40, 50), 180.0f32);
+        let framed_field = framed(&framed(&empty_field, 2, 255.0), 20, 0.0);
+        assert_eq!(
+            content_box(&framed_field.view(), 1.0, EmptyMargins::Keep),
+            None
+        );
+    }
+}
