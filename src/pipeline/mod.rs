@@ -176,7 +176,7 @@ fn find_lanes(
     Ok((background, grid, notes))
 }
 
-/// The lanes of `blot`, found inside its flat margins ([`lanes::frame`]) with a background
+/// The lanes of `blot`, found inside its flat margins ([`io::frame`]) with a background
 /// of their own, so that neither a margin's level nor its edge looks like a lane; placed back
 /// on the whole image.
 fn locate_inside_frame(
