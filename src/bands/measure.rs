@@ -552,6 +552,7 @@ mod tests {
             polarity_source: io::PolaritySource::Manifest,
             warnings: Vec::new(),
             acquisition: None,
+            content: None,
         };
         let background = Array2::zeros((400, 200));
         let lane = lanes::Lane {

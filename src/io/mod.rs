@@ -60,6 +60,9 @@ pub struct Blot {
     pub warnings: Vec<String>,
     /// How the image was acquired, where the file says (an imager's raw file such as `.scn`).
     pub acquisition: Option<Acquisition>,
+    /// The blot inside its frame, empty margins peeled ([`frame::EmptyMargins::Peel`]), as
+    /// the image is stored; `None` where the image is nothing but flat lines.
+    pub content: Option<frame::ContentBox>,
 }
 
 impl Blot {
@@ -606,10 +609,8 @@ fn display_export(d: &Decoded) -> Option<String> {
     (!signs.is_empty()).then(|| signs.join("; "))
 }
 
-/// The pixels of `d` inside its frame ([`frame::content_box`]): a surround or a margin as
-/// large as the blot outweighs its bands in the histogram, whichever side of the background
-/// they lie on. All of them where the image is nothing but frame.
-fn inside_frame(d: &Decoded) -> Vec<f32> {
+/// The box of `d` inside its frame ([`frame::content_box`], empty margins peeled).
+fn content_of(d: &Decoded) -> Option<frame::ContentBox> {
     let display = ndarray::ArrayView2::from_shape((d.height, d.width), &d.values)
         .expect("decoded pixel count matches dimensions");
     let quantum = if d.bit_depth == FLOAT_BIT_DEPTH {
@@ -617,7 +618,16 @@ fn inside_frame(d: &Decoded) -> Vec<f32> {
     } else {
         1.0
     };
-    match frame::content_box(&display, quantum, frame::EmptyMargins::Peel) {
+    frame::content_box(&display, quantum, frame::EmptyMargins::Peel)
+}
+
+/// The pixels of `d` inside `content`: a surround or a margin as large as the blot outweighs
+/// its bands in the histogram, whichever side of the background they lie on. All of them
+/// where the image is nothing but frame.
+fn inside_frame(d: &Decoded, content: Option<frame::ContentBox>) -> Vec<f32> {
+    let display = ndarray::ArrayView2::from_shape((d.height, d.width), &d.values)
+        .expect("decoded pixel count matches dimensions");
+    match content {
         Some(b) => display
             .slice(ndarray::s![b.top..b.bottom, b.left..b.right])
             .iter()
@@ -662,13 +672,14 @@ fn into_blot(path: &Path, d: Decoded, forced: Option<Polarity>) -> Blot {
     } else {
         PolaritySource::Histogram
     };
+    let content = content_of(&d);
     let polarity = forced.or(d.header_polarity).unwrap_or_else(|| {
         if opaque.is_empty() {
             Polarity::LightBands
         } else if n_transparent > 0 {
             detect_polarity(&opaque)
         } else {
-            detect_polarity(&inside_frame(&d))
+            detect_polarity(&inside_frame(&d, content))
         }
     });
     let to_signal = |v: f32| match polarity {
@@ -722,5 +733,6 @@ fn into_blot(path: &Path, d: Decoded, forced: Option<Polarity>) -> Blot {
         polarity_source,
         warnings,
         acquisition: d.acquisition,
+        content,
     }
 }

@@ -109,7 +109,7 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
 /// True where the lanes of `blot` run across it, judged inside its frame (a surround's edges
 /// run both ways and say nothing of the lanes).
 fn lanes_run_across(blot: &Blot) -> bool {
-    match io::frame::content_box(&blot.signal.view(), code_step(blot), EmptyMargins::Peel) {
+    match blot.content {
         Some(b) => lanes::orientation::lanes_run_across(
             &blot
                 .signal
@@ -185,14 +185,54 @@ fn locate_inside_frame(
     request: &lanes::LaneRequest,
     params: &Params,
 ) -> std::result::Result<lanes::FoundLanes, lanes::LaneError> {
-    // Empty margins stay: an empty end lane may lie on one, and finding lanes inside a box
-    // peeled down to the outermost bands moved the counts of the fragile images (see
-    // `EmptyMargins`).
-    let Some(frame) =
-        io::frame::content_box(&blot.signal.view(), code_step(blot), EmptyMargins::Keep)
+    let quantum = code_step(blot);
+    let Some(flat) = io::frame::content_box(&blot.signal.view(), quantum, EmptyMargins::Keep)
     else {
         return Err(lanes::LaneError::NoLanes);
     };
+    let found = locate_in_box(blot, corrected, request, params, flat)?;
+    // A stated count may hold empty end lanes on the membrane's empty margins.
+    if request.count.is_some() {
+        return Ok(found);
+    }
+    // Counted on the image, lanes lie between the outermost bands: a margin beside them wider
+    // than a lane pitch that holds nothing but noise (a surround, an empty field around a
+    // small blot) is left out, and the lanes are found again without it. Narrower ones stay,
+    // where an end lane needs the gap beside it, and so do margins above and below the bands,
+    // which add no lane.
+    let Some(tight) = blot.content else {
+        return Ok(found);
+    };
+    let wider = |peeled: usize| peeled as f64 > found.grid.pitch;
+    let without_wide_margins = io::frame::ContentBox {
+        left: if wider(tight.left.saturating_sub(flat.left)) {
+            tight.left
+        } else {
+            flat.left
+        },
+        right: if wider(flat.right.saturating_sub(tight.right)) {
+            tight.right
+        } else {
+            flat.right
+        },
+        ..flat
+    };
+    // The box was found as the image was read: strips lined up since may have moved it.
+    if without_wide_margins == flat || without_wide_margins.left >= without_wide_margins.right {
+        return Ok(found);
+    }
+    locate_in_box(blot, corrected, request, params, without_wide_margins)
+}
+
+/// The lanes of `blot` found inside `frame` with a background of their own, placed on the
+/// whole image.
+fn locate_in_box(
+    blot: &Blot,
+    corrected: &Array2<f32>,
+    request: &lanes::LaneRequest,
+    params: &Params,
+    frame: io::frame::ContentBox,
+) -> std::result::Result<lanes::FoundLanes, lanes::LaneError> {
     if frame.is_whole(blot.height(), blot.width()) {
         return lanes::locate(&blot.signal, corrected, request);
     }
@@ -236,6 +276,8 @@ fn check_stated_lanes(
 /// Turns a blot whose lanes run across it 90° clockwise, with a warning saying so.
 fn turn(blot: &mut Blot) {
     blot.signal = lanes::orientation::turned_clockwise(&blot.signal);
+    // The box inside the frame, found again on the turned image.
+    blot.content = io::frame::content_box(&blot.signal.view(), code_step(blot), EmptyMargins::Peel);
     blot.warnings.push(format!(
         "its lanes run across the image (band edges change it over {}× more from column to column than from row to row): it is analyzed turned 90° clockwise, its left edge on top; lane and band positions and the overlay refer to the turned image",
         lanes::orientation::SIDEWAYS_RATIO
