@@ -70,31 +70,13 @@ pub fn content_box(
     empty: EmptyMargins,
 ) -> Option<ContentBox> {
     let (height, width) = signal.dim();
-    let mut b = ContentBox {
+    let whole = ContentBox {
         top: 0,
         bottom: height,
         left: 0,
         right: width,
     };
-    let flat = |line: ArrayView1<f32>| is_flat(line, quantum);
-    loop {
-        let before = b;
-        while b.height() > 1 && flat(signal.slice(s![b.top, b.left..b.right])) {
-            b.top += 1;
-        }
-        while b.height() > 1 && flat(signal.slice(s![b.bottom - 1, b.left..b.right])) {
-            b.bottom -= 1;
-        }
-        while b.width() > 1 && flat(signal.slice(s![b.top..b.bottom, b.left])) {
-            b.left += 1;
-        }
-        while b.width() > 1 && flat(signal.slice(s![b.top..b.bottom, b.right - 1])) {
-            b.right -= 1;
-        }
-        if b == before {
-            break;
-        }
-    }
+    let b = peel(whole, |side, b| is_flat(side.line(signal, b), quantum));
     // Nothing but margin: there is no content to frame.
     if b.width() <= 1 || b.height() <= 1 {
         return None;
@@ -144,24 +126,22 @@ enum Side {
 }
 
 impl Side {
-    /// The box's outermost line on this side, and how many lines lie across the box.
-    fn line<'a>(
-        self,
-        signal: &ArrayView2<'a, f32>,
-        b: &ContentBox,
-    ) -> (ArrayView1<'a, f32>, usize) {
+    /// The box's outermost line on this side.
+    fn line<'a>(self, signal: &ArrayView2<'a, f32>, b: &ContentBox) -> ArrayView1<'a, f32> {
         let signal = *signal;
         match self {
-            Side::Top => (signal.slice_move(s![b.top, b.left..b.right]), b.height()),
-            Side::Bottom => (
-                signal.slice_move(s![b.bottom - 1, b.left..b.right]),
-                b.height(),
-            ),
-            Side::Left => (signal.slice_move(s![b.top..b.bottom, b.left]), b.width()),
-            Side::Right => (
-                signal.slice_move(s![b.top..b.bottom, b.right - 1]),
-                b.width(),
-            ),
+            Side::Top => signal.slice_move(s![b.top, b.left..b.right]),
+            Side::Bottom => signal.slice_move(s![b.bottom - 1, b.left..b.right]),
+            Side::Left => signal.slice_move(s![b.top..b.bottom, b.left]),
+            Side::Right => signal.slice_move(s![b.top..b.bottom, b.right - 1]),
+        }
+    }
+
+    /// How many lines of this side's kind lie across `b`.
+    fn across(self, b: &ContentBox) -> usize {
+        match self {
+            Side::Top | Side::Bottom => b.height(),
+            Side::Left | Side::Right => b.width(),
         }
     }
 
@@ -188,6 +168,23 @@ impl Side {
     }
 }
 
+/// `start` with lines peeled from each side in turn (rows and columns) while `margin` takes
+/// the side's outermost line for margin and more than one line is left across the box.
+fn peel(start: ContentBox, margin: impl Fn(Side, &ContentBox) -> bool) -> ContentBox {
+    let mut b = start;
+    loop {
+        let before = b;
+        for side in SIDES {
+            while side.across(&b) > 1 && margin(side, &b) {
+                b = side.peeled(b);
+            }
+        }
+        if b == before {
+            return b;
+        }
+    }
+}
+
 /// `start` without the margins that hold nothing but noise around a smooth level (a surround,
 /// an empty field around a small blot): lines peeled from each side in turn while they hold
 /// no structure ([`holds_structure`]) and no step from the lines further out, pixel by pixel
@@ -195,28 +192,14 @@ impl Side {
 /// Flat lines stay (see [`within_levels_of_content`]), and so does everything where nothing
 /// in the image stands out of its noise.
 fn without_empty_margins(signal: &ArrayView2<f32>, start: ContentBox, quantum: f32) -> ContentBox {
-    let mut b = start;
-    loop {
-        let before = b;
-        for side in SIDES {
-            loop {
-                let (line, across) = side.line(signal, &b);
-                let outward = side.line(signal, &side.outward(b, NOISE_LAG, &start)).0;
-                if across <= 1
-                    || line.len() < min_line_len()
-                    || is_flat(line, quantum)
-                    || holds_structure(line, quantum)
-                    || off_the_margin(line, outward, quantum)
-                {
-                    break;
-                }
-                b = side.peeled(b);
-            }
-        }
-        if b == before {
-            break;
-        }
-    }
+    let b = peel(start, |side, b| {
+        let line = side.line(signal, b);
+        let outward = side.line(signal, &side.outward(*b, NOISE_LAG, &start));
+        line.len() >= min_line_len()
+            && !is_flat(line, quantum)
+            && !holds_structure(line, quantum)
+            && !off_the_margin(line, outward, quantum)
+    });
     // Peeled to a line: nothing stands out of the noise (a blank field, bands too faint to
     // tell), and there is no content to frame.
     if b.width() <= 1 || b.height() <= 1 {
