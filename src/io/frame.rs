@@ -248,51 +248,40 @@ fn holds_structure(line: ArrayView1<f32>, quantum: f32) -> bool {
 }
 
 /// The least-squares quadratic through `values` (at positions 0, 1, …), evaluated there.
+/// On positions set symmetrically in [-1, 1], the polynomials 1, t and t² − mean(t²) are
+/// orthogonal, so each coefficient is a projection of its own: no system to solve.
 fn quadratic_fit(values: &[f32]) -> Vec<f32> {
     let n = values.len();
-    // Positions scaled to [-1, 1] keep the normal equations well conditioned.
-    let t = |i: usize| 2.0 * i as f64 / (n - 1).max(1) as f64 - 1.0;
-    let mut m = [[0.0f64; 3]; 3];
-    let mut rhs = [0.0f64; 3];
-    for (i, &v) in values.iter().enumerate() {
-        let powers = [1.0, t(i), t(i) * t(i)];
-        for r in 0..3 {
-            for c in 0..3 {
-                m[r][c] += powers[r] * powers[c];
+    let t: Vec<f64> = (0..n)
+        .map(|i| 2.0 * i as f64 / (n - 1).max(1) as f64 - 1.0)
+        .collect();
+    let mean_square = t.iter().map(|t| t * t).sum::<f64>() / n as f64;
+    let basis = [
+        vec![1.0; n],
+        t.clone(),
+        t.iter().map(|t| t * t - mean_square).collect::<Vec<f64>>(),
+    ];
+    let coefficients: Vec<f64> = basis
+        .iter()
+        .map(|p| {
+            let norm: f64 = p.iter().map(|p| p * p).sum();
+            let projection: f64 = p.iter().zip(values).map(|(p, &v)| p * f64::from(v)).sum();
+            if norm > 0.0 {
+                projection / norm
+            } else {
+                0.0
             }
-            rhs[r] += powers[r] * f64::from(v);
-        }
-    }
-    let coefficients = solve3(m, rhs).unwrap_or([
-        stats::mean(&values.iter().map(|&v| f64::from(v)).collect::<Vec<_>>()),
-        0.0,
-        0.0,
-    ]);
+        })
+        .collect();
     (0..n)
-        .map(|i| (coefficients[0] + coefficients[1] * t(i) + coefficients[2] * t(i) * t(i)) as f32)
+        .map(|i| {
+            basis
+                .iter()
+                .zip(&coefficients)
+                .map(|(p, c)| p[i] * c)
+                .sum::<f64>() as f32
+        })
         .collect()
-}
-
-/// Solves the 3×3 system `m x = rhs` (Cramer's rule); `None` where it is singular.
-fn solve3(m: [[f64; 3]; 3], rhs: [f64; 3]) -> Option<[f64; 3]> {
-    let det = |a: [[f64; 3]; 3]| {
-        a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1])
-            - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0])
-            + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0])
-    };
-    let d = det(m);
-    if d.abs() < 1e-12 {
-        return None;
-    }
-    let mut x = [0.0; 3];
-    for (k, xk) in x.iter_mut().enumerate() {
-        let mut a = m;
-        for r in 0..3 {
-            a[r][k] = rhs[r];
-        }
-        *xk = det(a) / d;
-    }
-    Some(x)
 }
 
 /// `flat_box` widened again over the flat lines whose level the content itself reaches: a flat
@@ -420,6 +409,16 @@ mod tests {
         let inner = framed(&membrane(50, 40), 2, 0.0);
         let b = content_box(&framed(&inner, 6, 255.0).view(), 1.0, EmptyMargins::Keep).unwrap();
         assert_eq!((b.top, b.left, b.width(), b.height()), (8, 8, 40, 50));
+    }
+
+    #[test]
+    fn the_quadratic_fit_reproduces_a_quadratic() {
+        let values: Vec<f32> = (0..101)
+            .map(|i| 3.0 + 2.0 * i as f32 - 0.01 * (i * i) as f32)
+            .collect();
+        for (fitted, value) in quadratic_fit(&values).iter().zip(&values) {
+            assert!((fitted - value).abs() < 1e-3, "{fitted} vs {value}");
+        }
     }
 
     #[test]

@@ -609,32 +609,33 @@ fn display_export(d: &Decoded) -> Option<String> {
     (!signs.is_empty()).then(|| signs.join("; "))
 }
 
-/// The box of `d` inside its frame ([`frame::content_box`], empty margins peeled).
-fn content_of(d: &Decoded) -> Option<frame::ContentBox> {
-    let display = ndarray::ArrayView2::from_shape((d.height, d.width), &d.values)
-        .expect("decoded pixel count matches dimensions");
-    let quantum = if d.bit_depth == FLOAT_BIT_DEPTH {
+/// The smallest step between two values a file of `bit_depth` can hold: one code, or none
+/// for floating point.
+pub fn code_step(bit_depth: u8) -> f32 {
+    if bit_depth == FLOAT_BIT_DEPTH {
         0.0
     } else {
         1.0
-    };
-    frame::content_box(&display, quantum, frame::EmptyMargins::Peel)
+    }
 }
 
-/// The pixels of `d` inside `content`: a surround or a margin as large as the blot outweighs
-/// its bands in the histogram, whichever side of the background they lie on. All of them
-/// where the image is nothing but frame.
-fn inside_frame(d: &Decoded, content: Option<frame::ContentBox>) -> Vec<f32> {
+/// The box of `d` inside its frame ([`frame::content_box`], empty margins peeled) and the
+/// pixels inside it: a surround or a margin as large as the blot outweighs its bands in the
+/// histogram, whichever side of the background they lie on. All pixels where the image is
+/// nothing but frame.
+fn inside_frame(d: &Decoded) -> (Option<frame::ContentBox>, Vec<f32>) {
     let display = ndarray::ArrayView2::from_shape((d.height, d.width), &d.values)
         .expect("decoded pixel count matches dimensions");
-    match content {
+    let content = frame::content_box(&display, code_step(d.bit_depth), frame::EmptyMargins::Peel);
+    let pixels = match content {
         Some(b) => display
             .slice(ndarray::s![b.top..b.bottom, b.left..b.right])
             .iter()
             .copied()
             .collect(),
         None => d.values.clone(),
-    }
+    };
+    (content, pixels)
 }
 
 fn into_blot(path: &Path, d: Decoded, forced: Option<Polarity>) -> Blot {
@@ -672,14 +673,14 @@ fn into_blot(path: &Path, d: Decoded, forced: Option<Polarity>) -> Blot {
     } else {
         PolaritySource::Histogram
     };
-    let content = content_of(&d);
+    let (content, inside) = inside_frame(&d);
     let polarity = forced.or(d.header_polarity).unwrap_or_else(|| {
         if opaque.is_empty() {
             Polarity::LightBands
         } else if n_transparent > 0 {
             detect_polarity(&opaque)
         } else {
-            detect_polarity(&inside_frame(&d, content))
+            detect_polarity(&inside)
         }
     });
     let to_signal = |v: f32| match polarity {

@@ -136,13 +136,9 @@ fn remove_specks(blot: &mut Blot, grid: &LaneGrid) -> Specks {
     bands::specks::remove(&mut blot.signal, &grid.lanes, saturation_level, code_step)
 }
 
-/// The smallest step between two values the file can hold: one code, or none for floats.
+/// The smallest step between two values the file can hold ([`io::code_step`]).
 fn code_step(blot: &Blot) -> f32 {
-    if blot.bit_depth == io::FLOAT_BIT_DEPTH {
-        0.0
-    } else {
-        1.0
-    }
+    io::code_step(blot.bit_depth)
 }
 
 /// The background surface of `blot` and its lanes (as the manifest states them or as found),
