@@ -5,10 +5,11 @@
 //! within the image's quantization step. Membranes and gels always carry some noise or
 //! texture, so no row or column crossing one is flat; margins are peeled from each side,
 //! rows and columns in turn, until every side's outermost line carries something. A flat line
-//! whose level the content itself reaches stays, though: it may be membrane clipped to white
-//! or black by a display export, where an empty end lane can lie. What is peeled is a frame
-//! at a level the blot never shows (a black surround around a dark-on-light blot, a white
-//! margin around a light-on-dark one, padding), and frame lines inside it.
+//! at the level of the membrane's background stays, though: it may be membrane clipped to
+//! white or black by a display export, where an empty end lane can lie. What is peeled is a
+//! frame at a level the blot's background never shows (a black surround around a
+//! dark-on-light blot, a white margin around a light-on-dark one, padding, a tray clipped to
+//! the level of saturated bands), and frame lines inside it.
 //!
 //! A surround an imager saw (the tray around a membrane, an empty field around a small blot)
 //! is not flat but noise around a smooth level. With [`EmptyMargins::Peel`], lines that hold
@@ -284,10 +285,9 @@ fn quadratic_fit(values: &[f32]) -> Vec<f32> {
         .collect()
 }
 
-/// `flat_box` widened again over the flat lines whose level the content itself reaches: a flat
-/// line at the content's own levels may be membrane (a background clipped to white, an empty
-/// lane) rather than frame, and a lane may lie on it. A frame is peeled only beyond the
-/// outermost such line.
+/// `flat_box` widened again over the flat lines at a level the content's background reaches:
+/// such a line may be membrane (a background clipped to white, an empty lane) rather than
+/// frame, and a lane may lie on it. A frame is peeled only beyond the outermost such line.
 fn within_levels_of_content(
     signal: &ArrayView2<f32>,
     flat_box: ContentBox,
@@ -297,13 +297,22 @@ fn within_levels_of_content(
     let inside = signal.slice(s![b.top..b.bottom, b.left..b.right]);
     let mut values = stats::sample_evenly(inside.iter(), 250_000);
     let rank = |f: f64| ((values.len() - 1) as f64 * f).round() as usize;
-    let ranks = [rank(0.001), rank(0.999)];
-    let [low, high] = stats::order_statistics_f32(&mut values, &ranks)[..] else {
-        unreachable!("two ranks give two values")
+    let ranks = [rank(0.001), rank(0.5), rank(0.999)];
+    let [low, background, high] = stats::order_statistics_f32(&mut values, &ranks)[..] else {
+        unreachable!("three ranks give three values")
+    };
+    // The bands lie in the longer tail away from the background (the bulk of the pixels). A
+    // flat line past halfway from the background to the bands' extreme is no clipped
+    // membrane, whose background, not its bands, a display export flattens: it is a frame
+    // (a tray or surround clipped to the level of saturated bands).
+    let (background_low, background_high) = if background - low > high - background {
+        ((low + background) / 2.0, high)
+    } else {
+        (low, (background + high) / 2.0)
     };
     let reached = |line: ArrayView1<f32>| {
         let level = line_median(line);
-        level >= low - quantum && level <= high + quantum
+        level >= background_low - quantum && level <= background_high + quantum
     };
     let mut wide = b;
     if let Some(top) = (0..b.top).find(|&y| reached(signal.slice(s![y, b.left..b.right]))) {
@@ -402,6 +411,29 @@ mod tests {
         )
         .unwrap();
         assert!(b.is_whole(68, 58), "{b:?}");
+    }
+
+    /// A flat margin at the level of the saturated bands is no clipped membrane background:
+    /// a tray or surround clipped to the level the bands reach. It goes, both polarities.
+    #[test]
+    fn a_margin_at_the_bands_level_is_peeled() {
+        let inner = membrane(50, 40);
+        let band_level = inner.iter().copied().fold(f32::MIN, f32::max);
+        let b = content_box(
+            &framed(&inner, 9, band_level).view(),
+            1.0,
+            EmptyMargins::Keep,
+        )
+        .unwrap();
+        assert_eq!((b.top, b.bottom, b.left, b.right), (9, 59, 9, 49));
+        let inverted = inner.mapv(|v| 255.0 - v);
+        let b = content_box(
+            &framed(&inverted, 9, 255.0 - band_level).view(),
+            1.0,
+            EmptyMargins::Keep,
+        )
+        .unwrap();
+        assert_eq!((b.top, b.bottom, b.left, b.right), (9, 59, 9, 49));
     }
 
     #[test]
