@@ -24,6 +24,9 @@ const EMPTY_LEVEL: f32 = 0.3;
 const FRAME_CONTRAST: f32 = 0.5;
 /// A gap must be this many rows high to separate strips.
 const MIN_GAP_ROWS: usize = 3;
+/// A membrane's edge takes its level down to the frame's within this share of the image's
+/// extent (a few pixels on any real image); uneven light takes the whole image.
+const EDGE_SPAN: f64 = 0.02;
 /// A strip must be at least this share of the image height (shorter ones are labels, edges).
 const MIN_STRIP_FRACTION: f64 = 0.08;
 /// The offset search reaches this share of the image width either way.
@@ -163,6 +166,40 @@ pub fn with_gaps_filled(signal: &Array2<f32>, strips: &[Membrane]) -> Option<Arr
 /// pixels is not moved by the bands (a minority of any row or column) and costs little.
 const LEVEL_SAMPLES: usize = 128;
 
+/// A membrane ends at an edge: its level falls to the frame's over a few pixels. Uneven light
+/// (a gradient, a vignette) also leaves the rows or columns at one side far below the
+/// membrane's median, but falls over the whole image. A stretch only counts as empty where at
+/// one of its ends the level falls by half the `contrast` between membrane and frame within
+/// [`EDGE_SPAN`] of the image's extent.
+fn keep_gaps_behind_an_edge(empty: &mut [bool], levels: &[f32], contrast: f32) {
+    let n = levels.len();
+    let span = ((EDGE_SPAN * n as f64).ceil() as usize).max(MIN_GAP_ROWS);
+    let range = |side: &[f32]| {
+        side.iter().fold((f32::MAX, f32::MIN), |(low, high), &v| {
+            (low.min(v), high.max(v))
+        })
+    };
+    // The fall across the line between `boundary − 1` and `boundary`, either way.
+    let falls_at = |boundary: usize| {
+        let (low_before, high_before) = range(&levels[boundary.saturating_sub(span)..boundary]);
+        let (low_after, high_after) = range(&levels[boundary..(boundary + span).min(n)]);
+        (high_before - low_after).max(high_after - low_before) >= 0.5 * contrast
+    };
+    let mut start = 0;
+    while start < n {
+        if !empty[start] {
+            start += 1;
+            continue;
+        }
+        let end = (start..n).find(|&i| !empty[i]).unwrap_or(n);
+        let at_an_edge = (start > 0 && falls_at(start)) || (end < n && falls_at(end));
+        if !at_an_edge {
+            empty[start..end].iter_mut().for_each(|e| *e = false);
+        }
+        start = end;
+    }
+}
+
 /// Row ranges (inclusive) of membrane separated by gaps of empty rows.
 fn find(signal: &Array2<f32>) -> Vec<(usize, usize)> {
     let step = signal.ncols().div_ceil(LEVEL_SAMPLES).max(1);
@@ -213,7 +250,8 @@ fn membrane_runs(levels: &[f32]) -> Vec<(usize, usize)> {
         return vec![(0, n - 1)];
     }
     let threshold = frame + EMPTY_LEVEL * (membrane - frame);
-    let empty: Vec<bool> = levels.iter().map(|&v| v < threshold).collect();
+    let mut empty: Vec<bool> = levels.iter().map(|&v| v < threshold).collect();
+    keep_gaps_behind_an_edge(&mut empty, levels, membrane - frame);
     // Runs of membrane; a gap shorter than MIN_GAP_ROWS does not split them.
     let mut runs: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
@@ -421,6 +459,17 @@ mod tests {
         assert_eq!(membrane_columns(&signal), vec![(5, 44), (70, 114)]);
         let one = Array2::from_shape_fn((40, 120), |(_, x)| 1000.0 - x as f32);
         assert_eq!(membrane_columns(&one), vec![(0, 119)]);
+    }
+
+    /// Uneven light takes one side of a membrane far below its median, but with no edge:
+    /// no column there is empty frame. A real frame beside it still is.
+    #[test]
+    fn a_gradient_is_no_frame() {
+        let lit = |x: usize| 20.0 + 980.0 * x as f32 / 119.0;
+        let shaded = Array2::from_shape_fn((40, 120), |(_, x)| lit(x));
+        assert_eq!(membrane_columns(&shaded), vec![(0, 119)]);
+        let framed = Array2::from_shape_fn((40, 120), |(_, x)| if x < 30 { 20.0 } else { lit(x) });
+        assert_eq!(membrane_columns(&framed), vec![(30, 119)]);
     }
 
     #[test]
