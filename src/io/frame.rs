@@ -157,6 +157,15 @@ impl Side {
         b
     }
 
+    /// `b` with its lines on this side reaching as far along them as `limit` does.
+    fn spanning(self, mut b: ContentBox, limit: &ContentBox) -> ContentBox {
+        match self {
+            Side::Top | Side::Bottom => (b.left, b.right) = (limit.left, limit.right),
+            Side::Left | Side::Right => (b.top, b.bottom) = (limit.top, limit.bottom),
+        }
+        b
+    }
+
     /// `b` with this side moved `lines` outwards, at most as far as it is in `limit`.
     fn outward(self, mut b: ContentBox, lines: usize, limit: &ContentBox) -> ContentBox {
         match self {
@@ -194,6 +203,9 @@ fn peel(start: ContentBox, margin: impl Fn(Side, &ContentBox) -> bool) -> Conten
 /// in the image stands out of its noise.
 fn without_empty_margins(signal: &ArrayView2<f32>, start: ContentBox, quantum: f32) -> ContentBox {
     let b = peel(start, |side, b| {
+        // Each line is judged along the whole of `start`: a margin's line runs on through
+        // the margins peeled across it (a short strip's columns in a surround are long).
+        let b = &side.spanning(*b, &start);
         let line = side.line(signal, b);
         let outward = side.line(signal, &side.outward(*b, NOISE_LAG, &start));
         line.len() >= min_line_len()

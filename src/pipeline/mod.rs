@@ -194,8 +194,8 @@ fn locate_inside_frame(
     // Counted on the image, lanes lie between the outermost bands: a margin beside them wider
     // than a lane pitch that holds nothing but noise (a surround, an empty field around a
     // small blot) is left out, and the lanes are found again without it. Narrower ones stay,
-    // where an end lane needs the gap beside it, and so do margins above and below the bands,
-    // which add no lane.
+    // where an end lane needs the gap beside it; margins above and below the bands, which add
+    // no lane, are left out only when the lanes are found again.
     let Some(tight) = blot.content else {
         return Ok(found);
     };
@@ -215,6 +215,16 @@ fn locate_inside_frame(
     };
     // The box was found as the image was read: strips lined up since may have moved it.
     if without_wide_margins == flat || without_wide_margins.left >= without_wide_margins.right {
+        return Ok(found);
+    }
+    // Found again, the lanes are found without the noisy margins above and below as well: a
+    // surround's rows would give the box's own background a step at the blot's edges.
+    let without_wide_margins = io::frame::ContentBox {
+        top: tight.top.max(flat.top),
+        bottom: tight.bottom.min(flat.bottom),
+        ..without_wide_margins
+    };
+    if without_wide_margins.top >= without_wide_margins.bottom {
         return Ok(found);
     }
     locate_in_box(blot, corrected, request, params, without_wide_margins)
