@@ -200,21 +200,17 @@ fn locate_inside_frame(
         return Ok(found);
     };
     let wider = |peeled: usize| peeled as f64 > found.grid.pitch;
-    let without_wide_margins = io::frame::ContentBox {
-        left: if wider(tight.left.saturating_sub(flat.left)) {
-            tight.left
-        } else {
-            flat.left
-        },
-        right: if wider(flat.right.saturating_sub(tight.right)) {
-            tight.right
-        } else {
-            flat.right
-        },
-        ..flat
+    let left = if wider(tight.left.saturating_sub(flat.left)) {
+        tight.left
+    } else {
+        flat.left
     };
-    // The box was found as the image was read: strips lined up since may have moved it.
-    if without_wide_margins == flat || without_wide_margins.left >= without_wide_margins.right {
+    let right = if wider(flat.right.saturating_sub(tight.right)) {
+        tight.right
+    } else {
+        flat.right
+    };
+    if (left, right) == (flat.left, flat.right) {
         return Ok(found);
     }
     // Found again, the lanes are found without the noisy margins above and below as well: a
@@ -222,9 +218,11 @@ fn locate_inside_frame(
     let without_wide_margins = io::frame::ContentBox {
         top: tight.top.max(flat.top),
         bottom: tight.bottom.min(flat.bottom),
-        ..without_wide_margins
+        left,
+        right,
     };
-    if without_wide_margins.top >= without_wide_margins.bottom {
+    // The box was found as the image was read: strips lined up since may have moved it.
+    if left >= right || without_wide_margins.top >= without_wide_margins.bottom {
         return Ok(found);
     }
     locate_in_box(blot, corrected, request, params, without_wide_margins)
