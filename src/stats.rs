@@ -35,6 +35,25 @@ pub fn sample_evenly<'a>(values: impl ExactSizeIterator<Item = &'a f32>, max: us
     values.step_by(stride).copied().collect()
 }
 
+/// Indices into `len` values, evenly spaced, at most about `max` of them (all when there are
+/// fewer), chosen alike from either end: index `i` is taken exactly when `len − 1 − i` is.
+/// A statistic of the sample then reads the same on an image and on its mirror image, where
+/// every k-th value from the start would sample other pixels of the mirrored one.
+pub fn mirror_symmetric_indices(len: usize, max: usize) -> Vec<usize> {
+    let stride = len.div_ceil(max.max(1)).max(1);
+    if len == 0 {
+        return Vec::new();
+    }
+    let last = len - 1;
+    // Centred on the middle, so that the grid's own spacing is symmetric where it can be.
+    let offset = (last % stride) / 2;
+    let first_half = (offset..).step_by(stride).take_while(|&i| 2 * i <= last);
+    let mut indices: Vec<usize> = first_half.flat_map(|i| [i, last - i]).collect();
+    indices.sort_unstable();
+    indices.dedup();
+    indices
+}
+
 /// Median of f64 values (copies them).
 pub fn median(values: &[f64]) -> f64 {
     if values.is_empty() {
@@ -229,6 +248,29 @@ pub fn benjamini_hochberg(p_values: &[f64]) -> Vec<f64> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn mirror_symmetric_indices_read_alike_from_either_end() {
+        for len in [1usize, 2, 7, 128, 129, 297, 1000, 1001] {
+            for max in [1usize, 5, 64, 128, 5000] {
+                let indices = mirror_symmetric_indices(len, max);
+                let mirrored: std::collections::BTreeSet<usize> =
+                    indices.iter().map(|&i| len - 1 - i).collect();
+                let set: std::collections::BTreeSet<usize> = indices.iter().copied().collect();
+                assert_eq!(set, mirrored, "len {len} max {max}");
+                assert!(indices.iter().all(|&i| i < len));
+                // About `max` at most (one more where the middle pair splits), all of them
+                // when `max` covers every value.
+                assert!(
+                    indices.len() <= max + 2,
+                    "len {len} max {max}: {}",
+                    indices.len()
+                );
+                if max >= len {
+                    assert_eq!(indices.len(), len);
+                }
+            }
+        }
+    }
 
     #[test]
     fn a_p_value_far_in_the_tail_is_tiny_but_never_zero() {

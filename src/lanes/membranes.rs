@@ -76,19 +76,19 @@ pub fn align(signal: &mut Array2<f32>) -> Vec<Membrane> {
             // other widths say nothing by their edges.
             let same_size =
                 |pitch: usize| (width(extent) - width(reference_extent)).abs() < pitch as f64 / 2.0;
-            let Some(pitch) = pitch.filter(|&p| same_size(p)) else {
-                return best_offset(&reference_profile, &profile, -max_shift..=max_shift);
+            let offset = match pitch.filter(|&p| same_size(p)) {
+                Some(pitch) => {
+                    let centre = |(first, last): (usize, usize)| (first + last) as f64 / 2.0;
+                    let coarse = (centre(extent) - centre(reference_extent)).round() as i64;
+                    let half = (pitch / 2) as i64;
+                    best_offset(&reference_profile, &profile, coarse - half..=coarse + half)?
+                }
+                None => best_offset(&reference_profile, &profile, -max_shift..=max_shift)?,
             };
-            let centre = |(first, last): (usize, usize)| (first + last) as f64 / 2.0;
-            let coarse = (centre(extent) - centre(reference_extent)).round() as i64;
-            let half = (pitch / 2) as i64;
-            let offset = best_offset(&reference_profile, &profile, coarse - half..=coarse + half)?;
             // Strips a small part of a pitch apart are aligned already: their lanes meet.
-            Some(if (offset.abs() as f64) < MIN_MOVE_PITCHES * pitch as f64 {
-                0
-            } else {
-                offset
-            })
+            let aligned =
+                pitch.is_some_and(|p| (offset.abs() as f64) < MIN_MOVE_PITCHES * p as f64);
+            Some(if aligned { 0 } else { offset })
         })
         .collect();
     let unclear = offsets.iter().any(Option::is_none);
@@ -163,7 +163,9 @@ pub fn with_gaps_filled(signal: &Array2<f32>, strips: &[Membrane]) -> Option<Arr
 }
 
 /// Samples taken along a row or column for its level: a median of this many evenly spaced
-/// pixels is not moved by the bands (a minority of any row or column) and costs little.
+/// pixels is not moved by the bands (a minority of any row or column) and costs little. They
+/// lie alike from either end ([`stats::mirror_symmetric_indices`]), so that a mirrored image
+/// gives its rows the same levels.
 const LEVEL_SAMPLES: usize = 128;
 
 /// A membrane ends at an edge: its level falls to the frame's over a few pixels. Uneven light
@@ -202,12 +204,12 @@ fn keep_gaps_behind_an_edge(empty: &mut [bool], levels: &[f32], contrast: f32) {
 
 /// Row ranges (inclusive) of membrane separated by gaps of empty rows.
 fn find(signal: &Array2<f32>) -> Vec<(usize, usize)> {
-    let step = signal.ncols().div_ceil(LEVEL_SAMPLES).max(1);
+    let columns = stats::mirror_symmetric_indices(signal.ncols(), LEVEL_SAMPLES);
     let levels: Vec<f32> = signal
         .rows()
         .into_iter()
         .map(|row| {
-            let mut sample: Vec<f32> = row.iter().step_by(step).copied().collect();
+            let mut sample: Vec<f32> = columns.iter().map(|&x| row[x]).collect();
             stats::median_f32(&mut sample)
         })
         .collect();
@@ -219,8 +221,10 @@ fn find(signal: &Array2<f32>) -> Vec<(usize, usize)> {
 /// blots side by side, each with its own lane grid.
 pub fn membrane_columns(signal: &Array2<f32>) -> Vec<(usize, usize)> {
     // Whole sampled rows, read in memory order, then each column's median across them.
-    let step = signal.nrows().div_ceil(LEVEL_SAMPLES).max(1);
-    let rows: Vec<_> = signal.rows().into_iter().step_by(step).collect();
+    let rows: Vec<_> = stats::mirror_symmetric_indices(signal.nrows(), LEVEL_SAMPLES)
+        .into_iter()
+        .map(|y| signal.row(y))
+        .collect();
     let mut sample = vec![0.0f32; rows.len()];
     let levels: Vec<f32> = (0..signal.ncols())
         .map(|x| {
@@ -444,6 +448,34 @@ mod tests {
                 .unwrap()
         };
         assert_eq!(peak(10), peak(45));
+    }
+
+    /// Strips cut to other widths, their lanes a small part of a pitch apart (a figure's
+    /// strips pasted as the gel ran): their lanes already meet, and none is moved.
+    #[test]
+    fn strips_a_pixel_apart_stay_where_they_are() {
+        for offset in [1usize, 2] {
+            let mut signal = Array2::from_shape_fn((60, 120), |(y, x)| {
+                let upper = y < 26;
+                if (26..30).contains(&y) || (upper && !(12..108).contains(&x)) {
+                    return 0.0;
+                }
+                let shift = if upper { offset } else { 0 };
+                let lane = |c: usize| {
+                    let d = x as f64 - (c + shift) as f64;
+                    (-(d * d) / 50.0).exp()
+                };
+                (100.0 + 500.0 * (lane(30) + 3.0 * lane(60) + 2.0 * lane(90))) as f32
+            });
+            let before = signal.clone();
+            let strips = align(&mut signal);
+            assert_eq!(strips.len(), 2, "offset {offset}");
+            assert!(
+                strips.iter().all(|s| s.moved_px == 0),
+                "offset {offset}: {strips:?}"
+            );
+            assert_eq!(signal, before);
+        }
     }
 
     #[test]
