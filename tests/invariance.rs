@@ -471,12 +471,24 @@ fn judge(untransformed: &Found, found: &Found, mapping: &Mapping) -> String {
     }
 }
 
+/// Set to a folder to keep the transformed images there (`<transform>-<image>.png`), to look
+/// at a cell of the table with `blotquant detect`.
+const KEEP_VAR: &str = "BLOTQUANT_INVARIANCE_KEEP";
+
 #[test]
 fn lanes_survive_transforms_of_every_real_image() {
     let Some(dir) = common::realdata() else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
+    // Transformed images are written here: the temporary folder, or one to keep them in.
+    let written = match std::env::var_os(KEEP_VAR) {
+        Some(folder) => {
+            std::fs::create_dir_all(&folder).expect("folder for the transformed images");
+            std::path::PathBuf::from(folder)
+        }
+        None => tmp.path().to_path_buf(),
+    };
     let mut failures = Vec::new();
     let mut newly_passing = Vec::new();
     let (mut applied, mut kept) = (0, 0);
@@ -497,7 +509,7 @@ fn lanes_survive_transforms_of_every_real_image() {
             let cell = match transformed(name, &picture, &untransformed) {
                 None => "-".to_string(),
                 Some((changed, mapping)) => {
-                    let out = tmp.path().join(format!("{name}-{file}.png"));
+                    let out = written.join(format!("{name}-{file}.png"));
                     write_picture(&changed, &out);
                     let found = lanes_of(&out, None);
                     judge(&untransformed, &found, &mapping)
