@@ -120,6 +120,9 @@ pub struct LaneGrid {
 /// lane does.
 pub const LANE_SDS: f64 = 5.0;
 
+/// A lane is faint where it stands out of its gaps by under this share of the median lane.
+pub const FAINT_LANE_SHARE: f64 = 0.2;
+
 /// Why a person should look at an image's lanes (`results.json` `detection.reasons`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DetectionReason {
@@ -281,7 +284,9 @@ impl LaneGrid {
     /// True when some lane stands out of its gaps by under a fifth of the median lane.
     pub fn has_faint_lanes(&self) -> bool {
         let median = stats::median(&self.lane_contrast);
-        self.lane_contrast.iter().any(|&c| c < 0.2 * median)
+        self.lane_contrast
+            .iter()
+            .any(|&c| c < FAINT_LANE_SHARE * median)
     }
 
     /// True when some centre is a grid position, not measured on the lane's own edges.
@@ -298,7 +303,7 @@ impl LaneGrid {
             .iter()
             .cloned()
             .fold(f64::INFINITY, f64::min);
-        self.confidence > LANE_SDS && weakest > 0.2 * median
+        self.confidence > LANE_SDS && weakest > FAINT_LANE_SHARE * median
     }
 }
 
@@ -669,8 +674,10 @@ fn grid_at(raw_profile: &[f32], grid: &[f64], pitch: f64) -> LaneGrid {
 
 /// Fits lanes to blots side by side (`blocks`: each one's column range): each block gets its
 /// own evenly spaced grid, of the count estimated on its own columns, and the lanes are
-/// numbered left to right across the blocks. With `total` (the manifest's lane count), `None`
-/// unless the blocks' counts add up to it; `None` too where a block shows no lanes.
+/// numbered left to right across the blocks. A block whose best lane is faint beside the
+/// others' lanes ([`FAINT_LANE_SHARE`] of their median) gets none. With `total` (the
+/// manifest's lane count), `None` unless the blocks' counts add up to it; `None` too where a
+/// block shows no lanes.
 pub fn fit_blocks(
     corrected: &Array2<f32>,
     blocks: &[(usize, usize)],
@@ -682,7 +689,7 @@ pub fn fit_blocks(
         return None;
     }
     let profile = column_profile(corrected);
-    let grids: Vec<(usize, LaneGrid)> = blocks
+    let mut grids: Vec<(usize, LaneGrid)> = blocks
         .iter()
         .map(|&(first, last)| {
             let part = &profile[first..=last];
@@ -690,6 +697,21 @@ pub fn fit_blocks(
             Some((first, fit_profile(part, count, min_pitch)?))
         })
         .collect::<Option<_>>()?;
+    // A block whose best lane is faint beside the lanes of the others holds none: it is
+    // membrane-coloured frame (a margin at the membrane's level, a blank strip of the figure),
+    // not a blot.
+    let all_contrasts: Vec<f64> = grids
+        .iter()
+        .flat_map(|(_, g)| g.lane_contrast.iter().copied())
+        .collect();
+    let typical = stats::median(&all_contrasts);
+    grids.retain(|(_, g)| {
+        let strongest = g.lane_contrast.iter().copied().fold(f64::MIN, f64::max);
+        strongest >= FAINT_LANE_SHARE * typical
+    });
+    if grids.is_empty() {
+        return None;
+    }
     let count: usize = grids.iter().map(|(_, g)| g.lanes.len()).sum();
     if total.is_some_and(|t| t != count) {
         return None;
@@ -794,5 +816,27 @@ mod tests {
         assert_eq!(indices, (1..=7).collect::<Vec<_>>());
         // A manifest count the blocks do not add up to leaves the choice to the single grid.
         assert!(fit_blocks(&corrected, &blocks, Some(6), 20, 8.0).is_none());
+    }
+
+    /// A margin at the membrane's level beside the blot (a frame the colour of the membrane)
+    /// is a block of its own to the column levels; its faint bump is no lane beside the
+    /// blot's, and it gets none.
+    #[test]
+    fn a_block_without_a_lane_gets_none() {
+        let centres = [80.0, 120.0, 160.0, 200.0, 240.0];
+        let mut corrected = lanes_at(300, &centres, 24.0);
+        for ((_, x), v) in corrected.indexed_iter_mut() {
+            if (x as f64 - 20.0).abs() <= 5.0 {
+                *v += 2.0;
+            }
+        }
+        let blocks = [(0, 44), (55, 299)];
+        let grid = fit_blocks(&corrected, &blocks, None, 20, 8.0).unwrap();
+        let found: Vec<f64> = grid.lanes.iter().map(|l| l.x_center).collect();
+        assert_eq!(found.len(), 5, "{found:?}");
+        for (f, c) in found.iter().zip(&centres) {
+            assert!((f - c).abs() <= 1.5, "{found:?}");
+        }
+        assert!(fit_blocks(&corrected, &blocks, Some(5), 20, 8.0).is_some());
     }
 }
