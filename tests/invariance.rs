@@ -106,7 +106,6 @@ const KNOWN_FAILURES: &[(&str, &str)] = &[
     ("pmc_tigar_ladder.png", "frame"),
     ("pmc_trkb_vcl_values.png", "shade"),
     ("pmc_trkb_vcl_values.png", "rot+2"),
-    ("pmc_trkb_vcl_values.png", "rot-2"),
     ("pmc_trkb_vcl_values.png", "crop"),
     ("ponceau_membrane_vlab.jpg", "bin2"),
     ("ponceau_membrane_vlab.jpg", "bin3"),

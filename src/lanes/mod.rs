@@ -716,11 +716,18 @@ pub fn fit_blocks(
     if total.is_some_and(|t| t != count) {
         return None;
     }
+    // One box width for all lanes, as within one grid: a block of faint lanes has a narrow
+    // profile, and its lanes would lose their bands' flanks.
+    let widest = grids
+        .iter()
+        .flat_map(|(_, g)| g.lanes.iter().map(|l| l.width))
+        .fold(0.0, f64::max);
     let lanes = grids
         .iter()
         .flat_map(|(first, g)| {
             g.lanes.iter().map(move |l| Lane {
                 x_center: l.x_center + *first as f64,
+                width: widest.min(0.95 * g.pitch).max(l.width),
                 ..*l
             })
         })
@@ -816,6 +823,22 @@ mod tests {
         assert_eq!(indices, (1..=7).collect::<Vec<_>>());
         // A manifest count the blocks do not add up to leaves the choice to the single grid.
         assert!(fit_blocks(&corrected, &blocks, Some(6), 20, 8.0).is_none());
+    }
+
+    /// Side by side, a block of narrow (faint, single-band) lanes gets the box width of the
+    /// other block's lanes, as lanes within one grid do: its own narrow profile would cut its
+    /// bands' flanks.
+    #[test]
+    fn blocks_side_by_side_share_one_lane_width() {
+        let mut corrected = lanes_at(410, &[30.0, 70.0, 110.0, 150.0], 16.0);
+        let right = lanes_at(410, &[275.0, 325.0, 375.0], 24.0);
+        corrected.zip_mut_with(&right, |a, b| *a = a.max(*b));
+        let blocks = [(0, 200), (240, 409)];
+        let grid = fit_blocks(&corrected, &blocks, None, 20, 8.0).unwrap();
+        assert_eq!(grid.lanes.len(), 7);
+        let widths: Vec<f64> = grid.lanes.iter().map(|l| l.width).collect();
+        assert!(widths.iter().all(|&w| w == widths[6]), "{widths:?}");
+        assert!(widths[6] >= 20.0, "{widths:?}");
     }
 
     /// A margin at the membrane's level beside the blot (a frame the colour of the membrane)
