@@ -64,6 +64,7 @@ fn stages(c: &mut Criterion) {
         BackgroundMethod::RubberBand,
         BackgroundMethod::ValleyToValley,
         BackgroundMethod::BorderMedian,
+        BackgroundMethod::BorderMean,
     ] {
         let params = BackgroundParams {
             method,

@@ -55,6 +55,8 @@ pub enum BackgroundMethod {
     ValleyToValley,
     /// Median of a border around the band's box.
     BorderMedian,
+    /// Mean of a border around the band's box (LI-COR Image Studio's "Average" border).
+    BorderMean,
     /// Nothing is subtracted.
     None,
 }
@@ -63,8 +65,9 @@ pub enum BackgroundMethod {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct BackgroundParams {
-    /// What is subtracted from each band's volume (default `border-median`, the most accurate on
-    /// synthetic blots); lanes and bands are always found on the rolling-ball-corrected image.
+    /// What is subtracted from each band's volume (default `border-mean`, the most accurate on
+    /// both generators of synthetic blots); lanes and bands are always found on the
+    /// rolling-ball-corrected image.
     pub method: BackgroundMethod,
     /// Rolling-ball radius in pixels; should exceed the largest band's half-extent.
     pub radius_px: f64,
@@ -74,9 +77,10 @@ pub struct BackgroundParams {
     /// noisy data touches the noise minima and sits below the true background; this removes that
     /// offset so faint bands are not inflated by it.
     pub noise_floor_correction: bool,
-    /// Border width (pixels, 1–5) for `border-median`.
+    /// Border width (pixels, 1–5) for `border-mean` and `border-median`.
     pub border_px: usize,
-    /// `border-median` uses all four sides of the box, not only above and below it.
+    /// `border-mean` and `border-median` use all four sides of the box, not only above and
+    /// below it.
     pub border_all_sides: bool,
 }
 
@@ -84,7 +88,7 @@ impl Default for BackgroundParams {
     fn default() -> Self {
         BackgroundParams {
             // Chosen by measured accuracy on synthetic blots (README: background methods).
-            method: BackgroundMethod::BorderMedian,
+            method: BackgroundMethod::BorderMean,
             radius_px: 50.0,
             smoothing: true,
             noise_floor_correction: true,

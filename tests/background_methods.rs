@@ -51,6 +51,7 @@ fn the_default_background_method_is_the_most_accurate() {
         BackgroundMethod::RubberBand,
         BackgroundMethod::ValleyToValley,
         BackgroundMethod::BorderMedian,
+        BackgroundMethod::BorderMean,
         BackgroundMethod::None,
     ];
     println!(

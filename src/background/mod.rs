@@ -293,8 +293,8 @@ pub fn band_background(
         BackgroundMethod::RollingBall => surface_sum(surface, band),
         BackgroundMethod::RubberBand => profile::rubber_band(lane_profile, band.rows),
         BackgroundMethod::ValleyToValley => profile::valley_to_valley(lane_profile, band.rows),
-        BackgroundMethod::BorderMedian => {
-            border_median(params, signal, Some(surface), line_excess, band, others)
+        BackgroundMethod::BorderMedian | BackgroundMethod::BorderMean => {
+            border_level(params, signal, Some(surface), line_excess, band, others)
                 .unwrap_or_else(|| surface_sum(surface, band))
         }
         BackgroundMethod::None => 0.0,
@@ -317,15 +317,19 @@ pub fn cross_check_background(
     match params.method {
         BackgroundMethod::None => None,
         BackgroundMethod::ValleyToValley => {
-            border_median(params, signal, None, line_excess, band, others)
+            let median = BackgroundParams {
+                method: BackgroundMethod::BorderMedian,
+                ..params.clone()
+            };
+            border_level(&median, signal, None, line_excess, band, others)
         }
         _ => Some(profile::valley_to_valley(lane_profile, band.rows)),
     }
 }
 
-/// The border-median background of `band` with the configured border; `None` where no border
-/// pixel is left.
-fn border_median(
+/// The border background of `band` (median or mean, as configured) with the configured border;
+/// `None` where no border pixel is left.
+fn border_level(
     params: &BackgroundParams,
     signal: &Array2<f32>,
     surface: Option<&Array2<f32>>,
@@ -333,8 +337,14 @@ fn border_median(
     band: BandBox,
     others: &[Neighbour],
 ) -> Option<f64> {
-    profile::border_median(
+    let statistic = if params.method == BackgroundMethod::BorderMean {
+        profile::BorderStatistic::Mean
+    } else {
+        profile::BorderStatistic::Median
+    };
+    profile::border_level(
         signal,
+        statistic,
         line_excess,
         band,
         params.border_px,

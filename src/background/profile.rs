@@ -5,8 +5,9 @@
 //!   stretched from below), as in Bio-Rad Image Lab's and ImageJ-based lane tools.
 //! - Valley to valley: a straight line under the band from the profile just above its box to
 //!   just below it (LI-COR Image Studio's "Lane" background with the valley-to-valley option).
-//! - Border median: the median of the pixels in a border of a few pixels around the band's box
-//!   (LI-COR Image Studio's "Median" background, top/bottom or all sides).
+//! - Border median or mean: the median (or mean) of the pixels in a border of a few pixels
+//!   around the band's box (LI-COR Image Studio's "Median" and "Average" backgrounds,
+//!   top/bottom or all sides).
 
 use ndarray::Array2;
 
@@ -97,20 +98,35 @@ pub fn valley_to_valley(profile: &[f64], (top, bottom): (usize, usize)) -> f64 {
         .sum()
 }
 
-/// Border-median background: the median of the pixels in a border `width` pixels wide above
-/// the box and of those below it, joined by a straight line across the box's rows (a band
-/// often sits on a slope: a gradient, a neighbour's tail; one median of both borders would
-/// put the level wherever more border pixels happen to lie). With `all_sides`, one median of
-/// the borders on all four sides, as a level. Added to it: the lines running down the image
-/// through the box (`line_excess`, from [`line_excess`]: the median stands for the membrane
-/// in most of the box's columns and misses a narrow line).
+/// How a border's pixels make its level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BorderStatistic {
+    /// The median: deaf to a narrow line running down the box (added back from
+    /// [`line_excess`]) and to what specks the speck step left.
+    Median,
+    /// The mean: an unbiased level under noise, and one that moves by fractions of a grey level
+    /// on 8-bit images where a median moves in whole codes. It takes in the lines running down
+    /// through the box as the box does, in the rows above and below it.
+    Mean,
+}
+
+/// Border background: the median (or mean, `statistic`) of the pixels in a border `width`
+/// pixels wide above the box and of those below it, joined by a straight line across the
+/// box's rows (a band often sits on a slope: a gradient, a neighbour's tail; one level of both
+/// borders would put it wherever more border pixels happen to lie). With `all_sides`, one
+/// level of the borders on all four sides. Added to it: the lines running down the image
+/// through the box (`line_excess`, from [`line_excess`]) that the border misses: all of them
+/// for a median (it stands for the membrane in most of the box's columns), for a mean the
+/// share the borders beside the box stand for (the rows above and below hold them).
 /// Border rows inside another band of the lane (`others`) are left out, since they measure
 /// that band, not the membrane, and so is a whole side that reaches a neighbour the profile
 /// does not come down from between the two (a doublet partner: its free rows lie on the
 /// partner's flank). A side with no row left gives way to the other side's level, carried
 /// along the `surface`'s slope where one is given; `None` when no border pixel is left.
-pub fn border_median(
+#[allow(clippy::too_many_arguments)]
+pub fn border_level(
     signal: &Array2<f32>,
+    statistic: BorderStatistic,
     line_excess: &[f64],
     band: BandBox,
     width: usize,
@@ -142,11 +158,22 @@ pub fn border_median(
             })
             .collect()
     };
+    let level_of = |pixels: &mut Vec<f32>| -> f64 {
+        match statistic {
+            BorderStatistic::Median => f64::from(crate::stats::median_f32(pixels)),
+            BorderStatistic::Mean => {
+                pixels.iter().map(|&v| f64::from(v)).sum::<f64>() / pixels.len() as f64
+            }
+        }
+    };
     let rows = (bottom - top + 1) as f64;
     let columns = (end - start) as f64;
+    // The share of the box's lines the border level missed.
+    let mut lines_missed = 1.0;
     let membrane = if all_sides {
         let mut border = pixels_of(&rows_above);
         border.extend(pixels_of(&rows_below));
+        let above_and_below = border.len();
         for y in top..=bottom {
             let left = start.saturating_sub(width)..start;
             let right = end.min(w)..(end + width).min(w);
@@ -155,16 +182,19 @@ pub fn border_median(
         if border.is_empty() {
             return None;
         }
-        f64::from(crate::stats::median_f32(&mut border)) * rows * columns
+        if statistic == BorderStatistic::Mean {
+            lines_missed = 1.0 - above_and_below as f64 / border.len() as f64;
+        }
+        level_of(&mut border) * rows * columns
     } else {
         // Each side: its median and the mean row it was taken at.
         let side = |used: &[usize]| -> Option<(f64, f64)> {
             if used.is_empty() {
                 return None;
             }
-            let median = f64::from(crate::stats::median_f32(&mut pixels_of(used)));
+            let level = level_of(&mut pixels_of(used));
             let row = used.iter().sum::<usize>() as f64 / used.len() as f64;
-            Some((median, row))
+            Some((level, row))
         };
         let per_row = match (side(&rows_above), side(&rows_below)) {
             (Some((a, ya)), Some((b, yb))) => {
@@ -193,12 +223,15 @@ pub fn border_median(
             },
             (None, None) => return None,
         };
+        if statistic == BorderStatistic::Mean {
+            lines_missed = 0.0;
+        }
         per_row * rows * columns
     };
     let lines: f64 = line_excess
         .get(start.min(line_excess.len())..end.min(line_excess.len()))
         .map_or(0.0, |columns| columns.iter().sum());
-    Some(membrane + lines * rows)
+    Some(membrane + lines_missed * lines * rows)
 }
 
 /// Rows a column's floor ([`line_excess`]) is taken over, at most (evenly spaced).
@@ -290,7 +323,17 @@ mod tests {
         }
         let profile = lane_profile_sums(&image, |_| (5, 25));
         assert!((valley_to_valley(&profile, (15, 24)) - 10.0 * 20.0 * 7.0).abs() < 1e-9);
-        let border = border_median(&image, &[], BOX, 3, true, &[], None).unwrap();
+        let border = border_level(
+            &image,
+            BorderStatistic::Median,
+            &[],
+            BOX,
+            3,
+            true,
+            &[],
+            None,
+        )
+        .unwrap();
         assert!((border - 10.0 * 20.0 * 7.0).abs() < 1e-9);
     }
 
@@ -309,12 +352,94 @@ mod tests {
         let excess = line_excess(&image, &[(21.5, 23.5)]);
         let truth = 10.0 * (20.0 * 7.0 + 2.0 * 50.0);
         for all_sides in [false, true] {
-            let border = border_median(&image, &excess, BOX, 3, all_sides, &[], None);
+            let border = border_level(
+                &image,
+                BorderStatistic::Median,
+                &excess,
+                BOX,
+                3,
+                all_sides,
+                &[],
+                None,
+            );
             assert!((border.unwrap() - truth).abs() < 1e-9, "{border:?}");
             // Without the line, only the median.
-            let plain = border_median(&image, &[], BOX, 3, all_sides, &[], None);
+            let plain = border_level(
+                &image,
+                BorderStatistic::Median,
+                &[],
+                BOX,
+                3,
+                all_sides,
+                &[],
+                None,
+            );
             assert!((plain.unwrap() - 10.0 * 20.0 * 7.0).abs() < 1e-9);
         }
+    }
+
+    #[test]
+    fn a_line_running_down_the_box_is_background_to_the_border_mean() {
+        // As above: the mean of the rows above and below holds the line as the box does, and
+        // of all four sides the line is the share the rows above and below stand for.
+        let mut image = Array2::from_elem((40, 30), 7.0f32);
+        image
+            .slice_mut(ndarray::s![.., 22..24])
+            .mapv_inplace(|v| v + 50.0);
+        image
+            .slice_mut(ndarray::s![15..25, 5..25])
+            .mapv_inplace(|v| v + 100.0);
+        let excess = line_excess(&image, &[(21.5, 23.5)]);
+        let truth = 10.0 * (20.0 * 7.0 + 2.0 * 50.0);
+        for all_sides in [false, true] {
+            let mean = BorderStatistic::Mean;
+            let border = border_level(&image, mean, &excess, BOX, 3, all_sides, &[], None);
+            assert!((border.unwrap() - truth).abs() < 1e-6, "{border:?}");
+        }
+        // Above and below alone, the line needs no excess added.
+        let plain = border_level(&image, BorderStatistic::Mean, &[], BOX, 3, false, &[], None);
+        assert!((plain.unwrap() - truth).abs() < 1e-6, "{plain:?}");
+    }
+
+    /// A border level on 8-bit data: the median moves in whole codes, the mean does not.
+    #[test]
+    fn the_border_mean_follows_a_level_between_grey_codes() {
+        // Membrane of codes 7 and 8 alternating with 60 % at 8 (a level of 7.6): the median
+        // says 8, and the box of 200 pixels gets 80 codes too many.
+        let image = Array2::from_shape_fn(
+            (40, 30),
+            |(y, x)| {
+                if (x + 3 * y) % 5 < 3 {
+                    8.0f32
+                } else {
+                    7.0
+                }
+            },
+        );
+        let truth: f64 = image
+            .slice(ndarray::s![15..=24, 5..25])
+            .iter()
+            .map(|&v| f64::from(v))
+            .sum();
+        let mean = border_level(&image, BorderStatistic::Mean, &[], BOX, 3, false, &[], None);
+        assert!(
+            (mean.unwrap() - truth).abs() <= 0.01 * truth,
+            "{mean:?} vs {truth}"
+        );
+        let median = border_level(
+            &image,
+            BorderStatistic::Median,
+            &[],
+            BOX,
+            3,
+            false,
+            &[],
+            None,
+        );
+        assert!(
+            (median.unwrap() - truth).abs() > 0.04 * truth,
+            "{median:?} vs {truth}"
+        );
     }
 
     /// A membrane rising 5 per row, and a band 100 high at rows 15–24, columns 5–24.
@@ -340,7 +465,17 @@ mod tests {
             rows: (25, 26),
             parted: true,
         };
-        let border = border_median(&image, &[], BOX, 3, false, &[neighbour], None).unwrap();
+        let border = border_level(
+            &image,
+            BorderStatistic::Median,
+            &[],
+            BOX,
+            3,
+            false,
+            &[neighbour],
+            None,
+        )
+        .unwrap();
         assert!((border - membrane_under_the_box()).abs() < 1e-6, "{border}");
     }
 
@@ -358,14 +493,33 @@ mod tests {
             parted: false,
         };
         let surface = Array2::from_shape_fn((40, 30), |(y, _)| 100.0 + 5.0 * y as f32);
-        let with_surface =
-            border_median(&image, &[], BOX, 3, false, &[partner], Some(&surface)).unwrap();
+        let with_surface = border_level(
+            &image,
+            BorderStatistic::Median,
+            &[],
+            BOX,
+            3,
+            false,
+            &[partner],
+            Some(&surface),
+        )
+        .unwrap();
         assert!(
             (with_surface - membrane_under_the_box()).abs() < 1e-6,
             "{with_surface}"
         );
         // Without a surface, the level of the side above (rows 12–14) across the box.
-        let level = border_median(&image, &[], BOX, 3, false, &[partner], None).unwrap();
+        let level = border_level(
+            &image,
+            BorderStatistic::Median,
+            &[],
+            BOX,
+            3,
+            false,
+            &[partner],
+            None,
+        )
+        .unwrap();
         assert!(
             (level - 10.0 * 20.0 * (100.0 + 5.0 * 13.0)).abs() < 1e-6,
             "{level}"

@@ -236,6 +236,11 @@ fn subtracted_sentence(params: &Params) -> String {
             bg.border_px,
             if bg.border_all_sides { "around" } else { "above and below" }
         ),
+        BackgroundMethod::BorderMean => format!(
+            "Each band's background was the mean of a {} px border {} its box.",
+            bg.border_px,
+            if bg.border_all_sides { "around" } else { "above and below" }
+        ),
         BackgroundMethod::None => "No background was subtracted from band volumes.".into(),
     }
 }
