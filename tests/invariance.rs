@@ -144,6 +144,7 @@ const KNOWN_FAILURES: &[(&str, &str)] = &[
     ("sdspage_thrombin_gelgenie.jpg", "turn90"),
     ("sdspage_thrombin_gelgenie.jpg", "rot+2"),
     ("sdspage_thrombin_gelgenie.jpg", "rot-2"),
+    ("sdspage_thrombin_gelgenie.jpg", "frame"),
     ("silver_sdspage_series_qcsnb.png", "bin2"),
     ("silver_sdspage_series_qcsnb.png", "bin3"),
     ("silver_sdspage_series_qcsnb.png", "up1.5"),

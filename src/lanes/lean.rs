@@ -9,7 +9,8 @@ use crate::stats;
 /// The grid with its lanes leaning as the image shows them (a membrane imaged turned, lanes
 /// fanning out of a gel). The lanes whose signal runs down several horizontal segments of the
 /// image (a ladder, a lane of many bands) show their lean: the straight line through their
-/// segments' centroids. Their slopes are fitted as a straight line across the image (robust
+/// segments' centroids, where it stands 5 standard errors (of the centroids' scatter about
+/// it) from upright. Their slopes are fitted as a straight line across the image (robust
 /// to one lane measured wrongly): one slope for all lanes where one lane shows it, a
 /// fan where lanes at different places lean differently. The column profile is then taken
 /// along the lean, and the lanes are placed on that profile, as the grid was on the upright
@@ -354,7 +355,21 @@ fn lane_lean(corrected: &Array2<f32>, lane: &Lane, pitch: f64) -> LaneLean {
         let straight = shown
             .iter()
             .all(|p| (p.1 - (x + slope * (p.0 - y))).abs() <= allowed);
-        result.slope = (straight && slope.abs() * height as f64 >= MIN_LEAN_PX).then_some(slope);
+        // And a slope the centroids' scatter about the line could not make: it stands
+        // `LANE_SDS` standard errors from upright (a few centroids, each a pixel off, make
+        // leans of a pixel or two over the image either way).
+        let n = shown.len() as f64;
+        let scatter = shown
+            .iter()
+            .map(|p| p.2 * (p.1 - (x + slope * (p.0 - y))).powi(2))
+            .sum::<f64>()
+            / total
+            * n
+            / (n - 2.0);
+        let standard_error = (scatter / (sxx / total * n)).sqrt();
+        let clear = slope.abs() >= super::LANE_SDS * standard_error;
+        result.slope =
+            (straight && clear && slope.abs() * height as f64 >= MIN_LEAN_PX).then_some(slope);
         if result.slope.is_none() {
             // Upright: the second pass would only follow a lean.
             return result;
@@ -408,6 +423,32 @@ mod tests {
         let (image, _) = leaning_lanes(&[0.0; 4], &[true; 4]);
         let grid = lean(&image, fit_lanes(&image, 4, 8.0).unwrap());
         assert!(grid.lanes.iter().all(|l| l.slope == 0.0));
+    }
+
+    #[test]
+    fn ladders_a_pixel_off_here_and_there_stand_upright() {
+        // Four upright ladders (bands every 16 rows) whose 40-row stretches lie a pixel or two
+        // to either side: the best line through them moves 2.3 px over the image, with every
+        // stretch within 1.5 px of it, but a scatter that size makes such a slope by chance.
+        let offsets = [-1.0, 1.0, -1.0, 1.0, 0.0, 2.0, 0.0, 2.0];
+        let centres = [40.0, 85.0, 130.0, 175.0];
+        let image = Array2::from_shape_fn((320, 220), |(y, x)| {
+            let shift = offsets[y / 40];
+            let on = centres
+                .iter()
+                .any(|c| (x as f64 + 0.5 - (c + shift)).abs() <= 10.0);
+            if on && y % 16 < 8 {
+                100.0
+            } else {
+                0.0
+            }
+        });
+        let grid = lean(&image, fit_lanes(&image, 4, 8.0).unwrap());
+        assert!(
+            grid.lanes.iter().all(|l| l.slope == 0.0),
+            "{:?}",
+            grid.lanes
+        );
     }
 
     #[test]
