@@ -716,6 +716,21 @@ pub fn fit_blocks(
     if total.is_some_and(|t| t != count) {
         return None;
     }
+    // Blocks whose lanes run on across the gap at their pitch are one blot: the "gap" was
+    // the membrane between two lanes (clipped to the frame's level in a display export).
+    let pitch = stats::median(&grids.iter().map(|(_, g)| g.pitch).collect::<Vec<_>>());
+    let continues = grids.windows(2).any(|pair| {
+        let (first, left) = &pair[0];
+        let (second, right) = &pair[1];
+        let (Some(last), Some(next)) = (left.lanes.last(), right.lanes.first()) else {
+            return false;
+        };
+        let step = next.x_center + *second as f64 - (last.x_center + *first as f64);
+        (step - pitch).abs() <= pitch / 4.0
+    });
+    if continues {
+        return None;
+    }
     // One box width for all lanes, as within one grid: a block of faint lanes has a narrow
     // profile, and its lanes would lose their bands' flanks.
     let widest = grids
@@ -823,6 +838,16 @@ mod tests {
         assert_eq!(indices, (1..=7).collect::<Vec<_>>());
         // A manifest count the blocks do not add up to leaves the choice to the single grid.
         assert!(fit_blocks(&corrected, &blocks, Some(6), 20, 8.0).is_none());
+    }
+
+    /// Lanes evenly spaced across a "gap" that is only the membrane between two of them (as
+    /// a display export clips it to the frame's level) are one blot, not two.
+    #[test]
+    fn blocks_split_between_two_lanes_are_one_blot() {
+        let centres = [30.0, 70.0, 110.0, 150.0, 190.0, 230.0];
+        let corrected = lanes_at(260, &centres, 24.0);
+        let blocks = [(0, 128), (133, 259)];
+        assert!(fit_blocks(&corrected, &blocks, None, 20, 8.0).is_none());
     }
 
     /// Side by side, a block of narrow (faint, single-band) lanes gets the box width of the
