@@ -337,10 +337,10 @@ mod tests {
         assert!((border - 10.0 * 20.0 * 7.0).abs() < 1e-9);
     }
 
-    #[test]
-    fn a_line_running_down_the_box_is_background_to_the_border_median() {
-        // Membrane at 7, a line 2 px wide 50 higher down every row at columns 22–23, inside
-        // the box of a band (100 higher) at rows 15–24, columns 5–24.
+    /// Membrane at 7, a line 2 px wide 50 higher down every row at columns 22–23, inside the
+    /// box of a band (100 higher) at rows 15–24, columns 5–24; with the line's excess as lane
+    /// finding finds it (its half-height columns) and the true background summed over the box.
+    fn band_across_a_line() -> (Array2<f32>, Vec<f64>, f64) {
         let mut image = Array2::from_elem((40, 30), 7.0f32);
         image
             .slice_mut(ndarray::s![.., 22..24])
@@ -348,9 +348,13 @@ mod tests {
         image
             .slice_mut(ndarray::s![15..25, 5..25])
             .mapv_inplace(|v| v + 100.0);
-        // The line as lane finding finds it: its half-height columns.
         let excess = line_excess(&image, &[(21.5, 23.5)]);
-        let truth = 10.0 * (20.0 * 7.0 + 2.0 * 50.0);
+        (image, excess, 10.0 * (20.0 * 7.0 + 2.0 * 50.0))
+    }
+
+    #[test]
+    fn a_line_running_down_the_box_is_background_to_the_border_median() {
+        let (image, excess, truth) = band_across_a_line();
         for all_sides in [false, true] {
             let border = border_level(
                 &image,
@@ -380,17 +384,9 @@ mod tests {
 
     #[test]
     fn a_line_running_down_the_box_is_background_to_the_border_mean() {
-        // As above: the mean of the rows above and below holds the line as the box does, and
-        // of all four sides the line is the share the rows above and below stand for.
-        let mut image = Array2::from_elem((40, 30), 7.0f32);
-        image
-            .slice_mut(ndarray::s![.., 22..24])
-            .mapv_inplace(|v| v + 50.0);
-        image
-            .slice_mut(ndarray::s![15..25, 5..25])
-            .mapv_inplace(|v| v + 100.0);
-        let excess = line_excess(&image, &[(21.5, 23.5)]);
-        let truth = 10.0 * (20.0 * 7.0 + 2.0 * 50.0);
+        // The mean of the rows above and below holds the line as the box does, and of all
+        // four sides the line is the share the rows above and below stand for.
+        let (image, excess, truth) = band_across_a_line();
         for all_sides in [false, true] {
             let mean = BorderStatistic::Mean;
             let border = border_level(&image, mean, &excess, BOX, 3, all_sides, &[], None);
@@ -493,33 +489,17 @@ mod tests {
             parted: false,
         };
         let surface = Array2::from_shape_fn((40, 30), |(y, _)| 100.0 + 5.0 * y as f32);
-        let with_surface = border_level(
-            &image,
-            BorderStatistic::Median,
-            &[],
-            BOX,
-            3,
-            false,
-            &[partner],
-            Some(&surface),
-        )
-        .unwrap();
+        let median = BorderStatistic::Median;
+        let level_with = |surface| {
+            border_level(&image, median, &[], BOX, 3, false, &[partner], surface).unwrap()
+        };
+        let with_surface = level_with(Some(&surface));
         assert!(
             (with_surface - membrane_under_the_box()).abs() < 1e-6,
             "{with_surface}"
         );
         // Without a surface, the level of the side above (rows 12–14) across the box.
-        let level = border_level(
-            &image,
-            BorderStatistic::Median,
-            &[],
-            BOX,
-            3,
-            false,
-            &[partner],
-            None,
-        )
-        .unwrap();
+        let level = level_with(None);
         assert!(
             (level - 10.0 * 20.0 * (100.0 + 5.0 * 13.0)).abs() < 1e-6,
             "{level}"
