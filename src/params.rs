@@ -87,7 +87,8 @@ pub struct BackgroundParams {
 impl Default for BackgroundParams {
     fn default() -> Self {
         BackgroundParams {
-            // Chosen by measured accuracy on synthetic blots (README: background methods).
+            // Chosen by measured accuracy on both generators of synthetic blots (README:
+            // background methods).
             method: BackgroundMethod::BorderMean,
             radius_px: 50.0,
             smoothing: true,

@@ -13,6 +13,7 @@ use rayon::prelude::*;
 use crate::io::rows::RowSource;
 
 use crate::params::{BackgroundMethod, BackgroundParams};
+use profile::BorderStatistic;
 
 /// The options of ImageJ's Subtract Background dialog.
 #[derive(Debug, Clone, PartialEq)]
@@ -294,8 +295,21 @@ pub fn band_background(
         BackgroundMethod::RubberBand => profile::rubber_band(lane_profile, band.rows),
         BackgroundMethod::ValleyToValley => profile::valley_to_valley(lane_profile, band.rows),
         BackgroundMethod::BorderMedian | BackgroundMethod::BorderMean => {
-            border_level(params, signal, Some(surface), line_excess, band, others)
-                .unwrap_or_else(|| surface_sum(surface, band))
+            let statistic = if params.method == BackgroundMethod::BorderMean {
+                BorderStatistic::Mean
+            } else {
+                BorderStatistic::Median
+            };
+            border_level(
+                params,
+                statistic,
+                signal,
+                Some(surface),
+                line_excess,
+                band,
+                others,
+            )
+            .unwrap_or_else(|| surface_sum(surface, band))
         }
         BackgroundMethod::None => 0.0,
     }
@@ -316,32 +330,30 @@ pub fn cross_check_background(
 ) -> Option<f64> {
     match params.method {
         BackgroundMethod::None => None,
-        BackgroundMethod::ValleyToValley => {
-            let median = BackgroundParams {
-                method: BackgroundMethod::BorderMedian,
-                ..params.clone()
-            };
-            border_level(&median, signal, None, line_excess, band, others)
-        }
+        BackgroundMethod::ValleyToValley => border_level(
+            params,
+            BorderStatistic::Median,
+            signal,
+            None,
+            line_excess,
+            band,
+            others,
+        ),
         _ => Some(profile::valley_to_valley(lane_profile, band.rows)),
     }
 }
 
-/// The border background of `band` (median or mean, as configured) with the configured border;
-/// `None` where no border pixel is left.
+/// The border background of `band` (its `statistic` of the border pixels) with the configured
+/// border; `None` where no border pixel is left.
 fn border_level(
     params: &BackgroundParams,
+    statistic: BorderStatistic,
     signal: &Array2<f32>,
     surface: Option<&Array2<f32>>,
     line_excess: &[f64],
     band: BandBox,
     others: &[Neighbour],
 ) -> Option<f64> {
-    let statistic = if params.method == BackgroundMethod::BorderMean {
-        profile::BorderStatistic::Mean
-    } else {
-        profile::BorderStatistic::Median
-    };
     profile::border_level(
         signal,
         statistic,

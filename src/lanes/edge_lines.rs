@@ -133,7 +133,7 @@ fn lanes_between(
             .map(|p| p[1] - p[0])
             .collect::<Vec<_>>(),
     );
-    let width = stats::median(&widths).min(0.95 * pitch);
+    let width = stats::median(&widths).min(super::MAX_LANE_WIDTH_PITCHES * pitch);
     // A lane the image's edge cuts has lost its outer line, and the run of lines ends in a
     // gap: the strip a pitch beyond the end lane, at least half of it inside the image, is a
     // lane where it holds a band as the lanes do.

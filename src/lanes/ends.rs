@@ -82,7 +82,7 @@ pub fn fit_band_row(corrected: &Array2<f32>, row: &RowOfBands) -> Option<LaneGri
     let last_step = ((row.centres[row.centres.len() - 1] - origin) / pitch).round() as usize;
     let mut centres: Vec<f64> = (0..=last_step).map(|k| origin + k as f64 * pitch).collect();
     let strips = StripMeans::new(corrected);
-    let width = row.band_width.min(0.95 * pitch);
+    let width = row.band_width.min(super::MAX_LANE_WIDTH_PITCHES * pitch);
     let row_band = strips.median_band_height(&row.centres, width);
     add_end_lanes(
         corrected,
@@ -154,7 +154,7 @@ pub fn extend_over_bands(
         .collect();
     let strips = StripMeans::new(corrected);
     let widths: Vec<f64> = reaching.iter().map(|run| run.band_width).collect();
-    let width = stats::median(&widths).min(0.95 * pitch);
+    let width = stats::median(&widths).min(super::MAX_LANE_WIDTH_PITCHES * pitch);
     let bands: Vec<f64> = reaching
         .iter()
         .flat_map(|run| run.centres.iter().copied())

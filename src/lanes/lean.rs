@@ -352,16 +352,19 @@ fn lane_lean(corrected: &Array2<f32>, lane: &Lane, pitch: f64) -> LaneLean {
         // A straight line through the centroids, or no lean: a step (two strips of a figure
         // set side by side with an offset) is not a lean.
         let allowed = MAX_LEAN_RESIDUAL_PX.max(MAX_LEAN_RESIDUAL_SHARE * slope.abs() * span);
-        let straight = shown
+        let residuals: Vec<f64> = shown
             .iter()
-            .all(|p| (p.1 - (x + slope * (p.0 - y))).abs() <= allowed);
+            .map(|p| p.1 - (x + slope * (p.0 - y)))
+            .collect();
+        let straight = residuals.iter().all(|r| r.abs() <= allowed);
         // And a slope the centroids' scatter about the line could not make: it stands
         // `LANE_SDS` standard errors from upright (a few centroids, each a pixel off, make
         // leans of a pixel or two over the image either way).
         let n = shown.len() as f64;
         let scatter = shown
             .iter()
-            .map(|p| p.2 * (p.1 - (x + slope * (p.0 - y))).powi(2))
+            .zip(&residuals)
+            .map(|(p, r)| p.2 * r * r)
             .sum::<f64>()
             / total
             * n

@@ -645,7 +645,10 @@ fn grid_at(raw_profile: &[f32], grid: &[f64], pitch: f64) -> LaneGrid {
     } else {
         width.max(stats::median(&clear))
     };
-    let width = widest.min(1.35 * typical).min(0.95 * pitch).max(width);
+    let width = widest
+        .min(1.35 * typical)
+        .min(MAX_LANE_WIDTH_PITCHES * pitch)
+        .max(width);
     let lanes = centres
         .iter()
         .zip(&edges)
@@ -742,7 +745,7 @@ pub fn fit_blocks(
         .flat_map(|(first, g)| {
             g.lanes.iter().map(move |l| Lane {
                 x_center: l.x_center + *first as f64,
-                width: widest.min(0.95 * g.pitch).max(l.width),
+                width: widest.min(MAX_LANE_WIDTH_PITCHES * g.pitch).max(l.width),
                 ..*l
             })
         })
@@ -770,6 +773,10 @@ pub fn fit_blocks(
         stated: false,
     })
 }
+
+/// A lane box is at most this share of the pitch wide: a lane never takes in its neighbours'
+/// flanks.
+pub(super) const MAX_LANE_WIDTH_PITCHES: f64 = 0.95;
 
 /// Estimates the lane count from a column profile: the count whose best grid has the largest
 /// total lane contrast (each lane's core over the brighter of its neighbouring gaps). A real

@@ -231,13 +231,9 @@ fn subtracted_sentence(params: &Params) -> String {
         BackgroundMethod::RollingBall => "Each band's background was the rolling-ball surface under its box.".into(),
         BackgroundMethod::RubberBand => "Each band's background was a rubber band (the lower convex hull of its lane's profile).".into(),
         BackgroundMethod::ValleyToValley => "Each band's background was a valley-to-valley line under its lane's profile.".into(),
-        BackgroundMethod::BorderMedian => format!(
-            "Each band's background was the median of a {} px border {} its box.",
-            bg.border_px,
-            if bg.border_all_sides { "around" } else { "above and below" }
-        ),
-        BackgroundMethod::BorderMean => format!(
-            "Each band's background was the mean of a {} px border {} its box.",
+        BackgroundMethod::BorderMedian | BackgroundMethod::BorderMean => format!(
+            "Each band's background was the {} of a {} px border {} its box.",
+            if bg.method == BackgroundMethod::BorderMean { "mean" } else { "median" },
             bg.border_px,
             if bg.border_all_sides { "around" } else { "above and below" }
         ),
