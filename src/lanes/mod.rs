@@ -230,10 +230,19 @@ impl LaneGrid {
 
     /// The grid without the lanes whose centre lies outside every column range of `membrane`
     /// (a lane fitted on a figure label or the frame beside the blot), renumbered; with the
-    /// 1-based numbers of the lanes left out.
+    /// 1-based numbers of the lanes left out. Ranges apart by less than the grid's pitch count
+    /// as one: a gap narrower than a lane is a stretch of the blot at the frame's level (an
+    /// empty or faint lane of a white gel), not the frame between two blots.
     pub fn on_membrane(self, membrane: &[(usize, usize)]) -> (LaneGrid, Vec<usize>) {
+        let mut ranges: Vec<(usize, usize)> = Vec::new();
+        for &(first, last) in membrane {
+            match ranges.last_mut() {
+                Some(previous) if ((first - previous.1) as f64) < self.pitch => previous.1 = last,
+                _ => ranges.push((first, last)),
+            }
+        }
         let inside = |lane: &Lane| {
-            membrane
+            ranges
                 .iter()
                 .any(|&(first, last)| (first as f64..=last as f64).contains(&lane.x_center))
         };
@@ -680,7 +689,9 @@ fn grid_at(raw_profile: &[f32], grid: &[f64], pitch: f64) -> LaneGrid {
 /// numbered left to right across the blocks. A block whose best lane is faint beside the
 /// others' lanes ([`FAINT_LANE_SHARE`] of their median) gets none. With `total` (the
 /// manifest's lane count), `None` unless the blocks' counts add up to it; `None` too where a
-/// block shows no lanes.
+/// block shows no lanes, or only one (a blot holds two or more: one lane is a stretch of the
+/// blot beside it, cut off where the membrane beside an empty or faint lane is at the frame's
+/// level).
 pub fn fit_blocks(
     corrected: &Array2<f32>,
     blocks: &[(usize, usize)],
@@ -731,7 +742,7 @@ pub fn fit_blocks(
         let step = next.x_center + *second as f64 - (last.x_center + *first as f64);
         (step - pitch).abs() <= pitch / 4.0
     });
-    if continues {
+    if continues || grids.iter().any(|(_, g)| g.lanes.len() < 2) {
         return None;
     }
     // One box width for all lanes, as within one grid: a block of faint lanes has a narrow
@@ -855,6 +866,32 @@ mod tests {
         let corrected = lanes_at(260, &centres, 24.0);
         let blocks = [(0, 128), (133, 259)];
         assert!(fit_blocks(&corrected, &blocks, None, 20, 8.0).is_none());
+    }
+
+    /// A block that shows one lane is no blot of its own: the membrane beside a lane (an empty
+    /// lane, a faint one) clipped to the frame's level cut the blot after its first lane, two
+    /// pitches before the next block's first; the blot's lanes come from one grid.
+    #[test]
+    fn a_block_of_one_lane_is_part_of_the_blot_beside_it() {
+        let centres = [30.0, 110.0, 150.0, 190.0, 230.0];
+        let corrected = lanes_at(260, &centres, 24.0);
+        let blocks = [(0, 55), (85, 259)];
+        assert!(fit_blocks(&corrected, &blocks, None, 20, 8.0).is_none());
+    }
+
+    /// A stretch narrower than a lane between two membrane ranges lies inside the blot: the
+    /// grid's lane there stays; lanes beyond the outermost ranges (labels, frame) go.
+    #[test]
+    fn a_gap_narrower_than_a_lane_keeps_its_lane_and_the_margins_lose_theirs() {
+        let centres = [20.0, 60.0, 100.0, 140.0, 180.0, 220.0];
+        let grid = fit_lanes(&lanes_at(240, &centres, 24.0), 6, 8.0).unwrap();
+        // Lane 3 (x 100) falls in a 30-px gap; lanes 1 and 6 beyond the ranges.
+        let (kept, dropped) = grid.clone().on_membrane(&[(40, 85), (116, 200)]);
+        assert_eq!(dropped, vec![1, 6]);
+        assert_eq!(kept.lanes.len(), 4);
+        // A gap wider than the pitch is frame between two blots: its lane goes.
+        let (_, dropped) = grid.on_membrane(&[(40, 75), (126, 200)]);
+        assert_eq!(dropped, vec![1, 3, 6]);
     }
 
     /// Side by side, a block of narrow (faint, single-band) lanes gets the box width of the
