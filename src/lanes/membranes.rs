@@ -83,6 +83,10 @@ pub fn align(signal: &mut Array2<f32>) -> Vec<Membrane> {
                     let half = (pitch / 2) as i64;
                     best_offset(&reference_profile, &profile, coarse - half..=coarse + half)?
                 }
+                // Without the edges, the lanes repeat every pitch and a shift of whole
+                // pitches matches about as well as none: strips whose lanes already match
+                // where they are stay there.
+                None if best_offset(&reference_profile, &profile, 0..=0).is_some() => 0,
                 None => best_offset(&reference_profile, &profile, -max_shift..=max_shift)?,
             };
             // Strips a small part of a pitch apart are aligned already: their lanes meet.
@@ -476,6 +480,35 @@ mod tests {
             );
             assert_eq!(signal, before);
         }
+    }
+
+    /// Strips cut to other widths whose lanes meet, the lower strip's target strong in
+    /// alternate lanes where the upper's is weak: shifted by a pitch its strong lanes would
+    /// fall on the upper's strong ones and match better, but the lanes already match where
+    /// they are, and neither strip moves.
+    #[test]
+    fn strips_whose_lanes_meet_stay_though_a_pitch_away_matches_better() {
+        let pitch = 30.0;
+        let mut signal = Array2::from_shape_fn((60, 300), |(y, x)| {
+            let upper = y < 26;
+            if (26..30).contains(&y) || (!upper && !(40..250).contains(&x)) {
+                return 0.0;
+            }
+            let lanes: f64 = (0..9)
+                .map(|i| {
+                    let strong = (i % 2 == 0) == upper;
+                    let d = x as f64 - (25.0 + pitch * i as f64);
+                    let height = if strong { 3.0 } else { 1.0 };
+                    height * (-(d * d) / 50.0).exp()
+                })
+                .sum();
+            (1000.0 + 500.0 * lanes) as f32
+        });
+        let before = signal.clone();
+        let strips = align(&mut signal);
+        assert_eq!(strips.len(), 2);
+        assert!(strips.iter().all(|s| s.moved_px == 0), "{strips:?}");
+        assert_eq!(signal, before);
     }
 
     #[test]
