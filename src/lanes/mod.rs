@@ -237,7 +237,9 @@ impl LaneGrid {
         let mut ranges: Vec<(usize, usize)> = Vec::new();
         for &(first, last) in membrane {
             match ranges.last_mut() {
-                Some(previous) if ((first - previous.1) as f64) < self.pitch => previous.1 = last,
+                Some(previous) if (first.saturating_sub(previous.1) as f64) < self.pitch => {
+                    previous.1 = previous.1.max(last)
+                }
                 _ => ranges.push((first, last)),
             }
         }
