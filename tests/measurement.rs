@@ -377,6 +377,91 @@ fn the_trkb_panel_is_measured_in_every_lane_and_compared_with_the_printed_ratios
     }
 }
 
+/// The TRKB / VCL panel cut into tight strips, as a figure's strips are often cropped: each
+/// blot's target row and its VCL row, each a strip of 13, 17 or 21 rows centred on its band,
+/// every strip its own image, no `rows`. Every lane gets a positive fold change or a flag
+/// saying why not, and the control's fold changes average 1; the fold changes are printed
+/// beside the printed ratios (not asserted: the paper's densitometry is not ground truth).
+#[test]
+fn tight_strips_of_the_trkb_panel_are_measured_in_every_lane() {
+    let real =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata/pmc_trkb_vcl_values.png");
+    if !real.is_file() {
+        common::skipped(&format!("{} is absent", real.display()));
+        return;
+    }
+    let panel = image::open(&real).unwrap();
+    // (target, first column, last column, ratios printed under the lanes); the target's band
+    // row is centred at row 37, VCL's at row 64.
+    let blots = [
+        ("TRKB", 28, 164, [1.14, 1.20, 0.95, 0.83, 0.75, 0.94]),
+        ("pTRKB", 232, 370, [0.30, 0.41, 0.41, 0.24, 1.27, 0.43]),
+    ];
+    for rows in [13u32, 17, 21] {
+        for (target, first, last, printed) in blots {
+            let tmp = tempfile::tempdir().unwrap();
+            for (file, centre) in [("target.png", 37), ("vcl.png", 64)] {
+                panel
+                    .crop_imm(first, centre - rows / 2, last - first + 1, rows)
+                    .save(tmp.path().join(file))
+                    .unwrap();
+            }
+            let manifest = json!({
+                "name": target,
+                "control": "Y47R",
+                "loading_control": "VCL",
+                "lanes": ["Y47R", "Y47R", "YG8-800", "YG8-800", "7,8-DHF", "7,8-DHF"],
+                "targets": {target: {"mw_kda": 92}, "VCL": {"mw_kda": 124}},
+                "images": [
+                    {"file": "target.png", "targets": [target]},
+                    {"file": "vcl.png", "targets": ["VCL"]}
+                ],
+            });
+            std::fs::write(
+                tmp.path().join("experiment.json"),
+                serde_json::to_string_pretty(&manifest).unwrap(),
+            )
+            .unwrap();
+            let run = blotquant::analyze(tmp.path(), &Params::default()).unwrap();
+            let rows_of_target: Vec<_> = run
+                .results
+                .fold_change
+                .iter()
+                .filter(|r| r.target == target)
+                .collect();
+            assert_eq!(rows_of_target.len(), 6, "{rows} rows, {target}: six lanes");
+            let printed_control = (printed[0] + printed[1]) / 2.0;
+            let mut errors = Vec::new();
+            for (row, printed) in rows_of_target.iter().zip(printed) {
+                let fold = row.fold_change.unwrap_or(f64::NAN);
+                assert!(
+                    fold > 0.0 || !row.flags.to_string().is_empty(),
+                    "{rows} rows, {target} lane {}: {fold} without a flag",
+                    row.lane
+                );
+                let expected = printed / printed_control;
+                errors.push((fold / expected - 1.0).abs());
+                println!(
+                    "{rows} rows, {target} lane {}: fold {fold:.3}, printed {expected:.3} ({})",
+                    row.lane, row.flags
+                );
+            }
+            errors.sort_by(f64::total_cmp);
+            println!(
+                "{rows} rows, {target}: median relative difference from the printed ratios {:.1} %",
+                100.0 * errors[errors.len() / 2]
+            );
+            let control: Vec<f64> = rows_of_target[..2]
+                .iter()
+                .filter_map(|r| r.fold_change)
+                .collect();
+            if control.len() == 2 {
+                assert!((control.iter().sum::<f64>() / 2.0 - 1.0).abs() < 1e-9);
+            }
+        }
+    }
+}
+
 /// An image whose polarity is stated the wrong way round (light bands said to be dark) turns
 /// its bands into dips below the background: a warning names the image and the likely cause,
 /// and the experiment is unreliable.
