@@ -297,6 +297,79 @@ fn each_experiment_gets_a_quality_verdict_with_reasons() {
         .all(|r| r.fold_change.is_none() && r.flags.contains(Flag::ControlNotDetected)));
 }
 
+/// The TRKB / VCL figure panel of `../shared/realdata` (`None`, with a note, where absent).
+fn trkb_panel() -> Option<image::DynamicImage> {
+    let real =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata/pmc_trkb_vcl_values.png");
+    if !real.is_file() {
+        common::skipped(&format!("{} is absent", real.display()));
+        return None;
+    }
+    Some(image::open(&real).unwrap())
+}
+
+/// The panel's two blots: (target, first column, last column, ratios printed under the
+/// lanes). Each blot's target band row is centred at row 37, its VCL row at row 64.
+const TRKB_BLOTS: [(&str, u32, u32, [f64; 6]); 2] = [
+    ("TRKB", 28, 164, [1.14, 1.20, 0.95, 0.83, 0.75, 0.94]),
+    ("pTRKB", 232, 370, [0.30, 0.41, 0.41, 0.24, 1.27, 0.43]),
+];
+
+/// Analyzes the experiment of one TRKB blot written to `dir` (its `images` given) and checks
+/// its six fold-change rows: each passes `check`, the control's fold changes (where both
+/// have one) average 1, and each is printed beside the printed ratio relative to the same
+/// control lanes, with the median relative difference (`label` names the run).
+fn analyze_trkb_blot(
+    dir: &Path,
+    (target, printed): (&str, [f64; 6]),
+    images: serde_json::Value,
+    label: &str,
+    check: impl Fn(&blotquant::results::FoldChangeRow),
+) {
+    let manifest = json!({
+        "name": target,
+        "control": "Y47R",
+        "loading_control": "VCL",
+        "lanes": ["Y47R", "Y47R", "YG8-800", "YG8-800", "7,8-DHF", "7,8-DHF"],
+        "targets": {target: {"mw_kda": 92}, "VCL": {"mw_kda": 124}},
+        "images": images,
+    });
+    std::fs::write(
+        dir.join("experiment.json"),
+        serde_json::to_string_pretty(&manifest).unwrap(),
+    )
+    .unwrap();
+    let run = blotquant::analyze(dir, &Params::default()).unwrap();
+    let rows: Vec<_> = run
+        .results
+        .fold_change
+        .iter()
+        .filter(|r| r.target == target)
+        .collect();
+    assert_eq!(rows.len(), 6, "{label}: six lanes");
+    let printed_control = (printed[0] + printed[1]) / 2.0;
+    let mut errors = Vec::new();
+    for (row, printed) in rows.iter().zip(printed) {
+        check(row);
+        let fold = row.fold_change.unwrap_or(f64::NAN);
+        let expected = printed / printed_control;
+        errors.push((fold / expected - 1.0).abs());
+        println!(
+            "{label} lane {}: fold {fold:.3}, printed {expected:.3} ({})",
+            row.lane, row.flags
+        );
+    }
+    errors.sort_by(f64::total_cmp);
+    println!(
+        "{label}: median relative difference from the printed ratios {:.1} %",
+        100.0 * errors[errors.len() / 2]
+    );
+    let control: Vec<f64> = rows[..2].iter().filter_map(|r| r.fold_change).collect();
+    if control.len() == 2 {
+        assert!((control.iter().sum::<f64>() / 2.0 - 1.0).abs() < 1e-9);
+    }
+}
+
 /// The TRKB / VCL figure panel: two blots side by side (total TRKB, pTRKB-Y705), each of six
 /// lanes (Y47R, YG8-800, 7,8-DHF, two lanes each), with the ratios the paper prints under the
 /// lanes. Each blot is cropped out and analyzed with `rows` for its two strips; every lane is
@@ -305,75 +378,27 @@ fn each_experiment_gets_a_quality_verdict_with_reasons() {
 /// paper's own densitometry is not ground truth).
 #[test]
 fn the_trkb_panel_is_measured_in_every_lane_and_compared_with_the_printed_ratios() {
-    let real =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata/pmc_trkb_vcl_values.png");
-    if !real.is_file() {
-        common::skipped(&format!("{} is absent", real.display()));
+    let Some(panel) = trkb_panel() else {
         return;
-    }
-    let panel = image::open(&real).unwrap();
-    // (target, first column, last column, ratios printed under the lanes)
-    let blots = [
-        ("TRKB", 28, 164, [1.14, 1.20, 0.95, 0.83, 0.75, 0.94]),
-        ("pTRKB", 232, 370, [0.30, 0.41, 0.41, 0.24, 1.27, 0.43]),
-    ];
-    for (target, first, last, printed) in blots {
+    };
+    for (target, first, last, printed) in TRKB_BLOTS {
         let tmp = tempfile::tempdir().unwrap();
         panel
             .crop_imm(first, 0, last - first + 1, panel.height())
             .save(tmp.path().join("blot.png"))
             .unwrap();
-        let manifest = json!({
-            "name": target,
-            "control": "Y47R",
-            "loading_control": "VCL",
-            "lanes": ["Y47R", "Y47R", "YG8-800", "YG8-800", "7,8-DHF", "7,8-DHF"],
-            "targets": {target: {"mw_kda": 92}, "VCL": {"mw_kda": 124}},
-            "images": [{"file": "blot.png", "targets": {
-                target: {"rows": [27, 47]},
-                "VCL": {"rows": [57, 72]}
-            }}],
-        });
-        std::fs::write(
-            tmp.path().join("experiment.json"),
-            serde_json::to_string_pretty(&manifest).unwrap(),
-        )
-        .unwrap();
-        let run = blotquant::analyze(tmp.path(), &Params::default()).unwrap();
-        let rows: Vec<_> = run
-            .results
-            .fold_change
-            .iter()
-            .filter(|r| r.target == target)
-            .collect();
-        assert_eq!(rows.len(), 6, "{target}: six lanes");
-        let printed_control = (printed[0] + printed[1]) / 2.0;
-        let mut errors = Vec::new();
-        for (row, printed) in rows.iter().zip(printed) {
-            let fold = row.fold_change.expect("every lane has a fold change");
+        let images = json!([{"file": "blot.png", "targets": {
+            target: {"rows": [27, 47]},
+            "VCL": {"rows": [57, 72]}
+        }}]);
+        analyze_trkb_blot(tmp.path(), (target, printed), images, target, |row| {
+            assert!(row.fold_change.is_some(), "every lane has a fold change");
             assert!(
                 row.signal.is_some_and(|s| s > 0.0),
                 "{target} lane {}",
                 row.lane
             );
-            let expected = printed / printed_control;
-            errors.push((fold / expected - 1.0).abs());
-            println!(
-                "{target} lane {}: fold {fold:.3}, printed {expected:.3} ({})",
-                row.lane, row.flags
-            );
-        }
-        errors.sort_by(f64::total_cmp);
-        println!(
-            "{target}: median relative difference from the printed ratios {:.1} %",
-            100.0 * errors[errors.len() / 2]
-        );
-        let control_mean = rows[..2]
-            .iter()
-            .map(|r| r.fold_change.unwrap())
-            .sum::<f64>()
-            / 2.0;
-        assert!((control_mean - 1.0).abs() < 1e-9);
+        });
     }
 }
 
@@ -384,80 +409,31 @@ fn the_trkb_panel_is_measured_in_every_lane_and_compared_with_the_printed_ratios
 /// beside the printed ratios (not asserted: the paper's densitometry is not ground truth).
 #[test]
 fn tight_strips_of_the_trkb_panel_are_measured_in_every_lane() {
-    let real =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata/pmc_trkb_vcl_values.png");
-    if !real.is_file() {
-        common::skipped(&format!("{} is absent", real.display()));
+    let Some(panel) = trkb_panel() else {
         return;
-    }
-    let panel = image::open(&real).unwrap();
-    // (target, first column, last column, ratios printed under the lanes); the target's band
-    // row is centred at row 37, VCL's at row 64.
-    let blots = [
-        ("TRKB", 28, 164, [1.14, 1.20, 0.95, 0.83, 0.75, 0.94]),
-        ("pTRKB", 232, 370, [0.30, 0.41, 0.41, 0.24, 1.27, 0.43]),
-    ];
-    for rows in [13u32, 17, 21] {
-        for (target, first, last, printed) in blots {
+    };
+    for strip in [13u32, 17, 21] {
+        for (target, first, last, printed) in TRKB_BLOTS {
             let tmp = tempfile::tempdir().unwrap();
             for (file, centre) in [("target.png", 37), ("vcl.png", 64)] {
                 panel
-                    .crop_imm(first, centre - rows / 2, last - first + 1, rows)
+                    .crop_imm(first, centre - strip / 2, last - first + 1, strip)
                     .save(tmp.path().join(file))
                     .unwrap();
             }
-            let manifest = json!({
-                "name": target,
-                "control": "Y47R",
-                "loading_control": "VCL",
-                "lanes": ["Y47R", "Y47R", "YG8-800", "YG8-800", "7,8-DHF", "7,8-DHF"],
-                "targets": {target: {"mw_kda": 92}, "VCL": {"mw_kda": 124}},
-                "images": [
-                    {"file": "target.png", "targets": [target]},
-                    {"file": "vcl.png", "targets": ["VCL"]}
-                ],
-            });
-            std::fs::write(
-                tmp.path().join("experiment.json"),
-                serde_json::to_string_pretty(&manifest).unwrap(),
-            )
-            .unwrap();
-            let run = blotquant::analyze(tmp.path(), &Params::default()).unwrap();
-            let rows_of_target: Vec<_> = run
-                .results
-                .fold_change
-                .iter()
-                .filter(|r| r.target == target)
-                .collect();
-            assert_eq!(rows_of_target.len(), 6, "{rows} rows, {target}: six lanes");
-            let printed_control = (printed[0] + printed[1]) / 2.0;
-            let mut errors = Vec::new();
-            for (row, printed) in rows_of_target.iter().zip(printed) {
+            let images = json!([
+                {"file": "target.png", "targets": [target]},
+                {"file": "vcl.png", "targets": ["VCL"]}
+            ]);
+            let label = format!("{strip} rows, {target}");
+            analyze_trkb_blot(tmp.path(), (target, printed), images, &label, |row| {
                 let fold = row.fold_change.unwrap_or(f64::NAN);
                 assert!(
                     fold > 0.0 || !row.flags.to_string().is_empty(),
-                    "{rows} rows, {target} lane {}: {fold} without a flag",
+                    "{label} lane {}: {fold} without a flag",
                     row.lane
                 );
-                let expected = printed / printed_control;
-                errors.push((fold / expected - 1.0).abs());
-                println!(
-                    "{rows} rows, {target} lane {}: fold {fold:.3}, printed {expected:.3} ({})",
-                    row.lane, row.flags
-                );
-            }
-            errors.sort_by(f64::total_cmp);
-            println!(
-                "{rows} rows, {target}: median relative difference from the printed ratios {:.1} %",
-                100.0 * errors[errors.len() / 2]
-            );
-            let control: Vec<f64> = rows_of_target[..2]
-                .iter()
-                .filter_map(|r| r.fold_change)
-                .collect();
-            if control.len() == 2 {
-                assert!((control.iter().sum::<f64>() / 2.0 - 1.0).abs() < 1e-9);
-            }
+            });
         }
     }
 }
