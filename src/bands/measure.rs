@@ -456,12 +456,9 @@ pub fn measure_strip(
     } else {
         f64::from(stats::median_f32(&mut gap_noise))
     };
-    let gap_level = |position: usize, y: usize| -> f64 {
-        let mut gaps: Vec<f32> = beside(position)
-            .into_iter()
-            .map(|x| blot.signal[[y, x]])
-            .collect();
-        f64::from(stats::median_f32(&mut gaps))
+    let gap_level = |gap_columns: &[usize], y: usize| -> f64 {
+        let mut pixels: Vec<f32> = gap_columns.iter().map(|&x| blot.signal[[y, x]]).collect();
+        f64::from(stats::median_f32(&mut pixels))
     };
     let strip = lanes
         .iter()
@@ -470,14 +467,15 @@ pub fn measure_strip(
         .filter(|(_, (lane, _))| !targets.is_ladder(lane.index - 1))
         .map(|(position, (lane, profile))| {
             let columns = lane.columns_at(height as f64 / 2.0, width);
-            let background_sum: f64 = (0..height).map(|y| gap_level(position, y)).sum::<f64>()
-                * (columns.1 - columns.0) as f64;
+            let lane_width = (columns.1 - columns.0) as f64;
+            let gap_columns = beside(position);
+            let background_sum: f64 =
+                (0..height).map(|y| gap_level(&gap_columns, y)).sum::<f64>() * lane_width;
             // The volume's noise: each box pixel's own, and the background's, a median of the
             // gap pixels beside the lane carried across the lane's width in every row.
-            let lane_width = (columns.1 - columns.0) as f64;
-            let gap_px = beside(position).len();
-            let volume_noise = pixel_noise
-                * (height as f64 * lane_width * (1.0 + lane_width / gap_px.max(1) as f64)).sqrt();
+            let gap_px = gap_columns.len().max(1) as f64;
+            let volume_noise =
+                pixel_noise * (height as f64 * lane_width * (1.0 + lane_width / gap_px)).sqrt();
             let volume = quant::measure(
                 &blot.signal,
                 blot.saturation_level,
