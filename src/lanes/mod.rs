@@ -18,6 +18,7 @@ mod locate;
 pub mod membranes;
 pub mod orientation;
 mod register;
+pub mod skew;
 mod stated;
 
 pub use centring::{centre_on_signal, MISPLACED_SHARE};

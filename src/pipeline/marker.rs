@@ -48,6 +48,10 @@ pub(super) fn locate_marker(
         ));
         return Ok(None);
     };
+    // ... and sheared where they were.
+    if let Some(slope) = first.sheared {
+        super::shear_upright(&mut blot, slope);
+    }
     let mut grid = first.grid.clone();
     for (i, lane) in grid.lanes.iter_mut().enumerate() {
         let carried: Vec<&lanes::Lane> = same_frame
@@ -72,6 +76,7 @@ pub(super) fn locate_marker(
         specks,
         strips,
         turned,
+        sheared: first.sheared,
     }))
 }
 

@@ -44,6 +44,9 @@ pub struct ImageAnalysis {
     pub acquisition: Option<io::Acquisition>,
     /// The stored image's polarity, and who decided it.
     pub polarity: (io::Polarity, io::PolaritySource),
+    /// The image's lanes all leaned this many px right per row down it, and it was analyzed
+    /// sheared upright ([`lanes::skew`]).
+    pub sheared: Option<f64>,
 }
 
 /// Draws an image's overlay from the image, its lanes and its measured bands: the report's
@@ -73,6 +76,9 @@ pub struct Located {
     strips: Vec<Membrane>,
     /// The image was turned 90° clockwise because its lanes ran across it.
     turned: bool,
+    /// The image was sheared upright ([`lanes::skew`]) because its lanes all leaned this many
+    /// px right per row down it.
+    sheared: Option<f64>,
 }
 
 /// Reads an image, estimates its background and finds its lanes.
@@ -83,6 +89,13 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
     let turned = image.lanes_px.is_none() && lanes_run_across(&blot);
     if turned {
         turn(&mut blot);
+    }
+    let sheared = match image.lanes_px {
+        None => lanes_lean(&blot),
+        Some(_) => None,
+    };
+    if let Some(slope) = sheared {
+        shear_upright(&mut blot, slope);
     }
     let strips = membranes::align(&mut blot.signal);
     blot.warnings.extend(membranes::lined_up_note(&strips));
@@ -103,6 +116,7 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
         specks,
         strips,
         turned,
+        sheared,
     })
 }
 
@@ -118,6 +132,31 @@ fn lanes_run_across(blot: &Blot) -> bool {
         ),
         None => false,
     }
+}
+
+/// How far the lanes of `blot` move right per row down it, where they all lean one way
+/// ([`lanes::skew::measure`], judged inside its frame).
+fn lanes_lean(blot: &Blot) -> Option<f64> {
+    let b = blot.content?;
+    lanes::skew::measure(
+        &blot
+            .signal
+            .slice(ndarray::s![b.top..b.bottom, b.left..b.right])
+            .to_owned(),
+    )
+}
+
+/// Shears a blot whose lanes lean by `slope` upright, with a warning saying so.
+fn shear_upright(blot: &mut Blot, slope: f64) {
+    blot.signal = lanes::skew::sheared_upright(&blot.signal, slope);
+    let quantum = code_step(blot);
+    blot.content = io::frame::content_box(&blot.signal.view(), quantum, EmptyMargins::Peel);
+    let shift = slope * blot.height().saturating_sub(1) as f64;
+    blot.warnings.push(format!(
+        "its lanes all lean by {:.1}° (the membrane was imaged turned; a lane moves {:.0} px sideways from top to bottom): it is analyzed with each row moved sideways by whole pixels to stand the lanes upright (values unchanged), the middle row in place; lane and band positions and the overlay refer to the sheared image",
+        slope.atan().to_degrees(),
+        shift
+    ));
 }
 
 /// The background surface of `blot`, estimated as if its membranes ran on across the gaps
@@ -360,6 +399,7 @@ pub fn analyze_located(
         background,
         grid,
         specks,
+        sheared,
         ..
     } = located;
     // Computed again rather than kept from the first stage: a batch holds every image of an
@@ -445,6 +485,7 @@ pub fn analyze_located(
         size: (blot.width(), blot.height()),
         acquisition: blot.acquisition.clone(),
         polarity: (blot.polarity, blot.polarity_source),
+        sheared,
     })
 }
 

@@ -20,11 +20,13 @@ pub(super) fn lane_spec(plan: &Plan, lane: usize) -> Option<&LaneSpec> {
 
 pub(super) fn detection_row(plan: &Plan, image: &ImageAnalysis) -> DetectionRow {
     let grid = &image.grid;
-    let reasons: Vec<&str> = grid
-        .reasons(plan.lanes.is_empty())
-        .into_iter()
-        .map(|r| r.as_str())
-        .collect();
+    let mut reasons = grid.reasons(plan.lanes.is_empty());
+    // Lanes that all leaned stand upright on the sheared image, but lean in the file.
+    let leaning = crate::lanes::DetectionReason::Leaning;
+    if image.sheared.is_some() && !reasons.contains(&leaning) {
+        reasons.push(leaning);
+    }
+    let reasons: Vec<&str> = reasons.into_iter().map(|r| r.as_str()).collect();
     DetectionRow {
         experiment: plan.name.clone(),
         image: image.file.clone(),
