@@ -95,6 +95,9 @@ fn stages(c: &mut Criterion) {
             blotquant::bands::specks::remove(&mut copy, &big_grid.lanes, f32::INFINITY, 1.0)
         })
     });
+    c.bench_function("lane skew (a turned membrane), 2048x1536", |b| {
+        b.iter(|| lanes::skew::measure(&big))
+    });
     c.bench_function("orientation (lanes down or across), 2048x1536", |b| {
         b.iter(|| lanes::orientation::lanes_run_across(&big))
     });

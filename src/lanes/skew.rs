@@ -21,6 +21,9 @@ const MIN_SHIFT_PX: f64 = 2.0;
 /// The slabs' profiles must line up better leaning than upright by this many standard errors
 /// of their mean correlation: less is what noise alone gives somewhere among the leans tried.
 const MIN_GAIN_SES: f64 = 5.0;
+/// Shears are first tried this many apart (whole pixels at the image's top and bottom
+/// edges): neighbouring slabs then move at most 4/[`SLABS`] px apart from one try to the next.
+const COARSE_STEP: usize = 4;
 /// The column profiles are smoothed by this many pixels (SD) before their slopes are taken,
 /// and the slopes of neighbouring columns are then correlated over about 2√π times as many:
 /// the noise's own correlation length, which sets the standard error above.
@@ -65,9 +68,16 @@ fn clear_lean(corrected: &Array2<f32>) -> Option<Lean> {
     let step = 1.0 / height as f64;
     let steps = (MAX_DEGREES.to_radians().tan() / step) as i64;
     let upright = slabs.agreement(0.0, middle);
-    let (best_step, best) = (-steps..=steps)
-        .map(|i| (i, slabs.agreement(i as f64 * step, middle)))
-        .max_by(|a, b| a.1.total_cmp(&b.1))?;
+    let best_of = |candidates: &mut dyn Iterator<Item = i64>| {
+        candidates
+            .map(|i| (i, slabs.agreement(i as f64 * step, middle)))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+    };
+    // Every few shears first (neighbouring slabs then move under a pixel apart, so no peak
+    // falls between them), then every shear about the best of those.
+    let (coarse, _) = best_of(&mut (-steps..=steps).step_by(COARSE_STEP))?;
+    let near = (coarse - COARSE_STEP as i64).max(-steps)..=(coarse + COARSE_STEP as i64).min(steps);
+    let (best_step, best) = best_of(&mut near.into_iter())?;
     let slope = best_step as f64 * step;
     let pairs = (SLABS * (SLABS - 1) / 2) as f64;
     let independent_columns = width as f64 / (2.0 * std::f64::consts::PI.sqrt() * SMOOTHING_PX);
