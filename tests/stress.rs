@@ -790,7 +790,11 @@ fn lanes_lean_only_on_tilted_blots() {
             let said: Vec<&String> = results
                 .warnings
                 .iter()
-                .filter(|w| w.contains("lanes lean by") || w.contains("lanes fan out"))
+                .filter(|w| {
+                    ["lanes lean by", "lanes fan out", "lanes all lean by"]
+                        .iter()
+                        .any(|said| w.contains(said))
+                })
                 .collect();
             (!said.is_empty()).then(|| format!("seed {}: {said:?}", o.truth.seed))
         })
