@@ -371,13 +371,27 @@ impl StripMeans {
         )
     }
 
-    /// The strongest band of the strip `width` wide centred at `centre`.
+    /// The strongest band of the strip `width` wide centred at `centre`: the row that stands
+    /// highest above both the strip's median row and the lowest rows on either side of it. A
+    /// band is a peak; a level that rises to the image's top or bottom edge and stays there
+    /// (a surround above and below a blot, seen beside it) is a step, not a band.
     pub(super) fn band(&self, centre: f64, width: f64) -> StripBand {
         let (above_median, noise) = self.rows_above_median(centre, width);
+        let lowest_before: Vec<f64> = above_median
+            .iter()
+            .scan(f64::INFINITY, |low, &v| {
+                *low = low.min(v);
+                Some(*low)
+            })
+            .collect();
+        let mut lowest_after = above_median.clone();
+        for i in (0..lowest_after.len().saturating_sub(1)).rev() {
+            lowest_after[i] = lowest_after[i].min(lowest_after[i + 1]);
+        }
         let (row, height) = above_median
             .iter()
-            .copied()
             .enumerate()
+            .map(|(i, &v)| (i, v.min(v - lowest_before[i].max(lowest_after[i]))))
             .max_by(|a, b| a.1.total_cmp(&b.1))
             .unwrap_or((0, 0.0));
         StripBand { height, noise, row }
@@ -452,6 +466,23 @@ fn band_centre_within(corrected: &Array2<f32>, row: usize, (from, to): (f64, f64
 mod tests {
     use super::*;
     use crate::lanes::*;
+
+    /// A strip across a blot lying in a brighter surround: the surround's rows above and
+    /// below the blot are a step up to the image's edges, not a band; a band on the blot is.
+    #[test]
+    fn a_surround_above_and_below_a_blot_is_no_band() {
+        let with_band = |peak: f32| {
+            Array2::from_shape_fn((100, 40), |(y, x)| {
+                let surround = if !(20..80).contains(&y) { 10.0 } else { 0.0 };
+                let band = if (50..55).contains(&y) { peak } else { 0.0 };
+                surround + band + ((x * 7 + y * 13) % 5) as f32 * 0.02
+            })
+        };
+        let height = |image: &Array2<f32>| StripMeans::new(image).band(20.0, 30.0).height;
+        assert!(height(&with_band(0.0)) < 0.5, "{}", height(&with_band(0.0)));
+        let band = height(&with_band(5.0));
+        assert!((band - 5.0).abs() < 1.0, "{band}");
+    }
 
     /// Five bands darker at their edges, 40 px wide, 50 px apart from x 130, rows 40–49, with
     /// their row; a sixth lane beyond them at `faint_at`, at a twentieth of their strength;
