@@ -144,3 +144,45 @@ fn no_speck_is_found_where_none_was_drawn() {
         }
     }
 }
+
+/// One row of 10 bands 70 px apart in a large frame of empty membrane sprinkled with hot
+/// pixels (one pixel in 2 000, up to a third of full scale: a raw camera image): the frame's
+/// margins beside the bands are peeled as empty, and the lanes counted are the 10 the bands
+/// make, not more on the speckled margin.
+#[test]
+fn hot_pixels_on_an_empty_margin_add_no_lanes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let params = Params::default();
+    let (width, height, pitch, first, row) = (1360u32, 1024u32, 70.0, 330.0, 480.0);
+    let strengths = [1.0, 0.8, 0.5, 0.3, 0.9, 1.0, 0.2, 0.6, 0.7, 0.4];
+    for seed in 1..=6u64 {
+        let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        let mut uniform = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let image = image::ImageBuffer::from_fn(width, height, |x, y| {
+            let (x, y) = (f64::from(x), f64::from(y));
+            let mut v = 800.0 + 100.0 * x / f64::from(width);
+            for (i, strength) in strengths.iter().enumerate() {
+                let u = (x - first - i as f64 * pitch) / 24.0;
+                let t = (y - row) / 6.0;
+                if u.abs() < 1.0 {
+                    v += strength * 20000.0 * (1.0 - u.powi(8)) * (-0.5 * t * t).exp();
+                }
+            }
+            v += (uniform() - 0.5) * 120.0;
+            if uniform() < 0.0005 {
+                v += 20000.0 * uniform();
+            }
+            image::Luma([v.clamp(0.0, 65535.0) as u16])
+        });
+        let path = tmp.path().join(format!("row{seed}.tif"));
+        image.save(&path).unwrap();
+        let plan = blotquant::manifest::lone_image_plan(&path, &params);
+        let run = blotquant::batch::analyze_planned(&plan, None).unwrap();
+        assert_eq!(run.results.lanes.len(), 10, "seed {seed}");
+    }
+}
