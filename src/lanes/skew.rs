@@ -13,13 +13,14 @@ use crate::stats;
 /// lean is where their lane structures line up best.
 const SLABS: usize = 8;
 /// Leans are looked for up to this angle either way: a membrane laid by hand is turned by a
-/// few degrees at most; more is a sideways scan ([`super::orientation`]).
+/// few degrees at most (a blot scanned sideways is turned 90° by [`super::orientation`]).
 const MAX_DEGREES: f64 = 4.0;
 /// A lean counts only where it moves a lane at least this many pixels over the image's
 /// height, the whole-pixel shear's own resolution (the same as [`super::lean`]'s).
 const MIN_SHIFT_PX: f64 = 2.0;
 /// The slabs' profiles must line up better leaning than upright by this many standard errors
-/// of their mean correlation: less is what noise alone gives somewhere among the leans tried.
+/// of their mean correlation (its noise, from the pairs of slabs and the columns that are
+/// independent after smoothing).
 const MIN_GAIN_SES: f64 = 5.0;
 /// Shears are first tried this many apart (whole pixels at the image's top and bottom
 /// edges): neighbouring slabs then move at most 4/[`SLABS`] px apart from one try to the next.
@@ -29,21 +30,21 @@ const COARSE_STEP: usize = 4;
 /// the noise's own correlation length, which sets the standard error above.
 const SMOOTHING_PX: f64 = 1.5;
 
-/// How far the image's lanes move right per row down it, where they lean clearly (every lane
-/// one way, as on a membrane imaged turned); `None` where they stand upright or the lean is
-/// not clear.
-pub fn measure(corrected: &Array2<f32>) -> Option<f64> {
-    let slope = clear_lean(corrected).filter(|l| !l.at_range_end)?.slope;
+/// How far the lanes of `image` (bands bright, inside its frame) move right per row down it,
+/// where they lean clearly (every lane one way, as on a membrane imaged turned); `None` where
+/// they stand upright or the lean is not clear. No background need be taken out first: a
+/// slow trend across the image lines up alike at every shear.
+pub fn measure(image: &Array2<f32>) -> Option<f64> {
+    let slope = clear_lean(image).filter(|l| !l.at_range_end)?.slope;
     // Lanes that fan out of a gel lean one way on one side and the other way on the other: no
     // one shear stands them upright, and [`super::lean`] follows each. A turned membrane's
     // lanes lean the same way on both sides (where a side shows its lean at all).
-    let half = corrected.ncols() / 2;
+    let half = image.ncols() / 2;
     let alike = |side: ndarray::ArrayView2<f32>| {
         clear_lean(&side.to_owned()).is_none_or(|l| l.slope * slope > 0.0)
     };
-    (alike(corrected.slice(ndarray::s![.., ..half]))
-        && alike(corrected.slice(ndarray::s![.., half..])))
-    .then_some(slope)
+    (alike(image.slice(ndarray::s![.., ..half])) && alike(image.slice(ndarray::s![.., half..])))
+        .then_some(slope)
 }
 
 /// The lean under which an image's slabs line up best.
@@ -55,14 +56,14 @@ struct Lean {
     at_range_end: bool,
 }
 
-/// The lean of the lanes of `corrected` where it stands out of the noise, however it varies
+/// The lean of the lanes of `image` where it stands out of the noise, however it varies
 /// across the image.
-fn clear_lean(corrected: &Array2<f32>) -> Option<Lean> {
-    let (height, width) = corrected.dim();
+fn clear_lean(image: &Array2<f32>) -> Option<Lean> {
+    let (height, width) = image.dim();
     if height < SLABS * 2 || width < 8 {
         return None;
     }
-    let slabs = Slabs::of(corrected);
+    let slabs = Slabs::of(image);
     let middle = (height - 1) as f64 / 2.0;
     // Shears a whole pixel apart at the image's top and bottom edges: every distinct one.
     let step = 1.0 / height as f64;
