@@ -94,6 +94,24 @@ pub fn noise_sigma_at_lag(
         .then(|| median_f32(&mut diffs) / (0.6745 * std::f32::consts::SQRT_2))
 }
 
+/// The normalized cross-correlation of `a` with `b` moved `shift` samples left (`a[x]` against
+/// `b[x + shift]`), over the samples both cover; 0 where either is all zeros there.
+pub fn correlation_at_shift(a: &[f64], b: &[f64], shift: i64) -> f64 {
+    let n = a.len().min(b.len()) as i64;
+    let (mut ab, mut aa, mut bb) = (0.0, 0.0, 0.0);
+    for x in 0.max(-shift)..n.min(n - shift) {
+        let (u, v) = (a[x as usize], b[(x + shift) as usize]);
+        ab += u * v;
+        aa += u * u;
+        bb += v * v;
+    }
+    if aa > 0.0 && bb > 0.0 {
+        ab / (aa * bb).sqrt()
+    } else {
+        0.0
+    }
+}
+
 /// Gaussian smoothing of a 1-D profile with edges replicated.
 pub fn gaussian_smooth(values: &[f32], sigma: f64) -> Vec<f32> {
     if sigma <= 0.0 || values.len() < 2 {
@@ -248,6 +266,18 @@ pub fn benjamini_hochberg(p_values: &[f64]) -> Vec<f64> {
 
 #[cfg(test)]
 mod tests {
+    /// A profile against itself moved along matches only at the move: the correlation is 1
+    /// there, and a half-period off a periodic profile it is -1.
+    #[test]
+    fn a_profile_correlates_with_itself_moved() {
+        let wave: Vec<f64> = (0..200).map(|x| (x as f64 * 0.2).sin()).collect();
+        let moved: Vec<f64> = (0..200).map(|x| ((x as f64 - 7.0) * 0.2).sin()).collect();
+        assert!((super::correlation_at_shift(&wave, &moved, 7) - 1.0).abs() < 1e-9);
+        let half_period = (std::f64::consts::PI / 0.2).round() as i64;
+        assert!(super::correlation_at_shift(&wave, &moved, 7 + half_period) < -0.99);
+        assert_eq!(super::correlation_at_shift(&wave, &[0.0; 200], 0), 0.0);
+    }
+
     #[test]
     fn mirror_symmetric_indices_read_alike_from_either_end() {
         for len in [1usize, 2, 7, 128, 129, 297, 1000, 1001] {

@@ -338,19 +338,8 @@ fn best_offset(
     profile: &[f64],
     shifts: std::ops::RangeInclusive<i64>,
 ) -> Option<i64> {
-    let n = reference.len() as i64;
-    let correlation = |shift: i64| {
-        let (mut rp, mut rr, mut pp) = (0.0, 0.0, 0.0);
-        for x in 0.max(-shift)..n.min(n - shift) {
-            let (r, p) = (reference[x as usize], profile[(x + shift) as usize]);
-            rp += r * p;
-            rr += r * r;
-            pp += p * p;
-        }
-        rp / (rr * pp).sqrt().max(f64::MIN_POSITIVE)
-    };
     let (shift, best) = shifts
-        .map(|s| (s, correlation(s)))
+        .map(|s| (s, stats::correlation_at_shift(reference, profile, s)))
         .max_by(|a, b| a.1.total_cmp(&b.1))?;
     (best >= MIN_CORRELATION).then_some(shift)
 }

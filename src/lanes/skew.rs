@@ -129,31 +129,13 @@ impl Slabs {
         let mut pairs = 0;
         for j in 0..self.slopes.len() {
             for k in j + 1..self.slopes.len() {
-                sum += correlation(&self.slopes[j], shifts[j], &self.slopes[k], shifts[k]);
+                // Slab k read `shifts[k] - shifts[j]` columns further along than slab j.
+                let relative = shifts[k] - shifts[j];
+                sum += stats::correlation_at_shift(&self.slopes[j], &self.slopes[k], relative);
                 pairs += 1;
             }
         }
         sum / pairs as f64
-    }
-}
-
-/// The correlation of `a` read from `shift_a` on and `b` read from `shift_b` on, over the
-/// columns both cover.
-fn correlation(a: &[f64], shift_a: i64, b: &[f64], shift_b: i64) -> f64 {
-    let n = a.len() as i64;
-    let first = 0.max(-shift_a).max(-shift_b);
-    let last = n.min(n - shift_a).min(n - shift_b);
-    let (mut ab, mut aa, mut bb) = (0.0, 0.0, 0.0);
-    for x in first..last {
-        let (u, v) = (a[(x + shift_a) as usize], b[(x + shift_b) as usize]);
-        ab += u * v;
-        aa += u * u;
-        bb += v * v;
-    }
-    if aa > 0.0 && bb > 0.0 {
-        ab / (aa * bb).sqrt()
-    } else {
-        0.0
     }
 }
 

@@ -123,24 +123,20 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
 /// True where the lanes of `blot` run across it, judged inside its frame (a surround's edges
 /// run both ways and say nothing of the lanes).
 fn lanes_run_across(blot: &Blot) -> bool {
-    match blot.content {
-        Some(b) => lanes::orientation::lanes_run_across(
-            &blot
-                .signal
-                .slice(ndarray::s![b.top..b.bottom, b.left..b.right])
-                .to_owned(),
-        ),
-        None => false,
-    }
+    inside_frame(blot).is_some_and(|inside| lanes::orientation::lanes_run_across(&inside))
 }
 
 /// How far the lanes of `blot` move right per row down it, where they all lean one way
 /// ([`lanes::skew::measure`], judged inside its frame).
 fn lanes_lean(blot: &Blot) -> Option<f64> {
+    lanes::skew::measure(&inside_frame(blot)?)
+}
+
+/// The signal of `blot` inside its frame (`None` where it has no content).
+fn inside_frame(blot: &Blot) -> Option<Array2<f32>> {
     let b = blot.content?;
-    lanes::skew::measure(
-        &blot
-            .signal
+    Some(
+        blot.signal
             .slice(ndarray::s![b.top..b.bottom, b.left..b.right])
             .to_owned(),
     )
