@@ -16,6 +16,8 @@
 //! no structure beyond their noise and no step from the lines further out are peeled too,
 //! down to the bands, the lanes or the membrane's edge; the image's polarity and the way its
 //! lanes run are judged there, where a surround as large as the blot would outweigh the bands.
+//! With [`EmptyMargins::Keep`] only the part of such a surround at a level the content never
+//! shows goes (a tray darker than anything on the blot): lanes are found inside it.
 
 use ndarray::{s, ArrayView1, ArrayView2};
 
@@ -89,9 +91,75 @@ pub fn content_box(
         within_levels_of_content(signal, b, quantum)
     };
     Some(match empty {
-        EmptyMargins::Keep => b,
+        EmptyMargins::Keep => without_surround_beyond_content(signal, b, quantum),
         EmptyMargins::Peel => without_empty_margins(signal, b, quantum),
     })
+}
+
+/// `start` without a surround at a level the content never shows (a tray darker than anything
+/// on the blot, a lid lighter than its background): the margins [`without_empty_margins`]
+/// peels, less those lines whose median lies among the content's levels, or beyond them by
+/// less than [`STRUCTURE_SDS`] of the line's own noise SDs (an empty stretch of the membrane,
+/// where an empty end lane may lie; a margin a gradient or vignette takes a little past the
+/// content's levels).
+fn without_surround_beyond_content(
+    signal: &ArrayView2<f32>,
+    start: ContentBox,
+    quantum: f32,
+) -> ContentBox {
+    let inner = without_empty_margins(signal, start, quantum);
+    if inner == start {
+        return start;
+    }
+    let [low, _, high] = content_levels(signal, inner);
+    widened_over(signal, inner, start, |line| {
+        let values: Vec<f32> = line.iter().copied().collect();
+        let usable = vec![true; values.len()];
+        let sigma = stats::noise_sigma_at_lag(&values, NOISE_LAG, &usable, 1).unwrap_or(0.0);
+        let reach = (STRUCTURE_SDS * sigma).max(quantum);
+        let level = line_median(line);
+        level >= low - reach && level <= high + reach
+    })
+}
+
+/// The 0.1 %, 50 % and 99.9 % levels of `signal` inside `b`: the content's extremes, beyond
+/// its rarest specks, and its background.
+fn content_levels(signal: &ArrayView2<f32>, b: ContentBox) -> [f32; 3] {
+    let inside = signal.slice(s![b.top..b.bottom, b.left..b.right]);
+    let mut values = stats::sample_evenly(inside.iter(), 250_000);
+    let rank = |f: f64| ((values.len() - 1) as f64 * f).round() as usize;
+    let ranks = [rank(0.001), rank(0.5), rank(0.999)];
+    let [low, background, high] = stats::order_statistics_f32(&mut values, &ranks)[..] else {
+        unreachable!("three ranks give three values")
+    };
+    [low, background, high]
+}
+
+/// `inner` widened on each side, within `outer`, to the outermost line (as long as `inner` is
+/// across) that is `reached`.
+fn widened_over(
+    signal: &ArrayView2<f32>,
+    inner: ContentBox,
+    outer: ContentBox,
+    reached: impl Fn(ArrayView1<f32>) -> bool,
+) -> ContentBox {
+    let b = inner;
+    let row = |y: usize| reached(signal.slice(s![y, b.left..b.right]));
+    let column = |x: usize| reached(signal.slice(s![b.top..b.bottom, x]));
+    let mut wide = b;
+    if let Some(top) = (outer.top..b.top).find(|&y| row(y)) {
+        wide.top = top;
+    }
+    if let Some(bottom) = (b.bottom..outer.bottom).rev().find(|&y| row(y)) {
+        wide.bottom = bottom + 1;
+    }
+    if let Some(left) = (outer.left..b.left).find(|&x| column(x)) {
+        wide.left = left;
+    }
+    if let Some(right) = (b.right..outer.right).rev().find(|&x| column(x)) {
+        wide.right = right + 1;
+    }
+    wide
 }
 
 /// A line holds structure where more than [`OFF_LEVEL_SHARE`] of its pixels lie this many
@@ -330,14 +398,7 @@ fn within_levels_of_content(
     flat_box: ContentBox,
     quantum: f32,
 ) -> ContentBox {
-    let b = flat_box;
-    let inside = signal.slice(s![b.top..b.bottom, b.left..b.right]);
-    let mut values = stats::sample_evenly(inside.iter(), 250_000);
-    let rank = |f: f64| ((values.len() - 1) as f64 * f).round() as usize;
-    let ranks = [rank(0.001), rank(0.5), rank(0.999)];
-    let [low, background, high] = stats::order_statistics_f32(&mut values, &ranks)[..] else {
-        unreachable!("three ranks give three values")
-    };
+    let [low, background, high] = content_levels(signal, flat_box);
     // The bands lie in the longer tail away from the background (the bulk of the pixels). A
     // flat line past halfway from the background to the bands' extreme is no clipped
     // membrane, whose background, not its bands, a display export flattens: it is a frame
@@ -347,30 +408,17 @@ fn within_levels_of_content(
     } else {
         (low, (background + high) / 2.0)
     };
-    let reached = |line: ArrayView1<f32>| {
+    let (height, width) = signal.dim();
+    let whole = ContentBox {
+        top: 0,
+        bottom: height,
+        left: 0,
+        right: width,
+    };
+    widened_over(signal, flat_box, whole, |line| {
         let level = line_median(line);
         level >= background_low - quantum && level <= background_high + quantum
-    };
-    let mut wide = b;
-    if let Some(top) = (0..b.top).find(|&y| reached(signal.slice(s![y, b.left..b.right]))) {
-        wide.top = top;
-    }
-    if let Some(bottom) = (b.bottom..signal.nrows())
-        .rev()
-        .find(|&y| reached(signal.slice(s![y, b.left..b.right])))
-    {
-        wide.bottom = bottom + 1;
-    }
-    if let Some(left) = (0..b.left).find(|&x| reached(signal.slice(s![b.top..b.bottom, x]))) {
-        wide.left = left;
-    }
-    if let Some(right) = (b.right..signal.ncols())
-        .rev()
-        .find(|&x| reached(signal.slice(s![b.top..b.bottom, x])))
-    {
-        wide.right = right + 1;
-    }
-    wide
+    })
 }
 
 /// True when all but [`OFF_LEVEL_SHARE`] of `line`'s pixels lie within `quantum` of its median.
@@ -502,6 +550,47 @@ mod tests {
         let without = peeled(&clean).unwrap();
         assert!(without.right <= 30, "{without:?}");
         assert_eq!(peeled(&speckled), Some(without));
+    }
+
+    /// `inner` inside a noisy surround `margin` pixels wide at `level`, noise as the membrane's.
+    fn surrounded(inner: &Array2<f32>, margin: usize, level: f32) -> Array2<f32> {
+        let noisy = membrane(inner.nrows() + 2 * margin, inner.ncols() + 2 * margin);
+        Array2::from_shape_fn(noisy.dim(), |(y, x)| {
+            let inside = (margin..margin + inner.nrows()).contains(&y)
+                && (margin..margin + inner.ncols()).contains(&x);
+            if inside {
+                inner[[y - margin, x - margin]]
+            } else {
+                // The membrane's noise (its 100 + 0..6) about `level`.
+                level - 103.0 + noisy[[y, x]].min(106.0)
+            }
+        })
+    }
+
+    /// A tray beyond every level of the membrane (its bands included) holds no lane: gone from
+    /// the box lanes are found in. A field at the membrane's background level may be empty
+    /// membrane: it stays.
+    #[test]
+    fn a_noisy_surround_beyond_the_content_levels_is_peeled_for_lanes_too() {
+        let mut inner = membrane(60, 80);
+        // A band in each corner: the blot's content runs to its edges.
+        for (y, x) in [(2, 2), (2, 70), (50, 2), (50, 70)] {
+            for dy in 0..6 {
+                for dx in 0..8 {
+                    inner[[y + dy, x + dx]] += 80.0;
+                }
+            }
+        }
+        let keep = |image: &Array2<f32>| content_box(&image.view(), 1.0, EmptyMargins::Keep);
+        let tray = surrounded(&inner, 20, 400.0);
+        let b = keep(&tray).unwrap();
+        assert_eq!(
+            (b.top, b.bottom, b.left, b.right),
+            (20, 80, 20, 100),
+            "tray"
+        );
+        let field = surrounded(&inner, 20, 103.0);
+        assert!(keep(&field).unwrap().is_whole(100, 120), "field");
     }
 
     #[test]

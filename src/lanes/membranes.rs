@@ -13,6 +13,9 @@ use crate::stats;
 pub struct Membrane {
     /// First and last row of the strip (inclusive).
     pub rows: (usize, usize),
+    /// First and last column (inclusive) of the frame it was moved within: the whole width,
+    /// or the frame around the membranes (a surround beside them stays where it is).
+    pub columns: (usize, usize),
     /// Whole pixels the strip was moved to the left (negative: right); 0 where it stayed.
     pub moved_px: i64,
 }
@@ -101,6 +104,7 @@ pub fn align(signal: &mut Array2<f32>) -> Vec<Membrane> {
         .zip(offsets)
         .map(|(rows, offset)| Membrane {
             rows,
+            columns: (0, signal.ncols() - 1),
             moved_px: if unclear { 0 } else { offset.unwrap_or(0) },
         })
         .collect();
@@ -138,7 +142,7 @@ pub fn lined_up_note(strips: &[Membrane]) -> Option<String> {
 /// same membrane in the same frame, such as its marker image).
 pub fn apply(signal: &mut Array2<f32>, strips: &[Membrane]) {
     for strip in strips {
-        shift_rows(signal, strip.rows, strip.moved_px);
+        shift_rows(signal, strip.rows, strip.columns, strip.moved_px);
     }
 }
 
@@ -366,17 +370,19 @@ fn pitch_of(structure: &[f64]) -> Option<usize> {
 
 /// Moves rows `top..=bottom` left by `shift` columns (right when negative); columns moved in
 /// from beyond the edge take the strip's lowest level (the empty frame beside the membrane).
-fn shift_rows(signal: &mut Array2<f32>, (top, bottom): (usize, usize), shift: i64) {
+fn shift_rows(
+    signal: &mut Array2<f32>,
+    (top, bottom): (usize, usize),
+    (left, right): (usize, usize),
+    shift: i64,
+) {
     if shift == 0 {
         return;
     }
-    let width = signal.ncols() as i64;
-    let fill = signal
-        .slice(s![top..=bottom, ..])
-        .iter()
-        .copied()
-        .fold(f32::INFINITY, f32::min);
-    for mut row in signal.slice_mut(s![top..=bottom, ..]).rows_mut() {
+    let mut strip = signal.slice_mut(s![top..=bottom, left..=right]);
+    let width = strip.ncols() as i64;
+    let fill = strip.iter().copied().fold(f32::INFINITY, f32::min);
+    for mut row in strip.rows_mut() {
         let old = row.to_vec();
         for (x, v) in row.iter_mut().enumerate() {
             let from = x as i64 + shift;
@@ -417,6 +423,28 @@ mod tests {
         })
     }
 
+    /// A strip moved within its frame's columns leaves the surround beside the frame as it was;
+    /// the columns it leaves take the strip's lowest level.
+    #[test]
+    fn a_strip_moves_within_its_frame_only() {
+        let mut signal = Array2::from_shape_fn((4, 10), |(_, x)| x as f32 + 10.0);
+        let strip = Membrane {
+            rows: (1, 2),
+            columns: (2, 7),
+            moved_px: 2,
+        };
+        apply(&mut signal, &[strip]);
+        let row: Vec<f32> = signal.row(1).to_vec();
+        assert_eq!(
+            row,
+            vec![10.0, 11.0, 14.0, 15.0, 16.0, 17.0, 12.0, 12.0, 18.0, 19.0]
+        );
+        assert_eq!(
+            signal.row(0).to_vec(),
+            (10..20).map(|v| v as f32).collect::<Vec<_>>()
+        );
+    }
+
     #[test]
     fn strips_are_found_and_lined_up_with_the_tallest() {
         let mut signal = two_membranes();
@@ -426,10 +454,12 @@ mod tests {
             vec![
                 Membrane {
                     rows: (0, 25),
+                    columns: (0, 119),
                     moved_px: 7
                 },
                 Membrane {
                     rows: (30, 59),
+                    columns: (0, 119),
                     moved_px: 0
                 },
             ]

@@ -97,7 +97,7 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
     if let Some(slope) = sheared {
         shear_upright(&mut blot, slope);
     }
-    let strips = membranes::align(&mut blot.signal);
+    let strips = line_up_strips(&mut blot);
     blot.warnings.extend(membranes::lined_up_note(&strips));
     let (mut background, mut grid, mut notes) = find_lanes(plan, image, &blot, &strips)?;
     // Dust and hot pixels add to the bands they fall on, and where they hold a share of a
@@ -140,6 +140,30 @@ fn inside_frame(blot: &Blot) -> Option<Array2<f32>> {
             .slice(ndarray::s![b.top..b.bottom, b.left..b.right])
             .to_owned(),
     )
+}
+
+/// The membranes or strips of `blot`, found and lined up inside its frame
+/// ([`membranes::align`]): a surround's rows would join them into one, and its columns,
+/// moved with them, would stand inside the frame beside them.
+fn line_up_strips(blot: &mut Blot) -> Vec<Membrane> {
+    let frame = io::frame::content_box(&blot.signal.view(), code_step(blot), EmptyMargins::Keep);
+    let Some(b) = frame.filter(|b| !b.is_whole(blot.height(), blot.width())) else {
+        return membranes::align(&mut blot.signal);
+    };
+    let mut inside = blot
+        .signal
+        .slice(ndarray::s![b.top..b.bottom, b.left..b.right])
+        .to_owned();
+    let strips: Vec<Membrane> = membranes::align(&mut inside)
+        .into_iter()
+        .map(|strip| Membrane {
+            rows: (strip.rows.0 + b.top, strip.rows.1 + b.top),
+            columns: (strip.columns.0 + b.left, strip.columns.1 + b.left),
+            ..strip
+        })
+        .collect();
+    membranes::apply(&mut blot.signal, &strips);
+    strips
 }
 
 /// Shears a blot whose lanes lean by `slope` upright, with a warning saying so.
