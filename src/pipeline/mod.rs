@@ -258,13 +258,41 @@ fn locate_inside_frame(
     let Some(tight) = blot.content else {
         return Ok(found);
     };
-    let wider = |peeled: usize| peeled as f64 > found.grid.pitch;
-    let left = if wider(tight.left.saturating_sub(flat.left)) {
+    let within = |left: usize, right: usize| io::frame::ContentBox {
+        top: tight.top.max(flat.top),
+        bottom: tight.bottom.min(flat.bottom),
+        left,
+        right,
+    };
+    // The box was found as the image was read: strips lined up since may have moved it.
+    let usable = |b: &io::frame::ContentBox| b.left < b.right && b.top < b.bottom;
+    let margins = [
+        tight.left.saturating_sub(flat.left),
+        flat.right.saturating_sub(tight.right),
+    ];
+    // The pitch a margin is weighed against: the lanes' found on the whole box, or where the
+    // blot alone shows a finer one, that (a wide surround can lead the whole box's lanes to a
+    // coarser pattern: bands merged across lanes into a row of a few wide ones). Only a
+    // margin between the narrowest pitch allowed and the one found makes it matter.
+    let undecided = margins
+        .iter()
+        .any(|&m| m as f64 > params.lanes.min_pitch_px && m as f64 <= found.grid.pitch);
+    let blot_only = within(flat.left + margins[0], flat.right - margins[1]);
+    let blot_pitch = if undecided && usable(&blot_only) {
+        locate_in_box(blot, corrected, request, params, blot_only)
+            .map(|f| f.grid.pitch)
+            .unwrap_or(f64::INFINITY)
+    } else {
+        f64::INFINITY
+    };
+    let pitch = found.grid.pitch.min(blot_pitch);
+    let wider = |peeled: usize| peeled as f64 > pitch;
+    let left = if wider(margins[0]) {
         tight.left
     } else {
         flat.left
     };
-    let right = if wider(flat.right.saturating_sub(tight.right)) {
+    let right = if wider(margins[1]) {
         tight.right
     } else {
         flat.right
@@ -274,14 +302,8 @@ fn locate_inside_frame(
     }
     // Found again, the lanes are found without the noisy margins above and below as well: a
     // surround's rows would give the box's own background a step at the blot's edges.
-    let without_wide_margins = io::frame::ContentBox {
-        top: tight.top.max(flat.top),
-        bottom: tight.bottom.min(flat.bottom),
-        left,
-        right,
-    };
-    // The box was found as the image was read: strips lined up since may have moved it.
-    if left >= right || without_wide_margins.top >= without_wide_margins.bottom {
+    let without_wide_margins = within(left, right);
+    if !usable(&without_wide_margins) {
         return Ok(found);
     }
     locate_in_box(blot, corrected, request, params, without_wide_margins)
