@@ -72,6 +72,37 @@ pub fn content_box(
     quantum: f32,
     empty: EmptyMargins,
 ) -> Option<ContentBox> {
+    let b = inside_flat_margins(signal, quantum)?;
+    let peeled = without_empty_margins(signal, b, quantum);
+    Some(match empty {
+        EmptyMargins::Keep => without_surround_beyond_content(signal, b, peeled, quantum),
+        EmptyMargins::Peel => peeled,
+    })
+}
+
+/// [`content_box`] with [`EmptyMargins::Keep`], given the box with empty margins peeled
+/// (`peeled`, as [`EmptyMargins::Peel`] found it): the work of peeling is not done twice.
+pub fn content_box_keeping(
+    signal: &ArrayView2<f32>,
+    quantum: f32,
+    peeled: ContentBox,
+) -> Option<ContentBox> {
+    let b = inside_flat_margins(signal, quantum)?;
+    let inner = ContentBox {
+        top: peeled.top.max(b.top),
+        bottom: peeled.bottom.min(b.bottom),
+        left: peeled.left.max(b.left),
+        right: peeled.right.min(b.right),
+    };
+    if inner.top >= inner.bottom || inner.left >= inner.right {
+        return Some(b);
+    }
+    Some(without_surround_beyond_content(signal, b, inner, quantum))
+}
+
+/// The box inside the flat margins of `signal` at levels the content's background never
+/// reaches ([`within_levels_of_content`]); `None` where nothing but flat lines is left.
+fn inside_flat_margins(signal: &ArrayView2<f32>, quantum: f32) -> Option<ContentBox> {
     let (height, width) = signal.dim();
     let whole = ContentBox {
         top: 0,
@@ -85,29 +116,25 @@ pub fn content_box(
         return None;
     }
     // Nothing peeled (most images): no margin to weigh against the content's levels.
-    let b = if b.is_whole(height, width) {
+    Some(if b.is_whole(height, width) {
         b
     } else {
         within_levels_of_content(signal, b, quantum)
-    };
-    Some(match empty {
-        EmptyMargins::Keep => without_surround_beyond_content(signal, b, quantum),
-        EmptyMargins::Peel => without_empty_margins(signal, b, quantum),
     })
 }
 
 /// `start` without a surround at a level the content never shows (a tray darker than anything
 /// on the blot, a lid lighter than its background): the margins [`without_empty_margins`]
-/// peels, less those lines whose median lies among the content's levels, or beyond them by
+/// peels (to `inner`), less those lines whose median lies among the content's levels, or beyond them by
 /// less than [`STRUCTURE_SDS`] of the line's own noise SDs (an empty stretch of the membrane,
 /// where an empty end lane may lie; a margin a gradient or vignette takes a little past the
 /// content's levels).
 fn without_surround_beyond_content(
     signal: &ArrayView2<f32>,
     start: ContentBox,
+    inner: ContentBox,
     quantum: f32,
 ) -> ContentBox {
-    let inner = without_empty_margins(signal, start, quantum);
     if inner == start {
         return start;
     }

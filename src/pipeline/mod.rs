@@ -97,16 +97,20 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
     if let Some(slope) = sheared {
         shear_upright(&mut blot, slope);
     }
-    let strips = line_up_strips(&mut blot);
+    // The frame lanes are found in (once: lining up strips and replacing specks leave it).
+    let frame = blot.content.and_then(|peeled| {
+        io::frame::content_box_keeping(&blot.signal.view(), code_step(&blot), peeled)
+    });
+    let strips = line_up_strips(&mut blot, frame);
     blot.warnings.extend(membranes::lined_up_note(&strips));
-    let (mut background, mut grid, mut notes) = find_lanes(plan, image, &blot, &strips)?;
+    let (mut background, mut grid, mut notes) = find_lanes(plan, image, &blot, &strips, frame)?;
     // Dust and hot pixels add to the bands they fall on, and where they hold a share of a
     // lane's signal that matters, pull its centre towards them: they are replaced, and then
     // the lanes are found again without them.
     let specks = remove_specks(&mut blot, &grid);
     let lane_share = specks.largest_share_of_a_lane(&blot.signal, &background, &grid.lanes);
     if lane_share > bands::measure::SPECK_SHARE {
-        (background, grid, notes) = find_lanes(plan, image, &blot, &strips)?;
+        (background, grid, notes) = find_lanes(plan, image, &blot, &strips, frame)?;
     }
     blot.warnings.extend(notes);
     Ok(Located {
@@ -145,8 +149,7 @@ fn inside_frame(blot: &Blot) -> Option<Array2<f32>> {
 /// The membranes or strips of `blot`, found and lined up inside its frame
 /// ([`membranes::align`]): a surround's rows would join them into one, and its columns,
 /// moved with them, would stand inside the frame beside them.
-fn line_up_strips(blot: &mut Blot) -> Vec<Membrane> {
-    let frame = io::frame::content_box(&blot.signal.view(), code_step(blot), EmptyMargins::Keep);
+fn line_up_strips(blot: &mut Blot, frame: Option<io::frame::ContentBox>) -> Vec<Membrane> {
     let Some(b) = frame.filter(|b| !b.is_whole(blot.height(), blot.width())) else {
         return membranes::align(&mut blot.signal);
     };
@@ -207,6 +210,7 @@ fn find_lanes(
     image: &ImagePlan,
     blot: &Blot,
     strips: &[Membrane],
+    frame: Option<io::frame::ContentBox>,
 ) -> Result<(Array2<f32>, LaneGrid, Vec<String>)> {
     let params = &plan.params;
     let background = surface_under(blot, strips, params);
@@ -223,7 +227,7 @@ fn find_lanes(
                 count: (!plan.lanes.is_empty()).then_some(plan.lanes.len()),
                 params: &params.lanes,
             };
-            let found = locate_inside_frame(blot, &corrected, &request, params)
+            let found = locate_inside_frame(blot, frame, &corrected, &request, params)
                 .map_err(|e| lane_error(plan, image, e))?;
             (found.grid, found.notes)
         }
@@ -231,18 +235,17 @@ fn find_lanes(
     Ok((background, grid, notes))
 }
 
-/// The lanes of `blot`, found inside its flat margins ([`io::frame`]) with a background
-/// of their own, so that neither a margin's level nor its edge looks like a lane; placed back
-/// on the whole image.
+/// The lanes of `blot`, found inside its `frame` ([`io::frame::content_box`] keeping empty
+/// margins; `None`: no content) with a background of their own, so that neither a margin's
+/// level nor its edge looks like a lane; placed back on the whole image.
 fn locate_inside_frame(
     blot: &Blot,
+    frame: Option<io::frame::ContentBox>,
     corrected: &Array2<f32>,
     request: &lanes::LaneRequest,
     params: &Params,
 ) -> std::result::Result<lanes::FoundLanes, lanes::LaneError> {
-    let quantum = code_step(blot);
-    let Some(flat) = io::frame::content_box(&blot.signal.view(), quantum, EmptyMargins::Keep)
-    else {
+    let Some(flat) = frame else {
         return Err(lanes::LaneError::NoLanes);
     };
     let found = locate_in_box(blot, corrected, request, params, flat)?;
@@ -270,13 +273,15 @@ fn locate_inside_frame(
         tight.left.saturating_sub(flat.left),
         flat.right.saturating_sub(tight.right),
     ];
-    // The pitch a margin is weighed against: the lanes' found on the whole box, or where the
-    // blot alone shows a finer one, that (a wide surround can lead the whole box's lanes to a
-    // coarser pattern: bands merged across lanes into a row of a few wide ones). Only a
-    // margin between the narrowest pitch allowed and the one found makes it matter.
-    let undecided = margins
-        .iter()
-        .any(|&m| m as f64 > params.lanes.min_pitch_px && m as f64 <= found.grid.pitch);
+    // The pitch a margin is weighed against: the lanes' found on the whole box; where a
+    // pattern in two dimensions placed them (a wide surround can lead the whole box's lanes to
+    // a row of a few wide bands, merged across lanes), the finer one of the lanes found on the
+    // blot alone. Only a margin between the narrowest pitch allowed and the one found makes
+    // the difference.
+    let undecided = found.grid.placed_in_two_dimensions()
+        && margins
+            .iter()
+            .any(|&m| m as f64 > params.lanes.min_pitch_px && m as f64 <= found.grid.pitch);
     let blot_only = within(flat.left + margins[0], flat.right - margins[1]);
     let blot_pitch = if undecided && usable(&blot_only) {
         locate_in_box(blot, corrected, request, params, blot_only)
