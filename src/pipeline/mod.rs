@@ -101,7 +101,10 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
     let frame = blot.content.and_then(|peeled| {
         io::frame::content_box_keeping(&blot.signal.view(), code_step(&blot), peeled)
     });
-    let strips = line_up_strips(&mut blot, frame);
+    // Strips are judged where the blot's structure is, empty margins peeled: an empty field's
+    // rows at the background's level would join two membranes into one.
+    let content = blot.content;
+    let strips = line_up_strips(&mut blot, content);
     blot.warnings.extend(membranes::lined_up_note(&strips));
     let (mut background, mut grid, mut notes) = find_lanes(plan, image, &blot, &strips, frame)?;
     // Dust and hot pixels add to the bands they fall on, and where they hold a share of a
@@ -146,9 +149,9 @@ fn inside_frame(blot: &Blot) -> Option<Array2<f32>> {
     )
 }
 
-/// The membranes or strips of `blot`, found and lined up inside its frame
-/// ([`membranes::align`]): a surround's rows would join them into one, and its columns,
-/// moved with them, would stand inside the frame beside them.
+/// The membranes or strips of `blot`, found and lined up inside `frame` ([`membranes::align`]):
+/// a surround's rows would join them into one, and its columns, moved with them, would stand
+/// beside them.
 fn line_up_strips(blot: &mut Blot, frame: Option<io::frame::ContentBox>) -> Vec<Membrane> {
     let Some(b) = frame.filter(|b| !b.is_whole(blot.height(), blot.width())) else {
         return membranes::align(&mut blot.signal);
