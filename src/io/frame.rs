@@ -41,15 +41,19 @@ pub struct ContentBox {
 }
 
 impl ContentBox {
+    /// The whole `height`×`width` image.
+    pub fn whole(height: usize, width: usize) -> ContentBox {
+        ContentBox {
+            top: 0,
+            bottom: height,
+            left: 0,
+            right: width,
+        }
+    }
+
     /// True when the box is the whole `height`×`width` image.
     pub fn is_whole(&self, height: usize, width: usize) -> bool {
-        *self
-            == ContentBox {
-                top: 0,
-                bottom: height,
-                left: 0,
-                right: width,
-            }
+        *self == ContentBox::whole(height, width)
     }
 
     /// Columns in the box.
@@ -72,12 +76,11 @@ pub fn content_box(
     quantum: f32,
     empty: EmptyMargins,
 ) -> Option<ContentBox> {
-    let b = inside_flat_margins(signal, quantum)?;
-    let peeled = without_empty_margins(signal, b, quantum);
-    Some(match empty {
-        EmptyMargins::Keep => without_surround_beyond_content(signal, b, peeled, quantum),
-        EmptyMargins::Peel => peeled,
-    })
+    let peeled = without_empty_margins(signal, inside_flat_margins(signal, quantum)?, quantum);
+    match empty {
+        EmptyMargins::Keep => content_box_keeping(signal, quantum, peeled),
+        EmptyMargins::Peel => Some(peeled),
+    }
 }
 
 /// [`content_box`] with [`EmptyMargins::Keep`], given the box with empty margins peeled
@@ -104,13 +107,9 @@ pub fn content_box_keeping(
 /// reaches ([`within_levels_of_content`]); `None` where nothing but flat lines is left.
 fn inside_flat_margins(signal: &ArrayView2<f32>, quantum: f32) -> Option<ContentBox> {
     let (height, width) = signal.dim();
-    let whole = ContentBox {
-        top: 0,
-        bottom: height,
-        left: 0,
-        right: width,
-    };
-    let b = peel(whole, |side, b| is_flat(side.line(signal, b), quantum));
+    let b = peel(ContentBox::whole(height, width), |side, b| {
+        is_flat(side.line(signal, b), quantum)
+    });
     // Nothing but margin: there is no content to frame.
     if b.width() <= 1 || b.height() <= 1 {
         return None;
@@ -436,12 +435,7 @@ fn within_levels_of_content(
         (low, (background + high) / 2.0)
     };
     let (height, width) = signal.dim();
-    let whole = ContentBox {
-        top: 0,
-        bottom: height,
-        left: 0,
-        right: width,
-    };
+    let whole = ContentBox::whole(height, width);
     widened_over(signal, flat_box, whole, |line| {
         let level = line_median(line);
         level >= background_low - quantum && level <= background_high + quantum
