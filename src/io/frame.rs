@@ -124,10 +124,10 @@ fn inside_flat_margins(signal: &ArrayView2<f32>, quantum: f32) -> Option<Content
 
 /// `start` without a surround at a level the content never shows (a tray darker than anything
 /// on the blot, a lid lighter than its background): the margins [`without_empty_margins`]
-/// peels (to `inner`), less those lines whose median lies among the content's levels, or beyond them by
-/// less than [`STRUCTURE_SDS`] of the line's own noise SDs (an empty stretch of the membrane,
-/// where an empty end lane may lie; a margin a gradient or vignette takes a little past the
-/// content's levels).
+/// peels (to `inner`), less those lines whose median lies among the content's levels, or
+/// beyond them by less than [`STRUCTURE_SDS`] of the line's own noise SDs (an empty stretch
+/// of the membrane, where an empty end lane may lie; a margin a gradient or vignette takes a
+/// little past the content's levels).
 fn without_surround_beyond_content(
     signal: &ArrayView2<f32>,
     start: ContentBox,
@@ -140,9 +140,7 @@ fn without_surround_beyond_content(
     let [low, _, high] = content_levels(signal, inner);
     widened_over(signal, inner, start, |line| {
         let values: Vec<f32> = line.iter().copied().collect();
-        let usable = vec![true; values.len()];
-        let sigma = stats::noise_sigma_at_lag(&values, NOISE_LAG, &usable, 1).unwrap_or(0.0);
-        let reach = (STRUCTURE_SDS * sigma).max(quantum);
+        let reach = structure_threshold(&values, quantum);
         let level = line_median(line);
         level >= low - reach && level <= high + reach
     })
@@ -321,10 +319,8 @@ fn without_empty_margins(signal: &ArrayView2<f32>, start: ContentBox, quantum: f
 /// vignette changes by a small part of its noise over so few lines.
 fn off_the_margin(line: ArrayView1<f32>, outward: ArrayView1<f32>, quantum: f32) -> bool {
     let difference: Vec<f32> = line.iter().zip(outward).map(|(a, b)| a - b).collect();
-    let usable = vec![true; difference.len()];
     // The difference of two noisy lines: its noise is √2 that of one.
-    let sigma = stats::noise_sigma_at_lag(&difference, NOISE_LAG, &usable, 1).unwrap_or(0.0);
-    let threshold = (STRUCTURE_SDS * sigma).max(quantum);
+    let threshold = structure_threshold(&difference, quantum);
     let off = |values: &[f32]| {
         let off = values.iter().filter(|d| d.abs() > threshold).count();
         off as f64 > OFF_LEVEL_SHARE * values.len() as f64
@@ -339,6 +335,14 @@ fn off_the_margin(line: ArrayView1<f32>, outward: ArrayView1<f32>, quantum: f32)
 /// resampling, JPEG blocks or a display filter correlate neighbouring pixels.
 const NOISE_LAG: usize = 4;
 
+/// How far a pixel of a line of `values` must lie off to count as structure: [`STRUCTURE_SDS`]
+/// of the line's noise SDs (measured at [`NOISE_LAG`]), at least one `quantum`.
+fn structure_threshold(values: &[f32], quantum: f32) -> f32 {
+    let usable = vec![true; values.len()];
+    let sigma = stats::noise_sigma_at_lag(values, NOISE_LAG, &usable, 1).unwrap_or(0.0);
+    (STRUCTURE_SDS * sigma).max(quantum)
+}
+
 /// True where more than [`OFF_LEVEL_SHARE`] of `line`'s pixels lie [`STRUCTURE_SDS`] noise
 /// SDs (at least one `quantum`) off the quadratic that fits it best: a band, a lane, a
 /// membrane's edge or a label; a surround's gradient or vignette is smooth.
@@ -348,9 +352,7 @@ fn holds_structure(line: ArrayView1<f32>, quantum: f32) -> bool {
     if n < 3 * NOISE_LAG {
         return true;
     }
-    let usable = vec![true; n];
-    let sigma = stats::noise_sigma_at_lag(&values, NOISE_LAG, &usable, 1).unwrap_or(0.0);
-    let threshold = (STRUCTURE_SDS * sigma).max(quantum);
+    let threshold = structure_threshold(&values, quantum);
     let off_trend = |trend: Vec<f32>| {
         let off = values
             .iter()

@@ -368,8 +368,9 @@ fn pitch_of(structure: &[f64]) -> Option<usize> {
         .find(|&lag| r[lag] > 0.0 && r[lag] >= r[lag - 1] && r[lag] >= r[lag + 1])
 }
 
-/// Moves rows `top..=bottom` left by `shift` columns (right when negative); columns moved in
-/// from beyond the edge take the strip's lowest level (the empty frame beside the membrane).
+/// Moves rows `top..=bottom`, within columns `left..=right`, left by `shift` columns (right
+/// when negative); columns moved in from beyond that range take the strip's lowest level (the
+/// empty frame beside the membrane).
 fn shift_rows(
     signal: &mut Array2<f32>,
     (top, bottom): (usize, usize),
