@@ -13,7 +13,7 @@ use blotquant::{batch, manifest, Params};
 /// parts, the count is what one lane grid across the image holds: 7 loaded + 1 faint lane is 8,
 /// a ladder + 8 samples is 9, 3 groups × 5 lanes is 15, two side-by-side blots of 6 are 12,
 /// stacked strips or membranes of 6 lanes are 6.
-const STATED: [(&str, usize, bool); 17] = [
+const STATED: [(&str, usize, bool); 18] = [
     ("amersham_chemi_actin_csitron.tif", 8, true),
     ("dna_ladder_gelgenie.tif", 4, true),
     ("pmc_fxn_vcl_values.png", 8, true),
@@ -43,6 +43,10 @@ const STATED: [(&str, usize, bool); 17] = [
     // band: the column profile shows six lines, and the lanes lie between the pairs of lines
     // whose spaces hold bands.
     ("wb_shadow_3lanes_facuperezt.jpg", 3, true),
+    // A row of strong bands that run together, tilted across the image: lanes 1–3 and 16 show
+    // in it without a dip between them (and nowhere else): the lanes go on along the row to
+    // its ends.
+    ("chemidocxrs_16lanes_biorad1sc.tif", 16, true),
 ];
 
 /// The lanes `detect` finds in `image` (none where it refuses the image).

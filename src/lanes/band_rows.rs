@@ -113,6 +113,9 @@ struct Blob {
     x1: usize,
     y0: usize,
     y1: usize,
+    /// The most rows the blob holds in any one column: a row of bands that tilts or smiles is
+    /// no taller than its bands in every column, however tall its bounding box.
+    tallest_column: usize,
 }
 
 impl Blob {
@@ -257,32 +260,45 @@ impl Bands {
         runs
     }
 
-    /// The rows (first, end) of every row of merged bands at lanes `pitch` apart: a blob at
-    /// least [`MIN_MERGED_LANES`] pitches wide and no more than a pitch high (an overloaded
-    /// loading control whose bands touch, where a frame's outline is taller), and no drawn
-    /// line (at least [`MIN_BAND_THICKNESS_PX`] high at half height in `corrected`), at any
-    /// cut, each row range once. Its lanes show only as dips between them.
-    pub fn merged_rows(&self, corrected: &Array2<f32>, pitch: f64) -> Vec<(usize, usize)> {
+    /// Every row of merged bands at lanes `pitch` apart: a blob at least
+    /// [`MIN_MERGED_LANES`] pitches wide and in no column more than a pitch high (an
+    /// overloaded loading control whose bands touch, tilted or smiling as it may be, where a
+    /// frame's outline is a whole side high), and no drawn line (at least
+    /// [`MIN_BAND_THICKNESS_PX`] high at half height in `corrected`), at any cut, each once.
+    /// Its lanes show only as dips between them, or not at all where the bands run together.
+    pub fn merged_rows(&self, corrected: &Array2<f32>, pitch: f64) -> Vec<MergedRow> {
         let bin = self.bin as f64;
-        let mut rows: Vec<(usize, usize)> = self
+        let mut rows: Vec<MergedRow> = self
             .per_cut
             .iter()
             .flatten()
             .filter(|b| {
                 b.width() as f64 * bin >= MIN_MERGED_LANES * pitch
-                    && b.height() as f64 * bin <= pitch
+                    && b.tallest_column as f64 * bin <= pitch
             })
             .filter(|b| {
                 let row = (b.centre_y() * bin - 0.5).max(0.0).round() as usize;
                 let thickness = band_thickness(corrected, b.centre_x() * bin - 0.5, pitch, row);
                 thickness >= MIN_BAND_THICKNESS_PX
             })
-            .map(|b| (b.y0 * self.bin, b.y1 * self.bin))
+            .map(|b| MergedRow {
+                rows: (b.y0 * self.bin, b.y1 * self.bin),
+                columns: (b.x0 * self.bin, b.x1 * self.bin),
+            })
             .collect();
-        rows.sort_unstable();
+        rows.sort_unstable_by_key(|r| (r.rows, r.columns));
         rows.dedup();
         rows
     }
+}
+
+/// A row of bands that touch, as [`Bands::merged_rows`] finds it (its bounding box).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MergedRow {
+    /// Rows `[first, end)`.
+    pub rows: (usize, usize),
+    /// Columns `[first, end)`.
+    pub columns: (usize, usize),
 }
 
 /// A row of merged bands spans at least this many lanes.
@@ -356,25 +372,42 @@ fn blobs(image: &ImageBuffer<Luma<f32>, Vec<f32>>, level: f32) -> Vec<Blob> {
         .expect("one value per pixel");
     let labels = connected_components(&mask, Connectivity::Eight, Luma([0u8]));
     let mut boxes: Vec<Option<Blob>> = Vec::new();
-    for (x, y, label) in labels.enumerate_pixels() {
-        let label = label[0] as usize;
-        if label == 0 {
-            continue;
+    // Column by column, so that each blob's rows in one column are counted together.
+    let mut in_column: Vec<usize> = Vec::new();
+    let mut touched: Vec<usize> = Vec::new();
+    for x in 0..labels.width() {
+        for y in 0..labels.height() {
+            let label = labels.get_pixel(x, y)[0] as usize;
+            if label == 0 {
+                continue;
+            }
+            if boxes.len() < label {
+                boxes.resize(label, None);
+                in_column.resize(label, 0);
+            }
+            let (x, y) = (x as usize, y as usize);
+            let b = boxes[label - 1].get_or_insert(Blob {
+                x0: x,
+                x1: x + 1,
+                y0: y,
+                y1: y + 1,
+                tallest_column: 0,
+            });
+            b.x0 = b.x0.min(x);
+            b.x1 = b.x1.max(x + 1);
+            b.y0 = b.y0.min(y);
+            b.y1 = b.y1.max(y + 1);
+            if in_column[label - 1] == 0 {
+                touched.push(label - 1);
+            }
+            in_column[label - 1] += 1;
         }
-        if boxes.len() < label {
-            boxes.resize(label, None);
+        for i in touched.drain(..) {
+            if let Some(b) = boxes[i].as_mut() {
+                b.tallest_column = b.tallest_column.max(in_column[i]);
+            }
+            in_column[i] = 0;
         }
-        let (x, y) = (x as usize, y as usize);
-        let b = boxes[label - 1].get_or_insert(Blob {
-            x0: x,
-            x1: x + 1,
-            y0: y,
-            y1: y + 1,
-        });
-        b.x0 = b.x0.min(x);
-        b.x1 = b.x1.max(x + 1);
-        b.y0 = b.y0.min(y);
-        b.y1 = b.y1.max(y + 1);
     }
     boxes.into_iter().flatten().collect()
 }
@@ -436,7 +469,7 @@ mod tests {
         let rows = Bands::search(&image).unwrap().merged_rows(&image, 40.0);
         assert!(!rows.is_empty());
         assert!(
-            rows.iter().all(|&(top, end)| top < 28 && end > 20),
+            rows.iter().all(|r| r.rows.0 < 28 && r.rows.1 > 20),
             "{rows:?}"
         );
     }

@@ -5,7 +5,7 @@
 
 use ndarray::Array2;
 
-use super::band_rows::RowOfBands;
+use super::band_rows::{MergedRow, RowOfBands};
 use super::{column_profile, fit_profile, grid_at, half_maximum_edges, Lane, LaneGrid, LANE_SDS};
 use crate::stats;
 
@@ -177,18 +177,24 @@ pub fn extend_over_bands(
 /// share of the pitch.
 const MAX_LATTICE_RESIDUAL: f64 = 0.25;
 
-/// The grid extended over a row of merged bands (`merged_rows`: each one's rows, from
+/// The grid extended over a row of merged bands (`merged_rows`, from
 /// [`super::band_rows::Bands::merged_rows`]): an overloaded loading control whose bands touch
 /// shows its lanes only as dips between them, which the whole image's column profile
 /// dilutes where a target row holds bands in some lanes only. The row's own column profile
 /// is fitted with more lanes than the grid, at about its pitch; where such a fit holds each of
 /// the grid's lanes (within a third of a pitch; nearer its lane than the gap beside it) and
 /// its outermost lane beyond the grid at each end stands out of its gaps, the fit's lanes
-/// are the lanes (the most of them over all rows). `None` where no row shows more lanes.
+/// are the lanes (the most of them over all rows). Where the bands run together without a
+/// dip, the row still shows its lanes by its length: the lanes are then continued about a
+/// pitch apart over a row that holds the end lane, out to its end ([`continue_along_rows`]),
+/// on the `membrane`'s columns, each where its band touches the last one's in `signal` (the
+/// image as loaded: a background surface can turn a membrane's edge into a ridge that looks
+/// like a row of bands, in `corrected`). `None` where no row shows more lanes.
 pub fn extend_over_merged_row(
-    corrected: &Array2<f32>,
+    (signal, corrected): (&Array2<f32>, &Array2<f32>),
     grid: &LaneGrid,
-    merged_rows: &[(usize, usize)],
+    merged_rows: &[MergedRow],
+    membrane: &[(usize, usize)],
     max_lanes: usize,
     min_pitch: f64,
 ) -> Option<LaneGrid> {
@@ -198,7 +204,8 @@ pub fn extend_over_merged_row(
     }
     let pitch = grid.pitch;
     let mut best: Option<Vec<f64>> = None;
-    for &(top, bottom) in merged_rows {
+    for row in merged_rows {
+        let (top, bottom) = row.rows;
         let profile = &column_profile(&corrected.slice(ndarray::s![top..bottom, ..]).to_owned());
         // Lanes beyond the grid fit in the room either side of it, a pitch (less the
         // tolerance) apart: no more counts are worth fitting.
@@ -240,12 +247,93 @@ pub fn extend_over_merged_row(
             }
         }
     }
-    let centres = best?;
+    let mut centres = best.unwrap_or_else(|| grid.lanes.iter().map(|l| l.x_center).collect());
     let pitch = (centres[centres.len() - 1] - centres[0]) / (centres.len() - 1) as f64;
+    let strips = StripMeans::new(signal);
+    let width = grid.lanes[0].width;
+    // A lane beyond `end` (a pitch on) shows on the row where it holds a band there, and the
+    // bands of the two touch: the row stays at half their height or more between them.
+    let touching_band = |row: &MergedRow, end: f64, next: f64| {
+        let band = strips.band_within(next, width, row.rows);
+        let last = strips.band_within(end, width, row.rows);
+        let gap = strips.band_within((end + next) / 2.0, (pitch - width).max(2.0), row.rows);
+        super::on_membrane_at(membrane, pitch, next)
+            && band.stands_on_the_membrane()
+            && last.stands_on_the_membrane()
+            && gap.height >= TOUCHING * band.height.min(last.height)
+    };
+    continue_along_rows(
+        &mut centres,
+        (pitch, width),
+        merged_rows,
+        max_lanes,
+        touching_band,
+    );
+    if centres.len() == shown {
+        return None;
+    }
     let mut extended = grid_at(&grid.profile, &centres, pitch);
     extended.beyond_profile = true;
     Some(extended)
 }
+
+/// Continues `centres` beyond each end over the longest of `rows` that holds the end lane's
+/// centre. The row's end is its outermost band's outer edge: that band's lane is centred half
+/// a lane `width` inside it, and the lanes between it and the end lane are evenly spaced, ¾
+/// to 1¼ `pitch` apart (lanes loaded by hand are not on one lattice). A lane is added only
+/// where it holds a band that touches the last one's (`touching_band(row, last, next)`: a
+/// blob's low cut may join separate bands, or a row to a membrane's edge beside it); no more
+/// than `max_lanes` in all.
+fn continue_along_rows(
+    centres: &mut Vec<f64>,
+    (pitch, width): (f64, f64),
+    rows: &[MergedRow],
+    max_lanes: usize,
+    touching_band: impl Fn(&MergedRow, f64, f64) -> bool,
+) {
+    for side in [-1.0, 1.0] {
+        let end = if side < 0.0 {
+            centres[0]
+        } else {
+            centres[centres.len() - 1]
+        };
+        let on = |row: &MergedRow| (row.columns.0 as f64..row.columns.1 as f64).contains(&end);
+        let Some(row) = rows
+            .iter()
+            .filter(|row| on(row))
+            .max_by_key(|row| row.columns.1 - row.columns.0)
+        else {
+            continue;
+        };
+        let outermost = if side < 0.0 {
+            row.columns.0 as f64 + width / 2.0
+        } else {
+            row.columns.1 as f64 - width / 2.0
+        };
+        let steps = ((outermost - end) * side / pitch).round();
+        let spacing = (outermost - end) / steps;
+        if steps < 1.0 || !(0.75 * pitch..=1.25 * pitch).contains(&spacing.abs()) {
+            continue;
+        }
+        let mut last = end;
+        for k in 1..=steps as usize {
+            let next = end + k as f64 * spacing;
+            if centres.len() >= max_lanes || !touching_band(row, last, next) {
+                break;
+            }
+            if side < 0.0 {
+                centres.insert(0, next);
+            } else {
+                centres.push(next);
+            }
+            last = next;
+        }
+    }
+}
+
+/// Bands touch where the row between them stays at this share of the lower one's height
+/// (their half-maximum widths meet).
+const TOUCHING: f64 = 0.5;
 
 /// A row of merged bands shows the grid's lanes at a pitch within this share of the grid's.
 const MERGED_PITCH_TOLERANCE: f64 = 0.1;
@@ -394,7 +482,53 @@ impl StripMeans {
             .map(|(i, &v)| (i, v.min(v - lowest_before[i].max(lowest_after[i]))))
             .max_by(|a, b| a.1.total_cmp(&b.1))
             .unwrap_or((0, 0.0));
-        StripBand { height, noise, row }
+        StripBand {
+            height,
+            noise,
+            row,
+            step: 0.0,
+        }
+    }
+
+    /// How far the strip's highest row among `[first, end)` stands above the lowest rows as
+    /// many rows above and below them (the higher of the two sides), with the strip's noise
+    /// SD, that row, and how far the two sides' lowest rows differ (a band stands on the
+    /// membrane's level on both sides; a membrane's edge steps from the frame's level to it).
+    fn band_within(&self, centre: f64, width: f64, (first, end): (usize, usize)) -> StripBand {
+        let (rows, noise) = self.rows_above_median(centre, width);
+        let reach = end - first;
+        let lowest = |from: usize, to: usize| {
+            rows[from.min(rows.len())..to.min(rows.len())]
+                .iter()
+                .copied()
+                .fold(f64::INFINITY, f64::min)
+        };
+        let (above, below) = (
+            lowest(first.saturating_sub(reach), first),
+            lowest(end, end + reach),
+        );
+        let beside = above.max(below);
+        let (row, peak) = (first..end.min(rows.len()))
+            .map(|i| (i, rows[i]))
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .unwrap_or((first, f64::NEG_INFINITY));
+        // At the image's top or bottom edge only the other side is beside the row.
+        let height = if beside.is_finite() {
+            peak - beside
+        } else {
+            0.0
+        };
+        let step = if above.is_finite() && below.is_finite() {
+            (above - below).abs()
+        } else {
+            0.0
+        };
+        StripBand {
+            height,
+            noise,
+            row,
+            step,
+        }
     }
 
     /// The row profile of the strip `width` wide centred at `centre`, smoothed as band finding
@@ -424,7 +558,23 @@ pub(super) struct StripBand {
     pub(super) height: f64,
     pub(super) noise: f64,
     pub(super) row: usize,
+    /// How far the levels either side of the band differ (only [`StripMeans::band_within`]
+    /// measures it; 0 elsewhere).
+    step: f64,
 }
+
+impl StripBand {
+    /// A band on the membrane's level: at least [`MIN_END_LANE_BAND_SDS`] noise SDs high, the
+    /// levels either side within [`MAX_STEP_SHARE`] of its height.
+    fn stands_on_the_membrane(&self) -> bool {
+        self.height > MIN_END_LANE_BAND_SDS * self.noise
+            && self.step <= MAX_STEP_SHARE * self.height
+    }
+}
+
+/// A band's sides differ by at most this share of its height; a membrane's edge (its level
+/// steps up from the frame's, with a glow at the edge) differs by about half of it or more.
+const MAX_STEP_SHARE: f64 = 0.25;
 
 /// How far either side of a lane's centre its band is looked for: the lane and a third of
 /// the gaps beside it.
@@ -653,8 +803,8 @@ mod tests {
             .expect("bands")
             .merged_rows(&image, grid.pitch);
         assert!(!rows.is_empty());
-        let extended =
-            extend_over_merged_row(&image, &grid, &rows, 20, 8.0).expect("lanes beyond the grid");
+        let extended = extend_over_merged_row((&image, &image), &grid, &rows, &[(0, 339)], 20, 8.0)
+            .expect("lanes beyond the grid");
         assert!(extended.beyond_profile);
         let found: Vec<f64> = extended.lanes.iter().map(|l| l.x_center).collect();
         assert_eq!(found.len(), 12, "{found:?}");
@@ -667,6 +817,60 @@ mod tests {
             .expect("bands")
             .merged_rows(&image, grid.pitch);
         assert!(!rows.is_empty());
-        assert!(extend_over_merged_row(&image, &grid, &rows, 20, 8.0).is_none());
+        assert!(
+            extend_over_merged_row((&image, &image), &grid, &rows, &[(0, 339)], 20, 8.0).is_none()
+        );
+    }
+
+    /// Twelve lanes 24 px apart from x 30 (width 340, 100 rows): a target row (rows 20–29)
+    /// with bands in lanes 5–12 only, and below it, from row 60, `control`'s level at row
+    /// `y − 60` across lanes 1–12 (x 18–293), the same in every column: bands that run together
+    /// without a dip between them.
+    fn target_over_run_together_control(control: impl Fn(usize) -> f32) -> Array2<f32> {
+        Array2::from_shape_fn((100, 340), |(y, x)| {
+            let ripple = ((x * 7 + y * 13) % 5) as f32 * 0.2;
+            let u = (x as f64 - 30.0) / 24.0;
+            let lane = u.round();
+            let target = (20..30).contains(&y)
+                && (4.0..=11.0).contains(&lane)
+                && (u - lane).abs() <= 9.0 / 24.0;
+            let on_control = (-0.5..11.5).contains(&u) && y >= 60;
+            ripple
+                + if target { 200.0 } else { 0.0 }
+                + if on_control { control(y - 60) } else { 0.0 }
+        })
+    }
+
+    #[test]
+    fn lanes_a_row_of_bands_that_run_together_shows_beyond_the_grid_are_added() {
+        // A band 12 rows high (rows 60–71), as high in the gaps as in the lanes.
+        let band = |dy: usize| if dy < 12 { 100.0 } else { 0.0 };
+        let image = target_over_run_together_control(band);
+        let grid = fit_lanes(&image, 8, 8.0).unwrap();
+        assert!((grid.lanes[0].x_center - 126.0).abs() <= 1.5, "{grid:?}");
+        let rows = crate::lanes::band_rows::Bands::search(&image)
+            .expect("bands")
+            .merged_rows(&image, grid.pitch);
+        assert!(!rows.is_empty());
+        let membrane = [(0, 339)];
+        let extended = extend_over_merged_row((&image, &image), &grid, &rows, &membrane, 20, 8.0)
+            .expect("lanes beyond the grid");
+        let found: Vec<f64> = extended.lanes.iter().map(|l| l.x_center).collect();
+        assert_eq!(found.len(), 12, "{found:?}");
+        for (k, x) in found.iter().enumerate() {
+            assert!(
+                (x - (30.0 + 24.0 * k as f64)).abs() <= 24.0 / 4.0,
+                "{found:?}"
+            );
+        }
+
+        // A membrane's edge at row 60 (the level steps up from the frame's, with a glow that
+        // fades over 12 rows): in the image as loaded no band, whatever a background surface
+        // makes of it.
+        let edge = |dy: usize| 50.0 + 50.0 * (1.0 - dy as f32 / 12.0).max(0.0);
+        let signal = target_over_run_together_control(edge);
+        let ridge = target_over_run_together_control(band);
+        let extended = extend_over_merged_row((&signal, &ridge), &grid, &rows, &membrane, 20, 8.0);
+        assert!(extended.is_none(), "{extended:?}");
     }
 }

@@ -74,6 +74,7 @@ pub fn locate(
     }
     grid = lanes_as_the_image_shows(
         request,
+        signal,
         corrected,
         grid,
         bands.as_ref(),
@@ -203,6 +204,7 @@ fn lanes_between_edge_lines(
 /// are.
 fn lanes_as_the_image_shows(
     request: &LaneRequest,
+    signal: &Array2<f32>,
     corrected: &Array2<f32>,
     grid: LaneGrid,
     bands: Option<&Bands>,
@@ -214,7 +216,7 @@ fn lanes_as_the_image_shows(
         return grid;
     }
     let Some(stated) = request.count else {
-        return lanes_beyond_the_profile(corrected, grid, bands, p, warnings);
+        return lanes_beyond_the_profile((signal, corrected), grid, bands, membrane, p, warnings);
     };
     if grid.is_clear() && !grid.misses_a_lane() {
         return grid;
@@ -222,7 +224,7 @@ fn lanes_as_the_image_shows(
     let mut notes = Vec::new();
     let own = lanes::estimate_lane_count(&grid.profile, p.max_lanes, p.min_pitch_px)
         .and_then(|n| lanes::fit_profile(&grid.profile, n, p.min_pitch_px))
-        .map(|g| lanes_beyond_the_profile(corrected, g, bands, p, &mut notes))
+        .map(|g| lanes_beyond_the_profile((signal, corrected), g, bands, membrane, p, &mut notes))
         .map(|g| on_membrane(g, membrane, &mut notes))
         .filter(|g| g.beyond_profile && g.lanes.len() == stated);
     match own {
@@ -239,9 +241,10 @@ fn lanes_as_the_image_shows(
 /// does not show), and without end lanes that are narrow lines running down the image (a
 /// gel's edge, a frame), each with a note.
 fn lanes_beyond_the_profile(
-    corrected: &Array2<f32>,
+    (signal, corrected): (&Array2<f32>, &Array2<f32>),
     grid: LaneGrid,
     bands: Option<&Bands>,
+    membrane: &[(usize, usize)],
     p: &LaneParams,
     warnings: &mut Vec<String>,
 ) -> LaneGrid {
@@ -258,14 +261,20 @@ fn lanes_beyond_the_profile(
             let rows = bands
                 .map(|b| b.merged_rows(corrected, pitch))
                 .unwrap_or_default();
-            lanes::extend_over_merged_row(corrected, &grid, &rows, p.max_lanes, p.min_pitch_px).map(
-                |g| {
-                    (
-                        g,
-                        "the dips between a row of bands that touch show".to_string(),
-                    )
-                },
+            lanes::extend_over_merged_row(
+                (signal, corrected),
+                &grid,
+                &rows,
+                membrane,
+                p.max_lanes,
+                p.min_pitch_px,
             )
+            .map(|g| {
+                (
+                    g,
+                    "the dips between a row of bands that touch show".to_string(),
+                )
+            })
         });
     let (extended, shown_by) = extended.unzip();
     let added = extended.as_ref().map_or(0, |g| g.lanes.len() - shown);

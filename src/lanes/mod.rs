@@ -116,6 +116,23 @@ pub struct LaneGrid {
     pub stated: bool,
 }
 
+/// True where column `x` lies on the `membrane` (its column ranges, those less than a lane
+/// `pitch` apart taken as one: a lane's gap may show as a break).
+pub(crate) fn on_membrane_at(membrane: &[(usize, usize)], pitch: f64, x: f64) -> bool {
+    let mut ranges: Vec<(usize, usize)> = Vec::new();
+    for &(first, last) in membrane {
+        match ranges.last_mut() {
+            Some(previous) if (first.saturating_sub(previous.1) as f64) < pitch => {
+                previous.1 = previous.1.max(last)
+            }
+            _ => ranges.push((first, last)),
+        }
+    }
+    ranges
+        .iter()
+        .any(|&(first, last)| (first as f64..=last as f64).contains(&x))
+}
+
 /// A lane, a lane's edge or a line down the image stands out of the column profile when it
 /// rises this many of the profile's noise SDs above its gaps; a grid is clear when its median
 /// lane does.
@@ -235,20 +252,7 @@ impl LaneGrid {
     /// as one: a gap narrower than a lane is a stretch of the blot at the frame's level (an
     /// empty or faint lane of a white gel), not the frame between two blots.
     pub fn on_membrane(self, membrane: &[(usize, usize)]) -> (LaneGrid, Vec<usize>) {
-        let mut ranges: Vec<(usize, usize)> = Vec::new();
-        for &(first, last) in membrane {
-            match ranges.last_mut() {
-                Some(previous) if (first.saturating_sub(previous.1) as f64) < self.pitch => {
-                    previous.1 = previous.1.max(last)
-                }
-                _ => ranges.push((first, last)),
-            }
-        }
-        let inside = |lane: &Lane| {
-            ranges
-                .iter()
-                .any(|&(first, last)| (first as f64..=last as f64).contains(&lane.x_center))
-        };
+        let inside = |lane: &Lane| on_membrane_at(membrane, self.pitch, lane.x_center);
         let keep: Vec<bool> = self.lanes.iter().map(inside).collect();
         self.keeping(&keep)
     }

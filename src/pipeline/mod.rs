@@ -188,11 +188,14 @@ fn shear_upright(blot: &mut Blot, slope: f64) {
 /// The background surface of `blot`, estimated as if its membranes ran on across the gaps
 /// between them.
 fn surface_under(blot: &Blot, strips: &[Membrane], params: &Params) -> Array2<f32> {
-    let gaps_filled = membranes::with_gaps_filled(&blot.signal, strips);
-    background::estimate(
-        gaps_filled.as_ref().unwrap_or(&blot.signal),
-        &params.background,
-    )
+    surface_under_signal(&blot.signal, strips, params)
+}
+
+/// The background surface of `signal` (rows of `strips` in its own rows), estimated as if its
+/// membranes ran on across the gaps between them.
+fn surface_under_signal(signal: &Array2<f32>, strips: &[Membrane], params: &Params) -> Array2<f32> {
+    let gaps_filled = membranes::with_gaps_filled(signal, strips);
+    background::estimate(gaps_filled.as_ref().unwrap_or(signal), &params.background)
 }
 
 /// Replaces the specks inside the lanes of `grid` in `blot` ([`bands::specks`]).
@@ -230,7 +233,7 @@ fn find_lanes(
                 count: (!plan.lanes.is_empty()).then_some(plan.lanes.len()),
                 params: &params.lanes,
             };
-            let found = locate_inside_frame(blot, frame, &corrected, &request, params)
+            let found = locate_inside_frame(blot, strips, frame, &corrected, &request, params)
                 .map_err(|e| lane_error(plan, image, e))?;
             (found.grid, found.notes)
         }
@@ -243,6 +246,7 @@ fn find_lanes(
 /// level nor its edge looks like a lane; placed back on the whole image.
 fn locate_inside_frame(
     blot: &Blot,
+    strips: &[Membrane],
     frame: Option<io::frame::ContentBox>,
     corrected: &Array2<f32>,
     request: &lanes::LaneRequest,
@@ -251,7 +255,7 @@ fn locate_inside_frame(
     let Some(flat) = frame else {
         return Err(lanes::LaneError::NoLanes);
     };
-    let found = locate_in_box(blot, corrected, request, params, flat)?;
+    let found = locate_in_box(blot, strips, corrected, request, params, flat)?;
     // A stated count may hold empty end lanes on the membrane's empty margins.
     if request.count.is_some() {
         return Ok(found);
@@ -287,7 +291,7 @@ fn locate_inside_frame(
             .any(|&m| m as f64 > params.lanes.min_pitch_px && m as f64 <= found.grid.pitch);
     let blot_only = within(flat.left + margins[0], flat.right - margins[1]);
     let blot_pitch = if undecided && usable(&blot_only) {
-        locate_in_box(blot, corrected, request, params, blot_only)
+        locate_in_box(blot, strips, corrected, request, params, blot_only)
             .map(|f| f.grid.pitch)
             .unwrap_or(f64::INFINITY)
     } else {
@@ -314,13 +318,21 @@ fn locate_inside_frame(
     if !usable(&without_wide_margins) {
         return Ok(found);
     }
-    locate_in_box(blot, corrected, request, params, without_wide_margins)
+    locate_in_box(
+        blot,
+        strips,
+        corrected,
+        request,
+        params,
+        without_wide_margins,
+    )
 }
 
-/// The lanes of `blot` found inside `frame` with a background of their own, placed on the
-/// whole image.
+/// The lanes of `blot` found inside `frame` with a background of their own (estimated, as
+/// the whole image's is, across the gaps between the `strips`), placed on the whole image.
 fn locate_in_box(
     blot: &Blot,
+    strips: &[Membrane],
     corrected: &Array2<f32>,
     request: &lanes::LaneRequest,
     params: &Params,
@@ -336,7 +348,18 @@ fn locate_in_box(
             frame.left..frame.right
         ])
         .to_owned();
-    let inside_corrected = &inside - &background::estimate(&inside, &params.background);
+    let strips_inside: Vec<Membrane> = strips
+        .iter()
+        .filter(|s| s.rows.0 < frame.bottom && s.rows.1 >= frame.top)
+        .map(|s| Membrane {
+            rows: (
+                s.rows.0.saturating_sub(frame.top),
+                s.rows.1.min(frame.bottom - 1) - frame.top,
+            ),
+            ..*s
+        })
+        .collect();
+    let inside_corrected = &inside - &surface_under_signal(&inside, &strips_inside, params);
     let mut found = lanes::locate(&inside, &inside_corrected, request)?;
     found.grid = found.grid.placed_in(frame.left, frame.top, blot.width());
     Ok(found)
