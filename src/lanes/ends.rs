@@ -249,11 +249,13 @@ pub fn extend_over_merged_row(
     }
     let mut centres = best.unwrap_or_else(|| grid.lanes.iter().map(|l| l.x_center).collect());
     let pitch = (centres[centres.len() - 1] - centres[0]) / (centres.len() - 1) as f64;
-    let strips = StripMeans::new(signal);
+    // Summed only where a lane is looked for beyond the grid (a pass over the whole image).
+    let strips = std::cell::OnceCell::new();
     let width = grid.lanes[0].width;
     // A lane beyond `end` (a pitch on) shows on the row where it holds a band there, and the
     // bands of the two touch: the row stays at half their height or more between them.
     let touching_band = |row: &MergedRow, end: f64, next: f64| {
+        let strips = strips.get_or_init(|| StripMeans::new(signal));
         let band = strips.band_within(next, width, row.rows);
         let last = strips.band_within(end, width, row.rows);
         let gap = strips.band_within((end + next) / 2.0, (pitch - width).max(2.0), row.rows);
