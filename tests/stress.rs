@@ -854,6 +854,135 @@ struct NearZeroCell {
     flags: String,
 }
 
+/// Seeds of the experiments drawn with a white-light marker image ([`marker_lane_errors`]).
+const MARKER_SEEDS: std::ops::RangeInclusive<u64> = 201..=216;
+
+/// One lane of one image of a marker experiment, placed against its truth.
+struct MarkerLane {
+    what: String,
+    /// A ladder lane of an ECL image or a sample lane of the marker image: placed from the
+    /// other image kind, so off by as much as the marker image is shifted against the ECL
+    /// images (which nothing in a marker image showing only its ladder can measure).
+    across: bool,
+    /// Distance from the true centre (px), less the marker image's shift where `across`.
+    beyond: f64,
+    pitch: f64,
+}
+
+/// Every lane of the experiments whose ladder shows only on a white-light marker image
+/// (empty ladder lanes on the ECL images, which are shifted a few px against each other and
+/// against the marker), seeds [`MARKER_SEEDS`]. The marker image's shift against the ECL
+/// images: the median over the sample lanes of its true centre less the ECL images' median
+/// true centre.
+fn marker_lane_errors() -> Vec<MarkerLane> {
+    let outcomes: Vec<Outcome> = MARKER_SEEDS
+        .into_par_iter()
+        .map(|seed| {
+            let options = stress::Options {
+                layout: Some(stress::Layout::MarkerImage),
+                ..stress::Options::default()
+            };
+            let generate = |dir: &std::path::Path| stress::generate_with(seed, dir, &options);
+            run_generated(&format!("marker-seed-{seed}"), generate)
+        })
+        .collect();
+    let mut lanes = Vec::new();
+    for outcome in &outcomes {
+        let truth = &outcome.truth;
+        let results = outcome.results.as_ref().unwrap_or_else(|message| {
+            panic!("seed {}: {message}", truth.seed);
+        });
+        let is_marker = |file: &str| file.starts_with("marker.");
+        let ladder = |lane: usize| {
+            results
+                .lanes
+                .iter()
+                .any(|l| l.lane == lane && l.condition == "ladder")
+        };
+        let ecl: Vec<&Vec<f64>> = truth
+            .lane_centres
+            .iter()
+            .filter(|(file, _)| !is_marker(file))
+            .map(|(_, centres)| centres)
+            .collect();
+        let marker_shift = truth
+            .lane_centres
+            .iter()
+            .find(|(file, _)| is_marker(file))
+            .map(|(_, centres)| {
+                let offsets: Vec<f64> = (0..centres.len())
+                    .filter(|&i| !ladder(i + 1))
+                    .map(|i| {
+                        let own: Vec<f64> = ecl.iter().map(|c| c[i]).collect();
+                        centres[i] - blotquant::stats::median(&own)
+                    })
+                    .collect();
+                blotquant::stats::median(&offsets).abs()
+            })
+            .unwrap_or(0.0);
+        for (file, centres) in &truth.lane_centres {
+            for (i, centre) in centres.iter().enumerate() {
+                let lane = i + 1;
+                let across = is_marker(file) != ladder(lane);
+                let found = results
+                    .lanes
+                    .iter()
+                    .find(|l| l.image == *file && l.lane == lane)
+                    .map(|l| l.x_center_px);
+                let error = found.map_or(f64::INFINITY, |x| (x - centre).abs());
+                lanes.push(MarkerLane {
+                    what: format!(
+                        "seed {} {file} lane {lane}: true {centre:.1}, found {found:?} (pitch {:.1}, marker shifted {marker_shift:.1} px)",
+                        truth.seed, truth.pitch
+                    ),
+                    across,
+                    beyond: error - if across { marker_shift } else { 0.0 },
+                    pitch: truth.pitch,
+                });
+            }
+        }
+    }
+    lanes
+}
+
+/// Where the ECL images do not show their ladder lanes, those lanes come from the marker
+/// image's ladder, and the marker image's sample lanes from the ECL images: each within 5 %
+/// of the pitch of its true centre, beyond the marker image's own shift. (A whole grid moved
+/// onto the marker's ladder took the ECL images' guessed ladder lane's error into every lane
+/// of the marker image: up to 0.21 pitch off on these seeds.)
+#[test]
+fn lanes_placed_across_marker_and_ecl_images_lie_within_five_percent_of_the_pitch() {
+    let lanes = marker_lane_errors();
+    let off: Vec<&str> = lanes
+        .iter()
+        .filter(|l| l.across && l.beyond > 0.05 * l.pitch)
+        .map(|l| l.what.as_str())
+        .collect();
+    assert!(off.is_empty(), "{off:#?}");
+}
+
+/// Every lane of every image of the marker experiments within 5 % of the pitch (beyond the
+/// marker image's own shift where placed across).
+#[test]
+#[ignore = "not met: 4 of 773 lanes (sample lanes of ECL images, each measured on its own \
+            bands) lie 5.6-6.8 % of the pitch off"]
+fn every_lane_of_marker_experiments_lies_within_five_percent_of_the_pitch() {
+    let lanes = marker_lane_errors();
+    let worst = lanes.iter().map(|l| l.beyond / l.pitch).fold(0.0, f64::max);
+    println!("marker experiments, seeds {MARKER_SEEDS:?}: worst lane {worst:.3} pitch off");
+    let off: Vec<&str> = lanes
+        .iter()
+        .filter(|l| l.beyond > 0.05 * l.pitch)
+        .map(|l| l.what.as_str())
+        .collect();
+    assert!(
+        off.is_empty(),
+        "{} of {} lanes: {off:#?}",
+        off.len(),
+        lanes.len()
+    );
+}
+
 /// The near-zero experiments' lanes where strips are tall enough to place them (16 and 20
 /// px): an end lane whose band is near zero leaves an evenly spaced grid free to put its
 /// spare lane at the other end, one image a lane off the others, every lane then read from

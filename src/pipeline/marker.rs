@@ -53,18 +53,8 @@ pub(super) fn locate_marker(
         super::shear_upright(&mut blot, slope);
     }
     let mut grid = first.grid.clone();
-    for (i, lane) in grid.lanes.iter_mut().enumerate() {
-        let carried: Vec<&lanes::Lane> = same_frame
-            .iter()
-            .filter_map(|l| l.grid.lanes.get(i))
-            .collect();
-        let median = |value: fn(&lanes::Lane) -> f64| {
-            stats::median(&carried.iter().map(|l| value(l)).collect::<Vec<_>>())
-        };
-        lane.x_center = median(|l| l.x_center);
-        lane.width = median(|l| l.width);
-        lane.anchored = false;
-    }
+    let every_lane = vec![true; grid.lanes.len()];
+    carry_lanes(&mut grid, &same_frame, &every_lane);
     let strips = first.strips.clone();
     membranes::apply(&mut blot.signal, &strips);
     let specks = super::remove_specks(&mut blot, &grid);
@@ -78,6 +68,29 @@ pub(super) fn locate_marker(
         turned,
         sheared: first.sheared,
     }))
+}
+
+/// The lanes of `grid` flagged in `which` carried over from the blots of its frame: each at
+/// the median of their centres, median width; measured on none of them.
+fn carry_lanes(grid: &mut LaneGrid, same_frame: &[&Located], which: &[bool]) {
+    for ((i, lane), _) in grid
+        .lanes
+        .iter_mut()
+        .enumerate()
+        .zip(which)
+        .filter(|(_, &carried)| carried)
+    {
+        let carried: Vec<&lanes::Lane> = same_frame
+            .iter()
+            .filter_map(|l| l.grid.lanes.get(i))
+            .collect();
+        let median = |value: fn(&lanes::Lane) -> f64| {
+            stats::median(&carried.iter().map(|l| value(l)).collect::<Vec<_>>())
+        };
+        lane.x_center = median(|l| l.x_center);
+        lane.width = median(|l| l.width);
+        lane.anchored = false;
+    }
 }
 
 /// The marker images of a plan, analyzed like the blots (they hold no targets, so only their
@@ -180,10 +193,14 @@ fn ladder_lanes<'a>(plan: &'a Plan, grid: &'a LaneGrid) -> impl Iterator<Item = 
         .map(|(_, lane)| lane)
 }
 
-/// The marker image's lanes moved onto its ladder (`px` right of where they were carried
-/// to), and each blot of its frame whose ladder lane lies a whole pitch or more off the
-/// marker's ladder moved onto it, with a warning per image moved; a blot whose lanes would
-/// leave the image is left as found, with a warning.
+/// The marker image's ladder lanes moved onto its ladder (`px` right of where they were
+/// carried to), and each blot of its frame whose ladder lane lies a whole pitch or more off
+/// the marker's ladder moved onto it, with a warning per image moved; a blot whose lanes would
+/// leave the image is left as found, with a warning. The marker's other lanes are then
+/// carried over again from the blots, now on one lattice (where blots were counted a lane
+/// apart, their median lay between lanes), and each blot's ladder lanes are placed on the
+/// marker's ([`place_ladder_lanes`]): an ECL image that does not show the ladder can only
+/// guess its lane from the lattice (lanes loaded by hand are not evenly spaced).
 fn move_to_ladder(
     plan: &Plan,
     marker: &ImagePlan,
@@ -191,7 +208,16 @@ fn move_to_ladder(
     blots: &mut [Located],
     px: f64,
 ) -> Vec<String> {
-    located.grid.move_sideways(px);
+    let is_ladder: Vec<bool> = plan.lanes.iter().map(LaneSpec::is_ladder).collect();
+    for (lane, _) in located
+        .grid
+        .lanes
+        .iter_mut()
+        .zip(&is_ladder)
+        .filter(|(_, &ladder)| ladder)
+    {
+        *lane = lane.moved(px);
+    }
     let middle = located.blot.height() as f64 / 2.0;
     let ladder_x: Vec<f64> = ladder_lanes(plan, &located.grid)
         .map(|lane| lane.x_at(middle))
@@ -236,5 +262,56 @@ fn move_to_ladder(
             ));
         }
     }
+    let same_frame: Vec<&Located> = blots
+        .iter()
+        .filter(|b| (b.blot.width(), b.blot.height()) == frame)
+        .collect();
+    let others: Vec<bool> = is_ladder.iter().map(|ladder| !ladder).collect();
+    carry_lanes(&mut located.grid, &same_frame, &others);
+    place_ladder_lanes(plan, located, blots, middle);
     warnings
+}
+
+/// On each blot of the marker image's frame, the ladder lanes are placed where the marker
+/// image shows the ladder, moved by the blot's own shift against the marker image: the median
+/// offset of its other lanes that stand on their own edges from the marker's (which are the
+/// blots' median lanes). An ECL image rarely shows a prestained ladder: what edges its
+/// ladder lane shows are a blotch's or a non-specific band's, and where it does show the
+/// ladder, the marker image shows it in the same place. The blot's lanes are measured at row
+/// `middle`.
+fn place_ladder_lanes(plan: &Plan, marker: &Located, blots: &mut [Located], middle: f64) {
+    let frame = (marker.blot.width(), marker.blot.height());
+    let lanes_of_marker = &marker.grid.lanes;
+    for blot in blots
+        .iter_mut()
+        .filter(|b| (b.blot.width(), b.blot.height()) == frame && !b.grid.stated)
+    {
+        if blot.grid.lanes.len() != lanes_of_marker.len() {
+            continue;
+        }
+        let pairs = || {
+            plan.lanes
+                .iter()
+                .zip(blot.grid.lanes.iter().zip(lanes_of_marker))
+                .map(|(spec, pair)| (spec.is_ladder(), pair))
+        };
+        let offsets: Vec<f64> = pairs()
+            .filter(|(ladder, (own, _))| !ladder && own.anchored)
+            .map(|(_, (own, theirs))| own.x_at(middle) - theirs.x_at(middle))
+            .collect();
+        if offsets.is_empty() {
+            continue;
+        }
+        let shift = stats::median(&offsets);
+        let targets: Vec<Option<f64>> = pairs()
+            .map(|(ladder, (own, theirs))| {
+                ladder.then(|| theirs.x_at(middle) + shift - own.x_at(middle))
+            })
+            .collect();
+        for (lane, by) in blot.grid.lanes.iter_mut().zip(targets) {
+            if let Some(by) = by {
+                *lane = lane.moved(by);
+            }
+        }
+    }
 }
