@@ -274,8 +274,7 @@ fn move_to_ladder(
 
 /// On each blot of the marker image's frame, the ladder lanes are placed where the marker
 /// image shows the ladder, moved by the blot's own shift against the marker image: the median
-/// offset of its other lanes that stand on their own edges from the marker's (which are the
-/// blots' median lanes). An ECL image rarely shows a prestained ladder: what edges its
+/// offset of its other lanes from the marker's (which are the blots' median lanes). An ECL image rarely shows a prestained ladder: what edges its
 /// ladder lane shows are a blotch's or a non-specific band's, and where it does show the
 /// ladder, the marker image shows it in the same place. The blot's lanes are measured at row
 /// `middle`.
@@ -296,7 +295,7 @@ fn place_ladder_lanes(plan: &Plan, marker: &Located, blots: &mut [Located], midd
                 .map(|(spec, pair)| (spec.is_ladder(), pair))
         };
         let offsets: Vec<f64> = pairs()
-            .filter(|(ladder, (own, _))| !ladder && own.anchored)
+            .filter(|(ladder, _)| !ladder)
             .map(|(_, (own, theirs))| own.x_at(middle) - theirs.x_at(middle))
             .collect();
         if offsets.is_empty() {
