@@ -249,6 +249,7 @@ fn move_to_ladder(
         if fits {
             let px = off as f64 * blot.grid.pitch;
             blot.grid.move_sideways(px);
+            blot.centre_moved_lanes();
             warnings.push(format!(
                 "{file}: its lanes are moved {} {lanes_word} {side}, onto the ladder the marker image {} shows (the ECL image does not show the ladder lane, so its lanes were counted one end off); check them on the overlay",
                 off.abs(),

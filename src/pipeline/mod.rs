@@ -81,6 +81,16 @@ pub struct Located {
     sheared: Option<f64>,
 }
 
+impl Located {
+    /// Lanes moved a whole number of pitches (onto the other images' lanes, onto a marker's
+    /// ladder) sit where the lattice put their neighbours: each is centred again on its own
+    /// signal, as where it was found.
+    fn centre_moved_lanes(&mut self) {
+        let corrected = &self.blot.signal - &self.background;
+        self.grid = lanes::centre_on_signal(&corrected, self.grid.clone());
+    }
+}
+
 /// Reads an image, estimates its background and finds its lanes.
 pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
     let params = &plan.params;
@@ -629,6 +639,7 @@ pub fn analyze_experiment(plan: &Plan, draw: &DrawOverlay) -> Result<ExperimentR
         &sizes,
     );
     for (i, by) in moved {
+        located[i].centre_moved_lanes();
         let lanes = if by.abs() == 1 { "lane" } else { "lanes" };
         let side = if by < 0 { "left" } else { "right" };
         warnings.push(format!(
