@@ -795,16 +795,22 @@ mod tests {
         })
     }
 
+    /// The eight lanes the target row of `image` (twelve lanes 24 px apart from x 30) shows,
+    /// the first at x 126, and the image's rows of merged bands (some).
+    fn target_lanes_and_merged_rows(image: &Array2<f32>) -> (LaneGrid, Vec<MergedRow>) {
+        let grid = fit_lanes(image, 8, 8.0).unwrap();
+        assert!((grid.lanes[0].x_center - 126.0).abs() <= 1.5, "{grid:?}");
+        let rows = crate::lanes::band_rows::Bands::search(image)
+            .expect("bands")
+            .merged_rows(image, grid.pitch);
+        assert!(!rows.is_empty());
+        (grid, rows)
+    }
+
     #[test]
     fn lanes_a_row_of_merged_bands_shows_beyond_the_grid_are_added() {
         let image = target_over_merged_control((1, 12));
-        // The eight lanes the target row shows.
-        let grid = fit_lanes(&image, 8, 8.0).unwrap();
-        assert!((grid.lanes[0].x_center - 126.0).abs() <= 1.5, "{grid:?}");
-        let rows = crate::lanes::band_rows::Bands::search(&image)
-            .expect("bands")
-            .merged_rows(&image, grid.pitch);
-        assert!(!rows.is_empty());
+        let (grid, rows) = target_lanes_and_merged_rows(&image);
         let extended = extend_over_merged_row((&image, &image), &grid, &rows, &[(0, 339)], 20, 8.0)
             .expect("lanes beyond the grid");
         assert!(extended.beyond_profile);
@@ -848,12 +854,7 @@ mod tests {
         // A band 12 rows high (rows 60–71), as high in the gaps as in the lanes.
         let band = |dy: usize| if dy < 12 { 100.0 } else { 0.0 };
         let image = target_over_run_together_control(band);
-        let grid = fit_lanes(&image, 8, 8.0).unwrap();
-        assert!((grid.lanes[0].x_center - 126.0).abs() <= 1.5, "{grid:?}");
-        let rows = crate::lanes::band_rows::Bands::search(&image)
-            .expect("bands")
-            .merged_rows(&image, grid.pitch);
-        assert!(!rows.is_empty());
+        let (grid, rows) = target_lanes_and_merged_rows(&image);
         let membrane = [(0, 339)];
         let extended = extend_over_merged_row((&image, &image), &grid, &rows, &membrane, 20, 8.0)
             .expect("lanes beyond the grid");
