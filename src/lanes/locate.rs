@@ -272,7 +272,7 @@ fn lanes_beyond_the_profile(
             .map(|g| {
                 (
                     g,
-                    "the dips between a row of bands that touch show".to_string(),
+                    "a row of bands that touch (the dips between them, or its length where they run together) shows".to_string(),
                 )
             })
         });
