@@ -484,19 +484,14 @@ impl StripMeans {
             .map(|(i, &v)| (i, v.min(v - lowest_before[i].max(lowest_after[i]))))
             .max_by(|a, b| a.1.total_cmp(&b.1))
             .unwrap_or((0, 0.0));
-        StripBand {
-            height,
-            noise,
-            row,
-            step: 0.0,
-        }
+        StripBand { height, noise, row }
     }
 
     /// How far the strip's highest row among `[first, end)` stands above the lowest rows as
     /// many rows above and below them (the higher of the two sides), with the strip's noise
-    /// SD, that row, and how far the two sides' lowest rows differ (a band stands on the
-    /// membrane's level on both sides; a membrane's edge steps from the frame's level to it).
-    fn band_within(&self, centre: f64, width: f64, (first, end): (usize, usize)) -> StripBand {
+    /// SD and how far the two sides' lowest rows differ (a band stands on the membrane's level
+    /// on both sides; a membrane's edge steps from the frame's level to it).
+    fn band_within(&self, centre: f64, width: f64, (first, end): (usize, usize)) -> BandInRow {
         let (rows, noise) = self.rows_above_median(centre, width);
         let reach = end - first;
         let lowest = |from: usize, to: usize| {
@@ -510,10 +505,10 @@ impl StripMeans {
             lowest(end, end + reach),
         );
         let beside = above.max(below);
-        let (row, peak) = (first..end.min(rows.len()))
-            .map(|i| (i, rows[i]))
-            .max_by(|a, b| a.1.total_cmp(&b.1))
-            .unwrap_or((first, f64::NEG_INFINITY));
+        let peak = rows[first.min(rows.len())..end.min(rows.len())]
+            .iter()
+            .copied()
+            .fold(f64::NEG_INFINITY, f64::max);
         // At the image's top or bottom edge only the other side is beside the row.
         let height = if beside.is_finite() {
             peak - beside
@@ -525,10 +520,9 @@ impl StripMeans {
         } else {
             0.0
         };
-        StripBand {
+        BandInRow {
             height,
             noise,
-            row,
             step,
         }
     }
@@ -560,12 +554,17 @@ pub(super) struct StripBand {
     pub(super) height: f64,
     pub(super) noise: f64,
     pub(super) row: usize,
-    /// How far the levels either side of the band differ (only [`StripMeans::band_within`]
-    /// measures it; 0 elsewhere).
+}
+
+/// A band within a row of a strip ([`StripMeans::band_within`]): its height above the higher
+/// of its two sides, the strip's noise SD, and how far its two sides' levels differ.
+struct BandInRow {
+    height: f64,
+    noise: f64,
     step: f64,
 }
 
-impl StripBand {
+impl BandInRow {
     /// A band on the membrane's level: at least [`MIN_END_LANE_BAND_SDS`] noise SDs high, the
     /// levels either side within [`MAX_STEP_SHARE`] of its height.
     fn stands_on_the_membrane(&self) -> bool {

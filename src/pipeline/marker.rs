@@ -58,7 +58,7 @@ pub(super) fn locate_marker(
     let strips = first.strips.clone();
     membranes::apply(&mut blot.signal, &strips);
     let specks = super::remove_specks(&mut blot, &grid);
-    let background = super::surface_under(&blot, &strips, &plan.params);
+    let background = super::surface_under(&blot.signal, &strips, &plan.params);
     Ok(Some(Located {
         blot,
         background,

@@ -195,15 +195,9 @@ fn shear_upright(blot: &mut Blot, slope: f64) {
     ));
 }
 
-/// The background surface of `blot`, estimated as if its membranes ran on across the gaps
-/// between them.
-fn surface_under(blot: &Blot, strips: &[Membrane], params: &Params) -> Array2<f32> {
-    surface_under_signal(&blot.signal, strips, params)
-}
-
 /// The background surface of `signal` (rows of `strips` in its own rows), estimated as if its
 /// membranes ran on across the gaps between them.
-fn surface_under_signal(signal: &Array2<f32>, strips: &[Membrane], params: &Params) -> Array2<f32> {
+fn surface_under(signal: &Array2<f32>, strips: &[Membrane], params: &Params) -> Array2<f32> {
     let gaps_filled = membranes::with_gaps_filled(signal, strips);
     background::estimate(gaps_filled.as_ref().unwrap_or(signal), &params.background)
 }
@@ -229,7 +223,7 @@ fn find_lanes(
     frame: Option<io::frame::ContentBox>,
 ) -> Result<(Array2<f32>, LaneGrid, Vec<String>)> {
     let params = &plan.params;
-    let background = surface_under(blot, strips, params);
+    let background = surface_under(&blot.signal, strips, params);
     let corrected = &blot.signal - &background;
     let (grid, notes) = match &image.lanes_px {
         Some(stated) => {
@@ -369,7 +363,7 @@ fn locate_in_box(
             ..*s
         })
         .collect();
-    let inside_corrected = &inside - &surface_under_signal(&inside, &strips_inside, params);
+    let inside_corrected = &inside - &surface_under(&inside, &strips_inside, params);
     let mut found = lanes::locate(&inside, &inside_corrected, request)?;
     found.grid = found.grid.placed_in(frame.left, frame.top, blot.width());
     Ok(found)
