@@ -159,8 +159,9 @@ fn content_levels(signal: &ArrayView2<f32>, b: ContentBox) -> [f32; 3] {
     [low, background, high]
 }
 
-/// `inner` widened on each side, within `outer`, to the outermost line (as long as `inner` is
-/// across) that is `reached`.
+/// `inner` widened on each side, within `outer`, over the lines (as long as `inner` is across)
+/// that are `reached`, up to the first that is not: a frame line beyond a surround (a tray's
+/// rim) may be at the level of the blot's background, but the surround between is not.
 fn widened_over(
     signal: &ArrayView2<f32>,
     inner: ContentBox,
@@ -171,17 +172,17 @@ fn widened_over(
     let row = |y: usize| reached(signal.slice(s![y, b.left..b.right]));
     let column = |x: usize| reached(signal.slice(s![b.top..b.bottom, x]));
     let mut wide = b;
-    if let Some(top) = (outer.top..b.top).find(|&y| row(y)) {
-        wide.top = top;
+    while wide.top > outer.top && row(wide.top - 1) {
+        wide.top -= 1;
     }
-    if let Some(bottom) = (b.bottom..outer.bottom).rev().find(|&y| row(y)) {
-        wide.bottom = bottom + 1;
+    while wide.bottom < outer.bottom && row(wide.bottom) {
+        wide.bottom += 1;
     }
-    if let Some(left) = (outer.left..b.left).find(|&x| column(x)) {
-        wide.left = left;
+    while wide.left > outer.left && column(wide.left - 1) {
+        wide.left -= 1;
     }
-    if let Some(right) = (b.right..outer.right).rev().find(|&x| column(x)) {
-        wide.right = right + 1;
+    while wide.right < outer.right && column(wide.right) {
+        wide.right += 1;
     }
     wide
 }
@@ -555,6 +556,21 @@ mod tests {
         let inner = framed(&membrane(50, 40), 2, 0.0);
         let b = content_box(&framed(&inner, 6, 255.0).view(), 1.0, EmptyMargins::Keep).unwrap();
         assert_eq!((b.top, b.left, b.width(), b.height()), (8, 8, 40, 50));
+    }
+
+    /// A tray's rim beyond a black surround, at the level of the membrane's background (or of
+    /// clipped white): the surround between is no membrane, so neither is the rim.
+    #[test]
+    fn a_rim_beyond_a_surround_is_peeled_with_it() {
+        let blot = framed(&membrane(50, 40), 9, 0.0);
+        for (rim, empty) in [(103.0, EmptyMargins::Keep), (103.0, EmptyMargins::Peel)] {
+            let b = content_box(&framed(&blot, 2, rim).view(), 1.0, empty).unwrap();
+            assert_eq!(
+                (b.top, b.left, b.width(), b.height()),
+                (11, 11, 40, 50),
+                "rim at {rim}, {empty:?}"
+            );
+        }
     }
 
     #[test]
