@@ -19,6 +19,8 @@
 //! With [`EmptyMargins::Keep`] only the part of such a surround at a level the content never
 //! shows goes (a tray darker than anything on the blot): lanes are found inside it.
 
+use std::cell::Cell;
+
 use ndarray::{s, ArrayView1, ArrayView2};
 
 use crate::stats;
@@ -259,6 +261,17 @@ impl Side {
         b
     }
 
+    /// `limit` with this side where it is in `b`.
+    fn bounded_by(self, mut limit: ContentBox, b: &ContentBox) -> ContentBox {
+        match self {
+            Side::Top => limit.top = b.top,
+            Side::Bottom => limit.bottom = b.bottom,
+            Side::Left => limit.left = b.left,
+            Side::Right => limit.right = b.right,
+        }
+        limit
+    }
+
     /// `b` with this side moved `lines` outwards, at most as far as it is in `limit`.
     fn outward(self, mut b: ContentBox, lines: usize, limit: &ContentBox) -> ContentBox {
         match self {
@@ -292,19 +305,43 @@ fn peel(start: ContentBox, margin: impl Fn(Side, &ContentBox) -> bool) -> Conten
 /// an empty field around a small blot): lines peeled from each side in turn while they hold
 /// no structure ([`holds_structure`]) and no step from the lines further out, pixel by pixel
 /// ([`off_the_margin`]: a membrane's edge, an edge shadow running down the image are steps).
-/// Flat lines stay (see [`within_levels_of_content`]), and so does everything where nothing
-/// in the image stands out of its noise.
+/// Flat lines stay (see [`within_levels_of_content`]), unless they are a frame line inside a
+/// surround with more of it inside ([`continues_surround`]); and so does everything where
+/// nothing in the image stands out of its noise.
 fn without_empty_margins(signal: &ArrayView2<f32>, start: ContentBox, quantum: f32) -> ContentBox {
-    let b = peel(start, |side, b| {
-        // Each line is judged along the whole of `start`: a margin's line runs on through
+    // The lines of a surround: long enough to tell, holding no structure and no step from
+    // the lines further out (within `bounds`).
+    let empty = |side: Side, b: &ContentBox, bounds: &ContentBox| {
+        // Each line is judged along the whole of the bounds: a margin's line runs on through
         // the margins peeled across it (a short strip's columns in a surround are long).
-        let b = &side.spanning(*b, &start);
+        let b = &side.spanning(*b, bounds);
         let line = side.line(signal, b);
-        let outward = side.line(signal, &side.outward(*b, NOISE_LAG, &start));
+        let outward = side.line(signal, &side.outward(*b, NOISE_LAG, bounds));
         line.len() >= min_line_len()
             && !is_flat(line, quantum)
             && !holds_structure(line, quantum)
             && !off_the_margin(line, outward, quantum)
+    };
+    // Each side's last line of surround peeled, and the bounds that lines are judged within:
+    // a frame line inside a surround (a tray's rim) leaves what lies beyond it out.
+    let last_surround: [Cell<Option<ContentBox>>; 4] = Default::default();
+    let bounds = Cell::new(start);
+    let b = peel(start, |side, b| {
+        let last = last_surround[side as usize].get();
+        if let Some((last, inside)) =
+            last.and_then(|last| Some((last, past_frame_line(signal, side, *b, quantum)?)))
+        {
+            let frame_line = continues_surround(signal, side, inside, last, quantum);
+            if frame_line {
+                bounds.set(side.bounded_by(bounds.get(), &side.peeled(*b)));
+            }
+            return frame_line;
+        }
+        let is_empty = empty(side, b, &bounds.get());
+        if is_empty {
+            last_surround[side as usize].set(Some(*b));
+        }
+        is_empty
     });
     // Peeled to a line: nothing stands out of the noise (a blank field, bands too faint to
     // tell), and there is no content to frame.
@@ -312,6 +349,51 @@ fn without_empty_margins(signal: &ArrayView2<f32>, start: ContentBox, quantum: f
         return start;
     }
     b
+}
+
+/// Whether the line of `inside` on `side` is more of the surround whose line of `last` was
+/// peeled further out, beyond a frame line: noise without structure, and no step from that
+/// line. A flat stretch of the blot's own (its background clipped by a display export) has
+/// the blot inside it. Judged along the middle half of the line: its ends may cross the other
+/// sides' frame lines, not yet peeled.
+fn continues_surround(
+    signal: &ArrayView2<f32>,
+    side: Side,
+    inside: ContentBox,
+    last: ContentBox,
+    quantum: f32,
+) -> bool {
+    let line = side.line(signal, &inside);
+    let outside = side.line(signal, &side.bounded_by(inside, &last));
+    let n = line.len();
+    let middle = s![n / 4..n - n / 4];
+    let (line, outside) = (line.slice(middle), outside.slice(middle));
+    n >= min_line_len()
+        && !is_flat(line, quantum)
+        && !holds_structure(line, quantum)
+        && !off_the_margin(line, outside, quantum)
+}
+
+/// Where the outermost line of `b` on `side` is flat (along `b`, long enough to tell): `b`
+/// with that line and the flat ones next to it peeled; `None` where it is not flat.
+fn past_frame_line(
+    signal: &ArrayView2<f32>,
+    side: Side,
+    b: ContentBox,
+    quantum: f32,
+) -> Option<ContentBox> {
+    let flat = |b: &ContentBox| {
+        let line = side.line(signal, b);
+        line.len() >= min_line_len() && is_flat(line, quantum)
+    };
+    if !flat(&b) {
+        return None;
+    }
+    let mut inside = side.peeled(b);
+    while side.across(&inside) > 1 && flat(&inside) {
+        inside = side.peeled(inside);
+    }
+    Some(inside)
 }
 
 /// True where more than [`OFF_LEVEL_SHARE`] of `line`'s pixels differ from those of the line
@@ -636,6 +718,37 @@ mod tests {
         );
         let field = surrounded(&inner, 20, 103.0);
         assert!(keep(&field).unwrap().is_whole(100, 120), "field");
+    }
+
+    /// A frame line inside a tray (a ring brighter than anything on the blot, 3 px wide, 6 px
+    /// in from the image's edge) is no edge of the blot: it goes with the tray around it.
+    #[test]
+    fn a_frame_line_inside_a_surround_is_peeled_with_it() {
+        let mut inner = membrane(60, 80);
+        for (y, x) in [(2, 2), (2, 70), (50, 2), (50, 70)] {
+            for dy in 0..6 {
+                for dx in 0..8 {
+                    inner[[y + dy, x + dx]] += 80.0;
+                }
+            }
+        }
+        let mut tray = surrounded(&inner, 40, 400.0);
+        let (h, w) = tray.dim();
+        for ((y, x), v) in tray.indexed_iter_mut() {
+            let (dy, dx) = (y.min(h - 1 - y), x.min(w - 1 - x));
+            let on = |d: usize| (6..9).contains(&d);
+            if (on(dy) && dx >= 6) || (on(dx) && dy >= 6) {
+                *v = 500.0;
+            }
+        }
+        for empty in [EmptyMargins::Peel, EmptyMargins::Keep] {
+            let b = content_box(&tray.view(), 1.0, empty).unwrap();
+            assert_eq!(
+                (b.top, b.bottom, b.left, b.right),
+                (40, 100, 40, 120),
+                "{empty:?}"
+            );
+        }
     }
 
     #[test]
