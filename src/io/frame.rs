@@ -124,6 +124,55 @@ fn inside_flat_margins(signal: &ArrayView2<f32>, quantum: f32) -> Option<Content
     })
 }
 
+/// For the left and right sides of `inner` (a box inside `outer`): whether the level steps
+/// there from the margin beyond, by more than [`STRUCTURE_SDS`] of the margin's noise SDs
+/// (and a `quantum`): the membrane's edge, beyond which no lane lies however narrow the
+/// margin. Levels are medians over `reach` columns either side of the edge (a part of a lane
+/// pitch), along the rows of `inner`: a line or a band at the edge of an empty stretch of
+/// membrane is a minority of them and does not count, and a gradient changes little over so
+/// few columns.
+pub fn steps_beside(
+    signal: &ArrayView2<f32>,
+    inner: ContentBox,
+    outer: ContentBox,
+    reach: usize,
+    quantum: f32,
+) -> [bool; 2] {
+    let rows = inner.top..inner.bottom;
+    let level = |columns: std::ops::Range<usize>| {
+        let mut values: Vec<f32> = signal
+            .slice(s![rows.clone(), columns])
+            .iter()
+            .copied()
+            .collect();
+        stats::median_f32(&mut values)
+    };
+    let steps = |outside: std::ops::Range<usize>, inside: std::ops::Range<usize>, edge: usize| {
+        if outside.is_empty() || inside.is_empty() {
+            return false;
+        }
+        let margin: Vec<f32> = signal
+            .slice(s![rows.clone(), edge])
+            .iter()
+            .copied()
+            .collect();
+        (level(outside) - level(inside)).abs() > structure_threshold(&margin, quantum)
+    };
+    let reach = reach.max(NOISE_LAG);
+    [
+        steps(
+            inner.left.saturating_sub(reach).max(outer.left)..inner.left,
+            inner.left..(inner.left + reach).min(inner.right),
+            inner.left.saturating_sub(1),
+        ),
+        steps(
+            inner.right..(inner.right + reach).min(outer.right),
+            inner.right.saturating_sub(reach).max(inner.left)..inner.right,
+            inner.right.min(outer.right.saturating_sub(1)),
+        ),
+    ]
+}
+
 /// `start` without a surround at a level the content never shows (a tray darker than anything
 /// on the blot, a lid lighter than its background): the margins [`without_empty_margins`]
 /// peels (to `inner`), less those lines whose median lies among the content's levels, or
@@ -653,6 +702,42 @@ mod tests {
                 "rim at {rim}, {empty:?}"
             );
         }
+    }
+
+    /// A margin at a level of its own beside the blot lies beyond the membrane's edge; an
+    /// empty stretch of membrane beside a lane with a dark line at its edge does not.
+    #[test]
+    fn a_step_beside_the_box_is_told_from_a_line_at_a_lanes_edge() {
+        let inner = ContentBox {
+            top: 0,
+            bottom: 50,
+            left: 10,
+            right: 50,
+        };
+        let outer = ContentBox::whole(50, 60);
+        let noisy = membrane(50, 60);
+        // A field 40 levels above the membrane's background on both sides.
+        let field = Array2::from_shape_fn((50, 60), |(y, x)| {
+            noisy[[y, x]] + if (10..50).contains(&x) { 0.0 } else { 40.0 }
+        });
+        assert_eq!(
+            steps_beside(&field.view(), inner, outer, 8, 1.0),
+            [true, true]
+        );
+        // The membrane runs on into the margins; a dark line two columns wide runs down each
+        // side of the box, where the lanes' edges are.
+        let lined = Array2::from_shape_fn((50, 60), |(y, x)| {
+            noisy[[y, x]]
+                + if [10, 11, 48, 49].contains(&x) {
+                    40.0
+                } else {
+                    0.0
+                }
+        });
+        assert_eq!(
+            steps_beside(&lined.view(), inner, outer, 8, 1.0),
+            [false, false]
+        );
     }
 
     #[test]

@@ -264,11 +264,12 @@ fn locate_inside_frame(
     if request.count.is_some() {
         return Ok(found);
     }
-    // Counted on the image, lanes lie between the outermost bands: a margin beside them wider
-    // than a lane pitch that holds nothing but noise (a surround, an empty field around a
-    // small blot) is left out, and the lanes are found again without it. Narrower ones stay,
-    // where an end lane needs the gap beside it; margins above and below the bands, which add
-    // no lane, are left out only when the lanes are found again.
+    // Counted on the image, lanes lie between the outermost bands: a margin beside them that
+    // holds nothing but noise (a surround, an empty field around a small blot) is left out,
+    // and the lanes are found again without it, where it is wider than a lane pitch or lies
+    // beyond the membrane's edge (its level steps there). Narrower ones at the membrane's own
+    // level stay, where an end lane needs the gap beside it; margins above and below the
+    // bands, which add no lane, are left out only when the lanes are found again.
     let Some(tight) = blot.content else {
         return Ok(found);
     };
@@ -302,17 +303,12 @@ fn locate_inside_frame(
         f64::INFINITY
     };
     let pitch = found.grid.pitch.min(blot_pitch);
-    let wider = |peeled: usize| peeled as f64 > pitch;
-    let left = if wider(margins[0]) {
-        tight.left
-    } else {
-        flat.left
-    };
-    let right = if wider(margins[1]) {
-        tight.right
-    } else {
-        flat.right
-    };
+    // The levels either side of the edge are judged over a quarter pitch.
+    let reach = (pitch / 4.0) as usize;
+    let steps = io::frame::steps_beside(&blot.signal.view(), tight, flat, reach, code_step(blot));
+    let left_out = |side: usize| margins[side] as f64 > pitch || steps[side];
+    let left = if left_out(0) { tight.left } else { flat.left };
+    let right = if left_out(1) { tight.right } else { flat.right };
     if (left, right) == (flat.left, flat.right) {
         return Ok(found);
     }
