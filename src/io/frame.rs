@@ -779,13 +779,9 @@ mod tests {
         })
     }
 
-    /// A tray beyond every level of the membrane (its bands included) holds no lane: gone from
-    /// the box lanes are found in. A field at the membrane's background level may be empty
-    /// membrane: it stays.
-    #[test]
-    fn a_noisy_surround_beyond_the_content_levels_is_peeled_for_lanes_too() {
+    /// A 60×80 membrane with a band in each corner: the blot's content runs to its edges.
+    fn banded_in_corners() -> Array2<f32> {
         let mut inner = membrane(60, 80);
-        // A band in each corner: the blot's content runs to its edges.
         for (y, x) in [(2, 2), (2, 70), (50, 2), (50, 70)] {
             for dy in 0..6 {
                 for dx in 0..8 {
@@ -793,6 +789,15 @@ mod tests {
                 }
             }
         }
+        inner
+    }
+
+    /// A tray beyond every level of the membrane (its bands included) holds no lane: gone from
+    /// the box lanes are found in. A field at the membrane's background level may be empty
+    /// membrane: it stays.
+    #[test]
+    fn a_noisy_surround_beyond_the_content_levels_is_peeled_for_lanes_too() {
+        let inner = banded_in_corners();
         let keep = |image: &Array2<f32>| content_box(&image.view(), 1.0, EmptyMargins::Keep);
         let tray = surrounded(&inner, 20, 400.0);
         let b = keep(&tray).unwrap();
@@ -809,14 +814,7 @@ mod tests {
     /// in from the image's edge) is no edge of the blot: it goes with the tray around it.
     #[test]
     fn a_frame_line_inside_a_surround_is_peeled_with_it() {
-        let mut inner = membrane(60, 80);
-        for (y, x) in [(2, 2), (2, 70), (50, 2), (50, 70)] {
-            for dy in 0..6 {
-                for dx in 0..8 {
-                    inner[[y + dy, x + dx]] += 80.0;
-                }
-            }
-        }
+        let inner = banded_in_corners();
         let mut tray = surrounded(&inner, 40, 400.0);
         let (h, w) = tray.dim();
         for ((y, x), v) in tray.indexed_iter_mut() {
