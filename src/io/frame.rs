@@ -139,6 +139,9 @@ pub fn steps_beside(
     quantum: f32,
 ) -> [bool; 2] {
     let rows = inner.top..inner.bottom;
+    if rows.is_empty() {
+        return [false; 2];
+    }
     let level = |columns: std::ops::Range<usize>| {
         let mut values: Vec<f32> = signal
             .slice(s![rows.clone(), columns])
@@ -822,6 +825,18 @@ mod tests {
             let on = |d: usize| (6..9).contains(&d);
             if (on(dy) && dx >= 6) || (on(dx) && dy >= 6) {
                 *v = 500.0;
+            }
+        }
+        // Nothing but the tray and its ring: no panic, and no box narrower than a line.
+        let mut empty_tray = surrounded(&Array2::from_elem((60, 80), 400.0), 40, 400.0);
+        for ((y, x), v) in empty_tray.indexed_iter_mut() {
+            if tray[[y, x]] == 500.0 {
+                *v = 500.0;
+            }
+        }
+        for empty in [EmptyMargins::Peel, EmptyMargins::Keep] {
+            if let Some(b) = content_box(&empty_tray.view(), 1.0, empty) {
+                assert!(b.width() >= 1 && b.height() >= 1, "{b:?}");
             }
         }
         for empty in [EmptyMargins::Peel, EmptyMargins::Keep] {
