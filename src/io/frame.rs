@@ -379,21 +379,22 @@ fn without_empty_margins(signal: &ArrayView2<f32>, start: ContentBox, quantum: f
     let last_surround: [Cell<Option<ContentBox>>; 4] = Default::default();
     let bounds = Cell::new(start);
     let b = peel(start, |side, b| {
-        let last = last_surround[side as usize].get();
-        if let Some((last, inside)) =
-            last.and_then(|last| Some((last, past_frame_line(signal, side, *b, quantum)?)))
-        {
-            let frame_line = continues_surround(signal, side, inside, last, quantum);
-            if frame_line {
-                bounds.set(side.bounded_by(bounds.get(), &side.peeled(*b)));
-            }
-            return frame_line;
-        }
-        let is_empty = empty(side, b, &bounds.get());
-        if is_empty {
+        if empty(side, b, &bounds.get()) {
             last_surround[side as usize].set(Some(*b));
+            return true;
         }
-        is_empty
+        // Where the peeling would stop inside a surround: a frame line in it?
+        let last = last_surround[side as usize].get();
+        let Some((last, inside)) =
+            last.and_then(|last| Some((last, past_frame_line(signal, side, *b, quantum)?)))
+        else {
+            return false;
+        };
+        let frame_line = continues_surround(signal, side, inside, last, quantum);
+        if frame_line {
+            bounds.set(side.bounded_by(bounds.get(), &side.peeled(*b)));
+        }
+        frame_line
     });
     // Peeled to a line: nothing stands out of the noise (a blank field, bands too faint to
     // tell), and there is no content to frame.
