@@ -5,11 +5,14 @@
 //! within the image's quantization step. Membranes and gels always carry some noise or
 //! texture, so no row or column crossing one is flat; margins are peeled from each side,
 //! rows and columns in turn, until every side's outermost line carries something. A flat line
-//! at the level of the membrane's background stays, though: it may be membrane clipped to
-//! white or black by a display export, where an empty end lane can lie. What is peeled is a
-//! frame at a level the blot's background never shows (a black surround around a
-//! dark-on-light blot, a white margin around a light-on-dark one, padding, a tray clipped to
-//! the level of saturated bands), and frame lines inside it.
+//! at the level the membrane's background is clipped to stays, though (the far end of the
+//! background from the bands, where no more than a tail of the content lies beyond it): it
+//! may be membrane clipped to white or black by a display export, where an empty end lane
+//! can lie. What is peeled is a frame at any other level: one the blot's background never
+//! shows (a black surround around a dark-on-light blot, a white margin around a grey gel or
+//! a light-on-dark blot, a tray clipped to the level of saturated bands), padding at the
+//! background's middle level, where a membrane would show its noise, and frame lines inside
+//! it.
 //!
 //! A surround an imager saw (the tray around a membrane, an empty field around a small blot)
 //! is not flat but noise around a smooth level. With [`EmptyMargins::Peel`], lines that hold
@@ -203,14 +206,21 @@ fn without_surround_beyond_content(
 /// The 0.1 %, 50 % and 99.9 % levels of `signal` inside `b`: the content's extremes, beyond
 /// its rarest specks, and its background.
 fn content_levels(signal: &ArrayView2<f32>, b: ContentBox) -> [f32; 3] {
+    let [low, _, background, _, high] = content_quantiles(signal, b, [0.001, 0.1, 0.5, 0.9, 0.999]);
+    [low, background, high]
+}
+
+/// The levels of `signal` inside `b` at the given shares of its pixels (ascending).
+fn content_quantiles<const N: usize>(
+    signal: &ArrayView2<f32>,
+    b: ContentBox,
+    shares: [f64; N],
+) -> [f32; N] {
     let inside = signal.slice(s![b.top..b.bottom, b.left..b.right]);
     let mut values = stats::sample_evenly(inside.iter(), 250_000);
-    let rank = |f: f64| ((values.len() - 1) as f64 * f).round() as usize;
-    let ranks = [rank(0.001), rank(0.5), rank(0.999)];
-    let [low, background, high] = stats::order_statistics_f32(&mut values, &ranks)[..] else {
-        unreachable!("three ranks give three values")
-    };
-    [low, background, high]
+    let ranks = shares.map(|f| ((values.len() - 1) as f64 * f).round() as usize);
+    let levels = stats::order_statistics_f32(&mut values, &ranks);
+    std::array::from_fn(|i| levels[i])
 }
 
 /// `inner` widened on each side, within `outer`, over the lines (as long as `inner` is across)
@@ -561,31 +571,43 @@ fn quadratic_fit(values: &[f32]) -> Vec<f32> {
         .collect()
 }
 
-/// `flat_box` widened again over the flat lines at a level the content's background reaches:
-/// such a line may be membrane (a background clipped to white, an empty lane) rather than
-/// frame, and a lane may lie on it. A frame is peeled only beyond the outermost such line.
+/// `flat_box` widened again over the flat lines at the level a display export clips the
+/// content's background to: such a line may be membrane (a background clipped to white, an
+/// empty lane on it) rather than frame, and a lane may lie on it.
 fn within_levels_of_content(
     signal: &ArrayView2<f32>,
     flat_box: ContentBox,
     quantum: f32,
 ) -> ContentBox {
-    let [low, background, high] = content_levels(signal, flat_box);
+    let [low, below_most, background, above_most, high] = content_quantiles(
+        signal,
+        flat_box,
+        [0.001, CLIPPED_TAIL, 0.5, 1.0 - CLIPPED_TAIL, 0.999],
+    );
     // The bands lie in the longer tail away from the background (the bulk of the pixels). A
-    // flat line past halfway from the background to the bands' extreme is no clipped
-    // membrane, whose background, not its bands, a display export flattens: it is a frame
-    // (a tray or surround clipped to the level of saturated bands).
-    let (background_low, background_high) = if background - low > high - background {
-        ((low + background) / 2.0, high)
-    } else {
-        (low, (background + high) / 2.0)
+    // display export clips the background at the far end of the other side: a flat line
+    // there, with no more than a tail of the content beyond it and none of the content's
+    // extremes, may be more of the clipped membrane (a lossy copy moves the clipped level by
+    // a few codes, so it is a tail, not one level). A flat line further in is no clipped
+    // membrane, whose noise would show there: padding at the background's middle level, a
+    // figure's white margin beside a grey gel, or a tray or surround clipped to the level of
+    // saturated bands.
+    let clipped = |level: f32| {
+        if background - low > high - background {
+            level >= above_most - quantum && level <= high + quantum
+        } else {
+            level >= low - quantum && level <= below_most + quantum
+        }
     };
     let (height, width) = signal.dim();
     let whole = ContentBox::whole(height, width);
-    widened_over(signal, flat_box, whole, |line| {
-        let level = line_median(line);
-        level >= background_low - quantum && level <= background_high + quantum
-    })
+    widened_over(signal, flat_box, whole, |line| clipped(line_median(line)))
 }
+
+/// The share of the content's pixels that may lie beyond a flat line's level on the
+/// background's side, for the line to be taken for the content's clipped background: a
+/// background of noise around its middle level has half of it there.
+const CLIPPED_TAIL: f64 = 0.1;
 
 /// True when all but [`OFF_LEVEL_SHARE`] of `line`'s pixels lie within `quantum` of its median.
 fn is_flat(line: ArrayView1<f32>, quantum: f32) -> bool {
@@ -651,17 +673,26 @@ mod tests {
         }
     }
 
-    /// A flat margin at the membrane's own background level may be membrane (clipped, or an
-    /// empty lane's columns): it stays.
+    /// A flat margin at the level the membrane's background is clipped to may be more of the
+    /// clipped membrane (an empty lane's columns): it stays.
     #[test]
-    fn a_margin_at_the_membranes_level_is_kept() {
+    fn a_margin_at_the_clipped_background_level_is_kept() {
+        let clipped = membrane(50, 40).mapv(|v| v.max(103.0));
+        let b = content_box(&framed(&clipped, 9, 103.0).view(), 1.0, EmptyMargins::Keep).unwrap();
+        assert!(b.is_whole(68, 58), "{b:?}");
+    }
+
+    /// A flat margin at the background's middle level, where the membrane beside it is not
+    /// clipped but noisy, can be no clipped membrane: padding, peeled.
+    #[test]
+    fn a_margin_at_the_unclipped_background_level_is_peeled() {
         let b = content_box(
             &framed(&membrane(50, 40), 9, 103.0).view(),
             1.0,
             EmptyMargins::Keep,
         )
         .unwrap();
-        assert!(b.is_whole(68, 58), "{b:?}");
+        assert_eq!((b.top, b.bottom, b.left, b.right), (9, 59, 9, 49));
     }
 
     /// A flat margin at the level of the saturated bands is no clipped membrane background:

@@ -15,16 +15,25 @@ use crate::stats;
 /// symmetric band: the head of a comet-shaped smear is not its lane's middle). In the column
 /// profile a lane of one band is that band diluted by every row without it, beside
 /// neighbours of many bands (a ladder), and an evenly spaced grid puts it where a hand-loaded
-/// lane need not be. A lane moves only where its middle lies more than 5 % of
-/// the pitch away: closer, the grid's place is as good (lane centres on synthetic blots are
-/// within 2 % of the pitch). Lanes placed on a row of bands are centred on their bands
-/// already, and lanes between edge lines on their lines.
+/// lane need not be.
+///
+/// A lane moves where its middle lies further from the grid's place than the grid's own
+/// accuracy ([`GRID_ACCURACY_SHARE`] of the pitch): closer, the grid's place is as good.
+/// Where the grid itself does not stand out of the noise ([`LaneGrid::is_clear`]), its lanes
+/// may lie on anything, and their middles on noise: a lane moves only more than
+/// [`MISPLACED_SHARE`] of the pitch. Lanes placed on a row of bands are centred on their
+/// bands already, and lanes between edge lines on their lines.
 pub fn centre_on_signal(corrected: &Array2<f32>, mut grid: LaneGrid) -> LaneGrid {
     if grid.placed_in_two_dimensions() {
         return grid;
     }
     use rayon::prelude::*;
     let pitch = grid.pitch;
+    let least_shift = if grid.is_clear() {
+        GRID_ACCURACY_SHARE * pitch
+    } else {
+        MISPLACED_SHARE * pitch
+    };
     // Each lane reads every row of the image: lanes are measured side by side.
     grid.lanes.par_iter_mut().for_each(|lane| {
         // Twice: the second time the core, which weighs the rows, lies on the lane.
@@ -35,7 +44,7 @@ pub fn centre_on_signal(corrected: &Array2<f32>, mut grid: LaneGrid) -> LaneGrid
             }
         }
         let shift = moved.x_center - lane.x_center;
-        if shift.abs() > MISPLACED_SHARE * pitch && shift.abs() <= pitch / 4.0 {
+        if shift.abs() > least_shift && shift.abs() <= pitch / 4.0 {
             lane.x_center = moved.x_center;
             lane.anchored = true;
         }
@@ -45,6 +54,11 @@ pub fn centre_on_signal(corrected: &Array2<f32>, mut grid: LaneGrid) -> LaneGrid
 
 /// A lane whose signal lies more than this share of the pitch from it was misplaced.
 pub const MISPLACED_SHARE: f64 = 0.05;
+
+/// How close an even grid that fits its lanes places them (lane centres on synthetic blots
+/// lie within 2 % of the pitch): a lane whose middle lies closer stays at the grid's place,
+/// which is as good.
+const GRID_ACCURACY_SHARE: f64 = 0.02;
 
 /// The middle of a lane's signal (see [`centre_on_signal`]) as an offset from its centre
 /// line; `None` where it is unclear or lopsided.
@@ -184,6 +198,50 @@ mod tests {
             _ => 0.0,
         });
         let centred = centre_on_signal(&image, grid);
+        assert_eq!(centred.lanes[1].x_center, 110.0);
+    }
+
+    #[test]
+    fn a_clear_band_a_little_off_the_even_grid_moves_its_lane() {
+        // Lane 2 was loaded 2 px right of the even grid (a thirtieth of the pitch, less than
+        // the twentieth a lane once had to be off before it moved).
+        let (image, grid) = grid_with_one_band_lane(|x| {
+            let u = (x as f32 - 112.0) / 12.0;
+            100.0 * (-0.5 * u * u).exp()
+        });
+        let centred = centre_on_signal(&image, grid);
+        assert!(
+            (centred.lanes[1].x_center - 112.0).abs() <= 0.3,
+            "{:?}",
+            centred.lanes[1]
+        );
+    }
+
+    #[test]
+    fn on_a_grid_lost_in_the_noise_a_lane_moves_only_where_clearly_misplaced() {
+        // The same lane 2 px off, on a grid whose lanes do not stand out of the noise: its
+        // middle may be noise's, and 2 px is within what the grid's place may be off.
+        let (image, mut grid) = grid_with_one_band_lane(|x| {
+            let u = (x as f32 - 112.0) / 12.0;
+            100.0 * (-0.5 * u * u).exp()
+        });
+        grid.confidence = 0.5 * LANE_SDS;
+        let centred = centre_on_signal(&image, grid);
+        assert_eq!(centred.lanes[1].x_center, 110.0);
+    }
+
+    #[test]
+    fn a_lane_of_noise_stays_at_its_grid_place() {
+        // Lane 2 holds nothing but the noise that lies over the whole image.
+        let (clean, grid) = grid_with_one_band_lane(|_| 0.0);
+        let mut state = 7u64;
+        let noisy = clean.mapv(|v| {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            v + ((state >> 40) % 21) as f32 - 10.0
+        });
+        let centred = centre_on_signal(&noisy, grid);
         assert_eq!(centred.lanes[1].x_center, 110.0);
     }
 }
