@@ -175,13 +175,18 @@ mod tests {
         (image, grid)
     }
 
+    /// A band's cross-section: a Gaussian of SD 12 px around `centre`, 100 high.
+    fn gaussian_band(centre: f32) -> impl Fn(usize) -> f32 {
+        move |x| {
+            let u = (x as f32 - centre) / 12.0;
+            100.0 * (-0.5 * u * u).exp()
+        }
+    }
+
     #[test]
     fn a_lane_off_the_even_grid_is_moved_onto_its_band() {
         // Lane 2 was loaded 12 px right of the even grid (a fifth of the pitch).
-        let (image, grid) = grid_with_one_band_lane(|x| {
-            let u = (x as f32 - 122.0) / 12.0;
-            100.0 * (-0.5 * u * u).exp()
-        });
+        let (image, grid) = grid_with_one_band_lane(gaussian_band(122.0));
         let centred = centre_on_signal(&image, grid);
         let found: Vec<f64> = centred.lanes.iter().map(|l| l.x_center).collect();
         assert!((found[1] - 122.0).abs() <= 0.5, "{found:?}");
@@ -205,10 +210,7 @@ mod tests {
     fn a_clear_band_a_little_off_the_even_grid_moves_its_lane() {
         // Lane 2 was loaded 2 px right of the even grid (a thirtieth of the pitch, less than
         // the twentieth a lane once had to be off before it moved).
-        let (image, grid) = grid_with_one_band_lane(|x| {
-            let u = (x as f32 - 112.0) / 12.0;
-            100.0 * (-0.5 * u * u).exp()
-        });
+        let (image, grid) = grid_with_one_band_lane(gaussian_band(112.0));
         let centred = centre_on_signal(&image, grid);
         assert!(
             (centred.lanes[1].x_center - 112.0).abs() <= 0.3,
@@ -221,10 +223,7 @@ mod tests {
     fn on_a_grid_lost_in_the_noise_a_lane_moves_only_where_clearly_misplaced() {
         // The same lane 2 px off, on a grid whose lanes do not stand out of the noise: its
         // middle may be noise's, and 2 px is within what the grid's place may be off.
-        let (image, mut grid) = grid_with_one_band_lane(|x| {
-            let u = (x as f32 - 112.0) / 12.0;
-            100.0 * (-0.5 * u * u).exp()
-        });
+        let (image, mut grid) = grid_with_one_band_lane(gaussian_band(112.0));
         grid.confidence = 0.5 * LANE_SDS;
         let centred = centre_on_signal(&image, grid);
         assert_eq!(centred.lanes[1].x_center, 110.0);
