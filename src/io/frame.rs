@@ -206,8 +206,7 @@ fn without_surround_beyond_content(
 /// The 0.1 %, 50 % and 99.9 % levels of `signal` inside `b`: the content's extremes, beyond
 /// its rarest specks, and its background.
 fn content_levels(signal: &ArrayView2<f32>, b: ContentBox) -> [f32; 3] {
-    let [low, _, background, _, high] = content_quantiles(signal, b, [0.001, 0.1, 0.5, 0.9, 0.999]);
-    [low, background, high]
+    content_quantiles(signal, b, [0.001, 0.5, 0.999])
 }
 
 /// The levels of `signal` inside `b` at the given shares of its pixels (ascending).
