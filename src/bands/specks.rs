@@ -150,6 +150,86 @@ pub fn remove(
     specks
 }
 
+/// `signal` with each isolated pixel (one standing [`SPECK_SIGMAS`] noise SDs beyond all
+/// eight of its neighbours, the same way) set to the median of its 3×3 neighbourhood. Hot
+/// pixels and speckle lie anywhere, outside the lanes (where [`remove`] does not look) as well
+/// as in them, and before lanes are known they add columns and blobs of their own. A band, a
+/// line or a label's stroke has neighbours at its level along it and stays. The noise SD is
+/// the image's own at the pixel's level (at least one `code_step`). The image's first and
+/// last rows and columns are left as they are (a pixel there has no ring of eight).
+fn isolated_pixels_smoothed(signal: &Array2<f32>, code_step: f32) -> Array2<f32> {
+    let (height, width) = signal.dim();
+    let mut smoothed = signal.as_standard_layout().into_owned();
+    if height < 3 || width < 3 {
+        return smoothed;
+    }
+    // The noise at each level, measured over the whole image as one lane.
+    let whole = Lane::upright(0, width as f64 / 2.0, width as f64, false);
+    let noise = &NoiseByLevel::measure(signal, &[whole], code_step);
+    smoothed
+        .as_slice_mut()
+        .expect("a standard layout is one slice")
+        .par_chunks_mut(width)
+        .enumerate()
+        .filter(|(y, _)| (1..height - 1).contains(y))
+        .for_each(|(y, row)| {
+            for x in 1..width - 1 {
+                let value = signal[[y, x]];
+                let (left, right) = (signal[[y, x - 1]], signal[[y, x + 1]]);
+                // One test settles nearly every pixel before the noise at its level is read.
+                let least = noise.least_threshold;
+                if value - left.max(right) <= least && left.min(right) - value <= least {
+                    continue;
+                }
+                let threshold = SPECK_SIGMAS * noise.sd_at((left + right) / 2.0);
+                let bright = value - left.max(right) > threshold;
+                let dark = left.min(right) - value > threshold;
+                if !bright && !dark {
+                    continue;
+                }
+                let mut around = [0.0f32; 9];
+                for (i, (dy, dx)) in (0..3)
+                    .flat_map(|dy| (0..3).map(move |dx| (dy, dx)))
+                    .enumerate()
+                {
+                    around[i] = signal[[y + dy - 1, x + dx - 1]];
+                }
+                let isolated = around
+                    .iter()
+                    .enumerate()
+                    .filter(|&(i, _)| i != 4)
+                    .all(|(_, &v)| {
+                        if bright {
+                            value - v > threshold
+                        } else {
+                            v - value > threshold
+                        }
+                    });
+                if isolated {
+                    around.sort_by(f32::total_cmp);
+                    row[x] = around[4];
+                }
+            }
+        });
+    smoothed
+}
+
+/// Replaces the isolated pixels of `signal` ([`isolated_pixels_smoothed`]) and returns what
+/// they held, so a band's box can say how much of it they were and the overlay can put them
+/// back.
+pub fn replace_isolated(signal: &mut Array2<f32>, code_step: f32) -> Specks {
+    let smoothed = isolated_pixels_smoothed(signal, code_step);
+    let mut specks = Specks::default();
+    for ((y, x), value) in signal.indexed_iter_mut() {
+        let level = smoothed[[y, x]];
+        if level != *value {
+            specks.pixels.push((y, x, *value - level));
+            *value = level;
+        }
+    }
+    specks
+}
+
 /// Each lane's position and the columns of row `y` inside it that have a pixel [`REACH_PX`]
 /// away on both sides along the row.
 fn lane_spans(
@@ -477,5 +557,47 @@ mod tests {
         let specks = remove(&mut signal, &lanes, 60_000.0, 1.0);
         assert!(specks.pixels.is_empty());
         assert_eq!(signal[[45, 120]], 60_000.0);
+    }
+
+    /// Hot and dead pixels, one in a thousand each, anywhere on the image (between lanes as
+    /// well as in them), are all replaced; the bands, a thin one too, and a one-pixel line
+    /// running down the image are left as they are.
+    #[test]
+    fn isolated_hot_and_dead_pixels_anywhere_are_replaced_and_nothing_else() {
+        let (clean, _) = blot(11);
+        let mut with_line = clean.clone();
+        for y in 0..with_line.nrows() {
+            with_line[[y, 100]] += 3000.0;
+        }
+        let mut signal = with_line.clone();
+        let (height, width) = signal.dim();
+        let mut rng = ChaCha8Rng::seed_from_u64(12);
+        let mut placed = Vec::new();
+        while placed.len() < 24 {
+            let y = rand::Rng::random_range(&mut rng, 1..height - 1);
+            let x = rand::Rng::random_range(&mut rng, 1..width - 1);
+            let near =
+                |&(py, px, _): &(usize, usize, f32)| py.abs_diff(y) <= 1 && px.abs_diff(x) <= 1;
+            if x.abs_diff(100) <= 1 || placed.iter().any(near) {
+                continue;
+            }
+            let value = if placed.len() % 2 == 0 { 65_535.0 } else { 0.0 };
+            placed.push((y, x, value));
+            signal[[y, x]] = value;
+        }
+        let specks = replace_isolated(&mut signal, 1.0);
+        assert_eq!(specks.pixels.len(), placed.len(), "{:?}", specks.pixels);
+        let changed = signal
+            .indexed_iter()
+            .filter(|&((y, x), v)| (v - with_line[[y, x]]).abs() > 5.0 * NOISE_SD)
+            .count();
+        assert_eq!(
+            changed, 0,
+            "every pixel is back within the noise of the image without them"
+        );
+        specks.restore(&mut signal);
+        for &(y, x, value) in &placed {
+            assert!((signal[[y, x]] - value).abs() < 1e-2);
+        }
     }
 }

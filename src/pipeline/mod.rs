@@ -107,6 +107,9 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
     if let Some(slope) = sheared {
         shear_upright(&mut blot, slope);
     }
+    // Hot and dead pixels lie anywhere, and before lanes are known they add columns and
+    // blobs of their own: every step from here on sees the image without them.
+    let isolated = replace_isolated_pixels(&mut blot);
     // The frame lanes are found in (once: lining up strips and replacing specks leave it).
     let frame = blot.content.and_then(|peeled| {
         io::frame::content_box_keeping(&blot.signal.view(), code_step(&blot), peeled)
@@ -120,11 +123,12 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
     // Dust and hot pixels add to the bands they fall on, and where they hold a share of a
     // lane's signal that matters, pull its centre towards them: they are replaced, and then
     // the lanes are found again without them.
-    let specks = remove_specks(&mut blot, &grid);
+    let mut specks = remove_specks(&mut blot, &grid);
     let lane_share = specks.largest_share_of_a_lane(&blot.signal, &background, &grid.lanes);
     if lane_share > bands::measure::SPECK_SHARE {
         (background, grid, notes) = find_lanes(plan, image, &blot, &strips, frame)?;
     }
+    specks.pixels.extend(isolated.pixels);
     blot.warnings.extend(notes);
     Ok(Located {
         blot,
@@ -135,6 +139,28 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
         turned,
         sheared,
     })
+}
+
+/// Replaces the isolated pixels inside the content of `blot` (its empty margins peeled:
+/// their flat levels would change the noise the pixels are judged by, so a frame added
+/// around a blot would change which pixels are replaced) and returns what they held
+/// ([`bands::specks::replace_isolated`]).
+fn replace_isolated_pixels(blot: &mut Blot) -> Specks {
+    let Some(b) = blot.content else {
+        return Specks::default();
+    };
+    let step = code_step(blot);
+    let mut inside = blot
+        .signal
+        .slice_mut(ndarray::s![b.top..b.bottom, b.left..b.right]);
+    let mut owned = inside.to_owned();
+    let mut specks = bands::specks::replace_isolated(&mut owned, step);
+    inside.assign(&owned);
+    for p in &mut specks.pixels {
+        p.0 += b.top;
+        p.1 += b.left;
+    }
+    specks
 }
 
 /// True where the lanes of `blot` run across it, judged inside its frame (a surround's edges
