@@ -119,7 +119,7 @@ pub fn remove(
         return Specks::default();
     }
     let image = &*signal;
-    let noise = &NoiseByLevel::measure(image, lanes, code_step);
+    let noise = &NoiseByLevel::measure(&image.view(), lanes, code_step);
     // Each pixel that stands out as a speck would, with its lane's position.
     let candidates: Vec<(usize, usize, usize)> = (0..height)
         .into_par_iter()
@@ -150,84 +150,81 @@ pub fn remove(
     specks
 }
 
-/// `signal` with each isolated pixel (one standing [`SPECK_SIGMAS`] noise SDs beyond all
-/// eight of its neighbours, the same way) set to the median of its 3×3 neighbourhood. Hot
-/// pixels and speckle lie anywhere, outside the lanes (where [`remove`] does not look) as well
-/// as in them, and before lanes are known they add columns and blobs of their own. A band, a
-/// line or a label's stroke has neighbours at its level along it and stays. The noise SD is
-/// the image's own at the pixel's level (at least one `code_step`). The image's first and
-/// last rows and columns are left as they are (a pixel there has no ring of eight).
-fn isolated_pixels_smoothed(signal: &Array2<f32>, code_step: f32) -> Array2<f32> {
+/// Replaces each isolated pixel of `signal` (one standing [`SPECK_SIGMAS`] noise SDs beyond
+/// all eight of its neighbours, the same way) by the median of its 3×3 neighbourhood, and
+/// returns what they held, so a band's box can say how much of it they were and the overlay
+/// can put them back. Hot pixels and speckle lie anywhere, outside the lanes (where [`remove`]
+/// does not look) as well as in them, and before lanes are known they add columns and blobs of
+/// their own. A band, a line or a label's stroke has neighbours at its level along it and
+/// stays. The noise SD is the image's own at the pixel's level (at least one `code_step`).
+/// The image's first and last rows and columns are left as they are (a pixel there has no
+/// ring of eight).
+pub fn replace_isolated(mut signal: ndarray::ArrayViewMut2<f32>, code_step: f32) -> Specks {
     let (height, width) = signal.dim();
-    let mut smoothed = signal.as_standard_layout().into_owned();
     if height < 3 || width < 3 {
-        return smoothed;
+        return Specks::default();
     }
+    let image = signal.view();
     // The noise at each level, measured over the whole image as one lane.
     let whole = Lane::upright(0, width as f64 / 2.0, width as f64, false);
-    let noise = &NoiseByLevel::measure(signal, &[whole], code_step);
-    smoothed
-        .as_slice_mut()
-        .expect("a standard layout is one slice")
-        .par_chunks_mut(width)
-        .enumerate()
-        .filter(|(y, _)| (1..height - 1).contains(y))
-        .for_each(|(y, row)| {
-            for x in 1..width - 1 {
-                let value = signal[[y, x]];
-                let (left, right) = (signal[[y, x - 1]], signal[[y, x + 1]]);
-                // One test settles nearly every pixel before the noise at its level is read.
-                let least = noise.least_threshold;
-                if value - left.max(right) <= least && left.min(right) - value <= least {
-                    continue;
-                }
-                let threshold = SPECK_SIGMAS * noise.sd_at((left + right) / 2.0);
-                let bright = value - left.max(right) > threshold;
-                let dark = left.min(right) - value > threshold;
-                if !bright && !dark {
-                    continue;
-                }
-                let mut around = [0.0f32; 9];
-                for (i, (dy, dx)) in (0..3)
-                    .flat_map(|dy| (0..3).map(move |dx| (dy, dx)))
-                    .enumerate()
-                {
-                    around[i] = signal[[y + dy - 1, x + dx - 1]];
-                }
-                let isolated = around
-                    .iter()
-                    .enumerate()
-                    .filter(|&(i, _)| i != 4)
-                    .all(|(_, &v)| {
-                        if bright {
-                            value - v > threshold
-                        } else {
-                            v - value > threshold
-                        }
-                    });
-                if isolated {
-                    around.sort_by(f32::total_cmp);
-                    row[x] = around[4];
-                }
-            }
-        });
-    smoothed
-}
-
-/// Replaces the isolated pixels of `signal` ([`isolated_pixels_smoothed`]) and returns what
-/// they held, so a band's box can say how much of it they were and the overlay can put them
-/// back.
-pub fn replace_isolated(signal: &mut Array2<f32>, code_step: f32) -> Specks {
-    let smoothed = isolated_pixels_smoothed(signal, code_step);
+    let noise = &NoiseByLevel::measure(&image, &[whole], code_step);
+    // Each isolated pixel with the level it is given, found on the image as it is.
+    let levels: Vec<(usize, usize, f32)> = (1..height - 1)
+        .into_par_iter()
+        .flat_map_iter(|y| {
+            (1..width - 1)
+                .filter_map(move |x| isolated_level(&image, y, x, noise).map(|l| (y, x, l)))
+        })
+        .collect();
     let mut specks = Specks::default();
-    for ((y, x), value) in signal.indexed_iter_mut() {
-        let level = smoothed[[y, x]];
-        if level != *value {
-            specks.pixels.push((y, x, *value - level));
-            *value = level;
-        }
+    for (y, x, level) in levels {
+        specks.pixels.push((y, x, signal[[y, x]] - level));
+        signal[[y, x]] = level;
     }
     specks
+}
+
+/// The median of the 3×3 neighbourhood of the pixel at `(y, x)` (not on the image's edge)
+/// where it stands [`SPECK_SIGMAS`] noise SDs beyond all eight of its neighbours, the same
+/// way; `None` otherwise.
+fn isolated_level(
+    signal: &ndarray::ArrayView2<f32>,
+    y: usize,
+    x: usize,
+    noise: &NoiseByLevel,
+) -> Option<f32> {
+    let value = signal[[y, x]];
+    let (left, right) = (signal[[y, x - 1]], signal[[y, x + 1]]);
+    // One test settles nearly every pixel before the noise at its level is read.
+    let least = noise.least_threshold;
+    if value - left.max(right) <= least && left.min(right) - value <= least {
+        return None;
+    }
+    let threshold = SPECK_SIGMAS * noise.sd_at((left + right) / 2.0);
+    let bright = value - left.max(right) > threshold;
+    let dark = left.min(right) - value > threshold;
+    if !bright && !dark {
+        return None;
+    }
+    let mut around = [0.0f32; 9];
+    for (i, slot) in around.iter_mut().enumerate() {
+        *slot = signal[[y + i / 3 - 1, x + i % 3 - 1]];
+    }
+    let isolated = around
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != 4)
+        .all(|(_, &v)| {
+            if bright {
+                value - v > threshold
+            } else {
+                v - value > threshold
+            }
+        });
+    isolated.then(|| {
+        around.sort_by(f32::total_cmp);
+        around[4]
+    })
 }
 
 /// Each lane's position and the columns of row `y` inside it that have a pixel [`REACH_PX`]
@@ -391,7 +388,7 @@ struct NoiseByLevel {
 }
 
 impl NoiseByLevel {
-    fn measure(signal: &Array2<f32>, lanes: &[Lane], code_step: f32) -> NoiseByLevel {
+    fn measure(signal: &ndarray::ArrayView2<f32>, lanes: &[Lane], code_step: f32) -> NoiseByLevel {
         let (height, width) = signal.dim();
         // Every k-th row, enough for eight robust spreads at a fraction of a sort's cost.
         let lane_pixels: usize = lane_spans(lanes, height / 2, width)
@@ -585,7 +582,7 @@ mod tests {
             placed.push((y, x, value));
             signal[[y, x]] = value;
         }
-        let specks = replace_isolated(&mut signal, 1.0);
+        let specks = replace_isolated(signal.view_mut(), 1.0);
         assert_eq!(specks.pixels.len(), placed.len(), "{:?}", specks.pixels);
         let changed = signal
             .indexed_iter()

@@ -150,12 +150,10 @@ fn replace_isolated_pixels(blot: &mut Blot) -> Specks {
         return Specks::default();
     };
     let step = code_step(blot);
-    let mut inside = blot
+    let inside = blot
         .signal
         .slice_mut(ndarray::s![b.top..b.bottom, b.left..b.right]);
-    let mut owned = inside.to_owned();
-    let mut specks = bands::specks::replace_isolated(&mut owned, step);
-    inside.assign(&owned);
+    let mut specks = bands::specks::replace_isolated(inside, step);
     for p in &mut specks.pixels {
         p.0 += b.top;
         p.1 += b.left;
