@@ -438,6 +438,74 @@ fn tight_strips_of_the_trkb_panel_are_measured_in_every_lane() {
     }
 }
 
+/// The FXN / VCL figure panel of `../shared/realdata`: one blot of eight lanes (Y47R twice,
+/// YG8-800 and 7,8-DHF three times each), FXN at 17 kDa over VCL, each strip in a frame, with
+/// the FXN/VCL ratios the paper prints under the lanes (1.75 and 1.94 for Y47R, 0.01–0.02 for
+/// the others). Analyzed with `rows` for each strip (inside its frame lines): every lane is
+/// measured in its own lane (a positive signal; the faint lanes far below the control's
+/// bands, which a lane read off its neighbour would reach: on this panel the FXN strip was
+/// once moved 20 px and a lane printed as 0.01 came out 1.73), and the control lanes' fold
+/// changes average 1. The fold changes are printed beside the printed ratios relative to the
+/// same control lanes (not asserted: the paper's densitometry is not ground truth).
+#[test]
+fn the_fxn_panel_is_measured_in_every_lane_and_compared_with_the_printed_ratios() {
+    let real =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata/pmc_fxn_vcl_values.png");
+    if !real.is_file() {
+        common::skipped(&format!("{} is absent", real.display()));
+        return;
+    }
+    let printed = [1.75, 1.94, 0.01, 0.01, 0.01, 0.02, 0.01, 0.01];
+    let tmp = tempfile::tempdir().unwrap();
+    // The blot's columns, frame lines and all (the labels beside it left out).
+    image::open(&real)
+        .unwrap()
+        .crop_imm(30, 0, 185, 79)
+        .save(tmp.path().join("blot.png"))
+        .unwrap();
+    let manifest = json!({
+        "name": "FXN",
+        "control": "Y47R",
+        "loading_control": "VCL",
+        "lanes": ["Y47R", "Y47R", "YG8-800", "YG8-800", "YG8-800", "7,8-DHF", "7,8-DHF", "7,8-DHF"],
+        "targets": {"FXN": {"mw_kda": 17}, "VCL": {"mw_kda": 124}},
+        "images": [{"file": "blot.png", "targets": {
+            "FXN": {"rows": [23, 36]},
+            "VCL": {"rows": [51, 62]}
+        }}],
+    });
+    std::fs::write(
+        tmp.path().join("experiment.json"),
+        serde_json::to_string_pretty(&manifest).unwrap(),
+    )
+    .unwrap();
+    let run = blotquant::analyze(tmp.path(), &Params::default()).unwrap();
+    let rows: Vec<_> = run
+        .results
+        .fold_change
+        .iter()
+        .filter(|r| r.target == "FXN")
+        .collect();
+    assert_eq!(rows.len(), 8, "eight lanes");
+    let printed_control = (printed[0] + printed[1]) / 2.0;
+    for (row, printed) in rows.iter().zip(printed) {
+        let fold = row.fold_change.unwrap_or(f64::NAN);
+        println!(
+            "FXN lane {}: fold {fold:.3}, printed {:.3} ({})",
+            row.lane,
+            printed / printed_control,
+            row.flags
+        );
+        assert!(row.signal.is_some_and(|s| s > 0.0), "lane {}", row.lane);
+        if row.lane > 2 {
+            assert!(fold < 0.5, "lane {}: {fold}", row.lane);
+        }
+    }
+    let control: Vec<f64> = rows[..2].iter().filter_map(|r| r.fold_change).collect();
+    assert_eq!(control.len(), 2);
+    assert!((control.iter().sum::<f64>() / 2.0 - 1.0).abs() < 1e-9);
+}
+
 /// An image whose polarity is stated the wrong way round (light bands said to be dark) turns
 /// its bands into dips below the background: a warning names the image and the likely cause,
 /// and the experiment is unreliable.
