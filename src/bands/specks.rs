@@ -13,6 +13,10 @@
 //!
 //! On a band's steep flank the noise measured at that level includes the band's own curvature,
 //! so a speck there must stand out further before it is taken out.
+//!
+//! Before any of that, while lanes are not yet known, single pixels that stand out of all
+//! eight of their neighbours (hot and dead pixels, speckle) are replaced anywhere inside the
+//! frame ([`replace_isolated`]).
 
 use ndarray::Array2;
 use rayon::prelude::*;
