@@ -591,16 +591,17 @@ fn within_levels_of_content(
     // membrane, whose noise would show there: padding at the background's middle level, a
     // figure's white margin beside a grey gel, or a tray or surround clipped to the level of
     // saturated bands.
-    let clipped = |level: f32| {
-        if background - low > high - background {
-            level >= above_most - quantum && level <= high + quantum
-        } else {
-            level >= low - quantum && level <= below_most + quantum
-        }
+    let (from, to) = if background - low > high - background {
+        (above_most, high)
+    } else {
+        (low, below_most)
     };
     let (height, width) = signal.dim();
     let whole = ContentBox::whole(height, width);
-    widened_over(signal, flat_box, whole, |line| clipped(line_median(line)))
+    widened_over(signal, flat_box, whole, |line| {
+        let level = line_median(line);
+        level >= from - quantum && level <= to + quantum
+    })
 }
 
 /// The share of the content's pixels that may lie beyond a flat line's level on the
