@@ -133,11 +133,7 @@ fn the_pdgfra_panel_is_measured_in_every_lane_within_its_rows() {
             "GAPDH": {"rows": [88, 112]}
         }}],
     });
-    std::fs::write(
-        tmp.path().join("experiment.json"),
-        serde_json::to_string_pretty(&manifest).unwrap(),
-    )
-    .unwrap();
+    common::write_manifest(tmp.path(), &manifest);
     let run = blotquant::analyze(tmp.path(), &Params::default()).unwrap();
     let results = &run.results;
     for band in results.bands.iter().filter(|b| b.target == "PDGFRa") {
@@ -176,15 +172,6 @@ fn the_pdgfra_panel_is_measured_in_every_lane_within_its_rows() {
     assert!((mean - 1.0).abs() < 1e-9, "control mean fold change {mean}");
 }
 
-/// Rewrites the experiment.json of `dir` with `edit`.
-fn edit_manifest(dir: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
-    let path = dir.join("experiment.json");
-    let mut manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
-    edit(&mut manifest);
-    std::fs::write(&path, serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
-}
-
 /// A manifest that lists one lane more than the images show is refused, naming `lanes`: the
 /// extra lane would sit on the last lane's band (or on empty membrane) and be quantified.
 /// The rule is stated in lane pitches, so it holds at twice the resolution and mirrored.
@@ -207,11 +194,11 @@ fn a_lane_count_one_too_many_is_refused() {
                 }
             }
             // Mirrored, the ladder lane is the last one.
-            edit_manifest(tmp.path(), |m| {
+            common::edit_manifest(tmp.path(), |m| {
                 m["lanes"].as_array_mut().unwrap().reverse();
             });
         }
-        edit_manifest(tmp.path(), |m| {
+        common::edit_manifest(tmp.path(), |m| {
             let lanes = m["lanes"].as_array_mut().unwrap();
             lanes.push(json!("LPS + AMI 10 µM"));
         });
@@ -334,11 +321,7 @@ fn analyze_trkb_blot(
         "targets": {target: {"mw_kda": 92}, "VCL": {"mw_kda": 124}},
         "images": images,
     });
-    std::fs::write(
-        dir.join("experiment.json"),
-        serde_json::to_string_pretty(&manifest).unwrap(),
-    )
-    .unwrap();
+    common::write_manifest(dir, &manifest);
     let run = blotquant::analyze(dir, &Params::default()).unwrap();
     let rows: Vec<_> = run
         .results
@@ -474,11 +457,7 @@ fn the_fxn_panel_is_measured_in_every_lane_and_compared_with_the_printed_ratios(
             "VCL": {"rows": [51, 62]}
         }}],
     });
-    std::fs::write(
-        tmp.path().join("experiment.json"),
-        serde_json::to_string_pretty(&manifest).unwrap(),
-    )
-    .unwrap();
+    common::write_manifest(tmp.path(), &manifest);
     let run = blotquant::analyze(tmp.path(), &Params::default()).unwrap();
     let rows: Vec<_> = run
         .results
@@ -513,7 +492,7 @@ fn the_fxn_panel_is_measured_in_every_lane_and_compared_with_the_printed_ratios(
 fn a_wrong_polarity_is_named_in_a_warning() {
     let tmp = tempfile::tempdir().unwrap();
     synth::write_experiment(tmp.path(), 5, &synth::preset("standard").unwrap(), "pol").unwrap();
-    edit_manifest(tmp.path(), |m| {
+    common::edit_manifest(tmp.path(), |m| {
         for image in m["images"].as_array_mut().unwrap() {
             if image["file"] == "nlrp3.tif" {
                 image["polarity"] = json!("dark-bands");

@@ -104,7 +104,16 @@ pub fn edit_manifest(dir: &Path, edit: impl FnOnce(&mut Value)) {
     let mut manifest: Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     edit(&mut manifest);
-    std::fs::write(path, serde_json::to_string_pretty(&manifest).unwrap()).unwrap();
+    write_manifest(dir, &manifest);
+}
+
+/// Writes `manifest` as the experiment.json of `dir`.
+pub fn write_manifest(dir: &Path, manifest: &Value) {
+    std::fs::write(
+        dir.join("experiment.json"),
+        serde_json::to_string_pretty(manifest).unwrap(),
+    )
+    .unwrap();
 }
 
 /// Says that a test was skipped and why, on the process's own stderr: the test harness
