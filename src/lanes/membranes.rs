@@ -221,7 +221,7 @@ fn find(signal: &Array2<f32>) -> Vec<(usize, usize)> {
             stats::median_f32(&mut sample)
         })
         .collect();
-    membrane_runs(&levels)
+    membrane_runs(&levels, MIN_GAP_ROWS)
 }
 
 /// Column ranges (inclusive) that hold membrane: all columns unless empty frame stands out
@@ -242,13 +242,17 @@ pub fn membrane_columns(signal: &Array2<f32>) -> Vec<(usize, usize)> {
             stats::median_f32(&mut sample)
         })
         .collect();
-    membrane_runs(&levels)
+    // Blots side by side lie apart by as much as a blot must be wide: a narrower gap is the
+    // membrane between two lanes at the frame's level (clipped in a display export, or lit
+    // less), and each lane alone is narrower than a blot.
+    let min_gap = ((MIN_STRIP_FRACTION * levels.len() as f64).ceil() as usize).max(MIN_GAP_ROWS);
+    membrane_runs(&levels, min_gap)
 }
 
 /// Runs of membrane among rows (or columns) of the given levels: where the level stands clear
 /// of the empty frame's, in runs at least [`MIN_STRIP_FRACTION`] of the whole, split by at
-/// least [`MIN_GAP_ROWS`] empty ones. The whole range when no empty frame stands out.
-fn membrane_runs(levels: &[f32]) -> Vec<(usize, usize)> {
+/// least `min_gap` empty ones. The whole range when no empty frame stands out.
+fn membrane_runs(levels: &[f32], min_gap: usize) -> Vec<(usize, usize)> {
     let n = levels.len();
     if n == 0 {
         return Vec::new();
@@ -264,7 +268,7 @@ fn membrane_runs(levels: &[f32]) -> Vec<(usize, usize)> {
     let threshold = frame + EMPTY_LEVEL * (membrane - frame);
     let mut empty: Vec<bool> = levels.iter().map(|&v| v < threshold).collect();
     keep_gaps_behind_an_edge(&mut empty, levels, membrane - frame);
-    // Runs of membrane; a gap shorter than MIN_GAP_ROWS does not split them.
+    // Runs of membrane; a gap shorter than `min_gap` does not split them.
     let mut runs: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while i < n {
@@ -279,7 +283,7 @@ fn membrane_runs(levels: &[f32]) -> Vec<(usize, usize)> {
                 i += 1;
             } else {
                 let gap_end = (i..n).find(|&g| !empty[g]).unwrap_or(n);
-                if gap_end - i >= MIN_GAP_ROWS || gap_end == n {
+                if gap_end - i >= min_gap || gap_end == n {
                     break;
                 }
                 i = gap_end;
@@ -544,6 +548,22 @@ mod tests {
         assert_eq!(membrane_columns(&signal), vec![(5, 44), (70, 114)]);
         let one = Array2::from_shape_fn((40, 120), |(_, x)| 1000.0 - x as f32);
         assert_eq!(membrane_columns(&one), vec![(0, 119)]);
+    }
+
+    /// In a display export (or under uneven light, clipped) the membrane between two lanes
+    /// can sit at the frame's level: lanes 8 px wide, 3 px apart, are each narrower than a
+    /// blot may be, but their gaps do not split the blot; the wide gap between two blots does.
+    #[test]
+    fn gaps_between_lanes_at_the_frame_level_do_not_split_a_blot() {
+        let lanes = |x: usize, first: usize| x >= first && x < first + 55 && (x - first) % 11 < 8;
+        let signal = Array2::from_shape_fn((40, 120), |(_, x)| {
+            if lanes(x, 2) || lanes(x, 64) {
+                1000.0
+            } else {
+                20.0
+            }
+        });
+        assert_eq!(membrane_columns(&signal), vec![(2, 53), (64, 115)]);
     }
 
     /// Uneven light takes one side of a membrane far below its median, but with no edge:
