@@ -107,12 +107,9 @@ fn a_lane_without_its_band_is_measured_at_the_targets_row_not_zeroed() {
 /// band rows given in the manifest as a person reads them off the image.
 #[test]
 fn the_pdgfra_panel_is_measured_in_every_lane_within_its_rows() {
-    let real =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata/pmc_pdgfra_gapdh.png");
-    if !real.is_file() {
-        common::skipped(&format!("{} is absent", real.display()));
+    let Some(real) = common::realdata_file("pmc_pdgfra_gapdh.png") else {
         return;
-    }
+    };
     let tmp = tempfile::tempdir().unwrap();
     std::fs::copy(&real, tmp.path().join("panel.png")).unwrap();
     let conditions = [
@@ -286,12 +283,7 @@ fn each_experiment_gets_a_quality_verdict_with_reasons() {
 
 /// The TRKB / VCL figure panel of `../shared/realdata` (`None`, with a note, where absent).
 fn trkb_panel() -> Option<image::DynamicImage> {
-    let real =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata/pmc_trkb_vcl_values.png");
-    if !real.is_file() {
-        common::skipped(&format!("{} is absent", real.display()));
-        return None;
-    }
+    let real = common::realdata_file("pmc_trkb_vcl_values.png")?;
     Some(image::open(&real).unwrap())
 }
 
@@ -432,12 +424,9 @@ fn tight_strips_of_the_trkb_panel_are_measured_in_every_lane() {
 /// same control lanes (not asserted: the paper's densitometry is not ground truth).
 #[test]
 fn the_fxn_panel_is_measured_in_every_lane_and_compared_with_the_printed_ratios() {
-    let real =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/realdata/pmc_fxn_vcl_values.png");
-    if !real.is_file() {
-        common::skipped(&format!("{} is absent", real.display()));
+    let Some(real) = common::realdata_file("pmc_fxn_vcl_values.png") else {
         return;
-    }
+    };
     let printed = [1.75, 1.94, 0.01, 0.01, 0.01, 0.02, 0.01, 0.01];
     let tmp = tempfile::tempdir().unwrap();
     // The blot's columns, frame lines and all (the labels beside it left out).

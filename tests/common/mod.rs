@@ -136,6 +136,19 @@ pub fn realdata() -> Option<std::path::PathBuf> {
     }
 }
 
+/// The real image `name` in `../shared/realdata`, or `None` (with a note) where it is absent.
+pub fn realdata_file(name: &str) -> Option<std::path::PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/realdata")
+        .join(name);
+    if path.is_file() {
+        Some(path)
+    } else {
+        skipped(&format!("{} is absent", path.display()));
+        None
+    }
+}
+
 /// Two copies of the same synthetic experiment (`standard` preset, `seed`), in `dir/first` and
 /// `dir/second`: one to keep as written, one to store another way.
 pub fn twin_experiments(dir: &Path, seed: u64) -> (std::path::PathBuf, std::path::PathBuf) {
