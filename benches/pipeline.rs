@@ -116,6 +116,19 @@ fn stages(c: &mut Criterion) {
     c.bench_function("detect one 2048x1536 16-bit image", |b| {
         b.iter(|| blotquant::batch::analyze_planned(&plan, None).unwrap())
     });
+    // The frame and its empty margins, found as the image is read (the blot's own empty
+    // lanes and rows above and below the bands are peeled line by line).
+    let framed = io::load(&large.join("actin.tif"), None, &LoadParams::default()).unwrap();
+    let quantum = io::code_step(framed.bit_depth);
+    c.bench_function("content box (empty margins peeled), 2048x1536", |b| {
+        b.iter(|| {
+            io::frame::content_box(
+                &framed.signal.view(),
+                quantum,
+                io::frame::EmptyMargins::Peel,
+            )
+        })
+    });
 }
 
 /// A large image made by repeating a small one.

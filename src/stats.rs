@@ -72,8 +72,24 @@ pub fn median(values: &[f64]) -> f64 {
 /// Noise standard deviation of a smooth signal plus white noise, from the median absolute
 /// first difference (insensitive to the smooth part and to a few sharp features).
 pub fn noise_sigma(values: &[f32]) -> f32 {
-    let mut diffs: Vec<f32> = values.windows(2).map(|w| (w[1] - w[0]).abs()).collect();
-    median_f32(&mut diffs) / (0.6745 * std::f32::consts::SQRT_2)
+    noise_sigma_of_line(values, 1).unwrap_or(0.0)
+}
+
+/// [`noise_sigma`] from differences `lag` samples apart, over every pair; `None` where the
+/// line is not longer than `lag`.
+pub fn noise_sigma_of_line(values: &[f32], lag: usize) -> Option<f32> {
+    let mut diffs: Vec<f32> = values
+        .iter()
+        .zip(values.iter().skip(lag))
+        .map(|(a, b)| (b - a).abs())
+        .collect();
+    (!diffs.is_empty()).then(|| sigma_of_differences(&mut diffs))
+}
+
+/// The noise SD behind the absolute differences of pairs of noisy samples (reorders them):
+/// their median over that of a normal difference's, √2 SDs wide.
+fn sigma_of_differences(diffs: &mut [f32]) -> f32 {
+    median_f32(diffs) / (0.6745 * std::f32::consts::SQRT_2)
 }
 
 /// [`noise_sigma`] from differences `lag` samples apart, over the pairs whose samples are both
@@ -90,8 +106,7 @@ pub fn noise_sigma_at_lag(
         .filter(|&i| usable[i] && usable[i - lag])
         .map(|i| (values[i] - values[i - lag]).abs())
         .collect();
-    (diffs.len() >= min_pairs.max(1))
-        .then(|| median_f32(&mut diffs) / (0.6745 * std::f32::consts::SQRT_2))
+    (diffs.len() >= min_pairs.max(1)).then(|| sigma_of_differences(&mut diffs))
 }
 
 /// The normalized cross-correlation of `a` with `b` moved `shift` samples left (`a[x]` against

@@ -432,9 +432,11 @@ fn continues_surround(
 /// True where `line` holds nothing but noise around a smooth level: not flat, no structure
 /// ([`holds_structure`]) and no step from `outward`, a line further out ([`off_the_margin`]).
 fn only_noise(line: ArrayView1<f32>, outward: ArrayView1<f32>, quantum: f32) -> bool {
-    !is_flat(line, quantum)
-        && !holds_structure(line, quantum)
-        && !off_the_margin(line, outward, quantum)
+    // Copied once: a column is strided in memory, and each test reads it again.
+    let line = line.to_vec();
+    !is_flat_values(&line, quantum)
+        && !holds_structure(&line, quantum)
+        && !off_the_margin(&line, &outward.to_vec(), quantum)
 }
 
 /// Where the outermost line of `b` on `side` is flat (along `b`, long enough to tell): `b`
@@ -463,7 +465,7 @@ fn past_frame_line(
 /// [`NOISE_LAG`] lines further out (`outward`) by [`STRUCTURE_SDS`] noise SDs: a step (a
 /// membrane's edge, blurred over a few pixels at most), where a surround's gradient or
 /// vignette changes by a small part of its noise over so few lines.
-fn off_the_margin(line: ArrayView1<f32>, outward: ArrayView1<f32>, quantum: f32) -> bool {
+fn off_the_margin(line: &[f32], outward: &[f32], quantum: f32) -> bool {
     let difference: Vec<f32> = line.iter().zip(outward).map(|(a, b)| a - b).collect();
     // The difference of two noisy lines: its noise is √2 that of one.
     let threshold = structure_threshold(&difference, quantum);
@@ -484,26 +486,24 @@ const NOISE_LAG: usize = 4;
 /// How far a pixel of a line of `values` must lie off to count as structure: [`STRUCTURE_SDS`]
 /// of the line's noise SDs (measured at [`NOISE_LAG`]), at least one `quantum`.
 fn structure_threshold(values: &[f32], quantum: f32) -> f32 {
-    let usable = vec![true; values.len()];
-    let sigma = stats::noise_sigma_at_lag(values, NOISE_LAG, &usable, 1).unwrap_or(0.0);
+    let sigma = stats::noise_sigma_of_line(values, NOISE_LAG).unwrap_or(0.0);
     (STRUCTURE_SDS * sigma).max(quantum)
 }
 
 /// True where more than [`OFF_LEVEL_SHARE`] of `line`'s pixels lie [`STRUCTURE_SDS`] noise
 /// SDs (at least one `quantum`) off the quadratic that fits it best: a band, a lane, a
 /// membrane's edge or a label; a surround's gradient or vignette is smooth.
-fn holds_structure(line: ArrayView1<f32>, quantum: f32) -> bool {
-    let values: Vec<f32> = line.iter().copied().collect();
+fn holds_structure(values: &[f32], quantum: f32) -> bool {
     let n = values.len();
     if n < 3 * NOISE_LAG {
         return true;
     }
-    let threshold = structure_threshold(&values, quantum);
-    let off_trend = |trend: Vec<f32>| {
+    let threshold = structure_threshold(values, quantum);
+    let off_trend = |trend: Quadratic| {
         let off = values
             .iter()
-            .zip(&trend)
-            .filter(|(v, t)| (*v - *t).abs() > threshold)
+            .enumerate()
+            .filter(|&(i, v)| (v - trend.at(i)).abs() > threshold)
             .count();
         off as f64 > OFF_LEVEL_SHARE * n as f64
     };
@@ -511,8 +511,8 @@ fn holds_structure(line: ArrayView1<f32>, quantum: f32) -> bool {
     // median over 5 pixels: a speck (a hot pixel, a grain of dust, one to two pixels)
     // thousands of noise SDs high pulls the quadratic off the level of a whole end of the
     // line; a smooth trend passes the median unchanged. (Only then: the median costs more.)
-    off_trend(quadratic_fit(&values))
-        && off_trend(quadratic_fit(&running_median(&values, SPECK_REACH)))
+    off_trend(Quadratic::fit(values))
+        && off_trend(Quadratic::fit(&running_median(values, SPECK_REACH)))
 }
 
 /// Pixels either side of each one in the running median the trend is fitted to: a speck of
@@ -533,41 +533,52 @@ fn running_median(values: &[f32], reach: usize) -> Vec<f32> {
         .collect()
 }
 
-/// The least-squares quadratic through `values` (at positions 0, 1, …), evaluated there.
-/// On positions set symmetrically in [-1, 1], the polynomials 1, t and t² − mean(t²) are
-/// orthogonal, so each coefficient is a projection of its own: no system to solve.
-fn quadratic_fit(values: &[f32]) -> Vec<f32> {
-    let n = values.len();
-    let t: Vec<f64> = (0..n)
-        .map(|i| 2.0 * i as f64 / (n - 1).max(1) as f64 - 1.0)
-        .collect();
-    let mean_square = t.iter().map(|t| t * t).sum::<f64>() / n as f64;
-    let basis = [
-        vec![1.0; n],
-        t.clone(),
-        t.iter().map(|t| t * t - mean_square).collect::<Vec<f64>>(),
-    ];
-    let coefficients: Vec<f64> = basis
-        .iter()
-        .map(|p| {
-            let norm: f64 = p.iter().map(|p| p * p).sum();
-            let projection: f64 = p.iter().zip(values).map(|(p, &v)| p * f64::from(v)).sum();
-            if norm > 0.0 {
-                projection / norm
+/// The least-squares quadratic through values at positions 0, 1, … On positions set
+/// symmetrically in [-1, 1], the polynomials 1, t and t² − mean(t²) are orthogonal, so each
+/// coefficient is a projection of its own: no system to solve, and one pass over the values.
+#[derive(Debug, Clone, Copy)]
+struct Quadratic {
+    /// Position `i` maps to `t = i · scale − 1`.
+    scale: f64,
+    mean_square: f64,
+    coefficients: [f64; 3],
+}
+
+impl Quadratic {
+    fn fit(values: &[f32]) -> Quadratic {
+        let n = values.len();
+        let scale = 2.0 / (n - 1).max(1) as f64;
+        let t = |i: usize| i as f64 * scale - 1.0;
+        let mean_square = (0..n).map(|i| t(i) * t(i)).sum::<f64>() / n.max(1) as f64;
+        let mut norms = [0.0f64; 3];
+        let mut projections = [0.0f64; 3];
+        for (i, &v) in values.iter().enumerate() {
+            let basis = [1.0, t(i), t(i) * t(i) - mean_square];
+            for k in 0..3 {
+                norms[k] += basis[k] * basis[k];
+                projections[k] += basis[k] * f64::from(v);
+            }
+        }
+        let coefficients = std::array::from_fn(|k| {
+            if norms[k] > 0.0 {
+                projections[k] / norms[k]
             } else {
                 0.0
             }
-        })
-        .collect();
-    (0..n)
-        .map(|i| {
-            basis
-                .iter()
-                .zip(&coefficients)
-                .map(|(p, c)| p[i] * c)
-                .sum::<f64>() as f32
-        })
-        .collect()
+        });
+        Quadratic {
+            scale,
+            mean_square,
+            coefficients,
+        }
+    }
+
+    /// The quadratic's value at position `i`.
+    fn at(&self, i: usize) -> f32 {
+        let t = i as f64 * self.scale - 1.0;
+        let [c0, c1, c2] = self.coefficients;
+        (c0 + c1 * t + c2 * (t * t - self.mean_square)) as f32
+    }
 }
 
 /// `flat_box` widened again over the flat lines at the level a display export clips the
@@ -611,7 +622,12 @@ const CLIPPED_TAIL: f64 = 0.1;
 
 /// True when all but [`OFF_LEVEL_SHARE`] of `line`'s pixels lie within `quantum` of its median.
 fn is_flat(line: ArrayView1<f32>, quantum: f32) -> bool {
-    let median = line_median(line);
+    is_flat_values(&line.to_vec(), quantum)
+}
+
+/// [`is_flat`] of a line's values.
+fn is_flat_values(line: &[f32], quantum: f32) -> bool {
+    let median = stats::median_f32(&mut line.to_vec());
     let off = line
         .iter()
         .filter(|&&v| (v - median).abs() > quantum)
@@ -782,7 +798,9 @@ mod tests {
         let values: Vec<f32> = (0..101)
             .map(|i| 3.0 + 2.0 * i as f32 - 0.01 * (i * i) as f32)
             .collect();
-        for (fitted, value) in quadratic_fit(&values).iter().zip(&values) {
+        let fit = Quadratic::fit(&values);
+        for (i, value) in values.iter().enumerate() {
+            let fitted = fit.at(i);
             assert!((fitted - value).abs() < 1e-3, "{fitted} vs {value}");
         }
     }
