@@ -9,6 +9,8 @@ use blotquant::results::Results;
 use blotquant::synth::Truth;
 use serde_json::Value;
 
+pub mod transforms;
+
 pub fn read_truth(dir: &Path) -> Truth {
     let text = std::fs::read_to_string(dir.join("truth.json")).expect("truth.json");
     serde_json::from_str(&text).expect("truth.json parses")
