@@ -104,15 +104,7 @@ pub fn assign_targets(
         .iter()
         .filter(|t| !t.target.whole_lane)
         .collect();
-    let offsets = lane_row_offsets(
-        targets,
-        &banded,
-        peaks,
-        &sample_lanes,
-        calibration,
-        &xs,
-        height,
-    );
+    let offsets = lane_row_offsets(targets, peaks, &sample_lanes, calibration, &xs, height);
     let mut at_row = Vec::new();
     for target in banded {
         let dominant_row = if target.rows.is_none() && calibration.is_none() {
@@ -189,12 +181,15 @@ pub fn assign_targets(
     }
 }
 
-/// Each lane's row shift relative to the ladder lane: the median over targets of how far the
-/// target's row curve (from MW picks on the unshifted rows) lies below its value at the ladder
-/// lane. Zero everywhere without a ladder or without a target picked in three lanes.
+/// Each lane's row shift relative to the ladder lane (smile, tilt), measured on the bands
+/// themselves: each sample lane's bands are registered on those of the sample lane before it
+/// ([`row_shift`]), the shifts summed along the blot, and a smooth curve of the lane position
+/// ([`smile::fit`]) fitted to them and read at the ladder lane. No target is needed: picking a
+/// target's band by MW needs the shift first (a tilt moves a far lane's band beyond the MW
+/// tolerance, or onto its neighbour's MW), and every band of a lane moves with it. Zero
+/// everywhere without a ladder, or with fewer than three lanes registered.
 fn lane_row_offsets(
     image: &Targets,
-    targets: &[&TargetPlan],
     peaks: &[Vec<Peak>],
     sample_lanes: &[usize],
     calibration: Option<&Calibration>,
@@ -209,41 +204,69 @@ fn lane_row_offsets(
         return zeros;
     };
     let reach = row_tolerance(height);
-    let curves: Vec<smile::RowCurve> = targets
+    let mut banded = sample_lanes
         .iter()
-        .filter(|t| t.rows.is_none())
-        .filter_map(|target| {
-            let picks: Vec<(f64, f64)> = sample_lanes
-                .iter()
-                .filter_map(|&lane| {
-                    let pick = pick_band(
-                        target,
-                        &peaks[lane],
-                        calibration,
-                        None,
-                        image.mw_tolerance,
-                        height,
-                        0.0,
-                    )?;
-                    Some((xs[lane], pick.y))
-                })
-                .collect();
-            if picks.len() >= 3 {
-                smile::fit(&picks, reach)
-            } else {
-                None
-            }
-        })
-        .collect();
-    if curves.is_empty() {
+        .copied()
+        .filter(|&l| !peaks[l].is_empty());
+    let Some(first) = banded.next() else {
+        return zeros;
+    };
+    // Each lane's shift below the first sample lane with bands.
+    let mut shifts = vec![(xs[first], 0.0)];
+    let (mut reference, mut total) = (first, 0.0);
+    for lane in banded {
+        if let Some(shift) = row_shift(&peaks[reference], &peaks[lane], reach) {
+            total += shift;
+            shifts.push((xs[lane], total));
+            reference = lane;
+        }
+    }
+    if shifts.len() < 3 {
         return zeros;
     }
+    let Some(curve) = smile::fit(&shifts, reach) else {
+        return zeros;
+    };
     xs.iter()
-        .map(|&x| {
-            let shifts: Vec<f64> = curves.iter().map(|c| c.at(x) - c.at(ladder_x)).collect();
-            stats::median(&shifts)
-        })
+        .map(|&x| curve.at(x) - curve.at(ladder_x))
         .collect()
+}
+
+/// How far the bands of lane `b` lie below those of lane `a` (rows, within `reach`): the shift
+/// that lines up the most of their bands, each pair weighed by the geometric mean of the two
+/// bands' prominences and by how near the shifted rows meet (a Gaussian as wide as the bands'
+/// median half height). `None` where no band of one lane comes within `reach` of one of the
+/// other's.
+fn row_shift(a: &[Peak], b: &[Peak], reach: f64) -> Option<f64> {
+    let half_heights: Vec<f64> = a
+        .iter()
+        .chain(b)
+        .map(|p| (p.bottom - p.top) as f64 / 4.0)
+        .collect();
+    let width = stats::median(&half_heights).max(1.0);
+    let pairs: Vec<(f64, f64)> = a
+        .iter()
+        .flat_map(|p| {
+            b.iter()
+                .map(move |q| (q.y - p.y, f64::from(p.prominence * q.prominence)))
+        })
+        .filter(|&(d, w)| d.abs() <= reach + 2.0 * width && w > 0.0)
+        .map(|(d, w)| (d, w.sqrt()))
+        .collect();
+    if pairs.is_empty() {
+        return None;
+    }
+    let score = |shift: f64| -> f64 {
+        pairs
+            .iter()
+            .map(|&(d, w)| w * (-(d - shift).powi(2) / (2.0 * width * width)).exp())
+            .sum()
+    };
+    // Quarter-row steps: finer than any band's height, coarser than nothing it decides.
+    let steps = (reach * 4.0).ceil() as i64;
+    (-steps..=steps)
+        .map(|k| k as f64 / 4.0)
+        .max_by(|&x, &y| score(x).total_cmp(&score(y)))
 }
 
 /// A lane's band for `target`: the most prominent within the manifest's `rows`, else the one
@@ -308,4 +331,47 @@ fn dominant_band_row(peaks: &[Vec<Peak>], lanes: &[usize], height: usize) -> Opt
         })
         .max_by(|a, b| a.1.total_cmp(&b.1))
         .map(|(y, _)| y)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn band(lane: usize, y: f64, prominence: f32) -> Peak {
+        Peak {
+            lane,
+            y,
+            height: prominence,
+            prominence,
+            top: (y - 8.0) as usize,
+            bottom: (y + 8.0) as usize,
+        }
+    }
+
+    /// A tilted blot: every band of a lane lies 4.3 rows below its neighbour's. Each lane
+    /// holds a strong band, a doublet 10 rows apart whose amounts change from lane to lane (one
+    /// lane lacks its upper band) and a faint band; the shift that lines up the bands is the
+    /// tilt, although shifting by the doublet's spacing lines up one pair.
+    #[test]
+    fn the_row_shift_between_lanes_is_the_tilt_of_all_their_bands() {
+        let tilt = 4.3;
+        let lane = |i: usize| -> Vec<Peak> {
+            let shift = tilt * i as f64;
+            let mut bands = vec![
+                band(i + 1, 100.0 + shift, 900.0),
+                band(i + 1, 210.0 + shift, 100.0 + 150.0 * i as f32),
+                band(i + 1, 300.0 + shift, 40.0),
+            ];
+            if i != 3 {
+                bands.push(band(i + 1, 200.0 + shift, 800.0 - 90.0 * i as f32));
+            }
+            bands
+        };
+        for i in 0..7 {
+            let shift = row_shift(&lane(i), &lane(i + 1), 12.6).unwrap();
+            assert!((shift - tilt).abs() <= 0.25, "lanes {i}-{}: {shift}", i + 1);
+        }
+        // Nothing within reach: no shift.
+        assert_eq!(row_shift(&lane(0), &[band(2, 160.0, 500.0)], 12.6), None);
+    }
 }
