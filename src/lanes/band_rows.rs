@@ -90,9 +90,6 @@ fn band_thickness(corrected: &Array2<f32>, centre: f64, width: f64, row: usize) 
 /// Blobs are cut at these shares of the image's bright end (99.5th percentile after
 /// smoothing): low cuts join a faint band's pieces, high ones part bands that touch.
 const CUTS: [f32; 5] = [0.15, 0.2, 0.3, 0.5, 0.7];
-/// Smoothing of an image searched unbinned before cutting, in pixels (joins a band across
-/// JPEG blocks and noise).
-const SMOOTHING_SIGMA: f32 = 1.5;
 /// A band is at least this much wider than high (a lane-long streak is not a band).
 const MIN_ASPECT: f64 = 1.5;
 const MIN_BAND_WIDTH: usize = 6;
@@ -166,14 +163,12 @@ impl Bands {
         if height < 3 || width < 3 {
             return None;
         }
-        let image =
+        // Not blurred, binned or not: the search sees the same pixels whether an image was
+        // stored large (and is binned here) or stored already binned. A blur of 1.5 px on
+        // images stored small only filled the gaps between bands that the same image stored
+        // large kept (synthetic `crescent` binned 2x2 or 3x3 lost its lanes).
+        let smooth: ImageBuffer<Luma<f32>, Vec<f32>> =
             ImageBuffer::from_raw(width as u32, height as u32, block_means(corrected, bin))?;
-        // Binning smooths already; blurring a binned image as well would fill narrow gaps.
-        let smooth = if bin == 1 {
-            imageproc::filter::gaussian_blur_f32(&image, SMOOTHING_SIGMA)
-        } else {
-            image
-        };
         let mut sample = stats::sample_evenly(smooth.as_raw().iter(), 1 << 18);
         let rank = ((sample.len() - 1) as f64 * 0.995).round() as usize;
         let bright = stats::order_statistics_f32(&mut sample, &[rank])[0];
