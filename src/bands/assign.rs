@@ -77,8 +77,8 @@ pub struct Assignment {
 /// or the dominant row) places the target's row curve across lanes (a robust parabola in the
 /// lane position, so a smile or tilt is followed); each lane then takes its band nearest the
 /// curve, from the clear bands or else from the faint ones found there. A stray pick far from
-/// the curve is dropped. MW picks read each lane's rows after taking out its shift, which the
-/// targets' first curves estimate.
+/// the curve is dropped. MW picks read each lane's rows after taking out its shift from the
+/// ladder lane, measured on all its bands ([`lane_row_offsets`]).
 pub fn assign_targets(
     targets: &Targets,
     peaks: &[Vec<Peak>],
