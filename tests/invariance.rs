@@ -22,6 +22,7 @@ use blotquant::batch;
 use blotquant::io::{self, Polarity};
 use blotquant::manifest::{self, LaneSpec};
 use blotquant::params::Params;
+use common::quantile;
 use common::transforms::{median_gap, read_picture, transformed, write_picture, Mapping, Picture};
 use ndarray::Array2;
 
@@ -485,16 +486,6 @@ struct SynthRow {
     preset: &'static str,
     truth_cell: String,
     cells: Vec<(String, Option<Comparison>)>,
-}
-
-/// The `q` quantile of `values` (0.5 the median, 1 the largest); NaN for none.
-fn quantile(values: &[f64], q: f64) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    match sorted.len() {
-        0 => f64::NAN,
-        n => sorted[((n - 1) as f64 * q).round() as usize],
-    }
 }
 
 /// The images `manifest` lists, by file name.

@@ -5,9 +5,12 @@
 //! the experiments are kept in `DIR/seed-N` with their truth (`stress-truth.json`), to be looked
 //! at with `blotquant analyze DIR/seed-N`.
 
+mod common;
 // The generator lives beside this file; a path is needed since this file has its name.
 #[path = "stress/mod.rs"]
 mod stress;
+
+use common::quantile;
 
 use std::collections::BTreeSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -363,17 +366,6 @@ fn check_control_mean(seed: u64, target: &str, rows: &[&&FoldChangeRow], e: &mut
             ));
         }
     }
-}
-
-/// The `q` quantile (0..=1) by nearest rank of unsorted values.
-fn quantile(values: &[f64], q: f64) -> f64 {
-    if values.is_empty() {
-        return f64::NAN;
-    }
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1]
 }
 
 fn errors_of<'a>(cells: impl Iterator<Item = &'a Cell>) -> Vec<f64> {

@@ -177,3 +177,14 @@ pub fn assert_same_fold_changes(a: &Results, b: &Results) {
         }
     }
 }
+
+/// The `q` quantile (0..=1) by nearest rank of unsorted values; NaN for none.
+pub fn quantile(values: &[f64], q: f64) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
+    sorted[rank - 1]
+}
