@@ -32,7 +32,11 @@ fn errors(
 fn the_default_background_method_is_the_most_accurate() {
     let tmp = tempfile::tempdir().unwrap();
     let mut truths = Vec::new();
-    for (preset, seeds) in [("hard", [21, 22, 23, 24]), ("standard", [31, 32, 33, 34])] {
+    // Eight experiments of each preset: with four, the 90th percentile of ~160 errors moved by
+    // more than the methods differ (border-median's p90 came out 0.06 points under
+    // border-mean's on seeds 21-24 and 31-34, and 0.13 points over it on 25-28 and 35-38).
+    let seeds = |first: u64| -> Vec<u64> { (first..first + 8).collect() };
+    for (preset, seeds) in [("hard", seeds(21)), ("standard", seeds(31))] {
         for seed in seeds {
             let name = format!("{preset}{seed}");
             let truth = synth::write_experiment(

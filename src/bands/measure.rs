@@ -160,7 +160,7 @@ pub fn measure_bands(
             }
         })
         .collect();
-    flag_holes(&mut measured, blot, surface, grid, &params.bands);
+    flag_holes(&mut measured, blot, surface, grid, params);
     measured
 }
 
@@ -239,7 +239,7 @@ fn flag_holes(
     blot: &Blot,
     surface: &Array2<f32>,
     grid: &LaneGrid,
-    params: &crate::params::BandParams,
+    params: &Params,
 ) {
     let targets: std::collections::BTreeSet<String> = measured
         .iter()
@@ -264,11 +264,16 @@ fn flag_holes(
                     width,
                     ..grid.lanes[peak.lane - 1]
                 };
-                bands::cross_section(&blot.signal, surface, lane, (peak.top, peak.bottom), params)
+                let rows = (peak.top, peak.bottom);
+                bands::cross_section(&blot.signal, surface, lane, rows, &params.bands)
             })
             .collect();
         for (&i, hole) in members.iter().zip(bands::holes(&sections)) {
-            if hole {
+            // A band too faint to be measured to its low-snr limit cannot show a hole: the
+            // error of its background across the lane (a blotch, a gradient's curve) dips its
+            // flank columns as deep, where the residual's noise does not see it. It is
+            // flagged `low-snr` already.
+            if hole && measured[i].snr >= params.quant.low_snr {
                 measured[i].flags.push(Flag::Hole);
             }
         }
@@ -414,7 +419,7 @@ pub fn measure_strip(
     }
     let (height, width) = (blot.height(), blot.width());
     // Per row, the median of the lower half of the gap columns on either side of a lane (one
-    // side at the ends).
+    // side at the ends), the gap running from one lane's edge to the next one's.
     let lanes = &grid.lanes;
     let column_means: Vec<f32> = blot
         .signal
@@ -424,8 +429,8 @@ pub fn measure_strip(
         .collect();
     let lower_half_of_gap = |pair: (usize, usize)| -> Vec<usize> {
         let y = height / 2;
-        let (_, left_end) = lanes[pair.0].columns_at(y as f64, width);
-        let (right_start, _) = lanes[pair.1].columns_at(y as f64, width);
+        let (_, left_end) = lanes[pair.0].edge_columns_at(y as f64, width);
+        let (right_start, _) = lanes[pair.1].edge_columns_at(y as f64, width);
         let mut columns: Vec<usize> = (left_end..right_start).collect();
         columns.sort_by(|&a, &b| column_means[a].total_cmp(&column_means[b]));
         columns.truncate(columns.len().div_ceil(2));
@@ -466,7 +471,9 @@ pub fn measure_strip(
         .enumerate()
         .filter(|(_, (lane, _))| !targets.is_ladder(lane.index - 1))
         .map(|(position, (lane, profile))| {
-            let columns = lane.columns_at(height as f64 / 2.0, width);
+            // The lane's columns between its edges, as the gaps beside it begin and end
+            // there: lanes and gaps share out every column of the strip, none counted twice.
+            let columns = lane.edge_columns_at(height as f64 / 2.0, width);
             let lane_width = (columns.1 - columns.0) as f64;
             let gap_columns = beside(position);
             let background_sum: f64 =
