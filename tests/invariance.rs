@@ -436,7 +436,6 @@ const KNOWN_SYNTH_FAILURES: &[(&str, &str)] = &[
     ("marker", "jpeg85"),
     ("marker", "shift"),
     ("membranes", "jpeg85"),
-    ("crescent", "rot-2"),
     ("crescent", "jpeg85"),
     ("slant", "bin3"),
     ("slant", "jpeg85"),

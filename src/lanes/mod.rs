@@ -27,7 +27,7 @@ pub use ends::{extend_over_bands, extend_over_merged_row, fit_band_row, without_
 pub use lean::lean;
 use lean::leaning_column_profile;
 pub use locate::{check_count, locate, FoundLanes, LaneError, LaneRequest};
-pub use register::{lanes_a_pitch_off, register};
+pub use register::{adopt_peer_layout, lanes_a_pitch_off, register};
 pub use stated::{stated_grid, StatedLanes};
 
 /// One lane: a strip of the image along its centre line, upright or leaning.

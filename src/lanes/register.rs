@@ -11,8 +11,13 @@ use crate::stats;
 /// are left alone.
 pub fn register(grids: &mut [&mut LaneGrid], widths: &[usize]) {
     let n = grids.len();
-    let same_membrane =
-        |a: usize, b: usize| widths[a] == widths[b] && grids[a].lanes.len() == grids[b].lanes.len();
+    // Grids of other pitches are not one layout: no shift between them can be read off their
+    // lanes (see [`adopt_peer_layout`]).
+    let same_membrane = |a: usize, b: usize| {
+        widths[a] == widths[b]
+            && grids[a].lanes.len() == grids[b].lanes.len()
+            && pitches_agree(grids[a].pitch, grids[b].pitch)
+    };
     // shift[a][b]: how far image a's lanes lie right of image b's.
     let mut shift = vec![vec![None; n]; n];
     for a in 0..n {
@@ -62,6 +67,106 @@ pub fn register(grids: &mut [&mut LaneGrid], widths: &[usize]) {
             }
         }
     }
+}
+
+/// Two grids' pitches that differ by more than this share of the smaller one are not the
+/// same layout. Captures of one membrane share their pitch to a pixel or two; a grid fitted
+/// at half or twice the pitch (crowded bands read as lanes) is 50 % or 100 % off.
+const PITCH_AGREEMENT: f64 = 0.1;
+
+fn pitches_agree(a: f64, b: f64) -> bool {
+    (a - b).abs() <= PITCH_AGREEMENT * a.min(b)
+}
+
+/// An image of one membrane (same width and lane count) whose grid's pitch disagrees with
+/// that of at least two other images, which agree with each other, was fitted at the wrong
+/// pitch: it takes their layout (each lane at the median of their centres, their lane width
+/// and pitch), moved by the shift between the captures, read off the column profiles (the
+/// offset, within half a pitch, at which the image's profile best matches theirs). Its lanes
+/// are no longer anchored on its own edges. Stated lanes are neither changed nor lent.
+/// Returns the images given their peers' layout.
+pub fn adopt_peer_layout(grids: &mut [&mut LaneGrid], widths: &[usize]) -> Vec<usize> {
+    let n = grids.len();
+    let mut adopted = Vec::new();
+    for a in 0..n {
+        if grids[a].stated {
+            continue;
+        }
+        let peers: Vec<usize> = (0..n)
+            .filter(|&b| {
+                b != a
+                    && !grids[b].stated
+                    && widths[b] == widths[a]
+                    && grids[b].lanes.len() == grids[a].lanes.len()
+            })
+            .collect();
+        let pitches: Vec<f64> = peers.iter().map(|&b| grids[b].pitch).collect();
+        let pitch = stats::median(&pitches);
+        let peers_agree = peers.len() >= 2 && pitches.iter().all(|&p| pitches_agree(p, pitch));
+        if !peers_agree || pitches_agree(grids[a].pitch, pitch) {
+            continue;
+        }
+        let reach = (pitch / 2.0).floor() as i64;
+        let shift = (-reach..=reach)
+            .map(|s| {
+                let scores: Vec<f64> = peers
+                    .iter()
+                    .map(|&b| profile_match(&grids[a].profile, &grids[b].profile, s))
+                    .collect();
+                (s, stats::median(&scores))
+            })
+            .max_by(|x, y| x.1.total_cmp(&y.1))
+            .map_or(0.0, |(s, _)| s as f64);
+        let layout: Vec<(f64, f64)> = (0..grids[a].lanes.len())
+            .map(|i| {
+                let centres: Vec<f64> = peers.iter().map(|&b| grids[b].lanes[i].x_center).collect();
+                let widths: Vec<f64> = peers.iter().map(|&b| grids[b].lanes[i].width).collect();
+                (stats::median(&centres), stats::median(&widths))
+            })
+            .collect();
+        adopted.push((a, pitch, shift, layout));
+    }
+    // Changed only once all are judged, so each image is judged against the others as found.
+    for (a, pitch, shift, layout) in &adopted {
+        let grid = &mut grids[*a];
+        for (lane, &(centre, width)) in grid.lanes.iter_mut().zip(layout) {
+            *lane = super::Lane {
+                x_center: centre + shift,
+                width,
+                slope: 0.0,
+                reference_row: 0.0,
+                ..lane.moved(0.0)
+            };
+        }
+        grid.pitch = *pitch;
+        grid.beyond = [None, None];
+    }
+    adopted.into_iter().map(|(a, ..)| a).collect()
+}
+
+/// How well column profile `a` matches `b` moved `shift` columns right (Pearson correlation
+/// over the columns both cover).
+fn profile_match(a: &[f32], b: &[f32], shift: i64) -> f64 {
+    let pairs: Vec<(f64, f64)> = (0..a.len())
+        .filter_map(|x| {
+            let from = x as i64 - shift;
+            let from = usize::try_from(from).ok()?;
+            Some((f64::from(a[x]), f64::from(*b.get(from)?)))
+        })
+        .collect();
+    let count = pairs.len() as f64;
+    if count < 2.0 {
+        return f64::NEG_INFINITY;
+    }
+    let mean_a = pairs.iter().map(|p| p.0).sum::<f64>() / count;
+    let mean_b = pairs.iter().map(|p| p.1).sum::<f64>() / count;
+    let (mut ab, mut aa, mut bb) = (0.0, 0.0, 0.0);
+    for (x, y) in &pairs {
+        ab += (x - mean_a) * (y - mean_b);
+        aa += (x - mean_a).powi(2);
+        bb += (y - mean_b).powi(2);
+    }
+    ab / (aa * bb).sqrt().max(f64::MIN_POSITIVE)
 }
 
 /// Lanes that lie within this share of a pitch of a whole number of pitches off the other
@@ -133,4 +238,58 @@ pub fn lanes_a_pitch_off(
         grids[a].move_sideways(by);
     }
     moved
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The column profile of 9 lanes 50 px apart, the first at `first` px, 500 px wide.
+    fn profile(first: f64) -> Vec<f32> {
+        (0..500)
+            .map(|x| {
+                (0..9)
+                    .map(|i| {
+                        let d = (x as f64 - first - 50.0 * i as f64) / 8.0;
+                        (100.0 * (-0.5 * d * d).exp()) as f32
+                    })
+                    .sum()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_image_fitted_at_half_the_pitch_takes_its_peers_lanes_moved_by_its_shift() {
+        let mut peers: Vec<LaneGrid> = [40.0, 41.0, 39.0]
+            .iter()
+            .map(|&first| crate::lanes::fit_profile(&profile(first), 9, 8.0).unwrap())
+            .collect();
+        // The fourth capture lies 7 px right of the first; its grid was fitted at half the
+        // pitch, all nine lanes crowded onto the middle of the blot.
+        let mut odd = crate::lanes::fit_profile(&profile(47.0), 9, 8.0).unwrap();
+        for (i, lane) in odd.lanes.iter_mut().enumerate() {
+            lane.x_center = 150.0 + 25.0 * i as f64;
+        }
+        odd.pitch = 25.0;
+        let mut grids: Vec<&mut LaneGrid> = peers.iter_mut().collect();
+        grids.push(&mut odd);
+        let adopted = adopt_peer_layout(&mut grids, &[500; 4]);
+        assert_eq!(adopted, vec![3]);
+        for (i, lane) in odd.lanes.iter().enumerate() {
+            let truth = 47.0 + 50.0 * i as f64;
+            assert!(
+                (lane.x_center - truth).abs() <= 1.5,
+                "lane {i}: {}",
+                lane.x_center
+            );
+            assert!(!lane.anchored);
+        }
+        assert!((odd.pitch - 50.0).abs() < 1.0, "{}", odd.pitch);
+        // Images that agree are left as they are.
+        let before: Vec<f64> = peers.iter().map(|g| g.lanes[0].x_center).collect();
+        let mut grids: Vec<&mut LaneGrid> = peers.iter_mut().collect();
+        assert!(adopt_peer_layout(&mut grids, &[500; 3]).is_empty());
+        let after: Vec<f64> = peers.iter().map(|g| g.lanes[0].x_center).collect();
+        assert_eq!(before, after);
+    }
 }

@@ -644,6 +644,19 @@ pub fn analyze_experiment(plan: &Plan, draw: &DrawOverlay) -> Result<ExperimentR
         .map(|image| locate(plan, image))
         .collect::<Result<_>>()?;
     let mut warnings = plan.warnings.clone();
+    let widths: Vec<usize> = located.iter().map(|l| l.blot.width()).collect();
+    let found_pitch: Vec<f64> = located.iter().map(|l| l.grid.pitch).collect();
+    let adopted = lanes::adopt_peer_layout(
+        &mut located.iter_mut().map(|l| &mut l.grid).collect::<Vec<_>>(),
+        &widths,
+    );
+    for i in adopted {
+        located[i].centre_moved_lanes();
+        warnings.push(format!(
+            "{}: its lanes were found {:.0} px apart where the other images of its size have them {:.0} px apart, so it takes their lanes, moved by the shift between the captures; check them on the overlay",
+            quantified[i].file, found_pitch[i], located[i].grid.pitch
+        ));
+    }
     let sizes: Vec<(usize, usize)> = located
         .iter()
         .map(|l| (l.blot.width(), l.blot.height()))
@@ -664,7 +677,6 @@ pub fn analyze_experiment(plan: &Plan, draw: &DrawOverlay) -> Result<ExperimentR
             by.abs()
         ));
     }
-    let widths: Vec<usize> = located.iter().map(|l| l.blot.width()).collect();
     lanes::register(
         &mut located.iter_mut().map(|l| &mut l.grid).collect::<Vec<_>>(),
         &widths,
