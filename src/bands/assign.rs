@@ -181,6 +181,94 @@ pub fn assign_targets(
     }
 }
 
+/// How far an image's rows lie below those of the image whose ladder gave `calibration` (a
+/// marker image captured apart: the two can lie a few rows apart). At no shift, or where the
+/// image's targets say nothing better, 0. A shift is taken only where it places more of the
+/// image's targets, each in at least half its sample lanes within the MW tolerance, than no
+/// shift does; among the shifts within the row tolerance that place as many, the one that
+/// brings their bands nearest their MW (the median over lanes, summed over targets), then the
+/// smallest. A target missed at every shift leaves the image as it was.
+pub fn row_shift_against(
+    targets: &Targets,
+    peaks: &[Vec<Peak>],
+    calibration: &Calibration,
+    grid: &LaneGrid,
+    height: usize,
+) -> f64 {
+    let sample_lanes: Vec<usize> = (0..peaks.len())
+        .filter(|&l| !targets.is_ladder(l))
+        .collect();
+    let xs: Vec<f64> = grid.lanes.iter().map(|l| l.x_center).collect();
+    // Each lane's bands read at their rows less the lane's shift from the ladder lane, as
+    // targets are picked.
+    let offsets = lane_row_offsets(
+        targets,
+        peaks,
+        &sample_lanes,
+        Some(calibration),
+        &xs,
+        height,
+    );
+    let peaks: Vec<Vec<Peak>> = peaks
+        .iter()
+        .zip(&offsets)
+        .map(|(lane, offset)| {
+            lane.iter()
+                .map(|p| Peak {
+                    y: p.y - offset,
+                    ..*p
+                })
+                .collect()
+        })
+        .collect();
+    let banded: Vec<&TargetPlan> = targets
+        .targets
+        .iter()
+        .filter(|t| !t.target.whole_lane && t.rows.is_none())
+        .collect();
+    if sample_lanes.is_empty() || banded.is_empty() {
+        return 0.0;
+    }
+    // (targets placed, their summed median MW distance) at a shift of `rows`.
+    let score = |rows: i64| -> (usize, f64) {
+        let moved = calibration.moved_down(rows as f64);
+        let mut placed = 0;
+        let mut distance = 0.0;
+        for target in &banded {
+            let distances: Vec<f64> = sample_lanes
+                .iter()
+                .filter_map(|&lane| {
+                    let pick = calibration::pick_by_mw(
+                        &peaks[lane],
+                        &moved,
+                        target.target.mw_kda,
+                        targets.mw_tolerance,
+                    )?;
+                    let (low, high) = target.target.mw_kda;
+                    let kda = moved.kda_at(pick.y);
+                    Some((kda / low).ln().max((high / kda).ln()).max(0.0))
+                })
+                .collect();
+            if 2 * distances.len() >= sample_lanes.len() {
+                placed += 1;
+                distance += stats::median(&distances);
+            }
+        }
+        (placed, distance)
+    };
+    let unshifted = score(0).0;
+    let reach = row_tolerance(height).round() as i64;
+    let best = (-reach..=reach)
+        .map(|rows| (rows, score(rows)))
+        .filter(|(_, (placed, _))| *placed > unshifted)
+        .max_by(|(ra, (pa, da)), (rb, (pb, db))| {
+            pa.cmp(pb)
+                .then(db.total_cmp(da))
+                .then(rb.abs().cmp(&ra.abs()))
+        });
+    best.map_or(0.0, |(rows, _)| rows as f64)
+}
+
 /// Each lane's row shift relative to the ladder lane (smile, tilt), measured on the bands
 /// themselves: each sample lane's bands are registered on those of the sample lane before it
 /// ([`row_shift`]), the shifts summed along the blot, and a smooth curve of the lane position
@@ -373,5 +461,59 @@ mod tests {
         }
         // Nothing within reach: no shift.
         assert_eq!(row_shift(&lane(0), &[band(2, 160.0, 500.0)], 12.6), None);
+    }
+
+    /// An image 18 rows above the marker image whose ladder calibrates it: pro-IL-1β still
+    /// reads within the MW tolerance, p17 does not (20.4 kDa for 17); the shift that places
+    /// both is found. The same bands where the marker puts them need no shift.
+    #[test]
+    fn an_image_moved_against_its_marker_is_read_at_the_shift_that_places_its_targets() {
+        let calibration = Calibration {
+            points: vec![
+                (50.0, 180.0),
+                (100.0, 100.0),
+                (150.0, 55.0),
+                (200.0, 35.0),
+                (250.0, 25.0),
+                (300.0, 15.0),
+                (350.0, 10.0),
+            ],
+            max_residual_log10: 0.0,
+        };
+        let plan = |name: &str| TargetPlan {
+            target: crate::catalog::built_in_target(name).unwrap(),
+            rows: None,
+        };
+        let plans = [plan("pro-IL-1β"), plan("IL-1β p17")];
+        let targets = Targets {
+            ladder_lanes: &[true, false, false, false, false],
+            ladder_kda: None,
+            targets: &plans,
+            mw_tolerance: 0.15,
+        };
+        let profile: Vec<f32> = (0..250)
+            .map(|x| (((x % 50) as f32 - 25.0).abs() < 12.0) as u8 as f32 * 100.0)
+            .collect();
+        let grid = crate::lanes::fit_profile(&profile, 5, 8.0).unwrap();
+        let (pro_row, p17_row) = (calibration.y_at(31.0), calibration.y_at(17.0));
+        let bands_at = |moved: f64| -> Vec<Vec<Peak>> {
+            (0..5)
+                .map(|lane| {
+                    if lane == 0 {
+                        return Vec::new();
+                    }
+                    vec![
+                        band(lane + 1, pro_row + moved, 900.0),
+                        band(lane + 1, p17_row + moved, 600.0),
+                    ]
+                })
+                .collect()
+        };
+        let shift = row_shift_against(&targets, &bands_at(-18.0), &calibration, &grid, 700);
+        assert!((shift + 18.0).abs() <= 1.0, "{shift}");
+        assert_eq!(
+            row_shift_against(&targets, &bands_at(0.0), &calibration, &grid, 700),
+            0.0
+        );
     }
 }

@@ -16,6 +16,18 @@ pub struct Calibration {
 }
 
 impl Calibration {
+    /// The same calibration for an image whose rows lie `rows` below this one's.
+    pub fn moved_down(&self, rows: f64) -> Calibration {
+        Calibration {
+            points: self
+                .points
+                .iter()
+                .map(|&(y, kda)| (y + rows, kda))
+                .collect(),
+            ..self.clone()
+        }
+    }
+
     /// Apparent MW (kDa) at a row: piecewise-linear in log10(kDa), the end segments extended.
     pub fn kda_at(&self, y: f64) -> f64 {
         let p = &self.points;

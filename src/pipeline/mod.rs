@@ -522,7 +522,16 @@ pub fn analyze_located(
         mw_tolerance: params.quant.mw_tolerance,
     };
     let calibration = match marker {
-        Some(marker) => Some(marker.clone()),
+        Some(marker) => {
+            let rows =
+                bands::assign::row_shift_against(&targets, &peaks, marker, &grid, blot.height());
+            if rows != 0.0 {
+                warnings.push(format!(
+                    "its bands lie {rows:+.0} rows from where the marker image's MW scale puts its targets (the captures moved between them, or the marker's ladder was matched wrong), so they are read on that scale moved {rows:+.0} rows; check the apparent MW and the marker's ladder on the overlays"
+                ));
+            }
+            Some(marker.moved_down(rows))
+        }
         None => bands::assign::calibrate(&targets, &peaks)
             .map_err(|warning| warnings.extend(warning))
             .ok(),
