@@ -246,7 +246,8 @@ pub fn row_shift_against(
                     )?;
                     let (low, high) = target.target.mw_kda;
                     let kda = moved.kda_at(pick.y);
-                    Some((kda / low).ln().max((high / kda).ln()).max(0.0))
+                    // How far outside the target's window, on a log scale (0 inside it).
+                    Some((low / kda).ln().max((kda / high).ln()).max(0.0))
                 })
                 .collect();
             if 2 * distances.len() >= sample_lanes.len() {
