@@ -14,9 +14,7 @@ pub fn register(grids: &mut [&mut LaneGrid], widths: &[usize]) {
     // Grids of other pitches are not one layout: no shift between them can be read off their
     // lanes (see [`adopt_peer_layout`]).
     let same_membrane = |a: usize, b: usize| {
-        widths[a] == widths[b]
-            && grids[a].lanes.len() == grids[b].lanes.len()
-            && pitches_agree(grids[a].pitch, grids[b].pitch)
+        one_membrane(grids, widths, a, b) && pitches_agree(grids[a].pitch, grids[b].pitch)
     };
     // shift[a][b]: how far image a's lanes lie right of image b's.
     let mut shift = vec![vec![None; n]; n];
@@ -74,6 +72,11 @@ pub fn register(grids: &mut [&mut LaneGrid], widths: &[usize]) {
 /// at half or twice the pitch (crowded bands read as lanes) is 50 % or 100 % off.
 const PITCH_AGREEMENT: f64 = 0.1;
 
+/// Images `a` and `b` hold one membrane's lanes: same width, same lane count.
+fn one_membrane(grids: &[&mut LaneGrid], widths: &[usize], a: usize, b: usize) -> bool {
+    widths[a] == widths[b] && grids[a].lanes.len() == grids[b].lanes.len()
+}
+
 fn pitches_agree(a: f64, b: f64) -> bool {
     (a - b).abs() <= PITCH_AGREEMENT * a.min(b)
 }
@@ -87,18 +90,22 @@ fn pitches_agree(a: f64, b: f64) -> bool {
 /// Returns the images given their peers' layout.
 pub fn adopt_peer_layout(grids: &mut [&mut LaneGrid], widths: &[usize]) -> Vec<usize> {
     let n = grids.len();
+    // Each column profile about its mean, to match shapes whatever the images' levels.
+    let centred: Vec<Vec<f64>> = grids
+        .iter()
+        .map(|g| {
+            let mean = g.profile.iter().map(|&v| f64::from(v)).sum::<f64>()
+                / g.profile.len().max(1) as f64;
+            g.profile.iter().map(|&v| f64::from(v) - mean).collect()
+        })
+        .collect();
     let mut adopted = Vec::new();
     for a in 0..n {
         if grids[a].stated {
             continue;
         }
         let peers: Vec<usize> = (0..n)
-            .filter(|&b| {
-                b != a
-                    && !grids[b].stated
-                    && widths[b] == widths[a]
-                    && grids[b].lanes.len() == grids[a].lanes.len()
-            })
+            .filter(|&b| b != a && !grids[b].stated && one_membrane(grids, widths, a, b))
             .collect();
         let pitches: Vec<f64> = peers.iter().map(|&b| grids[b].pitch).collect();
         let pitch = stats::median(&pitches);
@@ -111,7 +118,8 @@ pub fn adopt_peer_layout(grids: &mut [&mut LaneGrid], widths: &[usize]) -> Vec<u
             .map(|s| {
                 let scores: Vec<f64> = peers
                     .iter()
-                    .map(|&b| profile_match(&grids[a].profile, &grids[b].profile, s))
+                    // The image's profile at x against a peer's at x - s.
+                    .map(|&b| stats::correlation_at_shift(&centred[a], &centred[b], -s))
                     .collect();
                 (s, stats::median(&scores))
             })
@@ -133,40 +141,16 @@ pub fn adopt_peer_layout(grids: &mut [&mut LaneGrid], widths: &[usize]) -> Vec<u
             *lane = super::Lane {
                 x_center: centre + shift,
                 width,
+                anchored: false,
                 slope: 0.0,
                 reference_row: 0.0,
-                ..lane.moved(0.0)
+                ..*lane
             };
         }
         grid.pitch = *pitch;
         grid.beyond = [None, None];
     }
     adopted.into_iter().map(|(a, ..)| a).collect()
-}
-
-/// How well column profile `a` matches `b` moved `shift` columns right (Pearson correlation
-/// over the columns both cover).
-fn profile_match(a: &[f32], b: &[f32], shift: i64) -> f64 {
-    let pairs: Vec<(f64, f64)> = (0..a.len())
-        .filter_map(|x| {
-            let from = x as i64 - shift;
-            let from = usize::try_from(from).ok()?;
-            Some((f64::from(a[x]), f64::from(*b.get(from)?)))
-        })
-        .collect();
-    let count = pairs.len() as f64;
-    if count < 2.0 {
-        return f64::NEG_INFINITY;
-    }
-    let mean_a = pairs.iter().map(|p| p.0).sum::<f64>() / count;
-    let mean_b = pairs.iter().map(|p| p.1).sum::<f64>() / count;
-    let (mut ab, mut aa, mut bb) = (0.0, 0.0, 0.0);
-    for (x, y) in &pairs {
-        ab += (x - mean_a) * (y - mean_b);
-        aa += (x - mean_a).powi(2);
-        bb += (y - mean_b).powi(2);
-    }
-    ab / (aa * bb).sqrt().max(f64::MIN_POSITIVE)
 }
 
 /// Lanes that lie within this share of a pitch of a whole number of pitches off the other
