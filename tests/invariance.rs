@@ -4,15 +4,17 @@
 //! cropped, re-encoded, sprinkled with hot and dead pixels), must give the same lanes as
 //! untransformed.
 //!
-//! Run with `cargo test --release --test invariance -- --nocapture` to see the table: one row
-//! per image, one column per transform; `.` is the same count with every centre within 5 % of
-//! the pitch of where the untransformed image has it, `c` the same count with a centre moved
-//! further, a number the count found where it differs, `-` a transform that does not apply
-//! (binning that would take the pitch below 12 px).
+//! Run with `cargo test --release --test invariance -- --nocapture` to see the tables, lanes
+//! counted on the image and lanes at the count PROVENANCE.md states (as a manifest gives it):
+//! one row per image, one column per transform; `.` is the same count with every centre
+//! within 5 % of the pitch of where the untransformed image has it, `c<n>` the same count with
+//! a centre moved further (n % of the pitch), a number the count found where it differs, `E`
+//! an image refused, `-` a transform that does not apply (binning that would take the pitch
+//! below 12 px).
 //!
-//! The test is a ratchet: the (image, transform) pairs that fail today are listed in
-//! [`KNOWN_FAILURES`]; any other failure fails the test, and so does a listed pair that now
-//! passes (take it off the list).
+//! The tests are a ratchet: the (image, transform) pairs that fail today are listed in
+//! [`KNOWN_FAILURES`] and [`KNOWN_STATED_FAILURES`]; any other failure fails the test, and so
+//! does a listed pair that now passes (take it off the list).
 
 mod common;
 
@@ -25,6 +27,77 @@ use blotquant::params::Params;
 use common::quantile;
 use common::transforms::{median_gap, read_picture, transformed, write_picture, Mapping, Picture};
 use ndarray::Array2;
+
+/// (image, transform) pairs whose lanes, at the count PROVENANCE.md states, do not stay
+/// where the untransformed image has them today: 63 of the 327 that apply. The count is
+/// never refused, but lanes move: on a surround or a frame at the background's level, a
+/// stated count is fitted across the whole field (see `locate_inside_frame`), and lanes
+/// centred on their own signal move with resampling and shading.
+const KNOWN_STATED_FAILURES: &[(&str, &str)] = &[
+    ("amersham_chemi_rhoa_pysternblot.tif", "bin2"),
+    ("amersham_chemi_rhoa_pysternblot.tif", "bin3"),
+    ("amersham_chemi_rhoa_pysternblot.tif", "shade"),
+    ("amersham_chemi_rhoa_pysternblot.tif", "crop"),
+    ("amersham_chemi_rhoa_pysternblot.tif", "field"),
+    ("chemidocxrs_16lanes_biorad1sc.tif", "bin2"),
+    ("chemidocxrs_16lanes_biorad1sc.tif", "shade"),
+    ("chemidocxrs_16lanes_biorad1sc.tif", "rot+2"),
+    ("chemidocxrs_16lanes_biorad1sc.tif", "rot-2"),
+    ("chemidocxrs_16lanes_biorad1sc.tif", "crop"),
+    ("chemidocxrs_16lanes_biorad1sc.tif", "jpeg85"),
+    ("chemidocxrs_16lanes_biorad1sc.tif", "frame0"),
+    ("chemidocxrs_16lanes_biorad1sc.tif", "field"),
+    ("chemidocxrs_16lanes_biorad1sc.tif", "tray"),
+    ("chemidocxrs_16lanes_biorad1sc.tif", "rim"),
+    ("chemidocxrs_16lanes_biorad1sc.tif", "speck"),
+    ("pmc_fxn_vcl_values.png", "up1.5"),
+    ("pmc_fxn_vcl_values.png", "frame"),
+    ("pmc_fxn_vcl_values.png", "white"),
+    ("pmc_h3cr_actin.png", "rot-2"),
+    ("pmc_h3cr_actin.png", "jpeg85"),
+    ("pmc_h3cr_actin.png", "field"),
+    ("pmc_psmad_gapdh.png", "up1.5"),
+    ("pmc_psmad_gapdh.png", "mirror"),
+    ("pmc_psmad_gapdh.png", "shade"),
+    ("pmc_psmad_gapdh.png", "rot+2"),
+    ("pmc_psmad_gapdh.png", "rot-2"),
+    ("pmc_psmad_gapdh.png", "frame"),
+    ("pmc_psmad_gapdh.png", "crop"),
+    ("pmc_psmad_gapdh.png", "white"),
+    ("pmc_psmad_gapdh.png", "field"),
+    ("pmc_psmad_gapdh.png", "speck"),
+    ("pmc_trkb_vcl_values.png", "shade"),
+    ("pmc_trkb_vcl_values.png", "white"),
+    ("pmc_trkb_vcl_values.png", "field"),
+    ("sdspage_protease_gelquant.png", "bin2"),
+    ("sdspage_protease_gelquant.png", "bin3"),
+    ("sdspage_protease_gelquant.png", "up1.5"),
+    ("sdspage_protease_gelquant.png", "rot+2"),
+    ("sdspage_protease_gelquant.png", "rot-2"),
+    ("sdspage_protease_gelquant.png", "crop"),
+    ("sdspage_protease_gelquant.png", "jpeg85"),
+    ("sdspage_protease_gelquant.png", "white"),
+    ("sdspage_protease_gelquant.png", "field"),
+    ("sdspage_standards_gelblotanalyzer.png", "up1.5"),
+    ("sdspage_standards_gelblotanalyzer.png", "shade"),
+    ("sdspage_standards_gelblotanalyzer.png", "rot+2"),
+    ("sdspage_standards_gelblotanalyzer.png", "speck"),
+    ("wb_doublet_3lanes_facuperezt.jpg", "field"),
+    ("wb_film_7lanes_facuperezt.jpg", "bin2"),
+    ("wb_film_7lanes_facuperezt.jpg", "bin3"),
+    ("wb_film_7lanes_facuperezt.jpg", "frame"),
+    ("wb_film_7lanes_facuperezt.jpg", "white"),
+    ("wb_film_7lanes_facuperezt.jpg", "field"),
+    ("wb_shadow_3lanes_facuperezt.jpg", "shade"),
+    ("wb_shadow_3lanes_facuperezt.jpg", "field"),
+    ("wb_strip_12lanes_chibidragon.png", "bin3"),
+    ("wb_strip_12lanes_chibidragon.png", "shade"),
+    ("wb_strip_12lanes_chibidragon.png", "rot-2"),
+    ("wb_strip_12lanes_chibidragon.png", "field"),
+    ("wb_strip_13lanes_chibidragon.png", "bin2"),
+    ("wb_strip_13lanes_chibidragon.png", "bin3"),
+    ("wb_strip_13lanes_chibidragon.png", "shade"),
+];
 
 /// Lanes a transform keeps, for the images PROVENANCE.md counts (ranges where it accepts
 /// several counts).
@@ -193,13 +266,15 @@ fn judge(untransformed: &Found, found: &Found, mapping: &Mapping) -> String {
         .map(|&x| scale * x + offset)
         .collect();
     expected.sort_by(f64::total_cmp);
-    let tolerance = 0.05 * untransformed.pitch() * scale.abs();
-    let moved = expected
+    let pitch = untransformed.pitch() * scale.abs();
+    let worst = expected
         .iter()
         .zip(&found.centres)
-        .any(|(e, f)| (e - f).abs() > tolerance);
-    if moved {
-        "c".into()
+        .map(|(e, f)| (e - f).abs() / pitch)
+        .fold(0.0, f64::max);
+    if worst > 0.05 {
+        // How far the worst centre moved, in % of the pitch.
+        format!("c{:.0}", 100.0 * worst)
     } else {
         ".".into()
     }
@@ -211,6 +286,29 @@ const KEEP_VAR: &str = "BLOTQUANT_INVARIANCE_KEEP";
 
 #[test]
 fn lanes_survive_transforms_of_every_real_image() {
+    real_image_table(Count::Found, KNOWN_FAILURES);
+}
+
+/// The same table with the lane count stated, as a manifest states it: the lanes must stay
+/// where the untransformed image has them at that count (`E`: the image was refused). Images
+/// whose count PROVENANCE.md gives as a range are left out: no one count is the truth.
+#[test]
+fn stated_lanes_survive_transforms_of_every_real_image() {
+    real_image_table(Count::Stated, KNOWN_STATED_FAILURES);
+}
+
+/// How a table's lanes are counted.
+#[derive(Clone, Copy, PartialEq)]
+enum Count {
+    /// Counted on the image, as `blotquant detect` does without `--lanes`.
+    Found,
+    /// PROVENANCE.md's count, stated.
+    Stated,
+}
+
+/// Prints the table of every real image under every transform (see the module's doc) and
+/// checks it against the `known` failures.
+fn real_image_table(counting: Count, known_failures: &[(&str, &str)]) {
     let Some(dir) = common::realdata() else {
         return;
     };
@@ -226,27 +324,38 @@ fn lanes_survive_transforms_of_every_real_image() {
     let mut failures = Vec::new();
     let mut newly_passing = Vec::new();
     let (mut applied, mut kept) = (0, 0);
+    let header = match counting {
+        Count::Found => "found",
+        Count::Stated => "given",
+    };
     println!(
-        "{:<40} {:>5} {}",
+        "{:<40} {header:>5} {}",
         "image (stated lanes)",
-        "found",
         TRANSFORMS.map(|t| format!("{t:>7}")).join("")
     );
     for (file, low, high) in STATED {
+        let stated = (counting == Count::Stated).then_some(low);
+        if stated.is_some() && low != high {
+            continue;
+        }
         let path = dir.join(file);
-        let untransformed = lanes_of(&path, None);
+        let untransformed = lanes_of(&path, stated);
         let count = untransformed.centres.len();
         let picture = read_picture(&path);
         let mut row = String::new();
         for name in TRANSFORMS {
-            let known = KNOWN_FAILURES.contains(&(file, name));
+            let known = known_failures.contains(&(file, name));
             let cell = match transformed(name, &picture, &untransformed.centres) {
                 None => "-".to_string(),
+                Some(_) if count == 0 => "E".to_string(),
                 Some((changed, mapping)) => {
                     let out = written.join(format!("{name}-{file}.png"));
                     write_picture(&changed, &out);
-                    let found = lanes_of(&out, None);
-                    judge(&untransformed, &found, &mapping)
+                    let found = lanes_of(&out, stated);
+                    match found.centres.is_empty() {
+                        true => "E".to_string(),
+                        false => judge(&untransformed, &found, &mapping),
+                    }
                 }
             };
             let passed = cell == "." || cell == "-";
@@ -282,7 +391,7 @@ fn lanes_survive_transforms_of_every_real_image() {
     println!("failures beyond the known list:\n{}", failures.join("\n"));
     assert!(
         newly_passing.is_empty(),
-        "these pairs now pass; take them off KNOWN_FAILURES: {newly_passing:#?}"
+        "these pairs now pass; take them off the known failures: {newly_passing:#?}"
     );
     assert!(failures.is_empty(), "lanes changed under a transform");
 }
