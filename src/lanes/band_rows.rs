@@ -152,40 +152,32 @@ pub struct Bands {
 impl Bands {
     /// The band-shaped blobs of `corrected`; `None` where it is too small or holds no signal.
     pub fn search(corrected: &Array2<f32>) -> Option<Bands> {
-        let (height, width) = corrected.dim();
         // Large images are searched binned (block means): bands stay several pixels wide, and
-        // the search costs a fraction.
-        let bin = ((height * width) as f64 / MAX_SEARCH_PIXELS as f64)
-            .sqrt()
-            .ceil()
-            .max(1.0) as usize;
-        let (height, width) = (height / bin, width / bin);
-        if height < 3 || width < 3 {
-            return None;
-        }
-        // Not blurred, binned or not: the search sees the same pixels whether an image was
-        // stored large (and is binned here) or stored already binned. A blur of 1.5 px on
-        // images stored small only filled the gaps between bands that the same image stored
-        // large kept (synthetic `crescent` binned 2x2 or 3x3 lost its lanes).
-        let smooth: ImageBuffer<Luma<f32>, Vec<f32>> =
-            ImageBuffer::from_raw(width as u32, height as u32, block_means(corrected, bin))?;
-        let mut sample = stats::sample_evenly(smooth.as_raw().iter(), 1 << 18);
-        let rank = ((sample.len() - 1) as f64 * 0.995).round() as usize;
-        let bright = stats::order_statistics_f32(&mut sample, &[rank])[0];
-        if bright <= 0.0 {
-            return None;
-        }
+        // the search costs a fraction. The binning is by the size of the blot, not of the
+        // image: an empty margin or a figure's white space around the blot would bin it
+        // coarser, and a gap between bands that no longer holds a whole empty block runs them
+        // together (the X-ray film framed by 15 % lost its row of bands). A first look, binned
+        // by the whole image's size, finds the box its band-shaped blobs span. (The bright end
+        // the blobs are cut at is still the whole image's.)
+        let first = Searched::binned(corrected, search_bin(corrected.dim()))?;
+        let bands_box = first
+            .band_shaped(CUTS[0] * first.bright_end()?)
+            .iter()
+            .map(|b| (b.x0, b.x1, b.y0, b.y1))
+            .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1), a.2.min(b.2), a.3.max(b.3)));
+        let bin = match bands_box {
+            Some((x0, x1, y0, y1)) => search_bin(((y1 - y0) * first.bin, (x1 - x0) * first.bin)),
+            None => first.bin,
+        };
+        let searched = if bin == first.bin {
+            first
+        } else {
+            Searched::binned(corrected, bin)?
+        };
+        let bright = searched.bright_end()?;
         let per_cut = CUTS
             .iter()
-            .map(|cut| {
-                blobs(&smooth, cut * bright)
-                    .into_iter()
-                    .filter(|b| {
-                        b.width() >= MIN_BAND_WIDTH
-                            && b.width() as f64 >= MIN_ASPECT * b.height() as f64
-                    })
-                    .collect()
-            })
+            .map(|cut| searched.band_shaped(cut * bright))
             .collect();
         Some(Bands { per_cut, bin })
     }
@@ -340,6 +332,56 @@ fn as_row(row: &[Blob], bin: f64) -> RowOfBands {
     }
 }
 
+/// How much an image `(height, width)` px is binned for the search: to at most
+/// [`MAX_SEARCH_PIXELS`].
+fn search_bin((height, width): (usize, usize)) -> usize {
+    ((height * width) as f64 / MAX_SEARCH_PIXELS as f64)
+        .sqrt()
+        .ceil()
+        .max(1.0) as usize
+}
+
+/// The background-corrected image binned for the band search.
+struct Searched {
+    image: ImageBuffer<Luma<f32>, Vec<f32>>,
+    bin: usize,
+}
+
+impl Searched {
+    /// `corrected` binned by `bin` (block means), not blurred: the search sees the same
+    /// pixels whether an image was stored large (and is binned here) or stored already
+    /// binned. A blur of 1.5 px on images stored small only filled the gaps between bands that
+    /// the same image stored large kept (synthetic `crescent` binned 2x2 or 3x3 lost its
+    /// lanes). `None` where that leaves under 3 × 3 pixels.
+    fn binned(corrected: &Array2<f32>, bin: usize) -> Option<Searched> {
+        let (height, width) = (corrected.nrows() / bin, corrected.ncols() / bin);
+        if height < 3 || width < 3 {
+            return None;
+        }
+        let image =
+            ImageBuffer::from_raw(width as u32, height as u32, block_means(corrected, bin))?;
+        Some(Searched { image, bin })
+    }
+
+    /// The bright end of the image: its 99.5th percentile; `None` where that is not above 0.
+    fn bright_end(&self) -> Option<f32> {
+        let mut sample = stats::sample_evenly(self.image.as_raw().iter(), 1 << 18);
+        let rank = ((sample.len() - 1) as f64 * 0.995).round() as usize;
+        let bright = stats::order_statistics_f32(&mut sample, &[rank])[0];
+        (bright > 0.0).then_some(bright)
+    }
+
+    /// The band-shaped blobs above `level` (a lane-long streak is not a band).
+    fn band_shaped(&self, level: f32) -> Vec<Blob> {
+        blobs(&self.image, level)
+            .into_iter()
+            .filter(|b| {
+                b.width() >= MIN_BAND_WIDTH && b.width() as f64 >= MIN_ASPECT * b.height() as f64
+            })
+            .collect()
+    }
+}
+
 /// Means of the `bin`×`bin` blocks of `image` (row-major; a partial block at the right or
 /// bottom edge is left out), summed row by row so memory is read in order.
 fn block_means(image: &Array2<f32>, bin: usize) -> Vec<f32> {
@@ -423,6 +465,34 @@ mod tests {
             }
         }
         image
+    }
+
+    #[test]
+    fn an_empty_margin_around_the_blot_finds_the_same_row_of_bands() {
+        // Seven bands 100 px wide and 40 high, 6 px apart, in an image large enough to be
+        // binned for the search; then the same blot with 300 px of empty margin on every
+        // side, which binned by the whole image's size (5 × 5 for 3 × 3) would run bands
+        // together over gaps that no longer hold a whole empty block.
+        let blot = Array2::from_shape_fn((400, 900), |(y, x)| {
+            let in_band = x >= 50 && (x - 50) % 106 < 100 && (x - 50) / 106 < 7;
+            if (180..220).contains(&y) && in_band {
+                100.0
+            } else {
+                0.0
+            }
+        });
+        let margin = 300;
+        let mut framed = Array2::zeros((400 + 2 * margin, 900 + 2 * margin));
+        framed
+            .slice_mut(ndarray::s![margin..margin + 400, margin..margin + 900])
+            .assign(&blot);
+        let alone = find(&blot).expect("the blot's row of bands");
+        let in_margin = find(&framed).expect("the framed blot's row of bands");
+        assert_eq!(alone.centres.len(), 7);
+        assert_eq!(in_margin.centres.len(), 7);
+        for (a, f) in alone.centres.iter().zip(&in_margin.centres) {
+            assert!((f - margin as f64 - a).abs() <= 1.0, "{a} vs {f}");
+        }
     }
 
     #[test]
