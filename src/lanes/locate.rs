@@ -150,7 +150,18 @@ fn lanes_on_band_row(
     row: &RowOfBands,
     count_is_estimated: bool,
 ) -> Option<(LaneGrid, String)> {
-    if row.band_width <= BAND_WIDER_THAN_PITCH * grid.pitch || row.is_drawn_lines(corrected) {
+    // A band lies in one lane: the grid contradicts the row where it splits the row's bands,
+    // or, at a stated count, leaves one of them outside every lane (a row's lanes are then
+    // used only where they number the count; counted on the image, a row may hold bands of
+    // a few lanes only, and the grid's own count is the better guess).
+    let splits_bands = row.band_width > BAND_WIDER_THAN_PITCH * grid.pitch;
+    let misses_a_band = !count_is_estimated
+        && row.centres.iter().any(|&c| {
+            grid.lanes
+                .iter()
+                .all(|lane| (lane.x_center - c).abs() > lane.width / 2.0)
+        });
+    if !(splits_bands || misses_a_band) || row.is_drawn_lines(corrected) {
         return None;
     }
     let on_bands = lanes::fit_band_row(corrected, row)
@@ -430,4 +441,60 @@ pub fn check_count(
         "{reason} (automatic count: {})",
         described.join(", ")
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lanes::{band_rows, column_profile, Lane};
+
+    /// Eight bands 96 px wide, 103 px apart from x 150, in one row of a 300 × 1100 image.
+    const BAND_CENTRES: [f64; 8] = [150.0, 253.0, 356.0, 459.0, 562.0, 665.0, 768.0, 871.0];
+
+    fn one_row_of_bands() -> Array2<f32> {
+        Array2::from_shape_fn((300, 1100), |(y, x)| {
+            let on_band = BAND_CENTRES.iter().any(|&c| (x as f64 - c).abs() < 48.0);
+            if (140..160).contains(&y) && on_band {
+                100.0
+            } else {
+                0.0
+            }
+        })
+    }
+
+    /// Eight lanes 72 px wide, 90 px apart from x 40: a grid that leaves the last bands
+    /// outside every lane.
+    fn grid_beside_the_bands(image: &Array2<f32>) -> LaneGrid {
+        LaneGrid {
+            lanes: (0..8)
+                .map(|i| Lane::upright(i + 1, 40.0 + 90.0 * i as f64, 72.0, false))
+                .collect(),
+            pitch: 90.0,
+            confidence: 10.0,
+            lane_contrast: vec![1.0; 8],
+            noise: 0.1,
+            profile: column_profile(image),
+            beyond: [None, None],
+            on_band_row: false,
+            beyond_profile: false,
+            between_edge_lines: false,
+            stated: false,
+        }
+    }
+
+    #[test]
+    fn a_stated_count_goes_onto_a_row_of_bands_its_grid_leaves_out() {
+        let image = one_row_of_bands();
+        let row = band_rows::find(&image).expect("a row of eight bands");
+        let grid = grid_beside_the_bands(&image);
+        let (placed, _) =
+            lanes_on_band_row(&image, &grid, &row, false).expect("lanes placed on the row");
+        assert_eq!(placed.lanes.len(), 8);
+        for (lane, &band) in placed.lanes.iter().zip(&BAND_CENTRES) {
+            assert!((lane.x_center - band).abs() <= 2.0, "{lane:?} for {band}");
+        }
+        // Counted on the image, a band-narrow row does not overrule the grid (it may hold
+        // bands of a few lanes only).
+        assert!(lanes_on_band_row(&image, &grid, &row, true).is_none());
+    }
 }
