@@ -6,7 +6,7 @@
 
 use image::{ImageBuffer, Luma};
 use imageproc::region_labelling::{connected_components, Connectivity};
-use ndarray::Array2;
+use ndarray::{Array2, ArrayView2};
 
 use crate::stats;
 
@@ -157,24 +157,47 @@ impl Bands {
         // image: an empty margin or a figure's white space around the blot would bin it
         // coarser, and a gap between bands that no longer holds a whole empty block runs them
         // together (the X-ray film framed by 15 % lost its row of bands). A first look, binned
-        // by the whole image's size, finds the box its band-shaped blobs span. (The bright end
-        // the blobs are cut at is still the whole image's.)
-        let first = Searched::binned(corrected, search_bin(corrected.dim()))?;
-        let bands_box = first
-            .band_shaped(CUTS[0] * first.bright_end()?)
+        // by the whole image's size, finds the box its band-shaped blobs span.
+        let first = Searched::binned(corrected.view(), search_bin(corrected.dim()), (0, 0))?;
+        let bright = first.bright_end()?;
+        let first_cuts: Vec<Vec<Blob>> = CUTS
             .iter()
+            .map(|cut| first.band_shaped(cut * bright))
+            .collect();
+        let bands_box = first_cuts
+            .iter()
+            .flatten()
             .map(|b| (b.x0, b.x1, b.y0, b.y1))
             .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1), a.2.min(b.2), a.3.max(b.3)));
-        let bin = match bands_box {
-            Some((x0, x1, y0, y1)) => search_bin(((y1 - y0) * first.bin, (x1 - x0) * first.bin)),
-            None => first.bin,
+        let Some((x0, x1, y0, y1)) = bands_box else {
+            return Some(Bands {
+                per_cut: first_cuts,
+                bin: first.bin,
+            });
         };
-        let searched = if bin == first.bin {
-            first
-        } else {
-            Searched::binned(corrected, bin)?
+        // The box in the image's pixels, a block of the first look wider on every side.
+        let (height, width) = corrected.dim();
+        let b = first.bin;
+        let (x0, y0) = ((x0 * b).saturating_sub(b), (y0 * b).saturating_sub(b));
+        let (x1, y1) = (((x1 + 1) * b).min(width), ((y1 + 1) * b).min(height));
+        let bin = search_bin((y1 - y0, x1 - x0));
+        if bin == first.bin {
+            return Some(Bands {
+                per_cut: first_cuts,
+                bin,
+            });
+        }
+        // The box is searched alone (the search's cost stays the blot's), cut at whole blocks
+        // of its own binning so that its blobs keep their places in the whole image, at the
+        // whole image's bright end.
+        let (x0, y0) = (x0 / bin * bin, y0 / bin * bin);
+        let inside = corrected.slice(ndarray::s![y0..y1, x0..x1]);
+        let Some(searched) = Searched::binned(inside, bin, (x0 / bin, y0 / bin)) else {
+            return Some(Bands {
+                per_cut: first_cuts,
+                bin: first.bin,
+            });
         };
-        let bright = searched.bright_end()?;
         let per_cut = CUTS
             .iter()
             .map(|cut| searched.band_shaped(cut * bright))
@@ -345,6 +368,8 @@ fn search_bin((height, width): (usize, usize)) -> usize {
 struct Searched {
     image: ImageBuffer<Luma<f32>, Vec<f32>>,
     bin: usize,
+    /// Where the searched part starts in the whole image, in blocks (x, y).
+    origin: (usize, usize),
 }
 
 impl Searched {
@@ -352,15 +377,16 @@ impl Searched {
     /// pixels whether an image was stored large (and is binned here) or stored already
     /// binned. A blur of 1.5 px on images stored small only filled the gaps between bands that
     /// the same image stored large kept (synthetic `crescent` binned 2x2 or 3x3 lost its
-    /// lanes). `None` where that leaves under 3 × 3 pixels.
-    fn binned(corrected: &Array2<f32>, bin: usize) -> Option<Searched> {
+    /// lanes). `origin`: where `corrected` starts in the whole image, in blocks. `None` where
+    /// that leaves under 3 × 3 pixels.
+    fn binned(corrected: ArrayView2<f32>, bin: usize, origin: (usize, usize)) -> Option<Searched> {
         let (height, width) = (corrected.nrows() / bin, corrected.ncols() / bin);
         if height < 3 || width < 3 {
             return None;
         }
         let image =
             ImageBuffer::from_raw(width as u32, height as u32, block_means(corrected, bin))?;
-        Some(Searched { image, bin })
+        Some(Searched { image, bin, origin })
     }
 
     /// The bright end of the image: its 99.5th percentile; `None` where that is not above 0.
@@ -371,12 +397,21 @@ impl Searched {
         (bright > 0.0).then_some(bright)
     }
 
-    /// The band-shaped blobs above `level` (a lane-long streak is not a band).
+    /// The band-shaped blobs above `level` (a lane-long streak is not a band), placed in the
+    /// whole image's blocks.
     fn band_shaped(&self, level: f32) -> Vec<Blob> {
+        let (ox, oy) = self.origin;
         blobs(&self.image, level)
             .into_iter()
             .filter(|b| {
                 b.width() >= MIN_BAND_WIDTH && b.width() as f64 >= MIN_ASPECT * b.height() as f64
+            })
+            .map(|b| Blob {
+                x0: b.x0 + ox,
+                x1: b.x1 + ox,
+                y0: b.y0 + oy,
+                y1: b.y1 + oy,
+                ..b
             })
             .collect()
     }
@@ -384,7 +419,7 @@ impl Searched {
 
 /// Means of the `bin`×`bin` blocks of `image` (row-major; a partial block at the right or
 /// bottom edge is left out), summed row by row so memory is read in order.
-fn block_means(image: &Array2<f32>, bin: usize) -> Vec<f32> {
+fn block_means(image: ArrayView2<f32>, bin: usize) -> Vec<f32> {
     let (height, width) = (image.nrows() / bin, image.ncols() / bin);
     let mut means = vec![0f32; height * width];
     for (y, row) in image.rows().into_iter().enumerate().take(height * bin) {
