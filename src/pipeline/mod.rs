@@ -284,9 +284,33 @@ fn locate_inside_frame(
         return Err(lanes::LaneError::NoLanes);
     };
     let found = locate_in_box(blot, strips, corrected, request, params, flat)?;
-    // A stated count may hold empty end lanes on the membrane's empty margins.
+    // A stated count may hold empty end lanes on the membrane's empty margins. But where the
+    // blot (its content, noisy margins peeled) reaches more than half a pitch beyond the
+    // grid's outer lane edges, the grid has left lanes out to put lanes on a margin: the
+    // count is then found on the blot alone.
     if request.count.is_some() {
-        return Ok(found);
+        let (Some(tight), Some(first), Some(last)) = (
+            blot.content,
+            found.grid.lanes.first(),
+            found.grid.lanes.last(),
+        ) else {
+            return Ok(found);
+        };
+        let half_pitch = found.grid.pitch / 2.0;
+        let leaves_out = (tight.left as f64) < first.x_center - first.width / 2.0 - half_pitch
+            || (tight.right as f64) > last.x_center + last.width / 2.0 + half_pitch;
+        let blot_only = io::frame::ContentBox {
+            top: tight.top.max(flat.top),
+            bottom: tight.bottom.min(flat.bottom),
+            left: tight.left.max(flat.left),
+            right: tight.right.min(flat.right),
+        };
+        if !leaves_out || blot_only.left >= blot_only.right || blot_only.top >= blot_only.bottom {
+            return Ok(found);
+        }
+        return Ok(
+            locate_in_box(blot, strips, corrected, request, params, blot_only).unwrap_or(found),
+        );
     }
     // Counted on the image, lanes lie between the outermost bands: a margin beside them that
     // holds nothing but noise (a surround, an empty field around a small blot) is left out,
