@@ -284,33 +284,10 @@ fn locate_inside_frame(
         return Err(lanes::LaneError::NoLanes);
     };
     let found = locate_in_box(blot, strips, corrected, request, params, flat)?;
-    // A stated count may hold empty end lanes on the membrane's empty margins. But where the
-    // blot (its content, noisy margins peeled) reaches more than half a pitch beyond the
-    // grid's outer lane edges, the grid has left lanes out to put lanes on a margin: the
-    // count is then found on the blot alone.
     if request.count.is_some() {
-        let (Some(tight), Some(first), Some(last)) = (
-            blot.content,
-            found.grid.lanes.first(),
-            found.grid.lanes.last(),
-        ) else {
-            return Ok(found);
-        };
-        let half_pitch = found.grid.pitch / 2.0;
-        let leaves_out = (tight.left as f64) < first.x_center - first.width / 2.0 - half_pitch
-            || (tight.right as f64) > last.x_center + last.width / 2.0 + half_pitch;
-        let blot_only = io::frame::ContentBox {
-            top: tight.top.max(flat.top),
-            bottom: tight.bottom.min(flat.bottom),
-            left: tight.left.max(flat.left),
-            right: tight.right.min(flat.right),
-        };
-        if !leaves_out || blot_only.left >= blot_only.right || blot_only.top >= blot_only.bottom {
-            return Ok(found);
-        }
-        return Ok(
-            locate_in_box(blot, strips, corrected, request, params, blot_only).unwrap_or(found),
-        );
+        return Ok(stated_lanes_on_the_blot(
+            blot, strips, corrected, request, params, flat, found,
+        ));
     }
     // Counted on the image, lanes lie between the outermost bands: a margin beside them that
     // holds nothing but noise (a surround, an empty field around a small blot) is left out,
@@ -374,6 +351,42 @@ fn locate_inside_frame(
         params,
         without_wide_margins,
     )
+}
+
+/// A stated count's lanes, `found` across the whole `flat` box. A stated count may hold
+/// empty end lanes on the membrane's empty margins, so they stand; but where the blot (its
+/// content, noisy margins peeled) reaches more than half a pitch beyond the grid's outer lane
+/// edges, the grid has left lanes out to put others on a margin (a noisy surround), and the
+/// count is found again on the blot alone.
+fn stated_lanes_on_the_blot(
+    blot: &Blot,
+    strips: &[Membrane],
+    corrected: &Array2<f32>,
+    request: &lanes::LaneRequest,
+    params: &Params,
+    flat: io::frame::ContentBox,
+    found: lanes::FoundLanes,
+) -> lanes::FoundLanes {
+    let (Some(tight), Some(first), Some(last)) = (
+        blot.content,
+        found.grid.lanes.first(),
+        found.grid.lanes.last(),
+    ) else {
+        return found;
+    };
+    let half_pitch = found.grid.pitch / 2.0;
+    let leaves_out = (tight.left as f64) < first.x_center - first.width / 2.0 - half_pitch
+        || (tight.right as f64) > last.x_center + last.width / 2.0 + half_pitch;
+    let blot_only = io::frame::ContentBox {
+        top: tight.top.max(flat.top),
+        bottom: tight.bottom.min(flat.bottom),
+        left: tight.left.max(flat.left),
+        right: tight.right.min(flat.right),
+    };
+    if !leaves_out || blot_only.left >= blot_only.right || blot_only.top >= blot_only.bottom {
+        return found;
+    }
+    locate_in_box(blot, strips, corrected, request, params, blot_only).unwrap_or(found)
 }
 
 /// The lanes of `blot` found inside `frame` with a background of their own (estimated, as
