@@ -56,6 +56,17 @@ impl ContentBox {
         }
     }
 
+    /// The part of this box inside `other`; `None` where they do not overlap.
+    pub fn within(&self, other: &ContentBox) -> Option<ContentBox> {
+        let both = ContentBox {
+            top: self.top.max(other.top),
+            bottom: self.bottom.min(other.bottom),
+            left: self.left.max(other.left),
+            right: self.right.min(other.right),
+        };
+        (both.top < both.bottom && both.left < both.right).then_some(both)
+    }
+
     /// True when the box is the whole `height`×`width` image.
     pub fn is_whole(&self, height: usize, width: usize) -> bool {
         *self == ContentBox::whole(height, width)

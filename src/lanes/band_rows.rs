@@ -164,35 +164,7 @@ impl Bands {
             .iter()
             .map(|cut| first.band_shaped(cut * bright))
             .collect();
-        let bands_box = first_cuts
-            .iter()
-            .flatten()
-            .map(|b| (b.x0, b.x1, b.y0, b.y1))
-            .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1), a.2.min(b.2), a.3.max(b.3)));
-        let Some((x0, x1, y0, y1)) = bands_box else {
-            return Some(Bands {
-                per_cut: first_cuts,
-                bin: first.bin,
-            });
-        };
-        // The box in the image's pixels, a block of the first look wider on every side.
-        let (height, width) = corrected.dim();
-        let b = first.bin;
-        let (x0, y0) = ((x0 * b).saturating_sub(b), (y0 * b).saturating_sub(b));
-        let (x1, y1) = (((x1 + 1) * b).min(width), ((y1 + 1) * b).min(height));
-        let bin = search_bin((y1 - y0, x1 - x0));
-        if bin == first.bin {
-            return Some(Bands {
-                per_cut: first_cuts,
-                bin,
-            });
-        }
-        // The box is searched alone (the search's cost stays the blot's), cut at whole blocks
-        // of its own binning so that its blobs keep their places in the whole image, at the
-        // whole image's bright end.
-        let (x0, y0) = (x0 / bin * bin, y0 / bin * bin);
-        let inside = corrected.slice(ndarray::s![y0..y1, x0..x1]);
-        let Some(searched) = Searched::binned(inside, bin, (x0 / bin, y0 / bin)) else {
+        let Some(searched) = Searched::bands_box(corrected, &first, &first_cuts) else {
             return Some(Bands {
                 per_cut: first_cuts,
                 bin: first.bin,
@@ -202,7 +174,10 @@ impl Bands {
             .iter()
             .map(|cut| searched.band_shaped(cut * bright))
             .collect();
-        Some(Bands { per_cut, bin })
+        Some(Bands {
+            per_cut,
+            bin: searched.bin,
+        })
     }
 
     /// The row with the most evenly spaced bands of one width, over all cuts; `None` when no
@@ -387,6 +362,34 @@ impl Searched {
         let image =
             ImageBuffer::from_raw(width as u32, height as u32, block_means(corrected, bin))?;
         Some(Searched { image, bin, origin })
+    }
+
+    /// The box the blobs `found` on the `first` look span, a block of it wider on every
+    /// side, binned by its own size; `None` where that is the first look's binning (its blobs
+    /// stand) or nothing was found. The box is searched alone (the search's cost stays the
+    /// blot's), cut at whole blocks of its binning so that its blobs keep their places in the
+    /// whole image (they are cut at the whole image's bright end).
+    fn bands_box(
+        corrected: &Array2<f32>,
+        first: &Searched,
+        found: &[Vec<Blob>],
+    ) -> Option<Searched> {
+        let (x0, x1, y0, y1) = found
+            .iter()
+            .flatten()
+            .map(|b| (b.x0, b.x1, b.y0, b.y1))
+            .reduce(|a, b| (a.0.min(b.0), a.1.max(b.1), a.2.min(b.2), a.3.max(b.3)))?;
+        let (height, width) = corrected.dim();
+        let b = first.bin;
+        let (x0, y0) = ((x0 * b).saturating_sub(b), (y0 * b).saturating_sub(b));
+        let (x1, y1) = (((x1 + 1) * b).min(width), ((y1 + 1) * b).min(height));
+        let bin = search_bin((y1 - y0, x1 - x0));
+        if bin == first.bin {
+            return None;
+        }
+        let (x0, y0) = (x0 / bin * bin, y0 / bin * bin);
+        let inside = corrected.slice(ndarray::s![y0..y1, x0..x1]);
+        Searched::binned(inside, bin, (x0 / bin, y0 / bin))
     }
 
     /// The bright end of the image: its 99.5th percentile; `None` where that is not above 0.

@@ -319,13 +319,13 @@ fn locate_inside_frame(
         && margins
             .iter()
             .any(|&m| m as f64 > params.lanes.min_pitch_px && m as f64 <= found.grid.pitch);
-    let blot_only = within(flat.left + margins[0], flat.right - margins[1]);
-    let blot_pitch = if undecided && usable(&blot_only) {
-        locate_in_box(blot, strips, corrected, request, params, blot_only)
-            .map(|f| f.grid.pitch)
-            .unwrap_or(f64::INFINITY)
-    } else {
-        f64::INFINITY
+    let blot_pitch = match tight.within(&flat) {
+        Some(blot_only) if undecided => {
+            locate_in_box(blot, strips, corrected, request, params, blot_only)
+                .map(|f| f.grid.pitch)
+                .unwrap_or(f64::INFINITY)
+        }
+        _ => f64::INFINITY,
     };
     let pitch = found.grid.pitch.min(blot_pitch);
     // The levels either side of the edge are judged over a quarter pitch.
@@ -377,16 +377,12 @@ fn stated_lanes_on_the_blot(
     let half_pitch = found.grid.pitch / 2.0;
     let leaves_out = (tight.left as f64) < first.x_center - first.width / 2.0 - half_pitch
         || (tight.right as f64) > last.x_center + last.width / 2.0 + half_pitch;
-    let blot_only = io::frame::ContentBox {
-        top: tight.top.max(flat.top),
-        bottom: tight.bottom.min(flat.bottom),
-        left: tight.left.max(flat.left),
-        right: tight.right.min(flat.right),
-    };
-    if !leaves_out || blot_only.left >= blot_only.right || blot_only.top >= blot_only.bottom {
-        return found;
+    match tight.within(&flat) {
+        Some(blot_only) if leaves_out => {
+            locate_in_box(blot, strips, corrected, request, params, blot_only).unwrap_or(found)
+        }
+        _ => found,
     }
-    locate_in_box(blot, strips, corrected, request, params, blot_only).unwrap_or(found)
 }
 
 /// The lanes of `blot` found inside `frame` with a background of their own (estimated, as
