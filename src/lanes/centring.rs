@@ -12,7 +12,8 @@ use crate::stats;
 /// membrane does not). Its middle is the middle of the run around the cross-section's peak
 /// (within a quarter pitch) at half the peak's height, where that run stands 5 noise SDs out,
 /// ends inside the cross-section, and agrees with the run at a quarter of the height (a
-/// symmetric band: the head of a comet-shaped smear is not its lane's middle). In the column
+/// symmetric band: the head of a comet-shaped smear is not its lane's middle), found from the
+/// grid's place or from the middle that place first gave (see the body). In the column
 /// profile a lane of one band is that band diluted by every row without it, beside
 /// neighbours of many bands (a ladder), and an evenly spaced grid puts it where a hand-loaded
 /// lane need not be.
@@ -36,15 +37,30 @@ pub fn centre_on_signal(corrected: &Array2<f32>, mut grid: LaneGrid) -> LaneGrid
     };
     // Each lane reads every row of the image: lanes are measured side by side.
     grid.lanes.par_iter_mut().for_each(|lane| {
-        // Twice: the second time the core, which weighs the rows, lies on the lane.
-        let mut moved = *lane;
-        for _ in 0..2 {
-            if let Some(offset) = signal_middle(corrected, &moved, pitch) {
-                moved.x_center += offset;
-            }
-        }
+        // Twice: the second time the core, which weighs the rows, lies on the lane. Where the
+        // grid put the core off the lane, the first middle need not look symmetric (the rows
+        // are weighed by what lies beside the lane); it is then a trial place only, kept where
+        // the middle found from it is symmetric.
+        let Some(first) = signal_middle(corrected, lane, pitch, Rows::BySignal) else {
+            return;
+        };
+        let trial = lane.moved(first.offset);
+        let second = signal_middle(corrected, &trial, pitch, Rows::BySignal);
+        let moved = match second {
+            Some(second) if second.symmetric => trial.moved(second.offset),
+            _ if first.symmetric => trial,
+            _ => return,
+        };
         let shift = moved.x_center - lane.x_center;
-        if shift.abs() > least_shift && shift.abs() <= pitch / 4.0 {
+        if shift.abs() <= least_shift || shift.abs() > pitch / 4.0 {
+            return;
+        }
+        // A blotch or smear beside or over the lane weighs its rows too and can draw the
+        // middle onto itself (from the grid's place, the core may lie more on it than on the
+        // lane): the lane moves only where its bands alone put their middle at the same place.
+        let bands_agree = signal_middle(corrected, &moved, pitch, Rows::ByBands)
+            .is_some_and(|m| m.symmetric && m.offset.abs() <= MISPLACED_SHARE * pitch);
+        if bands_agree {
             lane.x_center = moved.x_center;
             lane.anchored = true;
         }
@@ -60,9 +76,32 @@ pub const MISPLACED_SHARE: f64 = 0.05;
 /// which is as good.
 const GRID_ACCURACY_SHARE: f64 = 0.02;
 
-/// The middle of a lane's signal (see [`centre_on_signal`]) as an offset from its centre
-/// line; `None` where it is unclear or lopsided.
-fn signal_middle(corrected: &Array2<f32>, lane: &Lane, pitch: f64) -> Option<f64> {
+/// The middle of a lane's signal (see [`centre_on_signal`]).
+struct SignalMiddle {
+    /// From the lane's centre line to the middle of its run at half the peak's height.
+    offset: f64,
+    /// The run at a quarter of the height ends inside the section and has the same middle.
+    symmetric: bool,
+}
+
+/// How the rows of a lane's cross-section are weighed.
+#[derive(Clone, Copy, PartialEq)]
+enum Rows {
+    /// By the square of the signal in the lane's core.
+    BySignal,
+    /// By the square of what the core's signal stands above its median over a pitch of rows
+    /// around the row: bands, shorter than a pitch along the lane, count; a blotch or smear
+    /// that spans more does not.
+    ByBands,
+}
+
+/// The middle of a lane's signal (see [`centre_on_signal`]); `None` where it is unclear.
+fn signal_middle(
+    corrected: &Array2<f32>,
+    lane: &Lane,
+    pitch: f64,
+    rows: Rows,
+) -> Option<SignalMiddle> {
     let width = corrected.ncols();
     let reach = (0.75 * pitch).round() as i64;
     let core = Lane {
@@ -74,10 +113,30 @@ fn signal_middle(corrected: &Array2<f32>, lane: &Lane, pitch: f64) -> Option<f64
     // The section is sampled at whole columns around the rounded centre line: how far that
     // lies left of the line, on average over the weighted rows.
     let mut rounding = 0.0;
+    let core_means: Vec<f64> = corrected
+        .rows()
+        .into_iter()
+        .enumerate()
+        .map(|(y, row)| {
+            let (start, end) = core.columns_at(y as f64, width);
+            row.slice(ndarray::s![start..end]).sum() as f64 / (end - start).max(1) as f64
+        })
+        .collect();
+    let floor = match rows {
+        Rows::BySignal => vec![0.0; core_means.len()],
+        Rows::ByBands => {
+            let half = (0.5 * pitch).round() as usize;
+            (0..core_means.len())
+                .map(|y| {
+                    let around =
+                        &core_means[y.saturating_sub(half)..(y + half + 1).min(core_means.len())];
+                    stats::median(around).max(0.0)
+                })
+                .collect()
+        }
+    };
     for (y, row) in corrected.rows().into_iter().enumerate() {
-        let (start, end) = core.columns_at(y as f64, width);
-        let mean = row.slice(ndarray::s![start..end]).sum() as f64 / (end - start).max(1) as f64;
-        let weight = mean.max(0.0).powi(2);
+        let weight = (core_means[y] - floor[y]).max(0.0).powi(2);
         if weight == 0.0 {
             continue;
         }
@@ -127,9 +186,12 @@ fn signal_middle(corrected: &Array2<f32>, lane: &Lane, pitch: f64) -> Option<f64
         Some(0.5 * (crossing(left - 1, left) + crossing(right + 1, right)))
     };
     let half = run_middle(0.5)?;
-    let foot = run_middle(0.25)?;
-    let symmetric = (half - foot).abs() <= MISPLACED_SHARE * pitch;
-    symmetric.then(|| half - reach as f64 - rounding / total)
+    let symmetric =
+        run_middle(0.25).is_some_and(|foot| (half - foot).abs() <= MISPLACED_SHARE * pitch);
+    Some(SignalMiddle {
+        offset: half - reach as f64 - rounding / total,
+        symmetric,
+    })
 }
 
 #[cfg(test)]
@@ -191,6 +253,45 @@ mod tests {
         let found: Vec<f64> = centred.lanes.iter().map(|l| l.x_center).collect();
         assert!((found[1] - 122.0).abs() <= 0.5, "{found:?}");
         assert_eq!([found[0], found[2], found[3]], [50.0, 170.0, 230.0]);
+    }
+
+    #[test]
+    fn a_lane_whose_grid_place_weighs_a_blotch_beside_it_is_still_moved_onto_its_band() {
+        // Lane 2's band lies 13 px right of the grid's place, and a blotch fills the gap to its
+        // left (x 68–105, rows 20–69) and reaches into the core the grid puts there: weighed
+        // from the grid's place, the blotch's rows make the lane's cross-section lopsided.
+        let (mut image, grid) = grid_with_one_band_lane(gaussian_band(123.0));
+        image
+            .slice_mut(ndarray::s![20..70, 68..106])
+            .mapv_inplace(|v| v + 60.0);
+        let first = signal_middle(&image, &grid.lanes[1], grid.pitch, Rows::BySignal).unwrap();
+        assert!(!first.symmetric, "the blotch no longer tests the case");
+        let centred = centre_on_signal(&image, grid);
+        assert!(
+            (centred.lanes[1].x_center - 123.0).abs() <= 0.5,
+            "{:?}",
+            centred.lanes[1]
+        );
+    }
+
+    #[test]
+    fn a_blotch_over_the_gap_does_not_draw_a_lane_onto_itself() {
+        // Lane 2's band lies 13 px right of the grid's place; a blotch (SD 15 px across, 40
+        // rows down, centred at x 100, row 60) lies over the gap to its left and the lane's
+        // left half, taller than a pitch and far stronger than the band. Weighed by the core's signal, the
+        // blotch's rows put the lane's middle on the blotch.
+        let (mut image, grid) = grid_with_one_band_lane(gaussian_band(123.0));
+        for ((y, x), v) in image.indexed_iter_mut() {
+            let (u, w) = ((x as f32 - 100.0) / 15.0, (y as f32 - 60.0) / 40.0);
+            *v += 100.0 * (-0.5 * (u * u + w * w)).exp();
+        }
+        let on_signal = signal_middle(&image, &grid.lanes[1], grid.pitch, Rows::BySignal);
+        assert!(
+            on_signal.is_some_and(|m| m.symmetric && m.offset < -5.0),
+            "the blotch no longer tests the case"
+        );
+        let centred = centre_on_signal(&image, grid);
+        assert!(centred.lanes[1].x_center >= 110.0, "{:?}", centred.lanes[1]);
     }
 
     #[test]
