@@ -207,12 +207,14 @@ fn lanes_between_edge_lines(
 }
 
 /// The grid's ends checked against the image ([`lanes_beyond_the_profile`]): an estimated
-/// grid always; a manifest's grid where it is in doubt (it leaves a lane-like strip outside
-/// it, or its lanes hardly stand out of the column profile), and then the image's own lanes
-/// (found as without a manifest, on the `membrane`'s columns) are used where bands (a run of
-/// them, a row of merged ones) extended them beyond the column profile's grid and they number
-/// the manifest's count. Lanes placed on a row of bands or between edge lines stand as they
-/// are.
+/// grid always; for a manifest's grid, the image's own lanes (found as without a manifest, on
+/// the `membrane`'s columns) are used where they number the manifest's count. An even grid
+/// fitted at a stated count has as many places as the count, and where the image shows one
+/// more lane-like strip than the count (an empty lane, a margin at the lanes' level) it may
+/// leave either end out: on a gel of 16 lanes beside an empty margin, the image turned or
+/// re-encoded put the stated 16 one lane early, on the margin. Lanes the image itself gives
+/// at the stated count are the lanes its bands show. Lanes placed on a row of bands or between
+/// edge lines stand as they are.
 fn lanes_as_the_image_shows(
     request: &LaneRequest,
     signal: &Array2<f32>,
@@ -229,15 +231,12 @@ fn lanes_as_the_image_shows(
     let Some(stated) = request.count else {
         return lanes_beyond_the_profile((signal, corrected), grid, bands, membrane, p, warnings);
     };
-    if grid.is_clear() && !grid.misses_a_lane() {
-        return grid;
-    }
     let mut notes = Vec::new();
     let own = lanes::estimate_lane_count(&grid.profile, p.max_lanes, p.min_pitch_px)
         .and_then(|n| lanes::fit_profile(&grid.profile, n, p.min_pitch_px))
         .map(|g| lanes_beyond_the_profile((signal, corrected), g, bands, membrane, p, &mut notes))
         .map(|g| on_membrane(g, membrane, &mut notes))
-        .filter(|g| g.beyond_profile && g.lanes.len() == stated);
+        .filter(|g| g.lanes.len() == stated);
     match own {
         Some(own) => {
             warnings.extend(notes);
