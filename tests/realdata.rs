@@ -210,6 +210,64 @@ fn a_manifest_with_the_true_lane_count_is_used() {
         if found {
             assert!(!warned, "{file}: {:?}", results.warnings);
         }
+        // The true count leaves no band of a row outside every lane.
+        assert!(
+            !results
+                .warnings
+                .iter()
+                .any(|w| w.contains("outside every lane")),
+            "{file}: {:?}",
+            results.warnings
+        );
+    }
+}
+
+/// A manifest whose lane count is one off the film's 8 lanes (7: two lanes would lie on empty
+/// film; 9: each band split between two lanes) is not accepted silently: the lanes leave
+/// bands of the film's row outside every lane, a warning says so and names `lanes`, and the
+/// experiment's verdict is not `ok`.
+#[test]
+fn a_manifest_count_one_off_the_film_is_flagged() {
+    let Some(dir) = common::realdata() else {
+        return;
+    };
+    let file = "wb_film_7lanes_facuperezt.jpg";
+    let tmp = tempfile::tempdir().unwrap();
+    for count in [7, 9] {
+        let experiment = tmp.path().join(format!("film_{count}"));
+        std::fs::create_dir_all(&experiment).unwrap();
+        std::fs::copy(dir.join(file), experiment.join(file)).unwrap();
+        let lanes: Vec<&str> = (0..count)
+            .map(|i| if i % 2 == 0 { "control" } else { "treated" })
+            .collect();
+        let manifest = serde_json::json!({
+            "control": "control",
+            "lanes": lanes,
+            "images": [{"file": file, "targets": ["β-actin"]}],
+        });
+        std::fs::write(
+            experiment.join("experiment.json"),
+            serde_json::to_string(&manifest).unwrap(),
+        )
+        .unwrap();
+        let results = blotquant::analyze(&experiment, &Params::default())
+            .unwrap()
+            .results;
+        assert!(
+            results
+                .warnings
+                .iter()
+                .any(|w| w.contains("outside every lane") && w.contains("`lanes`")),
+            "{count} lanes: {:?}",
+            results.warnings
+        );
+        let quality = &results.experiments[0].quality;
+        assert_ne!(quality.verdict.as_str(), "ok", "{count} lanes: {quality:?}");
+        assert!(
+            results.detection[0].reasons.contains("lane-beyond-grid"),
+            "{count} lanes: {}",
+            results.detection[0].reasons
+        );
     }
 }
 

@@ -232,6 +232,7 @@ mod tests {
             on_band_row: false,
             beyond_profile: false,
             between_edge_lines: false,
+            leaves_bands_out: false,
             stated: false,
         };
         (image, grid)

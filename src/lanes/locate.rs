@@ -63,10 +63,10 @@ pub fn locate(
         || Bands::search(corrected),
     );
     let mut grid = grid?;
-    if let Some((placed, note)) = bands
+    let row_of_bands = bands.as_ref().and_then(Bands::evenly_spaced_row);
+    if let Some((placed, note)) = row_of_bands
         .as_ref()
-        .and_then(Bands::evenly_spaced_row)
-        .and_then(|row| lanes_on_band_row(corrected, &grid, &row, count_is_estimated))
+        .and_then(|row| lanes_on_band_row(corrected, &grid, row, count_is_estimated))
         .or_else(|| lanes_between_edge_lines(corrected, &grid, count_is_estimated))
     {
         grid = placed;
@@ -88,8 +88,50 @@ pub fn locate(
     }
     if count_is_estimated {
         grid = on_membrane(grid, &membrane, &mut notes);
+    } else if let Some(note) = row_of_bands
+        .as_ref()
+        .and_then(|row| bands_left_out(&mut grid, row, corrected, &membrane))
+    {
+        notes.push(note);
     }
     Ok(FoundLanes { grid, notes })
+}
+
+/// Where a stated count's lanes leave bands of the image's evenly spaced `row` on the
+/// `membrane` outside every lane (a band lies in one lane; a figure's label beside the
+/// membrane is no band), the grid is marked and a note names the bands: the manifest's
+/// count and the image disagree (one lane too many splits the row's bands, one too few leaves
+/// an end band out), and no grid of that count covers what the image shows.
+fn bands_left_out(
+    grid: &mut LaneGrid,
+    row: &RowOfBands,
+    corrected: &Array2<f32>,
+    membrane: &[(usize, usize)],
+) -> Option<String> {
+    let outside: Vec<f64> = row
+        .centres
+        .iter()
+        .copied()
+        .filter(|&c| {
+            lanes::on_membrane_at(membrane, grid.pitch, c)
+                && grid
+                    .lanes
+                    .iter()
+                    .all(|lane| (lane.x_center - c).abs() > lane.width / 2.0)
+        })
+        .collect();
+    if outside.is_empty() || row.is_drawn_lines(corrected) {
+        return None;
+    }
+    grid.leaves_bands_out = true;
+    let at: Vec<String> = outside.iter().map(|c| format!("{c:.0}")).collect();
+    Some(format!(
+        "the manifest's {} lanes leave {} of the {} bands of an evenly spaced row (x {} px) outside every lane: the image shows lanes its count does not place; check `lanes` in the manifest against the overlay",
+        grid.lanes.len(),
+        outside.len(),
+        row.centres.len(),
+        at.join(", ")
+    ))
 }
 
 /// An estimated grid without the lanes off the `membrane`'s columns, with a note where some
@@ -477,6 +519,7 @@ mod tests {
             on_band_row: false,
             beyond_profile: false,
             between_edge_lines: false,
+            leaves_bands_out: false,
             stated: false,
         }
     }

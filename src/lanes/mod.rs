@@ -132,6 +132,9 @@ pub struct LaneGrid {
     pub between_edge_lines: bool,
     /// The lanes are the manifest's `lanes_px`, used as stated ([`stated_grid`]).
     pub stated: bool,
+    /// A stated count's lanes leave a band of an evenly spaced row outside every lane: the
+    /// image shows a lane the grid does not place.
+    pub leaves_bands_out: bool,
 }
 
 /// True where column `x` lies on the `membrane` (its column ranges, those less than a lane
@@ -168,7 +171,8 @@ pub enum DetectionReason {
     LowContrast,
     /// A lane stands under a fifth of the median lane's contrast.
     FaintLanes,
-    /// A lane-like strip stands just outside the grid.
+    /// A lane-like strip stands just outside the grid, or a stated count's lanes leave a
+    /// band of a row outside every lane.
     LaneBeyondGrid,
     /// Some centres are the grid's (or carried over), not measured on the lane's own edges.
     CentresFromGrid,
@@ -236,7 +240,10 @@ impl LaneGrid {
             (count_estimated, R::CountEstimated),
             (self.confidence < LANE_SDS, R::LowContrast),
             (self.has_faint_lanes(), R::FaintLanes),
-            (self.misses_a_lane(), R::LaneBeyondGrid),
+            (
+                self.misses_a_lane() || self.leaves_bands_out,
+                R::LaneBeyondGrid,
+            ),
             (self.has_centres_from_grid(), R::CentresFromGrid),
             (self.on_band_row, R::OnBandRow),
             (self.beyond_profile, R::BeyondProfile),
@@ -705,6 +712,7 @@ fn grid_at(raw_profile: &[f32], grid: &[f64], pitch: f64) -> LaneGrid {
         on_band_row: false,
         beyond_profile: false,
         between_edge_lines: false,
+        leaves_bands_out: false,
         stated: false,
     }
 }
@@ -806,6 +814,7 @@ pub fn fit_blocks(
         on_band_row: false,
         beyond_profile: false,
         between_edge_lines: false,
+        leaves_bands_out: false,
         stated: false,
     })
 }
