@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use blotquant::quant::Flag;
 use blotquant::{batch, manifest, Params};
@@ -169,22 +169,8 @@ fn a_manifest_with_the_true_lane_count_is_used() {
     let tmp = tempfile::tempdir().unwrap();
     let params = Params::default();
     for (file, stated, found) in STATED {
-        let experiment = tmp.path().join(file.replace('.', "_"));
-        std::fs::create_dir_all(&experiment).unwrap();
-        std::fs::copy(dir.join(file), experiment.join(file)).unwrap();
-        let lanes: Vec<&str> = (0..stated)
-            .map(|i| if i % 2 == 0 { "control" } else { "treated" })
-            .collect();
-        let manifest = serde_json::json!({
-            "control": "control",
-            "lanes": lanes,
-            "images": [{"file": file, "targets": ["β-actin"]}],
-        });
-        std::fs::write(
-            experiment.join("experiment.json"),
-            serde_json::to_string(&manifest).unwrap(),
-        )
-        .unwrap();
+        let experiment =
+            experiment_of(&dir, file, stated, &tmp.path().join(file.replace('.', "_")));
         let results = match blotquant::analyze(&experiment, &params) {
             Ok(run) => run.results,
             Err(e) => panic!("{file}: {e}"),
@@ -222,6 +208,27 @@ fn a_manifest_with_the_true_lane_count_is_used() {
     }
 }
 
+/// An experiment folder `experiment` holding a copy of the real image `file` of `dir` and a
+/// manifest of `count` lanes, control and treated in turn, the image's target β-actin.
+fn experiment_of(dir: &Path, file: &str, count: usize, experiment: &Path) -> PathBuf {
+    std::fs::create_dir_all(experiment).unwrap();
+    std::fs::copy(dir.join(file), experiment.join(file)).unwrap();
+    let lanes: Vec<&str> = (0..count)
+        .map(|i| if i % 2 == 0 { "control" } else { "treated" })
+        .collect();
+    let manifest = serde_json::json!({
+        "control": "control",
+        "lanes": lanes,
+        "images": [{"file": file, "targets": ["β-actin"]}],
+    });
+    std::fs::write(
+        experiment.join("experiment.json"),
+        serde_json::to_string(&manifest).unwrap(),
+    )
+    .unwrap();
+    experiment.to_path_buf()
+}
+
 /// A manifest whose lane count is one off the film's 8 lanes (7: two lanes would lie on empty
 /// film; 9: each band split between two lanes) is not accepted silently: the lanes leave
 /// bands of the film's row outside every lane, a warning says so and names `lanes`, and the
@@ -234,22 +241,8 @@ fn a_manifest_count_one_off_the_film_is_flagged() {
     let file = "wb_film_7lanes_facuperezt.jpg";
     let tmp = tempfile::tempdir().unwrap();
     for count in [7, 9] {
-        let experiment = tmp.path().join(format!("film_{count}"));
-        std::fs::create_dir_all(&experiment).unwrap();
-        std::fs::copy(dir.join(file), experiment.join(file)).unwrap();
-        let lanes: Vec<&str> = (0..count)
-            .map(|i| if i % 2 == 0 { "control" } else { "treated" })
-            .collect();
-        let manifest = serde_json::json!({
-            "control": "control",
-            "lanes": lanes,
-            "images": [{"file": file, "targets": ["β-actin"]}],
-        });
-        std::fs::write(
-            experiment.join("experiment.json"),
-            serde_json::to_string(&manifest).unwrap(),
-        )
-        .unwrap();
+        let experiment =
+            experiment_of(&dir, file, count, &tmp.path().join(format!("film_{count}")));
         let results = blotquant::analyze(&experiment, &Params::default())
             .unwrap()
             .results;
