@@ -66,7 +66,6 @@ const KNOWN_STATED_FAILURES: &[(&str, &str)] = &[
     ("pmc_psmad_gapdh.png", "white"),
     ("pmc_psmad_gapdh.png", "field"),
     ("pmc_trkb_vcl_values.png", "shade"),
-    ("pmc_trkb_vcl_values.png", "rot+2"),
     ("pmc_trkb_vcl_values.png", "white"),
     ("sdspage_protease_gelquant.png", "bin2"),
     ("sdspage_protease_gelquant.png", "up1.5"),

@@ -273,6 +273,9 @@ fn lanes_as_the_image_shows(
     let Some(stated) = request.count else {
         return lanes_beyond_the_profile((signal, corrected), grid, bands, membrane, p, warnings);
     };
+    if grid.is_clear() && !grid.misses_a_lane() && !grid.has_a_faint_end_lane() {
+        return grid;
+    }
     let mut notes = Vec::new();
     let own = lanes::estimate_lane_count(&grid.profile, p.max_lanes, p.min_pitch_px)
         .and_then(|n| lanes::fit_profile(&grid.profile, n, p.min_pitch_px))

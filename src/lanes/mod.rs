@@ -330,6 +330,16 @@ impl LaneGrid {
             .any(|&c| c < FAINT_LANE_SHARE * median)
     }
 
+    /// True when the first or the last lane stands under [`FAINT_LANE_SHARE`] of the median
+    /// lane: it may lie on a margin, the grid a lane off the image's lanes.
+    pub fn has_a_faint_end_lane(&self) -> bool {
+        let median = stats::median(&self.lane_contrast);
+        [self.lane_contrast.first(), self.lane_contrast.last()]
+            .into_iter()
+            .flatten()
+            .any(|&c| c < FAINT_LANE_SHARE * median)
+    }
+
     /// True when some centre is a grid position, not measured on the lane's own edges.
     pub fn has_centres_from_grid(&self) -> bool {
         self.lanes.iter().any(|l| !l.anchored)

@@ -1,0 +1,7 @@
+// Opens the image with the lanes and band boxes blotquant measured.
+// A band ROI covers exactly the pixels whose sum is its `volume` in bands.csv
+// (on images with dark bands, volume = pixels × full scale − ImageJ's RawIntDen).
+open("/work/main/samples/amitriptyline-lps/rep3/caspase-1.tif");
+roiManager("reset");
+roiManager("Open", "/work/main/samples/amitriptyline-lps/rep3/caspase-1.zip");
+roiManager("Show All with labels");
