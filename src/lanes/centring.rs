@@ -221,20 +221,7 @@ mod tests {
             .enumerate()
             .map(|(i, &c)| Lane::upright(i + 1, c, 30.0, false))
             .collect();
-        let grid = LaneGrid {
-            lanes,
-            pitch: 60.0,
-            confidence: 10.0,
-            lane_contrast: vec![1.0; 4],
-            noise: 0.1,
-            profile: column_profile(&image),
-            beyond: [None, None],
-            on_band_row: false,
-            beyond_profile: false,
-            between_edge_lines: false,
-            leaves_bands_out: false,
-            stated: false,
-        };
+        let grid = grid_of(lanes, 60.0, &image);
         (image, grid)
     }
 

@@ -863,6 +863,27 @@ pub fn estimate_lane_count(raw_profile: &[f32], max_lanes: usize, min_pitch: f64
         .map(|(n, _)| n)
 }
 
+/// A clear grid of `lanes` at `pitch` on `image` (every lane's contrast 1, noise 0.1, the
+/// median lane 10 noise SDs out), placed by no rule: the fixture of tests that place lanes by
+/// hand.
+#[cfg(test)]
+pub(crate) fn grid_of(lanes: Vec<Lane>, pitch: f64, image: &Array2<f32>) -> LaneGrid {
+    LaneGrid {
+        lane_contrast: vec![1.0; lanes.len()],
+        lanes,
+        pitch,
+        confidence: 10.0,
+        noise: 0.1,
+        profile: column_profile(image),
+        beyond: [None, None],
+        on_band_row: false,
+        beyond_profile: false,
+        between_edge_lines: false,
+        leaves_bands_out: false,
+        stated: false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
