@@ -123,15 +123,16 @@ fn bands_left_out(
     if outside.is_empty() || row.is_drawn_lines(corrected) {
         return None;
     }
-    grid.leaves_bands_out = true;
     let at: Vec<String> = outside.iter().map(|c| format!("{c:.0}")).collect();
-    Some(format!(
+    let note = Some(format!(
         "the manifest's {} lanes leave {} of the {} bands of an evenly spaced row (x {} px) outside every lane: the image shows lanes its count does not place; check `lanes` in the manifest against the overlay",
         grid.lanes.len(),
         outside.len(),
         row.centres.len(),
         at.join(", ")
-    ))
+    ));
+    grid.bands_left_out = outside;
+    note
 }
 
 /// An estimated grid without the lanes off the `membrane`'s columns, with a note where some

@@ -132,9 +132,9 @@ pub struct LaneGrid {
     pub between_edge_lines: bool,
     /// The lanes are the manifest's `lanes_px`, used as stated ([`stated_grid`]).
     pub stated: bool,
-    /// A stated count's lanes leave a band of an evenly spaced row outside every lane: the
-    /// image shows a lane the grid does not place.
-    pub leaves_bands_out: bool,
+    /// Where a stated count's lanes leave bands of an evenly spaced row outside every lane,
+    /// those bands' x (px): the image shows a lane there that the grid does not place.
+    pub bands_left_out: Vec<f64>,
 }
 
 /// True where column `x` lies on the `membrane` (its column ranges, those less than a lane
@@ -223,6 +223,9 @@ impl LaneGrid {
             lane.x_center += left as f64;
             lane.reference_row += top as f64;
         }
+        for x in &mut self.bands_left_out {
+            *x += left as f64;
+        }
         // Outside the part there is only margin: no signal in the column profile.
         let mut profile = vec![0.0; width];
         profile[left..left + self.profile.len()].copy_from_slice(&self.profile);
@@ -241,7 +244,7 @@ impl LaneGrid {
             (self.confidence < LANE_SDS, R::LowContrast),
             (self.has_faint_lanes(), R::FaintLanes),
             (
-                self.misses_a_lane() || self.leaves_bands_out,
+                self.misses_a_lane() || !self.bands_left_out.is_empty(),
                 R::LaneBeyondGrid,
             ),
             (self.has_centres_from_grid(), R::CentresFromGrid),
@@ -320,6 +323,24 @@ impl LaneGrid {
     /// placed.
     pub fn placed_in_two_dimensions(&self) -> bool {
         self.on_band_row || self.between_edge_lines
+    }
+
+    /// Per lane, whether a person should look at it: in a grid that may hold more or fewer
+    /// lanes than the image shows (a lane-like strip beyond an end, bands left outside every
+    /// lane), the lanes that stand out of their gaps by under a fifth of the median lane are
+    /// the ones that may lie on empty membrane.
+    pub fn doubtful_lanes(&self) -> Vec<bool> {
+        let in_doubt = self.misses_a_lane() || !self.bands_left_out.is_empty();
+        let median = stats::median(&self.lane_contrast);
+        (0..self.lanes.len())
+            .map(|i| {
+                let faint = self
+                    .lane_contrast
+                    .get(i)
+                    .is_some_and(|&c| c < FAINT_LANE_SHARE * median);
+                in_doubt && faint
+            })
+            .collect()
     }
 
     /// True when some lane stands out of its gaps by under a fifth of the median lane.
@@ -722,7 +743,7 @@ fn grid_at(raw_profile: &[f32], grid: &[f64], pitch: f64) -> LaneGrid {
         on_band_row: false,
         beyond_profile: false,
         between_edge_lines: false,
-        leaves_bands_out: false,
+        bands_left_out: Vec::new(),
         stated: false,
     }
 }
@@ -824,7 +845,7 @@ pub fn fit_blocks(
         on_band_row: false,
         beyond_profile: false,
         between_edge_lines: false,
-        leaves_bands_out: false,
+        bands_left_out: Vec::new(),
         stated: false,
     })
 }
@@ -879,7 +900,7 @@ pub(crate) fn grid_of(lanes: Vec<Lane>, pitch: f64, image: &Array2<f32>) -> Lane
         on_band_row: false,
         beyond_profile: false,
         between_edge_lines: false,
-        leaves_bands_out: false,
+        bands_left_out: Vec::new(),
         stated: false,
     }
 }

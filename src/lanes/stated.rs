@@ -64,7 +64,7 @@ pub fn stated_grid(corrected: &Array2<f32>, stated: &StatedLanes) -> LaneGrid {
         on_band_row: false,
         beyond_profile: false,
         between_edge_lines: false,
-        leaves_bands_out: false,
+        bands_left_out: Vec::new(),
         stated: true,
     }
 }

@@ -15,6 +15,8 @@ const LANE: Rgba<u8> = Rgba([40, 110, 230, 255]);
 const TARGET: Rgba<u8> = Rgba([0, 170, 60, 255]);
 const LADDER: Rgba<u8> = Rgba([230, 150, 0, 255]);
 const OTHER: Rgba<u8> = Rgba([150, 150, 150, 255]);
+/// Lanes a person should check, and where the image shows a lane the grid does not place.
+const DOUBT: Rgba<u8> = Rgba([220, 0, 200, 255]);
 const SATURATED: Rgb<u8> = Rgb([255, 0, 0]);
 const LABEL_BG: Rgba<u8> = Rgba([255, 255, 255, 255]);
 const TEXT: Rgba<u8> = Rgba([0, 0, 0, 255]);
@@ -91,7 +93,7 @@ fn lines_layer(
     let span = |v: f64| ((v * z).round() as u32).max(1);
     let mut canvas = RgbaImage::new(width, h);
     let last_row = (blot.height() - 1) as f64;
-    for lane in &grid.lanes {
+    for (lane, doubtful) in grid.lanes.iter().zip(grid.doubtful_lanes()) {
         // The lane's two edges from the top row to the bottom one (leaning with the lane).
         for side in [-0.5, 0.5] {
             let edge = |y: f64| ((lane.x_at(y) + side * lane.width) * z) as f32;
@@ -99,12 +101,25 @@ fn lines_layer(
                 &mut canvas,
                 (edge(0.0), 0.0),
                 (edge(last_row), (h - 1) as f32),
-                LANE,
+                if doubtful { DOUBT } else { LANE },
             );
         }
-        let label = lane.index.to_string();
+        let label = format!("{}{}", lane.index, if doubtful { "?" } else { "" });
         let x = at(lane.x_at(0.0)) - 4 * label.len() as i32;
         draw_label(&mut canvas, &label, x, 2);
+    }
+    // A lane the image shows and the grid does not place: a dashed line down its band's
+    // column, marked "?".
+    for &x in &grid.bands_left_out {
+        let column = (x * z) as f32;
+        let dash = 6.0;
+        let mut y = 14.0;
+        while y < h as f32 {
+            let end = (y + dash).min((h - 1) as f32);
+            draw_line_segment_mut(&mut canvas, (column, y), (column, end), DOUBT);
+            y += 2.0 * dash;
+        }
+        draw_label(&mut canvas, "?", at(x) - 4, 2);
     }
     let mut labelled: Vec<&str> = Vec::new();
     for band in bands {
@@ -276,4 +291,63 @@ fn glyph(ch: char) -> [u8; 8] {
         .or_else(|| font8x8::GREEK_FONTS.get(ch))
         .or_else(|| font8x8::LATIN_FONTS.get(ch))
         .unwrap_or([0; 8])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::io;
+    use crate::lanes::{grid_of, Lane};
+    use ndarray::Array2;
+
+    fn blank_blot(width: usize, height: usize) -> Blot {
+        Blot {
+            path: "blank.tif".into(),
+            signal: Array2::zeros((height, width)),
+            saturation_level: 65535.0,
+            bit_depth: 16,
+            polarity: io::Polarity::LightBands,
+            polarity_source: io::PolaritySource::Manifest,
+            warnings: Vec::new(),
+            acquisition: None,
+            content: None,
+        }
+    }
+
+    /// Columns of the layer (canvas px) that hold a pixel of `colour` below the label row.
+    fn columns_in(layer: &RgbaImage, colour: Rgba<u8>) -> Vec<u32> {
+        (0..layer.width())
+            .filter(|&x| (20..layer.height()).any(|y| *layer.get_pixel(x, y) == colour))
+            .collect()
+    }
+
+    #[test]
+    fn a_grid_in_doubt_marks_its_faint_lane_and_the_lane_it_leaves_out() {
+        let blot = blank_blot(300, 100);
+        let lanes = (0..4)
+            .map(|i| Lane::upright(i + 1, 40.0 + 50.0 * i as f64, 30.0, true))
+            .collect();
+        let mut grid = grid_of(lanes, 50.0, &blot.signal);
+        let zoom = zoom_for(blot.width());
+        let draw = |grid: &LaneGrid| lines_layer(&blot, grid, &[], zoom, 600, 200);
+
+        // A clear grid: nothing in doubt, every lane edge drawn as a lane.
+        assert!(columns_in(&draw(&grid), DOUBT).is_empty());
+
+        // Lane 4 faint, and a band of the row at x 240 outside every lane.
+        grid.lane_contrast[3] = 0.05;
+        grid.bands_left_out = vec![240.0];
+        let layer = draw(&grid);
+        let doubt = columns_in(&layer, DOUBT);
+        // Lane 4's edges (x 175 and 205, canvas 350 and 410) and the dashed line at 480.
+        assert_eq!(doubt, vec![350, 410, 480], "doubt drawn at {doubt:?}");
+        // The other lanes keep the lane colour: lane 1's edges at x 25 and 55.
+        let lane = columns_in(&layer, LANE);
+        assert!(lane.contains(&50) && lane.contains(&110), "{lane:?}");
+        assert!(!lane.contains(&350), "{lane:?}");
+
+        // Faint alone (no sign of a lane count off) is no doubt about the lane.
+        grid.bands_left_out.clear();
+        assert!(columns_in(&draw(&grid), DOUBT).is_empty());
+    }
 }
