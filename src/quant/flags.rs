@@ -14,7 +14,8 @@ pub enum Flag {
     NormalizerSaturated,
     /// No band could be measured in the lane.
     NotDetected,
-    /// No loading-control band could be measured in the lane.
+    /// No loading-control band could be measured in the lane, or it lies below the limit of
+    /// detection: the lane is not normalized.
     NormalizerNotDetected,
     /// The control lanes give no usable mean, so no fold change can be formed.
     ControlNotDetected,

@@ -202,9 +202,14 @@ pub fn fold_changes(
                     (name.to_string(), value)
                 }
             };
+            // A loading control below its limit of detection is noise: the lane keeps its
+            // value in the table, but nothing is divided by it.
+            let normalizer_detected = !flags.contains(&Flag::NormalizerNotDetected);
             let normalized = match normalizer {
                 None => signal,
-                Some(_) => signal.zip(normalizer_signal).map(|(s, n)| s / n),
+                Some(_) => signal
+                    .zip(normalizer_signal.filter(|_| normalizer_detected))
+                    .map(|(s, n)| s / n),
             };
             FoldChangeRow {
                 experiment: experiment.to_string(),
@@ -256,8 +261,9 @@ pub fn fold_changes(
     rows
 }
 
-/// A lane's usable normalizer signal (positive), raising the flags its loading-control band
-/// calls for: saturated, not detected, holed, or an outlier against the blot's `median`.
+/// A lane's normalizer signal (positive), raising the flags its loading-control band calls
+/// for: saturated, not detected (none measured, or below the limit of detection), holed, or
+/// an outlier against the blot's `median`.
 fn normalizer_value(
     n: Option<&LaneSignal>,
     median: Option<f64>,
@@ -268,7 +274,7 @@ fn normalizer_value(
         if n.saturated {
             flags.push(Flag::NormalizerSaturated);
         }
-        if n.signal.is_none() {
+        if n.signal.is_none() || n.flags.contains(&Flag::BelowLod) {
             flags.push(Flag::NormalizerNotDetected);
         }
         if n.flags.contains(&Flag::Hole) {
@@ -540,6 +546,36 @@ mod tests {
         // lane 2's actin (1.0) is 33 % below the median (1.5): an outlier.
         assert!(rows[0].flags.contains(Flag::NormalizerOutlier));
         assert!(!rows[1].flags.contains(Flag::NormalizerOutlier));
+    }
+
+    /// A lane whose loading control lies below its limit of detection (a lane on empty
+    /// membrane, a failed load) keeps its values in the table but gets no normalized value or
+    /// fold change: divided by noise, it came out 2000-fold; the other lanes are unchanged.
+    #[test]
+    fn a_normalizer_below_its_limit_of_detection_normalizes_nothing() {
+        let target = [
+            lane(2, "ctrl", 10.0),
+            lane(3, "ctrl", 30.0),
+            lane(4, "LPS", 80.0),
+        ];
+        let mut faint = lane(4, "LPS", 0.04);
+        faint.flags.push(Flag::BelowLod);
+        let actin = [lane(2, "ctrl", 1.0), lane(3, "ctrl", 1.5), faint];
+        let rows = fold_changes(
+            "e",
+            "T",
+            "ctrl",
+            &target,
+            Some(("actin", &actin)),
+            &QuantParams::default(),
+        );
+        let lps = &rows[2];
+        assert_eq!(lps.signal, Some(80.0));
+        assert_eq!(lps.normalizer_signal, Some(0.04));
+        assert_eq!((lps.normalized, lps.fold_change), (None, None));
+        assert!(lps.flags.contains(Flag::NormalizerNotDetected));
+        // The controls' mean (10 and 20) stands.
+        assert!((rows[0].fold_change.unwrap() - 10.0 / 15.0).abs() < 1e-12);
     }
 
     #[test]
