@@ -88,7 +88,7 @@ pub fn noise_sigma_of_line(values: &[f32], lag: usize) -> Option<f32> {
 
 /// The noise SD behind the absolute differences of pairs of noisy samples (reorders them):
 /// their median over that of a normal difference's, √2 SDs wide.
-pub fn sigma_of_differences(diffs: &mut [f32]) -> f32 {
+fn sigma_of_differences(diffs: &mut [f32]) -> f32 {
     median_f32(diffs) / (0.6745 * std::f32::consts::SQRT_2)
 }
 

@@ -388,11 +388,8 @@ fn without_empty_margins(signal: &ArrayView2<f32>, start: ContentBox, quantum: f
         // the margins peeled across it (a short strip's columns in a surround are long).
         let b = &side.spanning(*b, bounds);
         let line = side.line(signal, b);
-        let further_out = side.outward(*b, NOISE_LAG, bounds);
-        let outward = side.line(signal, &further_out);
-        // At the bounds' edge there is no line further out: the line is its own.
-        let beside = (further_out != *b).then_some(outward);
-        line.len() >= min_line_len() && only_noise(line, outward, beside, quantum)
+        let outward = side.line(signal, &side.outward(*b, NOISE_LAG, bounds));
+        line.len() >= min_line_len() && only_noise(line, outward, quantum)
     };
     // Each side's last line of surround peeled, and the bounds that lines are judged within:
     // a frame line inside a surround (a tray's rim) leaves what lies beyond it out.
@@ -440,23 +437,16 @@ fn continues_surround(
     let outside = side.line(signal, &side.bounded_by(inside, &last));
     let n = line.len();
     let middle = s![n / 4..n - n / 4];
-    n >= min_line_len() && only_noise(line.slice(middle), outside.slice(middle), None, quantum)
+    n >= min_line_len() && only_noise(line.slice(middle), outside.slice(middle), quantum)
 }
 
 /// True where `line` holds nothing but noise around a smooth level: not flat, no structure
-/// ([`holds_structure`], its noise measured against `beside`, a line next to it, where given)
-/// and no step from `outward`, a line further out ([`off_the_margin`]).
-fn only_noise(
-    line: ArrayView1<f32>,
-    outward: ArrayView1<f32>,
-    beside: Option<ArrayView1<f32>>,
-    quantum: f32,
-) -> bool {
+/// ([`holds_structure`]) and no step from `outward`, a line further out ([`off_the_margin`]).
+fn only_noise(line: ArrayView1<f32>, outward: ArrayView1<f32>, quantum: f32) -> bool {
     // Copied once: a column is strided in memory, and each test reads it again.
     let line = line.to_vec();
-    let beside = beside.map(|b| b.to_vec());
     !is_flat_values(&line, quantum)
-        && !holds_structure(&line, beside.as_deref(), quantum)
+        && !holds_structure(&line, quantum)
         && !off_the_margin(&line, &outward.to_vec(), quantum)
 }
 
@@ -514,27 +504,12 @@ fn structure_threshold(values: &[f32], quantum: f32) -> f32 {
 /// True where more than [`OFF_LEVEL_SHARE`] of `line`'s pixels lie [`STRUCTURE_SDS`] noise
 /// SDs (at least one `quantum`) off the quadratic that fits it best: a band, a lane, a
 /// membrane's edge or a label; a surround's gradient or vignette is smooth.
-///
-/// The noise is the lesser of two measures: along the line (differences [`NOISE_LAG`] pixels
-/// apart) and, where `beside` gives a line next to it, across (their differences). Where bands
-/// crowd the line (a ladder lane's column on a clean image: a band every few pixels) the
-/// differences along it are mostly across the bands' flanks and would take the bands for
-/// noise; the line beside it, in the same lane, holds the same bands, and the difference
-/// across is noise alone.
-fn holds_structure(values: &[f32], beside: Option<&[f32]>, quantum: f32) -> bool {
+fn holds_structure(values: &[f32], quantum: f32) -> bool {
     let n = values.len();
     if n < 3 * NOISE_LAG {
         return true;
     }
-    let across_threshold = beside.map_or(f32::INFINITY, |beside| {
-        let mut across: Vec<f32> = values
-            .iter()
-            .zip(beside)
-            .map(|(a, b)| (a - b).abs())
-            .collect();
-        (STRUCTURE_SDS * stats::sigma_of_differences(&mut across)).max(quantum)
-    });
-    let threshold = structure_threshold(values, quantum).min(across_threshold);
+    let threshold = structure_threshold(values, quantum);
     let off_trend = |trend: Quadratic| {
         let off = values
             .iter()
@@ -839,57 +814,6 @@ mod tests {
             let fitted = fit.at(i);
             assert!((fitted - value).abs() < 1e-3, "{fitted} vs {value}");
         }
-    }
-
-    /// Normal deviates, the same on every run (sums of twelve uniforms from a fixed LCG).
-    fn deviates(n: usize, seed: u64) -> Vec<f32> {
-        let mut state = seed;
-        let mut uniform = || {
-            state = state
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (state >> 11) as f32 / (1u64 << 53) as f32
-        };
-        (0..n)
-            .map(|_| (0..12).map(|_| uniform()).sum::<f32>() - 6.0)
-            .collect()
-    }
-
-    /// A ladder lane's column on a clean 8-bit image, as a film's ladder binned 3×3 shows it
-    /// (a band 28 codes deep, 3 px at half depth, every 12 px; noise 1 code), holds
-    /// structure, though the differences along it are mostly across the bands' flanks (taken
-    /// for noise, they hid the bands): the column beside it holds the same bands. The same
-    /// columns with no bands, over a vignette, hold none.
-    #[test]
-    fn a_column_crowded_with_ladder_bands_holds_structure() {
-        let n = 140;
-        let vignette = |i: usize| 120.0 + 0.001 * (i as f32 - 70.0).powi(2);
-        let bands = |i: usize| -> f32 {
-            (0..11)
-                .map(|k| {
-                    // A Gaussian of SD 1.3 px: 3 px across at half its depth.
-                    let d = i as f32 - (8.0 + 12.0 * k as f32);
-                    -28.0 * (-d * d / (2.0 * 1.3 * 1.3)).exp()
-                })
-                .sum()
-        };
-        let column = |seed: u64, with_bands: bool| -> Vec<f32> {
-            let noise = deviates(n, seed);
-            (0..n)
-                .map(|i| {
-                    let ladder = if with_bands { bands(i) } else { 0.0 };
-                    (vignette(i) + ladder + noise[i]).round()
-                })
-                .collect()
-        };
-        let beside = column(8, true);
-        assert!(holds_structure(&column(7, true), Some(&beside), 1.0));
-        let empty_beside = column(8, false);
-        assert!(!holds_structure(
-            &column(7, false),
-            Some(&empty_beside),
-            1.0
-        ));
     }
 
     /// Hot pixels in a noisy margin (thousands of noise SDs high, one near its line's end)
