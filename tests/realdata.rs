@@ -176,6 +176,10 @@ fn a_manifest_with_the_true_lane_count_is_used() {
             Err(e) => panic!("{file}: {e}"),
         };
         assert_eq!(results.lanes.len(), stated, "{file}");
+        if let Some((first, last)) = FIRST_LANE.iter().find(|(f, ..)| *f == file).map(|e| e.1) {
+            let x = results.lanes[0].x_center_px;
+            assert!((first..=last).contains(&x), "{file}: lane 1 at x {x:.0}");
+        }
         let shown_by_the_image = [
             "sdspage_protease_gelquant.png",
             "pmc_psmad_gapdh.png",
@@ -207,6 +211,11 @@ fn a_manifest_with_the_true_lane_count_is_used() {
         );
     }
 }
+
+/// Where PROVENANCE.md places an image's first lane (its x range): the ChemiDoc XRS gel's lane
+/// 1 at x 72-100, the empty strip left of it no lane. A grid one lane early there reads every
+/// value from the neighbouring lane while its count is right.
+const FIRST_LANE: &[(&str, (f64, f64))] = &[("chemidocxrs_16lanes_biorad1sc.tif", (72.0, 100.0))];
 
 /// An experiment folder `experiment` holding a copy of the real image `file` of `dir` and a
 /// manifest of `count` lanes, control and treated in turn, the image's target β-actin.
