@@ -217,6 +217,31 @@ fn a_manifest_with_the_true_lane_count_is_used() {
 /// value from the neighbouring lane while its count is right.
 const FIRST_LANE: &[(&str, (f64, f64))] = &[("chemidocxrs_16lanes_biorad1sc.tif", (72.0, 100.0))];
 
+/// The images of [`FIRST_LANE`] binned 2×2, their true count stated: lane 1 still where
+/// PROVENANCE.md puts it (at half the x). Binned, the ChemiDoc XRS gel's empty strip stood
+/// out like a lane and its 16 stated lanes began on it, one lane early.
+#[test]
+fn a_stated_count_begins_at_the_first_lane_on_binned_images_too() {
+    let Some(dir) = common::realdata() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    for &(file, (first, last)) in FIRST_LANE {
+        let stated = STATED.iter().find(|(f, ..)| *f == file).unwrap().1;
+        let binned = binned_2x2(&dir.join(file), tmp.path());
+        let name = binned.file_name().unwrap().to_string_lossy().to_string();
+        let experiment = experiment_of(tmp.path(), &name, stated, &tmp.path().join("binned"));
+        let results = blotquant::analyze(&experiment, &Params::default())
+            .unwrap()
+            .results;
+        let x = results.lanes[0].x_center_px;
+        assert!(
+            (first / 2.0..=last / 2.0).contains(&x),
+            "{file} binned: lane 1 at x {x:.0}"
+        );
+    }
+}
+
 /// An experiment folder `experiment` holding a copy of the real image `file` of `dir` and a
 /// manifest of `count` lanes, control and treated in turn, the image's target β-actin.
 fn experiment_of(dir: &Path, file: &str, count: usize, experiment: &Path) -> PathBuf {

@@ -180,6 +180,23 @@ impl Bands {
         })
     }
 
+    /// How many bands (blobs no wider than `max_width`) centre in columns `from..to` (image
+    /// px), at the cut that shows the most there.
+    pub fn count_within(&self, from: f64, to: f64, max_width: f64) -> usize {
+        let bin = self.bin as f64;
+        self.per_cut
+            .iter()
+            .map(|bands| {
+                bands
+                    .iter()
+                    .filter(|b| b.width() as f64 * bin <= max_width)
+                    .filter(|b| (from..to).contains(&(b.centre_x() * bin)))
+                    .count()
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
     /// The row with the most evenly spaced bands of one width, over all cuts; `None` when no
     /// row holds three.
     pub fn evenly_spaced_row(&self) -> Option<RowOfBands> {

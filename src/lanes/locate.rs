@@ -290,8 +290,77 @@ fn lanes_as_the_image_shows(
             warnings.extend(notes);
             own
         }
-        None => grid,
+        None => match bands.and_then(|b| onto_the_lane_left_out(&grid, corrected, b, membrane)) {
+            Some((moved, note)) => {
+                warnings.push(note);
+                moved
+            }
+            None => grid,
+        },
     }
+}
+
+/// A stated grid moved one pitch toward a lane it leaves out: where one end lane is faint and
+/// holds no band while the place one pitch beyond the other end lies on the `membrane` and
+/// holds bands, the grid sits a lane off (an empty strip at one end of the blot looks like a
+/// lane in the column profile; the lanes are the columns the bands form). With the note that
+/// says so; `None` where no end calls for it.
+fn onto_the_lane_left_out(
+    grid: &LaneGrid,
+    corrected: &Array2<f32>,
+    bands: &Bands,
+    membrane: &[(usize, usize)],
+) -> Option<(LaneGrid, String)> {
+    let (first, last) = (grid.lanes.first()?, grid.lanes.last()?);
+    let width = grid.profile.len() as f64;
+    let median = stats::median(&grid.lane_contrast);
+    let merged = bands.merged_rows(corrected, grid.pitch);
+    // Bands a lane at `x` holds: band-shaped blobs that centre in it, or a row of bands that
+    // touch running across its middle half (a row's blurred end may fall short of its edge).
+    let holds = |x: f64, lane: &lanes::Lane| {
+        let (from, to) = (x - lane.width / 2.0, x + lane.width / 2.0);
+        let (middle_from, middle_to) = (x - lane.width / 4.0, x + lane.width / 4.0);
+        let across = merged
+            .iter()
+            .any(|row| row.columns.0 as f64 <= middle_from && middle_to <= row.columns.1 as f64);
+        bands.count_within(from, to, grid.pitch) + usize::from(across)
+    };
+    let empty_end = |index: usize, lane: &lanes::Lane| {
+        let faint = grid
+            .lane_contrast
+            .get(index)
+            .is_some_and(|&c| c < lanes::FAINT_LANE_SHARE * median);
+        faint && holds(lane.x_center, lane) == 0
+    };
+    let shown_beyond = |lane: &lanes::Lane, step: f64| {
+        let x = lane.x_center + step;
+        x - lane.width / 2.0 >= 0.0
+            && x + lane.width / 2.0 <= width
+            && lanes::on_membrane_at(membrane, grid.pitch, x)
+            && holds(x, lane) > 0
+    };
+    let step = if empty_end(0, first) && shown_beyond(last, grid.pitch) {
+        grid.pitch
+    } else if empty_end(grid.lanes.len() - 1, last) && shown_beyond(first, -grid.pitch) {
+        -grid.pitch
+    } else {
+        return None;
+    };
+    let (dropped, added) = if step > 0.0 {
+        (first.x_center, last.x_center + step)
+    } else {
+        (last.x_center, first.x_center + step)
+    };
+    let mut moved = grid.clone();
+    moved.move_sideways(step);
+    Some((
+        moved,
+        format!(
+            "the {} stated lanes were moved one lane {}: the lane at x {dropped:.0} px holds no band and hardly stands out, the strip at x {added:.0} px beyond the other end holds bands; check the overlay",
+            grid.lanes.len(),
+            if step > 0.0 { "right" } else { "left" }
+        ),
+    ))
 }
 
 /// An estimated grid checked at its ends against the image: extended over a run of bands at
@@ -532,5 +601,74 @@ mod tests {
         // Counted on the image, a band-narrow row does not overrule the grid (it may hold
         // bands of a few lanes only).
         assert!(lanes_on_band_row(&image, &grid, &row, true).is_none());
+    }
+
+    /// Bands 24 px wide and 8 high at `centres`, in two rows, on a 200 × 700 image.
+    fn bands_at(centres: &[f64]) -> Array2<f32> {
+        Array2::from_shape_fn((200, 700), |(y, x)| {
+            let in_row = (50..58).contains(&y) || (130..138).contains(&y);
+            let on_band = centres.iter().any(|&c| (x as f64 - c).abs() < 12.0);
+            if in_row && on_band {
+                100.0
+            } else {
+                0.0
+            }
+        })
+    }
+
+    /// Sixteen lanes 36 px apart from x `first`, lane 1 faint (it stands out by a fiftieth of
+    /// the others): as a stated count fits a gel whose empty strip beside its first lane looks
+    /// like a lane.
+    fn stated_grid_from(first: f64, image: &Array2<f32>) -> LaneGrid {
+        let lanes = (0..16)
+            .map(|i| Lane::upright(i + 1, first + 36.0 * i as f64, 30.0, false))
+            .collect();
+        let mut grid = lanes::grid_of(lanes, 36.0, image);
+        grid.lane_contrast[0] = 0.02;
+        grid
+    }
+
+    /// A stated grid whose first lane is faint and holds no band, while the place one pitch
+    /// beyond its last lane holds bands, moves one lane right onto them (the ChemiDoc XRS gel:
+    /// every value was read from the neighbouring lane); mirrored, it moves left. Where
+    /// nothing lies beyond the last lane, or the faint first lane holds a band, it stays.
+    #[test]
+    fn a_stated_grid_a_lane_early_moves_onto_the_bands_it_leaves_out() {
+        let true_centres: Vec<f64> = (0..16).map(|i| 120.0 + 36.0 * i as f64).collect();
+        let membrane = [(0, 699)];
+        let image = bands_at(&true_centres);
+        let bands = Bands::search(&image).expect("bands");
+        let early = stated_grid_from(84.0, &image);
+        let (moved, note) =
+            onto_the_lane_left_out(&early, &image, &bands, &membrane).expect("moved right");
+        for (lane, &x) in moved.lanes.iter().zip(&true_centres) {
+            assert!((lane.x_center - x).abs() < 1e-9, "{lane:?} for {x}");
+        }
+        assert!(note.contains("moved one lane right"), "{note}");
+
+        // Mirrored: the grid one lane late, its last lane faint.
+        let mirrored_centres: Vec<f64> = true_centres.iter().map(|x| 699.0 - x).collect();
+        let mirrored = bands_at(&mirrored_centres);
+        let bands = Bands::search(&mirrored).expect("bands");
+        let mut late = stated_grid_from(699.0 - 84.0 - 15.0 * 36.0, &mirrored);
+        late.lane_contrast.reverse();
+        let (moved, _) =
+            onto_the_lane_left_out(&late, &mirrored, &bands, &membrane).expect("moved left");
+        let mut expected = mirrored_centres.clone();
+        expected.sort_by(f64::total_cmp);
+        for (lane, &x) in moved.lanes.iter().zip(&expected) {
+            assert!((lane.x_center - x).abs() < 1e-9, "{lane:?} for {x}");
+        }
+
+        // Nothing beyond the last lane: the grid stays.
+        let fifteen = bands_at(&true_centres[..15]);
+        let bands = Bands::search(&fifteen).expect("bands");
+        assert!(onto_the_lane_left_out(&early, &fifteen, &bands, &membrane).is_none());
+        // The faint first lane holds a band: it is a lane, and the grid stays.
+        let mut with_first: Vec<f64> = vec![84.0];
+        with_first.extend(&true_centres);
+        let image = bands_at(&with_first);
+        let bands = Bands::search(&image).expect("bands");
+        assert!(onto_the_lane_left_out(&early, &image, &bands, &membrane).is_none());
     }
 }
