@@ -610,6 +610,52 @@ fn write_transformed(
     true
 }
 
+/// The `film` preset binned 3×3 (as the synthetic table bins it), its lane count stated: on
+/// every image each lane lies in its own lane, within a quarter pitch of the truth's centre.
+/// Binned, the ladder lane's grey markers on the clean film were taken for an empty margin,
+/// the stated lanes were found again without it and began one lane late, every value read
+/// from the neighbouring lane (lane 9 on empty film).
+#[test]
+fn a_film_ladder_binned_3x3_stays_in_lane_1() {
+    let tmp = tempfile::tempdir().unwrap();
+    let original = tmp.path().join("original");
+    let recipe = blotquant::synth::preset("film").unwrap();
+    blotquant::synth::write_experiment(&original, SYNTH_SEED, &recipe, "s").unwrap();
+    let truth = common::read_truth(&original);
+    let params = Params::default();
+    let rewritten = tmp.path().join("rewritten");
+    assert!(write_transformed(&original, None, "none", &rewritten));
+    let baseline = blotquant::analyze(&rewritten, &params).unwrap().results;
+    let binned = tmp.path().join("bin3");
+    assert!(write_transformed(
+        &original,
+        Some(&baseline),
+        "bin3",
+        &binned
+    ));
+    let results = blotquant::analyze(&binned, &params).unwrap().results;
+    for image in &truth.images {
+        let found: Vec<f64> = results
+            .lanes
+            .iter()
+            .filter(|l| l.image == image.file)
+            .map(|l| l.x_center_px)
+            .collect();
+        assert_eq!(found.len(), image.lanes.len(), "{}", image.file);
+        let pitch = (image.lanes[1].x_center - image.lanes[0].x_center) / 3.0;
+        for (x, lane) in found.iter().zip(&image.lanes) {
+            // Block means of 3: column x of the original lies at x / 3 − 1/3.
+            let expected = lane.x_center / 3.0 - 1.0 / 3.0;
+            assert!(
+                (x - expected).abs() <= 0.25 * pitch,
+                "{} lane {}: x {x:.1}, truth {expected:.1} (pitch {pitch:.1})",
+                image.file,
+                lane.lane
+            );
+        }
+    }
+}
+
 /// `p` moved `dx` px right and `dy` px down, what moves in from beyond the edge at the
 /// image's median level.
 fn shifted(p: &Picture, dx: i64, dy: i64) -> Picture {

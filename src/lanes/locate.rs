@@ -300,6 +300,49 @@ fn lanes_as_the_image_shows(
     }
 }
 
+/// What the image's bands say of lanes `pitch` apart: how many bands a lane holds.
+struct BandEvidence<'a> {
+    bands: &'a Bands,
+    merged: Vec<super::band_rows::MergedRow>,
+    pitch: f64,
+}
+
+impl<'a> BandEvidence<'a> {
+    fn new(bands: &'a Bands, corrected: &Array2<f32>, pitch: f64) -> BandEvidence<'a> {
+        BandEvidence {
+            bands,
+            merged: bands.merged_rows(corrected, pitch),
+            pitch,
+        }
+    }
+
+    /// Bands a lane `width` wide at `x` holds: band-shaped blobs that centre in it, and a
+    /// row of bands that touch running across its middle half (a row's blurred end may fall
+    /// short of its edge).
+    fn bands_in(&self, x: f64, width: f64) -> usize {
+        let (middle_from, middle_to) = (x - width / 4.0, x + width / 4.0);
+        let across = self
+            .merged
+            .iter()
+            .any(|row| row.columns.0 as f64 <= middle_from && middle_to <= row.columns.1 as f64);
+        let (from, to) = (x - width / 2.0, x + width / 2.0);
+        self.bands.count_within(from, to, self.pitch) + usize::from(across)
+    }
+}
+
+/// How many lanes of `grid` hold a band of `corrected` (see [`BandEvidence`]): of two grids
+/// of one count, the one whose lanes the bands form holds more.
+pub fn lanes_holding_bands(corrected: &Array2<f32>, grid: &LaneGrid) -> usize {
+    let Some(bands) = Bands::search(corrected) else {
+        return 0;
+    };
+    let evidence = BandEvidence::new(&bands, corrected, grid.pitch);
+    grid.lanes
+        .iter()
+        .filter(|lane| evidence.bands_in(lane.x_center, lane.width) > 0)
+        .count()
+}
+
 /// A stated grid moved one pitch toward a lane it leaves out: where one end lane is faint and
 /// holds no band while the place one pitch beyond the other end lies on the `membrane` and
 /// holds bands, the grid sits a lane off (an empty strip at one end of the blot looks like a
@@ -314,17 +357,8 @@ fn onto_the_lane_left_out(
     let (first, last) = (grid.lanes.first()?, grid.lanes.last()?);
     let width = grid.profile.len() as f64;
     let median = stats::median(&grid.lane_contrast);
-    let merged = bands.merged_rows(corrected, grid.pitch);
-    // Bands a lane at `x` holds: band-shaped blobs that centre in it, or a row of bands that
-    // touch running across its middle half (a row's blurred end may fall short of its edge).
-    let holds = |x: f64, lane: &lanes::Lane| {
-        let (from, to) = (x - lane.width / 2.0, x + lane.width / 2.0);
-        let (middle_from, middle_to) = (x - lane.width / 4.0, x + lane.width / 4.0);
-        let across = merged
-            .iter()
-            .any(|row| row.columns.0 as f64 <= middle_from && middle_to <= row.columns.1 as f64);
-        bands.count_within(from, to, grid.pitch) + usize::from(across)
-    };
+    let evidence = BandEvidence::new(bands, corrected, grid.pitch);
+    let holds = |x: f64, lane: &lanes::Lane| evidence.bands_in(x, lane.width);
     let empty_end = |index: usize, lane: &lanes::Lane| {
         let faint = grid
             .lane_contrast

@@ -377,9 +377,18 @@ fn stated_lanes_on_the_blot(
     let half_pitch = found.grid.pitch / 2.0;
     let leaves_out = (tight.left as f64) < first.x_center - first.width / 2.0 - half_pitch
         || (tight.right as f64) > last.x_center + last.width / 2.0 + half_pitch;
-    match tight.within(&flat) {
-        Some(blot_only) if leaves_out => {
-            locate_in_box(blot, strips, corrected, request, params, blot_only).unwrap_or(found)
+    let Some(blot_only) = tight.within(&flat).filter(|_| leaves_out) else {
+        return found;
+    };
+    // Found again, the lanes are kept where they hold as many bands: where the blot alone
+    // leaves out a faint lane at its edge (a ladder's faint markers on a clean film, taken
+    // for an empty margin), the count's lanes move onto empty membrane.
+    match locate_in_box(blot, strips, corrected, request, params, blot_only) {
+        Ok(again)
+            if lanes::lanes_holding_bands(corrected, &again.grid)
+                >= lanes::lanes_holding_bands(corrected, &found.grid) =>
+        {
+            again
         }
         _ => found,
     }
