@@ -581,7 +581,6 @@ fn whole_lane_volume(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::io;
 
     #[test]
     fn a_whole_lane_is_measured_along_its_lean() {
@@ -596,17 +595,7 @@ mod tests {
             }
         });
         let truth = signal.iter().map(|&v| f64::from(v)).sum::<f64>();
-        let blot = Blot {
-            path: "leaning.tif".into(),
-            signal,
-            saturation_level: 65535.0,
-            bit_depth: 16,
-            polarity: io::Polarity::LightBands,
-            polarity_source: io::PolaritySource::Manifest,
-            warnings: Vec::new(),
-            acquisition: None,
-            content: None,
-        };
+        let blot = Blot::of_signal("leaning.tif", signal);
         let background = Array2::zeros((400, 200));
         let lane = lanes::Lane {
             index: 1,

@@ -66,6 +66,23 @@ pub struct Blot {
 }
 
 impl Blot {
+    /// A 16-bit blot of `signal` (bands bright, as the manifest says), read from no file: the
+    /// fixture of tests that draw their own images.
+    #[cfg(test)]
+    pub(crate) fn of_signal(path: &str, signal: Array2<f32>) -> Blot {
+        Blot {
+            path: path.into(),
+            signal,
+            saturation_level: 65535.0,
+            bit_depth: 16,
+            polarity: Polarity::LightBands,
+            polarity_source: PolaritySource::Manifest,
+            warnings: Vec::new(),
+            acquisition: None,
+            content: None,
+        }
+    }
+
     /// Columns of [`Blot::signal`], in pixels.
     pub fn width(&self) -> usize {
         self.signal.ncols()

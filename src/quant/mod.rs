@@ -519,6 +519,18 @@ mod tests {
         }
     }
 
+    /// Fold-change rows of target `T` over the `ctrl` lanes, normalized to `actin`.
+    fn normalized_to_actin(target: &[LaneSignal], actin: &[LaneSignal]) -> Vec<FoldChangeRow> {
+        fold_changes(
+            "e",
+            "T",
+            "ctrl",
+            target,
+            Some(("actin", actin)),
+            &QuantParams::default(),
+        )
+    }
+
     #[test]
     fn fold_change_is_normalized_ratio_over_control_mean() {
         let target = [
@@ -531,14 +543,7 @@ mod tests {
             lane(3, "ctrl", 1.5),
             lane(4, "LPS", 2.0),
         ];
-        let rows = fold_changes(
-            "e",
-            "T",
-            "ctrl",
-            &target,
-            Some(("actin", &actin)),
-            &QuantParams::default(),
-        );
+        let rows = normalized_to_actin(&target, &actin);
         // normalized: 10, 20, 40; control mean 15
         assert_eq!(rows[2].normalized, Some(40.0));
         assert!((rows[2].fold_change.unwrap() - 40.0 / 15.0).abs() < 1e-12);
@@ -561,14 +566,7 @@ mod tests {
         let mut faint = lane(4, "LPS", 0.04);
         faint.flags.push(Flag::BelowLod);
         let actin = [lane(2, "ctrl", 1.0), lane(3, "ctrl", 1.5), faint];
-        let rows = fold_changes(
-            "e",
-            "T",
-            "ctrl",
-            &target,
-            Some(("actin", &actin)),
-            &QuantParams::default(),
-        );
+        let rows = normalized_to_actin(&target, &actin);
         let lps = &rows[2];
         assert_eq!(lps.signal, Some(80.0));
         assert_eq!(lps.normalizer_signal, Some(0.04));

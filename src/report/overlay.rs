@@ -296,23 +296,8 @@ fn glyph(ch: char) -> [u8; 8] {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::io;
     use crate::lanes::{grid_of, Lane};
     use ndarray::Array2;
-
-    fn blank_blot(width: usize, height: usize) -> Blot {
-        Blot {
-            path: "blank.tif".into(),
-            signal: Array2::zeros((height, width)),
-            saturation_level: 65535.0,
-            bit_depth: 16,
-            polarity: io::Polarity::LightBands,
-            polarity_source: io::PolaritySource::Manifest,
-            warnings: Vec::new(),
-            acquisition: None,
-            content: None,
-        }
-    }
 
     /// Columns of the layer (canvas px) that hold a pixel of `colour` below the label row.
     fn columns_in(layer: &RgbaImage, colour: Rgba<u8>) -> Vec<u32> {
@@ -323,7 +308,7 @@ mod tests {
 
     #[test]
     fn a_grid_in_doubt_marks_its_faint_lane_and_the_lane_it_leaves_out() {
-        let blot = blank_blot(300, 100);
+        let blot = Blot::of_signal("blank.tif", Array2::zeros((100, 300)));
         let lanes = (0..4)
             .map(|i| Lane::upright(i + 1, 40.0 + 50.0 * i as f64, 30.0, true))
             .collect();
