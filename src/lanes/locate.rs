@@ -330,17 +330,25 @@ impl<'a> BandEvidence<'a> {
     }
 }
 
-/// How many lanes of `grid` hold a band of `corrected` (see [`BandEvidence`]): of two grids
-/// of one count, the one whose lanes the bands form holds more.
-pub fn lanes_holding_bands(corrected: &Array2<f32>, grid: &LaneGrid) -> usize {
+/// True where `candidate`'s lanes hold as many bands of `corrected` as `current`'s (lanes
+/// holding a band, see [`BandEvidence`]): of two grids of one count, the one whose lanes the
+/// bands form holds more. The image's bands are searched once for both.
+pub fn holds_as_many_bands(
+    corrected: &Array2<f32>,
+    candidate: &LaneGrid,
+    current: &LaneGrid,
+) -> bool {
     let Some(bands) = Bands::search(corrected) else {
-        return 0;
+        return true;
     };
-    let evidence = BandEvidence::new(&bands, corrected, grid.pitch);
-    grid.lanes
-        .iter()
-        .filter(|lane| evidence.bands_in(lane.x_center, lane.width) > 0)
-        .count()
+    let holding = |grid: &LaneGrid| {
+        let evidence = BandEvidence::new(&bands, corrected, grid.pitch);
+        grid.lanes
+            .iter()
+            .filter(|lane| evidence.bands_in(lane.x_center, lane.width) > 0)
+            .count()
+    };
+    holding(candidate) >= holding(current)
 }
 
 /// A stated grid moved one pitch toward a lane it leaves out: where one end lane is faint and

@@ -26,7 +26,7 @@ pub use edge_lines::{background_lines, between_edge_lines, lines_down_the_image}
 pub use ends::{extend_over_bands, extend_over_merged_row, fit_band_row, without_frame_lines};
 pub use lean::lean;
 use lean::leaning_column_profile;
-pub use locate::{check_count, lanes_holding_bands, locate, FoundLanes, LaneError, LaneRequest};
+pub use locate::{check_count, holds_as_many_bands, locate, FoundLanes, LaneError, LaneRequest};
 pub use register::{adopt_peer_layout, lanes_a_pitch_off, register};
 pub use stated::{stated_grid, StatedLanes};
 

@@ -384,12 +384,7 @@ fn stated_lanes_on_the_blot(
     // leaves out a faint lane at its edge (a ladder's faint markers on a clean film, taken
     // for an empty margin), the count's lanes move onto empty membrane.
     match locate_in_box(blot, strips, corrected, request, params, blot_only) {
-        Ok(again)
-            if lanes::lanes_holding_bands(corrected, &again.grid)
-                >= lanes::lanes_holding_bands(corrected, &found.grid) =>
-        {
-            again
-        }
+        Ok(again) if lanes::holds_as_many_bands(corrected, &again.grid, &found.grid) => again,
         _ => found,
     }
 }
