@@ -180,6 +180,16 @@ impl Bands {
         })
     }
 
+    /// The bands whose middle row (image px) `holds`: the others are no bands of a membrane
+    /// (a figure's label underlines on its paper).
+    pub fn within_rows(mut self, holds: impl Fn(f64) -> bool) -> Bands {
+        let bin = self.bin as f64;
+        for bands in &mut self.per_cut {
+            bands.retain(|b| holds(b.centre_y() * bin));
+        }
+        self
+    }
+
     /// How many bands (blobs no wider than `max_width`) centre in columns `from..to` (image
     /// px), at the cut that shows the most there.
     pub fn count_within(&self, from: f64, to: f64, max_width: f64) -> usize {

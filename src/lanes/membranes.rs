@@ -210,6 +210,118 @@ fn keep_gaps_behind_an_edge(empty: &mut [bool], levels: &[f32], contrast: f32) {
     }
 }
 
+/// Where a figure panel's membranes lie on its paper: the rows and the span of columns they
+/// cover ([`on_paper`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OnPaper {
+    /// Row ranges (inclusive) of membrane.
+    pub rows: Vec<(usize, usize)>,
+    /// The first and last column of membrane.
+    pub columns: (usize, usize),
+}
+
+/// A figure's paper holds at least this share of its pixels (a panel's white space and
+/// labels; the panels of published figures hold 35-53 %).
+const PAPER_SHARE: f64 = 1.0 / 3.0;
+/// Paper lies within this many code steps of the image's low end (a lossy copy moves a
+/// clipped level by a code or two beside text and lines).
+const PAPER_CODES: f32 = 2.0;
+/// A line is membrane where at least this share of the membrane's extent across it (the
+/// [`MEMBRANE_EXTENT_QUANTILE`] of all lines' counts) is off the paper.
+const MEMBRANE_LINE_SHARE: f64 = 0.5;
+/// The membrane's extent across lines: this quantile of the lines' counts of pixels off the
+/// paper (a few lines of the widest membrane, not a label's one long line).
+const MEMBRANE_EXTENT_QUANTILE: f64 = 0.9;
+
+/// The membranes of a figure panel (`signal` bands bright, `quantum` its code step): where a
+/// share of its pixels ([`PAPER_SHARE`]) lie at its low end (the paper the figure is printed
+/// on, clipped to one level by the export), the membrane is what lies off the paper in long
+/// runs: rows whose count of pixels off the paper reaches half the membrane's width, then
+/// the columns whose count over those rows reaches half the membrane's height. Labels, kDa
+/// numbers and a group's underline hold few pixels off the paper in any line, however much of
+/// the panel's area they take. `None` where the image has no paper, or no membrane stands on
+/// it; in a membrane whose own background is clipped to the paper's level only the bands
+/// stand off it, and then nothing is said either (see [`OnPaper::is_membrane`]).
+pub fn on_paper(signal: &Array2<f32>, quantum: f32) -> Option<OnPaper> {
+    let (height, width) = signal.dim();
+    if height == 0 || width == 0 {
+        return None;
+    }
+    let low = signal.iter().copied().fold(f32::INFINITY, f32::min);
+    let paper = |v: f32| v <= low + PAPER_CODES * quantum;
+    let paper_pixels = signal.iter().filter(|&&v| paper(v)).count();
+    if (paper_pixels as f64) < PAPER_SHARE * (height * width) as f64 {
+        return None;
+    }
+    let off_paper = signal.mapv(|v| u32::from(!paper(v)));
+    let rows = membrane_lines(&off_paper.sum_axis(ndarray::Axis(1)).to_vec());
+    let rows = runs_of(&rows, MIN_GAP_ROWS, min_strip(height));
+    if rows.is_empty() {
+        return None;
+    }
+    let mut per_column = vec![0u32; width];
+    for &(top, bottom) in &rows {
+        let block = off_paper
+            .slice(s![top..=bottom, ..])
+            .sum_axis(ndarray::Axis(0));
+        per_column.iter_mut().zip(&block).for_each(|(c, b)| *c += b);
+    }
+    let columns = membrane_lines(&per_column);
+    let runs = runs_of(
+        &columns,
+        min_strip(width).max(MIN_GAP_ROWS),
+        min_strip(width),
+    );
+    let (first, last) = (runs.first()?.0, runs.last()?.1);
+    let area = OnPaper {
+        rows,
+        columns: (first, last),
+    };
+    area.is_membrane(&off_paper).then_some(area)
+}
+
+impl OnPaper {
+    /// True where the area is membrane with a background of its own (most of its pixels off
+    /// the paper): where the membrane's background is clipped to the paper's level, its
+    /// "rows" are rows of bands and its "columns" the lanes that hold them, which says
+    /// nothing of where an empty lane may lie.
+    fn is_membrane(&self, off_paper: &Array2<u32>) -> bool {
+        let (first, last) = self.columns;
+        let (mut off, mut all) = (0u64, 0u64);
+        for &(top, bottom) in &self.rows {
+            let block = off_paper.slice(s![top..=bottom, first..=last]);
+            off += block.iter().map(|&v| u64::from(v)).sum::<u64>();
+            all += block.len() as u64;
+        }
+        off as f64 >= MEMBRANE_LINE_SHARE * all as f64
+    }
+
+    /// True where row `y` lies on the membrane.
+    pub fn holds_row(&self, y: f64) -> bool {
+        self.rows
+            .iter()
+            .any(|&(top, bottom)| y >= top as f64 && y <= bottom as f64 + 1.0)
+    }
+}
+
+/// Which lines are membrane, by their counts of pixels off the paper: at least
+/// [`MEMBRANE_LINE_SHARE`] of the membrane's extent ([`MEMBRANE_EXTENT_QUANTILE`]).
+fn membrane_lines(counts: &[u32]) -> Vec<bool> {
+    let mut sorted = counts.to_vec();
+    sorted.sort_unstable();
+    let at = (MEMBRANE_EXTENT_QUANTILE * (sorted.len() - 1) as f64).round() as usize;
+    let extent = f64::from(sorted[at]);
+    counts
+        .iter()
+        .map(|&c| extent > 0.0 && f64::from(c) >= MEMBRANE_LINE_SHARE * extent)
+        .collect()
+}
+
+/// The shortest run of membrane lines that is a strip, of `n` lines.
+fn min_strip(n: usize) -> usize {
+    (MIN_STRIP_FRACTION * n as f64).ceil() as usize
+}
+
 /// Row ranges (inclusive) of membrane separated by gaps of empty rows.
 fn find(signal: &Array2<f32>) -> Vec<(usize, usize)> {
     let columns = stats::mirror_symmetric_indices(signal.ncols(), LEVEL_SAMPLES);
@@ -268,21 +380,28 @@ fn membrane_runs(levels: &[f32], min_gap: usize) -> Vec<(usize, usize)> {
     let threshold = frame + EMPTY_LEVEL * (membrane - frame);
     let mut empty: Vec<bool> = levels.iter().map(|&v| v < threshold).collect();
     keep_gaps_behind_an_edge(&mut empty, levels, membrane - frame);
-    // Runs of membrane; a gap shorter than `min_gap` does not split them.
+    let is_membrane: Vec<bool> = empty.iter().map(|e| !e).collect();
+    runs_of(&is_membrane, min_gap, min_strip(n))
+}
+
+/// Runs of membrane lines (first, last; inclusive) at least `min_len` long; a gap shorter
+/// than `min_gap` does not split them.
+fn runs_of(is_membrane: &[bool], min_gap: usize, min_len: usize) -> Vec<(usize, usize)> {
+    let n = is_membrane.len();
     let mut runs: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
     while i < n {
-        if empty[i] {
+        if !is_membrane[i] {
             i += 1;
             continue;
         }
         let (first, mut last) = (i, i);
         while i < n {
-            if !empty[i] {
+            if is_membrane[i] {
                 last = i;
                 i += 1;
             } else {
-                let gap_end = (i..n).find(|&g| !empty[g]).unwrap_or(n);
+                let gap_end = (i..n).find(|&g| is_membrane[g]).unwrap_or(n);
                 if gap_end - i >= min_gap || gap_end == n {
                     break;
                 }
@@ -291,7 +410,6 @@ fn membrane_runs(levels: &[f32], min_gap: usize) -> Vec<(usize, usize)> {
         }
         runs.push((first, last));
     }
-    let min_len = (MIN_STRIP_FRACTION * n as f64).ceil() as usize;
     runs.retain(|&(first, last)| last + 1 - first >= min_len);
     runs
 }
@@ -426,6 +544,58 @@ mod tests {
                     * (strength[0] * lane(30) + strength[1] * lane(60) + strength[2] * lane(90)))
                 as f32
         })
+    }
+
+    /// A figure panel (bands bright, its paper at 0): two membranes at a level of their own
+    /// in rows 90..130 and 134..170, columns 70..380 of 192 x 437, three bands in each
+    /// membrane; labels above and beside them, a group's underlines, all on the paper, which
+    /// holds more of the panel than the membranes do. `clipped`: the membranes' background
+    /// is clipped to the paper's level as well (only the bands stand off it).
+    fn figure_panel(clipped: bool) -> Array2<f32> {
+        let mut state = 7u64;
+        let mut noise = move || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+            ((state >> 33) % 7) as f32
+        };
+        Array2::from_shape_fn((192, 437), |(y, x)| {
+            let on_membrane =
+                ((90..130).contains(&y) || (134..170).contains(&y)) && (70..380).contains(&x);
+            let band = on_membrane
+                && [110, 150].iter().any(|&row: &usize| y.abs_diff(row) < 5)
+                && [100, 200, 300].iter().any(|&c: &usize| x.abs_diff(c) < 15);
+            // Labels: short strokes in rows 20..60 and left of the membranes; underlines.
+            let label = ((20..60).contains(&y) && x % 23 < 3 && (x / 23) % 2 == 0)
+                || ((100..106).contains(&y) && (10..60).contains(&x) && x % 5 < 2);
+            let underline = (70..72).contains(&y) && (80..370).contains(&x) && (x / 60) % 2 == 0;
+            if band {
+                200.0 + noise()
+            } else if on_membrane && !clipped {
+                40.0 + noise()
+            } else if label || underline {
+                230.0
+            } else {
+                0.0
+            }
+        })
+    }
+
+    /// The membranes of a panel whose paper takes most of its rows and columns are found by
+    /// what lies off the paper in long runs: its labels and underlines are no membrane.
+    #[test]
+    fn a_figure_panels_membranes_stand_on_its_paper() {
+        let area = on_paper(&figure_panel(false), 1.0).expect("membranes on paper");
+        assert_eq!(area.rows, vec![(90, 129), (134, 169)]);
+        assert_eq!(area.columns, (70, 379));
+        assert!(area.holds_row(110.0) && !area.holds_row(71.0) && !area.holds_row(40.0));
+    }
+
+    /// Where the membrane's own background is clipped to the paper, only bands stand off it:
+    /// nothing is said of where the membrane lies. A blot with no paper says nothing either.
+    #[test]
+    fn bands_on_paper_and_blots_without_paper_say_nothing() {
+        assert_eq!(on_paper(&figure_panel(true), 1.0), None);
+        let membrane = two_membranes();
+        assert_eq!(on_paper(&membrane, 1.0), None);
     }
 
     /// A strip moved within its frame's columns leaves the surround beside the frame as it was;

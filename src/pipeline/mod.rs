@@ -260,6 +260,7 @@ fn find_lanes(
             let request = lanes::LaneRequest {
                 count: (!plan.lanes.is_empty()).then_some(plan.lanes.len()),
                 params: &params.lanes,
+                code_step: code_step(blot),
             };
             let found = locate_inside_frame(blot, strips, frame, &corrected, &request, params)
                 .map_err(|e| lane_error(plan, image, e))?;
