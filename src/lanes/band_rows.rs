@@ -180,12 +180,12 @@ impl Bands {
         })
     }
 
-    /// The bands whose middle row (image px) `holds`: the others are no bands of a membrane
-    /// (a figure's label underlines on its paper).
-    pub fn within_rows(mut self, holds: impl Fn(f64) -> bool) -> Bands {
+    /// The bands whose middle (x, y; image px) `holds`: the others are no bands of a membrane
+    /// (a figure's labels and underlines on its paper).
+    pub fn within(mut self, holds: impl Fn(f64, f64) -> bool) -> Bands {
         let bin = self.bin as f64;
         for bands in &mut self.per_cut {
-            bands.retain(|b| holds(b.centre_y() * bin));
+            bands.retain(|b| holds(b.centre_x() * bin, b.centre_y() * bin));
         }
         self
     }

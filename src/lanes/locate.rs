@@ -55,10 +55,9 @@ pub fn locate(
     corrected: &Array2<f32>,
     request: &LaneRequest,
 ) -> Result<FoundLanes, LaneError> {
-    // A figure panel's membranes stand on its paper: its labels and white space are no
-    // lanes, and its drawn lines no bands.
+    let membrane = membranes::membrane_columns(signal);
+    // A figure panel's membranes stand on its paper: its labels and drawn lines are no bands.
     let paper = membranes::on_paper(signal, request.code_step);
-    let membrane = on_the_paper_membrane(membranes::membrane_columns(signal), paper.as_ref());
     let count_is_estimated = request.count.is_none();
     let mut notes = Vec::new();
     // The image's bands (for rows of bands) need only the corrected image: they are searched
@@ -67,7 +66,7 @@ pub fn locate(
         || find_lanes(corrected, &membrane, request),
         || {
             Bands::search(corrected).map(|bands| match &paper {
-                Some(paper) => bands.within_rows(|y| paper.holds_row(y)),
+                Some(paper) => bands.within(|x, y| paper.holds(x, y)),
                 None => bands,
             })
         },
@@ -143,28 +142,6 @@ fn bands_left_out(
     ));
     grid.bands_left_out = outside;
     note
-}
-
-/// The `membrane`'s column ranges within the columns of a figure panel's membranes on its
-/// `paper` (the column levels' medians do not see a membrane that takes less than half of
-/// the panel's height).
-fn on_the_paper_membrane(
-    membrane: Vec<(usize, usize)>,
-    paper: Option<&membranes::OnPaper>,
-) -> Vec<(usize, usize)> {
-    let Some((first, last)) = paper.map(|p| p.columns) else {
-        return membrane;
-    };
-    let within: Vec<(usize, usize)> = membrane
-        .iter()
-        .filter(|&&(a, b)| a <= last && b >= first)
-        .map(|&(a, b)| (a.max(first), b.min(last)))
-        .collect();
-    if within.is_empty() {
-        membrane
-    } else {
-        within
-    }
 }
 
 /// An estimated grid without the lanes off the `membrane`'s columns, with a note where some

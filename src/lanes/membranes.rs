@@ -226,10 +226,13 @@ const PAPER_SHARE: f64 = 1.0 / 3.0;
 /// Paper lies within this many code steps of the image's low end (a lossy copy moves a
 /// clipped level by a code or two beside text and lines).
 const PAPER_CODES: f32 = 2.0;
-/// A line is membrane where at least this share of the membrane's extent across it (the
-/// [`MEMBRANE_EXTENT_QUANTILE`] of all lines' counts) is off the paper.
+/// A row is membrane where at least this share of the membrane's extent across rows (the
+/// [`MEMBRANE_EXTENT_QUANTILE`] of all rows' counts) is off the paper.
 const MEMBRANE_LINE_SHARE: f64 = 0.5;
-/// The membrane's extent across lines: this quantile of the lines' counts of pixels off the
+/// A column is membrane where at least this share of the membrane's rows is off the paper in
+/// it.
+const MEMBRANE_COLUMN_COVER: f64 = 0.75;
+/// The membrane's extent across rows: this quantile of the lines' counts of pixels off the
 /// paper (a few lines of the widest membrane, not a label's one long line).
 const MEMBRANE_EXTENT_QUANTILE: f64 = 0.9;
 
@@ -237,9 +240,9 @@ const MEMBRANE_EXTENT_QUANTILE: f64 = 0.9;
 /// share of its pixels ([`PAPER_SHARE`]) lie at its low end (the paper the figure is printed
 /// on, clipped to one level by the export), the membrane is what lies off the paper in long
 /// runs: rows whose count of pixels off the paper reaches half the membrane's width, then
-/// the columns whose count over those rows reaches half the membrane's height. Labels, kDa
-/// numbers and a group's underline hold few pixels off the paper in any line, however much of
-/// the panel's area they take. `None` where the image has no paper, or no membrane stands on
+/// the columns off the paper in most of those rows. Labels, kDa numbers and a group's
+/// underline hold few pixels off the paper in any line, however much of the panel's area
+/// they take. `None` where the image has no paper, or no membrane stands on
 /// it; in a membrane whose own background is clipped to the paper's level only the bands
 /// stand off it, and then nothing is said either (see [`OnPaper::is_membrane`]).
 pub fn on_paper(signal: &Array2<f32>, quantum: f32) -> Option<OnPaper> {
@@ -254,7 +257,7 @@ pub fn on_paper(signal: &Array2<f32>, quantum: f32) -> Option<OnPaper> {
         return None;
     }
     let off_paper = signal.mapv(|v| u32::from(!paper(v)));
-    let rows = membrane_lines(&off_paper.sum_axis(ndarray::Axis(1)).to_vec());
+    let rows = membrane_rows(&off_paper.sum_axis(ndarray::Axis(1)).to_vec());
     let rows = runs_of(&rows, MIN_GAP_ROWS, min_strip(height));
     if rows.is_empty() {
         return None;
@@ -266,7 +269,13 @@ pub fn on_paper(signal: &Array2<f32>, quantum: f32) -> Option<OnPaper> {
             .sum_axis(ndarray::Axis(0));
         per_column.iter_mut().zip(&block).for_each(|(c, b)| *c += b);
     }
-    let columns = membrane_lines(&per_column);
+    // A membrane covers its rows without a break; a label beside it leaves paper between
+    // its strokes.
+    let membrane_rows: usize = rows.iter().map(|&(top, bottom)| bottom + 1 - top).sum();
+    let columns: Vec<bool> = per_column
+        .iter()
+        .map(|&c| f64::from(c) >= MEMBRANE_COLUMN_COVER * membrane_rows as f64)
+        .collect();
     let runs = runs_of(
         &columns,
         min_strip(width).max(MIN_GAP_ROWS),
@@ -281,10 +290,11 @@ pub fn on_paper(signal: &Array2<f32>, quantum: f32) -> Option<OnPaper> {
 }
 
 impl OnPaper {
-    /// True where the area is membrane with a background of its own (most of its pixels off
-    /// the paper): where the membrane's background is clipped to the paper's level, its
-    /// "rows" are rows of bands and its "columns" the lanes that hold them, which says
-    /// nothing of where an empty lane may lie.
+    /// True where the area is membrane with a background of its own and holds most of what
+    /// lies off the paper: most of its pixels off the paper (where the membrane's background
+    /// is clipped to the paper's level, its "rows" are rows of bands, and the bands outside
+    /// them are no label), and most pixels off the paper inside it (labels are a minority;
+    /// a blot whose background is clipped in places has bands all over).
     fn is_membrane(&self, off_paper: &Array2<u32>) -> bool {
         let (first, last) = self.columns;
         let (mut off, mut all) = (0u64, 0u64);
@@ -293,20 +303,22 @@ impl OnPaper {
             off += block.iter().map(|&v| u64::from(v)).sum::<u64>();
             all += block.len() as u64;
         }
+        let off_anywhere: u64 = off_paper.iter().map(|&v| u64::from(v)).sum();
         off as f64 >= MEMBRANE_LINE_SHARE * all as f64
+            && off as f64 >= MEMBRANE_LINE_SHARE * off_anywhere as f64
     }
 
-    /// True where row `y` lies on the membrane.
-    pub fn holds_row(&self, y: f64) -> bool {
-        self.rows
-            .iter()
-            .any(|&(top, bottom)| y >= top as f64 && y <= bottom as f64 + 1.0)
+    /// True where the point (`x`, `y`; px) lies on the membrane.
+    pub fn holds(&self, x: f64, y: f64) -> bool {
+        let (first, last) = self.columns;
+        let within = |v: f64, (a, b): (usize, usize)| v >= a as f64 && v <= b as f64 + 1.0;
+        within(x, (first, last)) && self.rows.iter().any(|&rows| within(y, rows))
     }
 }
 
-/// Which lines are membrane, by their counts of pixels off the paper: at least
+/// Which rows are membrane, by their counts of pixels off the paper: at least
 /// [`MEMBRANE_LINE_SHARE`] of the membrane's extent ([`MEMBRANE_EXTENT_QUANTILE`]).
-fn membrane_lines(counts: &[u32]) -> Vec<bool> {
+fn membrane_rows(counts: &[u32]) -> Vec<bool> {
     let mut sorted = counts.to_vec();
     sorted.sort_unstable();
     let at = (MEMBRANE_EXTENT_QUANTILE * (sorted.len() - 1) as f64).round() as usize;
@@ -586,7 +598,7 @@ mod tests {
         let area = on_paper(&figure_panel(false), 1.0).expect("membranes on paper");
         assert_eq!(area.rows, vec![(90, 129), (134, 169)]);
         assert_eq!(area.columns, (70, 379));
-        assert!(area.holds_row(110.0) && !area.holds_row(71.0) && !area.holds_row(40.0));
+        assert!(area.holds(100.0, 110.0) && !area.holds(100.0, 71.0) && !area.holds(30.0, 103.0));
     }
 
     /// Where the membrane's own background is clipped to the paper, only bands stand off it:
