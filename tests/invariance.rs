@@ -154,7 +154,6 @@ const KNOWN_FAILURES: &[(&str, &str)] = &[
     ("pmc_psmad_gapdh.png", "crop"),
     ("pmc_psmad_gapdh.png", "white"),
     ("pmc_psmad_gapdh.png", "field"),
-    ("pmc_tigar_ladder.png", "bin2"),
     ("pmc_tigar_ladder.png", "shade"),
     ("pmc_trkb_vcl_values.png", "shade"),
     ("pmc_trkb_vcl_values.png", "white"),

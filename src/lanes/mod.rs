@@ -864,23 +864,36 @@ pub fn estimate_lane_count(raw_profile: &[f32], max_lanes: usize, min_pitch: f64
     use rayon::prelude::*;
     let width = raw_profile.len() as f64;
     // Counts are fitted in parallel, then compared in order (ties to the smaller count).
-    let totals: Vec<Option<(usize, f64)>> = (1..=max_lanes)
+    let fitted: Vec<Option<(usize, f64, bool)>> = (1..=max_lanes)
         .into_par_iter()
         .filter(|&n| width / n as f64 >= min_pitch)
         .map(|n| {
             let grid = fit_profile_with(raw_profile, n, min_pitch, QUICK)?;
             let strongest = grid.lane_contrast.iter().cloned().fold(f64::MIN, f64::max);
             let total: f64 = grid.lane_contrast.iter().sum();
-            (strongest > LANE_SDS * grid.noise).then_some((n, total))
+            Some((n, total, strongest > LANE_SDS * grid.noise))
         })
         .collect();
-    totals
+    // Whether the image shows lanes at all is asked of every grid; which count it shows, of
+    // the totals alone (a grid of narrow lanes averages fewer columns per lane, and on a short
+    // image none of its lanes may stand 5 SDs out where a grid of one wide "lane" does).
+    if !fitted
+        .iter()
+        .flatten()
+        .any(|&(_, _, stands_out)| stands_out)
+    {
+        return None;
+    }
+    fitted
         .into_iter()
         .flatten()
-        .fold(None, |best: Option<(usize, f64)>, (n, total)| match best {
-            Some((_, b)) if b >= total => best,
-            _ => Some((n, total)),
-        })
+        .fold(
+            None,
+            |best: Option<(usize, f64)>, (n, total, _)| match best {
+                Some((_, b)) if b >= total => best,
+                _ => Some((n, total)),
+            },
+        )
         .map(|(n, _)| n)
 }
 
@@ -923,6 +936,38 @@ mod tests {
                 ripple
             }
         })
+    }
+
+    /// A short, noisy figure panel's profile (its lanes binned to 17 px): nine lanes whose
+    /// contrast stands about 4 noise SDs out, on a bowl across the blot. No grid of narrow
+    /// lanes has a lane 5 SDs out of its gaps, where one wide "lane" over the bowl does: the
+    /// count is still the one whose lanes add up to the most contrast.
+    #[test]
+    fn the_count_is_the_best_total_even_where_no_narrow_lane_stands_five_sds_out() {
+        let mut state = 3u64;
+        let profile: Vec<f32> = (0..157)
+            .map(|x| {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+                let noise = ((state >> 40) as f64 / (1u64 << 24) as f64 - 0.5) * 24.0;
+                let d = (x as f64 - 78.0) / 60.0;
+                let bowl = 30.0 * (1.0 - d * d).max(0.0);
+                let lane = (0..9)
+                    .map(|i| {
+                        let c = 10.0 + 17.0 * i as f64;
+                        (-(x as f64 - c).powi(2) / 18.0).exp()
+                    })
+                    .sum::<f64>();
+                (100.0 + bowl + 30.0 * lane + noise) as f32
+            })
+            .collect();
+        let nine = fit_profile(&profile, 9, 8.0).expect("nine lanes fit");
+        let strongest = nine.lane_contrast.iter().cloned().fold(f64::MIN, f64::max);
+        assert!(
+            strongest < LANE_SDS * nine.noise,
+            "{strongest} vs {}",
+            nine.noise
+        );
+        assert_eq!(estimate_lane_count(&profile, 20, 8.0), Some(9));
     }
 
     #[test]
