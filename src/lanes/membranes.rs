@@ -257,7 +257,7 @@ pub fn on_paper(signal: &Array2<f32>, quantum: f32) -> Option<OnPaper> {
         return None;
     }
     let off_paper = signal.mapv(|v| u32::from(!paper(v)));
-    let rows = membrane_rows(&off_paper.sum_axis(ndarray::Axis(1)).to_vec());
+    let rows = rows_on_membrane(&off_paper.sum_axis(ndarray::Axis(1)).to_vec());
     let rows = runs_of(&rows, MIN_GAP_ROWS, min_strip(height));
     if rows.is_empty() {
         return None;
@@ -271,10 +271,10 @@ pub fn on_paper(signal: &Array2<f32>, quantum: f32) -> Option<OnPaper> {
     }
     // A membrane covers its rows without a break; a label beside it leaves paper between
     // its strokes.
-    let membrane_rows: usize = rows.iter().map(|&(top, bottom)| bottom + 1 - top).sum();
+    let row_count: usize = rows.iter().map(|&(top, bottom)| bottom + 1 - top).sum();
     let columns: Vec<bool> = per_column
         .iter()
-        .map(|&c| f64::from(c) >= MEMBRANE_COLUMN_COVER * membrane_rows as f64)
+        .map(|&c| f64::from(c) >= MEMBRANE_COLUMN_COVER * row_count as f64)
         .collect();
     let runs = runs_of(
         &columns,
@@ -318,7 +318,7 @@ impl OnPaper {
 
 /// Which rows are membrane, by their counts of pixels off the paper: at least
 /// [`MEMBRANE_LINE_SHARE`] of the membrane's extent ([`MEMBRANE_EXTENT_QUANTILE`]).
-fn membrane_rows(counts: &[u32]) -> Vec<bool> {
+fn rows_on_membrane(counts: &[u32]) -> Vec<bool> {
     let mut sorted = counts.to_vec();
     sorted.sort_unstable();
     let at = (MEMBRANE_EXTENT_QUANTILE * (sorted.len() - 1) as f64).round() as usize;
