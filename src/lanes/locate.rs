@@ -97,6 +97,9 @@ pub fn locate(
     }
     if count_is_estimated {
         grid = on_membrane(grid, &membrane, &mut notes);
+        if let Some(bands) = &bands {
+            grid = without_empty_ends(grid, corrected, bands, &mut notes);
+        }
     } else if let Some(note) = row_of_bands
         .as_ref()
         .and_then(|row| bands_left_out(&mut grid, row, corrected, &membrane))
@@ -358,6 +361,54 @@ pub fn holds_as_many_bands(
             .count()
     };
     holding(candidate) >= holding(current)
+}
+
+/// An estimated grid without its empty end lanes: from either end, lanes whose mean signal
+/// (column profile of the corrected image across the lane) is under
+/// [`lanes::FAINT_LANE_SHARE`] of the median lane's and that hold no band, where the column
+/// profile placed the grid (lanes added beyond it where bands show them hold those bands). Nothing
+/// in the image says such a lane is there (an empty margin beyond the last lane looks as
+/// much like a lane as the grid's pitch makes it) and no manifest asks for it; an empty lane
+/// between two lanes stays, as the grid's spacing places it. With a note naming them.
+fn without_empty_ends(
+    grid: LaneGrid,
+    corrected: &Array2<f32>,
+    bands: &Bands,
+    notes: &mut Vec<String>,
+) -> LaneGrid {
+    let n = grid.lanes.len();
+    // Lanes placed on a row of bands (a faint end lane only where it holds a band of its own)
+    // or between edge lines were each placed by what the image shows there.
+    if grid.placed_in_two_dimensions() || n < 3 {
+        return grid;
+    }
+    // A lane's signal: the mean of the column profile across its width.
+    let signal = |lane: &lanes::Lane| {
+        let (from, to) = lane.columns_at(corrected.nrows() as f64 / 2.0, grid.profile.len());
+        let columns = &grid.profile[from..to];
+        columns.iter().map(|&v| f64::from(v)).sum::<f64>() / columns.len() as f64
+    };
+    let signals: Vec<f64> = grid.lanes.iter().map(signal).collect();
+    let median = stats::median(&signals);
+    let evidence = BandEvidence::new(bands, corrected, grid.pitch);
+    let empty = |i: usize| {
+        let lane = &grid.lanes[i];
+        signals[i] < lanes::FAINT_LANE_SHARE * median
+            && evidence.bands_in(lane.x_center, lane.width) == 0
+    };
+    let from_left = (0..n).take_while(|&i| empty(i)).count();
+    let from_right = (0..n).rev().take_while(|&i| empty(i)).count();
+    if from_left + from_right == 0 || from_left + from_right + 2 > n {
+        return grid;
+    }
+    let keep: Vec<bool> = (0..n)
+        .map(|i| i >= from_left && i < n - from_right)
+        .collect();
+    let (grid, dropped) = grid.keeping(&keep);
+    notes.push(format!(
+        "lane(s) {dropped:?} at the end of the estimated grid hold no band and hardly stand out of the background (an empty margin) and are left out; state `lanes` in a manifest if they are lanes"
+    ));
+    grid
 }
 
 /// A stated grid moved one pitch toward a lane it leaves out: where one end lane is faint and
@@ -721,5 +772,66 @@ mod tests {
         let image = bands_at(&with_first);
         let bands = Bands::search(&image).expect("bands");
         assert!(onto_the_lane_left_out(&early, &image, &bands, &membrane).is_none());
+    }
+
+    /// Seventeen lanes 36 px apart from x `first`, as the column profile fits a blot whose
+    /// empty margin beyond an end lane looks like a lane.
+    fn estimated_grid_from(first: f64, image: &Array2<f32>) -> LaneGrid {
+        let lanes = (0..17)
+            .map(|i| Lane::upright(i + 1, first + 36.0 * i as f64, 30.0, false))
+            .collect();
+        lanes::grid_of(lanes, 36.0, image)
+    }
+
+    /// An estimated grid that puts a lane on the empty margin beyond the blot's first lane
+    /// (the ChemiDoc XRS gel mirrored: 18 lanes for 16, one on each margin) loses it; mirrored,
+    /// it loses its last lane. An end lane whose band is wider than the pitch (a strong first
+    /// band that spreads over the gaps beside it, as on the 12-lane strip) holds signal and
+    /// stays, and so does an empty lane between two lanes.
+    #[test]
+    fn an_estimated_grids_empty_end_lane_is_left_out() {
+        let true_centres: Vec<f64> = (0..16).map(|i| 120.0 + 36.0 * i as f64).collect();
+        let image = bands_at(&true_centres);
+        let bands = Bands::search(&image).expect("bands");
+        let mut notes = Vec::new();
+        let trimmed = without_empty_ends(
+            estimated_grid_from(84.0, &image),
+            &image,
+            &bands,
+            &mut notes,
+        );
+        let found: Vec<f64> = trimmed.lanes.iter().map(|l| l.x_center).collect();
+        assert_eq!(found, true_centres);
+        assert!(notes[0].contains("[1]"), "{notes:?}");
+
+        let mirrored_centres: Vec<f64> = true_centres.iter().rev().map(|x| 699.0 - x).collect();
+        let mirrored = bands_at(&mirrored_centres);
+        let bands = Bands::search(&mirrored).expect("bands");
+        let first = 699.0 - 84.0 - 16.0 * 36.0;
+        let trimmed = without_empty_ends(
+            estimated_grid_from(first, &mirrored),
+            &mirrored,
+            &bands,
+            &mut notes,
+        );
+        let found: Vec<f64> = trimmed.lanes.iter().map(|l| l.x_center).collect();
+        assert_eq!(found, mirrored_centres);
+
+        // The first lane's band is 54 px wide (wider than the pitch, so no band of one lane)
+        // and its lane holds signal: it stays. The empty sixth lane, between two lanes, stays.
+        let mut centres = true_centres[..8].to_vec();
+        centres.remove(4);
+        let mut wide_first = bands_at(&centres);
+        for y in (50..58).chain(130..138) {
+            for x in 50..104 {
+                wide_first[[y, x]] = 100.0;
+            }
+        }
+        let bands = Bands::search(&wide_first).expect("bands");
+        let mut grid = estimated_grid_from(84.0, &wide_first);
+        grid.lanes.truncate(9);
+        grid.lane_contrast.truncate(9);
+        let kept = without_empty_ends(grid, &wide_first, &bands, &mut notes);
+        assert_eq!(kept.lanes.len(), 9);
     }
 }

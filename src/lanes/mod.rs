@@ -287,7 +287,7 @@ impl LaneGrid {
 
     /// The grid with only the lanes flagged in `keep` (one flag per lane), renumbered; with the
     /// 1-based numbers of the lanes left out. Every lane stays where none would.
-    fn keeping(mut self, keep: &[bool]) -> (LaneGrid, Vec<usize>) {
+    pub(crate) fn keeping(mut self, keep: &[bool]) -> (LaneGrid, Vec<usize>) {
         let dropped: Vec<usize> = self
             .lanes
             .iter()
