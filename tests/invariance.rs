@@ -144,7 +144,6 @@ const KNOWN_FAILURES: &[(&str, &str)] = &[
     ("pmc_fxn_vcl_values.png", "shade"),
     ("pmc_fxn_vcl_values.png", "white"),
     ("pmc_h3cr_actin.png", "jpeg85"),
-    ("pmc_h3cr_actin.png", "field"),
     ("pmc_psmad_gapdh.png", "up1.5"),
     ("pmc_psmad_gapdh.png", "rot+2"),
     ("pmc_psmad_gapdh.png", "rot-2"),

@@ -98,7 +98,7 @@ pub fn locate(
     if count_is_estimated {
         grid = on_membrane(grid, &membrane, &mut notes);
         if let Some(bands) = &bands {
-            grid = without_empty_ends(grid, corrected, bands, &mut notes);
+            grid = without_empty_ends(grid, corrected, bands, paper.as_ref(), &mut notes);
         }
     } else if let Some(note) = row_of_bands
         .as_ref()
@@ -363,17 +363,19 @@ pub fn holds_as_many_bands(
     holding(candidate) >= holding(current)
 }
 
-/// An estimated grid without its empty end lanes: from either end, lanes whose mean signal
-/// (column profile of the corrected image across the lane) is under
-/// [`lanes::FAINT_LANE_SHARE`] of the median lane's and that hold no band, where the column
-/// profile placed the grid (lanes added beyond it where bands show them hold those bands). Nothing
-/// in the image says such a lane is there (an empty margin beyond the last lane looks as
-/// much like a lane as the grid's pitch makes it) and no manifest asks for it; an empty lane
-/// between two lanes stays, as the grid's spacing places it. With a note naming them.
+/// An estimated grid without its empty end lanes: from either end, lanes that hold no band
+/// and either hold under [`lanes::FAINT_LANE_SHARE`] of the median lane's signal (the column
+/// profile of the corrected image across the lane) or lie off a figure's membrane, on its
+/// `paper` (a label, the strip's frame line). Only where the column profile placed the grid
+/// (lanes added beyond it where bands show them hold those bands). Nothing in the image says
+/// such a lane is there (an empty margin beyond the last lane looks as much like a lane as
+/// the grid's pitch makes it) and no manifest asks for it; an empty lane between two lanes
+/// stays, as the grid's spacing places it. With a note naming them.
 fn without_empty_ends(
     grid: LaneGrid,
     corrected: &Array2<f32>,
     bands: &Bands,
+    paper: Option<&membranes::OnPaper>,
     notes: &mut Vec<String>,
 ) -> LaneGrid {
     let n = grid.lanes.len();
@@ -391,9 +393,11 @@ fn without_empty_ends(
     let signals: Vec<f64> = grid.lanes.iter().map(signal).collect();
     let median = stats::median(&signals);
     let evidence = BandEvidence::new(bands, corrected, grid.pitch);
+    let off_the_membrane =
+        |x: f64| paper.is_some_and(|p| x < p.columns.0 as f64 || x > p.columns.1 as f64);
     let empty = |i: usize| {
         let lane = &grid.lanes[i];
-        signals[i] < lanes::FAINT_LANE_SHARE * median
+        (signals[i] < lanes::FAINT_LANE_SHARE * median || off_the_membrane(lane.x_center))
             && evidence.bands_in(lane.x_center, lane.width) == 0
     };
     let from_left = (0..n).take_while(|&i| empty(i)).count();
@@ -406,7 +410,7 @@ fn without_empty_ends(
         .collect();
     let (grid, dropped) = grid.keeping(&keep);
     notes.push(format!(
-        "lane(s) {dropped:?} at the end of the estimated grid hold no band and hardly stand out of the background (an empty margin) and are left out; state `lanes` in a manifest if they are lanes"
+        "lane(s) {dropped:?} at the end of the estimated grid hold no band and hardly any signal, or lie off the figure's membrane, and are left out; state `lanes` in a manifest if they are lanes"
     ));
     grid
 }
@@ -787,7 +791,8 @@ mod tests {
     /// (the ChemiDoc XRS gel mirrored: 18 lanes for 16, one on each margin) loses it; mirrored,
     /// it loses its last lane. An end lane whose band is wider than the pitch (a strong first
     /// band that spreads over the gaps beside it, as on the 12-lane strip) holds signal and
-    /// stays, and so does an empty lane between two lanes.
+    /// stays, and so does an empty lane between two lanes. An end lane off a figure's membrane
+    /// (on its paper) that holds no band is no lane, whatever its signal.
     #[test]
     fn an_estimated_grids_empty_end_lane_is_left_out() {
         let true_centres: Vec<f64> = (0..16).map(|i| 120.0 + 36.0 * i as f64).collect();
@@ -798,6 +803,7 @@ mod tests {
             estimated_grid_from(84.0, &image),
             &image,
             &bands,
+            None,
             &mut notes,
         );
         let found: Vec<f64> = trimmed.lanes.iter().map(|l| l.x_center).collect();
@@ -812,6 +818,7 @@ mod tests {
             estimated_grid_from(first, &mirrored),
             &mirrored,
             &bands,
+            None,
             &mut notes,
         );
         let found: Vec<f64> = trimmed.lanes.iter().map(|l| l.x_center).collect();
@@ -831,7 +838,27 @@ mod tests {
         let mut grid = estimated_grid_from(84.0, &wide_first);
         grid.lanes.truncate(9);
         grid.lane_contrast.truncate(9);
-        let kept = without_empty_ends(grid, &wide_first, &bands, &mut notes);
+        let kept = without_empty_ends(grid, &wide_first, &bands, None, &mut notes);
         assert_eq!(kept.lanes.len(), 9);
+
+        // A figure's label or frame line beside the membrane (here a line down the image, no
+        // band) holds signal: its lane is no lane where the paper shows it off the membrane.
+        let mut labelled = bands_at(&true_centres);
+        for y in 0..200 {
+            for x in 80..88 {
+                labelled[[y, x]] = 100.0;
+            }
+        }
+        let bands = Bands::search(&labelled).expect("bands");
+        let grid = || estimated_grid_from(84.0, &labelled);
+        let kept = without_empty_ends(grid(), &labelled, &bands, None, &mut notes);
+        assert_eq!(kept.lanes.len(), 17);
+        let paper = membranes::OnPaper {
+            rows: vec![(0, 199)],
+            columns: (100, 699),
+        };
+        let trimmed = without_empty_ends(grid(), &labelled, &bands, Some(&paper), &mut notes);
+        let found: Vec<f64> = trimmed.lanes.iter().map(|l| l.x_center).collect();
+        assert_eq!(found, true_centres);
     }
 }
