@@ -1048,19 +1048,9 @@ fn near_zero_end_lanes_leave_no_image_a_lane_off() {
     assert!(off.is_empty(), "{off:#?}");
 }
 
-/// Lanes whose target band is at 0.5 % of the control lanes' level (loading control as usual)
-/// on tight crops (strips 12, 16 and 20 rows tall) must come out below 2 % of the control: the
-/// reported fold change (for a row flagged `below-lod` or `below-background`, the value it
-/// keeps) below 0.02, never exactly 0, and never missing without a flag.
-#[test]
-#[ignore = "not met: 18 of 105 near-zero lanes at 0.02 or above (16 before the strip's \
-            background came from the lower half of the gaps: the 12-px lanes then passed by \
-            coming out at a median -0.11 to -0.18 of the control, now -0.02 to -0.08): at \
-            16-20 px the median is 0.003-0.008 but some below-lod lanes keep 0.02-0.09: the \
-            image's noise alone gives those lanes' fold change an SD of median 0.012 (printed), \
-            so 0.02 on every lane is beyond a box's sum; at 12 px every lane is measured over \
-            the whole strip (max 0.34)"]
-fn near_zero_lanes_on_tight_crops_stay_below_two_percent() {
+/// Every lane × target of the near-zero experiments on every strip height, and the runs that
+/// failed outright.
+fn near_zero_cells() -> (Vec<String>, Vec<NearZeroCell>) {
     let runs: Vec<(usize, u64)> = NEAR_ZERO_STRIPS
         .iter()
         .flat_map(|&strip| NEAR_ZERO_SEEDS.map(move |seed| (strip, seed)))
@@ -1126,6 +1116,48 @@ fn near_zero_lanes_on_tight_crops_stay_below_two_percent() {
             });
         }
     }
+    (failures, cells)
+}
+
+/// What a near-zero lane on a tight crop reports at 2 % of the control or more (above the
+/// ceiling the experiment allows it) says it is in doubt: below the limit of detection, below
+/// the background, or (a strip's lane whose signal stands highest on the strip's top or
+/// bottom row: another band's tail running in, 0.21 and 0.34 of the control on 12-px strips
+/// where the truth is 0.005) at the edge. None is passed on as a plain number.
+#[test]
+fn near_zero_lanes_reported_at_two_percent_or_more_say_they_are_in_doubt() {
+    let (failures, cells) = near_zero_cells();
+    assert!(failures.is_empty(), "{failures:#?}");
+    let doubt = ["below-lod", "below-background", "edge"];
+    let plain: Vec<String> = cells
+        .iter()
+        .filter(|c| c.near_zero)
+        .filter(|c| c.reported.flatten().is_some_and(|v| v >= NEAR_ZERO_CEILING))
+        .filter(|c| !c.flags.split(';').any(|f| doubt.contains(&f)))
+        .map(|c| {
+            format!(
+                "strip {} seed {} {} lane {}: {:?} [{}]",
+                c.strip, c.seed, c.target, c.lane, c.reported, c.flags
+            )
+        })
+        .collect();
+    assert!(plain.is_empty(), "{plain:#?}");
+}
+
+/// Lanes whose target band is at 0.5 % of the control lanes' level (loading control as usual)
+/// on tight crops (strips 12, 16 and 20 rows tall) must come out below 2 % of the control: the
+/// reported fold change (for a row flagged `below-lod` or `below-background`, the value it
+/// keeps) below 0.02, never exactly 0, and never missing without a flag.
+#[test]
+#[ignore = "not met: 18 of 105 near-zero lanes at 0.02 or above (16 before the strip's \
+            background came from the lower half of the gaps: the 12-px lanes then passed by \
+            coming out at a median -0.11 to -0.18 of the control, now -0.02 to -0.08): at \
+            16-20 px the median is 0.003-0.008 but some below-lod lanes keep 0.02-0.09: the \
+            image's noise alone gives those lanes' fold change an SD of median 0.012 (printed), \
+            so 0.02 on every lane is beyond a box's sum; at 12 px every lane is measured over \
+            the whole strip (max 0.34)"]
+fn near_zero_lanes_on_tight_crops_stay_below_two_percent() {
+    let (mut failures, cells) = near_zero_cells();
 
     let describe = |c: &NearZeroCell| {
         format!(

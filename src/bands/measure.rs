@@ -494,6 +494,11 @@ pub fn measure_strip(
                 .max_by(|&a, &b| profile.values[a].total_cmp(&profile.values[b]))
                 .unwrap_or(0);
             let peak_height = profile.values[peak_row];
+            let detected = volume.adjusted() >= LOD_SDS * volume_noise;
+            // A strip is cut around its band: a lane whose signal stands highest on the
+            // strip's top or bottom row shows a band cut off by the crop, or another band's
+            // tail running into it, not a band of its own.
+            let peaks_at_the_edge = detected && (peak_row == 0 || peak_row == height - 1);
             MeasuredBand {
                 columns,
                 peak: Peak {
@@ -509,7 +514,8 @@ pub fn measure_strip(
                 volume,
                 snr: f64::from(peak_height / profile.noise_sigma),
                 flags: std::iter::once(Flag::WholeStrip)
-                    .chain((volume.adjusted() < LOD_SDS * volume_noise).then_some(Flag::BelowLod))
+                    .chain((!detected).then_some(Flag::BelowLod))
+                    .chain(peaks_at_the_edge.then_some(Flag::Edge))
                     .chain((volume.saturated_px > 0).then_some(Flag::Saturated))
                     .chain(speck_flag(specks, (0, height - 1), columns, &volume))
                     .collect(),
