@@ -275,6 +275,18 @@ pub fn extend_over_merged_row(
         return None;
     }
     let mut extended = grid_at(&grid.profile, &centres, pitch);
+    // The row adds lanes beyond the grid; the grid's own lanes stay where the whole image's
+    // profile put them (one row's dips beside an overloaded band that spreads into its
+    // neighbour are no better place for them).
+    for lane in &mut extended.lanes {
+        if let Some(own) = grid
+            .lanes
+            .iter()
+            .find(|own| (own.x_center - lane.x_center).abs() <= pitch / 3.0)
+        {
+            lane.x_center = own.x_center;
+        }
+    }
     extended.beyond_profile = true;
     Some(extended)
 }
@@ -827,6 +839,29 @@ mod tests {
         assert!(
             extend_over_merged_row((&image, &image), &grid, &rows, &[(0, 339)], 20, 8.0).is_none()
         );
+    }
+
+    /// The row adds lanes beyond the grid and leaves the grid's own lanes where the whole
+    /// image's profile put them: one row's dips beside an overloaded band that spreads into
+    /// its neighbour are no better place for them (the ChemiDoc XRS gel's faint lane 13 was
+    /// drawn 8 px onto the saturated lane 12 beside it, 21 px from it at a pitch of 36).
+    #[test]
+    fn lanes_added_over_a_merged_row_leave_the_grids_own_lanes_in_place() {
+        let image = target_over_merged_control((1, 12));
+        let (mut grid, rows) = target_lanes_and_merged_rows(&image);
+        for lane in &mut grid.lanes {
+            lane.x_center += 2.0;
+        }
+        let extended = extend_over_merged_row((&image, &image), &grid, &rows, &[(0, 339)], 20, 8.0)
+            .expect("lanes beyond the grid");
+        let found: Vec<f64> = extended.lanes.iter().map(|l| l.x_center).collect();
+        assert_eq!(found.len(), 12, "{found:?}");
+        for (k, x) in found[..4].iter().enumerate() {
+            assert!((x - (30.0 + 24.0 * k as f64)).abs() <= 1.5, "{found:?}");
+        }
+        for (x, own) in found[4..].iter().zip(&grid.lanes) {
+            assert_eq!(*x, own.x_center, "{found:?}");
+        }
     }
 
     /// Twelve lanes 24 px apart from x 30 (width 340, 100 rows): a target row (rows 20–29)
