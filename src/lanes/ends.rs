@@ -168,9 +168,7 @@ pub fn extend_over_bands(
         run_band,
         &sides,
     );
-    let mut extended = grid_at(&grid.profile, &centres, pitch);
-    extended.beyond_profile = true;
-    Some(extended)
+    Some(extended_grid(grid, &centres, pitch))
 }
 
 /// A grid's lanes lie on its lattice (a straight line through their centres) within this
@@ -274,10 +272,18 @@ pub fn extend_over_merged_row(
     if centres.len() == shown {
         return None;
     }
-    let mut extended = grid_at(&grid.profile, &centres, pitch);
     // The row adds lanes beyond the grid; the grid's own lanes stay where the whole image's
     // profile put them (one row's dips beside an overloaded band that spreads into its
     // neighbour are no better place for them).
+    Some(extended_grid(grid, &centres, pitch))
+}
+
+/// The grid at `centres` (the grid's own lanes and lanes added beyond them), lanes added
+/// beyond the profile's grid: the lanes added measured on the profile, the grid's own
+/// lanes left where the profile's fit put them (the added lanes' spacing refits no lane the
+/// grid already holds).
+fn extended_grid(grid: &LaneGrid, centres: &[f64], pitch: f64) -> LaneGrid {
+    let mut extended = grid_at(&grid.profile, centres, pitch);
     for lane in &mut extended.lanes {
         if let Some(own) = grid
             .lanes
@@ -288,7 +294,7 @@ pub fn extend_over_merged_row(
         }
     }
     extended.beyond_profile = true;
-    Some(extended)
+    extended
 }
 
 /// Continues `centres` beyond each end over the longest of `rows` that holds the end lane's
