@@ -90,6 +90,11 @@ pub fn locate(
         &membrane,
         &mut notes,
     );
+    if count_is_estimated {
+        if let Some(bands) = &bands {
+            grid = with_full_strips_beyond(grid, corrected, bands, paper.as_ref(), &mut notes);
+        }
+    }
     grid = lanes::lean(corrected, grid);
     grid = lanes::centre_on_signal(corrected, grid);
     if let Some(note) = lean_note(&grid, corrected.nrows()) {
@@ -363,6 +368,82 @@ pub fn holds_as_many_bands(
     holding(candidate) >= holding(current)
 }
 
+/// A lane's signal: the mean of the grid's column profile across the lane's columns.
+fn lane_signal(grid: &LaneGrid, corrected: &Array2<f32>, lane: &lanes::Lane) -> f64 {
+    let (from, to) = lane.columns_at(corrected.nrows() as f64 / 2.0, grid.profile.len());
+    let columns = &grid.profile[from..to];
+    columns.iter().map(|&v| f64::from(v)).sum::<f64>() / columns.len() as f64
+}
+
+/// An estimated grid with a lane added one pitch beyond either end where a lane-wide strip
+/// there lies in the image (and on a figure's membrane), holds a band (a blob centred in it,
+/// up to [`BAND_WIDER_THAN_PITCH`] pitches wide: an overloaded band spreads over the gaps
+/// beside it) and at least the median lane's signal. The column profile's total contrast
+/// misses such a lane where its band spreads over both gaps beside it (the 12-lane strip's
+/// first band, shaded); nothing else would leave a lane's worth of band out of every lane.
+/// Only where the column profile placed the grid; with a note.
+fn with_full_strips_beyond(
+    grid: LaneGrid,
+    corrected: &Array2<f32>,
+    bands: &Bands,
+    paper: Option<&membranes::OnPaper>,
+    notes: &mut Vec<String>,
+) -> LaneGrid {
+    let n = grid.lanes.len();
+    if grid.placed_in_two_dimensions() || n < 2 {
+        return grid;
+    }
+    let signals: Vec<f64> = grid
+        .lanes
+        .iter()
+        .map(|lane| lane_signal(&grid, corrected, lane))
+        .collect();
+    let median = stats::median(&signals);
+    let image_width = corrected.ncols() as f64;
+    let full = |end: &lanes::Lane, step: f64| -> Option<f64> {
+        let x = end.x_center + step;
+        let (from, to) = (x - end.width / 2.0, x + end.width / 2.0);
+        let inside = from >= 0.0 && to <= image_width;
+        let on_membrane = paper.is_none_or(|p| x >= p.columns.0 as f64 && x <= p.columns.1 as f64);
+        let holds_a_band = || bands.count_within(from, to, BAND_WIDER_THAN_PITCH * grid.pitch) > 0;
+        (inside
+            && on_membrane
+            && lane_signal(&grid, corrected, &end.moved(step)) >= median
+            && holds_a_band())
+        .then_some(x)
+    };
+    let before = full(&grid.lanes[0], -grid.pitch);
+    let after = full(&grid.lanes[n - 1], grid.pitch);
+    if before.is_none() && after.is_none() {
+        return grid;
+    }
+    let centres: Vec<f64> = before
+        .into_iter()
+        .chain(grid.lanes.iter().map(|l| l.x_center))
+        .chain(after)
+        .collect();
+    let added: Vec<String> = before
+        .into_iter()
+        .chain(after)
+        .map(|x| format!("{x:.0}"))
+        .collect();
+    notes.push(format!(
+        "a strip one lane beyond the grid's end (x {} px) holds a band and as much signal as the lanes: a lane the column profile left out is added; check it on the overlay",
+        added.join(" and ")
+    ));
+    let mut extended = super::grid_at(&grid.profile, &centres, grid.pitch);
+    for (lane, own) in extended
+        .lanes
+        .iter_mut()
+        .skip(usize::from(before.is_some()))
+        .zip(&grid.lanes)
+    {
+        lane.x_center = own.x_center;
+    }
+    extended.beyond_profile = true;
+    extended
+}
+
 /// An estimated grid without its empty end lanes: from either end, lanes that hold no band
 /// and either hold under [`lanes::FAINT_LANE_SHARE`] of the median lane's signal (the column
 /// profile of the corrected image across the lane) or lie off a figure's membrane, on its
@@ -384,13 +465,11 @@ fn without_empty_ends(
     if grid.placed_in_two_dimensions() || n < 3 {
         return grid;
     }
-    // A lane's signal: the mean of the column profile across its width.
-    let signal = |lane: &lanes::Lane| {
-        let (from, to) = lane.columns_at(corrected.nrows() as f64 / 2.0, grid.profile.len());
-        let columns = &grid.profile[from..to];
-        columns.iter().map(|&v| f64::from(v)).sum::<f64>() / columns.len() as f64
-    };
-    let signals: Vec<f64> = grid.lanes.iter().map(signal).collect();
+    let signals: Vec<f64> = grid
+        .lanes
+        .iter()
+        .map(|lane| lane_signal(&grid, corrected, lane))
+        .collect();
     let median = stats::median(&signals);
     let evidence = BandEvidence::new(bands, corrected, grid.pitch);
     let off_the_membrane =
@@ -860,5 +939,46 @@ mod tests {
         let trimmed = without_empty_ends(grid(), &labelled, &bands, Some(&paper), &mut notes);
         let found: Vec<f64> = trimmed.lanes.iter().map(|l| l.x_center).collect();
         assert_eq!(found, true_centres);
+    }
+
+    /// A grid the column profile fitted one lane short (fifteen lanes 36 px apart from x 156)
+    /// on sixteen bands from x 120, the first 38 px wide (an overloaded band over both gaps
+    /// beside it): the strip a pitch before the grid holds a band and the lanes' signal, and
+    /// gets its lane. Without that band, or off a figure's membrane, nothing is added.
+    #[test]
+    fn a_strip_beyond_the_grid_holding_a_band_and_the_lanes_signal_is_a_lane() {
+        let true_centres: Vec<f64> = (0..16).map(|i| 120.0 + 36.0 * i as f64).collect();
+        let short = |image: &Array2<f32>| {
+            let lanes = (0..15)
+                .map(|i| Lane::upright(i + 1, 156.0 + 36.0 * i as f64, 30.0, false))
+                .collect();
+            lanes::grid_of(lanes, 36.0, image)
+        };
+        let mut image = bands_at(&true_centres[1..]);
+        for y in (50..58).chain(130..138) {
+            for x in 101..139 {
+                image[[y, x]] = 100.0;
+            }
+        }
+        let bands = Bands::search(&image).expect("bands");
+        let mut notes = Vec::new();
+        let extended = with_full_strips_beyond(short(&image), &image, &bands, None, &mut notes);
+        let found: Vec<f64> = extended.lanes.iter().map(|l| l.x_center).collect();
+        assert_eq!(found.len(), 16, "{found:?}");
+        assert!((found[0] - 120.0).abs() <= 1.0, "{found:?}");
+        assert_eq!(found[1..], true_centres[1..]);
+        assert!(notes[0].contains("x 120"), "{notes:?}");
+
+        let paper = membranes::OnPaper {
+            rows: vec![(0, 199)],
+            columns: (140, 699),
+        };
+        let kept = with_full_strips_beyond(short(&image), &image, &bands, Some(&paper), &mut notes);
+        assert_eq!(kept.lanes.len(), 15);
+
+        let without = bands_at(&true_centres[1..]);
+        let bands = Bands::search(&without).expect("bands");
+        let kept = with_full_strips_beyond(short(&without), &without, &bands, None, &mut notes);
+        assert_eq!(kept.lanes.len(), 15);
     }
 }
