@@ -275,18 +275,10 @@ enum Count {
 /// (6 where blobs off the membranes counted, placed on the underlines).
 #[test]
 fn a_figure_panels_underlines_are_no_row_of_bands() {
-    let Some(dir) = common::realdata() else {
+    let Some(counts) = counts_under("pmc_psmad_gapdh.png", 12, &["up1.5"]) else {
         return;
     };
-    let path = dir.join("pmc_psmad_gapdh.png");
-    let untransformed = lanes_of(&path, None);
-    assert_eq!(untransformed.centres.len(), 12);
-    let (upsampled, _) = transformed("up1.5", &read_picture(&path), &untransformed.centres)
-        .expect("the panel can be upsampled");
-    let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("up1.5.png");
-    write_picture(&upsampled, &out);
-    assert_eq!(lanes_of(&out, None).centres.len(), 12);
+    assert_eq!(counts, [("up1.5".to_string(), 12)]);
 }
 
 /// A raw imager's gel with empty margins beside its first and last lanes: counted on the
@@ -294,21 +286,11 @@ fn a_figure_panels_underlines_are_no_row_of_bands() {
 /// (17 or 18 for 16); an end lane that holds no band and hardly any signal is no lane.
 #[test]
 fn a_gels_empty_margins_are_no_lanes() {
-    let Some(dir) = common::realdata() else {
+    let transforms = ["mirror", "bin2", "shade"];
+    let Some(counts) = counts_under("chemidocxrs_16lanes_biorad1sc.tif", 16, &transforms) else {
         return;
     };
-    let path = dir.join("chemidocxrs_16lanes_biorad1sc.tif");
-    let untransformed = lanes_of(&path, None);
-    assert_eq!(untransformed.centres.len(), 16);
-    let picture = read_picture(&path);
-    let tmp = tempfile::tempdir().unwrap();
-    for transform in ["mirror", "bin2", "shade"] {
-        let (image, _) = transformed(transform, &picture, &untransformed.centres)
-            .expect("the gel can be transformed");
-        let out = tmp.path().join(format!("{transform}.png"));
-        write_picture(&image, &out);
-        assert_eq!(lanes_of(&out, None).centres.len(), 16, "{transform}");
-    }
+    assert!(counts.iter().all(|(_, n)| *n == 16), "{counts:?}");
 }
 
 /// The 12-lane strip's first band is its strongest and spreads over the gaps beside it, so
@@ -317,21 +299,32 @@ fn a_gels_empty_margins_are_no_lanes() {
 /// signal is a lane.
 #[test]
 fn a_strips_overloaded_first_band_keeps_its_lane() {
-    let Some(dir) = common::realdata() else {
+    let transforms = ["shade", "rot-2"];
+    let Some(counts) = counts_under("wb_strip_12lanes_chibidragon.png", 12, &transforms) else {
         return;
     };
-    let path = dir.join("wb_strip_12lanes_chibidragon.png");
+    assert!(counts.iter().all(|(_, n)| *n == 12), "{counts:?}");
+}
+
+/// The lanes counted on the real image `file` (it must get `count`) and on it under each of
+/// `transforms`, as `blotquant detect` counts them without `--lanes`.
+fn counts_under(file: &str, count: usize, transforms: &[&str]) -> Option<Vec<(String, usize)>> {
+    let path = common::realdata()?.join(file);
     let untransformed = lanes_of(&path, None);
-    assert_eq!(untransformed.centres.len(), 12);
+    assert_eq!(untransformed.centres.len(), count, "{file}");
     let picture = read_picture(&path);
     let tmp = tempfile::tempdir().unwrap();
-    for transform in ["shade", "rot-2"] {
-        let (image, _) = transformed(transform, &picture, &untransformed.centres)
-            .expect("the strip can be transformed");
-        let out = tmp.path().join(format!("{transform}.png"));
-        write_picture(&image, &out);
-        assert_eq!(lanes_of(&out, None).centres.len(), 12, "{transform}");
-    }
+    let counts = transforms
+        .iter()
+        .map(|&transform| {
+            let (image, _) = transformed(transform, &picture, &untransformed.centres)
+                .expect("the image can be transformed");
+            let out = tmp.path().join(format!("{transform}.png"));
+            write_picture(&image, &out);
+            (transform.to_string(), lanes_of(&out, None).centres.len())
+        })
+        .collect();
+    Some(counts)
 }
 
 /// Prints the table of every real image under every transform (see the module's doc) and

@@ -368,6 +368,14 @@ pub fn holds_as_many_bands(
     holding(candidate) >= holding(current)
 }
 
+/// Every lane's signal ([`lane_signal`]).
+fn lane_signals(grid: &LaneGrid, corrected: &Array2<f32>) -> Vec<f64> {
+    grid.lanes
+        .iter()
+        .map(|lane| lane_signal(grid, corrected, lane))
+        .collect()
+}
+
 /// A lane's signal: the mean of the grid's column profile across the lane's columns.
 fn lane_signal(grid: &LaneGrid, corrected: &Array2<f32>, lane: &lanes::Lane) -> f64 {
     let (from, to) = lane.columns_at(corrected.nrows() as f64 / 2.0, grid.profile.len());
@@ -393,18 +401,14 @@ fn with_full_strips_beyond(
     if grid.placed_in_two_dimensions() || n < 2 {
         return grid;
     }
-    let signals: Vec<f64> = grid
-        .lanes
-        .iter()
-        .map(|lane| lane_signal(&grid, corrected, lane))
-        .collect();
+    let signals = lane_signals(&grid, corrected);
     let median = stats::median(&signals);
     let image_width = corrected.ncols() as f64;
     let full = |end: &lanes::Lane, step: f64| -> Option<f64> {
         let x = end.x_center + step;
         let (from, to) = (x - end.width / 2.0, x + end.width / 2.0);
         let inside = from >= 0.0 && to <= image_width;
-        let on_membrane = paper.is_none_or(|p| x >= p.columns.0 as f64 && x <= p.columns.1 as f64);
+        let on_membrane = paper.is_none_or(|p| p.spans(x));
         let holds_a_band = || bands.count_within(from, to, BAND_WIDER_THAN_PITCH * grid.pitch) > 0;
         (inside
             && on_membrane
@@ -465,15 +469,10 @@ fn without_empty_ends(
     if grid.placed_in_two_dimensions() || n < 3 {
         return grid;
     }
-    let signals: Vec<f64> = grid
-        .lanes
-        .iter()
-        .map(|lane| lane_signal(&grid, corrected, lane))
-        .collect();
+    let signals = lane_signals(&grid, corrected);
     let median = stats::median(&signals);
     let evidence = BandEvidence::new(bands, corrected, grid.pitch);
-    let off_the_membrane =
-        |x: f64| paper.is_some_and(|p| x < p.columns.0 as f64 || x > p.columns.1 as f64);
+    let off_the_membrane = |x: f64| paper.is_some_and(|p| !p.spans(x));
     let empty = |i: usize| {
         let lane = &grid.lanes[i];
         (signals[i] < lanes::FAINT_LANE_SHARE * median || off_the_membrane(lane.x_center))

@@ -310,10 +310,18 @@ impl OnPaper {
 
     /// True where the point (`x`, `y`; px) lies on the membrane.
     pub fn holds(&self, x: f64, y: f64) -> bool {
-        let (first, last) = self.columns;
-        let within = |v: f64, (a, b): (usize, usize)| v >= a as f64 && v <= b as f64 + 1.0;
-        within(x, (first, last)) && self.rows.iter().any(|&rows| within(y, rows))
+        self.spans(x) && self.rows.iter().any(|&rows| within(y, rows))
     }
+
+    /// True where column `x` (px) lies within the membrane's columns.
+    pub fn spans(&self, x: f64) -> bool {
+        within(x, self.columns)
+    }
+}
+
+/// True where `v` lies in the pixels `a..=b` (a pixel spans one unit from its index).
+fn within(v: f64, (a, b): (usize, usize)) -> bool {
+    v >= a as f64 && v <= b as f64 + 1.0
 }
 
 /// Which rows are membrane, by their counts of pixels off the paper: at least
