@@ -28,7 +28,10 @@ const FLAGS_TO_CHECK: [(Flag, &str); 13] = [
         "with a hole in the loading control's band",
     ),
     (Flag::NormalizerOutlier, "with an outlying loading control"),
-    (Flag::Edge, "with a box at the image's edge"),
+    (
+        Flag::Edge,
+        "with a box, or a strip lane's highest signal, at the image's edge",
+    ),
     (Flag::NotDetected, "not measured"),
     (
         Flag::WholeStrip,

@@ -496,9 +496,17 @@ pub fn measure_strip(
             let peak_height = profile.values[peak_row];
             let detected = volume.adjusted() >= LOD_SDS * volume_noise;
             // A strip is cut around its band: a lane whose signal stands highest on the
-            // strip's top or bottom row shows a band cut off by the crop, or another band's
+            // strip's top or bottom row, above every row inside (a saturated lane's plateau
+            // ties, and stays unflagged), shows a band cut off by the crop, or another band's
             // tail running into it, not a band of its own.
-            let peaks_at_the_edge = detected && (peak_row == 0 || peak_row == height - 1);
+            let values = &profile.values;
+            let inner_highest = values[1..height.saturating_sub(1).max(1)]
+                .iter()
+                .copied()
+                .fold(f32::NEG_INFINITY, f32::max);
+            let above_the_inside = |row: usize| values[row] > inner_highest;
+            let peaks_at_the_edge =
+                detected && height >= 3 && (above_the_inside(0) || above_the_inside(height - 1));
             MeasuredBand {
                 columns,
                 peak: Peak {

@@ -291,6 +291,7 @@ fn extended_grid(grid: &LaneGrid, centres: &[f64], pitch: f64) -> LaneGrid {
             .find(|own| (own.x_center - lane.x_center).abs() <= pitch / 3.0)
         {
             lane.x_center = own.x_center;
+            lane.anchored = own.anchored;
         }
     }
     extended.beyond_profile = true;

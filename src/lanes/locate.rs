@@ -92,7 +92,13 @@ pub fn locate(
     );
     if count_is_estimated {
         if let Some(bands) = &bands {
-            grid = with_full_strips_beyond(grid, corrected, bands, paper.as_ref(), &mut notes);
+            let end = EndEvidence {
+                corrected,
+                bands,
+                membrane: &membrane,
+                paper: paper.as_ref(),
+            };
+            grid = with_full_strips_beyond(grid, &end, request.params.max_lanes, &mut notes);
         }
     }
     grid = lanes::lean(corrected, grid);
@@ -103,7 +109,13 @@ pub fn locate(
     if count_is_estimated {
         grid = on_membrane(grid, &membrane, &mut notes);
         if let Some(bands) = &bands {
-            grid = without_empty_ends(grid, corrected, bands, paper.as_ref(), &mut notes);
+            let end = EndEvidence {
+                corrected,
+                bands,
+                membrane: &membrane,
+                paper: paper.as_ref(),
+            };
+            grid = without_empty_ends(grid, &end, &mut notes);
         }
     } else if let Some(note) = row_of_bands
         .as_ref()
@@ -376,11 +388,32 @@ fn lane_signals(grid: &LaneGrid, corrected: &Array2<f32>) -> Vec<f64> {
         .collect()
 }
 
-/// A lane's signal: the mean of the grid's column profile across the lane's columns.
+/// A lane's signal: the mean of the grid's column profile across the lane's columns (0 for a
+/// lane wholly outside the image).
 fn lane_signal(grid: &LaneGrid, corrected: &Array2<f32>, lane: &lanes::Lane) -> f64 {
     let (from, to) = lane.columns_at(corrected.nrows() as f64 / 2.0, grid.profile.len());
     let columns = &grid.profile[from..to];
+    if columns.is_empty() {
+        return 0.0;
+    }
     columns.iter().map(|&v| f64::from(v)).sum::<f64>() / columns.len() as f64
+}
+
+/// The median of the lanes' signals, where it is above zero: shares of it say nothing
+/// otherwise (a grid on the background's level).
+fn median_lane_signal(signals: &[f64]) -> Option<f64> {
+    let median = stats::median(signals);
+    (median > 0.0).then_some(median)
+}
+
+/// What the image shows at a counted grid's ends: its corrected image, its bands, its
+/// membrane's columns and (on a figure panel) its paper.
+#[derive(Clone, Copy)]
+struct EndEvidence<'a> {
+    corrected: &'a Array2<f32>,
+    bands: &'a Bands,
+    membrane: &'a [(usize, usize)],
+    paper: Option<&'a membranes::OnPaper>,
 }
 
 /// An estimated grid with a lane added one pitch beyond either end where a lane-wide strip
@@ -392,23 +425,30 @@ fn lane_signal(grid: &LaneGrid, corrected: &Array2<f32>, lane: &lanes::Lane) -> 
 /// Only where the column profile placed the grid; with a note.
 fn with_full_strips_beyond(
     grid: LaneGrid,
-    corrected: &Array2<f32>,
-    bands: &Bands,
-    paper: Option<&membranes::OnPaper>,
+    evidence: &EndEvidence,
+    max_lanes: usize,
     notes: &mut Vec<String>,
 ) -> LaneGrid {
     let n = grid.lanes.len();
     if grid.placed_in_two_dimensions() || n < 2 {
         return grid;
     }
-    let signals = lane_signals(&grid, corrected);
-    let median = stats::median(&signals);
+    let EndEvidence {
+        corrected,
+        bands,
+        membrane,
+        paper,
+    } = *evidence;
+    let Some(median) = median_lane_signal(&lane_signals(&grid, corrected)) else {
+        return grid;
+    };
     let image_width = corrected.ncols() as f64;
     let full = |end: &lanes::Lane, step: f64| -> Option<f64> {
         let x = end.x_center + step;
         let (from, to) = (x - end.width / 2.0, x + end.width / 2.0);
         let inside = from >= 0.0 && to <= image_width;
-        let on_membrane = paper.is_none_or(|p| p.spans(x));
+        let on_membrane =
+            lanes::on_membrane_at(membrane, grid.pitch, x) && paper.is_none_or(|p| p.spans(x));
         let holds_a_band = || bands.count_within(from, to, BAND_WIDER_THAN_PITCH * grid.pitch) > 0;
         (inside
             && on_membrane
@@ -418,7 +458,8 @@ fn with_full_strips_beyond(
     };
     let before = full(&grid.lanes[0], -grid.pitch);
     let after = full(&grid.lanes[n - 1], grid.pitch);
-    if before.is_none() && after.is_none() {
+    let adding = usize::from(before.is_some()) + usize::from(after.is_some());
+    if adding == 0 || n + adding > max_lanes {
         return grid;
     }
     let centres: Vec<f64> = before
@@ -443,6 +484,7 @@ fn with_full_strips_beyond(
         .zip(&grid.lanes)
     {
         lane.x_center = own.x_center;
+        lane.anchored = own.anchored;
     }
     extended.beyond_profile = true;
     extended
@@ -456,21 +498,23 @@ fn with_full_strips_beyond(
 /// such a lane is there (an empty margin beyond the last lane looks as much like a lane as
 /// the grid's pitch makes it) and no manifest asks for it; an empty lane between two lanes
 /// stays, as the grid's spacing places it. With a note naming them.
-fn without_empty_ends(
-    grid: LaneGrid,
-    corrected: &Array2<f32>,
-    bands: &Bands,
-    paper: Option<&membranes::OnPaper>,
-    notes: &mut Vec<String>,
-) -> LaneGrid {
+fn without_empty_ends(grid: LaneGrid, evidence: &EndEvidence, notes: &mut Vec<String>) -> LaneGrid {
     let n = grid.lanes.len();
     // Lanes placed on a row of bands (a faint end lane only where it holds a band of its own)
     // or between edge lines were each placed by what the image shows there.
     if grid.placed_in_two_dimensions() || n < 3 {
         return grid;
     }
+    let EndEvidence {
+        corrected,
+        bands,
+        paper,
+        ..
+    } = *evidence;
     let signals = lane_signals(&grid, corrected);
-    let median = stats::median(&signals);
+    let Some(median) = median_lane_signal(&signals) else {
+        return grid;
+    };
     let evidence = BandEvidence::new(bands, corrected, grid.pitch);
     let off_the_membrane = |x: f64| paper.is_some_and(|p| !p.spans(x));
     let empty = |i: usize| {
@@ -486,9 +530,17 @@ fn without_empty_ends(
     let keep: Vec<bool> = (0..n)
         .map(|i| i >= from_left && i < n - from_right)
         .collect();
-    let (grid, dropped) = grid.keeping(&keep);
+    let at: Vec<String> = grid
+        .lanes
+        .iter()
+        .zip(&keep)
+        .filter(|(_, &kept)| !kept)
+        .map(|(lane, _)| format!("{:.0}", lane.x_center))
+        .collect();
+    let (grid, _) = grid.keeping(&keep);
     notes.push(format!(
-        "lane(s) {dropped:?} at the end of the estimated grid hold no band and hardly any signal, or lie off the figure's membrane, and are left out; state `lanes` in a manifest if they are lanes"
+        "the estimated grid's end lane(s) at x {} px hold no band and hardly any signal, or lie off the figure's membrane, and are left out; state `lanes` in a manifest if they are lanes",
+        at.join(" and ")
     ));
     grid
 }
@@ -856,6 +908,23 @@ mod tests {
         assert!(onto_the_lane_left_out(&early, &image, &bands, &membrane).is_none());
     }
 
+    /// Bands on a 700-px-wide image that is membrane throughout.
+    const WHOLE_WIDTH: [(usize, usize); 1] = [(0, 699)];
+
+    /// What the grid's end checks read of `image`.
+    fn ends<'a>(
+        image: &'a Array2<f32>,
+        bands: &'a Bands,
+        paper: Option<&'a membranes::OnPaper>,
+    ) -> EndEvidence<'a> {
+        EndEvidence {
+            corrected: image,
+            bands,
+            membrane: &WHOLE_WIDTH,
+            paper,
+        }
+    }
+
     /// Seventeen lanes 36 px apart from x `first`, as the column profile fits a blot whose
     /// empty margin beyond an end lane looks like a lane.
     fn estimated_grid_from(first: f64, image: &Array2<f32>) -> LaneGrid {
@@ -879,14 +948,12 @@ mod tests {
         let mut notes = Vec::new();
         let trimmed = without_empty_ends(
             estimated_grid_from(84.0, &image),
-            &image,
-            &bands,
-            None,
+            &ends(&image, &bands, None),
             &mut notes,
         );
         let found: Vec<f64> = trimmed.lanes.iter().map(|l| l.x_center).collect();
         assert_eq!(found, true_centres);
-        assert!(notes[0].contains("[1]"), "{notes:?}");
+        assert!(notes[0].contains("x 84 px"), "{notes:?}");
 
         let mirrored_centres: Vec<f64> = true_centres.iter().rev().map(|x| 699.0 - x).collect();
         let mirrored = bands_at(&mirrored_centres);
@@ -894,9 +961,7 @@ mod tests {
         let first = 699.0 - 84.0 - 16.0 * 36.0;
         let trimmed = without_empty_ends(
             estimated_grid_from(first, &mirrored),
-            &mirrored,
-            &bands,
-            None,
+            &ends(&mirrored, &bands, None),
             &mut notes,
         );
         let found: Vec<f64> = trimmed.lanes.iter().map(|l| l.x_center).collect();
@@ -916,7 +981,7 @@ mod tests {
         let mut grid = estimated_grid_from(84.0, &wide_first);
         grid.lanes.truncate(9);
         grid.lane_contrast.truncate(9);
-        let kept = without_empty_ends(grid, &wide_first, &bands, None, &mut notes);
+        let kept = without_empty_ends(grid, &ends(&wide_first, &bands, None), &mut notes);
         assert_eq!(kept.lanes.len(), 9);
 
         // A figure's label or frame line beside the membrane (here a line down the image, no
@@ -929,13 +994,14 @@ mod tests {
         }
         let bands = Bands::search(&labelled).expect("bands");
         let grid = || estimated_grid_from(84.0, &labelled);
-        let kept = without_empty_ends(grid(), &labelled, &bands, None, &mut notes);
+        let kept = without_empty_ends(grid(), &ends(&labelled, &bands, None), &mut notes);
         assert_eq!(kept.lanes.len(), 17);
         let paper = membranes::OnPaper {
             rows: vec![(0, 199)],
             columns: (100, 699),
         };
-        let trimmed = without_empty_ends(grid(), &labelled, &bands, Some(&paper), &mut notes);
+        let trimmed =
+            without_empty_ends(grid(), &ends(&labelled, &bands, Some(&paper)), &mut notes);
         let found: Vec<f64> = trimmed.lanes.iter().map(|l| l.x_center).collect();
         assert_eq!(found, true_centres);
     }
@@ -943,7 +1009,8 @@ mod tests {
     /// A grid the column profile fitted one lane short (fifteen lanes 36 px apart from x 156)
     /// on sixteen bands from x 120, the first 38 px wide (an overloaded band over both gaps
     /// beside it): the strip a pitch before the grid holds a band and the lanes' signal, and
-    /// gets its lane. Without that band, or off a figure's membrane, nothing is added.
+    /// gets its lane. Without that band (a line down the image there holds the signal but no band), or off a
+    /// figure's membrane, nothing is added.
     #[test]
     fn a_strip_beyond_the_grid_holding_a_band_and_the_lanes_signal_is_a_lane() {
         let true_centres: Vec<f64> = (0..16).map(|i| 120.0 + 36.0 * i as f64).collect();
@@ -961,7 +1028,8 @@ mod tests {
         }
         let bands = Bands::search(&image).expect("bands");
         let mut notes = Vec::new();
-        let extended = with_full_strips_beyond(short(&image), &image, &bands, None, &mut notes);
+        let extended =
+            with_full_strips_beyond(short(&image), &ends(&image, &bands, None), 40, &mut notes);
         let found: Vec<f64> = extended.lanes.iter().map(|l| l.x_center).collect();
         assert_eq!(found.len(), 16, "{found:?}");
         assert!((found[0] - 120.0).abs() <= 1.0, "{found:?}");
@@ -972,12 +1040,28 @@ mod tests {
             rows: vec![(0, 199)],
             columns: (140, 699),
         };
-        let kept = with_full_strips_beyond(short(&image), &image, &bands, Some(&paper), &mut notes);
+        let kept = with_full_strips_beyond(
+            short(&image),
+            &ends(&image, &bands, Some(&paper)),
+            40,
+            &mut notes,
+        );
         assert_eq!(kept.lanes.len(), 15);
 
-        let without = bands_at(&true_centres[1..]);
+        // A line down the image where the band was: signal, but no band.
+        let mut without = bands_at(&true_centres[1..]);
+        for y in 0..200 {
+            for x in 105..135 {
+                without[[y, x]] = 100.0;
+            }
+        }
         let bands = Bands::search(&without).expect("bands");
-        let kept = with_full_strips_beyond(short(&without), &without, &bands, None, &mut notes);
+        let kept = with_full_strips_beyond(
+            short(&without),
+            &ends(&without, &bands, None),
+            40,
+            &mut notes,
+        );
         assert_eq!(kept.lanes.len(), 15);
     }
 }

@@ -25,7 +25,9 @@ pub enum Flag {
     OutsideLinearRange,
     /// The loading control lies more than `normalizer_outlier_fraction` from the blot median.
     NormalizerOutlier,
-    /// The band's box touches the image's top or bottom edge.
+    /// The band's box touches the image's top or bottom edge; on a strip measured whole
+    /// (`WholeStrip`), the lane's signal stands highest on the strip's top or bottom row (a
+    /// band cut off by the crop, or another band's tail running in).
     Edge,
     /// Part of the band is missing where the target's other bands have signal.
     Hole,
