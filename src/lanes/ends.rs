@@ -282,7 +282,7 @@ pub fn extend_over_merged_row(
 /// beyond the profile's grid: the lanes added measured on the profile, the grid's own
 /// lanes left where the profile's fit put them (the added lanes' spacing refits no lane the
 /// grid already holds).
-fn extended_grid(grid: &LaneGrid, centres: &[f64], pitch: f64) -> LaneGrid {
+pub(super) fn extended_grid(grid: &LaneGrid, centres: &[f64], pitch: f64) -> LaneGrid {
     let mut extended = grid_at(&grid.profile, centres, pitch);
     for lane in &mut extended.lanes {
         if let Some(own) = grid

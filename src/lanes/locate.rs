@@ -90,16 +90,18 @@ pub fn locate(
         &membrane,
         &mut notes,
     );
-    if count_is_estimated {
-        if let Some(bands) = &bands {
-            let end = EndEvidence {
-                corrected,
-                bands,
-                membrane: &membrane,
-                paper: paper.as_ref(),
-            };
-            grid = with_full_strips_beyond(grid, &end, request.params.max_lanes, &mut notes);
-        }
+    // What the image shows at a counted grid's ends (a stated grid's ends are the manifest's).
+    let ends = bands
+        .as_ref()
+        .filter(|_| count_is_estimated)
+        .map(|bands| EndEvidence {
+            corrected,
+            bands,
+            membrane: &membrane,
+            paper: paper.as_ref(),
+        });
+    if let Some(ends) = &ends {
+        grid = with_full_strips_beyond(grid, ends, request.params.max_lanes, &mut notes);
     }
     grid = lanes::lean(corrected, grid);
     grid = lanes::centre_on_signal(corrected, grid);
@@ -108,14 +110,8 @@ pub fn locate(
     }
     if count_is_estimated {
         grid = on_membrane(grid, &membrane, &mut notes);
-        if let Some(bands) = &bands {
-            let end = EndEvidence {
-                corrected,
-                bands,
-                membrane: &membrane,
-                paper: paper.as_ref(),
-            };
-            grid = without_empty_ends(grid, &end, &mut notes);
+        if let Some(ends) = &ends {
+            grid = without_empty_ends(grid, ends, &mut notes);
         }
     } else if let Some(note) = row_of_bands
         .as_ref()
@@ -476,18 +472,7 @@ fn with_full_strips_beyond(
         "a strip one lane beyond the grid's end (x {} px) holds a band and as much signal as the lanes: a lane the column profile left out is added; check it on the overlay",
         added.join(" and ")
     ));
-    let mut extended = super::grid_at(&grid.profile, &centres, grid.pitch);
-    for (lane, own) in extended
-        .lanes
-        .iter_mut()
-        .skip(usize::from(before.is_some()))
-        .zip(&grid.lanes)
-    {
-        lane.x_center = own.x_center;
-        lane.anchored = own.anchored;
-    }
-    extended.beyond_profile = true;
-    extended
+    super::ends::extended_grid(&grid, &centres, grid.pitch)
 }
 
 /// An estimated grid without its empty end lanes: from either end, lanes that hold no band
