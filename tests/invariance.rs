@@ -293,6 +293,21 @@ fn a_gels_empty_margins_are_no_lanes() {
     assert!(counts.iter().all(|(_, n)| *n == 16), "{counts:?}");
 }
 
+/// Two Coomassie gels stacked, their edges lines down the image beside the first and last
+/// lanes (the two gels' left edges a few px apart): binned 2x2, the two edges made one peak
+/// in the column profile too wide for a line, and became a lane; upsampled 1.5x or
+/// re-encoded as JPEG, a strip a pitch beyond the grid on the edge line, with an end lane's
+/// band running up to it, was added back as a lane (16 for 15). A line is narrow in its
+/// rows, and a line left out as a gel's edge is no lane to add.
+#[test]
+fn a_gels_edge_lines_are_no_lanes() {
+    let transforms = ["bin2", "up1.5", "jpeg85"];
+    let Some(counts) = counts_under("sdspage_protease_gelquant.png", 15, &transforms) else {
+        return;
+    };
+    assert!(counts.iter().all(|(_, n)| *n == 15), "{counts:?}");
+}
+
 /// The 12-lane strip's first band is its strongest and spreads over the gaps beside it, so
 /// its lane hardly stands out of them in the column profile: shaded or turned 2°, the count
 /// left it out (11 lanes). A strip a pitch beyond the grid that holds a band and the lanes'

@@ -12,24 +12,15 @@ use crate::stats;
 /// The grid without an end lane that is a line running down the image (a gel's edge, a
 /// figure's frame) rather than a lane; with the centres of the lanes left out. Such a
 /// line holds signal in most rows, where bands and the gaps between them alternate down a
-/// lane: its peak in the column profile is under [`LINE_WIDTH_SHARE`] of the lanes' width, and
-/// holds at least [`LINE_LEVEL`] of its mean signal in three rows of four.
+/// lane: it holds at least [`LINE_LEVEL`] of its mean signal in three rows of four, and in the
+/// image's rows it is under [`LINE_WIDTH_SHARE`] of the lanes' width ([`is_frame_line`]).
 pub fn without_frame_lines(corrected: &Array2<f32>, grid: LaneGrid) -> (LaneGrid, Vec<f64>) {
     let n = grid.lanes.len();
     if n < 2 {
         return (grid, Vec::new());
     }
-    let profile = stats::gaussian_smooth(&grid.profile, 1.0);
-    let is_line = |lane: &Lane| {
-        half_maximum_edges(&profile, lane.x_center, grid.pitch, LANE_SDS * grid.noise).is_some_and(
-            |(left, right)| {
-                right - left < LINE_WIDTH_SHARE * lane.width
-                    && runs_down_the_image(corrected, (left, right))
-            },
-        )
-    };
     let keep: Vec<bool> = (0..n)
-        .map(|i| !((i == 0 || i == n - 1) && is_line(&grid.lanes[i])))
+        .map(|i| !((i == 0 || i == n - 1) && is_frame_line(corrected, &grid, &grid.lanes[i])))
         .collect();
     let lines: Vec<f64> = grid
         .lanes
@@ -40,6 +31,50 @@ pub fn without_frame_lines(corrected: &Array2<f32>, grid: LaneGrid) -> (LaneGrid
         .collect();
     let (grid, _) = grid.keeping(&keep);
     (grid, lines)
+}
+
+/// True where `lane` of `grid` is a line running down the image rather than a lane (see
+/// [`without_frame_lines`]): a peak in the column profile that holds signal down the image
+/// and is narrow in the image's rows. Its width is read on blocks of rows, not on the column
+/// profile: two lines a few px apart in different rows (stacked gels, each with its edge)
+/// make one wide peak in the profile, each as narrow as a line in its rows.
+pub(super) fn is_frame_line(corrected: &Array2<f32>, grid: &LaneGrid, lane: &Lane) -> bool {
+    let profile = stats::gaussian_smooth(&grid.profile, 1.0);
+    half_maximum_edges(&profile, lane.x_center, grid.pitch, LANE_SDS * grid.noise).is_some_and(
+        |span| {
+            runs_down_the_image(corrected, span)
+                && width_in_rows(corrected, grid, lane.x_center)
+                    .is_some_and(|width| width < LINE_WIDTH_SHARE * lane.width)
+        },
+    )
+}
+
+/// The median width at half height of the peak at `x` in the column profiles of blocks of
+/// half a pitch of rows, where it stands out of the block's noise; `None` where it stands out
+/// in no block.
+fn width_in_rows(corrected: &Array2<f32>, grid: &LaneGrid, x: f64) -> Option<f64> {
+    let (height, width) = corrected.dim();
+    let block = ((grid.pitch / 2.0).round() as usize).clamp(1, height.max(1));
+    // Columns up to a pitch either side: the half-height edges are sought within half a pitch.
+    let from = (x - grid.pitch).floor().max(0.0) as usize;
+    let to = ((x + grid.pitch).ceil().max(0.0) as usize + 1).min(width);
+    if to <= from {
+        return None;
+    }
+    // A block's profile is the mean of fewer rows than the whole column profile.
+    let block_noise = grid.noise * (height as f64 / block as f64).sqrt();
+    let widths: Vec<f64> = corrected
+        .axis_chunks_iter(ndarray::Axis(0), block)
+        .filter_map(|rows| {
+            let means: Vec<f32> = (from..to)
+                .map(|c| rows.column(c).mean().unwrap_or(0.0))
+                .collect();
+            let means = stats::gaussian_smooth(&means, 1.0);
+            half_maximum_edges(&means, x - from as f64, grid.pitch, LANE_SDS * block_noise)
+                .map(|(left, right)| right - left)
+        })
+        .collect();
+    (!widths.is_empty()).then(|| stats::median(&widths))
 }
 
 /// A frame line holds at least this share of its mean signal in three rows of four (a lane
@@ -769,6 +804,28 @@ mod tests {
         assert!(
             (last - 400.0).abs() <= 1.5,
             "the edge as a tenth lane: {last}"
+        );
+        let (kept, lines) = without_frame_lines(&image, grid);
+        assert_eq!(kept.lanes.len(), 9);
+        assert_eq!(lines, vec![last]);
+    }
+
+    #[test]
+    fn two_stacked_gels_edges_side_by_side_are_a_frame_line() {
+        // Each gel's edge is a line 7 px wide in its own rows, beside the other's: in the
+        // column profile they make one peak 14 px wide, over half the lanes' 24.
+        let mut image = first_lanes_faint(false);
+        image
+            .slice_mut(ndarray::s![..60, 391..398])
+            .map_inplace(|v| *v += 60.0);
+        image
+            .slice_mut(ndarray::s![60.., 398..405])
+            .map_inplace(|v| *v += 60.0);
+        let grid = fit_lanes(&image, 10, 8.0).unwrap();
+        let last = grid.lanes[9].x_center;
+        assert!(
+            (391.0..405.0).contains(&last),
+            "the edges as a tenth lane: {last}"
         );
         let (kept, lines) = without_frame_lines(&image, grid);
         assert_eq!(kept.lanes.len(), 9);

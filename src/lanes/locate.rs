@@ -418,7 +418,8 @@ struct EndEvidence<'a> {
 /// beside it) and at least the median lane's signal. The column profile's total contrast
 /// misses such a lane where its band spreads over both gaps beside it (the 12-lane strip's
 /// first band, shaded); nothing else would leave a lane's worth of band out of every lane.
-/// Only where the column profile placed the grid; with a note.
+/// A strip that is a line running down the image (a gel's edge, left out of the grid as one)
+/// is no lane. Only where the column profile placed the grid; with a note.
 fn with_full_strips_beyond(
     grid: LaneGrid,
     evidence: &EndEvidence,
@@ -446,9 +447,11 @@ fn with_full_strips_beyond(
         let on_membrane =
             lanes::on_membrane_at(membrane, grid.pitch, x) && paper.is_none_or(|p| p.spans(x));
         let holds_a_band = || bands.count_within(from, to, BAND_WIDER_THAN_PITCH * grid.pitch) > 0;
+        let strip = end.moved(step);
         (inside
             && on_membrane
-            && lane_signal(&grid, corrected, &end.moved(step)) >= median
+            && lane_signal(&grid, corrected, &strip) >= median
+            && !super::ends::is_frame_line(corrected, &grid, &strip)
             && holds_a_band())
         .then_some(x)
     };
@@ -1047,6 +1050,18 @@ mod tests {
             40,
             &mut notes,
         );
+        assert_eq!(kept.lanes.len(), 15);
+
+        // A gel's edge: a narrow line down the image, fainter than the bands running up to it.
+        let mut edge = image.clone();
+        for y in 0..200 {
+            for x in 116..124 {
+                edge[[y, x]] = edge[[y, x]].max(40.0);
+            }
+        }
+        let bands = Bands::search(&edge).expect("bands");
+        let kept =
+            with_full_strips_beyond(short(&edge), &ends(&edge, &bands, None), 40, &mut notes);
         assert_eq!(kept.lanes.len(), 15);
     }
 }
