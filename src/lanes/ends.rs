@@ -208,7 +208,7 @@ pub fn extend_over_bands(
 
 /// A grid's lanes lie on its lattice (a straight line through their centres) within this
 /// share of the pitch.
-const MAX_LATTICE_RESIDUAL: f64 = 0.25;
+pub(super) const MAX_LATTICE_RESIDUAL: f64 = 0.25;
 
 /// The grid extended over a row of merged bands (`merged_rows`, from
 /// [`super::band_rows::Bands::merged_rows`]): an overloaded loading control whose bands touch

@@ -308,21 +308,131 @@ fn lanes_as_the_image_shows(
     let own = lanes::estimate_lane_count(&grid.profile, p.max_lanes, p.min_pitch_px)
         .and_then(|n| lanes::fit_profile(&grid.profile, n, p.min_pitch_px))
         .map(|g| lanes_beyond_the_profile((signal, corrected), g, bands, membrane, p, &mut notes))
-        .map(|g| on_membrane(g, membrane, &mut notes))
-        .filter(|g| g.lanes.len() == stated);
-    match own {
-        Some(own) => {
-            warnings.extend(notes);
-            own
-        }
-        None => match bands.and_then(|b| onto_the_lane_left_out(&grid, corrected, b, membrane)) {
-            Some((moved, note)) => {
-                warnings.push(note);
-                moved
-            }
-            None => grid,
-        },
+        .map(|g| on_membrane(g, membrane, &mut notes));
+    if let Some(own) = own.as_ref().filter(|g| g.lanes.len() == stated) {
+        warnings.extend(notes);
+        return own.clone();
     }
+    let placed = bands.and_then(|bands| {
+        own.as_ref()
+            .and_then(|own| stated_on_own_lanes(own, stated, corrected, bands))
+            .or_else(|| onto_the_lane_left_out(&grid, corrected, bands, membrane))
+    });
+    match placed {
+        Some((placed, note)) => {
+            warnings.push(note);
+            placed
+        }
+        None => grid,
+    }
+}
+
+/// The most lanes the image's own count may differ from the stated count by for the stated
+/// lanes to be placed on the image's own lanes: one or two lanes more (a frame line, an
+/// unlisted ladder) or fewer (a faint end lane the count left out).
+const MAX_OWN_COUNT_DIFFERENCE: usize = 2;
+
+/// A stated count placed on the image's `own` lanes (found as without a manifest) where their
+/// count differs by one or two and they are evenly spaced (within
+/// [`super::ends::MAX_LATTICE_RESIDUAL`] of the pitch of a lattice): of `own`'s runs of
+/// `stated` consecutive lanes, or of `own`
+/// extended at its pitch by the missing lanes on either side (inside the image), the one
+/// whose lanes hold the most bands (see [`BandEvidence`]), where that one is clear (no other
+/// holds as many). The lanes are then the columns the bands form, at the manifest's count,
+/// where an even grid of that count fitted to the column profile alone may run over a
+/// figure's frame or margins. With a note; `None` where no placement is clear.
+fn stated_on_own_lanes(
+    own: &LaneGrid,
+    stated: usize,
+    corrected: &Array2<f32>,
+    bands: &Bands,
+) -> Option<(LaneGrid, String)> {
+    let n = own.lanes.len();
+    if n < 2 || n == stated || n.abs_diff(stated) > MAX_OWN_COUNT_DIFFERENCE || stated < 2 {
+        return None;
+    }
+    // Only lanes evenly spaced (no lane left out between them) are a lattice to run along.
+    let points: Vec<(f64, f64)> = own
+        .lanes
+        .iter()
+        .enumerate()
+        .map(|(i, lane)| (i as f64, lane.x_center))
+        .collect();
+    let (pitch, _, worst) = stats::line_fit(&points);
+    if pitch <= 0.0 || worst > super::ends::MAX_LATTICE_RESIDUAL * pitch {
+        return None;
+    }
+    let evidence = BandEvidence::new(bands, corrected, own.pitch);
+    let width = stats::median(&own.lanes.iter().map(|l| l.width).collect::<Vec<_>>());
+    let image_width = corrected.ncols() as f64;
+    let own_centres: Vec<f64> = own.lanes.iter().map(|l| l.x_center).collect();
+    let placements: Vec<Vec<f64>> = if n > stated {
+        (0..=n - stated)
+            .map(|first| own_centres[first..first + stated].to_vec())
+            .collect()
+    } else {
+        let missing = stated - n;
+        (0..=missing)
+            .map(|before| {
+                let (first, last) = (own_centres[0], own_centres[n - 1]);
+                (1..=before)
+                    .rev()
+                    .map(|k| first - k as f64 * own.pitch)
+                    .chain(own_centres.iter().copied())
+                    .chain((1..=missing - before).map(|k| last + k as f64 * own.pitch))
+                    .collect::<Vec<f64>>()
+            })
+            .filter(|centres| {
+                centres[0] - width / 2.0 >= 0.0 && centres[stated - 1] + width / 2.0 <= image_width
+            })
+            .collect()
+    };
+    let holding = |centres: &[f64]| {
+        centres
+            .iter()
+            .filter(|&&x| evidence.bands_in(x, width) > 0)
+            .count()
+    };
+    let scores: Vec<usize> = placements.iter().map(|c| holding(c)).collect();
+    let best = *scores.iter().max()?;
+    if scores.iter().filter(|&&s| s == best).count() != 1 {
+        return None;
+    }
+    let chosen = &placements[scores.iter().position(|&s| s == best)?];
+    let placed = if n > stated {
+        let keep: Vec<bool> = own_centres.iter().map(|x| chosen.contains(x)).collect();
+        own.clone().keeping(&keep).0
+    } else {
+        super::ends::extended_grid(own, chosen, own.pitch)
+    };
+    let how = if n > stated {
+        let left_out: Vec<String> = own_centres
+            .iter()
+            .filter(|x| !chosen.contains(x))
+            .map(|x| format!("{x:.0}"))
+            .collect();
+        format!(
+            "the lane(s) at x {} px, which hold fewer bands, are left out",
+            left_out.join(" and ")
+        )
+    } else {
+        let added: Vec<String> = chosen
+            .iter()
+            .filter(|x| !own_centres.contains(x))
+            .map(|x| format!("{x:.0}"))
+            .collect();
+        format!(
+            "lane(s) at x {} px are added at its pitch, where they hold the most bands",
+            added.join(" and ")
+        )
+    };
+    Some((
+        placed,
+        format!(
+            "the manifest lists {stated} lanes; the image shows {n} lanes {:.0} px apart, and the stated lanes are placed on them: {how}; check the overlay",
+            own.pitch
+        ),
+    ))
 }
 
 /// What the image's bands say of lanes `pitch` apart: how many bands a lane holds.
@@ -1063,5 +1173,41 @@ mod tests {
         let kept =
             with_full_strips_beyond(short(&edge), &ends(&edge, &bands, None), 40, &mut notes);
         assert_eq!(kept.lanes.len(), 15);
+    }
+
+    #[test]
+    fn a_stated_count_is_placed_on_the_lanes_the_image_shows() {
+        // Twelve lanes of bands 36 px apart from x 120; the image's own lanes found as 13 (a
+        // frame line one pitch before the first) or 11 (the first lane left out).
+        let true_centres: Vec<f64> = (0..12).map(|i| 120.0 + 36.0 * i as f64).collect();
+        let mut image = bands_at(&true_centres);
+        for y in 0..200 {
+            for x in 82..86 {
+                image[[y, x]] = 60.0;
+            }
+        }
+        let bands = Bands::search(&image).expect("bands");
+        let own = |first: f64, n: usize| {
+            let lanes = (0..n)
+                .map(|i| Lane::upright(i + 1, first + 36.0 * i as f64, 30.0, false))
+                .collect();
+            lanes::grid_of(lanes, 36.0, &image)
+        };
+        let centres = |grid: &LaneGrid| grid.lanes.iter().map(|l| l.x_center).collect::<Vec<_>>();
+
+        let (placed, note) =
+            stated_on_own_lanes(&own(84.0, 13), 12, &image, &bands).expect("placed");
+        assert_eq!(centres(&placed), true_centres);
+        assert!(note.contains("x 84"), "{note}");
+
+        let (placed, note) =
+            stated_on_own_lanes(&own(156.0, 11), 12, &image, &bands).expect("placed");
+        assert_eq!(centres(&placed), true_centres);
+        assert!(note.contains("x 120"), "{note}");
+
+        // Lanes the image shows where both ends hold as many bands: no clear placement.
+        assert!(stated_on_own_lanes(&own(84.0, 14), 13, &image, &bands).is_none());
+        // A count three off is no small disagreement.
+        assert!(stated_on_own_lanes(&own(120.0, 12), 9, &image, &bands).is_none());
     }
 }
