@@ -340,6 +340,19 @@ fn a_stated_count_on_a_framed_panel_keeps_each_lane_in_its_place() {
     }
 }
 
+/// A figure panel in a frame, a white margin or a field: its columns' levels no longer show
+/// where the membrane ends, and a lane counted on the line framing the strips stayed (13 for
+/// 12). On the paper the membrane's columns end at that line, and a lane centred on it reaches
+/// off them.
+#[test]
+fn a_lane_on_a_panels_frame_line_is_no_lane() {
+    let transforms = ["frame", "white", "field"];
+    let Some(counts) = counts_under("pmc_psmad_gapdh.png", 12, &transforms) else {
+        return;
+    };
+    assert!(counts.iter().all(|(_, n)| *n == 12), "{counts:?}");
+}
+
 /// The 12-lane strip's first band is its strongest and spreads over the gaps beside it, so
 /// its lane hardly stands out of them in the column profile: shaded or turned 2°, the count
 /// left it out (11 lanes). A strip a pitch beyond the grid that holds a band and the lanes'

@@ -554,8 +554,8 @@ fn with_full_strips_beyond(
         let x = end.x_center + step;
         let (from, to) = (x - end.width / 2.0, x + end.width / 2.0);
         let inside = from >= 0.0 && to <= image_width;
-        let on_membrane =
-            lanes::on_membrane_at(membrane, grid.pitch, x) && paper.is_none_or(|p| p.spans(x));
+        let on_membrane = lanes::on_membrane_at(membrane, grid.pitch, x)
+            && paper.is_none_or(|p| p.spans_lane(x, end.width));
         let holds_a_band = || bands.count_within(from, to, BAND_WIDER_THAN_PITCH * grid.pitch) > 0;
         let strip = end.moved(step);
         (inside
@@ -614,10 +614,11 @@ fn without_empty_ends(grid: LaneGrid, evidence: &EndEvidence, notes: &mut Vec<St
         return grid;
     };
     let evidence = BandEvidence::new(bands, corrected, grid.pitch);
-    let off_the_membrane = |x: f64| paper.is_some_and(|p| !p.spans(x));
+    let off_the_membrane =
+        |lane: &lanes::Lane| paper.is_some_and(|p| !p.spans_lane(lane.x_center, lane.width));
     let empty = |i: usize| {
         let lane = &grid.lanes[i];
-        (signals[i] < lanes::FAINT_LANE_SHARE * median || off_the_membrane(lane.x_center))
+        (signals[i] < lanes::FAINT_LANE_SHARE * median || off_the_membrane(lane))
             && evidence.bands_in(lane.x_center, lane.width) == 0
     };
     let from_left = (0..n).take_while(|&i| empty(i)).count();
@@ -1100,6 +1101,16 @@ mod tests {
         };
         let trimmed =
             without_empty_ends(grid(), &ends(&labelled, &bands, Some(&paper)), &mut notes);
+        let found: Vec<f64> = trimmed.lanes.iter().map(|l| l.x_center).collect();
+        assert_eq!(found, true_centres);
+        // The line framing the strip is the membrane's edge on the paper: a lane centred on
+        // it reaches off the membrane.
+        let framed = membranes::OnPaper {
+            rows: vec![(0, 199)],
+            columns: (80, 699),
+        };
+        let trimmed =
+            without_empty_ends(grid(), &ends(&labelled, &bands, Some(&framed)), &mut notes);
         let found: Vec<f64> = trimmed.lanes.iter().map(|l| l.x_center).collect();
         assert_eq!(found, true_centres);
     }

@@ -317,6 +317,12 @@ impl OnPaper {
     pub fn spans(&self, x: f64) -> bool {
         within(x, self.columns)
     }
+
+    /// True where a lane `width` px wide centred at `x` lies within the membrane's columns:
+    /// a lane on the line framing a strip (the membrane's edge) reaches off it.
+    pub fn spans_lane(&self, x: f64, width: f64) -> bool {
+        self.spans(x - width / 2.0) && self.spans(x + width / 2.0)
+    }
 }
 
 /// True where `v` lies in the pixels `a..=b` (a pixel spans one unit from its index).
