@@ -43,17 +43,21 @@ pub(super) fn is_frame_line(corrected: &Array2<f32>, grid: &LaneGrid, lane: &Lan
     half_maximum_edges(&profile, lane.x_center, grid.pitch, LANE_SDS * grid.noise).is_some_and(
         |span| {
             runs_down_the_image(corrected, span)
-                && width_in_rows(corrected, grid, lane.x_center)
+                && median_width_in_row_blocks(corrected, grid, lane.x_center)
                     .is_some_and(|width| width < LINE_WIDTH_SHARE * lane.width)
         },
     )
 }
 
 /// The median width at half height of the peak at `x` in the column profiles of blocks of
-/// half a pitch of rows, where it stands out of the block's noise; `None` where it stands out
-/// in no block.
-fn width_in_rows(corrected: &Array2<f32>, grid: &LaneGrid, x: f64) -> Option<f64> {
+/// half a pitch of rows, over the blocks where it stands out of the block's noise (a band
+/// wider than the reach of the search is skipped with them); `None` where it stands out in
+/// no block.
+fn median_width_in_row_blocks(corrected: &Array2<f32>, grid: &LaneGrid, x: f64) -> Option<f64> {
     let (height, width) = corrected.dim();
+    if !(grid.pitch.is_finite() && grid.pitch > 0.0 && x.is_finite()) {
+        return None;
+    }
     let block = ((grid.pitch / 2.0).round() as usize).clamp(1, height.max(1));
     // Columns up to a pitch either side: the half-height edges are sought within half a pitch.
     let from = (x - grid.pitch).floor().max(0.0) as usize;
@@ -61,16 +65,17 @@ fn width_in_rows(corrected: &Array2<f32>, grid: &LaneGrid, x: f64) -> Option<f64
     if to <= from {
         return None;
     }
-    // A block's profile is the mean of fewer rows than the whole column profile.
-    let block_noise = grid.noise * (height as f64 / block as f64).sqrt();
     let widths: Vec<f64> = corrected
         .axis_chunks_iter(ndarray::Axis(0), block)
         .filter_map(|rows| {
+            // A block's profile is the mean of fewer rows than the whole column profile (the
+            // last block may be shorter still).
+            let noise = grid.noise * (height as f64 / rows.nrows() as f64).sqrt();
             let means: Vec<f32> = (from..to)
                 .map(|c| rows.column(c).mean().unwrap_or(0.0))
                 .collect();
             let means = stats::gaussian_smooth(&means, 1.0);
-            half_maximum_edges(&means, x - from as f64, grid.pitch, LANE_SDS * block_noise)
+            half_maximum_edges(&means, x - from as f64, grid.pitch, LANE_SDS * noise)
                 .map(|(left, right)| right - left)
         })
         .collect();
@@ -80,9 +85,9 @@ fn width_in_rows(corrected: &Array2<f32>, grid: &LaneGrid, x: f64) -> Option<f64
 /// A frame line holds at least this share of its mean signal in three rows of four (a lane
 /// holds signal in its band rows only).
 const LINE_LEVEL: f32 = 0.4;
-/// A line's peak in the column profile is narrower than this share of the lanes' width (a
-/// frame line at the grid's end) or of the space to the next peak (an edge line,
-/// [`super::edge_lines`]).
+/// A line is narrower than this share of the lanes' width (a frame line at the grid's end,
+/// in blocks of rows: [`is_frame_line`]) or its peak in the column profile than this share of
+/// the space to the next peak (an edge line, [`super::edge_lines`]).
 pub(super) const LINE_WIDTH_SHARE: f64 = 0.5;
 
 /// True when the columns `left`–`right` hold [`LINE_LEVEL`] of their mean signal in three
@@ -144,17 +149,8 @@ pub fn extend_over_bands(
     if grid.lanes.len() < 2 {
         return None;
     }
-    let points: Vec<(f64, f64)> = grid
-        .lanes
-        .iter()
-        .enumerate()
-        .map(|(i, lane)| (i as f64, lane.x_center))
-        .collect();
-    let (pitch, origin, worst) = stats::line_fit(&points);
     // Only an evenly spaced grid has a lattice to extend (not one grid per blot side by side).
-    if pitch <= 0.0 || worst > MAX_LATTICE_RESIDUAL * pitch {
-        return None;
-    }
+    let (pitch, origin) = lattice(grid)?;
     let last = (grid.lanes.len() - 1) as f64;
     // Lattice steps of the runs' bands that lie beyond the grid, on its lattice; and the runs
     // they belong to.
@@ -208,7 +204,25 @@ pub fn extend_over_bands(
 
 /// A grid's lanes lie on its lattice (a straight line through their centres) within this
 /// share of the pitch.
-pub(super) const MAX_LATTICE_RESIDUAL: f64 = 0.25;
+const MAX_LATTICE_RESIDUAL: f64 = 0.25;
+
+/// The lattice `grid`'s lanes lie on (pitch, and the first lane's place on it; px), where
+/// they are evenly spaced (each within [`MAX_LATTICE_RESIDUAL`] of the pitch of a straight
+/// line through their centres, no lane left out between them); `None` otherwise.
+pub(super) fn lattice(grid: &LaneGrid) -> Option<(f64, f64)> {
+    if grid.lanes.len() < 2 {
+        return None;
+    }
+    let points: Vec<(f64, f64)> = grid
+        .lanes
+        .iter()
+        .enumerate()
+        .map(|(i, lane)| (i as f64, lane.x_center))
+        .collect();
+    let (pitch, origin, worst) = stats::line_fit(&points);
+    (pitch.is_finite() && pitch > 0.0 && worst <= MAX_LATTICE_RESIDUAL * pitch)
+        .then_some((pitch, origin))
+}
 
 /// The grid extended over a row of merged bands (`merged_rows`, from
 /// [`super::band_rows::Bands::merged_rows`]): an overloaded loading control whose bands touch
@@ -813,13 +827,14 @@ mod tests {
     #[test]
     fn two_stacked_gels_edges_side_by_side_are_a_frame_line() {
         // Each gel's edge is a line 7 px wide in its own rows, beside the other's: in the
-        // column profile they make one peak 14 px wide, over half the lanes' 24.
+        // column profile they make one peak 14 px wide, over half the lanes' 24. They meet
+        // inside a block of rows (blocks of 20), which then shows both.
         let mut image = first_lanes_faint(false);
         image
-            .slice_mut(ndarray::s![..60, 391..398])
+            .slice_mut(ndarray::s![..50, 391..398])
             .map_inplace(|v| *v += 60.0);
         image
-            .slice_mut(ndarray::s![60.., 398..405])
+            .slice_mut(ndarray::s![50.., 398..405])
             .map_inplace(|v| *v += 60.0);
         let grid = fit_lanes(&image, 10, 8.0).unwrap();
         let last = grid.lanes[9].x_center;

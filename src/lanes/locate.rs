@@ -283,6 +283,9 @@ fn lanes_between_edge_lines(
 /// margin at the lanes' level) it may leave either end out: on a gel of 16 lanes beside an
 /// empty margin, the image turned or re-encoded put the stated 16 one lane early, on the
 /// margin. Lanes the image itself gives at the stated count are the lanes its bands show.
+/// Where they number it but for one or two, the stated lanes are placed on them
+/// ([`stated_on_own_lanes`]) where that gives at least as many lanes holding a band as the
+/// stated grid; failing that, the stated grid may move one lane ([`onto_the_lane_left_out`]).
 /// Other grids are not counted again (it costs a count search per image). Lanes placed on a
 /// row of bands or between edge lines stand as they are.
 fn lanes_as_the_image_shows(
@@ -313,18 +316,37 @@ fn lanes_as_the_image_shows(
         warnings.extend(notes);
         return own.clone();
     }
-    let placed = bands.and_then(|bands| {
-        own.as_ref()
-            .and_then(|own| stated_on_own_lanes(own, stated, corrected, bands))
-            .or_else(|| onto_the_lane_left_out(&grid, corrected, bands, membrane))
-    });
-    match placed {
-        Some((placed, note)) => {
+    let Some(bands) = bands else {
+        return grid;
+    };
+    if let Some((placed, note)) = own
+        .as_ref()
+        .and_then(|own| stated_on_own_lanes(own, stated, corrected, bands, membrane))
+        .filter(|(placed, _)| {
+            lanes_holding_bands(placed, corrected, bands)
+                >= lanes_holding_bands(&grid, corrected, bands)
+        })
+    {
+        warnings.extend(notes);
+        warnings.push(note);
+        return placed;
+    }
+    match onto_the_lane_left_out(&grid, corrected, bands, membrane) {
+        Some((moved, note)) => {
             warnings.push(note);
-            placed
+            moved
         }
         None => grid,
     }
+}
+
+/// How many of `grid`'s lanes hold a band of `corrected` (see [`BandEvidence`]).
+fn lanes_holding_bands(grid: &LaneGrid, corrected: &Array2<f32>, bands: &Bands) -> usize {
+    let evidence = BandEvidence::new(bands, corrected, grid.pitch);
+    grid.lanes
+        .iter()
+        .filter(|lane| evidence.bands_in(lane.x_center, lane.width) > 0)
+        .count()
 }
 
 /// The most lanes the image's own count may differ from the stated count by for the stated
@@ -333,104 +355,95 @@ fn lanes_as_the_image_shows(
 const MAX_OWN_COUNT_DIFFERENCE: usize = 2;
 
 /// A stated count placed on the image's `own` lanes (found as without a manifest) where their
-/// count differs by one or two and they are evenly spaced (within
-/// [`super::ends::MAX_LATTICE_RESIDUAL`] of the pitch of a lattice): of `own`'s runs of
-/// `stated` consecutive lanes, or of `own`
-/// extended at its pitch by the missing lanes on either side (inside the image), the one
-/// whose lanes hold the most bands (see [`BandEvidence`]), where that one is clear (no other
-/// holds as many). The lanes are then the columns the bands form, at the manifest's count,
-/// where an even grid of that count fitted to the column profile alone may run over a
-/// figure's frame or margins. With a note; `None` where no placement is clear.
+/// count differs by one or two and they lie on a lattice ([`super::ends::lattice`]): of
+/// `own`'s runs of `stated` consecutive lanes, or of `own` extended along its lattice by the
+/// missing lanes on either side (inside the image, on the `membrane`), the placement with the
+/// most lanes holding a band (see [`BandEvidence`]), where no other has as many. The lanes
+/// are then the columns the bands form, at the manifest's count, where an even grid of that
+/// count fitted to the column profile alone may run over a figure's frame or margins. With a
+/// note; `None` where no placement is clear.
 fn stated_on_own_lanes(
     own: &LaneGrid,
     stated: usize,
     corrected: &Array2<f32>,
     bands: &Bands,
+    membrane: &[(usize, usize)],
 ) -> Option<(LaneGrid, String)> {
     let n = own.lanes.len();
     if n < 2 || n == stated || n.abs_diff(stated) > MAX_OWN_COUNT_DIFFERENCE || stated < 2 {
         return None;
     }
-    // Only lanes evenly spaced (no lane left out between them) are a lattice to run along.
-    let points: Vec<(f64, f64)> = own
-        .lanes
-        .iter()
-        .enumerate()
-        .map(|(i, lane)| (i as f64, lane.x_center))
-        .collect();
-    let (pitch, _, worst) = stats::line_fit(&points);
-    if pitch <= 0.0 || worst > super::ends::MAX_LATTICE_RESIDUAL * pitch {
-        return None;
-    }
-    let evidence = BandEvidence::new(bands, corrected, own.pitch);
+    let (pitch, origin) = super::ends::lattice(own)?;
+    let evidence = BandEvidence::new(bands, corrected, pitch);
     let width = stats::median(&own.lanes.iter().map(|l| l.width).collect::<Vec<_>>());
     let image_width = corrected.ncols() as f64;
-    let own_centres: Vec<f64> = own.lanes.iter().map(|l| l.x_center).collect();
-    let placements: Vec<Vec<f64>> = if n > stated {
+    // A placement: lattice steps, 0 the first of `own`'s lanes.
+    let placements: Vec<std::ops::Range<i64>> = if n > stated {
         (0..=n - stated)
-            .map(|first| own_centres[first..first + stated].to_vec())
+            .map(|first| first as i64..(first + stated) as i64)
             .collect()
     } else {
-        let missing = stated - n;
+        let missing = (stated - n) as i64;
         (0..=missing)
-            .map(|before| {
-                let (first, last) = (own_centres[0], own_centres[n - 1]);
-                (1..=before)
-                    .rev()
-                    .map(|k| first - k as f64 * own.pitch)
-                    .chain(own_centres.iter().copied())
-                    .chain((1..=missing - before).map(|k| last + k as f64 * own.pitch))
-                    .collect::<Vec<f64>>()
-            })
-            .filter(|centres| {
-                centres[0] - width / 2.0 >= 0.0 && centres[stated - 1] + width / 2.0 <= image_width
-            })
+            .map(|before| -before..n as i64 + missing - before)
             .collect()
     };
-    let holding = |centres: &[f64]| {
-        centres
-            .iter()
-            .filter(|&&x| evidence.bands_in(x, width) > 0)
+    // Own lanes stay where they are; lattice steps beyond them lie on the lattice.
+    let at = |step: i64| {
+        usize::try_from(step)
+            .ok()
+            .and_then(|i| own.lanes.get(i))
+            .map_or(origin + step as f64 * pitch, |lane| lane.x_center)
+    };
+    let placeable = |steps: &std::ops::Range<i64>| {
+        steps.clone().map(at).all(|x| {
+            x - width / 2.0 >= 0.0
+                && x + width / 2.0 <= image_width
+                && lanes::on_membrane_at(membrane, pitch, x)
+        })
+    };
+    let holding = |steps: &std::ops::Range<i64>| {
+        steps
+            .clone()
+            .filter(|&step| evidence.bands_in(at(step), width) > 0)
             .count()
     };
-    let scores: Vec<usize> = placements.iter().map(|c| holding(c)).collect();
+    let placements: Vec<_> = placements.into_iter().filter(|s| placeable(s)).collect();
+    let scores: Vec<usize> = placements.iter().map(holding).collect();
     let best = *scores.iter().max()?;
     if scores.iter().filter(|&&s| s == best).count() != 1 {
         return None;
     }
-    let chosen = &placements[scores.iter().position(|&s| s == best)?];
-    let placed = if n > stated {
-        let keep: Vec<bool> = own_centres.iter().map(|x| chosen.contains(x)).collect();
-        own.clone().keeping(&keep).0
-    } else {
-        super::ends::extended_grid(own, chosen, own.pitch)
+    let chosen = placements[scores.iter().position(|&s| s == best)?].clone();
+    let named = |steps: Vec<i64>| -> String {
+        let at: Vec<String> = steps.into_iter().map(|s| format!("{:.0}", at(s))).collect();
+        at.join(" and ")
     };
-    let how = if n > stated {
-        let left_out: Vec<String> = own_centres
-            .iter()
-            .filter(|x| !chosen.contains(x))
-            .map(|x| format!("{x:.0}"))
-            .collect();
-        format!(
-            "the lane(s) at x {} px, which hold fewer bands, are left out",
-            left_out.join(" and ")
+    let (placed, how) = if n > stated {
+        let keep: Vec<bool> = (0..n as i64).map(|i| chosen.contains(&i)).collect();
+        let left_out = (0..n as i64).filter(|i| !chosen.contains(i)).collect();
+        (
+            own.clone().keeping(&keep).0,
+            format!(
+                "the lane(s) at x {} px, with fewer lanes holding a band, are left out",
+                named(left_out)
+            ),
         )
     } else {
-        let added: Vec<String> = chosen
-            .iter()
-            .filter(|x| !own_centres.contains(x))
-            .map(|x| format!("{x:.0}"))
-            .collect();
-        format!(
-            "lane(s) at x {} px are added at its pitch, where they hold the most bands",
-            added.join(" and ")
+        let centres: Vec<f64> = chosen.clone().map(at).collect();
+        let added = chosen.filter(|&s| s < 0 || s >= n as i64).collect();
+        (
+            super::ends::extended_grid(own, &centres, pitch),
+            format!(
+                "lane(s) at x {} px are added along them, where the most lanes then hold a band",
+                named(added)
+            ),
         )
     };
     Some((
         placed,
         format!(
-            "the manifest lists {stated} lanes; the image shows {n} lanes {:.0} px apart, and the stated lanes are placed on them: {how}; check the overlay",
-            own.pitch
+            "the manifest lists {stated} lanes; the image shows {n} lanes {pitch:.0} px apart, and the stated lanes are placed on them: {how}; check the overlay"
         ),
     ))
 }
@@ -476,14 +489,8 @@ pub fn holds_as_many_bands(
     let Some(bands) = Bands::search(corrected) else {
         return true;
     };
-    let holding = |grid: &LaneGrid| {
-        let evidence = BandEvidence::new(&bands, corrected, grid.pitch);
-        grid.lanes
-            .iter()
-            .filter(|lane| evidence.bands_in(lane.x_center, lane.width) > 0)
-            .count()
-    };
-    holding(candidate) >= holding(current)
+    lanes_holding_bands(candidate, corrected, &bands)
+        >= lanes_holding_bands(current, corrected, &bands)
 }
 
 /// Every lane's signal ([`lane_signal`]).
@@ -523,7 +530,7 @@ struct EndEvidence<'a> {
 }
 
 /// An estimated grid with a lane added one pitch beyond either end where a lane-wide strip
-/// there lies in the image (and on a figure's membrane), holds a band (a blob centred in it,
+/// there lies in the image (and on a figure's membrane, the whole strip), holds a band (a blob centred in it,
 /// up to [`BAND_WIDER_THAN_PITCH`] pitches wide: an overloaded band spreads over the gaps
 /// beside it) and at least the median lane's signal. The column profile's total contrast
 /// misses such a lane where its band spreads over both gaps beside it (the 12-lane strip's
@@ -561,8 +568,8 @@ fn with_full_strips_beyond(
         (inside
             && on_membrane
             && lane_signal(&grid, corrected, &strip) >= median
-            && !super::ends::is_frame_line(corrected, &grid, &strip)
-            && holds_a_band())
+            && holds_a_band()
+            && !super::ends::is_frame_line(corrected, &grid, &strip))
         .then_some(x)
     };
     let before = full(&grid.lanes[0], -grid.pitch);
@@ -590,8 +597,8 @@ fn with_full_strips_beyond(
 
 /// An estimated grid without its empty end lanes: from either end, lanes that hold no band
 /// and either hold under [`lanes::FAINT_LANE_SHARE`] of the median lane's signal (the column
-/// profile of the corrected image across the lane) or lie off a figure's membrane, on its
-/// `paper` (a label, the strip's frame line). Only where the column profile placed the grid
+/// profile of the corrected image across the lane) or reach off a figure's membrane columns,
+/// on its `paper` (a label, the line framing the strips). Only where the column profile placed the grid
 /// (lanes added beyond it where bands show them hold those bands). Nothing in the image says
 /// such a lane is there (an empty margin beyond the last lane looks as much like a lane as
 /// the grid's pitch makes it) and no manifest asks for it; an empty lane between two lanes
@@ -638,7 +645,7 @@ fn without_empty_ends(grid: LaneGrid, evidence: &EndEvidence, notes: &mut Vec<St
         .collect();
     let (grid, _) = grid.keeping(&keep);
     notes.push(format!(
-        "the estimated grid's end lane(s) at x {} px hold no band and hardly any signal, or lie off the figure's membrane, and are left out; state `lanes` in a manifest if they are lanes",
+        "the estimated grid's end lane(s) at x {} px hold no band and hardly any signal, or reach off the figure's membrane, and are left out; state `lanes` in a manifest if they are lanes",
         at.join(" and ")
     ));
     grid
@@ -1173,7 +1180,8 @@ mod tests {
         );
         assert_eq!(kept.lanes.len(), 15);
 
-        // A gel's edge: a narrow line down the image, fainter than the bands running up to it.
+        // A narrow line down the image through the strip (a gel's edge), fainter than the band
+        // on it: the strip is the line, and the band on a gel's edge no lane of its own.
         let mut edge = image.clone();
         for y in 0..200 {
             for x in 116..124 {
@@ -1206,19 +1214,37 @@ mod tests {
         };
         let centres = |grid: &LaneGrid| grid.lanes.iter().map(|l| l.x_center).collect::<Vec<_>>();
 
-        let (placed, note) =
-            stated_on_own_lanes(&own(84.0, 13), 12, &image, &bands).expect("placed");
+        let membrane = [(0, 699)];
+        let place = |own: &LaneGrid, stated: usize| {
+            stated_on_own_lanes(own, stated, &image, &bands, &membrane)
+        };
+
+        let (placed, note) = place(&own(84.0, 13), 12).expect("placed");
         assert_eq!(centres(&placed), true_centres);
         assert!(note.contains("x 84"), "{note}");
+        // Two too many: an empty strip and the line before the first lane.
+        let (placed, note) = place(&own(48.0, 14), 12).expect("placed");
+        assert_eq!(centres(&placed), true_centres);
+        assert!(note.contains("x 48 and 84"), "{note}");
 
-        let (placed, note) =
-            stated_on_own_lanes(&own(156.0, 11), 12, &image, &bands).expect("placed");
+        let (placed, note) = place(&own(156.0, 11), 12).expect("placed");
         assert_eq!(centres(&placed), true_centres);
         assert!(note.contains("x 120"), "{note}");
+        // Where the membrane begins after x 140, no lane is added before the first: the one
+        // placement left adds it after the last.
+        let (placed, _) = stated_on_own_lanes(&own(156.0, 11), 12, &image, &bands, &[(140, 699)])
+            .expect("placed");
+        assert_eq!(centres(&placed)[0], 156.0);
 
         // Lanes the image shows where both ends hold as many bands: no clear placement.
-        assert!(stated_on_own_lanes(&own(84.0, 14), 13, &image, &bands).is_none());
+        assert!(place(&own(84.0, 14), 13).is_none());
         // A count three off is no small disagreement.
-        assert!(stated_on_own_lanes(&own(120.0, 12), 9, &image, &bands).is_none());
+        assert!(place(&own(120.0, 12), 9).is_none());
+        // Lanes not evenly spaced (one left out between them) are no lattice to place on.
+        let mut uneven = own(120.0, 11);
+        for lane in &mut uneven.lanes[5..] {
+            lane.x_center += 36.0;
+        }
+        assert!(place(&uneven, 12).is_none());
     }
 }
