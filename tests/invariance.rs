@@ -274,10 +274,7 @@ enum Count {
 /// (6 where blobs off the membranes counted, placed on the underlines).
 #[test]
 fn a_figure_panels_underlines_are_no_row_of_bands() {
-    let Some(counts) = counts_under("pmc_psmad_gapdh.png", 12, &["up1.5"]) else {
-        return;
-    };
-    assert_eq!(counts, [("up1.5".to_string(), 12)]);
+    keeps_its_count("pmc_psmad_gapdh.png", 12, &["up1.5"]);
 }
 
 /// A raw imager's gel with empty margins beside its first and last lanes: counted on the
@@ -285,11 +282,11 @@ fn a_figure_panels_underlines_are_no_row_of_bands() {
 /// (17 or 18 for 16); an end lane that holds no band and hardly any signal is no lane.
 #[test]
 fn a_gels_empty_margins_are_no_lanes() {
-    let transforms = ["mirror", "bin2", "shade"];
-    let Some(counts) = counts_under("chemidocxrs_16lanes_biorad1sc.tif", 16, &transforms) else {
-        return;
-    };
-    assert!(counts.iter().all(|(_, n)| *n == 16), "{counts:?}");
+    keeps_its_count(
+        "chemidocxrs_16lanes_biorad1sc.tif",
+        16,
+        &["mirror", "bin2", "shade"],
+    );
 }
 
 /// Two Coomassie gels stacked, their edges lines down the image beside the first and last
@@ -300,11 +297,11 @@ fn a_gels_empty_margins_are_no_lanes() {
 /// rows, and a line left out as a gel's edge is no lane to add.
 #[test]
 fn a_gels_edge_lines_are_no_lanes() {
-    let transforms = ["bin2", "up1.5", "jpeg85"];
-    let Some(counts) = counts_under("sdspage_protease_gelquant.png", 15, &transforms) else {
-        return;
-    };
-    assert!(counts.iter().all(|(_, n)| *n == 15), "{counts:?}");
+    keeps_its_count(
+        "sdspage_protease_gelquant.png",
+        15,
+        &["bin2", "up1.5", "jpeg85"],
+    );
 }
 
 /// A figure panel framed (15 % frame, or a white margin): the even grid of the stated 12
@@ -349,11 +346,7 @@ fn a_stated_count_on_a_framed_panel_keeps_each_lane_in_its_place() {
 /// off them.
 #[test]
 fn a_lane_on_a_panels_frame_line_is_no_lane() {
-    let transforms = ["frame", "white", "field"];
-    let Some(counts) = counts_under("pmc_psmad_gapdh.png", 12, &transforms) else {
-        return;
-    };
-    assert!(counts.iter().all(|(_, n)| *n == 12), "{counts:?}");
+    keeps_its_count("pmc_psmad_gapdh.png", 12, &["frame", "white", "field"]);
 }
 
 /// The 12-lane strip's first band is its strongest and spreads over the gaps beside it, so
@@ -362,11 +355,18 @@ fn a_lane_on_a_panels_frame_line_is_no_lane() {
 /// signal is a lane.
 #[test]
 fn a_strips_overloaded_first_band_keeps_its_lane() {
-    let transforms = ["shade", "rot-2"];
-    let Some(counts) = counts_under("wb_strip_12lanes_chibidragon.png", 12, &transforms) else {
-        return;
-    };
-    assert!(counts.iter().all(|(_, n)| *n == 12), "{counts:?}");
+    keeps_its_count("wb_strip_12lanes_chibidragon.png", 12, &["shade", "rot-2"]);
+}
+
+/// Asserts that `file` keeps the `count` lanes it gets untransformed under each of
+/// `transforms` (nothing to check where the real images are absent).
+fn keeps_its_count(file: &str, count: usize, transforms: &[&str]) {
+    if let Some(counts) = counts_under(file, count, transforms) {
+        assert!(
+            counts.iter().all(|(_, n)| *n == count),
+            "{file}: {counts:?}"
+        );
+    }
 }
 
 /// The lanes counted on the real image `file` (it must get `count`) and on it under each of
