@@ -277,8 +277,8 @@ fn lanes_between_edge_lines(
 /// The grid's ends checked against the image ([`lanes_beyond_the_profile`]): an estimated
 /// grid always; for a manifest's grid that may sit a lane off (a faint end lane, a lane-like
 /// strip beyond an end, lanes that hardly stand out of the column profile), the image's own
-/// lanes (found as without a manifest, on the `membrane`'s columns) are used where they number
-/// the manifest's count. An even grid fitted at a stated count has as many places as the
+/// lanes (what [`locate`] finds without a count) are used where they number the manifest's
+/// count. An even grid fitted at a stated count has as many places as the
 /// count, and where the image shows one more lane-like strip than the count (an empty lane, a
 /// margin at the lanes' level) it may leave either end out: on a gel of 16 lanes beside an
 /// empty margin, the image turned or re-encoded put the stated 16 one lane early, on the
@@ -307,11 +307,20 @@ fn lanes_as_the_image_shows(
     if grid.is_clear() && !grid.misses_a_lane() && !grid.has_a_faint_end_lane() {
         return grid;
     }
-    let mut notes = Vec::new();
-    let own = lanes::estimate_lane_count(&grid.profile, p.max_lanes, p.min_pitch_px)
-        .and_then(|n| lanes::fit_profile(&grid.profile, n, p.min_pitch_px))
-        .map(|g| lanes_beyond_the_profile((signal, corrected), g, bands, membrane, p, &mut notes))
-        .map(|g| on_membrane(g, membrane, &mut notes));
+    // The image's own lanes: what it shows counted without a manifest.
+    let counted = locate(
+        signal,
+        corrected,
+        &LaneRequest {
+            count: None,
+            ..*request
+        },
+    )
+    .ok();
+    let (own, notes) = match counted {
+        Some(found) => (Some(found.grid), found.notes),
+        None => (None, Vec::new()),
+    };
     if let Some(own) = own.as_ref().filter(|g| g.lanes.len() == stated) {
         warnings.extend(notes);
         return own.clone();
