@@ -367,7 +367,8 @@ const MAX_OWN_COUNT_DIFFERENCE: usize = 2;
 /// count differs by one or two and they lie on a lattice ([`super::ends::lattice`]): of
 /// `own`'s runs of `stated` consecutive lanes, or of `own` extended along its lattice by the
 /// missing lanes on either side (inside the image, on the `membrane`), the placement with the
-/// most lanes holding a band (see [`BandEvidence`]), where no other has as many. The lanes
+/// most lanes holding a band (see [`BandEvidence`]), then the most bands, where no other has
+/// as many. The lanes
 /// are then the columns the bands form, at the manifest's count, where an even grid of that
 /// count fitted to the column profile alone may run over a figure's frame or margins. With a
 /// note; `None` where no placement is clear.
@@ -411,14 +412,18 @@ fn stated_on_own_lanes(
                 && lanes::on_membrane_at(membrane, pitch, x)
         })
     };
+    // Lanes holding a band first; of placements tied on those, the one holding more bands (a
+    // frame line cut into pieces may hold one blob, a lane of sample several).
     let holding = |steps: &std::ops::Range<i64>| {
-        steps
+        let bands: Vec<usize> = steps
             .clone()
-            .filter(|&step| evidence.bands_in(at(step), width) > 0)
-            .count()
+            .map(|step| evidence.bands_in(at(step), width))
+            .collect();
+        let lanes_holding = bands.iter().filter(|&&b| b > 0).count();
+        (lanes_holding, bands.iter().sum::<usize>())
     };
     let placements: Vec<_> = placements.into_iter().filter(|s| placeable(s)).collect();
-    let scores: Vec<usize> = placements.iter().map(holding).collect();
+    let scores: Vec<(usize, usize)> = placements.iter().map(holding).collect();
     let best = *scores.iter().max()?;
     if scores.iter().filter(|&&s| s == best).count() != 1 {
         return None;
@@ -434,7 +439,7 @@ fn stated_on_own_lanes(
         (
             own.clone().keeping(&keep).0,
             format!(
-                "the lane(s) at x {} px, with fewer lanes holding a band, are left out",
+                "the lane(s) at x {} px, holding fewer bands, are left out",
                 named(left_out)
             ),
         )
@@ -1244,6 +1249,22 @@ mod tests {
         let (placed, _) = stated_on_own_lanes(&own(156.0, 11), 12, &image, &bands, &[(140, 699)])
             .expect("placed");
         assert_eq!(centres(&placed)[0], 156.0);
+
+        // A speck on the frame line makes it hold a band too: of the placements whose lanes
+        // all hold a band, the one holding more bands (two in each lane of sample, one on
+        // the line).
+        let mut specked = image.clone();
+        for y in 90..98 {
+            for x in 74..95 {
+                specked[[y, x]] = 100.0;
+            }
+        }
+        let specked_bands = Bands::search(&specked).expect("bands");
+        let (placed, note) =
+            stated_on_own_lanes(&own(84.0, 13), 12, &specked, &specked_bands, &membrane)
+                .expect("placed");
+        assert_eq!(centres(&placed), true_centres);
+        assert!(note.contains("x 84"), "{note}");
 
         // Lanes the image shows where both ends hold as many bands: no clear placement.
         assert!(place(&own(84.0, 14), 13).is_none());
