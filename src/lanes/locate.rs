@@ -83,10 +83,9 @@ pub fn locate(
     }
     grid = lanes_as_the_image_shows(
         request,
-        signal,
-        corrected,
+        (signal, corrected),
         grid,
-        bands.as_ref(),
+        (bands.as_ref(), row_of_bands.as_ref()),
         &membrane,
         &mut notes,
     );
@@ -133,19 +132,8 @@ fn bands_left_out(
     corrected: &Array2<f32>,
     membrane: &[(usize, usize)],
 ) -> Option<String> {
-    let outside: Vec<f64> = row
-        .centres
-        .iter()
-        .copied()
-        .filter(|&c| {
-            lanes::on_membrane_at(membrane, grid.pitch, c)
-                && grid
-                    .lanes
-                    .iter()
-                    .all(|lane| (lane.x_center - c).abs() > lane.width / 2.0)
-        })
-        .collect();
-    if outside.is_empty() || row.is_drawn_lines(corrected) {
+    let outside = bands_outside_every_lane(grid, row, corrected, membrane);
+    if outside.is_empty() {
         return None;
     }
     let at: Vec<String> = outside.iter().map(|c| format!("{c:.0}")).collect();
@@ -158,6 +146,31 @@ fn bands_left_out(
     ));
     grid.bands_left_out = outside;
     note
+}
+
+/// The bands of an evenly spaced `row` on the `membrane` that lie outside every lane of
+/// `grid` (a band lies in one lane; a figure's label beside the membrane is no band; a row of
+/// drawn lines holds none).
+fn bands_outside_every_lane(
+    grid: &LaneGrid,
+    row: &RowOfBands,
+    corrected: &Array2<f32>,
+    membrane: &[(usize, usize)],
+) -> Vec<f64> {
+    if row.is_drawn_lines(corrected) {
+        return Vec::new();
+    }
+    row.centres
+        .iter()
+        .copied()
+        .filter(|&c| {
+            lanes::on_membrane_at(membrane, grid.pitch, c)
+                && grid
+                    .lanes
+                    .iter()
+                    .all(|lane| (lane.x_center - c).abs() > lane.width / 2.0)
+        })
+        .collect()
 }
 
 /// An estimated grid without the lanes off the `membrane`'s columns, with a note where some
@@ -276,7 +289,8 @@ fn lanes_between_edge_lines(
 
 /// The grid's ends checked against the image ([`lanes_beyond_the_profile`]): an estimated
 /// grid always; for a manifest's grid that may sit a lane off (a faint end lane, a lane-like
-/// strip beyond an end, lanes that hardly stand out of the column profile), the image's own
+/// strip beyond an end, lanes that hardly stand out of the column profile, a band of an
+/// evenly spaced row outside every lane), the image's own
 /// lanes (what [`locate`] finds without a count) are used where they number the manifest's
 /// count. An even grid fitted at a stated count has as many places as the
 /// count, and where the image shows one more lane-like strip than the count (an empty lane, a
@@ -290,10 +304,9 @@ fn lanes_between_edge_lines(
 /// row of bands or between edge lines stand as they are.
 fn lanes_as_the_image_shows(
     request: &LaneRequest,
-    signal: &Array2<f32>,
-    corrected: &Array2<f32>,
+    (signal, corrected): (&Array2<f32>, &Array2<f32>),
     grid: LaneGrid,
-    bands: Option<&Bands>,
+    (bands, row_of_bands): (Option<&Bands>, Option<&RowOfBands>),
     membrane: &[(usize, usize)],
     warnings: &mut Vec<String>,
 ) -> LaneGrid {
@@ -304,7 +317,16 @@ fn lanes_as_the_image_shows(
     let Some(stated) = request.count else {
         return lanes_beyond_the_profile((signal, corrected), grid, bands, membrane, p, warnings);
     };
-    if grid.is_clear() && !grid.misses_a_lane() && !grid.has_a_faint_end_lane() {
+    // A stated grid is in doubt where the column profile does not show its lanes clearly, or
+    // it leaves a band of an evenly spaced row outside every lane (side-by-side blocks of a
+    // figure's field share the count out by their widths, not by their lanes).
+    let leaves_a_band_out = row_of_bands
+        .is_some_and(|row| !bands_outside_every_lane(&grid, row, corrected, membrane).is_empty());
+    if grid.is_clear()
+        && !grid.misses_a_lane()
+        && !grid.has_a_faint_end_lane()
+        && !leaves_a_band_out
+    {
         return grid;
     }
     // The image's own lanes: what it shows counted without a manifest.
