@@ -354,6 +354,16 @@ fn keeps_its_stated_lanes_in_place(file: &str, count: usize, transforms: &[&str]
     }
 }
 
+/// The pSMAD panel cropped to its lanes or turned 2°: its last lane's target band is faint
+/// and its loading-control band touches its neighbour's, so no band-shaped blob and less
+/// signal than the median lane stood one pitch beyond the grid, and the lane was left out
+/// (11 for 12). The loading control's row of touching bands runs across every lane and on
+/// across it.
+#[test]
+fn a_lane_on_a_row_of_touching_bands_beyond_the_grid_is_a_lane() {
+    keeps_its_count("pmc_psmad_gapdh.png", 12, &["crop", "rot+2", "rot-2"]);
+}
+
 /// A figure panel in a frame, a white margin or a field: its columns' levels no longer show
 /// where the membrane ends, and a lane counted on the line framing the strips stayed (13 for
 /// 12). On the paper the membrane's columns end at that line, and a lane centred on it reaches

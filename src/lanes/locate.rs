@@ -568,9 +568,12 @@ struct EndEvidence<'a> {
 /// An estimated grid with a lane added one pitch beyond either end where a lane-wide strip
 /// there lies in the image (and on a figure's membrane, the whole strip), holds a band (a blob centred in it,
 /// up to [`BAND_WIDER_THAN_PITCH`] pitches wide: an overloaded band spreads over the gaps
-/// beside it) and at least the median lane's signal. The column profile's total contrast
-/// misses such a lane where its band spreads over both gaps beside it (the 12-lane strip's
-/// first band, shaded); nothing else would leave a lane's worth of band out of every lane.
+/// beside it) and at least the median lane's signal, or where a row of touching bands that
+/// runs across every lane of the grid runs on across the strip's middle. The column
+/// profile's total contrast misses such a lane where its band spreads over both gaps beside
+/// it (the 12-lane strip's first band, shaded), or where its only strong band is one of a
+/// loading control's touching row (the pSMAD panel cropped to its lanes or turned 2°);
+/// nothing else would leave a lane's worth of band out of every lane.
 /// A strip that is a line running down the image (a gel's edge, left out of the grid as one)
 /// is no lane. Only where the column profile placed the grid; with a note.
 fn with_full_strips_beyond(
@@ -593,6 +596,22 @@ fn with_full_strips_beyond(
         return grid;
     };
     let image_width = corrected.ncols() as f64;
+    // A row of touching bands that runs across the middle of every lane of the grid and on
+    // across a strip beyond: the strip's band touches the end lane's (an overloaded loading
+    // control), where no band-shaped blob of its own is centred in it.
+    let merged = bands.merged_rows(corrected, grid.pitch);
+    let across_middle = |row: &super::band_rows::MergedRow, x: f64, width: f64| {
+        row.columns.0 as f64 <= x - width / 4.0 && x + width / 4.0 <= row.columns.1 as f64
+    };
+    let row_across = |x: f64, width: f64| {
+        merged.iter().any(|row| {
+            across_middle(row, x, width)
+                && grid
+                    .lanes
+                    .iter()
+                    .all(|lane| across_middle(row, lane.x_center, lane.width))
+        })
+    };
     let full = |end: &lanes::Lane, step: f64| -> Option<f64> {
         let x = end.x_center + step;
         let (from, to) = (x - end.width / 2.0, x + end.width / 2.0);
@@ -601,10 +620,11 @@ fn with_full_strips_beyond(
             && paper.is_none_or(|p| p.spans_lane(x, end.width));
         let holds_a_band = || bands.count_within(from, to, BAND_WIDER_THAN_PITCH * grid.pitch) > 0;
         let strip = end.moved(step);
+        let full_with_a_band = || lane_signal(&grid, corrected, &strip) >= median && holds_a_band();
+        let a_row_runs_across = || row_across(x, end.width);
         (inside
             && on_membrane
-            && lane_signal(&grid, corrected, &strip) >= median
-            && holds_a_band()
+            && (full_with_a_band() || a_row_runs_across())
             && !super::ends::is_frame_line(corrected, &grid, &strip))
         .then_some(x)
     };
@@ -625,7 +645,7 @@ fn with_full_strips_beyond(
         .map(|x| format!("{x:.0}"))
         .collect();
     notes.push(format!(
-        "a strip one lane beyond the grid's end (x {} px) holds a band and as much signal as the lanes: a lane the column profile left out is added; check it on the overlay",
+        "a strip one lane beyond the grid's end (x {} px) holds a band and as much signal as the lanes, or a row of touching bands across every lane runs on across it: a lane the column profile left out is added; check it on the overlay",
         added.join(" and ")
     ));
     super::ends::extended_grid(&grid, &centres, grid.pitch)
@@ -1228,6 +1248,47 @@ mod tests {
         let kept =
             with_full_strips_beyond(short(&edge), &ends(&edge, &bands, None), 40, &mut notes);
         assert_eq!(kept.lanes.len(), 15);
+    }
+
+    /// Sixteen lanes 36 px apart from x 120, the grid fitted one short (from x 156): the
+    /// first lane holds no band of the target row, but the loading control's bands touch in
+    /// a row across every lane, the first included (no band-shaped blob of its own): the row
+    /// running on a pitch beyond the grid shows the lane. A row that runs across a few of the
+    /// grid's lanes only (a membrane's glow, a ladder's marks) adds none.
+    #[test]
+    fn a_row_of_touching_bands_across_every_lane_and_beyond_shows_a_lane() {
+        let true_centres: Vec<f64> = (0..16).map(|i| 120.0 + 36.0 * i as f64).collect();
+        let short = |image: &Array2<f32>| {
+            let lanes = (0..15)
+                .map(|i| Lane::upright(i + 1, 156.0 + 36.0 * i as f64, 30.0, false))
+                .collect();
+            lanes::grid_of(lanes, 36.0, image)
+        };
+        let with_row = |columns: std::ops::Range<usize>| {
+            let mut image = bands_at(&true_centres[1..]);
+            for y in 130..138 {
+                for x in columns.clone() {
+                    image[[y, x]] = 100.0;
+                }
+            }
+            image
+        };
+        let lanes_with = |image: &Array2<f32>| {
+            let bands = Bands::search(image).expect("bands");
+            let mut notes = Vec::new();
+            with_full_strips_beyond(short(image), &ends(image, &bands, None), 40, &mut notes)
+                .lanes
+                .iter()
+                .map(|l| l.x_center)
+                .collect::<Vec<f64>>()
+        };
+        let found = lanes_with(&with_row(106..695));
+        assert_eq!(found.len(), 16, "{found:?}");
+        assert!((found[0] - 120.0).abs() <= 1.0, "{found:?}");
+        assert_eq!(found[1..], true_centres[1..]);
+
+        let found = lanes_with(&with_row(106..300));
+        assert_eq!(found.len(), 15, "{found:?}");
     }
 
     #[test]
