@@ -599,11 +599,13 @@ fn with_full_strips_beyond(
     // A row of touching bands that runs across the middle of every lane of the grid and on
     // across a strip beyond: the strip's band touches the end lane's (an overloaded loading
     // control), where no band-shaped blob of its own is centred in it.
-    let merged = bands.merged_rows(corrected, grid.pitch);
+    // Searched only where a strip beyond holds no full band of its own.
+    let merged = std::cell::OnceCell::new();
     let across_middle = |row: &super::band_rows::MergedRow, x: f64, width: f64| {
         row.columns.0 as f64 <= x - width / 4.0 && x + width / 4.0 <= row.columns.1 as f64
     };
     let row_across = |x: f64, width: f64| {
+        let merged = merged.get_or_init(|| bands.merged_rows(corrected, grid.pitch));
         merged.iter().any(|row| {
             across_middle(row, x, width)
                 && grid
