@@ -655,8 +655,9 @@ fn with_full_strips_beyond(
 
 /// An estimated grid without its empty end lanes: from either end, lanes that hold no band
 /// and either hold under [`lanes::FAINT_LANE_SHARE`] of the median lane's signal (the column
-/// profile of the corrected image across the lane) or reach off a figure's membrane columns,
-/// on its `paper` (a label, the line framing the strips). Only where the column profile placed the grid
+/// profile of the corrected image across the lane), reach off a figure's membrane columns,
+/// on its `paper` (a label, the line framing the strips), or reach off the image (a crop's
+/// edge through a gel's edge lines: the lane's width is not even in the image). Only where the column profile placed the grid
 /// (lanes added beyond it where bands show them hold those bands). Nothing in the image says
 /// such a lane is there (an empty margin beyond the last lane looks as much like a lane as
 /// the grid's pitch makes it) and no manifest asks for it; an empty lane between two lanes
@@ -681,9 +682,16 @@ fn without_empty_ends(grid: LaneGrid, evidence: &EndEvidence, notes: &mut Vec<St
     let evidence = BandEvidence::new(bands, corrected, grid.pitch);
     let off_the_membrane =
         |lane: &lanes::Lane| paper.is_some_and(|p| !p.spans_lane(lane.x_center, lane.width));
+    // A lane box the image's edge cuts: not even the lane's width lies in the image.
+    let image_width = corrected.ncols() as f64;
+    let cut_by_the_edge = |lane: &lanes::Lane| {
+        lane.x_center - lane.width / 2.0 < 0.0 || lane.x_center + lane.width / 2.0 > image_width
+    };
     let empty = |i: usize| {
         let lane = &grid.lanes[i];
-        (signals[i] < lanes::FAINT_LANE_SHARE * median || off_the_membrane(lane))
+        (signals[i] < lanes::FAINT_LANE_SHARE * median
+            || off_the_membrane(lane)
+            || cut_by_the_edge(lane))
             && evidence.bands_in(lane.x_center, lane.width) == 0
     };
     let from_left = (0..n).take_while(|&i| empty(i)).count();
@@ -703,7 +711,7 @@ fn without_empty_ends(grid: LaneGrid, evidence: &EndEvidence, notes: &mut Vec<St
         .collect();
     let (grid, _) = grid.keeping(&keep);
     notes.push(format!(
-        "the estimated grid's end lane(s) at x {} px hold no band and hardly any signal, or reach off the figure's membrane, and are left out; state `lanes` in a manifest if they are lanes",
+        "the estimated grid's end lane(s) at x {} px hold no band and hardly any signal, or reach off the figure's membrane or the image, and are left out; state `lanes` in a manifest if they are lanes",
         at.join(" and ")
     ));
     grid
@@ -1103,7 +1111,8 @@ mod tests {
     /// it loses its last lane. An end lane whose band is wider than the pitch (a strong first
     /// band that spreads over the gaps beside it, as on the 12-lane strip) holds signal and
     /// stays, and so does an empty lane between two lanes. An end lane off a figure's membrane
-    /// (on its paper) that holds no band is no lane, whatever its signal.
+    /// (on its paper), or one the image's edge cuts, that holds no band is no lane, whatever
+    /// its signal.
     #[test]
     fn an_estimated_grids_empty_end_lane_is_left_out() {
         let true_centres: Vec<f64> = (0..16).map(|i| 120.0 + 36.0 * i as f64).collect();
@@ -1177,6 +1186,18 @@ mod tests {
         let trimmed =
             without_empty_ends(grid(), &ends(&labelled, &bands, Some(&framed)), &mut notes);
         let found: Vec<f64> = trimmed.lanes.iter().map(|l| l.x_center).collect();
+        assert_eq!(found, true_centres);
+
+        // Cropped so that the image's edge cuts the line's lane (its box from x -5): a lane
+        // box the image does not hold, with no band, is no lane, paper or not.
+        let cropped = labelled.slice(ndarray::s![.., 74..]).to_owned();
+        let bands = Bands::search(&cropped).expect("bands");
+        let trimmed = without_empty_ends(
+            estimated_grid_from(10.0, &cropped),
+            &ends(&cropped, &bands, None),
+            &mut notes,
+        );
+        let found: Vec<f64> = trimmed.lanes.iter().map(|l| l.x_center + 74.0).collect();
         assert_eq!(found, true_centres);
     }
 
