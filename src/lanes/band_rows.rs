@@ -313,6 +313,14 @@ pub struct MergedRow {
     pub columns: (usize, usize),
 }
 
+impl MergedRow {
+    /// True where the row runs across the middle half of a lane `width` wide at `x` (a row's
+    /// blurred end may fall short of the lane's edge).
+    pub fn runs_across_middle(&self, x: f64, width: f64) -> bool {
+        self.columns.0 as f64 <= x - width / 4.0 && x + width / 4.0 <= self.columns.1 as f64
+    }
+}
+
 /// A row of merged bands spans at least this many lanes.
 const MIN_MERGED_LANES: f64 = 3.0;
 
