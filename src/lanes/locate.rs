@@ -618,13 +618,14 @@ fn with_full_strips_beyond(
         let inside = from >= 0.0 && to <= image_width;
         let on_membrane = lanes::on_membrane_at(membrane, grid.pitch, x)
             && paper.is_none_or(|p| p.spans_lane(x, end.width));
-        let holds_a_band = || bands.count_within(from, to, BAND_WIDER_THAN_PITCH * grid.pitch) > 0;
         let strip = end.moved(step);
-        let full_with_a_band = || lane_signal(&grid, corrected, &strip) >= median && holds_a_band();
-        let a_row_runs_across = || row_across(x, end.width);
+        let full_with_a_band = || {
+            lane_signal(&grid, corrected, &strip) >= median
+                && bands.count_within(from, to, BAND_WIDER_THAN_PITCH * grid.pitch) > 0
+        };
         (inside
             && on_membrane
-            && (full_with_a_band() || a_row_runs_across())
+            && (full_with_a_band() || row_across(x, end.width))
             && !super::ends::is_frame_line(corrected, &grid, &strip))
         .then_some(x)
     };
