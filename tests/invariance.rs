@@ -366,6 +366,16 @@ fn a_lane_on_a_row_of_touching_bands_beyond_the_grid_is_a_lane() {
     keeps_its_count("pmc_psmad_gapdh.png", 12, &["crop", "rot+2", "rot-2"]);
 }
 
+/// The ChemiDoc gel turned 2°: its grid, fitted on the column profile, was continued over the
+/// touching row of bands at the bottom, where the lanes lean, and its last lane stood off its
+/// band's middle; the strip beyond it took the next band's left half and the one after its
+/// right half (17 lanes for 16). A band beside an end lane is measured from the gap between
+/// the two.
+#[test]
+fn a_band_touching_the_end_lanes_band_is_one_lane() {
+    keeps_its_count("chemidocxrs_16lanes_biorad1sc.tif", 16, &["rot+2"]);
+}
+
 /// A figure panel in a frame, a white margin or a field: its columns' levels no longer show
 /// where the membrane ends, and a lane counted on the line framing the strips stayed (13 for
 /// 12). On the paper the membrane's columns end at that line, and a lane centred on it reaches

@@ -444,7 +444,11 @@ fn add_end_lanes(
                 {
                     // The band is measured from the end lane's band outwards, as far as a
                     // band as wide as the row's could reach from the strip: an end lane may
-                    // lie further out than the lattice (a faint lane loaded apart).
+                    // lie further out than the lattice (a faint lane loaded apart). Where it
+                    // touches the end lane's band (the row stays high between them, or the
+                    // end lane sits off its band's middle), its near edge is the gap between
+                    // the two: the strip's band would otherwise be taken again, in halves, by
+                    // this lane and the next.
                     let clear = end + side * (width / 2.0 + 2.0);
                     let farthest = end + side * (1.25 * pitch + width);
                     let c = band_centre_within(
@@ -452,6 +456,7 @@ fn add_end_lanes(
                         band.row,
                         (clear.min(farthest), clear.max(farthest)),
                     )
+                    .or_else(|| band_centre_beyond_gap(corrected, band.row, (end, c), farthest))
                     .unwrap_or(c);
                     if side < 0.0 {
                         centres.insert(0, c);
@@ -661,24 +666,65 @@ fn band_centre(corrected: &Array2<f32>, row: usize, centre: f64, reach: f64) -> 
 
 /// [`band_centre`] within the columns `from`–`to`.
 fn band_centre_within(corrected: &Array2<f32>, row: usize, (from, to): (f64, f64)) -> Option<f64> {
-    let (height, width) = corrected.dim();
+    let width = corrected.ncols();
     let start = from.round().max(0.0) as usize;
     let end = (to.round().max(0.0) as usize).min(width - 1);
     if end <= start {
         return None;
     }
-    let rows = row.saturating_sub(2)..(row + 3).min(height);
+    let section = row_section(corrected, row, (start, end));
+    let (left, right) = half_height_span(&section)?;
+    (left > 0 && right + 1 < section.len()).then(|| start as f64 + 0.5 * (left + right) as f64)
+}
+
+/// The centre of the band at `row` that lies beyond the one at `end` (towards `farthest`),
+/// measured from the gap between them, the lowest column of the row from `end` to `strip` (a
+/// column of the band): its near edge is that gap, its far edge where it falls to half its
+/// height, which must lie before `farthest`.
+fn band_centre_beyond_gap(
+    corrected: &Array2<f32>,
+    row: usize,
+    (end, strip): (f64, f64),
+    farthest: f64,
+) -> Option<f64> {
+    let columns = |a: f64, b: f64| {
+        let limit = (corrected.ncols() - 1) as f64;
+        let (from, to) = (a.min(b).clamp(0.0, limit), a.max(b).clamp(0.0, limit));
+        (from.round() as usize, to.round() as usize)
+    };
+    let (from, to) = columns(end, strip);
+    let between = row_section(corrected, row, (from, to));
+    let gap = from + (0..between.len()).min_by(|&a, &b| between[a].total_cmp(&between[b]))?;
+    let (from, to) = columns(gap as f64, farthest);
+    let section = row_section(corrected, row, (from, to));
+    let (left, right) = half_height_span(&section)?;
+    let far_edge_inside = if farthest > strip {
+        right + 1 < section.len()
+    } else {
+        left > 0
+    };
+    far_edge_inside.then(|| from as f64 + 0.5 * (left + right) as f64)
+}
+
+/// The mean of rows `row` ± 2 over the columns `from`–`to` (`from` < `to`, both within the
+/// image), lightly smoothed.
+fn row_section(corrected: &Array2<f32>, row: usize, (from, to): (usize, usize)) -> Vec<f32> {
+    let rows = row.saturating_sub(2)..(row + 3).min(corrected.nrows());
     let n = rows.len() as f32;
-    let section: Vec<f32> = (start..=end)
+    let section: Vec<f32> = (from..=to)
         .map(|x| rows.clone().map(|y| corrected[[y, x]]).sum::<f32>() / n)
         .collect();
-    let section = stats::gaussian_smooth(&section, 1.0);
+    stats::gaussian_smooth(&section, 1.0)
+}
+
+/// The first and last index of `section` at half its height over its lowest value or more.
+fn half_height_span(section: &[f32]) -> Option<(usize, usize)> {
     let low = section.iter().copied().fold(f32::INFINITY, f32::min);
     let high = section.iter().copied().fold(f32::NEG_INFINITY, f32::max);
     let level = low + 0.5 * (high - low);
     let left = section.iter().position(|&v| v >= level)?;
     let right = section.iter().rposition(|&v| v >= level)?;
-    (left > 0 && right + 1 < section.len()).then(|| start as f64 + 0.5 * (left + right) as f64)
+    Some((left, right))
 }
 
 #[cfg(test)]
@@ -749,6 +795,41 @@ mod tests {
         let found: Vec<f64> = grid.lanes.iter().map(|l| l.x_center).collect();
         assert_eq!(found.len(), 6, "{found:?}");
         assert!((found[5] - 400.0).abs() <= 1.0, "{found:?}");
+    }
+
+    /// A row of five bands 40 px wide, 36 px apart from x 100 (rows 40–49, each peaked in its
+    /// middle), so that each touches the next; the fifth a quarter as high as the others. The
+    /// lanes of the first four are given with the fourth 8 px off its band's middle, as where a
+    /// grid's lattice is continued past the lanes it was fitted on and the lanes lean: the
+    /// fifth band is one more lane, centred on it, and no half of it is another.
+    #[test]
+    fn an_end_lane_beside_a_touching_band_takes_that_band_once() {
+        let bands = [100.0, 136.0, 172.0, 208.0, 244.0];
+        let mut corrected =
+            Array2::from_shape_fn((90, 340), |(y, x)| ((x * 7 + y * 13) % 5) as f32 * 0.1);
+        for (k, &c) in bands.iter().enumerate() {
+            let peak = if k == 4 { 25.0 } else { 100.0 };
+            for x in (c as usize - 20)..(c as usize + 20) {
+                let u = (x as f64 + 0.5 - c) / 20.0;
+                let value = peak * (u * std::f64::consts::FRAC_PI_2).cos().powi(2);
+                for y in 40..50 {
+                    corrected[[y, x]] += value as f32;
+                }
+            }
+        }
+        let strips = StripMeans::new(&corrected);
+        let mut lanes = vec![100.0, 136.0, 172.0, 200.0];
+        let row_band = strips.median_band_height(&lanes, 30.0);
+        add_end_lanes(
+            &corrected,
+            &strips,
+            &mut lanes,
+            (36.0, 30.0),
+            row_band,
+            &[1.0],
+        );
+        assert_eq!(lanes.len(), 5, "{lanes:?}");
+        assert!((lanes[4] - 244.0).abs() <= 2.0, "{lanes:?}");
     }
 
     /// Nine lanes 40 px apart from x 40 in a 440 × 120 image: lanes 4–9 hold two strong bands
