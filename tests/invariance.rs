@@ -376,6 +376,15 @@ fn a_band_touching_the_end_lanes_band_is_one_lane() {
     keeps_its_count("chemidocxrs_16lanes_biorad1sc.tif", 16, &["rot+2"]);
 }
 
+/// The ChemiDoc gel in a field: the column profile showed the middle lanes, a run of bands at
+/// the pitch carried the grid out to the left end, and the faint lane 16 at the right end was
+/// not looked for (15 lanes for 16). Beyond the end a run does not reach, a strip holding a band
+/// in a row of the end lane's bands is a lane.
+#[test]
+fn a_faint_lane_at_a_grids_other_end_is_a_lane() {
+    keeps_its_count("chemidocxrs_16lanes_biorad1sc.tif", 16, &["field"]);
+}
+
 /// A figure panel in a frame, a white margin or a field: its columns' levels no longer show
 /// where the membrane ends, and a lane counted on the line framing the strips stayed (13 for
 /// 12). On the paper the membrane's columns end at that line, and a lane centred on it reaches

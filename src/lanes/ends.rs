@@ -130,7 +130,7 @@ pub fn fit_band_row(corrected: &Array2<f32>, row: &RowOfBands) -> Option<LaneGri
         &mut centres,
         (pitch, width),
         row_band,
-        &[-1.0, 1.0],
+        &[EndSide::any_row(-1.0), EndSide::any_row(1.0)],
     );
     Some(place_on_row(corrected, row, &centres, pitch, width))
 }
@@ -138,9 +138,11 @@ pub fn fit_band_row(corrected: &Array2<f32>, row: &RowOfBands) -> Option<LaneGri
 /// The grid extended over runs of bands at its pitch (`runs`, from
 /// [`super::band_rows::Bands::rows_at_pitch`]) that reach beyond its ends: lanes the column
 /// profile does not show (a gel's first group of lanes, faint but for their bands). One lane per
-/// step of the grid's lattice out to the farthest such band, then further lanes beyond it
-/// wherever a strip holds a band (as at the ends of a row of bands). `None` where no band of a
-/// run lies beyond the grid on its lattice.
+/// step of the grid's lattice out to the farthest such band, then further lanes beyond either
+/// end wherever a strip holds a band (as at the ends of a row of bands); at an end the runs do
+/// not reach (where the profile may have left out a faint end lane too), a band in a row the
+/// end lane holds a band in. `None` where no band of a run lies beyond the grid on its
+/// lattice.
 pub fn extend_over_bands(
     corrected: &Array2<f32>,
     grid: &LaneGrid,
@@ -179,10 +181,6 @@ pub fn extend_over_bands(
     let mut centres: Vec<f64> = (from as i64..0).map(at).collect();
     centres.extend(grid.lanes.iter().map(|l| l.x_center));
     centres.extend((last as i64 + 1..=to as i64).map(at));
-    let sides: Vec<f64> = [(from < 0.0, -1.0), (to > last, 1.0)]
-        .into_iter()
-        .filter_map(|(extended, side)| extended.then_some(side))
-        .collect();
     let strips = StripMeans::new(corrected);
     let widths: Vec<f64> = reaching.iter().map(|run| run.band_width).collect();
     let width = stats::median(&widths).min(super::MAX_LANE_WIDTH_PITCHES * pitch);
@@ -197,7 +195,16 @@ pub fn extend_over_bands(
         &mut centres,
         (pitch, width),
         run_band,
-        &sides,
+        &[
+            EndSide {
+                side: -1.0,
+                on_end_lanes_row: from == 0.0,
+            },
+            EndSide {
+                side: 1.0,
+                on_end_lanes_row: to == last,
+            },
+        ],
     );
     Some(extended_grid(grid, &centres, pitch))
 }
@@ -408,20 +415,45 @@ const TOUCHING: f64 = 0.5;
 /// A row of merged bands shows the grid's lanes at a pitch within this share of the grid's.
 const MERGED_PITCH_TOLERANCE: f64 = 0.1;
 
-/// Adds lanes beyond the ends of `centres` (`sides`: −1 the left end, 1 the right) wherever the
-/// image shows a lane there: a strip as wide as the bands (`width`), ¾ to 1¼ pitches from the
-/// end lane and clear of its band, that holds a band of its own, at least
-/// [`MIN_END_LANE_BAND_SDS`] noise SDs and [`MIN_END_LANE_BAND_SHARE`] of `row_band` high.
+/// An end of a row of lanes to add lanes beyond ([`add_end_lanes`]).
+struct EndSide {
+    /// −1 the left end, 1 the right.
+    side: f64,
+    /// A lane is added only where its band lies in a row in which the end lane holds a band
+    /// too: it continues a row of bands, not a speck or a mark beside the lanes.
+    on_end_lanes_row: bool,
+}
+
+impl EndSide {
+    fn any_row(side: f64) -> EndSide {
+        EndSide {
+            side,
+            on_end_lanes_row: false,
+        }
+    }
+}
+
+/// Adds lanes beyond the ends of `centres` (`sides`) wherever the image shows a lane there: a
+/// strip as wide as the bands (`width`), ¾ to 1¼ pitches from the end lane and clear of its
+/// band, that holds a band of its own, at least [`MIN_END_LANE_BAND_SDS`] noise SDs and
+/// [`MIN_END_LANE_BAND_SHARE`] of `row_band` high (and, where the side asks for it, in a row
+/// where the end lane's strip holds a band: within a quarter of the band's width, about a
+/// band's height, of its row).
 fn add_end_lanes(
     corrected: &Array2<f32>,
     strips: &StripMeans,
     centres: &mut Vec<f64>,
     (pitch, width): (f64, f64),
     row_band: f64,
-    sides: &[f64],
+    sides: &[EndSide],
 ) {
     let limit = (corrected.ncols() - 1) as f64;
-    for &side in sides {
+    let rows_of_a_band = (width / 4.0).round().max(1.0) as usize;
+    for &EndSide {
+        side,
+        on_end_lanes_row,
+    } in sides
+    {
         loop {
             let end = if side < 0.0 {
                 centres[0]
@@ -440,7 +472,18 @@ fn add_end_lanes(
             match strongest {
                 Some((c, band))
                     if band.height > MIN_END_LANE_BAND_SDS * band.noise
-                        && band.height > MIN_END_LANE_BAND_SHARE * row_band =>
+                        && band.height > MIN_END_LANE_BAND_SHARE * row_band
+                        && (!on_end_lanes_row
+                            || strips
+                                .band_within(
+                                    end,
+                                    width,
+                                    (
+                                        band.row.saturating_sub(rows_of_a_band),
+                                        band.row + rows_of_a_band + 1,
+                                    ),
+                                )
+                                .stands_on_the_membrane()) =>
                 {
                     // The band is measured from the end lane's band outwards, as far as a
                     // band as wide as the row's could reach from the strip: an end lane may
@@ -826,7 +869,7 @@ mod tests {
             &mut lanes,
             (36.0, 30.0),
             row_band,
-            &[1.0],
+            &[EndSide::any_row(1.0)],
         );
         assert_eq!(lanes.len(), 5, "{lanes:?}");
         assert!((lanes[4] - 244.0).abs() <= 2.0, "{lanes:?}");
@@ -889,6 +932,37 @@ mod tests {
         // The run lies inside a grid of all nine lanes: nothing to add.
         let all = fit_lanes(&image, 9, 8.0).unwrap();
         assert!(extend_over_bands(&image, &all, &runs).is_none());
+    }
+
+    /// The grid extended to the left over the faint first lanes' run is also checked at its
+    /// right end: a tenth lane at x 400 whose band is a tenth as high as the others', too faint
+    /// for the profile and the run, is a lane where it lies in the row of the ninth lane's
+    /// lower band (rows 90–97); the same band where the ninth lane holds none (rows 10–17: a
+    /// mark beside the lanes) is none.
+    #[test]
+    fn a_grid_extended_at_one_end_takes_in_a_faint_lane_of_its_row_at_the_other() {
+        let extended_with_band_at = |rows: std::ops::Range<usize>| {
+            let mut image = first_lanes_faint(false);
+            image
+                .slice_mut(ndarray::s![rows, 388..412])
+                .map_inplace(|v| *v += 10.0);
+            let grid = fit_lanes(&image, 6, 8.0).unwrap();
+            let faint_run = RowOfBands {
+                centres: vec![40.0, 80.0, 120.0],
+                rows: vec![30; 3],
+                pitch: 40.0,
+                band_width: 24.0,
+            };
+            let extended = extend_over_bands(&image, &grid, &[faint_run]).expect("lanes beyond");
+            let found: Vec<f64> = extended.lanes.iter().map(|l| l.x_center).collect();
+            assert!((found[0] - 40.0).abs() <= 1.5, "{found:?}");
+            found
+        };
+        let found = extended_with_band_at(90..98);
+        assert_eq!(found.len(), 10, "{found:?}");
+        assert!((found[9] - 400.0).abs() <= 1.5, "{found:?}");
+        let found = extended_with_band_at(10..18);
+        assert_eq!(found.len(), 9, "{found:?}");
     }
 
     #[test]
