@@ -19,7 +19,8 @@ use crate::stats;
 /// lane need not be.
 ///
 /// A lane moves where its middle lies further from the grid's place than the grid's own
-/// accuracy ([`GRID_ACCURACY_SHARE`] of the pitch): closer, the grid's place is as good.
+/// accuracy ([`GRID_ACCURACY_SHARE`] of the pitch): closer, the grid's place is as good; and
+/// no further than [`MAX_SHIFT_SHARE`] of the pitch.
 /// Where the grid itself does not stand out of the noise ([`LaneGrid::is_clear`]), its lanes
 /// may lie on anything, and their middles on noise: a lane moves only more than
 /// [`MISPLACED_SHARE`] of the pitch. Lanes placed on a row of bands are centred on their
@@ -52,7 +53,7 @@ pub fn centre_on_signal(corrected: &Array2<f32>, mut grid: LaneGrid) -> LaneGrid
             _ => return,
         };
         let shift = moved.x_center - lane.x_center;
-        if shift.abs() <= least_shift || shift.abs() > pitch / 4.0 {
+        if shift.abs() <= least_shift || shift.abs() > MAX_SHIFT_SHARE * pitch {
             return;
         }
         // A blotch or smear beside or over the lane weighs its rows too and can draw the
@@ -67,6 +68,13 @@ pub fn centre_on_signal(corrected: &Array2<f32>, mut grid: LaneGrid) -> LaneGrid
     });
     grid
 }
+
+/// A lane moves onto a middle at most this share of the pitch from its place: a middle further
+/// off lies nearer the gap beside the lane (half a pitch away) than the lane's place, and may
+/// be a neighbour's band reaching over or a mark between lanes. Lanes loaded by hand lie up to
+/// about a quarter of the pitch off an even grid, and a middle found from there must be able
+/// to lie a little beyond it.
+const MAX_SHIFT_SHARE: f64 = 1.0 / 3.0;
 
 /// A lane whose signal lies more than this share of the pitch from it was misplaced.
 pub const MISPLACED_SHARE: f64 = 0.05;
@@ -241,6 +249,16 @@ mod tests {
         let found: Vec<f64> = centred.lanes.iter().map(|l| l.x_center).collect();
         assert!((found[1] - 122.0).abs() <= 0.5, "{found:?}");
         assert_eq!([found[0], found[2], found[3]], [50.0, 170.0, 230.0]);
+    }
+
+    #[test]
+    fn a_lane_loaded_over_a_quarter_pitch_off_the_even_grid_is_moved_onto_its_band() {
+        // Lane 2 was loaded 17 px right of the even grid (0.28 of the pitch): still nearer its
+        // own place than the gap beside it.
+        let (image, grid) = grid_with_one_band_lane(gaussian_band(127.0));
+        let centred = centre_on_signal(&image, grid);
+        let found: Vec<f64> = centred.lanes.iter().map(|l| l.x_center).collect();
+        assert!((found[1] - 127.0).abs() <= 0.5, "{found:?}");
     }
 
     #[test]
