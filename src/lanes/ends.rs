@@ -437,8 +437,8 @@ impl EndSide {
 /// strip as wide as the bands (`width`), ¾ to 1¼ pitches from the end lane and clear of its
 /// band, that holds a band of its own, at least [`MIN_END_LANE_BAND_SDS`] noise SDs and
 /// [`MIN_END_LANE_BAND_SHARE`] of `row_band` high (and, where the side asks for it, in a row
-/// where the end lane's strip holds a band: within a quarter of the band's width, about a
-/// band's height, of its row).
+/// where the end lane's strip holds a band: within a quarter of the band's width of its row,
+/// half a band's height where bands are about half as tall as wide).
 fn add_end_lanes(
     corrected: &Array2<f32>,
     strips: &StripMeans,
@@ -448,7 +448,8 @@ fn add_end_lanes(
     sides: &[EndSide],
 ) {
     let limit = (corrected.ncols() - 1) as f64;
-    let rows_of_a_band = (width / 4.0).round().max(1.0) as usize;
+    // Half a band's height, taking a band about half as tall as it is wide.
+    let half_band_rows = (width / 4.0).round().max(1.0) as usize;
     for &EndSide {
         side,
         on_end_lanes_row,
@@ -479,19 +480,20 @@ fn add_end_lanes(
                                     end,
                                     width,
                                     (
-                                        band.row.saturating_sub(rows_of_a_band),
-                                        band.row + rows_of_a_band + 1,
+                                        band.row.saturating_sub(half_band_rows),
+                                        band.row + half_band_rows + 1,
                                     ),
                                 )
                                 .stands_on_the_membrane()) =>
                 {
                     // The band is measured from the end lane's band outwards, as far as a
                     // band as wide as the row's could reach from the strip: an end lane may
-                    // lie further out than the lattice (a faint lane loaded apart). Where it
-                    // touches the end lane's band (the row stays high between them, or the
-                    // end lane sits off its band's middle), its near edge is the gap between
-                    // the two: the strip's band would otherwise be taken again, in halves, by
-                    // this lane and the next.
+                    // lie further out than the lattice (a faint lane loaded apart). Where that
+                    // finds no band inside the reach (as where it touches the end lane's band:
+                    // the row stays high between them, or the end lane sits off its band's
+                    // middle), it is measured from the gap between the two instead: the
+                    // strip's band would otherwise be taken again, in halves, by this lane and
+                    // the next.
                     let clear = end + side * (width / 2.0 + 2.0);
                     let farthest = end + side * (1.25 * pitch + width);
                     let c = band_centre_within(
@@ -721,9 +723,11 @@ fn band_centre_within(corrected: &Array2<f32>, row: usize, (from, to): (f64, f64
 }
 
 /// The centre of the band at `row` that lies beyond the one at `end` (towards `farthest`),
-/// measured from the gap between them, the lowest column of the row from `end` to `strip` (a
-/// column of the band): its near edge is that gap, its far edge where it falls to half its
-/// height, which must lie before `farthest`.
+/// measured from the gap between them: the lowest column of the row from `end` to `strip` (a
+/// column of the band, ¾ pitch or more from `end`: past the gap wherever the end lane lies
+/// within a quarter pitch of its band's middle). The band runs from where it first reaches
+/// half its height beyond the gap (the gap itself, where the row stays higher there) to where
+/// it falls to half its height, which must lie before `farthest`.
 fn band_centre_beyond_gap(
     corrected: &Array2<f32>,
     row: usize,
@@ -749,7 +753,7 @@ fn band_centre_beyond_gap(
     far_edge_inside.then(|| from as f64 + 0.5 * (left + right) as f64)
 }
 
-/// The mean of rows `row` ± 2 over the columns `from`–`to` (`from` < `to`, both within the
+/// The mean of rows `row` ± 2 over the columns `from`–`to` (`from` ≤ `to`, both within the
 /// image), lightly smoothed.
 fn row_section(corrected: &Array2<f32>, row: usize, (from, to): (usize, usize)) -> Vec<f32> {
     let rows = row.saturating_sub(2)..(row + 3).min(corrected.nrows());
