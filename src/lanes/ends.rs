@@ -627,7 +627,8 @@ impl StripMeans {
             .iter()
             .copied()
             .fold(f64::NEG_INFINITY, f64::max);
-        // At the image's top or bottom edge only the other side is beside the row.
+        // At the image's top or bottom edge one side is missing: no height (a level rising to
+        // the edge, a surround, cannot be told from a band cut there without both sides).
         let height = if beside.is_finite() {
             peak - beside
         } else {
