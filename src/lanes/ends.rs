@@ -450,6 +450,12 @@ fn add_end_lanes(
     let limit = (corrected.ncols() - 1) as f64;
     // Half a band's height, taking a band about half as tall as it is wide.
     let half_band_rows = (width / 4.0).round().max(1.0) as usize;
+    let end_lane_holds_a_band_at = |end: f64, row: usize| {
+        let rows = (row.saturating_sub(half_band_rows), row + half_band_rows + 1);
+        strips
+            .band_within(end, width, rows)
+            .stands_on_the_membrane()
+    };
     for &EndSide {
         side,
         on_end_lanes_row,
@@ -474,17 +480,7 @@ fn add_end_lanes(
                 Some((c, band))
                     if band.height > MIN_END_LANE_BAND_SDS * band.noise
                         && band.height > MIN_END_LANE_BAND_SHARE * row_band
-                        && (!on_end_lanes_row
-                            || strips
-                                .band_within(
-                                    end,
-                                    width,
-                                    (
-                                        band.row.saturating_sub(half_band_rows),
-                                        band.row + half_band_rows + 1,
-                                    ),
-                                )
-                                .stands_on_the_membrane()) =>
+                        && (!on_end_lanes_row || end_lane_holds_a_band_at(end, band.row)) =>
                 {
                     // The band is measured from the end lane's band outwards, as far as a
                     // band as wide as the row's could reach from the strip: an end lane may
