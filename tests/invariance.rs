@@ -1,8 +1,8 @@
 //! Invariance of lane finding: every real image of `../shared/realdata`, transformed in ways
 //! that do not change which lanes it holds (resampled, mirrored, stored the other polarity,
 //! shaded, turned, framed, set on a noisy surround with or without a bright frame line in it,
-//! cropped, re-encoded, sprinkled with hot and dead pixels), must give the same lanes as
-//! untransformed.
+//! cropped, re-encoded, sprinkled with hot and dead pixels, exposed noisier), must give the
+//! same lanes as untransformed.
 //!
 //! Run with `cargo test --release --test invariance -- --nocapture` to see the tables, lanes
 //! counted on the image and lanes at the count PROVENANCE.md states (as a manifest gives it):
@@ -29,7 +29,7 @@ use common::transforms::{median_gap, read_picture, transformed, write_picture, M
 use ndarray::Array2;
 
 /// (image, transform) pairs whose lanes, at the count PROVENANCE.md states, do not stay
-/// where the untransformed image has them today: 46 of the 326 that apply. The count is
+/// where the untransformed image has them today: 47 of the 344 that apply. The count is
 /// never refused, but lanes move: on a frame at the background's level or a figure's
 /// margin, a stated count can still be fitted across the empty field (see
 /// `locate_inside_frame`), and lanes centred on their own signal move with resampling and
@@ -60,6 +60,9 @@ const KNOWN_STATED_FAILURES: &[(&str, &str)] = &[
     ("pmc_psmad_gapdh.png", "crop"),
     ("pmc_psmad_gapdh.png", "white"),
     ("pmc_psmad_gapdh.png", "field"),
+    // Lane 4, placed evenly along the merged GAPDH row natively, moves 2 px towards its
+    // band's middle with noise added (9 % of the pitch).
+    ("pmc_psmad_gapdh.png", "noise"),
     ("pmc_trkb_vcl_values.png", "shade"),
     ("pmc_trkb_vcl_values.png", "white"),
     ("sdspage_protease_gelquant.png", "bin2"),
@@ -109,13 +112,13 @@ const STATED: [(&str, usize, usize); 20] = [
 ];
 
 /// The transforms, in the table's column order.
-const TRANSFORMS: [&str; 19] = [
+const TRANSFORMS: [&str; 20] = [
     "bin2", "bin3", "up1.5", "mirror", "invert", "shade", "turn90", "rot+2", "rot-2", "frame",
-    "crop", "jpeg85", "frame0", "white", "field", "tray", "rim", "ring", "speck",
+    "crop", "jpeg85", "frame0", "white", "field", "tray", "rim", "ring", "speck", "noise",
 ];
 
-/// (image, transform) pairs that do not keep their lanes today (see the module's doc): 65
-/// of the 364 that apply. Lane finding is tuned at each image's own resolution, framing and
+/// (image, transform) pairs that do not keep their lanes today (see the module's doc): 68
+/// of the 384 that apply. Lane finding is tuned at each image's own resolution, framing and
 /// orientation; a turned image, a flat surround, a shading or a resampling changes the
 /// count or moves lanes on most images.
 const KNOWN_FAILURES: &[(&str, &str)] = &[
@@ -132,6 +135,11 @@ const KNOWN_FAILURES: &[(&str, &str)] = &[
     ("chemidocxrs_16lanes_biorad1sc.tif", "tray"),
     ("chemidocxrs_16lanes_biorad1sc.tif", "rim"),
     ("chemidocxrs_16lanes_biorad1sc.tif", "speck"),
+    // With noise added, the dark imager edge left of lane 1 reads as a noisy margin and the
+    // lanes are found again without it: the bottom row's blob at the search's lowest cut (a
+    // share of the image's bright end, which the cut margin raises) no longer reaches the
+    // faint bands of lanes 1-2, and the row is not continued onto them (14 lanes).
+    ("chemidocxrs_16lanes_biorad1sc.tif", "noise"),
     ("pmc_fxn_vcl_values.png", "up1.5"),
     ("pmc_fxn_vcl_values.png", "shade"),
     ("pmc_fxn_vcl_values.png", "white"),
@@ -155,6 +163,7 @@ const KNOWN_FAILURES: &[(&str, &str)] = &[
     ("ponceau_membrane_vlab.jpg", "rot+2"),
     ("ponceau_membrane_vlab.jpg", "rot-2"),
     ("ponceau_membrane_vlab.jpg", "speck"),
+    ("ponceau_membrane_vlab.jpg", "noise"),
     ("sdspage_protease_gelquant.png", "bin2"),
     ("sdspage_protease_gelquant.png", "up1.5"),
     ("sdspage_protease_gelquant.png", "rot+2"),
@@ -175,6 +184,10 @@ const KNOWN_FAILURES: &[(&str, &str)] = &[
     ("silver_sdspage_series_qcsnb.png", "crop"),
     ("wb_film_7lanes_facuperezt.jpg", "bin2"),
     ("wb_film_7lanes_facuperezt.jpg", "bin3"),
+    // The film's white background sits a code or two below full scale: noise clips a part
+    // of it, the image reads as a display export's, and its faint 8th lane is left out as
+    // off the membrane in the band row's box (7 lanes).
+    ("wb_film_7lanes_facuperezt.jpg", "noise"),
     ("wb_shadow_3lanes_facuperezt.jpg", "shade"),
     ("wb_shadow_3lanes_facuperezt.jpg", "turn90"),
     ("wb_strip_12lanes_chibidragon.png", "bin3"),

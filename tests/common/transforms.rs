@@ -1,6 +1,7 @@
 //! Transforms that do not change which lanes an image holds or what its bands hold
 //! (resampled, mirrored, stored the other polarity, shaded, turned, framed, cropped,
-//! re-encoded, sprinkled with hot and dead pixels), shared by the invariance tests.
+//! re-encoded, sprinkled with hot and dead pixels, exposed noisier), shared by the invariance
+//! tests.
 
 use std::path::Path;
 
@@ -268,6 +269,28 @@ pub fn transformed(name: &str, p: &Picture, centres: &[f64]) -> Option<(Picture,
             }
             let c = d.slice(ndarray::s![.., left..right]).to_owned();
             (same(c), linear(1.0, -(left as f64)))
+        }
+        "noise" => {
+            // The same blot exposed for half as long and scaled back: Gaussian noise as large
+            // again as the image's own (one code step at least, where an export smoothed it
+            // away), clipped to the file's range as an imager clips.
+            let own = {
+                let rows: Vec<f32> = d.rows().into_iter().flat_map(|r| r.to_vec()).collect();
+                blotquant::stats::noise_sigma(&rows).max(1.0)
+            };
+            let mut state = 17u64;
+            let mut uniform = || {
+                state = state
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                ((state >> 11) as f64 / (1u64 << 53) as f64) as f32
+            };
+            let noisy = d.mapv(|v| {
+                // Twelve uniforms less six: near enough Gaussian, SD 1.
+                let gaussian: f32 = (0..12).map(|_| uniform()).sum::<f32>() - 6.0;
+                (v + own * gaussian).clamp(0.0, p.full_scale)
+            });
+            (same(noisy), linear(1.0, 0.0))
         }
         "speck" => {
             // Hot and dead pixels as a raw camera frame holds them: one pixel in a thousand
