@@ -1,7 +1,7 @@
 //! Transforms that do not change which lanes an image holds or what its bands hold
 //! (resampled, mirrored, stored the other polarity, shaded, turned, framed, cropped,
-//! re-encoded, sprinkled with hot and dead pixels, exposed noisier), shared by the invariance
-//! tests.
+//! re-encoded, sprinkled with hot and dead pixels, exposed noisier, given a contrast curve),
+//! shared by the invariance tests.
 
 use std::path::Path;
 
@@ -291,6 +291,14 @@ pub fn transformed(name: &str, p: &Picture, centres: &[f64]) -> Option<(Picture,
                 (v + own * gaussian).clamp(0.0, p.full_scale)
             });
             (same(noisy), linear(1.0, 0.0))
+        }
+        "gam0.7" | "gam1.4" => {
+            // A display export's contrast curve: display values raised to a power over the
+            // file's full scale (below 1 lifts the dark end, above 1 presses it down). Lanes
+            // and bands keep their places; only their contrast changes.
+            let power = if name == "gam0.7" { 0.7 } else { 1.4 };
+            let curved = d.mapv(|v| p.full_scale * (v.max(0.0) / p.full_scale).powf(power));
+            (same(curved), linear(1.0, 0.0))
         }
         "speck" => {
             // Hot and dead pixels as a raw camera frame holds them: one pixel in a thousand
