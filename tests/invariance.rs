@@ -62,7 +62,7 @@ const KNOWN_STATED_FAILURES: &[(&str, &str)] = &[
     ("pmc_psmad_gapdh.png", "crop"),
     ("pmc_psmad_gapdh.png", "white"),
     ("pmc_psmad_gapdh.png", "field"),
-    // Lane 4, placed evenly along the merged GAPDH row natively, moves 2 px towards its
+    // Lane 4, placed evenly along the merged GAPDH row untransformed, moves 2 px towards its
     // band's middle with noise added (9 % of the pitch).
     ("pmc_psmad_gapdh.png", "noise"),
     ("pmc_psmad_gapdh.png", "gam0.7"),
@@ -144,12 +144,12 @@ const KNOWN_FAILURES: &[(&str, &str)] = &[
     ("chemidocxrs_16lanes_biorad1sc.tif", "speck"),
     // With noise added, the dark imager edge left of lane 1 reads as a noisy margin and the
     // lanes are found again without it: the bottom row's blob at the search's lowest cut (a
-    // share of the image's bright end, which the cut margin raises) no longer reaches the
-    // faint bands of lanes 1-2, and the row is not continued onto them (14 lanes).
+    // share of the image's bright end, which leaving the dark margin out raises) no longer
+    // reaches the faint bands of lanes 1–2, and the row is not continued onto them (14 lanes).
     ("chemidocxrs_16lanes_biorad1sc.tif", "noise"),
     // Lane 6 centred on its smear 8 px off (23 % of the pitch).
     ("chemidocxrs_16lanes_biorad1sc.tif", "gam0.7"),
-    // The faint bands of lanes 1-2 pressed down: the bottom row is not continued onto them
+    // The faint bands of lanes 1–2 pressed down: the bottom row is not continued onto them
     // (14 lanes found; 13 % of the pitch stated).
     ("chemidocxrs_16lanes_biorad1sc.tif", "gam1.4"),
     ("pmc_fxn_vcl_values.png", "up1.5"),
@@ -163,7 +163,8 @@ const KNOWN_FAILURES: &[(&str, &str)] = &[
     ("pmc_psmad_gapdh.png", "crop"),
     ("pmc_psmad_gapdh.png", "white"),
     ("pmc_psmad_gapdh.png", "field"),
-    // The GAPDH row's lanes continued from a 7-lane profile half a pitch off (50 %).
+    // The GAPDH row's lanes continued from a 7-lane profile half a pitch off (50 %); at 1.4
+    // lanes 6 and 10 move 1–3 px (11 %).
     ("pmc_psmad_gapdh.png", "gam0.7"),
     ("pmc_psmad_gapdh.png", "gam1.4"),
     ("pmc_tigar_ladder.png", "shade"),
@@ -178,6 +179,8 @@ const KNOWN_FAILURES: &[(&str, &str)] = &[
     ("ponceau_membrane_vlab.jpg", "rot+2"),
     ("ponceau_membrane_vlab.jpg", "rot-2"),
     ("ponceau_membrane_vlab.jpg", "speck"),
+    // The count is not met untransformed (6 for 9–10); noise and a contrast curve move its
+    // lanes 18 % of the pitch.
     ("ponceau_membrane_vlab.jpg", "noise"),
     ("ponceau_membrane_vlab.jpg", "gam0.7"),
     ("sdspage_protease_gelquant.png", "bin2"),
@@ -198,6 +201,7 @@ const KNOWN_FAILURES: &[(&str, &str)] = &[
     ("silver_sdspage_series_qcsnb.png", "rot+2"),
     ("silver_sdspage_series_qcsnb.png", "rot-2"),
     ("silver_sdspage_series_qcsnb.png", "crop"),
+    // The count is not met untransformed (7 for 10–15); lane 6 moves 7 % of the pitch.
     ("silver_sdspage_series_qcsnb.png", "gam0.7"),
     ("wb_film_7lanes_facuperezt.jpg", "bin2"),
     ("wb_film_7lanes_facuperezt.jpg", "bin3"),

@@ -91,6 +91,26 @@ pub fn median(p: &Array2<f32>) -> f32 {
     v[v.len() / 2]
 }
 
+/// Random draws that repeat from run to run (a 64-bit linear congruential generator with
+/// Knuth's MMIX constants; enough for a test's noise), from a seed.
+struct Draws(u64);
+
+impl Draws {
+    /// Uniform in [0, 1).
+    fn uniform(&mut self) -> f64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Twelve uniforms less six: near enough Gaussian, SD 1.
+    fn gaussian(&mut self) -> f32 {
+        (0..12).map(|_| self.uniform() as f32).sum::<f32>() - 6.0
+    }
+}
+
 /// How a transform maps an x at the untransformed middle row to the transformed image's
 /// middle row, where centres can be compared at all.
 pub enum Mapping {
@@ -225,13 +245,7 @@ pub fn transformed(name: &str, p: &Picture, centres: &[f64]) -> Option<(Picture,
                 blotquant::stats::noise_sigma(&rows).max(1.0)
             };
             let (my, mx) = ((h as f64 * 0.3) as usize, (w as f64 * 0.3) as usize);
-            let mut state = 11u64;
-            let mut uniform = || {
-                state = state
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                ((state >> 11) as f64 / (1u64 << 53) as f64) as f32
-            };
+            let mut draws = Draws(11);
             let f = Array2::from_shape_fn((h + 2 * my, w + 2 * mx), |(y, x)| {
                 let (line_y, line_x) = (frame_px(h + 2 * my), frame_px(w + 2 * mx));
                 let (inset_y, inset_x) = if name == "ring" {
@@ -249,9 +263,7 @@ pub fn transformed(name: &str, p: &Picture, centres: &[f64]) -> Option<(Picture,
                 if on_frame {
                     p.full_scale.min(max + 0.2 * (max - min))
                 } else if y < my || x < mx || y >= my + h || x >= mx + w {
-                    // Twelve uniforms less six: near enough Gaussian, SD 1.
-                    let gaussian: f32 = (0..12).map(|_| uniform()).sum::<f32>() - 6.0;
-                    (fill + noise * gaussian).clamp(0.0, p.full_scale)
+                    (fill + noise * draws.gaussian()).clamp(0.0, p.full_scale)
                 } else {
                     d[[y - my, x - mx]]
                 }
@@ -278,18 +290,8 @@ pub fn transformed(name: &str, p: &Picture, centres: &[f64]) -> Option<(Picture,
                 let rows: Vec<f32> = d.rows().into_iter().flat_map(|r| r.to_vec()).collect();
                 blotquant::stats::noise_sigma(&rows).max(1.0)
             };
-            let mut state = 17u64;
-            let mut uniform = || {
-                state = state
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                ((state >> 11) as f64 / (1u64 << 53) as f64) as f32
-            };
-            let noisy = d.mapv(|v| {
-                // Twelve uniforms less six: near enough Gaussian, SD 1.
-                let gaussian: f32 = (0..12).map(|_| uniform()).sum::<f32>() - 6.0;
-                (v + own * gaussian).clamp(0.0, p.full_scale)
-            });
+            let mut draws = Draws(17);
+            let noisy = d.mapv(|v| (v + own * draws.gaussian()).clamp(0.0, p.full_scale));
             (same(noisy), linear(1.0, 0.0))
         }
         "gam0.7" | "gam1.4" => {
@@ -303,16 +305,10 @@ pub fn transformed(name: &str, p: &Picture, centres: &[f64]) -> Option<(Picture,
         "speck" => {
             // Hot and dead pixels as a raw camera frame holds them: one pixel in a thousand
             // at the image's brightest level, one at its darkest, scattered at random.
-            let mut state = 5u64;
-            let mut next = || {
-                state = state
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                (state >> 11) as f64 / (1u64 << 53) as f64
-            };
+            let mut draws = Draws(5);
             let mut sp = d.clone();
             for v in sp.iter_mut() {
-                let u = next();
+                let u = draws.uniform();
                 if u < 0.001 {
                     *v = max;
                 } else if u < 0.002 {
