@@ -25,7 +25,9 @@ use blotquant::io::{self, Polarity};
 use blotquant::manifest::{self, LaneSpec};
 use blotquant::params::Params;
 use common::quantile;
-use common::transforms::{median_gap, read_picture, transformed, write_picture, Mapping, Picture};
+use common::transforms::{
+    median_gap, read_picture, transformed, write_picture, Draws, Mapping, Picture,
+};
 use ndarray::Array2;
 
 /// (image, transform) pairs whose lanes, at the count PROVENANCE.md states, do not stay
@@ -632,12 +634,9 @@ fn polarity_is_judged_inside_a_surround() {
     let noise = blotquant::stats::noise_sigma(blot.signal.row(h / 2).as_slice().unwrap());
     // A surround as wide as the blot on each side, at the level of the blot's strongest bands.
     let (my, mx) = (h, w);
-    let mut state = 7u64;
+    let mut draws = Draws(7);
     let framed = Array2::from_shape_fn((h + 2 * my, w + 2 * mx), |(y, x)| {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        let uniform = ((state >> 11) as f64 / (1u64 << 53) as f64) as f32;
+        let uniform = draws.uniform() as f32;
         if y < my || x < mx || y >= my + h || x >= mx + w {
             level + noise * 3.46 * (uniform - 0.5)
         } else {

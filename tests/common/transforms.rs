@@ -93,11 +93,11 @@ pub fn median(p: &Array2<f32>) -> f32 {
 
 /// Random draws that repeat from run to run (a 64-bit linear congruential generator with
 /// Knuth's MMIX constants; enough for a test's noise), from a seed.
-struct Draws(u64);
+pub struct Draws(pub u64);
 
 impl Draws {
     /// Uniform in [0, 1).
-    fn uniform(&mut self) -> f64 {
+    pub fn uniform(&mut self) -> f64 {
         self.0 = self
             .0
             .wrapping_mul(6364136223846793005)
@@ -106,7 +106,7 @@ impl Draws {
     }
 
     /// Twelve uniforms less six: near enough Gaussian, SD 1.
-    fn gaussian(&mut self) -> f32 {
+    pub fn gaussian(&mut self) -> f32 {
         (0..12).map(|_| self.uniform() as f32).sum::<f32>() - 6.0
     }
 }
