@@ -468,6 +468,177 @@ fn keeps_its_count(file: &str, count: usize, transforms: &[&str]) {
     );
 }
 
+/// (image, part) pairs of [`a_gel_twice_as_wide_and_each_half_of_one_show_their_lanes`] whose
+/// lanes are not the untransformed image's today: 18 of 48. Counts off on 7: a half with
+/// few lanes is read by its labels or edges (H3cr and pSMAD left halves: 1 lane; RhoA left
+/// half 4 for 3; standards left half 5 for 4; the 13-lane strip's right half 14 for 7; the
+/// protease gel's left half 11 for 7, its lanes continued over a row of touching bands at a
+/// pitch of 26 px for 36); the film twice: its lane 8 lies 1.6 pitches beside lane 7, so
+/// across the join its row of bands is not evenly spaced, and the profile's grid at half the
+/// pitch stands (31 for 16). The others keep the count with a lane moved.
+const KNOWN_PART_FAILURES: &[(&str, &str)] = &[
+    ("amersham_chemi_rhoa_pysternblot.tif", "left"),
+    ("amersham_chemi_rhoa_pysternblot.tif", "right"),
+    ("chemidocxrs_16lanes_biorad1sc.tif", "twice"),
+    ("pmc_h3cr_actin.png", "left"),
+    ("pmc_psmad_gapdh.png", "twice"),
+    ("pmc_psmad_gapdh.png", "left"),
+    ("pmc_trkb_vcl_values.png", "twice"),
+    ("pmc_trkb_vcl_values.png", "right"),
+    ("sdspage_protease_gelquant.png", "twice"),
+    ("sdspage_protease_gelquant.png", "left"),
+    ("sdspage_protease_gelquant.png", "right"),
+    ("sdspage_standards_gelblotanalyzer.png", "twice"),
+    ("sdspage_standards_gelblotanalyzer.png", "left"),
+    ("wb_film_7lanes_facuperezt.jpg", "twice"),
+    ("wb_strip_12lanes_chibidragon.png", "twice"),
+    ("wb_strip_12lanes_chibidragon.png", "left"),
+    ("wb_strip_12lanes_chibidragon.png", "right"),
+    ("wb_strip_13lanes_chibidragon.png", "right"),
+];
+
+/// Lanes of a wider gel and of a part of one. Every real image whose count is right
+/// untransformed (and is at least 4) is set side by side with itself, joined half a pitch
+/// beyond its last lane and before its first (a gel twice as wide, loaded alike), and cut
+/// between its two middle lanes into halves (a blot cropped to one experiment's lanes). The
+/// doubled image must show twice the lanes and each half its own, each centre within 5 % of
+/// the pitch of where the untransformed image has it. A detector whose steps are stated in
+/// units of the image (its pitch, its bands) does not care how many lanes a gel holds.
+#[test]
+fn a_gel_twice_as_wide_and_each_half_of_one_show_their_lanes() {
+    let Some(dir) = common::realdata() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let written = match std::env::var_os(KEEP_VAR) {
+        Some(folder) => {
+            std::fs::create_dir_all(&folder).expect("folder for the composed images");
+            std::path::PathBuf::from(folder)
+        }
+        None => tmp.path().to_path_buf(),
+    };
+    let (mut failures, mut newly_passing) = (Vec::new(), Vec::new());
+    let (mut applied, mut kept) = (0, 0);
+    println!(
+        "{:<40} {:>5} {:>7}{:>7}{:>7}",
+        "image", "found", "twice", "left", "right"
+    );
+    for (file, low, high) in STATED {
+        let path = dir.join(file);
+        let untransformed = lanes_of(&path, None);
+        let count = untransformed.centres.len();
+        if !(low..=high).contains(&count) || count < 4 {
+            continue;
+        }
+        let picture = read_picture(&path);
+        let pitch = untransformed.pitch();
+        let mut row = String::new();
+        for (name, part, expected) in parts(&picture, &untransformed.centres) {
+            let out = written.join(format!("{name}-{file}.png"));
+            write_picture(&part, &out);
+            let found = lanes_of(&out, None).centres;
+            let cell = if found.len() != expected.len() {
+                found.len().to_string()
+            } else {
+                let worst = expected
+                    .iter()
+                    .zip(&found)
+                    .map(|(e, f)| (e - f).abs() / pitch)
+                    .fold(0.0, f64::max);
+                if worst > 0.05 {
+                    format!("c{:.0}", 100.0 * worst)
+                } else {
+                    ".".to_string()
+                }
+            };
+            let known = KNOWN_PART_FAILURES.contains(&(file, name));
+            applied += 1;
+            kept += usize::from(cell == ".");
+            if cell != "." && !known {
+                failures.push(format!("(\"{file}\", \"{name}\"), // {cell}"));
+            }
+            if cell == "." && known {
+                newly_passing.push(format!("{file} {name}"));
+            }
+            row.push_str(&format!("{cell:>7}"));
+        }
+        println!("{file:<40} {count:>5} {row}");
+    }
+    println!("{kept} of {applied} (image, part) pairs show their lanes");
+    println!("failures beyond the known list:\n{}", failures.join("\n"));
+    assert!(
+        newly_passing.is_empty(),
+        "these pairs now pass; take them off the known failures: {newly_passing:#?}"
+    );
+    assert!(failures.is_empty(), "lanes of a wider gel or a part of one");
+}
+
+/// The protease gel twice as wide holds six rows of bands, each the bands of up to four
+/// neighbouring lanes run together, evenly spaced: they are no six lanes 135 px wide (their
+/// lanes show in the gel's other bands), and the gel keeps its 30 lanes.
+#[test]
+fn a_wide_gels_rows_of_touching_bands_are_no_wide_lanes() {
+    let Some(path) = common::realdata_file("sdspage_protease_gelquant.png") else {
+        return;
+    };
+    let untransformed = lanes_of(&path, None);
+    assert_eq!(untransformed.centres.len(), 15);
+    let picture = read_picture(&path);
+    let (_, twice, expected) = parts(&picture, &untransformed.centres)
+        .into_iter()
+        .find(|(name, _, _)| *name == "twice")
+        .expect("the gel twice as wide");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("twice.png");
+    write_picture(&twice, &out);
+    assert_eq!(lanes_of(&out, None).centres.len(), expected.len());
+}
+
+/// The image twice as wide (itself beside itself, joined half a pitch beyond the last lane of
+/// `centres` and before the first), and its left and right halves (cut midway between its two
+/// middle lanes), each with where its lanes lie.
+fn parts(picture: &Picture, centres: &[f64]) -> Vec<(&'static str, Picture, Vec<f64>)> {
+    let d = &picture.display;
+    let width = d.ncols();
+    let pitch = median_gap(centres);
+    let (first, last) = (centres[0], centres[centres.len() - 1]);
+    let end = ((last + pitch / 2.0).round() as usize).min(width);
+    let start = (first - pitch / 2.0).round().max(0.0) as usize;
+    let middle = centres.len() / 2;
+    let cut = (0.5 * (centres[middle - 1] + centres[middle])).round() as usize;
+    let with = |display: Array2<f32>| Picture {
+        display,
+        full_scale: picture.full_scale,
+        sixteen_bit: picture.sixteen_bit,
+    };
+    let twice = ndarray::concatenate(
+        ndarray::Axis(1),
+        &[
+            d.slice(ndarray::s![.., ..end]),
+            d.slice(ndarray::s![.., start..]),
+        ],
+    )
+    .expect("two parts of one height");
+    let second = centres.iter().map(|&x| x - start as f64 + end as f64);
+    vec![
+        (
+            "twice",
+            with(twice),
+            centres.iter().copied().chain(second).collect(),
+        ),
+        (
+            "left",
+            with(d.slice(ndarray::s![.., ..cut]).to_owned()),
+            centres[..middle].to_vec(),
+        ),
+        (
+            "right",
+            with(d.slice(ndarray::s![.., cut..]).to_owned()),
+            centres[middle..].iter().map(|&x| x - cut as f64).collect(),
+        ),
+    ]
+}
+
 /// Prints the table of every real image under every transform (see the module's doc) and
 /// checks it against the `known` failures.
 fn real_image_table(counting: Count, known_failures: &[(&str, &str)]) {

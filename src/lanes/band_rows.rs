@@ -207,6 +207,33 @@ impl Bands {
             .unwrap_or(0)
     }
 
+    /// How many lanes `pitch` apart the bands no wider than `pitch` that centre in columns
+    /// `from..to` (image px), at any cut, stand in, leaving out the bands across row
+    /// `except_row` (image px): their centres grouped where they lie within half a pitch of
+    /// the group's first.
+    pub fn lanes_shown_within(&self, from: f64, to: f64, pitch: f64, except_row: usize) -> usize {
+        let bin = self.bin as f64;
+        let mut centres: Vec<f64> = self
+            .per_cut
+            .iter()
+            .flatten()
+            .filter(|b| b.width() as f64 * bin <= pitch)
+            .filter(|b| !(b.y0 * self.bin..b.y1 * self.bin).contains(&except_row))
+            .map(|b| b.centre_x() * bin)
+            .filter(|x| (from..to).contains(x))
+            .collect();
+        centres.sort_by(f64::total_cmp);
+        let mut groups = 0;
+        let mut first = f64::NEG_INFINITY;
+        for x in centres {
+            if x - first > pitch / 2.0 {
+                groups += 1;
+                first = x;
+            }
+        }
+        groups
+    }
+
     /// The row with the most evenly spaced bands of one width, over all cuts; `None` when no
     /// row holds three.
     pub fn evenly_spaced_row(&self) -> Option<RowOfBands> {

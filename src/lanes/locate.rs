@@ -75,6 +75,11 @@ pub fn locate(
     let row_of_bands = bands.as_ref().and_then(Bands::evenly_spaced_row);
     if let Some((placed, note)) = row_of_bands
         .as_ref()
+        .filter(|row| {
+            !bands
+                .as_ref()
+                .is_some_and(|bands| runs_lanes_together(bands, row, grid.pitch))
+        })
         .and_then(|row| lanes_on_band_row(corrected, &grid, row, count_is_estimated))
         .or_else(|| lanes_between_edge_lines(corrected, &grid, count_is_estimated))
     {
@@ -257,6 +262,24 @@ fn lanes_on_band_row(
     );
     Some((on_bands, note))
 }
+
+/// True where two or more of `row`'s bands each span [`LANES_IN_ONE_BAND`] or more lanes
+/// `pitch` apart that bands in other rows show (each no wider than `pitch`): those "bands"
+/// are the bands of neighbouring lanes run together (a gel's overloaded neighbours), not one
+/// lane's band, and the column profile's lanes stand. A band lies in one lane, and a band
+/// wider than the profile's pitch (edge shadows, a crescent, a doublet's partner) shows as
+/// its two dark ends and at times its middle: three such pieces under one band are no proof,
+/// the same under a second band are.
+fn runs_lanes_together(bands: &Bands, row: &RowOfBands, pitch: f64) -> bool {
+    let spanning = row.centres.iter().zip(&row.rows).filter(|&(&centre, &y)| {
+        let (from, to) = (centre - row.band_width / 2.0, centre + row.band_width / 2.0);
+        bands.lanes_shown_within(from, to, pitch, y) >= LANES_IN_ONE_BAND
+    });
+    spanning.count() >= 2
+}
+
+/// Bands in this many lanes under one band of a row show that it may span several lanes.
+const LANES_IN_ONE_BAND: usize = 3;
 
 /// Lanes checked against dark lines running down the image in pairs, the lanes' edges (strips
 /// of membrane side by side, lanes with edge shadows): where the column profile shows only
@@ -999,6 +1022,44 @@ mod tests {
             .map(|i| Lane::upright(i + 1, 40.0 + 90.0 * i as f64, 72.0, false))
             .collect();
         lanes::grid_of(lanes, 90.0, image)
+    }
+
+    /// Bands 24 px wide and 8 high: single bands in every lane 36 px apart (first at x 30)
+    /// in rows 40-47 where `single_bands`, and in rows 120-129 three bands each as wide as
+    /// four lanes (the bands of lanes 1-4, 5-8 and 9-12 run together, or three lanes' wide
+    /// bands); a second row of those wide bands in rows 150-159 where not `single_bands`.
+    fn wide_bands(single_bands: bool) -> (Array2<f32>, RowOfBands) {
+        let lane = |x: usize| (x as f64 - 30.0) / 36.0;
+        let image = Array2::from_shape_fn((200, 480), |(y, x)| {
+            let near_lane = (lane(x) - lane(x).round()).abs() * 36.0 < 12.0;
+            let in_lanes = (-0.34..11.34).contains(&lane(x));
+            let wide_row = (120..130).contains(&y) || (!single_bands && (150..160).contains(&y));
+            let in_group = in_lanes && (lane(x).rem_euclid(4.0) < 3.34 || lane(x) < 0.0);
+            match () {
+                _ if single_bands && (40..48).contains(&y) && near_lane && in_lanes => 100.0,
+                _ if wide_row && in_group => 100.0,
+                _ => 0.0,
+            }
+        });
+        let row = RowOfBands {
+            centres: vec![84.0, 228.0, 372.0],
+            rows: vec![124, 124, 124],
+            pitch: 144.0,
+            band_width: 132.0,
+        };
+        (image, row)
+    }
+
+    #[test]
+    fn wide_bands_over_lanes_that_other_bands_show_are_lanes_run_together() {
+        let (image, row) = wide_bands(true);
+        let bands = Bands::search(&image).expect("bands");
+        assert!(runs_lanes_together(&bands, &row, 36.0));
+        // Without the single bands, nothing shows lanes under the wide ones: each is one
+        // lane's band.
+        let (image, row) = wide_bands(false);
+        let bands = Bands::search(&image).expect("bands");
+        assert!(!runs_lanes_together(&bands, &row, 36.0));
     }
 
     #[test]
