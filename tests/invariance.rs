@@ -2,7 +2,8 @@
 //! that do not change which lanes it holds (resampled, mirrored, stored the other polarity,
 //! shaded, turned, framed, set on a noisy surround with or without a bright frame line in it,
 //! cropped, re-encoded, sprinkled with hot and dead pixels, exposed noisier, given a contrast
-//! curve), must give the same lanes as untransformed.
+//! curve), must give the same lanes as untransformed; set beside itself or cut into halves,
+//! twice its lanes or each half's own.
 //!
 //! Run with `cargo test --release --test invariance -- --nocapture` to see the tables, lanes
 //! counted on the image and lanes at the count PROVENANCE.md states (as a manifest gives it):
