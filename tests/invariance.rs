@@ -264,17 +264,37 @@ fn judge(untransformed: &Found, found: &Found, mapping: &Mapping) -> String {
         .map(|&x| scale * x + offset)
         .collect();
     expected.sort_by(f64::total_cmp);
-    let pitch = untransformed.pitch() * scale.abs();
+    centres_cell(
+        &expected,
+        &found.centres,
+        untransformed.pitch() * scale.abs(),
+    )
+}
+
+/// `.` where every centre `found` lies within 5 % of the `pitch` of its `expected` place
+/// (as many of each), else `c<n>`: how far the worst one moved, in % of the pitch.
+fn centres_cell(expected: &[f64], found: &[f64], pitch: f64) -> String {
     let worst = expected
         .iter()
-        .zip(&found.centres)
+        .zip(found)
         .map(|(e, f)| (e - f).abs() / pitch)
         .fold(0.0, f64::max);
     if worst > 0.05 {
-        // How far the worst centre moved, in % of the pitch.
         format!("c{:.0}", 100.0 * worst)
     } else {
         ".".into()
+    }
+}
+
+/// Where transformed images are written: the temporary folder `tmp`, or the folder
+/// [`KEEP_VAR`] names, to keep them in.
+fn written_to(tmp: &tempfile::TempDir) -> std::path::PathBuf {
+    match std::env::var_os(KEEP_VAR) {
+        Some(folder) => {
+            std::fs::create_dir_all(&folder).expect("folder for the transformed images");
+            std::path::PathBuf::from(folder)
+        }
+        None => tmp.path().to_path_buf(),
     }
 }
 
@@ -511,13 +531,7 @@ fn a_gel_twice_as_wide_and_each_half_of_one_show_their_lanes() {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
-    let written = match std::env::var_os(KEEP_VAR) {
-        Some(folder) => {
-            std::fs::create_dir_all(&folder).expect("folder for the composed images");
-            std::path::PathBuf::from(folder)
-        }
-        None => tmp.path().to_path_buf(),
-    };
+    let written = written_to(&tmp);
     let (mut failures, mut newly_passing) = (Vec::new(), Vec::new());
     let (mut applied, mut kept) = (0, 0);
     println!(
@@ -541,16 +555,7 @@ fn a_gel_twice_as_wide_and_each_half_of_one_show_their_lanes() {
             let cell = if found.len() != expected.len() {
                 found.len().to_string()
             } else {
-                let worst = expected
-                    .iter()
-                    .zip(&found)
-                    .map(|(e, f)| (e - f).abs() / pitch)
-                    .fold(0.0, f64::max);
-                if worst > 0.05 {
-                    format!("c{:.0}", 100.0 * worst)
-                } else {
-                    ".".to_string()
-                }
+                centres_cell(&expected, &found, pitch)
             };
             let known = KNOWN_PART_FAILURES.contains(&(file, name));
             applied += 1;
@@ -647,14 +652,7 @@ fn real_image_table(counting: Count, known_failures: &[(&str, &str)]) {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
-    // Transformed images are written here: the temporary folder, or one to keep them in.
-    let written = match std::env::var_os(KEEP_VAR) {
-        Some(folder) => {
-            std::fs::create_dir_all(&folder).expect("folder for the transformed images");
-            std::path::PathBuf::from(folder)
-        }
-        None => tmp.path().to_path_buf(),
-    };
+    let written = written_to(&tmp);
     let mut failures = Vec::new();
     let mut newly_passing = Vec::new();
     let (mut applied, mut kept) = (0, 0);
