@@ -601,7 +601,7 @@ fn a_wide_gels_rows_of_touching_bands_are_no_wide_lanes() {
 }
 
 /// The image twice as wide (itself beside itself, joined half a pitch beyond the last lane of
-/// `centres` and before the first), and its left and right halves (cut midway between its two
+/// `centres` and before the first, or at the image's edge where that is nearer), and its left and right halves (cut midway between its two
 /// middle lanes), each with where its lanes lie.
 fn parts(picture: &Picture, centres: &[f64]) -> Vec<(&'static str, Picture, Vec<f64>)> {
     let d = &picture.display;

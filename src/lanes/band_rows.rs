@@ -207,10 +207,9 @@ impl Bands {
             .unwrap_or(0)
     }
 
-    /// How many lanes `pitch` apart the bands no wider than `pitch` that centre in columns
-    /// `from..to` (image px), at any cut, stand in, leaving out the bands across row
-    /// `except_row` (image px): their centres grouped where they lie within half a pitch of
-    /// the group's first.
+    /// How many lanes the bands no wider than `pitch` that centre in columns `from..to` (image
+    /// px), at any cut, stand in, leaving out the bands across row `except_row` (image px):
+    /// their centres counted in groups, a group's centres within half a pitch of its first.
     pub fn lanes_shown_within(&self, from: f64, to: f64, pitch: f64, except_row: usize) -> usize {
         let bin = self.bin as f64;
         let mut centres: Vec<f64> = self

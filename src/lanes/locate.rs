@@ -263,13 +263,14 @@ fn lanes_on_band_row(
     Some((on_bands, note))
 }
 
-/// True where two or more of `row`'s bands each span [`LANES_IN_ONE_BAND`] or more lanes
-/// `pitch` apart that bands in other rows show (each no wider than `pitch`): those "bands"
-/// are the bands of neighbouring lanes run together (a gel's overloaded neighbours), not one
-/// lane's band, and the column profile's lanes stand. A band lies in one lane, and a band
-/// wider than the profile's pitch (edge shadows, a crescent, a doublet's partner) shows as
-/// its two dark ends and at times its middle: three such pieces under one band are no proof,
-/// the same under a second band are.
+/// True where two or more of `row`'s bands each lie over [`LANES_IN_ONE_BAND`] or more
+/// lanes that other bands show: bands no wider than `pitch` that do not cross the row band's
+/// middle row, grouped where they lie within half a pitch of each other
+/// ([`Bands::lanes_shown_within`]). Those "bands" are then the bands of neighbouring lanes
+/// run together (a gel's overloaded neighbours), not one lane's band, and the row places no
+/// lanes. A band lies in one lane, and a band wider than the profile's pitch (edge shadows, a
+/// crescent, a doublet's partner) shows as its two dark ends and at times its middle: three
+/// such pieces under one band are no proof, the same under a second band are taken as one.
 fn runs_lanes_together(bands: &Bands, row: &RowOfBands, pitch: f64) -> bool {
     let spanning = row.centres.iter().zip(&row.rows).filter(|&(&centre, &y)| {
         let (from, to) = (centre - row.band_width / 2.0, centre + row.band_width / 2.0);
@@ -1024,20 +1025,20 @@ mod tests {
         lanes::grid_of(lanes, 90.0, image)
     }
 
-    /// Bands 24 px wide and 8 high: single bands in every lane 36 px apart (first at x 30)
-    /// in rows 40-47 where `single_bands`, and in rows 120-129 three bands each as wide as
-    /// four lanes (the bands of lanes 1-4, 5-8 and 9-12 run together, or three lanes' wide
-    /// bands); a second row of those wide bands in rows 150-159 where not `single_bands`.
-    fn wide_bands(single_bands: bool) -> (Array2<f32>, RowOfBands) {
+    /// Three bands 133 px wide in rows 120-129, each over four lanes 36 px apart (first at x
+    /// 30): the bands of lanes 1-4, 5-8 and 9-12 run together, or three wide lanes' bands.
+    /// Under the first `groups_shown` of them, single bands 23 px wide in rows 40-47 show
+    /// each of their four lanes.
+    fn wide_bands(groups_shown: usize) -> (Array2<f32>, RowOfBands) {
         let lane = |x: usize| (x as f64 - 30.0) / 36.0;
         let image = Array2::from_shape_fn((200, 480), |(y, x)| {
-            let near_lane = (lane(x) - lane(x).round()).abs() * 36.0 < 12.0;
             let in_lanes = (-0.34..11.34).contains(&lane(x));
-            let wide_row = (120..130).contains(&y) || (!single_bands && (150..160).contains(&y));
+            let shown = lane(x).round() >= 0.0 && (lane(x).round() as usize) < 4 * groups_shown;
+            let single = (lane(x) - lane(x).round()).abs() * 36.0 < 12.0 && shown;
             let in_group = in_lanes && (lane(x).rem_euclid(4.0) < 3.34 || lane(x) < 0.0);
             match () {
-                _ if single_bands && (40..48).contains(&y) && near_lane && in_lanes => 100.0,
-                _ if wide_row && in_group => 100.0,
+                _ if (40..48).contains(&y) && single && in_lanes => 100.0,
+                _ if (120..130).contains(&y) && in_group => 100.0,
                 _ => 0.0,
             }
         });
@@ -1052,14 +1053,17 @@ mod tests {
 
     #[test]
     fn wide_bands_over_lanes_that_other_bands_show_are_lanes_run_together() {
-        let (image, row) = wide_bands(true);
-        let bands = Bands::search(&image).expect("bands");
-        assert!(runs_lanes_together(&bands, &row, 36.0));
-        // Without the single bands, nothing shows lanes under the wide ones: each is one
-        // lane's band.
-        let (image, row) = wide_bands(false);
-        let bands = Bands::search(&image).expect("bands");
-        assert!(!runs_lanes_together(&bands, &row, 36.0));
+        let runs_together = |groups_shown| {
+            let (image, row) = wide_bands(groups_shown);
+            let bands = Bands::search(&image).expect("bands");
+            runs_lanes_together(&bands, &row, 36.0)
+        };
+        assert!(runs_together(3));
+        assert!(runs_together(2));
+        // Lanes shown under one wide band only are no proof (one band's pieces can show as
+        // many); with none shown, each wide band is one lane's band.
+        assert!(!runs_together(1));
+        assert!(!runs_together(0));
     }
 
     #[test]
