@@ -491,12 +491,16 @@ fn keeps_its_count(file: &str, count: usize, transforms: &[&str]) {
 
 /// (image, part) pairs of [`a_gel_twice_as_wide_and_each_half_of_one_show_their_lanes`] whose
 /// lanes are not the untransformed image's today: 18 of 48. Counts off on 7: a half with
-/// few lanes is read by its labels or edges (H3cr and pSMAD left halves: 1 lane; RhoA left
-/// half 4 for 3; standards left half 5 for 4; the 13-lane strip's right half 14 for 7; the
-/// protease gel's left half 11 for 7, its lanes continued over a row of touching bands at a
-/// pitch of 26 px for 36); the film twice: its lane 8 lies 1.6 pitches beside lane 7, so
-/// across the join its row of bands is not evenly spaced, and the profile's grid at half the
-/// pitch stands (31 for 16). The others keep the count with a lane moved.
+/// few lanes is read by its labels or edges (H3cr and pSMAD left halves: 1 lane, a grid so
+/// wide that its gap windows fall off the image and it is judged against one gap; RhoA left
+/// half 4 for 3; standards left half 5 for 4; the 13-lane strip's right half 14 for 7, its
+/// bands darker at both ends, so the profile peaks twice per lane, and no row of bands
+/// stands in for it because the bands drop by more than a band's height across the strip
+/// and one is faint; the protease gel's left half 11 for 7, its lanes continued over a row
+/// of touching bands at a pitch of 26 px for 36); the film twice: its lane 8 lies 1.6
+/// pitches beside lane 7, so across the join its row of bands is not evenly spaced, and the
+/// profile's grid at half the pitch stands (31 for 16). The others keep the count with a
+/// lane moved.
 const KNOWN_PART_FAILURES: &[(&str, &str)] = &[
     ("amersham_chemi_rhoa_pysternblot.tif", "left"),
     ("amersham_chemi_rhoa_pysternblot.tif", "right"),
