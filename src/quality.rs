@@ -9,11 +9,12 @@ use crate::results::{DetectionRow, Quality, Verdict};
 
 /// Detection reasons that ask a person to look at the overlay. (Faint lanes are not among
 /// them: a target absent from some conditions leaves its lanes faint on a correct grid.)
-const REASONS_TO_CHECK: [&str; 4] = [
+const REASONS_TO_CHECK: [&str; 5] = [
     "lane-beyond-grid",
     "on-band-row",
     "beyond-profile",
     "between-edge-lines",
+    "count-ambiguous",
 ];
 
 /// The flags that make a value one to check, with how the reasons name them.
@@ -170,6 +171,18 @@ mod tests {
         assert_eq!(
             judge(&clean, std::slice::from_ref(&guessed)).verdict,
             Verdict::Unreliable
+        );
+        // A count the column profile reads two ways is one to check on the overlay.
+        let ambiguous = DetectionRow {
+            confidence: 12.0,
+            reasons: "count-estimated;count-ambiguous".into(),
+            ..guessed
+        };
+        let quality = judge(&clean, std::slice::from_ref(&ambiguous));
+        assert_eq!(quality.verdict, Verdict::Check);
+        assert!(
+            quality.reasons[0].contains("count-ambiguous"),
+            "{quality:?}"
         );
     }
 }

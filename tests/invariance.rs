@@ -1219,3 +1219,33 @@ fn fold_changes_survive_transforms_of_synthetic_experiments() {
         "fold changes changed under a transform",
     );
 }
+
+/// The 13-lane strip's right half: each of its seven bands is darker at both ends, so its
+/// column profile reads 14 lanes half a pitch apart about as well as 7 (95 % of the lane
+/// contrast), and no row of bands decides (they drop by more than a band's height across the
+/// strip). Whichever count it places, the image is flagged `count-ambiguous`; the whole strip,
+/// whose 13 lanes read one way, is not.
+#[test]
+fn a_strips_half_read_two_ways_is_flagged() {
+    let Some(path) = common::realdata_file("wb_strip_13lanes_chibidragon.png") else {
+        return;
+    };
+    let reasons = |image: &Path| -> String {
+        let plan = manifest::lone_image_plan(image, &Params::default());
+        let run = batch::analyze_planned(&plan, None).expect("the image is analyzed");
+        run.results.detection[0].reasons.clone()
+    };
+    let untransformed = lanes_of(&path, None);
+    assert_eq!(untransformed.centres.len(), 13);
+    assert!(!reasons(&path).contains("count-ambiguous"));
+    let picture = read_picture(&path);
+    let (_, right, _) = parts(&picture, &untransformed.centres)
+        .into_iter()
+        .find(|(name, _, _)| *name == "right")
+        .expect("the strip's right half");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("right.png");
+    write_picture(&right, &out);
+    let found = reasons(&out);
+    assert!(found.contains("count-ambiguous"), "{found}");
+}

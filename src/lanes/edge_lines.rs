@@ -326,7 +326,7 @@ mod tests {
     /// The grid `detect` fits to `corrected`'s column profile, at its estimated count.
     fn estimated_grid(corrected: &Array2<f32>) -> LaneGrid {
         let profile = column_profile(corrected);
-        let count = estimate_lane_count(&profile, 30, 8.0).unwrap();
+        let count = estimate_lane_count(&profile, 30, 8.0).unwrap().count;
         fit_profile(&profile, count, 8.0).unwrap()
     }
 

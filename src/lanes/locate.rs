@@ -7,7 +7,7 @@ use ndarray::Array2;
 
 use super::band_rows::{Bands, RowOfBands};
 use super::membranes;
-use crate::lanes::{self, LaneGrid};
+use crate::lanes::{self, LaneCount, LaneGrid};
 use crate::params::LaneParams;
 use crate::stats;
 
@@ -71,7 +71,7 @@ pub fn locate(
             })
         },
     );
-    let mut grid = grid?;
+    let (mut grid, estimate) = grid?;
     let row_of_bands = bands.as_ref().and_then(Bands::evenly_spaced_row);
     if let Some((placed, note)) = row_of_bands
         .as_ref()
@@ -121,6 +121,9 @@ pub fn locate(
         .as_ref()
         .and_then(|row| bands_left_out(&mut grid, row, corrected, &membrane))
     {
+        notes.push(note);
+    }
+    if let Some(note) = rival_reading(&mut grid, estimate) {
         notes.push(note);
     }
     Ok(FoundLanes { grid, notes })
@@ -866,12 +869,13 @@ const BAND_WIDER_THAN_PITCH: f64 = 1.1;
 
 /// The image's lanes: one grid across the image, or one per blot where blots stand side by
 /// side (two or more `membrane` column ranges) and their grids add up to the manifest's
-/// count (when it gives one).
+/// count (when it gives one). With the grid, the count read off the whole image's column
+/// profile where the grid is that count's (no count stated, one blot).
 fn find_lanes(
     corrected: &Array2<f32>,
     membrane: &[(usize, usize)],
     request: &LaneRequest,
-) -> Result<LaneGrid, LaneError> {
+) -> Result<(LaneGrid, Option<LaneCount>), LaneError> {
     let blocks = membrane;
     let p = request.params;
     if blocks.len() >= 2 {
@@ -882,20 +886,41 @@ fn find_lanes(
             p.max_lanes,
             p.min_pitch_px,
         ) {
-            return Ok(grid);
+            return Ok((grid, None));
         }
     }
     let profile = lanes::column_profile(corrected);
-    let count = match request.count {
-        Some(count) => count,
-        None => lanes::estimate_lane_count(&profile, p.max_lanes, p.min_pitch_px)
-            .ok_or(LaneError::NoLanes)?,
+    let estimate = match request.count {
+        Some(_) => None,
+        None => Some(
+            lanes::estimate_lane_count(&profile, p.max_lanes, p.min_pitch_px)
+                .ok_or(LaneError::NoLanes)?,
+        ),
     };
-    lanes::fit_profile(&profile, count, p.min_pitch_px).ok_or(LaneError::DoNotFit {
+    let count = estimate.map_or(request.count.unwrap_or_default(), |e| e.count);
+    let grid = lanes::fit_profile(&profile, count, p.min_pitch_px).ok_or(LaneError::DoNotFit {
         count,
         width_px: corrected.ncols(),
         min_pitch_px: p.min_pitch_px,
-    })
+    })?;
+    Ok((grid, estimate))
+}
+
+/// Where an estimated grid holds the count its column profile was read as, and the profile
+/// reads the lanes about as well at another scale ([`LaneCount::rival`]), the grid is marked
+/// and a note names both readings: the count is a guess between them.
+fn rival_reading(grid: &mut LaneGrid, estimate: Option<LaneCount>) -> Option<String> {
+    let estimate = estimate.filter(|e| e.count == grid.lanes.len())?;
+    let rival = estimate.rival?;
+    grid.rival = Some(rival);
+    Some(format!(
+        "the column profile reads {} lanes {:.0} px apart almost as well ({:.0} % of the lane contrast) as the {} lanes {:.0} px apart placed: the count is uncertain (as where lanes darker at their edges read as two, or neighbours as one); check the overlay and state `lanes` in the manifest",
+        rival.count,
+        rival.pitch,
+        100.0 * rival.share,
+        estimate.count,
+        estimate.pitch
+    ))
 }
 
 /// Two neighbouring lanes closer than this share of the lanes' median spacing hold the same
@@ -953,7 +978,10 @@ pub fn check_count(
     let p = params;
     let estimates: Vec<Option<usize>> = images
         .iter()
-        .map(|(_, grid)| lanes::estimate_lane_count(&grid.profile, p.max_lanes, p.min_pitch_px))
+        .map(|(_, grid)| {
+            lanes::estimate_lane_count(&grid.profile, p.max_lanes, p.min_pitch_px)
+                .map(|estimate| estimate.count)
+        })
         .collect();
     // Faint lanes (a grid not clearly above the noise) are no reason to refuse a count that
     // the automatic count of an image confirms, or what it shows in two dimensions does
