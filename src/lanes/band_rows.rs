@@ -190,6 +190,30 @@ impl Bands {
         self
     }
 
+    /// Of the bands at least `min_width` wide (image px) at every cut: how many a lane
+    /// boundary at one of `boundaries` (image px) runs through the middle half of, and how
+    /// many there are.
+    pub fn split_by(&self, boundaries: &[f64], min_width: f64) -> (usize, usize) {
+        let bin = self.bin as f64;
+        let bands: Vec<(f64, f64)> = self
+            .per_cut
+            .iter()
+            .flatten()
+            .map(|b| (b.x0 as f64 * bin, b.x1 as f64 * bin))
+            .filter(|(x0, x1)| x1 - x0 >= min_width)
+            .collect();
+        let split = bands
+            .iter()
+            .filter(|(x0, x1)| {
+                let quarter = (x1 - x0) / 4.0;
+                boundaries
+                    .iter()
+                    .any(|&b| x0 + quarter < b && b < x1 - quarter)
+            })
+            .count();
+        (split, bands.len())
+    }
+
     /// How many bands (blobs no wider than `max_width`) centre in columns `from..to` (image
     /// px), at the cut that shows the most there.
     pub fn count_within(&self, from: f64, to: f64, max_width: f64) -> usize {
@@ -605,6 +629,23 @@ mod tests {
             "width {}",
             row.band_width
         );
+    }
+
+    #[test]
+    fn a_boundary_through_a_bands_middle_half_splits_it() {
+        // Five bands 44 px wide, 60 px apart: boundaries between them split none; boundaries
+        // through their centres (a grid at half the pitch) split all; one 8 px inside a band's
+        // edge (in its outer quarter) splits none.
+        let centres = [40.0, 100.0, 160.0, 220.0, 280.0];
+        let bands = Bands::search(&bands_at(320, &centres, 44)).expect("bands");
+        let between = [70.0, 130.0, 190.0, 250.0];
+        let (split, of) = bands.split_by(&between, 30.0);
+        assert!(of >= 5, "{of} bands");
+        assert_eq!(split, 0);
+        assert_eq!(bands.split_by(&centres, 30.0), (of, of));
+        assert_eq!(bands.split_by(&[26.0], 30.0).0, 0);
+        // Bands narrower than the width asked for are not counted.
+        assert_eq!(bands.split_by(&centres, 50.0), (0, 0));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use ndarray::Array2;
 
 use super::band_rows::{Bands, RowOfBands};
 use super::membranes;
-use crate::lanes::{self, LaneCount, LaneGrid};
+use crate::lanes::{self, LaneCount, LaneGrid, RivalCount};
 use crate::params::LaneParams;
 use crate::stats;
 
@@ -71,7 +71,14 @@ pub fn locate(
             })
         },
     );
-    let (mut grid, estimate) = grid?;
+    let (mut grid, mut estimate) = grid?;
+    if let Some((placed, note)) = estimate.zip(bands.as_ref()).and_then(|(estimate, bands)| {
+        bands_choose_the_rival(&grid, estimate, bands, request.params.min_pitch_px)
+    }) {
+        grid = placed;
+        estimate = None;
+        notes.push(note);
+    }
     let row_of_bands = bands.as_ref().and_then(Bands::evenly_spaced_row);
     if let Some((placed, note)) = row_of_bands
         .as_ref()
@@ -904,6 +911,44 @@ fn find_lanes(
         min_pitch_px: p.min_pitch_px,
     })?;
     Ok((grid, estimate))
+}
+
+/// Where the column profile reads the lanes two ways ([`LaneCount::rival`]), the bands decide
+/// where they clearly can: a band lies in one lane, so a reading whose lane boundaries run
+/// through most of the bands (over half of those at least as wide as the narrower reading's
+/// pitch, at every cut), where the other reading's run through none, has split its lanes
+/// (lanes darker at their edges read as two). The rival's grid is then placed, still marked
+/// `count-ambiguous`, with a note; `None` where the bands do not decide.
+fn bands_choose_the_rival(
+    grid: &LaneGrid,
+    estimate: LaneCount,
+    bands: &Bands,
+    min_pitch: f64,
+) -> Option<(LaneGrid, String)> {
+    let rival = estimate.rival?;
+    let mut other = lanes::fit_profile(&grid.profile, rival.count, min_pitch)?;
+    let boundaries = |grid: &LaneGrid| -> Vec<f64> {
+        grid.lanes
+            .windows(2)
+            .map(|pair| 0.5 * (pair[0].x_center + pair[1].x_center))
+            .collect()
+    };
+    let min_width = estimate.pitch.min(rival.pitch);
+    let (split, of) = bands.split_by(&boundaries(grid), min_width);
+    let (split_by_other, _) = bands.split_by(&boundaries(&other), min_width);
+    if !(2 * split > of && split_by_other == 0) {
+        return None;
+    }
+    other.rival = Some(RivalCount {
+        count: estimate.count,
+        pitch: estimate.pitch,
+        share: 1.0 / rival.share,
+    });
+    let note = format!(
+        "the column profile reads {} lanes {:.0} px apart about as well as {} lanes {:.0} px apart; {} lanes are placed, since the boundaries of the other reading run through {split} of {of} bands (a band lies in one lane) and theirs through none: check the overlay and state `lanes` in the manifest",
+        rival.count, rival.pitch, estimate.count, estimate.pitch, rival.count
+    );
+    Some((other, note))
 }
 
 /// Where an estimated grid holds the count its column profile was read as, and the profile
