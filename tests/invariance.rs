@@ -589,15 +589,27 @@ fn a_wide_gels_rows_of_touching_bands_are_no_wide_lanes() {
     };
     let untransformed = lanes_of(&path, None);
     assert_eq!(untransformed.centres.len(), 15);
-    let picture = read_picture(&path);
-    let (_, twice, expected) = parts(&picture, &untransformed.centres)
-        .into_iter()
-        .find(|(name, _, _)| *name == "twice")
-        .expect("the gel twice as wide");
     let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("twice.png");
-    write_picture(&twice, &out);
+    let (out, expected) = part_written(&path, &untransformed, "twice", &tmp);
     assert_eq!(lanes_of(&out, None).centres.len(), expected.len());
+}
+
+/// The part `name` of [`parts`] of the image at `path` (its lanes `untransformed`), written
+/// into `tmp`: where it is, and the centres it should show.
+fn part_written(
+    path: &Path,
+    untransformed: &Found,
+    name: &str,
+    tmp: &tempfile::TempDir,
+) -> (std::path::PathBuf, Vec<f64>) {
+    let picture = read_picture(path);
+    let (_, part, expected) = parts(&picture, &untransformed.centres)
+        .into_iter()
+        .find(|(part, _, _)| *part == name)
+        .expect("the part is made");
+    let out = tmp.path().join(format!("{name}.png"));
+    write_picture(&part, &out);
+    (out, expected)
 }
 
 /// The image twice as wide (itself beside itself, joined half a pitch beyond the last lane of
@@ -1236,14 +1248,9 @@ fn a_strips_half_read_two_ways_is_flagged() {
     let untransformed = lanes_of(&path, None);
     assert_eq!(untransformed.centres.len(), 13);
     assert!(!reasons(&path).contains("count-ambiguous"));
-    let picture = read_picture(&path);
-    let (_, right, _) = parts(&picture, &untransformed.centres)
-        .into_iter()
-        .find(|(name, _, _)| *name == "right")
-        .expect("the strip's right half");
     let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("right.png");
-    write_picture(&right, &out);
+    let (out, expected) = part_written(&path, &untransformed, "right", &tmp);
+    assert_eq!(expected.len(), 7);
     let found = reasons(&out);
     assert!(found.contains("count-ambiguous"), "{found}");
     assert_eq!(lanes_of(&out, None).centres.len(), 7);
