@@ -495,10 +495,9 @@ fn keeps_its_count(file: &str, count: usize, transforms: &[&str]) {
 /// wide that its gap windows fall off the image and it is judged against one gap, both
 /// flagged `count-ambiguous`; RhoA left half 4 for 3; standards left half 5 for 4; the
 /// protease gel's left half 11 for 7, its lanes continued over a row of touching bands at a
-/// pitch of 26 px for 36); the film twice: its lane 8 lies 1.6
-/// pitches beside lane 7, so across the join its row of bands is not evenly spaced, and the
-/// profile's grid at half the pitch stands (31 for 16). The others keep the count with a
-/// lane moved.
+/// pitch of 26 px for 36); the film twice: its lane 8 lies 1.6 pitches beside lane 7, so
+/// across the join its row of bands is not evenly spaced, and the profile's grid at half the
+/// pitch stands (31 for 16). The others keep the count with a lane moved.
 const KNOWN_PART_FAILURES: &[(&str, &str)] = &[
     ("amersham_chemi_rhoa_pysternblot.tif", "left"),
     ("amersham_chemi_rhoa_pysternblot.tif", "right"),
@@ -605,7 +604,7 @@ fn part_written(
     let picture = read_picture(path);
     let (_, part, expected) = parts(&picture, &untransformed.centres)
         .into_iter()
-        .find(|(part, _, _)| *part == name)
+        .find(|(part_name, _, _)| *part_name == name)
         .expect("the part is made");
     let out = tmp.path().join(format!("{name}.png"));
     write_picture(&part, &out);

@@ -190,28 +190,31 @@ impl Bands {
         self
     }
 
-    /// Of the bands at least `min_width` wide (image px) at every cut: how many a lane
+    /// At each cut, of the bands at least `min_width` wide (image px): how many a lane
     /// boundary at one of `boundaries` (image px) runs through the middle half of, and how
     /// many there are.
-    pub fn split_by(&self, boundaries: &[f64], min_width: f64) -> (usize, usize) {
+    pub fn split_by(&self, boundaries: &[f64], min_width: f64) -> Vec<(usize, usize)> {
         let bin = self.bin as f64;
-        let bands: Vec<(f64, f64)> = self
-            .per_cut
+        self.per_cut
             .iter()
-            .flatten()
-            .map(|b| (b.x0 as f64 * bin, b.x1 as f64 * bin))
-            .filter(|(x0, x1)| x1 - x0 >= min_width)
-            .collect();
-        let split = bands
-            .iter()
-            .filter(|(x0, x1)| {
-                let quarter = (x1 - x0) / 4.0;
-                boundaries
+            .map(|bands| {
+                let wide: Vec<(f64, f64)> = bands
                     .iter()
-                    .any(|&b| x0 + quarter < b && b < x1 - quarter)
+                    .map(|b| (b.x0 as f64 * bin, b.x1 as f64 * bin))
+                    .filter(|(x0, x1)| x1 - x0 >= min_width)
+                    .collect();
+                let split = wide
+                    .iter()
+                    .filter(|(x0, x1)| {
+                        let quarter = (x1 - x0) / 4.0;
+                        boundaries
+                            .iter()
+                            .any(|&b| x0 + quarter < b && b < x1 - quarter)
+                    })
+                    .count();
+                (split, wide.len())
             })
-            .count();
-        (split, bands.len())
+            .collect()
     }
 
     /// How many bands (blobs no wider than `max_width`) centre in columns `from..to` (image
@@ -639,13 +642,13 @@ mod tests {
         let centres = [40.0, 100.0, 160.0, 220.0, 280.0];
         let bands = Bands::search(&bands_at(320, &centres, 44)).expect("bands");
         let between = [70.0, 130.0, 190.0, 250.0];
-        let (split, of) = bands.split_by(&between, 30.0);
-        assert!(of >= 5, "{of} bands");
-        assert_eq!(split, 0);
-        assert_eq!(bands.split_by(&centres, 30.0), (of, of));
-        assert_eq!(bands.split_by(&[26.0], 30.0).0, 0);
+        let per_cut = bands.split_by(&between, 30.0);
+        assert_eq!(per_cut.len(), CUTS.len());
+        assert!(per_cut.iter().all(|&(split, of)| split == 0 && of == 5));
+        assert!(bands.split_by(&centres, 30.0).iter().all(|&c| c == (5, 5)));
+        assert!(bands.split_by(&[26.0], 30.0).iter().all(|&(s, _)| s == 0));
         // Bands narrower than the width asked for are not counted.
-        assert_eq!(bands.split_by(&centres, 50.0), (0, 0));
+        assert!(bands.split_by(&centres, 50.0).iter().all(|&c| c == (0, 0)));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use ndarray::Array2;
 
 use super::band_rows::{Bands, RowOfBands};
 use super::membranes;
-use crate::lanes::{self, LaneCount, LaneGrid, RivalCount};
+use crate::lanes::{self, LaneCount, LaneGrid};
 use crate::params::LaneParams;
 use crate::stats;
 
@@ -30,6 +30,11 @@ pub struct FoundLanes {
     pub grid: LaneGrid,
     /// How the lanes were placed where the column profile alone did not place them.
     pub notes: Vec<String>,
+    /// Where the count was estimated and the profile reads it two ways (the grid is marked
+    /// `count_ambiguous`), the note that says so. Kept apart from `notes`: a stated count's
+    /// check against the lanes the image shows counts them without the count, and passes on
+    /// its notes but not this one.
+    pub count_note: Option<String>,
 }
 
 /// Why an image's lanes could not be placed.
@@ -71,13 +76,16 @@ pub fn locate(
             })
         },
     );
-    let (mut grid, mut estimate) = grid?;
-    if let Some((placed, note)) = estimate.zip(bands.as_ref()).and_then(|(estimate, bands)| {
-        bands_choose_the_rival(&grid, estimate, bands, request.params.min_pitch_px)
-    }) {
-        grid = placed;
-        estimate = None;
-        notes.push(note);
+    let (mut grid, estimate) = grid?;
+    // Where the profile reads the count two ways, the reading placed (the bands may choose the
+    // other), judged once the grid is final.
+    let mut readings = estimate.and_then(TwoReadings::of);
+    if let Some(two) = readings.as_mut() {
+        if let Some(placed) = bands.as_ref().and_then(|bands| {
+            two.bands_choose_the_other(corrected, &grid, bands, request.params.min_pitch_px)
+        }) {
+            grid = placed;
+        }
     }
     let row_of_bands = bands.as_ref().and_then(Bands::evenly_spaced_row);
     if let Some((placed, note)) = row_of_bands
@@ -130,10 +138,12 @@ pub fn locate(
     {
         notes.push(note);
     }
-    if let Some(note) = rival_reading(&mut grid, estimate) {
-        notes.push(note);
-    }
-    Ok(FoundLanes { grid, notes })
+    let count_note = readings.and_then(|two| two.mark(&mut grid));
+    Ok(FoundLanes {
+        grid,
+        notes,
+        count_note,
+    })
 }
 
 /// Where a stated count's lanes leave bands of the image's evenly spaced `row` on the
@@ -376,7 +386,12 @@ fn lanes_as_the_image_shows(
     )
     .ok();
     let (own, notes) = match counted {
-        Some(found) => (Some(found.grid), found.notes),
+        Some(found) => {
+            // The count is the manifest's: whether the image alone reads it two ways is moot.
+            let mut own = found.grid;
+            own.count_ambiguous = false;
+            (Some(own), found.notes)
+        }
         None => (None, Vec::new()),
     };
     if let Some(own) = own.as_ref().filter(|g| g.lanes.len() == stated) {
@@ -877,7 +892,7 @@ const BAND_WIDER_THAN_PITCH: f64 = 1.1;
 /// The image's lanes: one grid across the image, or one per blot where blots stand side by
 /// side (two or more `membrane` column ranges) and their grids add up to the manifest's
 /// count (when it gives one). With the grid, the count read off the whole image's column
-/// profile where the grid is that count's (no count stated, one blot).
+/// profile where that grid is the one placed (no count stated, and no grid per blot).
 fn find_lanes(
     corrected: &Array2<f32>,
     membrane: &[(usize, usize)],
@@ -897,14 +912,14 @@ fn find_lanes(
         }
     }
     let profile = lanes::column_profile(corrected);
-    let estimate = match request.count {
-        Some(_) => None,
-        None => Some(
-            lanes::estimate_lane_count(&profile, p.max_lanes, p.min_pitch_px)
-                .ok_or(LaneError::NoLanes)?,
-        ),
+    let (count, estimate) = match request.count {
+        Some(count) => (count, None),
+        None => {
+            let estimate = lanes::estimate_lane_count(&profile, p.max_lanes, p.min_pitch_px)
+                .ok_or(LaneError::NoLanes)?;
+            (estimate.count, Some(estimate))
+        }
     };
-    let count = estimate.map_or(request.count.unwrap_or_default(), |e| e.count);
     let grid = lanes::fit_profile(&profile, count, p.min_pitch_px).ok_or(LaneError::DoNotFit {
         count,
         width_px: corrected.ncols(),
@@ -913,60 +928,100 @@ fn find_lanes(
     Ok((grid, estimate))
 }
 
-/// Where the column profile reads the lanes two ways ([`LaneCount::rival`]), the bands decide
-/// where they clearly can: a band lies in one lane, so a reading whose lane boundaries run
-/// through most of the bands (over half of those at least as wide as the narrower reading's
-/// pitch, at every cut), where the other reading's run through none, has split its lanes
-/// (lanes darker at their edges read as two). The rival's grid is then placed, still marked
-/// `count-ambiguous`, with a note; `None` where the bands do not decide.
-fn bands_choose_the_rival(
-    grid: &LaneGrid,
-    estimate: LaneCount,
-    bands: &Bands,
-    min_pitch: f64,
-) -> Option<(LaneGrid, String)> {
-    let rival = estimate.rival?;
-    let mut other = lanes::fit_profile(&grid.profile, rival.count, min_pitch)?;
-    let boundaries = |grid: &LaneGrid| -> Vec<f64> {
-        grid.lanes
-            .windows(2)
-            .map(|pair| 0.5 * (pair[0].x_center + pair[1].x_center))
-            .collect()
-    };
-    let min_width = estimate.pitch.min(rival.pitch);
-    let (split, of) = bands.split_by(&boundaries(grid), min_width);
-    let (split_by_other, _) = bands.split_by(&boundaries(&other), min_width);
-    if !(2 * split > of && split_by_other == 0) {
-        return None;
-    }
-    other.rival = Some(RivalCount {
-        count: estimate.count,
-        pitch: estimate.pitch,
-        share: 1.0 / rival.share,
-    });
-    let note = format!(
-        "the column profile reads {} lanes {:.0} px apart about as well as {} lanes {:.0} px apart; {} lanes are placed, since the boundaries of the other reading run through {split} of {of} bands (a band lies in one lane) and theirs through none: check the overlay and state `lanes` in the manifest",
-        rival.count, rival.pitch, estimate.count, estimate.pitch, rival.count
-    );
-    Some((other, note))
+/// The two readings of an estimated count's column profile ([`LaneCount::rival`]): the count
+/// placed and its pitch, the other, and how the bands chose between them where they did.
+#[derive(Debug, Clone, Copy)]
+struct TwoReadings {
+    placed: (usize, f64),
+    other: (usize, f64),
+    /// The lesser reading's total lane contrast as a share of the greater's.
+    share: f64,
+    /// Where the bands chose the placed reading: how many bands the other reading's lane
+    /// boundaries run through, of how many, at the cut that showed it.
+    bands_chose: Option<(usize, usize)>,
 }
 
-/// Where an estimated grid holds the count its column profile was read as, and the profile
-/// reads the lanes about as well at another scale ([`LaneCount::rival`]), the grid is marked
-/// and a note names both readings: the count is a guess between them.
-fn rival_reading(grid: &mut LaneGrid, estimate: Option<LaneCount>) -> Option<String> {
-    let estimate = estimate.filter(|e| e.count == grid.lanes.len())?;
-    let rival = estimate.rival?;
-    grid.rival = Some(rival);
-    Some(format!(
-        "the column profile reads {} lanes {:.0} px apart almost as well ({:.0} % of the lane contrast) as the {} lanes {:.0} px apart placed: the count is uncertain (as where lanes darker at their edges read as two, or neighbours as one); check the overlay and state `lanes` in the manifest",
-        rival.count,
-        rival.pitch,
-        100.0 * rival.share,
-        estimate.count,
-        estimate.pitch
-    ))
+impl TwoReadings {
+    /// The readings of `estimate`; `None` where it has no rival.
+    fn of(estimate: LaneCount) -> Option<TwoReadings> {
+        let rival = estimate.rival?;
+        Some(TwoReadings {
+            placed: (estimate.count, estimate.pitch),
+            other: (rival.count, rival.pitch),
+            share: rival.share,
+            bands_chose: None,
+        })
+    }
+
+    /// The bands decide where they clearly can: a band lies in one lane, so a reading whose
+    /// lane boundaries run through the middle half of most bands at least as wide as the
+    /// narrower reading's pitch (over half of them, and at least [`MIN_SPLIT_BANDS`], at
+    /// some cut of the band search), where the other reading's run through none at any cut,
+    /// has split its lanes (lanes darker at their edges read as two). The other reading's
+    /// grid is then returned, to be placed, and the readings swap; `None` where the bands
+    /// do not decide.
+    fn bands_choose_the_other(
+        &mut self,
+        corrected: &Array2<f32>,
+        grid: &LaneGrid,
+        bands: &Bands,
+        min_pitch: f64,
+    ) -> Option<LaneGrid> {
+        let profile = lanes::column_profile(corrected);
+        let other = lanes::fit_profile(&profile, self.other.0, min_pitch)?;
+        let boundaries = |grid: &LaneGrid| -> Vec<f64> {
+            grid.lanes
+                .windows(2)
+                .map(|pair| 0.5 * (pair[0].x_center + pair[1].x_center))
+                .collect()
+        };
+        let min_width = self.placed.1.min(self.other.1);
+        let by_other = bands.split_by(&boundaries(&other), min_width);
+        if by_other.iter().any(|&(split, _)| split > 0) {
+            return None;
+        }
+        let (split, of) = bands
+            .split_by(&boundaries(grid), min_width)
+            .into_iter()
+            .filter(|&(split, of)| split >= MIN_SPLIT_BANDS && 2 * split > of)
+            .max()?;
+        *self = TwoReadings {
+            placed: (other.lanes.len(), other.pitch),
+            other: self.placed,
+            share: self.share,
+            bands_chose: Some((split, of)),
+        };
+        Some(other)
+    }
+
+    /// Marks `grid` `count-ambiguous` where it holds the placed reading's count and no row of
+    /// bands or pair of edge lines placed it (those show its lanes in two dimensions), with
+    /// the note that says so.
+    fn mark(self, grid: &mut LaneGrid) -> Option<String> {
+        if grid.lanes.len() != self.placed.0 || grid.placed_in_two_dimensions() {
+            return None;
+        }
+        grid.count_ambiguous = true;
+        let (count, pitch) = (grid.lanes.len(), grid.pitch);
+        let (other, other_pitch) = self.other;
+        let how = match self.bands_chose {
+            Some((split, of)) => format!(
+                "the column profile reads {other} lanes {other_pitch:.0} px apart about as well as the {count} lanes {pitch:.0} px apart placed; the bands chose these {count}: a band lies in one lane, and the lane boundaries of the {other} run through {split} of {of} bands, those of the {count} through none"
+            ),
+            None => format!(
+                "the column profile reads {other} lanes {other_pitch:.0} px apart almost as well ({:.0} % of the lane contrast) as the {count} lanes {pitch:.0} px apart placed: the count is uncertain (as where lanes darker at their edges read as two, or neighbours as one)",
+                100.0 * self.share
+            ),
+        };
+        Some(format!(
+            "{how}; check the overlay and state `lanes` in the manifest"
+        ))
+    }
 }
+
+/// The bands must show a reading's lanes split at least this many times at one cut: a row of
+/// bands holds three ([`band_rows`]' rows need as many).
+const MIN_SPLIT_BANDS: usize = 3;
 
 /// Two neighbouring lanes closer than this share of the lanes' median spacing hold the same
 /// band: the grid was given more lanes than the image has. Hand-loaded lanes vary less (the

@@ -66,6 +66,6 @@ pub fn stated_grid(corrected: &Array2<f32>, stated: &StatedLanes) -> LaneGrid {
         between_edge_lines: false,
         bands_left_out: Vec::new(),
         stated: true,
-        rival: None,
+        count_ambiguous: false,
     }
 }

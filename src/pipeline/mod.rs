@@ -264,7 +264,8 @@ fn find_lanes(
             };
             let found = locate_inside_frame(blot, strips, frame, &corrected, &request, params)
                 .map_err(|e| lane_error(plan, image, e))?;
-            (found.grid, found.notes)
+            let notes = found.notes.into_iter().chain(found.count_note).collect();
+            (found.grid, notes)
         }
     };
     Ok((background, grid, notes))
