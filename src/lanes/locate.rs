@@ -81,9 +81,10 @@ pub fn locate(
     // other), judged once the grid is final.
     let mut readings = estimate.and_then(TwoReadings::of);
     if let Some(two) = readings.as_mut() {
-        if let Some(placed) = bands.as_ref().and_then(|bands| {
-            two.bands_choose_the_other(corrected, &grid, bands, request.params.min_pitch_px)
-        }) {
+        if let Some(placed) = bands
+            .as_ref()
+            .and_then(|bands| two.bands_choose_the_other(&grid, bands, request.params.min_pitch_px))
+        {
             grid = placed;
         }
     }
@@ -958,17 +959,15 @@ impl TwoReadings {
     /// narrower reading's pitch (over half of them, and at least [`MIN_SPLIT_BANDS`], at
     /// some cut of the band search), where the other reading's run through none at any cut,
     /// has split its lanes (lanes darker at their edges read as two). The other reading's
-    /// grid is then returned, to be placed, and the readings swap; `None` where the bands
-    /// do not decide.
+    /// grid (fitted to the column profile `grid` was fitted to) is then returned, to be
+    /// placed, and the readings swap; `None` where the bands do not decide.
     fn bands_choose_the_other(
         &mut self,
-        corrected: &Array2<f32>,
         grid: &LaneGrid,
         bands: &Bands,
         min_pitch: f64,
     ) -> Option<LaneGrid> {
-        let profile = lanes::column_profile(corrected);
-        let other = lanes::fit_profile(&profile, self.other.0, min_pitch)?;
+        let other = lanes::fit_profile(&grid.profile, self.other.0, min_pitch)?;
         let boundaries = |grid: &LaneGrid| -> Vec<f64> {
             grid.lanes
                 .windows(2)

@@ -879,7 +879,7 @@ pub struct LaneCount {
 /// A count the column profile reads almost as well as the chosen one, at a pitch at least
 /// [`RIVAL_PITCH_RATIO`] from its pitch: the lanes read at another scale (each lane split in
 /// two at its dark edges, or neighbours taken as one), not one end lane more or less.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RivalCount {
     /// Lanes of the rival grid.
     pub count: usize,
