@@ -128,8 +128,7 @@ pub const PROFILE_CORE_FRACTION: f64 = 0.6;
 pub struct BandParams {
     /// Fraction of the lane width (centred) averaged into the lane profile.
     pub profile_core_fraction: f64,
-    /// Gaussian smoothing of the lane profile (rows) where the image shows no band clear enough
-    /// to measure its height; otherwise a sixth of that height ([`crate::bands::profile_smoothing`]).
+    /// Gaussian smoothing of the lane profile, in pixels.
     pub smoothing_sigma_px: f64,
     /// A peak counts as a band when its prominence exceeds this many noise standard deviations.
     pub min_prominence_sigma: f64,

@@ -10,7 +10,6 @@ pub mod specks;
 use ndarray::Array2;
 use serde::Serialize;
 
-use crate::lanes::band_rows::MIN_BAND_THICKNESS_PX;
 use crate::lanes::{Lane, LaneGrid};
 use crate::params::BandParams;
 use crate::quant::Flag;
@@ -69,47 +68,13 @@ pub struct MeasuredBand {
     pub columns: (usize, usize),
 }
 
-/// The row profiles of all of `grid`'s lanes, smoothed by a share of the image's own band
-/// height ([`profile_smoothing`]).
-pub fn lane_profiles(
-    corrected: &Array2<f32>,
-    grid: &LaneGrid,
-    params: &BandParams,
-) -> Vec<LaneProfile> {
-    use rayon::prelude::*;
-    let raw: Vec<Vec<f32>> = grid
-        .lanes
-        .par_iter()
-        .map(|lane| raw_lane_profile(corrected, lane, params))
-        .collect();
-    let smoothing = profile_smoothing(&raw, params);
-    let params = BandParams {
-        smoothing_sigma_px: smoothing,
-        ..params.clone()
-    };
-    raw.into_par_iter()
-        .zip(&grid.lanes)
-        .map(|(raw, lane)| smoothed_profile(raw, lane.index, &params))
-        .collect()
-}
-
-/// Row profile of a lane over the central `core_fraction` of its width, smoothed by
-/// `params.smoothing_sigma_px`.
+/// Row profile of a lane over the central `core_fraction` of its width.
 pub fn lane_profile(corrected: &Array2<f32>, lane: &Lane, params: &BandParams) -> LaneProfile {
-    smoothed_profile(
-        raw_lane_profile(corrected, lane, params),
-        lane.index,
-        params,
-    )
-}
-
-/// Mean of each row across the central `core_fraction` of the lane (unsmoothed).
-fn raw_lane_profile(corrected: &Array2<f32>, lane: &Lane, params: &BandParams) -> Vec<f32> {
     let core = Lane {
         width: (lane.width * params.profile_core_fraction).max(1.0),
         ..*lane
     };
-    corrected
+    let raw: Vec<f32> = corrected
         .rows()
         .into_iter()
         .enumerate()
@@ -118,12 +83,9 @@ fn raw_lane_profile(corrected: &Array2<f32>, lane: &Lane, params: &BandParams) -
             let part = row.slice(ndarray::s![start..end]);
             part.sum() / part.len().max(1) as f32
         })
-        .collect()
-}
-
-fn smoothed_profile(raw: Vec<f32>, lane: usize, params: &BandParams) -> LaneProfile {
+        .collect();
     let mut profile = LaneProfile {
-        lane,
+        lane: lane.index,
         values: stats::gaussian_smooth(&raw, params.smoothing_sigma_px),
         noise_sigma: stats::noise_sigma(&raw).max(QUANTISATION_SD),
     };
@@ -132,72 +94,6 @@ fn smoothed_profile(raw: Vec<f32>, lane: usize, params: &BandParams) -> LaneProf
     }
     profile
 }
-
-/// How far (rows, Gaussian SD) the lane profiles are smoothed before their bands are found:
-/// [`SMOOTHING_BAND_SHARE`] of the image's band height, the median full width at half height
-/// ([`half_height_width`]) of the bands that stand [`CERTAIN_BAND_SIGMAS`] out of the unsmoothed
-/// profiles (not the drawn lines of a figure, thinner than [`MIN_BAND_THICKNESS_PX`]). Smoothing in rows would be a different filter at every resolution: on a blot
-/// binned 3×3 a doublet's two bands, a band height apart, ran into one peak and the target's
-/// box took in its neighbour. Where no band is that certain, `params.smoothing_sigma_px`.
-pub fn profile_smoothing(raw: &[Vec<f32>], params: &BandParams) -> f64 {
-    let widths: Vec<f64> = raw
-        .iter()
-        .flat_map(|profile| {
-            let noise = stats::noise_sigma(profile).max(QUANTISATION_SD);
-            let threshold = CERTAIN_BAND_SIGMAS as f32 * noise;
-            (1..profile.len().saturating_sub(1))
-                .filter(|&i| profile[i] > profile[i - 1] && profile[i] >= profile[i + 1])
-                .filter(move |&i| prominence(profile, i) >= threshold)
-                .filter_map(move |i| half_height_width(profile, i, noise))
-                .filter(|&width| width >= MIN_BAND_THICKNESS_PX)
-        })
-        .collect();
-    if widths.is_empty() {
-        return params.smoothing_sigma_px;
-    }
-    SMOOTHING_BAND_SHARE * stats::median(&widths)
-}
-
-/// The profile smoothing's SD as a share of the image's band height (full width at half
-/// height). Chosen on measured accuracy, not on one image: on the independent stress
-/// experiments (40, bands of their own shapes) the fold-change error's p90 is 8.5 % at 1/6,
-/// 9.1 % at 1/5 and 9.9 % at 1/4, against 9.5 % for 1.5 rows at every scale (as before); at
-/// 1/8 (8.4 %) six more cells of the synthetic invariance table fail, binned 3×3.
-pub const SMOOTHING_BAND_SHARE: f64 = 1.0 / 6.0;
-
-/// The full width (rows, between linearly interpolated crossings) of the peak at `i` at half
-/// its height (the profile is background-corrected: its baseline is 0). A side where the
-/// profile rises again, by more than [`NEIGHBOUR_RISE_SDS`] `noise` SDs, before it falls to
-/// half (a neighbouring band, a doublet's other half) tells nothing of the band's own width:
-/// the band is then taken as symmetric, twice its other side's half width; `None` where
-/// neither side falls to half on its own.
-fn half_height_width(v: &[f32], i: usize, noise: f32) -> Option<f64> {
-    let half = 0.5 * v[i];
-    let half_width = |step: isize| -> Option<f64> {
-        let (mut j, mut low) = (i, v[i]);
-        loop {
-            let next = j.checked_add_signed(step).filter(|&n| n < v.len())?;
-            if v[next] > low + NEIGHBOUR_RISE_SDS * noise {
-                return None;
-            }
-            if v[next] <= half {
-                let t = f64::from((v[j] - half) / (v[j] - v[next]).max(f32::MIN_POSITIVE));
-                return Some(j.abs_diff(i) as f64 + t);
-            }
-            low = low.min(v[next]);
-            j = next;
-        }
-    };
-    match (half_width(-1), half_width(1)) {
-        (Some(up), Some(down)) => Some(up + down),
-        (Some(one), None) | (None, Some(one)) => Some(2.0 * one),
-        (None, None) => None,
-    }
-}
-
-/// A band's flank that rises again by more than this many noise SDs (the limit of detection)
-/// runs into another band; smaller wiggles are the noise on the flank.
-const NEIGHBOUR_RISE_SDS: f32 = 3.0;
 
 /// The noise SD is never taken below the rounding error of one pixel's whole-numbered code
 /// (uniform over one code: 1/√12). A flat white 8-bit scan (film) has profiles of exact zeros
@@ -527,99 +423,5 @@ mod tests {
             .map(|i| ((i * 7919) % 13) as f32 / 13.0 - 0.5)
             .collect();
         assert!(find_peaks(&profile(v), &BandParams::default(), 6.0).is_empty());
-    }
-
-    /// A lane's row profile holding an isolated band and a doublet (two bands 2.8 band SDs
-    /// apart), sampled at `rows_per_unit` rows per unit of the full-resolution blot (block
-    /// means of the finely sampled shape: 1/3 is the blot binned 3×3).
-    fn doublet_lane(rows_per_unit: f64) -> Vec<f32> {
-        let band_sd = 4.0;
-        let shape = |y: f64| {
-            [
-                (60.0, 1000.0),
-                (140.0, 800.0),
-                (140.0 + 2.8 * band_sd, 800.0),
-            ]
-            .iter()
-            .map(|&(centre, height)| height * (-((y - centre) / band_sd).powi(2) / 2.0).exp())
-            .sum::<f64>()
-        };
-        let rows = (240.0 * rows_per_unit) as usize;
-        let samples = 12;
-        (0..rows)
-            .map(|row| {
-                let mean = (0..samples)
-                    .map(|k| {
-                        shape((row as f64 + (k as f64 + 0.5) / samples as f64) / rows_per_unit)
-                    })
-                    .sum::<f64>()
-                    / samples as f64;
-                mean as f32
-            })
-            .collect()
-    }
-
-    /// The bands of lanes profiled as [`lane_profiles`] profiles them.
-    fn bands_of(raw: Vec<Vec<f32>>, params: &BandParams) -> Vec<Vec<Peak>> {
-        let params = BandParams {
-            smoothing_sigma_px: profile_smoothing(&raw, params),
-            ..params.clone()
-        };
-        raw.into_iter()
-            .enumerate()
-            .map(|(i, raw)| find_peaks(&smoothed_profile(raw, i + 1, &params), &params, 6.0))
-            .collect()
-    }
-
-    #[test]
-    fn profile_smoothing_follows_the_band_height() {
-        let params = BandParams::default();
-        let full = profile_smoothing(&[doublet_lane(1.0), doublet_lane(1.0)], &params);
-        let binned = profile_smoothing(&[doublet_lane(1.0 / 3.0)], &params);
-        let enlarged = profile_smoothing(&[doublet_lane(1.5)], &params);
-        for (scale, smoothing) in [(1.0 / 3.0, binned), (1.5, enlarged)] {
-            let ratio = smoothing / full / scale;
-            assert!(
-                (0.85..1.15).contains(&ratio),
-                "smoothing {smoothing:.2} rows at scale {scale:.2} against {full:.2} at 1"
-            );
-        }
-    }
-
-    #[test]
-    fn a_doublet_found_at_full_resolution_is_found_binned() {
-        let params = BandParams::default();
-        for rows_per_unit in [1.0, 0.5, 1.0 / 3.0, 1.5] {
-            let bands = bands_of(vec![doublet_lane(rows_per_unit)], &params);
-            assert_eq!(
-                bands[0].len(),
-                3,
-                "{rows_per_unit:.2} rows per unit: {:?}",
-                bands[0].iter().map(|p| p.y).collect::<Vec<_>>()
-            );
-        }
-    }
-
-    #[test]
-    fn profile_smoothing_is_not_thrown_by_noise() {
-        let params = BandParams::default();
-        // Bands 8 rows SD: the smoothing is twice the profiles' own default.
-        let clean = profile_smoothing(&[doublet_lane(2.0)], &params);
-        // Uniform noise of SD 30 (3 % of the strongest band), from a fixed linear congruential
-        // sequence.
-        let mut state: u32 = 12345;
-        let noisy: Vec<f32> = doublet_lane(2.0)
-            .into_iter()
-            .map(|v| {
-                state = state.wrapping_mul(1_103_515_245).wrapping_add(12345);
-                let uniform = (state >> 8) as f32 / (1u32 << 24) as f32 - 0.5;
-                v + uniform * 30.0 * 12f32.sqrt()
-            })
-            .collect();
-        let with_noise = profile_smoothing(&[noisy], &params);
-        assert!(
-            (with_noise / clean - 1.0).abs() < 0.15,
-            "{with_noise:.2} rows with noise against {clean:.2} without"
-        );
     }
 }

@@ -541,7 +541,11 @@ pub fn analyze_located(
     // Computed again rather than kept from the first stage: a batch holds every image of an
     // experiment between the stages.
     let corrected = &blot.signal - &background;
-    let profiles = bands::lane_profiles(&corrected, &grid, &params.bands);
+    let profiles: Vec<_> = grid
+        .lanes
+        .par_iter()
+        .map(|lane| bands::lane_profile(&corrected, lane, &params.bands))
+        .collect();
     let lane_sums = lane_sums(&blot, &grid);
     // Bands anywhere must stand `min_prominence_sigma` out of the noise; where a target's band
     // is expected, down to `targeted_prominence_sigma` (the limit of detection).

@@ -165,8 +165,7 @@ pub fn methods_text(params: &Params, steps: &StepsRun) -> String {
     }
     text.push(lanes_sentence(steps));
     text.push(format!(
-        "Bands are row-profile maxima, smoothed by 1/{:.0} band height, at least {} noise SDs prominent, boxed to the next valley or {:.0} % of the peak.",
-        1.0 / crate::bands::SMOOTHING_BAND_SHARE,
+        "Bands are row-profile maxima at least {} noise SDs prominent, boxed to the valley to the next band or {:.0} % of the peak.",
         b.min_prominence_sigma,
         100.0 * b.edge_fraction
     ));
