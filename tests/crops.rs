@@ -131,3 +131,79 @@ fn fold_changes_hold_on_strips_cropped_tight_around_their_bands() {
         );
     }
 }
+
+/// A strip measured whole, mirrored left to right (its lanes listed in the reverse order), gives
+/// every lane the fold change it had, within the invariance suite's bounds (2 % median, 6 %
+/// worst): its background is read on both sides of every lane, the margins beyond the end
+/// lanes included, so neither side of the strip is favoured.
+#[test]
+fn a_strip_measured_whole_mirrored_keeps_its_fold_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let source = tmp.path().join("blot");
+    synth::write_experiment(&source, 303, &synth::preset("standard").unwrap(), "s").unwrap();
+    let truth = common::read_truth(&source);
+    let dir = tmp.path().join("crop12");
+    cropped_experiment(&source, &truth, 12, &dir);
+    let mirrored = tmp.path().join("mirrored");
+    std::fs::create_dir_all(&mirrored).unwrap();
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("experiment.json")).unwrap())
+            .unwrap();
+    for image in manifest["images"].as_array().unwrap() {
+        let file = image["file"].as_str().unwrap();
+        let strip = image::open(dir.join(file)).unwrap().into_luma16();
+        image::imageops::flip_horizontal(&strip)
+            .save(mirrored.join(file))
+            .unwrap();
+    }
+    let lanes: Vec<serde_json::Value> = manifest["lanes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .cloned()
+        .collect();
+    let count = lanes.len();
+    manifest["lanes"] = serde_json::Value::Array(lanes);
+    std::fs::write(
+        mirrored.join("experiment.json"),
+        serde_json::to_string_pretty(&manifest).unwrap(),
+    )
+    .unwrap();
+
+    let plain = blotquant::analyze(&dir, &Params::default())
+        .unwrap()
+        .results;
+    let flipped = blotquant::analyze(&mirrored, &Params::default())
+        .unwrap()
+        .results;
+    let mut differences = Vec::new();
+    for row in plain.fold_change.iter().filter(|r| r.target != "β-actin") {
+        assert!(
+            row.flags.contains(blotquant::quant::Flag::WholeStrip),
+            "{} lane {} is measured whole",
+            row.target,
+            row.lane
+        );
+        let twin = flipped
+            .fold_change
+            .iter()
+            .find(|r| r.target == row.target && r.lane == count + 1 - row.lane)
+            .unwrap_or_else(|| panic!("{} lane {} mirrored", row.target, row.lane));
+        let (a, b) = (row.fold_change.unwrap(), twin.fold_change.unwrap());
+        differences.push((a / b - 1.0).abs());
+    }
+    differences.sort_by(f64::total_cmp);
+    let median = differences[differences.len() / 2];
+    let worst = differences[differences.len() - 1];
+    println!(
+        "mirrored strip of 12 rows: {} values, median difference {:.2} %, worst {:.2} %",
+        differences.len(),
+        100.0 * median,
+        100.0 * worst
+    );
+    assert!(
+        median <= 0.02 && worst <= 0.06,
+        "median {median:.4}, worst {worst:.4}"
+    );
+}
