@@ -1153,9 +1153,9 @@ fn near_zero_lanes_reported_at_two_percent_or_more_say_they_are_in_doubt() {
             background came from the lower half of the gaps: the 12-px lanes then passed by \
             coming out at a median -0.11 to -0.18 of the control, now -0.003 to -0.023): at \
             16-20 px the median is 0.003-0.008 but some below-lod lanes keep 0.02-0.09: the \
-            image's noise alone gives those lanes' fold change an SD of median 0.012 (printed), \
+            image's noise alone gives those lanes' fold change an SD of median 0.010 (printed), \
             so 0.02 on every lane is beyond a box's sum; at 12 px every lane is measured over \
-            the whole strip (max 0.34, flagged edge: another band's tail runs into the lane)"]
+            the whole strip (max 0.19, flagged edge: another band's tail runs into the lane)"]
 fn near_zero_lanes_on_tight_crops_stay_below_two_percent() {
     let (mut failures, cells) = near_zero_cells();
 
