@@ -83,6 +83,7 @@ struct SignalRatio {
 }
 
 /// Everything the two tests assert on.
+#[derive(Default)]
 struct Evaluation {
     outcomes: Vec<Outcome>,
     cells: Vec<Cell>,
@@ -206,17 +207,7 @@ fn evaluate() -> Evaluation {
         .into_par_iter()
         .map(run_one)
         .collect();
-    let mut evaluation = Evaluation {
-        outcomes: Vec::new(),
-        cells: Vec::new(),
-        failures: Vec::new(),
-        missing_rows: Vec::new(),
-        lost: Vec::new(),
-        unflagged_nonpositive: Vec::new(),
-        control_mean_violations: Vec::new(),
-        signal_ratios: Vec::new(),
-        wall_seconds: 0.0,
-    };
+    let mut evaluation = Evaluation::default();
     for outcome in &outcomes {
         score(outcome, &mut evaluation);
     }
@@ -1316,17 +1307,7 @@ fn strips_measured_whole_hold_their_fold_changes() {
         .collect();
     println!("\n=== strips as tight as their band, seeds {WHOLE_STRIP_SEEDS:?} ===");
     for strip in [12, 14, 16] {
-        let mut e = Evaluation {
-            outcomes: Vec::new(),
-            cells: Vec::new(),
-            failures: Vec::new(),
-            missing_rows: Vec::new(),
-            lost: Vec::new(),
-            unflagged_nonpositive: Vec::new(),
-            control_mean_violations: Vec::new(),
-            signal_ratios: Vec::new(),
-            wall_seconds: 0.0,
-        };
+        let mut e = Evaluation::default();
         for (_, outcome) in outcomes.iter().filter(|(s, _)| *s == strip) {
             score(outcome, &mut e);
         }
