@@ -1010,22 +1010,8 @@ fn every_lane_of_marker_experiments_lies_within_five_percent_of_the_pitch() {
 /// experiment is analyzed.
 #[test]
 fn near_zero_end_lanes_leave_no_image_a_lane_off() {
-    let runs: Vec<(usize, u64)> = [16, 20]
+    let off: Vec<String> = crop_experiments(&[16, 20], NEAR_ZERO_SEEDS, Some(NEAR_ZERO_FRACTION))
         .into_iter()
-        .flat_map(|strip| NEAR_ZERO_SEEDS.map(move |seed| (strip, seed)))
-        .collect();
-    let off: Vec<String> = runs
-        .into_par_iter()
-        .map(|(strip, seed)| {
-            let options = stress::Options {
-                layout: Some(stress::Layout::Crops),
-                strip: Some(strip),
-                near_zero: Some(NEAR_ZERO_FRACTION),
-            };
-            let kept_as = format!("near-zero-strip-{strip}-seed-{seed}");
-            let generate = |dir: &std::path::Path| stress::generate_with(seed, dir, &options);
-            (strip, seed, run_generated(&kept_as, generate))
-        })
         .filter_map(|(strip, seed, outcome)| {
             let error = lane_placement_error(&outcome);
             (error.is_nan() || error >= 0.5).then(|| {
@@ -1039,30 +1025,42 @@ fn near_zero_end_lanes_leave_no_image_a_lane_off() {
     assert!(off.is_empty(), "{off:#?}");
 }
 
-/// Every lane × target of the near-zero experiments on every strip height, and the runs that
-/// failed outright.
-fn near_zero_cells() -> (Vec<String>, Vec<NearZeroCell>) {
-    let runs: Vec<(usize, u64)> = NEAR_ZERO_STRIPS
+/// Experiments of the crops layout with strips of each of `strips` rows, for every seed of
+/// `seeds` (near-zero lanes at `near_zero` where given), analyzed: (strip, seed, outcome).
+fn crop_experiments(
+    strips: &[usize],
+    seeds: std::ops::RangeInclusive<u64>,
+    near_zero: Option<f64>,
+) -> Vec<(usize, u64, Outcome)> {
+    let runs: Vec<(usize, u64)> = strips
         .iter()
-        .flat_map(|&strip| NEAR_ZERO_SEEDS.map(move |seed| (strip, seed)))
+        .flat_map(|&strip| seeds.clone().map(move |seed| (strip, seed)))
         .collect();
-    let outcomes: Vec<(usize, Outcome)> = runs
-        .into_par_iter()
+    runs.into_par_iter()
         .map(|(strip, seed)| {
             let options = stress::Options {
                 layout: Some(stress::Layout::Crops),
                 strip: Some(strip),
-                near_zero: Some(NEAR_ZERO_FRACTION),
+                near_zero,
             };
-            let kept_as = format!("near-zero-strip-{strip}-seed-{seed}");
+            let kept_as = match near_zero {
+                Some(_) => format!("near-zero-strip-{strip}-seed-{seed}"),
+                None => format!("strip-{strip}-seed-{seed}"),
+            };
             let generate = |dir: &std::path::Path| stress::generate_with(seed, dir, &options);
-            (strip, run_generated(&kept_as, generate))
+            (strip, seed, run_generated(&kept_as, generate))
         })
-        .collect();
+        .collect()
+}
+
+/// Every lane × target of the near-zero experiments on every strip height, and the runs that
+/// failed outright.
+fn near_zero_cells() -> (Vec<String>, Vec<NearZeroCell>) {
+    let outcomes = crop_experiments(&NEAR_ZERO_STRIPS, NEAR_ZERO_SEEDS, Some(NEAR_ZERO_FRACTION));
 
     let mut failures: Vec<String> = Vec::new();
     let mut cells: Vec<NearZeroCell> = Vec::new();
-    for (strip, outcome) in &outcomes {
+    for (strip, _, outcome) in &outcomes {
         let truth = &outcome.truth;
         let results = match &outcome.results {
             Ok(results) => results,
@@ -1288,27 +1286,11 @@ const WHOLE_STRIP_SEEDS: std::ops::RangeInclusive<u64> = 201..=215;
 /// background read on one side of an end lane only is off by the gradient across half a pitch.
 #[test]
 fn strips_measured_whole_hold_their_fold_changes() {
-    let runs: Vec<(usize, u64)> = [12, 14, 16]
-        .into_iter()
-        .flat_map(|strip| WHOLE_STRIP_SEEDS.map(move |seed| (strip, seed)))
-        .collect();
-    let outcomes: Vec<(usize, Outcome)> = runs
-        .into_par_iter()
-        .map(|(strip, seed)| {
-            let options = stress::Options {
-                layout: Some(stress::Layout::Crops),
-                strip: Some(strip),
-                near_zero: None,
-            };
-            let kept_as = format!("whole-strip-{strip}-seed-{seed}");
-            let generate = |dir: &std::path::Path| stress::generate_with(seed, dir, &options);
-            (strip, run_generated(&kept_as, generate))
-        })
-        .collect();
+    let outcomes = crop_experiments(&[12, 14, 16], WHOLE_STRIP_SEEDS, None);
     println!("\n=== strips as tight as their band, seeds {WHOLE_STRIP_SEEDS:?} ===");
     for strip in [12, 14, 16] {
         let mut e = Evaluation::default();
-        for (_, outcome) in outcomes.iter().filter(|(s, _)| *s == strip) {
+        for (_, _, outcome) in outcomes.iter().filter(|(s, _, _)| *s == strip) {
             score(outcome, &mut e);
         }
         assert!(e.failures.is_empty(), "strip {strip}: {:#?}", e.failures);
