@@ -207,3 +207,61 @@ fn a_strip_measured_whole_mirrored_keeps_its_fold_changes() {
         "median {median:.4}, worst {worst:.4}"
     );
 }
+
+/// A strip of one lane, cut as tight as its band and its lane, has no gap beside the lane to
+/// read the background from: the lane is measured whole against the rolling-ball surface and
+/// flagged `background-uncertain`, never given a background of 0 (its raw sum passed on as its
+/// signal).
+#[test]
+fn a_strip_of_one_lane_says_its_background_is_uncertain() {
+    let tmp = tempfile::tempdir().unwrap();
+    let source = tmp.path().join("blot");
+    synth::write_experiment(&source, 5, &synth::preset("standard").unwrap(), "s").unwrap();
+    let truth = common::read_truth(&source);
+    let dir = tmp.path().join("one");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut images = Vec::new();
+    for (target, file) in [("β-actin", "actin.tif"), ("NLRP3", "nlrp3.tif")] {
+        let image = truth.images.iter().find(|i| i.file == file).unwrap();
+        let band = image
+            .bands
+            .iter()
+            .find(|b| b.target == target && b.lane == 2)
+            .unwrap();
+        // The lane's own columns and a 12-row strip centred on its band: a lane no wider than
+        // itself, so no gap lies beside it.
+        let lane = image.lanes.iter().find(|l| l.lane == 2).unwrap();
+        let full = image::open(source.join(file)).unwrap().into_luma16();
+        let strip = image::imageops::crop_imm(
+            &full,
+            (lane.x_center - lane.width / 2.0).round() as u32,
+            (band.y_center - 6.0).round() as u32,
+            lane.width.round() as u32,
+            12,
+        )
+        .to_image();
+        let name = file.replace(".tif", ".png");
+        strip.save(dir.join(&name)).unwrap();
+        images.push(json!({"file": name, "targets": [target]}));
+    }
+    let manifest = json!({
+        "name": "one",
+        "control": "untreated",
+        "loading_control": "β-actin",
+        "lanes": ["untreated"],
+        "images": images,
+    });
+    std::fs::write(dir.join("experiment.json"), manifest.to_string()).unwrap();
+    let run = blotquant::analyze(&dir, &Params::default()).unwrap();
+    let bands = &run.results.bands;
+    assert_eq!(bands.len(), 2, "{bands:#?}");
+    for band in bands {
+        assert!(band.flags.contains(blotquant::quant::Flag::WholeStrip));
+        assert!(
+            band.flags
+                .contains(blotquant::quant::Flag::BackgroundUncertain),
+            "{band:#?}"
+        );
+        assert!(band.background > 0.0, "{band:#?}");
+    }
+}

@@ -409,10 +409,10 @@ pub fn measure_strip(
     let name = target.target.name.as_str();
     let ImageLayers {
         blot,
+        surface,
         grid,
         profiles,
         specks,
-        ..
     } = *layers;
     let is_strip = blot.height() as f64 <= grid.pitch
         && !target.target.whole_lane
@@ -487,11 +487,11 @@ pub fn measure_strip(
     };
     // A lane's background in row `y`: the levels of the gaps on its two sides, read as a
     // straight line between their centres at the lane's centre (where one side has no gap,
-    // the other side's level).
-    let background_at = |position: usize, y: usize| -> f64 {
+    // the other side's level; `None` where neither has).
+    let background_at = |position: usize, y: usize| -> Option<f64> {
         let (left, right) = (&gaps[position], &gaps[position + 1]);
-        match (left.is_empty(), right.is_empty()) {
-            (true, true) => f64::NAN,
+        Some(match (left.is_empty(), right.is_empty()) {
+            (true, true) => return None,
             (false, true) => gap_level(left, y),
             (true, false) => gap_level(right, y),
             (false, false) => {
@@ -501,7 +501,7 @@ pub fn measure_strip(
                 let share_right = ((x - x_left) / (x_right - x_left)).clamp(0.0, 1.0);
                 (1.0 - share_right) * gap_level(left, y) + share_right * gap_level(right, y)
             }
-        }
+        })
     };
     let strip = lanes
         .iter()
@@ -513,8 +513,19 @@ pub fn measure_strip(
             // there: lanes and gaps share out every column of the strip, none counted twice.
             let columns = edges[position];
             let lane_width = (columns.1 - columns.0) as f64;
-            let background_sum: f64 =
-                (0..height).map(|y| background_at(position, y)).sum::<f64>() * lane_width;
+            // A lane with no gap beside it (the only lane, filling the image) has the
+            // rolling-ball surface under it, and says its background is uncertain.
+            let from_gaps: Option<f64> = (0..height).map(|y| background_at(position, y)).sum();
+            let background_sum = match from_gaps {
+                Some(sum) => sum * lane_width,
+                None => background::surface_sum(
+                    surface,
+                    BandBox {
+                        rows: (0, height - 1),
+                        columns,
+                    },
+                ),
+            };
             // The volume's noise: each box pixel's own, and the background's, medians of the
             // gap pixels beside the lane carried across the lane's width in every row.
             let gap_px = (gaps[position].len() + gaps[position + 1].len()).max(1) as f64;
@@ -559,6 +570,7 @@ pub fn measure_strip(
                 volume,
                 snr: f64::from(peak_height / profile.noise_sigma),
                 flags: std::iter::once(Flag::WholeStrip)
+                    .chain(from_gaps.is_none().then_some(Flag::BackgroundUncertain))
                     .chain((!detected).then_some(Flag::BelowLod))
                     .chain(peaks_at_the_edge.then_some(Flag::Edge))
                     .chain((volume.saturated_px > 0).then_some(Flag::Saturated))
