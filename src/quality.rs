@@ -18,7 +18,7 @@ const REASONS_TO_CHECK: [&str; 5] = [
 ];
 
 /// The flags that make a value one to check, with how the reasons name them.
-const FLAGS_TO_CHECK: [(Flag, &str); 13] = [
+const FLAGS_TO_CHECK: [(Flag, &str); 14] = [
     (Flag::Saturated, "saturated"),
     (Flag::NormalizerSaturated, "loading control saturated"),
     (Flag::BelowLod, "below the limit of detection"),
@@ -45,6 +45,10 @@ const FLAGS_TO_CHECK: [(Flag, &str); 13] = [
     (
         Flag::ControlUncertain,
         "resting on a control lane whose background is uncertain",
+    ),
+    (
+        Flag::NormalizerUncertain,
+        "whose loading control's background is uncertain",
     ),
     (Flag::Speck, "with specks replaced in the band"),
 ];

@@ -676,9 +676,6 @@ fn print_figures(e: &Evaluation) {
     println!("(loading control {LOADING_CONTROL}; fold change error = |measured − true| / true)\n");
 }
 
-/// No silent wrong number: every valid experiment is analyzed without error or panic, every
-/// sample lane × target has its row, no non-positive value goes unflagged, and every control
-/// mean is made of measured values only.
 /// Rows off by more than [`SILENT_ERROR`] that carry no flag, and those of them in
 /// experiments whose quality verdict is `ok`.
 fn silent_errors(e: &Evaluation) -> (Vec<&Cell>, Vec<&Cell>) {
@@ -707,6 +704,12 @@ fn silent_errors(e: &Evaluation) -> (Vec<&Cell>, Vec<&Cell>) {
     (silent, in_ok)
 }
 
+/// No silent wrong number: every valid experiment is analyzed without error or panic, every
+/// sample lane × target has its row, no non-positive value goes unflagged, every control
+/// mean is made of measured values only, and no value is off by more than [`SILENT_ERROR`]
+/// without a flag (two were, in one crops experiment whose loading-control strip has its
+/// gaps filled by the bands' flanks, before a strip's background was checked against the
+/// lower envelope of its gaps).
 #[test]
 fn stress_no_silent_wrong_number() {
     let e = evaluation();
@@ -730,12 +733,12 @@ fn stress_no_silent_wrong_number() {
         "control means not made of measured values: {:#?}",
         e.control_mean_violations
     );
-    // An experiment judged ok holds no value off by more than a quarter without a flag.
-    let (_, silent_in_ok) = silent_errors(e);
-    let listed: Vec<String> = silent_in_ok.iter().map(|c| c.describe()).collect();
+    // No value is off by more than a quarter without a flag.
+    let (silent, _) = silent_errors(e);
+    let listed: Vec<String> = silent.iter().map(|c| c.describe()).collect();
     assert!(
         listed.is_empty(),
-        "errors over {} without a flag in experiments judged ok: {listed:#?}",
+        "errors over {} without a flag: {listed:#?}",
         pct(SILENT_ERROR)
     );
 }

@@ -64,6 +64,35 @@ pub fn lower_hull(profile: &[f64]) -> Vec<f64> {
     out
 }
 
+/// The lower convex hull of `points` (sorted by x, as many as there are), read at `x` along
+/// its segments (beyond the outermost points, the nearest one's level); `None` without points.
+/// The rubber band of [`lower_hull`] for points that are not evenly spaced.
+pub fn lower_envelope_at(points: &[(f64, f64)], x: f64) -> Option<f64> {
+    let mut hull: Vec<(f64, f64)> = Vec::new();
+    for &p in points {
+        while let [.., a, b] = hull[..] {
+            // Drop b if it lies on or above the segment from a to p.
+            if (b.0 - a.0) * (p.1 - a.1) - (p.0 - a.0) * (b.1 - a.1) <= 0.0 {
+                hull.pop();
+            } else {
+                break;
+            }
+        }
+        hull.push(p);
+    }
+    let (first, last) = (*hull.first()?, *hull.last()?);
+    if x <= first.0 {
+        return Some(first.1);
+    }
+    if x >= last.0 {
+        return Some(last.1);
+    }
+    hull.windows(2).find(|pair| x <= pair[1].0).map(|pair| {
+        let ((xa, ya), (xb, yb)) = (pair[0], pair[1]);
+        ya + (x - xa) / (xb - xa) * (yb - ya)
+    })
+}
+
 /// Rubber-band background of rows `top..=bottom`: the lane profile's lower hull summed there.
 pub fn rubber_band(profile: &[f64], (top, bottom): (usize, usize)) -> f64 {
     lower_hull(profile)[top..=bottom].iter().sum()
@@ -289,6 +318,23 @@ pub fn line_excess(signal: &Array2<f32>, lines: &[(f64, f64)]) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_envelope_of_uneven_points_passes_under_a_raised_one() {
+        // Points on the line y = 100 + 2x, unevenly spaced, one raised by 50.
+        let line = |x: f64| 100.0 + 2.0 * x;
+        let points: Vec<(f64, f64)> = [0.0, 7.0, 31.0, 40.0, 77.0]
+            .iter()
+            .map(|&x| (x, line(x) + if x == 31.0 { 50.0 } else { 0.0 }))
+            .collect();
+        for x in [0.0, 12.5, 31.0, 55.0, 77.0] {
+            let level = lower_envelope_at(&points, x).unwrap();
+            assert!((level - line(x)).abs() < 1e-9, "{x}: {level}");
+        }
+        assert_eq!(lower_envelope_at(&points, -5.0), Some(line(0.0)));
+        assert_eq!(lower_envelope_at(&points, 90.0), Some(line(77.0)));
+        assert_eq!(lower_envelope_at(&[], 3.0), None);
+    }
 
     #[test]
     fn hull_follows_a_sloped_baseline_under_a_peak() {

@@ -396,8 +396,11 @@ pub fn measure_whole_lanes(targets: &Targets, layers: &ImageLayers) -> Vec<Measu
 /// (`strips_measured_whole_hold_their_fold_changes`). A gap's other columns hold the flanks
 /// that wide bands spread into it: with the whole gap, synthetic crops 12 rows tall had a
 /// median error of 2.9 % (lower half 1.4 %). A strip is no taller than a lane pitch. A lane
-/// whose adjusted volume is under [`LOD_SDS`] SDs of its noise is `below-lod`. `None` where
-/// the image is not such a strip or some band of the target was found.
+/// whose adjusted volume is under [`LOD_SDS`] SDs of its noise is `below-lod`; one whose
+/// background differs from the lower envelope of all the gaps' levels by more than
+/// [`BACKGROUND_DISAGREEMENT`] of its adjusted volume is `background-uncertain` (the bands'
+/// flanks fill its gaps). `None` where the image is not such a strip or some band of the
+/// target was found.
 pub fn measure_strip(
     targets: &Targets,
     layers: &ImageLayers,
@@ -503,6 +506,19 @@ pub fn measure_strip(
             }
         })
     };
+    // A second reading to check the first by: the lower envelope of the gaps' levels (each
+    // over the whole strip) at the lane's centre. What a gap holds beyond the membrane (the
+    // flanks of bands wider than the lanes, a neighbour's tail) only raises its level, so
+    // gaps filled by flanks stand above the envelope through the clean ones, and the line
+    // between a lane's own gaps reads more than the membrane.
+    let gap_means: Vec<(f64, f64)> = gaps
+        .iter()
+        .filter(|columns| !columns.is_empty())
+        .map(|columns| {
+            let level = (0..height).map(|y| gap_level(columns, y)).sum::<f64>() / height as f64;
+            (gap_centre(columns), level)
+        })
+        .collect();
     let strip = lanes
         .iter()
         .zip(profiles)
@@ -538,6 +554,15 @@ pub fn measure_strip(
                 columns,
                 background_sum,
             );
+            // The two readings differ by more of the lane's signal than a value may be off.
+            let centre = (columns.0 + columns.1) as f64 / 2.0;
+            let envelope_sum = background::profile::lower_envelope_at(&gap_means, centre)
+                .map(|level| level * height as f64 * lane_width);
+            let readings_disagree = from_gaps.is_some()
+                && envelope_sum.is_some_and(|other| {
+                    (other - background_sum).abs()
+                        > BACKGROUND_DISAGREEMENT * volume.adjusted().abs()
+                });
             let peak_row = (0..height)
                 .max_by(|&a, &b| profile.values[a].total_cmp(&profile.values[b]))
                 .unwrap_or(0);
@@ -570,7 +595,10 @@ pub fn measure_strip(
                 volume,
                 snr: f64::from(peak_height / profile.noise_sigma),
                 flags: std::iter::once(Flag::WholeStrip)
-                    .chain(from_gaps.is_none().then_some(Flag::BackgroundUncertain))
+                    .chain(
+                        (from_gaps.is_none() || readings_disagree)
+                            .then_some(Flag::BackgroundUncertain),
+                    )
                     .chain((!detected).then_some(Flag::BelowLod))
                     .chain(peaks_at_the_edge.then_some(Flag::Edge))
                     .chain((volume.saturated_px > 0).then_some(Flag::Saturated))

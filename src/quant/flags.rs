@@ -50,9 +50,12 @@ pub enum Flag {
     /// one) disagree by more than a quarter of its adjusted volume: the value depends on
     /// which one is right.
     BackgroundUncertain,
-    /// A control lane of the target has `background-uncertain`: every fold change of the
-    /// target on this blot rests on that control mean.
+    /// A control lane of the target has `background-uncertain` or `normalizer-uncertain`:
+    /// every fold change of the target on this blot rests on that control mean.
     ControlUncertain,
+    /// The lane's loading-control band has `background-uncertain`: the lane's normalized
+    /// value rests on it.
+    NormalizerUncertain,
     /// Specks (dust, hot pixels) replaced inside the band's box changed its volume by more
     /// than a small share: the value is right if they were specks, not if they were signal.
     Speck,
@@ -60,7 +63,7 @@ pub enum Flag {
 
 impl Flag {
     /// Every flag, for parsing.
-    const ALL: [Flag; 19] = [
+    const ALL: [Flag; 20] = [
         Flag::Saturated,
         Flag::NormalizerSaturated,
         Flag::NotDetected,
@@ -79,6 +82,7 @@ impl Flag {
         Flag::NBelow2,
         Flag::BackgroundUncertain,
         Flag::ControlUncertain,
+        Flag::NormalizerUncertain,
         Flag::Speck,
     ];
 
@@ -103,6 +107,7 @@ impl Flag {
             Flag::NBelow2 => "n-below-2",
             Flag::BackgroundUncertain => "background-uncertain",
             Flag::ControlUncertain => "control-uncertain",
+            Flag::NormalizerUncertain => "normalizer-uncertain",
             Flag::Speck => "speck",
         }
     }

@@ -244,9 +244,9 @@ pub fn fold_changes(
     // A control measured only below its limit of detection is noise: no blot's fold change
     // can stand on it.
     let below_lod = used.iter().all(|r| r.flags.contains(Flag::BelowLod));
-    let control_uncertain = used
-        .iter()
-        .any(|r| r.flags.contains(Flag::BackgroundUncertain));
+    let control_uncertain = used.iter().any(|r| {
+        r.flags.contains(Flag::BackgroundUncertain) || r.flags.contains(Flag::NormalizerUncertain)
+    });
     for row in &mut rows {
         if control_uncertain {
             row.flags.insert(Flag::ControlUncertain);
@@ -279,6 +279,9 @@ fn normalizer_value(
         }
         if n.flags.contains(&Flag::Hole) {
             flags.push(Flag::NormalizerHole);
+        }
+        if n.flags.contains(&Flag::BackgroundUncertain) {
+            flags.push(Flag::NormalizerUncertain);
         }
     }
     let value = n.and_then(|n| n.signal).filter(|v| *v > 0.0);
