@@ -579,6 +579,38 @@ mod tests {
         assert!((rows[0].fold_change.unwrap() - 10.0 / 15.0).abs() < 1e-12);
     }
 
+    /// A loading-control band whose background is uncertain passes its doubt on: the lane it
+    /// normalizes says `normalizer-uncertain`, and where that lane is a control lane, every
+    /// fold change of the target rests on it (`control-uncertain`). Values are unchanged.
+    #[test]
+    fn a_loading_control_of_uncertain_background_flags_what_rests_on_it() {
+        let target = [
+            lane(2, "ctrl", 10.0),
+            lane(3, "ctrl", 30.0),
+            lane(4, "LPS", 80.0),
+        ];
+        let mut uncertain = lane(3, "ctrl", 1.5);
+        uncertain.flags.push(Flag::BackgroundUncertain);
+        let actin = [lane(2, "ctrl", 1.0), uncertain, lane(4, "LPS", 2.0)];
+        let rows = normalized_to_actin(&target, &actin);
+        assert!(rows[1].flags.contains(Flag::NormalizerUncertain));
+        assert!(!rows[0].flags.contains(Flag::NormalizerUncertain));
+        assert!(rows
+            .iter()
+            .all(|r| r.flags.contains(Flag::ControlUncertain)));
+        assert!((rows[2].fold_change.unwrap() - 40.0 / 15.0).abs() < 1e-12);
+
+        // The same doubt on a treated lane's loading control stays with that lane.
+        let mut uncertain = lane(4, "LPS", 2.0);
+        uncertain.flags.push(Flag::BackgroundUncertain);
+        let actin = [lane(2, "ctrl", 1.0), lane(3, "ctrl", 1.5), uncertain];
+        let rows = normalized_to_actin(&target, &actin);
+        assert!(rows[2].flags.contains(Flag::NormalizerUncertain));
+        assert!(!rows
+            .iter()
+            .any(|r| r.flags.contains(Flag::ControlUncertain)));
+    }
+
     #[test]
     fn summary_follows_the_contract_definitions() {
         let row = |exp: &str, cond: &str, fc: f64| FoldChangeRow {
