@@ -261,7 +261,7 @@ fn flag_sentences(params: &Params, steps: &StepsRun) -> Vec<String> {
     }
     if has(Flag::BackgroundUncertain) {
         out.push(format!(
-            "Bands whose background differed from an independent estimate by over {:.0} % of their signal were flagged.",
+            "Bands whose background differed from an independent estimate by over {:.0} % of their signal were flagged, and so were the values normalized to such a loading-control band or resting on such a control lane.",
             100.0 * bands::measure::BACKGROUND_DISAGREEMENT
         ));
     }
