@@ -1339,3 +1339,64 @@ fn strips_measured_whole_hold_their_fold_changes() {
         }
     }
 }
+
+/// The strip check reads every gap, the margins beyond the end lanes included, alike from
+/// either side: seed 1's crops experiment (a loading-control strip whose gaps the bands'
+/// flanks fill), mirrored left to right with its lanes listed in reverse, doubts the same
+/// lanes of its strips measured whole, and the check fires there.
+#[test]
+fn a_mirrored_strip_doubts_the_same_lanes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let plain = tmp.path().join("plain");
+    std::fs::create_dir_all(&plain).unwrap();
+    let truth = stress::generate(1, &plain);
+    let mirrored = tmp.path().join("mirrored");
+    std::fs::create_dir_all(&mirrored).unwrap();
+    let mut manifest: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(plain.join("experiment.json")).unwrap())
+            .unwrap();
+    for image in manifest["images"].as_array().unwrap() {
+        let file = image["file"].as_str().unwrap();
+        let strip = image::open(plain.join(file)).unwrap().into_luma16();
+        image::imageops::flip_horizontal(&strip)
+            .save(mirrored.join(file))
+            .unwrap();
+    }
+    let lanes: Vec<serde_json::Value> = manifest["lanes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .cloned()
+        .collect();
+    let count = lanes.len();
+    manifest["lanes"] = serde_json::Value::Array(lanes);
+    std::fs::write(
+        mirrored.join("experiment.json"),
+        serde_json::to_string_pretty(&manifest).unwrap(),
+    )
+    .unwrap();
+
+    let doubted = |dir: &std::path::Path, lane_of: &dyn Fn(usize) -> usize| {
+        let run = blotquant::analyze(dir, &blotquant::Params::default()).unwrap();
+        run.results
+            .bands
+            .iter()
+            .filter(|b| b.flags.contains(Flag::WholeStrip))
+            .filter(|b| b.flags.contains(Flag::BackgroundUncertain))
+            .map(|b| (b.target.clone(), lane_of(b.lane)))
+            .collect::<BTreeSet<(String, usize)>>()
+    };
+    let as_is = doubted(&plain, &|lane| lane);
+    let from_mirror = doubted(&mirrored, &|lane| count + 1 - lane);
+    println!(
+        "seed {} ({}): doubted {as_is:?}, mirrored {from_mirror:?}",
+        truth.seed,
+        truth.features.join(", ")
+    );
+    assert!(
+        as_is.iter().any(|(target, _)| target == LOADING_CONTROL),
+        "the loading control's strip has its gaps filled by flanks"
+    );
+    assert_eq!(as_is, from_mirror);
+}
