@@ -162,31 +162,7 @@ fn a_strip_measured_whole_mirrored_keeps_its_fold_changes() {
     let dir = tmp.path().join("crop12");
     cropped_experiment(&source, &truth, 12, &dir);
     let mirrored = tmp.path().join("mirrored");
-    std::fs::create_dir_all(&mirrored).unwrap();
-    let mut manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("experiment.json")).unwrap())
-            .unwrap();
-    for image in manifest["images"].as_array().unwrap() {
-        let file = image["file"].as_str().unwrap();
-        let strip = image::open(dir.join(file)).unwrap().into_luma16();
-        image::imageops::flip_horizontal(&strip)
-            .save(mirrored.join(file))
-            .unwrap();
-    }
-    let lanes: Vec<serde_json::Value> = manifest["lanes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .rev()
-        .cloned()
-        .collect();
-    let count = lanes.len();
-    manifest["lanes"] = serde_json::Value::Array(lanes);
-    std::fs::write(
-        mirrored.join("experiment.json"),
-        serde_json::to_string_pretty(&manifest).unwrap(),
-    )
-    .unwrap();
+    let count = common::mirrored_experiment(&dir, &mirrored);
 
     let plain = blotquant::analyze(&dir, &Params::default())
         .unwrap()

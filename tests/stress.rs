@@ -1351,31 +1351,7 @@ fn a_mirrored_strip_doubts_the_same_lanes() {
     std::fs::create_dir_all(&plain).unwrap();
     let truth = stress::generate(1, &plain);
     let mirrored = tmp.path().join("mirrored");
-    std::fs::create_dir_all(&mirrored).unwrap();
-    let mut manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(plain.join("experiment.json")).unwrap())
-            .unwrap();
-    for image in manifest["images"].as_array().unwrap() {
-        let file = image["file"].as_str().unwrap();
-        let strip = image::open(plain.join(file)).unwrap().into_luma16();
-        image::imageops::flip_horizontal(&strip)
-            .save(mirrored.join(file))
-            .unwrap();
-    }
-    let lanes: Vec<serde_json::Value> = manifest["lanes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .rev()
-        .cloned()
-        .collect();
-    let count = lanes.len();
-    manifest["lanes"] = serde_json::Value::Array(lanes);
-    std::fs::write(
-        mirrored.join("experiment.json"),
-        serde_json::to_string_pretty(&manifest).unwrap(),
-    )
-    .unwrap();
+    let count = common::mirrored_experiment(&plain, &mirrored);
 
     let doubted = |dir: &std::path::Path, lane_of: &dyn Fn(usize) -> usize| {
         let run = blotquant::analyze(dir, &blotquant::Params::default()).unwrap();

@@ -118,6 +118,28 @@ pub fn write_manifest(dir: &Path, manifest: &Value) {
     .unwrap();
 }
 
+/// The experiment in `source` mirrored left to right into `dest`: every image flipped (as
+/// 16-bit grey, in its own format), the manifest's lanes listed in reverse. Returns the lane
+/// count, so that lane `n` of the source is lane `count + 1 - n` of the mirror.
+pub fn mirrored_experiment(source: &Path, dest: &Path) -> usize {
+    std::fs::create_dir_all(dest).unwrap();
+    let mut manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(source.join("experiment.json")).unwrap())
+            .unwrap();
+    for image in manifest["images"].as_array().unwrap() {
+        let file = image["file"].as_str().unwrap();
+        let picture = image::open(source.join(file)).unwrap().into_luma16();
+        image::imageops::flip_horizontal(&picture)
+            .save(dest.join(file))
+            .unwrap();
+    }
+    let lanes = manifest["lanes"].as_array_mut().unwrap();
+    lanes.reverse();
+    let count = lanes.len();
+    write_manifest(dest, &manifest);
+    count
+}
+
 /// Says that a test was skipped and why, on the process's own stderr: the test harness
 /// captures `println!` and `eprintln!`, so a skip said that way is hidden from the person
 /// running the tests.
