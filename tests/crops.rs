@@ -20,6 +20,12 @@ const STRIPS: [(&str, &str); 4] = [
     ("β-actin", "actin.tif"),
 ];
 
+/// A synthetic blot of the `standard` preset written to `dir`, with its truth.
+fn standard_blot(dir: &Path, seed: u64) -> Truth {
+    synth::write_experiment(dir, seed, &synth::preset("standard").unwrap(), "s").unwrap();
+    common::read_truth(dir)
+}
+
 /// The experiment of `source` with each target of [`STRIPS`] cut out as a strip of `rows`
 /// rows centred on its mean true band row, written to `dir`.
 fn cropped_experiment(source: &Path, truth: &Truth, rows: u32, dir: &Path) {
@@ -64,8 +70,7 @@ fn fold_changes_hold_on_strips_cropped_tight_around_their_bands() {
     let mut errors_by_height = Vec::new();
     for seed in [301, 302] {
         let source = tmp.path().join(format!("blot{seed}"));
-        synth::write_experiment(&source, seed, &synth::preset("standard").unwrap(), "s").unwrap();
-        let truth = common::read_truth(&source);
+        let truth = standard_blot(&source, seed);
         for rows in [12, 16, 20] {
             let dir = tmp.path().join(format!("crop{seed}-{rows}"));
             cropped_experiment(&source, &truth, rows, &dir);
@@ -157,8 +162,7 @@ fn fold_changes_hold_on_strips_cropped_tight_around_their_bands() {
 fn a_strip_measured_whole_mirrored_keeps_its_fold_changes() {
     let tmp = tempfile::tempdir().unwrap();
     let source = tmp.path().join("blot");
-    synth::write_experiment(&source, 303, &synth::preset("standard").unwrap(), "s").unwrap();
-    let truth = common::read_truth(&source);
+    let truth = standard_blot(&source, 303);
     let dir = tmp.path().join("crop12");
     cropped_experiment(&source, &truth, 12, &dir);
     let mirrored = tmp.path().join("mirrored");
@@ -209,8 +213,7 @@ fn a_strip_measured_whole_mirrored_keeps_its_fold_changes() {
 fn a_strip_of_one_lane_says_its_background_is_uncertain() {
     let tmp = tempfile::tempdir().unwrap();
     let source = tmp.path().join("blot");
-    synth::write_experiment(&source, 5, &synth::preset("standard").unwrap(), "s").unwrap();
-    let truth = common::read_truth(&source);
+    let truth = standard_blot(&source, 5);
     let dir = tmp.path().join("one");
     std::fs::create_dir_all(&dir).unwrap();
     let mut images = Vec::new();

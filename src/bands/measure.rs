@@ -480,11 +480,23 @@ pub fn measure_strip(
     } else {
         f64::from(stats::median_f32(&mut gap_noise))
     };
-    // A gap's level in row `y`: the median of its columns there.
-    let gap_level = |gap_columns: &[usize], y: usize| -> f64 {
-        let mut pixels: Vec<f32> = gap_columns.iter().map(|&x| blot.signal[[y, x]]).collect();
-        f64::from(stats::median_f32(&mut pixels))
-    };
+    // Each gap's level in every row: the median of its columns there (empty for a gap
+    // without columns).
+    let gap_levels: Vec<Vec<f64>> = gaps
+        .iter()
+        .map(|gap_columns| {
+            if gap_columns.is_empty() {
+                return Vec::new();
+            }
+            (0..height)
+                .map(|y| {
+                    let mut pixels: Vec<f32> =
+                        gap_columns.iter().map(|&x| blot.signal[[y, x]]).collect();
+                    f64::from(stats::median_f32(&mut pixels))
+                })
+                .collect()
+        })
+        .collect();
     let gap_centre = |gap_columns: &[usize]| -> f64 {
         gap_columns.iter().sum::<usize>() as f64 / gap_columns.len() as f64
     };
@@ -495,14 +507,15 @@ pub fn measure_strip(
         let (left, right) = (&gaps[position], &gaps[position + 1]);
         Some(match (left.is_empty(), right.is_empty()) {
             (true, true) => return None,
-            (false, true) => gap_level(left, y),
-            (true, false) => gap_level(right, y),
+            (false, true) => gap_levels[position][y],
+            (true, false) => gap_levels[position + 1][y],
             (false, false) => {
                 let (x_left, x_right) = (gap_centre(left), gap_centre(right));
                 let (start, end) = edges[position];
                 let x = (start + end) as f64 / 2.0;
                 let share_right = ((x - x_left) / (x_right - x_left)).clamp(0.0, 1.0);
-                (1.0 - share_right) * gap_level(left, y) + share_right * gap_level(right, y)
+                (1.0 - share_right) * gap_levels[position][y]
+                    + share_right * gap_levels[position + 1][y]
             }
         })
     };
@@ -513,9 +526,10 @@ pub fn measure_strip(
     // between a lane's own gaps reads more than the membrane.
     let gap_means: Vec<(f64, f64)> = gaps
         .iter()
-        .filter(|columns| !columns.is_empty())
-        .map(|columns| {
-            let level = (0..height).map(|y| gap_level(columns, y)).sum::<f64>() / height as f64;
+        .zip(&gap_levels)
+        .filter(|(columns, _)| !columns.is_empty())
+        .map(|(columns, levels)| {
+            let level = levels.iter().sum::<f64>() / height as f64;
             (gap_centre(columns), level)
         })
         .collect();

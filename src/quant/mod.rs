@@ -522,6 +522,15 @@ mod tests {
         }
     }
 
+    /// Target `T` in two control lanes (10 and 30) and one LPS lane (80).
+    fn two_controls_and_lps() -> [LaneSignal; 3] {
+        [
+            lane(2, "ctrl", 10.0),
+            lane(3, "ctrl", 30.0),
+            lane(4, "LPS", 80.0),
+        ]
+    }
+
     /// Fold-change rows of target `T` over the `ctrl` lanes, normalized to `actin`.
     fn normalized_to_actin(target: &[LaneSignal], actin: &[LaneSignal]) -> Vec<FoldChangeRow> {
         fold_changes(
@@ -536,11 +545,7 @@ mod tests {
 
     #[test]
     fn fold_change_is_normalized_ratio_over_control_mean() {
-        let target = [
-            lane(2, "ctrl", 10.0),
-            lane(3, "ctrl", 30.0),
-            lane(4, "LPS", 80.0),
-        ];
+        let target = two_controls_and_lps();
         let actin = [
             lane(2, "ctrl", 1.0),
             lane(3, "ctrl", 1.5),
@@ -561,11 +566,7 @@ mod tests {
     /// fold change: divided by noise, it came out 2000-fold; the other lanes are unchanged.
     #[test]
     fn a_normalizer_below_its_limit_of_detection_normalizes_nothing() {
-        let target = [
-            lane(2, "ctrl", 10.0),
-            lane(3, "ctrl", 30.0),
-            lane(4, "LPS", 80.0),
-        ];
+        let target = two_controls_and_lps();
         let mut faint = lane(4, "LPS", 0.04);
         faint.flags.push(Flag::BelowLod);
         let actin = [lane(2, "ctrl", 1.0), lane(3, "ctrl", 1.5), faint];
@@ -584,11 +585,7 @@ mod tests {
     /// fold change of the target rests on it (`control-uncertain`). Values are unchanged.
     #[test]
     fn a_loading_control_of_uncertain_background_flags_what_rests_on_it() {
-        let target = [
-            lane(2, "ctrl", 10.0),
-            lane(3, "ctrl", 30.0),
-            lane(4, "LPS", 80.0),
-        ];
+        let target = two_controls_and_lps();
         let mut uncertain = lane(3, "ctrl", 1.5);
         uncertain.flags.push(Flag::BackgroundUncertain);
         let actin = [lane(2, "ctrl", 1.0), uncertain, lane(4, "LPS", 2.0)];
