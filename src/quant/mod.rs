@@ -244,8 +244,17 @@ pub fn fold_changes(
     // A control measured only below its limit of detection is noise: no blot's fold change
     // can stand on it.
     let below_lod = used.iter().all(|r| r.flags.contains(Flag::BelowLod));
+    // A control mean is in doubt where a control value in it is: its background (or its
+    // loading control's) uncertain, or the value itself below the limit of detection or the
+    // background while another control's is not. Noise then stands for one control and a
+    // band for another, and the mean, every fold change's denominator, moves with which
+    // lanes happened to show their band (one control lost to an 8-bit copy halved the mean
+    // and doubled every fold change of the blot).
     let control_uncertain = used.iter().any(|r| {
-        r.flags.contains(Flag::BackgroundUncertain) || r.flags.contains(Flag::NormalizerUncertain)
+        r.flags.contains(Flag::BackgroundUncertain)
+            || r.flags.contains(Flag::NormalizerUncertain)
+            || (!below_lod
+                && (r.flags.contains(Flag::BelowLod) || r.flags.contains(Flag::BelowBackground)))
     });
     for row in &mut rows {
         if control_uncertain {
@@ -603,6 +612,54 @@ mod tests {
         let actin = [lane(2, "ctrl", 1.0), lane(3, "ctrl", 1.5), uncertain];
         let rows = normalized_to_actin(&target, &actin);
         assert!(rows[2].flags.contains(Flag::NormalizerUncertain));
+        assert!(!rows
+            .iter()
+            .any(|r| r.flags.contains(Flag::ControlUncertain)));
+    }
+
+    /// A control lane measured below its limit of detection beside one whose band stands:
+    /// the mean of the two rests on noise for one of them, and every fold change of the
+    /// target says so (`control-uncertain`); values are unchanged. Where every control is
+    /// below detection, no fold change is given (`control-not-detected`) and the doubt is
+    /// that flag's.
+    #[test]
+    fn a_control_below_its_limit_of_detection_puts_the_control_mean_in_doubt() {
+        let mut faint = lane(3, "ctrl", 0.5);
+        faint.flags.push(Flag::BelowLod);
+        let target = [lane(2, "ctrl", 10.0), faint.clone(), lane(4, "LPS", 40.0)];
+        let rows = fold_changes("e", "T", "ctrl", &target, None, &QuantParams::default());
+        assert!(rows
+            .iter()
+            .all(|r| r.flags.contains(Flag::ControlUncertain)));
+        assert!((rows[2].fold_change.unwrap() - 40.0 / 5.25).abs() < 1e-12);
+
+        // A control whose value lies below the background does the same.
+        let target = [
+            lane(2, "ctrl", 10.0),
+            lane(3, "ctrl", -2.0),
+            lane(4, "LPS", 40.0),
+        ];
+        let rows = fold_changes("e", "T", "ctrl", &target, None, &QuantParams::default());
+        assert!(rows
+            .iter()
+            .all(|r| r.flags.contains(Flag::ControlUncertain)));
+
+        // Both controls below detection: no fold change, for that reason.
+        let mut other = lane(2, "ctrl", 0.4);
+        other.flags.push(Flag::BelowLod);
+        let target = [other, faint, lane(4, "LPS", 40.0)];
+        let rows = fold_changes("e", "T", "ctrl", &target, None, &QuantParams::default());
+        assert!(rows.iter().all(|r| r.fold_change.is_none()
+            && r.flags.contains(Flag::ControlNotDetected)
+            && !r.flags.contains(Flag::ControlUncertain)));
+
+        // Controls whose bands stand leave the mean unflagged.
+        let target = [
+            lane(2, "ctrl", 10.0),
+            lane(3, "ctrl", 0.5),
+            lane(4, "LPS", 40.0),
+        ];
+        let rows = fold_changes("e", "T", "ctrl", &target, None, &QuantParams::default());
         assert!(!rows
             .iter()
             .any(|r| r.flags.contains(Flag::ControlUncertain)));
