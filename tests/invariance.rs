@@ -901,7 +901,13 @@ struct Comparison {
     from_truth: Vec<f64>,
     /// Values the untransformed run gives and the transformed one does not.
     lost: usize,
+    /// Fold changes off their truth by more than [`SILENT_ERROR`] with no flag (target, lane,
+    /// error).
+    silent: Vec<String>,
 }
+
+/// A fold change this far from its truth must carry a flag.
+const SILENT_ERROR: f64 = 0.25;
 
 impl Comparison {
     fn within_bounds(&self) -> bool {
@@ -1063,6 +1069,7 @@ fn compare(
         from_run: Vec::new(),
         from_truth: Vec::new(),
         lost: 0,
+        silent: Vec::new(),
     };
     for row in &baseline.fold_change {
         let Some(before) = row.fold_change else {
@@ -1073,12 +1080,12 @@ fn compare(
         } else {
             row.lane
         };
-        let after = transformed
+        let transformed_row = transformed
             .fold_change
             .iter()
-            .find(|r| r.target == row.target && r.lane == lane)
-            .and_then(|r| r.fold_change);
-        let Some(after) = after else {
+            .find(|r| r.target == row.target && r.lane == lane);
+        let Some((after, flags)) = transformed_row.and_then(|r| Some((r.fold_change?, &r.flags)))
+        else {
             comparison.lost += 1;
             continue;
         };
@@ -1088,9 +1095,16 @@ fn compare(
             .iter()
             .find(|t| t.target == row.target && t.lane == row.lane)
         {
-            comparison
-                .from_truth
-                .push((after / t.fold_change - 1.0).abs());
+            let error = (after / t.fold_change - 1.0).abs();
+            comparison.from_truth.push(error);
+            if error > SILENT_ERROR && flags.0.is_empty() {
+                comparison.silent.push(format!(
+                    "{} lane {}: {:+.0} %",
+                    row.target,
+                    row.lane,
+                    100.0 * (after / t.fold_change - 1.0)
+                ));
+            }
         }
     }
     comparison
@@ -1142,6 +1156,7 @@ fn fold_changes_survive_transforms_of_synthetic_experiments() {
                                 from_run: Vec::new(),
                                 from_truth: Vec::new(),
                                 lost: baseline.fold_change.len(),
+                                silent: Vec::new(),
                             },
                         });
                     (name.to_string(), comparison)
@@ -1221,12 +1236,50 @@ fn fold_changes_survive_transforms_of_synthetic_experiments() {
         println!("{preset:<30} {line}");
     }
     println!("{kept} of {applied} (preset, transform) cells keep their fold changes");
+    // No silent wrong number: a value far from its truth carries a flag, whatever was done to
+    // the images.
+    let mut silent_failures = Vec::new();
+    let mut silent_passing = Vec::new();
+    let mut silent_rows = 0;
+    println!(
+        "\nfold changes off their truth by more than {:.0} % with no flag:",
+        100.0 * SILENT_ERROR
+    );
+    for SynthRow { preset, cells, .. } in &rows {
+        for (name, comparison) in cells {
+            let Some(comparison) = comparison else {
+                continue;
+            };
+            let known = KNOWN_SILENT_CELLS.contains(&(preset, name.as_str()));
+            if !comparison.silent.is_empty() {
+                silent_rows += comparison.silent.len();
+                println!("  {preset} {name}: {}", comparison.silent.join(", "));
+                if !known {
+                    silent_failures.push(format!("(\"{preset}\", \"{name}\"),"));
+                }
+            } else if known {
+                silent_passing.push(format!("{preset} {name}"));
+            }
+        }
+    }
+    println!("{silent_rows} rows");
     assert_ratchet(
         &failures,
         &newly_passing,
         "fold changes changed under a transform",
     );
+    assert_ratchet(
+        &silent_failures,
+        &silent_passing,
+        "fold changes far from their truth without a flag",
+    );
 }
+
+/// (preset, transform) cells of [`fold_changes_survive_transforms_of_synthetic_experiments`]
+/// with fold changes off their truth by more than [`SILENT_ERROR`] and no flag: the doublet
+/// binned 3×3, whose caspase-1 p20 band (3-5 px high) is no longer resolved from its
+/// neighbour (lanes 4-7, −28 to −36 %).
+const KNOWN_SILENT_CELLS: &[(&str, &str)] = &[("doublet", "bin3")];
 
 /// The 13-lane strip's right half: each of its seven bands is darker at both ends, so its
 /// column profile reads 14 lanes half a pitch apart about as well as 7 (95 % of the lane
