@@ -51,8 +51,9 @@ pub enum Flag {
     /// which one is right.
     BackgroundUncertain,
     /// A control lane of the target has `background-uncertain` or `normalizer-uncertain`, or
-    /// lies below its limit of detection or its background while another control lane's band
-    /// stands: every fold change of the target on this blot rests on that control mean.
+    /// lies under its limit of quantification (`below-lod`, `low-snr`) or below its background
+    /// while another control lane's band stands: every fold change of the target on this blot
+    /// rests on that control mean.
     ControlUncertain,
     /// The lane's loading-control band has `background-uncertain`: the lane's normalized
     /// value rests on it.

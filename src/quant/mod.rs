@@ -245,16 +245,21 @@ pub fn fold_changes(
     // can stand on it.
     let below_lod = used.iter().all(|r| r.flags.contains(Flag::BelowLod));
     // A control mean is in doubt where a control value in it is: its background (or its
-    // loading control's) uncertain, or the value itself below the limit of detection or the
-    // background while another control's is not. Noise then stands for one control and a
-    // band for another, and the mean, every fold change's denominator, moves with which
-    // lanes happened to show their band (one control lost to an 8-bit copy halved the mean
-    // and doubled every fold change of the blot).
+    // loading control's) uncertain, or the value itself under the limit of quantification
+    // (below detection, or detected but too faint to measure precisely: `low-snr`) or below
+    // the background, while another control's is not. The mean is every fold change's
+    // denominator, and it inherits half or more of such a value's error: one control lost
+    // to an 8-bit copy halved the mean and doubled every fold change of the blot, and a
+    // faint control lane measured 25 % off moved every fold change by a tenth or more.
+    let imprecise = |r: &&FoldChangeRow| {
+        [Flag::BelowLod, Flag::LowSnr, Flag::BelowBackground]
+            .iter()
+            .any(|&f| r.flags.contains(f))
+    };
     let control_uncertain = used.iter().any(|r| {
         r.flags.contains(Flag::BackgroundUncertain)
             || r.flags.contains(Flag::NormalizerUncertain)
-            || (!below_lod
-                && (r.flags.contains(Flag::BelowLod) || r.flags.contains(Flag::BelowBackground)))
+            || (!below_lod && imprecise(r))
     });
     for row in &mut rows {
         if control_uncertain {
@@ -617,9 +622,9 @@ mod tests {
             .any(|r| r.flags.contains(Flag::ControlUncertain)));
     }
 
-    /// A control lane measured below its limit of detection beside one whose band stands:
-    /// the mean of the two rests on noise for one of them, and every fold change of the
-    /// target says so (`control-uncertain`); values are unchanged. Where every control is
+    /// A control lane measured below its limit of detection (or its limit of quantification)
+    /// beside one whose band stands: the mean of the two rests on noise for one of them, and
+    /// every fold change of the target says so (`control-uncertain`); values are unchanged. Where every control is
     /// below detection, no fold change is given (`control-not-detected`) and the doubt is
     /// that flag's.
     #[test]
@@ -652,6 +657,15 @@ mod tests {
         assert!(rows.iter().all(|r| r.fold_change.is_none()
             && r.flags.contains(Flag::ControlNotDetected)
             && !r.flags.contains(Flag::ControlUncertain)));
+
+        // A control detected but under the limit of quantification does the same.
+        let mut imprecise = lane(3, "ctrl", 0.5);
+        imprecise.flags.push(Flag::LowSnr);
+        let target = [lane(2, "ctrl", 10.0), imprecise, lane(4, "LPS", 40.0)];
+        let rows = fold_changes("e", "T", "ctrl", &target, None, &QuantParams::default());
+        assert!(rows
+            .iter()
+            .all(|r| r.flags.contains(Flag::ControlUncertain)));
 
         // Controls whose bands stand leave the mean unflagged.
         let target = [
