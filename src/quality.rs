@@ -44,7 +44,7 @@ const FLAGS_TO_CHECK: [(Flag, &str); 14] = [
     ),
     (
         Flag::ControlUncertain,
-        "resting on a control lane whose background is uncertain",
+        "resting on a control mean in doubt (a control lane's background or loading control uncertain, or its value under the limit of quantification)",
     ),
     (
         Flag::NormalizerUncertain,
