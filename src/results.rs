@@ -118,6 +118,10 @@ pub struct DetectionRow {
     /// Who decided it: `manifest`, `file-header` or `histogram`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub polarity_source: Option<crate::io::PolaritySource>,
+    /// Where the file keeps other values than the imager's counts (`lossy`, `display-export`);
+    /// absent for a raw file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<crate::io::Storage>,
 }
 
 /// An input file of the run with its checksum.

@@ -266,7 +266,7 @@ fn experiment_of(dir: &Path, file: &str, count: usize, experiment: &Path) -> Pat
 /// A manifest whose lane count is one off the film's 8 lanes (7: two lanes would lie on empty
 /// film; 9: each band split between two lanes) is not accepted silently: the lanes leave
 /// bands of the film's row outside every lane, a warning says so and names `lanes`, and the
-/// experiment's verdict is not `ok`.
+/// experiment's verdict is not `ok`, for that reason.
 #[test]
 fn a_manifest_count_one_off_the_film_is_flagged() {
     let Some(dir) = common::realdata() else {
@@ -288,8 +288,17 @@ fn a_manifest_count_one_off_the_film_is_flagged() {
             "{count} lanes: {:?}",
             results.warnings
         );
+        // The film is a JPEG, which alone makes the verdict `check`: the lanes must be among
+        // its reasons.
         let quality = &results.experiments[0].quality;
         assert_ne!(quality.verdict.as_str(), "ok", "{count} lanes: {quality:?}");
+        assert!(
+            quality
+                .reasons
+                .iter()
+                .any(|r| r.contains("lane-beyond-grid")),
+            "{count} lanes: {quality:?}"
+        );
         assert!(
             results.detection[0].reasons.contains("lane-beyond-grid"),
             "{count} lanes: {}",

@@ -41,6 +41,27 @@ pub enum PolaritySource {
     Histogram,
 }
 
+/// How a file keeps its pixels other than as the imager's counts: band volumes read from it
+/// are not those of the raw image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Storage {
+    /// A lossy format (JPEG): compression moves faint bands by a share of their volume.
+    Lossy,
+    /// An 8-bit export for display: contrast set and clipped for the eye.
+    DisplayExport,
+}
+
+impl Storage {
+    /// How the verdict's reasons name it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Storage::Lossy => "stored lossy (JPEG)",
+            Storage::DisplayExport => "an 8-bit export for display",
+        }
+    }
+}
+
 /// One image, ready for analysis.
 #[derive(Debug, Clone)]
 pub struct Blot {
@@ -60,6 +81,9 @@ pub struct Blot {
     pub warnings: Vec<String>,
     /// How the image was acquired, where the file says (an imager's raw file such as `.scn`).
     pub acquisition: Option<Acquisition>,
+    /// Where the file keeps other values than the imager's counts (lossy, a display export);
+    /// `None` for a raw file.
+    pub storage: Option<Storage>,
     /// The blot inside its frame, empty margins peeled ([`frame::EmptyMargins::Peel`]), as
     /// the image is stored; `None` where the image is nothing but flat lines.
     pub content: Option<frame::ContentBox>,
@@ -79,6 +103,7 @@ impl Blot {
             polarity_source: PolaritySource::Manifest,
             warnings: Vec::new(),
             acquisition: None,
+            storage: None,
             content: None,
         }
     }
@@ -657,15 +682,18 @@ fn inside_frame(d: &Decoded) -> (Option<frame::ContentBox>, Vec<f32>) {
 
 fn into_blot(path: &Path, d: Decoded, forced: Option<Polarity>) -> Blot {
     let mut warnings = Vec::new();
-    if d.lossy {
-        warnings.push(
-            "JPEG is lossy: compression artefacts change band volumes; quantify the imager's original TIFF".to_string(),
-        );
-    }
+    let mut storage = None;
     if let Some(how) = display_export(&d) {
         warnings.push(format!(
             "this 8-bit image looks like an export for display ({how}): band volumes in it are not the imager's counts; quantify the raw file (Image Lab: the .scn itself, or File > Export > Export for Analysis as 16-bit TIFF)"
         ));
+        storage = Some(Storage::DisplayExport);
+    }
+    if d.lossy {
+        warnings.push(
+            "JPEG is lossy: compression artefacts change band volumes; quantify the imager's original TIFF".to_string(),
+        );
+        storage = Some(Storage::Lossy);
     }
     if d.more_pages {
         warnings.push(
@@ -751,6 +779,7 @@ fn into_blot(path: &Path, d: Decoded, forced: Option<Polarity>) -> Blot {
         polarity_source,
         warnings,
         acquisition: d.acquisition,
+        storage,
         content,
     }
 }

@@ -44,6 +44,8 @@ pub struct ImageAnalysis {
     pub acquisition: Option<io::Acquisition>,
     /// The stored image's polarity, and who decided it.
     pub polarity: (io::Polarity, io::PolaritySource),
+    /// Where the file keeps other values than the imager's counts.
+    pub storage: Option<io::Storage>,
     /// The image's lanes all leaned this many px right per row down it, and it was analyzed
     /// sheared upright ([`lanes::skew`]).
     pub sheared: Option<f64>,
@@ -630,6 +632,7 @@ pub fn analyze_located(
         size: (blot.width(), blot.height()),
         acquisition: blot.acquisition.clone(),
         polarity: (blot.polarity, blot.polarity_source),
+        storage: blot.storage,
         sheared,
     })
 }

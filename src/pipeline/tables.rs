@@ -39,6 +39,7 @@ pub(super) fn detection_row(plan: &Plan, image: &ImageAnalysis) -> DetectionRow 
         acquisition: image.acquisition.clone(),
         polarity: Some(image.polarity.0),
         polarity_source: Some(image.polarity.1),
+        storage: image.storage,
     }
 }
 
