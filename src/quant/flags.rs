@@ -52,8 +52,8 @@ pub enum Flag {
     BackgroundUncertain,
     /// A control lane of the target has `background-uncertain` or `normalizer-uncertain`, or
     /// lies under its limit of quantification (`below-lod`, `low-snr`) or below its background
-    /// while another control lane's band stands: every fold change of the target on this blot
-    /// rests on that control mean.
+    /// (unless every control lies below detection: then `control-not-detected`): every fold
+    /// change of the target on this blot rests on that control mean.
     ControlUncertain,
     /// The lane's loading-control band has `background-uncertain`: the lane's normalized
     /// value rests on it.

@@ -247,7 +247,8 @@ pub fn fold_changes(
     // A control mean is in doubt where a control value in it is: its background (or its
     // loading control's) uncertain, or the value itself under the limit of quantification
     // (below detection, or detected but too faint to measure precisely: `low-snr`) or below
-    // the background, while another control's is not. The mean is every fold change's
+    // the background, unless every control is below detection (then there is no mean to
+    // doubt: `control-not-detected` below). The mean is every fold change's
     // denominator, and it inherits half or more of such a value's error: one control lost
     // to an 8-bit copy halved the mean and doubled every fold change of the blot, and a
     // faint control lane measured 25 % off moved every fold change by a tenth or more.
@@ -624,9 +625,9 @@ mod tests {
 
     /// A control lane measured below its limit of detection (or its limit of quantification)
     /// beside one whose band stands: the mean of the two rests on noise for one of them, and
-    /// every fold change of the target says so (`control-uncertain`); values are unchanged. Where every control is
-    /// below detection, no fold change is given (`control-not-detected`) and the doubt is
-    /// that flag's.
+    /// every fold change of the target says so (`control-uncertain`); values are unchanged.
+    /// Where every control is below detection, no fold change is given
+    /// (`control-not-detected`) and the doubt is that flag's.
     #[test]
     fn a_control_below_its_limit_of_detection_puts_the_control_mean_in_doubt() {
         let mut faint = lane(3, "ctrl", 0.5);
