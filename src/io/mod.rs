@@ -682,18 +682,19 @@ fn inside_frame(d: &Decoded) -> (Option<frame::ContentBox>, Vec<f32>) {
 
 fn into_blot(path: &Path, d: Decoded, forced: Option<Polarity>) -> Blot {
     let mut warnings = Vec::new();
+    // A JPEG is `lossy` whether or not it also looks like a display export.
     let mut storage = None;
-    if let Some(how) = display_export(&d) {
-        warnings.push(format!(
-            "this 8-bit image looks like an export for display ({how}): band volumes in it are not the imager's counts; quantify the raw file (Image Lab: the .scn itself, or File > Export > Export for Analysis as 16-bit TIFF)"
-        ));
-        storage = Some(Storage::DisplayExport);
-    }
     if d.lossy {
         warnings.push(
             "JPEG is lossy: compression artefacts change band volumes; quantify the imager's original TIFF".to_string(),
         );
         storage = Some(Storage::Lossy);
+    }
+    if let Some(how) = display_export(&d) {
+        warnings.push(format!(
+            "this 8-bit image looks like an export for display ({how}): band volumes in it are not the imager's counts; quantify the raw file (Image Lab: the .scn itself, or File > Export > Export for Analysis as 16-bit TIFF)"
+        ));
+        storage = storage.or(Some(Storage::DisplayExport));
     }
     if d.more_pages {
         warnings.push(

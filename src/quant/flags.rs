@@ -50,10 +50,10 @@ pub enum Flag {
     /// one) disagree by more than a quarter of its adjusted volume: the value depends on
     /// which one is right.
     BackgroundUncertain,
-    /// A control lane of the target has `background-uncertain` or `normalizer-uncertain`, or
-    /// lies under its limit of quantification (`below-lod`, `low-snr`) or below its background
-    /// (unless every control lies below detection: then `control-not-detected`): every fold
-    /// change of the target on this blot rests on that control mean.
+    /// A control lane in the control mean of the target has `background-uncertain` or
+    /// `normalizer-uncertain`, or lies under its limit of quantification (`below-lod`,
+    /// `low-snr`) or below its background: every fold change of the target on this blot rests
+    /// on that mean. (Where there is no usable mean, `control-not-detected` instead.)
     ControlUncertain,
     /// The lane's loading-control band has `background-uncertain`: the lane's normalized
     /// value rests on it.

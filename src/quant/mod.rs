@@ -244,29 +244,32 @@ pub fn fold_changes(
     // A control measured only below its limit of detection is noise: no blot's fold change
     // can stand on it.
     let below_lod = used.iter().all(|r| r.flags.contains(Flag::BelowLod));
+    let no_mean =
+        control_values.is_empty() || below_lod || control_mean.is_nan() || control_mean <= 0.0;
     // A control mean is in doubt where a control value in it is: its background (or its
     // loading control's) uncertain, or the value itself under the limit of quantification
     // (below detection, or detected but too faint to measure precisely: `low-snr`) or below
-    // the background, unless every control is below detection (then there is no mean to
-    // doubt: `control-not-detected` below). The mean is every fold change's
-    // denominator, and it inherits half or more of such a value's error: one control lost
-    // to an 8-bit copy halved the mean and doubled every fold change of the blot, and a
-    // faint control lane measured 25 % off moved every fold change by a tenth or more.
+    // the background. (Where there is no usable mean at all, `control-not-detected` says so
+    // instead.) The mean is every fold change's denominator, and it inherits 1/n of such a
+    // value's error over n controls, half with two: one control lost to an 8-bit copy
+    // halved the mean and doubled every fold change of the blot, and a faint control lane
+    // measured 25 % off moved every fold change by a tenth or more.
     let imprecise = |r: &&FoldChangeRow| {
         [Flag::BelowLod, Flag::LowSnr, Flag::BelowBackground]
             .iter()
             .any(|&f| r.flags.contains(f))
     };
-    let control_uncertain = used.iter().any(|r| {
-        r.flags.contains(Flag::BackgroundUncertain)
-            || r.flags.contains(Flag::NormalizerUncertain)
-            || (!below_lod && imprecise(r))
-    });
+    let control_uncertain = !no_mean
+        && used.iter().any(|r| {
+            r.flags.contains(Flag::BackgroundUncertain)
+                || r.flags.contains(Flag::NormalizerUncertain)
+                || imprecise(r)
+        });
     for row in &mut rows {
         if control_uncertain {
             row.flags.insert(Flag::ControlUncertain);
         }
-        if control_values.is_empty() || below_lod || control_mean.is_nan() || control_mean <= 0.0 {
+        if no_mean {
             row.flags.insert(Flag::ControlNotDetected);
             continue;
         }
@@ -638,6 +641,17 @@ mod tests {
             .iter()
             .all(|r| r.flags.contains(Flag::ControlUncertain)));
         assert!((rows[2].fold_change.unwrap() - 40.0 / 5.25).abs() < 1e-12);
+
+        // A control mean at or below 0 gives no fold change, for that reason alone.
+        let target = [
+            lane(2, "ctrl", 1.0),
+            lane(3, "ctrl", -2.0),
+            lane(4, "LPS", 40.0),
+        ];
+        let rows = fold_changes("e", "T", "ctrl", &target, None, &QuantParams::default());
+        assert!(rows.iter().all(|r| r.fold_change.is_none()
+            && r.flags.contains(Flag::ControlNotDetected)
+            && !r.flags.contains(Flag::ControlUncertain)));
 
         // A control whose value lies below the background does the same.
         let target = [
