@@ -17,6 +17,12 @@ use crate::quant::Flag;
 /// Two background estimates of a band that differ by more than this share of its adjusted
 /// volume flag it `background-uncertain`: a quarter, the error a value is called wrong at.
 pub const BACKGROUND_DISAGREEMENT: f64 = 0.25;
+
+/// True where two background sums of a band differ by more than
+/// [`BACKGROUND_DISAGREEMENT`] of its adjusted `volume`: the value depends on which is right.
+fn backgrounds_disagree(used: f64, other: f64, volume: &quant::Volume) -> bool {
+    (other - used).abs() > BACKGROUND_DISAGREEMENT * volume.adjusted().abs()
+}
 /// Specks replaced in a band's box that held more than this share of its adjusted volume flag
 /// it `speck`: a twentieth, above the tool's median error on the stress blots (2 %) and well
 /// below the error a value is called wrong at.
@@ -134,9 +140,8 @@ pub fn measure_bands(
                 band,
                 &others,
             );
-            if cross_check.is_some_and(|other| {
-                (other - background_sum).abs() > BACKGROUND_DISAGREEMENT * volume.adjusted().abs()
-            }) {
+            if cross_check.is_some_and(|other| backgrounds_disagree(background_sum, other, &volume))
+            {
                 flags.push(Flag::BackgroundUncertain);
             }
             if i >= found_count {
@@ -573,10 +578,8 @@ pub fn measure_strip(
             let envelope_sum = background::profile::lower_envelope_at(&gap_means, centre)
                 .map(|level| level * height as f64 * lane_width);
             let readings_disagree = from_gaps.is_some()
-                && envelope_sum.is_some_and(|other| {
-                    (other - background_sum).abs()
-                        > BACKGROUND_DISAGREEMENT * volume.adjusted().abs()
-                });
+                && envelope_sum
+                    .is_some_and(|other| backgrounds_disagree(background_sum, other, &volume));
             let peak_row = (0..height)
                 .max_by(|&a, &b| profile.values[a].total_cmp(&profile.values[b]))
                 .unwrap_or(0);
