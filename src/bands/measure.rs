@@ -107,22 +107,29 @@ pub fn measure_bands(
                 rows: (peak.top, peak.bottom),
                 columns,
             };
-            let mut others = neighbours_of(&peak, &peaks, &profiles[peak.lane - 1]);
-            others.extend(beyond_stated_rows(
-                &peak,
-                targets,
-                target.as_deref(),
-                height,
-            ));
-            let background_sum = background::band_background(
-                &params.background,
-                &blot.signal,
-                surface,
-                line_excess,
-                &lane_sums[peak.lane - 1],
-                band,
-                &others,
-            );
+            let neighbours = |tail_share: f32| {
+                let mut others = neighbours_of(&peak, &peaks, &profiles[peak.lane - 1], tail_share);
+                others.extend(beyond_stated_rows(
+                    &peak,
+                    targets,
+                    target.as_deref(),
+                    height,
+                ));
+                others
+            };
+            let others = neighbours(PARTED_VALLEY_SHARE);
+            let background_of = |others: &[Neighbour]| {
+                background::band_background(
+                    &params.background,
+                    &blot.signal,
+                    surface,
+                    line_excess,
+                    &lane_sums[peak.lane - 1],
+                    band,
+                    others,
+                )
+            };
+            let background_sum = background_of(&others);
             let volume = quant::measure(
                 &blot.signal,
                 blot.saturation_level,
@@ -140,7 +147,16 @@ pub fn measure_bands(
                 band,
                 &others,
             );
-            if cross_check.is_some_and(|other| backgrounds_disagree(background_sum, other, &volume))
+            // A neighbour parted from the band only where the profile between them falls on
+            // its tail: whether the border there takes out what the tail leaves under the box
+            // is a reading the image cannot confirm; the other reading (that side left out)
+            // is a second estimate.
+            let tails_only = neighbours(0.0);
+            let without_tail_sides = (tails_only != others).then(|| background_of(&tails_only));
+            if cross_check
+                .into_iter()
+                .chain(without_tail_sides)
+                .any(|other| backgrounds_disagree(background_sum, other, &volume))
             {
                 flags.push(Flag::BackgroundUncertain);
             }
@@ -333,8 +349,15 @@ const PARTED_VALLEY_SDS: f32 = 3.0;
 /// are the partner's body, and a border on them would take much of it out.
 const PARTED_VALLEY_SHARE: f32 = 0.25;
 
-/// The other bands of `peak`'s lane, each with whether the profile parts it from `peak`.
-fn neighbours_of(peak: &Peak, peaks: &[Peak], profile: &LaneProfile) -> Vec<Neighbour> {
+/// The other bands of `peak`'s lane, each with whether the profile parts it from `peak`: it
+/// comes down between them to within [`PARTED_VALLEY_SDS`] of the membrane, or below
+/// `tail_share` of the neighbour's peak ([`PARTED_VALLEY_SHARE`]; 0: the first test only).
+fn neighbours_of(
+    peak: &Peak,
+    peaks: &[Peak],
+    profile: &LaneProfile,
+    tail_share: f32,
+) -> Vec<Neighbour> {
     let values = &profile.values;
     peaks
         .iter()
@@ -343,7 +366,7 @@ fn neighbours_of(peak: &Peak, peaks: &[Peak], profile: &LaneProfile) -> Vec<Neig
             rows: (other.top, other.bottom),
             parted: valley_between(values, peak.y, other.y).is_none_or(|valley| {
                 values[valley] <= PARTED_VALLEY_SDS * profile.noise_sigma
-                    || values[valley] <= PARTED_VALLEY_SHARE * other.height
+                    || values[valley] <= tail_share * other.height
             }),
         })
         .collect()
@@ -775,7 +798,7 @@ mod tests {
             })
             .collect();
         let parted = |i: usize, j: usize| {
-            neighbours_of(&peaks[i], &peaks, &profile)
+            neighbours_of(&peaks[i], &peaks, &profile, PARTED_VALLEY_SHARE)
                 .iter()
                 .find(|n| n.rows == (peaks[j].top, peaks[j].bottom))
                 .expect("neighbour listed")

@@ -48,7 +48,8 @@ pub enum Flag {
     NBelow2,
     /// Two independent background estimates of the band (the configured method and a second
     /// one) disagree by more than a quarter of its adjusted volume: the value depends on
-    /// which one is right.
+    /// which one is right. Beside a neighbour whose tail the border takes out, the border
+    /// with that side left out is a second estimate too.
     BackgroundUncertain,
     /// A control lane in the control mean of the target has `background-uncertain` or
     /// `normalizer-uncertain`, or lies under its limit of quantification (`below-lod`,
