@@ -381,6 +381,10 @@ fn peel(start: ContentBox, margin: impl Fn(Side, &ContentBox) -> bool) -> Conten
 /// surround with more of it inside ([`continues_surround`]); and so does everything where
 /// nothing in the image stands out of its noise.
 fn without_empty_margins(signal: &ArrayView2<f32>, start: ContentBox, quantum: f32) -> ContentBox {
+    let noise = Noise {
+        quantum,
+        image_sd: image_noise_sd(signal, quantum),
+    };
     // The lines of a surround: long enough to tell, holding no structure and no step from
     // the lines further out (within `bounds`).
     let empty = |side: Side, b: &ContentBox, bounds: &ContentBox| {
@@ -389,7 +393,7 @@ fn without_empty_margins(signal: &ArrayView2<f32>, start: ContentBox, quantum: f
         let b = &side.spanning(*b, bounds);
         let line = side.line(signal, b);
         let outward = side.line(signal, &side.outward(*b, NOISE_LAG, bounds));
-        line.len() >= min_line_len() && only_noise(line, outward, quantum)
+        line.len() >= min_line_len() && only_noise(line, outward, noise)
     };
     // Each side's last line of surround peeled, and the bounds that lines are judged within:
     // a frame line inside a surround (a tray's rim) leaves what lies beyond it out.
@@ -407,7 +411,7 @@ fn without_empty_margins(signal: &ArrayView2<f32>, start: ContentBox, quantum: f
         else {
             return false;
         };
-        let frame_line = continues_surround(signal, side, inside, last, quantum);
+        let frame_line = continues_surround(signal, side, inside, last, noise);
         if frame_line {
             bounds.set(side.bounded_by(bounds.get(), &side.peeled(*b)));
         }
@@ -431,23 +435,58 @@ fn continues_surround(
     side: Side,
     inside: ContentBox,
     last: ContentBox,
-    quantum: f32,
+    noise: Noise,
 ) -> bool {
     let line = side.line(signal, &inside);
     let outside = side.line(signal, &side.bounded_by(inside, &last));
     let n = line.len();
     let middle = s![n / 4..n - n / 4];
-    n >= min_line_len() && only_noise(line.slice(middle), outside.slice(middle), quantum)
+    n >= min_line_len() && only_noise(line.slice(middle), outside.slice(middle), noise)
+}
+
+/// What a line's pixels are judged against: the file's code step, and the noise SD of the
+/// image as a whole ([`image_noise_sd`]).
+#[derive(Clone, Copy)]
+struct Noise {
+    quantum: f32,
+    image_sd: Option<f32>,
+}
+
+/// Lines sampled across the image (each way) for its noise SD.
+const NOISE_LINES: usize = 16;
+
+/// The image's noise SD: the median of the noise SDs ([`NOISE_LAG`]) of up to
+/// [`NOISE_LINES`] rows and as many columns spread across it, at least one `quantum` (a
+/// film scan clipped white shows no noise in most of its lines, and the field around it
+/// would pass for structure against none). A line's own noise SD,
+/// taken from differences [`NOISE_LAG`] pixels apart, is raised by whatever structure lies
+/// that far apart along it: down a ladder lane of bands a few pixels high and close together
+/// most such pairs straddle a band's edge, the bands pass for noise, and the lane for an
+/// empty margin. Most lines of an image are not such a ladder, and the noise is the
+/// detector's, the same in all of them; a line is judged against the lower of the two.
+fn image_noise_sd(signal: &ArrayView2<f32>, quantum: f32) -> Option<f32> {
+    let (height, width) = signal.dim();
+    let rows = stats::mirror_symmetric_indices(height, NOISE_LINES)
+        .into_iter()
+        .map(|y| signal.row(y).to_vec());
+    let columns = stats::mirror_symmetric_indices(width, NOISE_LINES)
+        .into_iter()
+        .map(|x| signal.column(x).to_vec());
+    let mut sds: Vec<f32> = rows
+        .chain(columns)
+        .filter_map(|line| stats::noise_sigma_of_line(&line, NOISE_LAG))
+        .collect();
+    (!sds.is_empty()).then(|| stats::median_f32(&mut sds).max(quantum))
 }
 
 /// True where `line` holds nothing but noise around a smooth level: not flat, no structure
 /// ([`holds_structure`]) and no step from `outward`, a line further out ([`off_the_margin`]).
-fn only_noise(line: ArrayView1<f32>, outward: ArrayView1<f32>, quantum: f32) -> bool {
+fn only_noise(line: ArrayView1<f32>, outward: ArrayView1<f32>, noise: Noise) -> bool {
     // Copied once: a column is strided in memory, and each test reads it again.
     let line = line.to_vec();
-    !is_flat_values(&line, quantum)
-        && !holds_structure(&line, quantum)
-        && !off_the_margin(&line, &outward.to_vec(), quantum)
+    !is_flat_values(&line, noise.quantum)
+        && !holds_structure(&line, noise)
+        && !off_the_margin(&line, &outward.to_vec(), noise)
 }
 
 /// Where the outermost line of `b` on `side` is flat (along `b`, long enough to tell): `b`
@@ -476,10 +515,14 @@ fn past_frame_line(
 /// [`NOISE_LAG`] lines further out (`outward`) by [`STRUCTURE_SDS`] noise SDs: a step (a
 /// membrane's edge, blurred over a few pixels at most), where a surround's gradient or
 /// vignette changes by a small part of its noise over so few lines.
-fn off_the_margin(line: &[f32], outward: &[f32], quantum: f32) -> bool {
+fn off_the_margin(line: &[f32], outward: &[f32], noise: Noise) -> bool {
     let difference: Vec<f32> = line.iter().zip(outward).map(|(a, b)| a - b).collect();
     // The difference of two noisy lines: its noise is √2 that of one.
-    let threshold = structure_threshold(&difference, quantum);
+    let of_difference = Noise {
+        image_sd: noise.image_sd.map(|sd| sd * std::f32::consts::SQRT_2),
+        ..noise
+    };
+    let threshold = structure_threshold_within(&difference, of_difference);
     let off = |values: &[f32]| {
         let off = values.iter().filter(|d| d.abs() > threshold).count();
         off as f64 > OFF_LEVEL_SHARE * values.len() as f64
@@ -501,15 +544,22 @@ fn structure_threshold(values: &[f32], quantum: f32) -> f32 {
     (STRUCTURE_SDS * sigma).max(quantum)
 }
 
+/// [`structure_threshold`] with the line's noise SD no higher than the image's.
+fn structure_threshold_within(values: &[f32], noise: Noise) -> f32 {
+    let own = stats::noise_sigma_of_line(values, NOISE_LAG).unwrap_or(0.0);
+    let sigma = noise.image_sd.map_or(own, |image| own.min(image));
+    (STRUCTURE_SDS * sigma).max(noise.quantum)
+}
+
 /// True where more than [`OFF_LEVEL_SHARE`] of `line`'s pixels lie [`STRUCTURE_SDS`] noise
 /// SDs (at least one `quantum`) off the quadratic that fits it best: a band, a lane, a
 /// membrane's edge or a label; a surround's gradient or vignette is smooth.
-fn holds_structure(values: &[f32], quantum: f32) -> bool {
+fn holds_structure(values: &[f32], noise: Noise) -> bool {
     let n = values.len();
     if n < 3 * NOISE_LAG {
         return true;
     }
-    let threshold = structure_threshold(values, quantum);
+    let threshold = structure_threshold_within(values, noise);
     let off_trend = |trend: Quadratic| {
         let off = values
             .iter()
