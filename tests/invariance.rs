@@ -992,16 +992,12 @@ fn write_transformed(
     true
 }
 
-/// The `film` preset binned 3×3 (as the synthetic table bins it), its lane count stated: on
-/// every image each lane lies in its own lane, within a quarter pitch of the truth's centre.
-/// Binned, the ladder lane's grey markers on the clean film were taken for an empty margin,
-/// the stated lanes were found again without it and began one lane late, every value read
-/// from the neighbouring lane (lane 9 on empty film).
-#[test]
-fn a_film_ladder_binned_3x3_stays_in_lane_1() {
+/// The synthetic experiment of `preset` binned 3×3 as the synthetic table bins it: its truth
+/// and what analysis finds in it.
+fn binned_3x3(preset: &str) -> (blotquant::synth::Truth, blotquant::results::Results) {
     let tmp = tempfile::tempdir().unwrap();
     let original = tmp.path().join("original");
-    let recipe = blotquant::synth::preset("film").unwrap();
+    let recipe = blotquant::synth::preset(preset).unwrap();
     blotquant::synth::write_experiment(&original, SYNTH_SEED, &recipe, "s").unwrap();
     let truth = common::read_truth(&original);
     let params = Params::default();
@@ -1016,6 +1012,17 @@ fn a_film_ladder_binned_3x3_stays_in_lane_1() {
         &binned
     ));
     let results = blotquant::analyze(&binned, &params).unwrap().results;
+    (truth, results)
+}
+
+/// The `film` preset binned 3×3 (as the synthetic table bins it), its lane count stated: on
+/// every image each lane lies in its own lane, within a quarter pitch of the truth's centre.
+/// Binned, the ladder lane's grey markers on the clean film were taken for an empty margin,
+/// the stated lanes were found again without it and began one lane late, every value read
+/// from the neighbouring lane (lane 9 on empty film).
+#[test]
+fn a_film_ladder_binned_3x3_stays_in_lane_1() {
+    let (truth, results) = binned_3x3("film");
     for image in &truth.images {
         let found: Vec<f64> = results
             .lanes
@@ -1046,22 +1053,7 @@ fn a_film_ladder_binned_3x3_stays_in_lane_1() {
 /// Every target's band keeps its MW within 5 %, as unbinned.
 #[test]
 fn a_marker_ladder_binned_3x3_keeps_the_mw_scale() {
-    let tmp = tempfile::tempdir().unwrap();
-    let original = tmp.path().join("original");
-    let recipe = blotquant::synth::preset("marker").unwrap();
-    blotquant::synth::write_experiment(&original, SYNTH_SEED, &recipe, "s").unwrap();
-    let params = Params::default();
-    let rewritten = tmp.path().join("rewritten");
-    assert!(write_transformed(&original, None, "none", &rewritten));
-    let baseline = blotquant::analyze(&rewritten, &params).unwrap().results;
-    let binned = tmp.path().join("bin3");
-    assert!(write_transformed(
-        &original,
-        Some(&baseline),
-        "bin3",
-        &binned
-    ));
-    let results = blotquant::analyze(&binned, &params).unwrap().results;
+    let (_, results) = binned_3x3("marker");
     let mut checked = 0;
     for band in results
         .bands
