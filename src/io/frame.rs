@@ -540,8 +540,11 @@ const NOISE_LAG: usize = 4;
 /// How far a pixel of a line of `values` must lie off to count as structure: [`STRUCTURE_SDS`]
 /// of the line's noise SDs (measured at [`NOISE_LAG`]), at least one `quantum`.
 fn structure_threshold(values: &[f32], quantum: f32) -> f32 {
-    let sigma = stats::noise_sigma_of_line(values, NOISE_LAG).unwrap_or(0.0);
-    (STRUCTURE_SDS * sigma).max(quantum)
+    let own_noise = Noise {
+        quantum,
+        image_sd: None,
+    };
+    structure_threshold_within(values, own_noise)
 }
 
 /// [`structure_threshold`] with the line's noise SD no higher than the image's.
