@@ -25,6 +25,7 @@
 use std::cell::Cell;
 
 use ndarray::{s, ArrayView1, ArrayView2};
+use rayon::prelude::*;
 
 use crate::stats;
 
@@ -124,7 +125,7 @@ pub fn content_box_keeping(
 fn inside_flat_margins(signal: &ArrayView2<f32>, quantum: f32) -> Option<ContentBox> {
     let (height, width) = signal.dim();
     let b = peel(ContentBox::whole(height, width), |side, b| {
-        is_flat(side.line(signal, b), quantum)
+        margin_run(side, b, |b| is_flat(side.line(signal, b), quantum))
     });
     // Nothing but margin: there is no content to frame.
     if b.width() <= 1 || b.height() <= 1 {
@@ -240,24 +241,18 @@ fn widened_over(
     signal: &ArrayView2<f32>,
     inner: ContentBox,
     outer: ContentBox,
-    reached: impl Fn(ArrayView1<f32>) -> bool,
+    reached: impl Fn(ArrayView1<f32>) -> bool + Sync,
 ) -> ContentBox {
     let b = inner;
     let row = |y: usize| reached(signal.slice(s![y, b.left..b.right]));
     let column = |x: usize| reached(signal.slice(s![b.top..b.bottom, x]));
     let mut wide = b;
-    while wide.top > outer.top && row(wide.top - 1) {
-        wide.top -= 1;
-    }
-    while wide.bottom < outer.bottom && row(wide.bottom) {
-        wide.bottom += 1;
-    }
-    while wide.left > outer.left && column(wide.left - 1) {
-        wide.left -= 1;
-    }
-    while wide.right < outer.right && column(wide.right) {
-        wide.right += 1;
-    }
+    wide.top -= leading_run(b.top.saturating_sub(outer.top), |i| row(b.top - 1 - i));
+    wide.bottom += leading_run(outer.bottom.saturating_sub(b.bottom), |i| row(b.bottom + i));
+    wide.left -= leading_run(b.left.saturating_sub(outer.left), |i| {
+        column(b.left - 1 - i)
+    });
+    wide.right += leading_run(outer.right.saturating_sub(b.right), |i| column(b.right + i));
     wide
 }
 
@@ -314,12 +309,17 @@ impl Side {
     }
 
     /// `b` with this side's outermost line taken off.
-    fn peeled(self, mut b: ContentBox) -> ContentBox {
+    fn peeled(self, b: ContentBox) -> ContentBox {
+        self.peeled_by(b, 1)
+    }
+
+    /// `b` with this side's `lines` outermost lines taken off.
+    fn peeled_by(self, mut b: ContentBox, lines: usize) -> ContentBox {
         match self {
-            Side::Top => b.top += 1,
-            Side::Bottom => b.bottom -= 1,
-            Side::Left => b.left += 1,
-            Side::Right => b.right -= 1,
+            Side::Top => b.top += lines,
+            Side::Bottom => b.bottom -= lines,
+            Side::Left => b.left += lines,
+            Side::Right => b.right -= lines,
         }
         b
     }
@@ -356,21 +356,53 @@ impl Side {
     }
 }
 
-/// `start` with lines peeled from each side in turn (rows and columns) while `margin` takes
-/// the side's outermost line for margin and more than one line is left across the box.
-fn peel(start: ContentBox, margin: impl Fn(Side, &ContentBox) -> bool) -> ContentBox {
+/// `start` with lines peeled from each side in turn (rows and columns) while more than one
+/// line is left across the box: as many at a time as `margin` says lie at the side's edge
+/// (0: the outermost line is not margin), until no side has any left.
+fn peel(start: ContentBox, margin: impl Fn(Side, &ContentBox) -> usize) -> ContentBox {
     let mut b = start;
     loop {
         let before = b;
         for side in SIDES {
-            while side.across(&b) > 1 && margin(side, &b) {
-                b = side.peeled(b);
+            while side.across(&b) > 1 {
+                let lines = margin(side, &b).min(side.across(&b) - 1);
+                if lines == 0 {
+                    break;
+                }
+                b = side.peeled_by(b, lines);
             }
         }
         if b == before {
             return b;
         }
     }
+}
+
+/// How many of the lines at `side` of `b`, from the outermost inwards, pass `test` before one
+/// fails (at most all but one of those across the box). Lines are judged in parallel, in
+/// batches that double from two: a long margin (a surround, an empty field around a small
+/// blot) costs its lines' time over the cores, and a side with no margin one line more than
+/// judged alone.
+fn margin_run(side: Side, b: &ContentBox, test: impl Fn(&ContentBox) -> bool + Sync) -> usize {
+    leading_run(side.across(b).saturating_sub(1), |i| {
+        test(&side.peeled_by(*b, i))
+    })
+}
+
+/// The number of indices from 0 up, below `count`, that pass `test` before the first that
+/// fails (`count` where all pass); judged in parallel batches (see [`margin_run`]).
+fn leading_run(count: usize, test: impl Fn(usize) -> bool + Sync) -> usize {
+    let mut start = 0;
+    let mut batch = 2;
+    while start < count {
+        let end = (start + batch).min(count);
+        if let Some(first_failing) = (start..end).into_par_iter().find_first(|&i| !test(i)) {
+            return first_failing;
+        }
+        start = end;
+        batch *= 2;
+    }
+    count
 }
 
 /// `start` without the margins that hold nothing but noise around a smooth level (a surround,
@@ -400,22 +432,27 @@ fn without_empty_margins(signal: &ArrayView2<f32>, start: ContentBox, quantum: f
     let last_surround: [Cell<Option<ContentBox>>; 4] = Default::default();
     let bounds = Cell::new(start);
     let b = peel(start, |side, b| {
-        if empty(side, b, &bounds.get()) {
-            last_surround[side as usize].set(Some(*b));
-            return true;
+        let within = bounds.get();
+        let empty_lines = margin_run(side, b, |b| empty(side, b, &within));
+        if empty_lines > 0 {
+            last_surround[side as usize].set(Some(side.peeled_by(*b, empty_lines - 1)));
         }
-        // Where the peeling would stop inside a surround: a frame line in it?
+        let b = side.peeled_by(*b, empty_lines);
+        if side.across(&b) <= 1 {
+            return empty_lines;
+        }
+        // Where the peeling stops inside a surround: a frame line in it?
         let last = last_surround[side as usize].get();
         let Some((last, inside)) =
-            last.and_then(|last| Some((last, past_frame_line(signal, side, *b, quantum)?)))
+            last.and_then(|last| Some((last, past_frame_line(signal, side, b, quantum)?)))
         else {
-            return false;
+            return empty_lines;
         };
         let frame_line = continues_surround(signal, side, inside, last, noise);
         if frame_line {
-            bounds.set(side.bounded_by(bounds.get(), &side.peeled(*b)));
+            bounds.set(side.bounded_by(bounds.get(), &side.peeled(b)));
         }
-        frame_line
+        empty_lines + usize::from(frame_line)
     });
     // Peeled to a line: nothing stands out of the noise (a blank field, bands too faint to
     // tell), and there is no content to frame.
