@@ -511,7 +511,7 @@ impl Searched {
 /// Means of the `bin`×`bin` blocks of `image` (row-major; a partial block at the right or
 /// bottom edge is left out), summed row by row so memory is read in order, each row a block
 /// of `bin` pixels at a time (a division per pixel cost more than the sums).
-fn block_means(image: ArrayView2<f32>, bin: usize) -> Vec<f32> {
+pub(super) fn block_means(image: ArrayView2<f32>, bin: usize) -> Vec<f32> {
     let (height, width) = (image.nrows() / bin, image.ncols() / bin);
     let mut means = vec![0f32; height * width];
     for (y, row) in image.rows().into_iter().enumerate().take(height * bin) {

@@ -100,15 +100,8 @@ fn block_means(signal: &Array2<f32>) -> Array2<f32> {
         return signal.clone();
     }
     let (h, w) = (height / factor, width / factor);
-    // Summed row by row in memory order: one pass over the image.
-    let mut sums = Array2::<f32>::zeros((h, w));
-    for (y, row) in signal.rows().into_iter().take(h * factor).enumerate() {
-        let mut out = sums.row_mut(y / factor);
-        for (x, &v) in row.iter().take(w * factor).enumerate() {
-            out[x / factor] += v;
-        }
-    }
-    sums / (factor * factor) as f32
+    let means = super::band_rows::block_means(signal.view(), factor);
+    Array2::from_shape_vec((h, w), means).expect("one mean per block")
 }
 
 /// 3 × 3 box mean (edges left as they are): pixel noise is not structure.
