@@ -2,6 +2,7 @@
 //! the grid follows the lean their slopes describe.
 
 use ndarray::Array2;
+use rayon::prelude::*;
 
 use super::{grid_at, Lane, LaneGrid};
 use crate::stats;
@@ -26,7 +27,7 @@ pub fn lean(corrected: &Array2<f32>, grid: LaneGrid) -> LaneGrid {
     let middle = 0.5 * (height - 1) as f64;
     let measured: Vec<LaneLean> = grid
         .lanes
-        .iter()
+        .par_iter()
         .map(|lane| lane_lean(corrected, lane, grid.pitch))
         .collect();
     // Only a lane that stands out of the column profile's noise shows its lean: in an empty
