@@ -35,6 +35,18 @@ pub fn sample_evenly<'a>(values: impl ExactSizeIterator<Item = &'a f32>, max: us
     values.step_by(stride).copied().collect()
 }
 
+/// [`sample_evenly`] of `image`'s values in reading order (row by row), each picked by its
+/// index: a part of a larger image is not contiguous in memory, and stepping an iterator
+/// over it visits every value it skips.
+pub fn sample_evenly_2d(image: ndarray::ArrayView2<f32>, max: usize) -> Vec<f32> {
+    let (len, width) = (image.len(), image.ncols());
+    let stride = len.div_ceil(max.max(1)).max(1);
+    (0..len)
+        .step_by(stride)
+        .map(|i| image[[i / width, i % width]])
+        .collect()
+}
+
 /// Indices into `len` values, evenly spaced, at most about `max` of them (all when there are
 /// fewer), chosen alike from either end: index `i` is taken exactly when `len − 1 − i` is.
 /// A statistic of the sample then reads the same on an image and on its mirror image, where
@@ -338,6 +350,22 @@ mod tests {
         let ranks = [0, 3, 5, 500, 500, 501, 1000, 1004];
         let expected: Vec<f32> = ranks.iter().map(|&r| sorted[r]).collect();
         assert_eq!(order_statistics_f32(&mut values, &ranks), expected);
+    }
+
+    /// A part of an image sampled by index gives the values its pixels copied out in reading
+    /// order give, for samples that divide the part evenly and ones that do not.
+    #[test]
+    fn a_part_of_an_image_samples_as_its_pixels_copied_out() {
+        let image = ndarray::Array2::from_shape_fn((37, 53), |(y, x)| (y * 53 + x) as f32);
+        let part = image.slice(ndarray::s![3..30, 5..41]);
+        let copied: Vec<f32> = part.iter().copied().collect();
+        for max in [1, 7, 100, 972, 5000] {
+            assert_eq!(
+                sample_evenly_2d(part, max),
+                sample_evenly(copied.iter(), max),
+                "{max}"
+            );
+        }
     }
 
     #[test]

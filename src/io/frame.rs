@@ -228,7 +228,7 @@ fn content_quantiles<const N: usize>(
     shares: [f64; N],
 ) -> [f32; N] {
     let inside = signal.slice(s![b.top..b.bottom, b.left..b.right]);
-    let mut values = stats::sample_evenly(inside.iter(), 250_000);
+    let mut values = stats::sample_evenly_2d(inside, 250_000);
     let ranks = shares.map(|f| ((values.len() - 1) as f64 * f).round() as usize);
     let levels = stats::order_statistics_f32(&mut values, &ranks);
     std::array::from_fn(|i| levels[i])

@@ -597,7 +597,14 @@ fn to_gray(samples: Vec<f32>, channels: usize, full_scale: f32) -> (Vec<f32>, Ve
 /// longer tail away from the background's median. Large images are sampled (a quarter million
 /// pixels pin the 0.5 % tails down well enough for the decision).
 pub fn detect_polarity(display: &[f32]) -> Polarity {
-    let mut values = crate::stats::sample_evenly(display.iter(), 250_000);
+    polarity_of_sample(crate::stats::sample_evenly(display.iter(), POLARITY_SAMPLE))
+}
+
+/// Most pixels [`detect_polarity`] reads.
+const POLARITY_SAMPLE: usize = 250_000;
+
+/// [`detect_polarity`] of pixels sampled evenly from an image.
+fn polarity_of_sample(mut values: Vec<f32>) -> Polarity {
     let rank = |f: f64| ((values.len() - 1) as f64 * f).round() as usize;
     let ranks = [rank(0.005), rank(0.5), rank(0.995)];
     let [low, median, high] = crate::stats::order_statistics_f32(&mut values, &ranks)[..] else {
@@ -662,22 +669,21 @@ pub fn code_step(bit_depth: u8) -> f32 {
 }
 
 /// The box of `d` inside its frame ([`frame::content_box`], empty margins peeled) and the
-/// pixels inside it: a surround or a margin as large as the blot outweighs its bands in the
-/// histogram, whichever side of the background they lie on. All pixels where the image is
-/// nothing but frame.
+/// pixels inside it that polarity is judged by ([`detect_polarity`]'s sample): a surround or a
+/// margin as large as the blot outweighs its bands in the histogram, whichever side of the
+/// background they lie on. All pixels where the image is nothing but frame.
 fn inside_frame(d: &Decoded) -> (Option<frame::ContentBox>, Vec<f32>) {
     let display = ndarray::ArrayView2::from_shape((d.height, d.width), &d.values)
         .expect("decoded pixel count matches dimensions");
     let content = frame::content_box(&display, code_step(d.bit_depth), frame::EmptyMargins::Peel);
-    let pixels = match content {
-        Some(b) => display
-            .slice(ndarray::s![b.top..b.bottom, b.left..b.right])
-            .iter()
-            .copied()
-            .collect(),
-        None => d.values.clone(),
+    let inside = match content {
+        Some(b) => display.slice_move(ndarray::s![b.top..b.bottom, b.left..b.right]),
+        None => display,
     };
-    (content, pixels)
+    (
+        content,
+        crate::stats::sample_evenly_2d(inside, POLARITY_SAMPLE),
+    )
 }
 
 fn into_blot(path: &Path, d: Decoded, forced: Option<Polarity>) -> Blot {
@@ -726,7 +732,7 @@ fn into_blot(path: &Path, d: Decoded, forced: Option<Polarity>) -> Blot {
         } else if n_transparent > 0 {
             detect_polarity(&opaque)
         } else {
-            detect_polarity(&inside)
+            polarity_of_sample(inside)
         }
     });
     let to_signal = |v: f32| match polarity {
@@ -747,12 +753,11 @@ fn into_blot(path: &Path, d: Decoded, forced: Option<Polarity>) -> Blot {
     } else {
         0.0
     };
-    let signal: Vec<f32> = d
-        .values
-        .iter()
-        .zip(&d.transparent)
-        .map(|(&v, &t)| if t { fill } else { to_signal(v) })
-        .collect();
+    // The display values become the signal where they lie: no second image-sized copy.
+    let mut signal = d.values;
+    for (v, &t) in signal.iter_mut().zip(&d.transparent) {
+        *v = if t { fill } else { to_signal(*v) };
+    }
     // Where the bright end of the signal is the detector's high end (raw counts, or counts stored
     // WhiteIsZero), the file's MaxSampleValue is the ceiling; otherwise the full code range.
     let saturation_level = match (polarity, d.white_is_zero) {
