@@ -32,7 +32,7 @@ pub fn shrink_and_trim(radius: f64) -> (usize, f64) {
     }
 }
 
-impl RowSource for Array2<f32> {
+impl<S: ndarray::Data<Elem = f32> + Sync> RowSource for ndarray::ArrayBase<S, ndarray::Ix2> {
     fn width(&self) -> usize {
         self.ncols()
     }
@@ -40,8 +40,10 @@ impl RowSource for Array2<f32> {
         self.nrows()
     }
     fn read_row(&self, y: usize, out: &mut [f32]) {
-        for (o, v) in out.iter_mut().zip(self.row(y)) {
-            *o = *v;
+        let row = self.row(y);
+        match row.as_slice() {
+            Some(values) => out.copy_from_slice(values),
+            None => out.iter_mut().zip(row).for_each(|(o, v)| *o = *v),
         }
     }
 }
@@ -158,7 +160,8 @@ impl RolledBackground {
 /// The background surface under `image` (same shape) for a ball of `radius` pixels, with bands
 /// brighter than the background. `smoothing` is ImageJ's pre-smoothing (on unless "disable").
 pub fn background(image: &Array2<f32>, radius: f64, smoothing: bool) -> Array2<f32> {
-    let image = image.as_standard_layout().into_owned();
+    // Rows are read in memory order: a copy only where the image is not laid out by rows.
+    let image = image.as_standard_layout();
     roll(&image, radius, smoothing).to_array()
 }
 
