@@ -4,6 +4,7 @@
 use image::{Rgb, RgbImage, Rgba, RgbaImage};
 use imageproc::drawing::{draw_filled_rect_mut, draw_hollow_rect_mut, draw_line_segment_mut};
 use imageproc::rect::Rect;
+use rayon::prelude::*;
 
 use crate::bands::MeasuredBand;
 use crate::catalog;
@@ -235,28 +236,34 @@ fn blot_image(blot: &Blot, zoom: Zoom) -> RgbImage {
         }),
         Zoom::Out(k) => {
             let (cw, ch) = ((w / k).max(1), (h / k).max(1));
-            let mut canvas = RgbImage::new(cw as u32, ch as u32);
-            for cy in 0..ch {
-                let mut sums = vec![0f32; cw];
-                let mut saturated = vec![false; cw];
-                for row in blot.signal.rows().into_iter().skip(cy * k).take(k) {
-                    for (cx, block) in row.as_slice().unwrap_or(&[]).chunks_exact(k).enumerate() {
-                        if cx < cw {
-                            sums[cx] += block.iter().sum::<f32>();
-                            saturated[cx] |= block.iter().any(|&v| v >= blot.saturation_level);
+            // Canvas rows in parallel, each from its own k image rows.
+            let mut pixels = vec![0u8; cw * ch * 3];
+            pixels
+                .par_chunks_mut(cw * 3)
+                .enumerate()
+                .for_each(|(cy, out)| {
+                    let mut sums = vec![0f32; cw];
+                    let mut saturated = vec![false; cw];
+                    let rows = cy * k..((cy + 1) * k).min(h);
+                    for row in blot.signal.slice(ndarray::s![rows, ..]).rows() {
+                        for (cx, block) in row.as_slice().unwrap_or(&[]).chunks_exact(k).enumerate()
+                        {
+                            if cx < cw {
+                                sums[cx] += block.iter().sum::<f32>();
+                                saturated[cx] |= block.iter().any(|&v| v >= blot.saturation_level);
+                            }
                         }
                     }
-                }
-                for cx in 0..cw {
-                    let pixel = if saturated[cx] {
-                        SATURATED
-                    } else {
-                        grey(sums[cx] / (k * k) as f32)
-                    };
-                    canvas.put_pixel(cx as u32, cy as u32, pixel);
-                }
-            }
-            canvas
+                    for (cx, pixel) in out.chunks_exact_mut(3).enumerate() {
+                        let Rgb(rgb) = if saturated[cx] {
+                            SATURATED
+                        } else {
+                            grey(sums[cx] / (k * k) as f32)
+                        };
+                        pixel.copy_from_slice(&rgb);
+                    }
+                });
+            RgbImage::from_raw(cw as u32, ch as u32, pixels).expect("three bytes per pixel")
         }
     }
 }
