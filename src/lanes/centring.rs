@@ -152,11 +152,15 @@ fn signal_middle(
         total += weight;
         let line = lane.x_at(y as f64);
         rounding += weight * (line - line.round());
+        // The section's columns `centre - reach ..= centre + reach` that lie in the image.
         let centre = line.round() as i64;
-        for (d, s) in (-reach..=reach).zip(section.iter_mut()) {
-            let x = centre + d;
-            if (0..width as i64).contains(&x) {
-                *s += weight * f64::from(row[x as usize]);
+        let first = (centre - reach).clamp(0, width as i64);
+        let last = (centre + reach + 1).clamp(0, width as i64);
+        if first < last {
+            let offset = (first - (centre - reach)) as usize;
+            let columns = row.slice(ndarray::s![first as usize..last as usize]);
+            for (s, &v) in section[offset..].iter_mut().zip(columns) {
+                *s += weight * f64::from(v);
             }
         }
     }
