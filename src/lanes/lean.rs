@@ -295,16 +295,14 @@ fn lane_lean(corrected: &Array2<f32>, lane: &Lane, pitch: f64) -> LaneLean {
                 // Column sums give the centroid across, row sums the row within the segment.
                 let mut across = vec![0f64; end - start];
                 let mut down = vec![0f64; bottom - top];
-                for (r, row) in corrected
-                    .slice(ndarray::s![top..bottom, start..end])
-                    .rows()
-                    .into_iter()
-                    .enumerate()
+                for (row_sum, row) in down
+                    .iter_mut()
+                    .zip(corrected.slice(ndarray::s![top..bottom, start..end]).rows())
                 {
                     for (a, &v) in across.iter_mut().zip(row) {
                         let v = f64::from(v.max(0.0));
                         *a += v;
-                        down[r] += v;
+                        *row_sum += v;
                     }
                 }
                 let centroid = |sums: &[f64], first: usize| {
