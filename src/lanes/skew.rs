@@ -106,8 +106,11 @@ impl Slabs {
             let (top, bottom) = (slab * height / SLABS, (slab + 1) * height / SLABS);
             let mut profile = vec![0.0f32; width];
             for row in image.slice(ndarray::s![top..bottom, ..]).rows() {
-                for (p, &v) in profile.iter_mut().zip(row) {
-                    *p += v;
+                // As a slice where the row is one (the loop then runs several columns at once).
+                let add = |(p, &v): (&mut f32, &f32)| *p += v;
+                match row.as_slice() {
+                    Some(values) => profile.iter_mut().zip(values).for_each(add),
+                    None => profile.iter_mut().zip(row).for_each(add),
                 }
             }
             let smooth = stats::gaussian_smooth(&profile, SMOOTHING_PX);
