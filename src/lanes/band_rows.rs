@@ -128,6 +128,7 @@ impl Blob {
     fn centre_y(&self) -> f64 {
         0.5 * (self.y0 + self.y1) as f64
     }
+
     /// True when the two blobs share a row of bands: either's centre row lies within the
     /// other's rows.
     fn same_row(&self, other: &Blob) -> bool {
@@ -190,6 +191,18 @@ impl Bands {
         self
     }
 
+    /// The bands that do not reach across all of `columns` (first and last, image px): on a
+    /// figure's paper, a blob from one edge of the membrane to the other (to within a pixel
+    /// of the search, where a line's edge may fall) is the strip of membrane itself standing
+    /// off the paper, or the box drawn around it, no band.
+    pub fn narrower_than(mut self, (first, last): (usize, usize)) -> Bands {
+        let bin = self.bin;
+        for bands in &mut self.per_cut {
+            bands.retain(|b| b.x0 * bin > first + bin || (b.x1 + 1) * bin <= last);
+        }
+        self
+    }
+
     /// At each cut, of the bands at least `min_width` wide (image px): how many a lane
     /// boundary at one of `boundaries` (image px) runs through the middle half of, and how
     /// many there are.
@@ -213,6 +226,42 @@ impl Bands {
                     })
                     .count();
                 (split, wide.len())
+            })
+            .collect()
+    }
+
+    /// At each cut, of the bands no wider than `max_width` (image px): how many share their
+    /// row with another of them between the same two `coarse` lane boundaries but between
+    /// other `fine` ones (two bands side by side in one lane of the coarse reading, each in
+    /// its own lane of the fine one), and how many there are. Boundaries ascend.
+    pub fn side_by_side(
+        &self,
+        coarse: &[f64],
+        fine: &[f64],
+        max_width: f64,
+    ) -> Vec<(usize, usize)> {
+        let bin = self.bin as f64;
+        let lane = |boundaries: &[f64], x: f64| boundaries.partition_point(|&b| b <= x);
+        self.per_cut
+            .iter()
+            .map(|bands| {
+                let narrow: Vec<&Blob> = bands
+                    .iter()
+                    .filter(|b| b.width() as f64 * bin <= max_width)
+                    .collect();
+                let beside = narrow
+                    .iter()
+                    .filter(|a| {
+                        let x = a.centre_x() * bin;
+                        narrow.iter().any(|b| {
+                            let other_x = b.centre_x() * bin;
+                            a.same_row(b)
+                                && lane(coarse, x) == lane(coarse, other_x)
+                                && lane(fine, x) != lane(fine, other_x)
+                        })
+                    })
+                    .count();
+                (beside, narrow.len())
             })
             .collect()
     }
@@ -677,6 +726,42 @@ mod tests {
             "width {}",
             row.band_width
         );
+    }
+
+    /// A strip of membrane on a figure's paper, columns 20-179, with a box drawn around it
+    /// (lines 2 px wide) and four bands 23 px wide inside.
+    fn framed_strip() -> Array2<f32> {
+        Array2::from_shape_fn((80, 200), |(y, x)| {
+            let (in_rows, in_columns) = ((20..60).contains(&y), (20..180).contains(&x));
+            let inside = (22..58).contains(&y) && (22..178).contains(&x);
+            let on_box = in_rows && in_columns && !inside;
+            let on_band = (36..44).contains(&y)
+                && [50.0, 90.0, 130.0, 160.0]
+                    .iter()
+                    .any(|&c| (x as f64 - c).abs() < 12.0);
+            if on_box || on_band {
+                100.0
+            } else {
+                0.0
+            }
+        })
+    }
+
+    #[test]
+    fn a_box_around_the_strip_is_no_band_and_its_bands_are() {
+        let bands = Bands::search(&framed_strip()).expect("bands");
+        let widest = |bands: &Bands| {
+            bands
+                .per_cut
+                .iter()
+                .flatten()
+                .map(|b| b.width() * bands.bin)
+                .max()
+        };
+        assert_eq!(widest(&bands), Some(160));
+        let inside = bands.narrower_than((20, 179));
+        assert_eq!(widest(&inside), Some(23));
+        assert!(inside.per_cut.iter().all(|cut| cut.len() == 4));
     }
 
     #[test]

@@ -71,7 +71,9 @@ pub fn locate(
         || find_lanes(corrected, &membrane, request),
         || {
             Bands::search(corrected).map(|bands| match &paper {
-                Some(paper) => bands.within(|x, y| paper.holds(x, y)),
+                Some(paper) => bands
+                    .within(|x, y| paper.holds(x, y))
+                    .narrower_than(paper.columns),
                 None => bands,
             })
         },
@@ -937,9 +939,18 @@ struct TwoReadings {
     other: (usize, f64),
     /// The lesser reading's total lane contrast as a share of the greater's.
     share: f64,
-    /// Where the bands chose the placed reading: how many bands the other reading's lane
-    /// boundaries run through, of how many, at the cut that showed it.
-    bands_chose: Option<(usize, usize)>,
+    /// Where the bands chose the placed reading: what they showed.
+    bands_chose: Option<BandsShowed>,
+}
+
+/// What the bands showed of the reading they turned down, at the cut that showed it most.
+#[derive(Debug, Clone, Copy)]
+enum BandsShowed {
+    /// Its lane boundaries ran through this many bands, of this many.
+    Split(usize, usize),
+    /// Its lanes held this many bands side by side (of this many), each in its own lane of
+    /// the reading chosen.
+    SideBySide(usize, usize),
 }
 
 impl TwoReadings {
@@ -954,13 +965,16 @@ impl TwoReadings {
         })
     }
 
-    /// The bands decide where they clearly can: a band lies in one lane, so a reading whose
-    /// lane boundaries run through the middle half of most bands at least as wide as the
-    /// narrower reading's pitch (over half of them, and at least [`MIN_SPLIT_BANDS`], at
-    /// some cut of the band search), where the other reading's run through none at any cut,
-    /// has split its lanes (lanes darker at their edges read as two). The other reading's
-    /// grid (fitted to the column profile `grid` was fitted to) is then returned, to be
-    /// placed, and the readings swap; `None` where the bands do not decide.
+    /// The bands decide where they clearly can: a band lies in one lane, and a lane holds
+    /// one band per row. A reading has split its lanes (lanes darker at their edges read as
+    /// two) where its lane boundaries run through the middle half of most bands at least as
+    /// wide as the narrower reading's pitch; it has taken neighbours as one where most bands
+    /// no wider than the finer pitch lie side by side in its lanes, each in a lane of its
+    /// own in the finer reading. Either way over half of the bands, and at least
+    /// [`MIN_SPLIT_BANDS`], at some cut of the band search, and only where the other
+    /// reading's boundaries run through no band at any cut. The other reading's grid (fitted
+    /// to the column profile `grid` was fitted to) is then returned, to be placed, and the
+    /// readings swap; `None` where the bands do not decide.
     fn bands_choose_the_other(
         &mut self,
         grid: &LaneGrid,
@@ -979,16 +993,28 @@ impl TwoReadings {
         if by_other.iter().any(|&(split, _)| split > 0) {
             return None;
         }
-        let (split, of) = bands
-            .split_by(&boundaries(grid), min_width)
-            .into_iter()
-            .filter(|&(split, of)| split >= MIN_SPLIT_BANDS && 2 * split > of)
-            .max()?;
+        let (placed_edges, other_edges) = (boundaries(grid), boundaries(&other));
+        let clear = |&(shown, of): &(usize, usize)| shown >= MIN_SPLIT_BANDS && 2 * shown > of;
+        let showed = if other.pitch < grid.pitch {
+            bands
+                .side_by_side(&placed_edges, &other_edges, other.pitch)
+                .into_iter()
+                .filter(clear)
+                .max()
+                .map(|(beside, of)| BandsShowed::SideBySide(beside, of))
+        } else {
+            bands
+                .split_by(&placed_edges, min_width)
+                .into_iter()
+                .filter(clear)
+                .max()
+                .map(|(split, of)| BandsShowed::Split(split, of))
+        }?;
         *self = TwoReadings {
             placed: (other.lanes.len(), other.pitch),
             other: self.placed,
             share: self.share,
-            bands_chose: Some((split, of)),
+            bands_chose: Some(showed),
         };
         Some(other)
     }
@@ -1004,8 +1030,11 @@ impl TwoReadings {
         let (count, pitch) = (grid.lanes.len(), grid.pitch);
         let (other, other_pitch) = self.other;
         let how = match self.bands_chose {
-            Some((split, of)) => format!(
+            Some(BandsShowed::Split(split, of)) => format!(
                 "the column profile reads {other} lanes {other_pitch:.0} px apart about as well as the {count} lanes {pitch:.0} px apart placed; the bands chose these {count}: a band lies in one lane, and the lane boundaries of the {other} run through {split} of {of} bands, those of the {count} through none"
+            ),
+            Some(BandsShowed::SideBySide(beside, of)) => format!(
+                "the column profile reads {other} lanes {other_pitch:.0} px apart about as well as the {count} lanes {pitch:.0} px apart placed; the bands chose these {count}: a lane holds one band per row, and {beside} of {of} bands lie side by side in a lane of the {other}, each in its own lane of the {count}; the lane boundaries of the {count} run through none"
             ),
             None => format!(
                 "the column profile reads {other} lanes {other_pitch:.0} px apart almost as well ({:.0} % of the lane contrast) as the {count} lanes {pitch:.0} px apart placed: the count is uncertain (as where lanes darker at their edges read as two, or neighbours as one)",
@@ -1176,6 +1205,59 @@ mod tests {
             band_width: 132.0,
         };
         (image, row)
+    }
+
+    /// Three rows of bands 40 px wide across a 300 px wide image, in three lanes 90 px apart
+    /// (from x 60); or, `merged`, one band per row 260 px wide.
+    fn three_lanes_of_bands(merged: bool) -> Array2<f32> {
+        Array2::from_shape_fn((200, 300), |(y, x)| {
+            let in_row = [40, 100, 160]
+                .iter()
+                .any(|&top| (top..top + 8).contains(&y));
+            let x = x as f64;
+            let on_band = if merged {
+                (20.0..280.0).contains(&x)
+            } else {
+                [60.0, 150.0, 240.0].iter().any(|&c| (x - c).abs() < 20.0)
+            };
+            if in_row && on_band {
+                100.0
+            } else {
+                0.0
+            }
+        })
+    }
+
+    #[test]
+    fn bands_side_by_side_in_one_lane_choose_the_finer_reading() {
+        let readings = || TwoReadings {
+            placed: (1, 300.0),
+            other: (3, 90.0),
+            share: 0.95,
+            bands_chose: None,
+        };
+        let one_lane = |image: &Array2<f32>| {
+            lanes::grid_of(vec![Lane::upright(1, 150.0, 280.0, false)], 300.0, image)
+        };
+        let image = three_lanes_of_bands(false);
+        let bands = Bands::search(&image).expect("bands");
+        let mut two = readings();
+        let placed = two
+            .bands_choose_the_other(&one_lane(&image), &bands, 8.0)
+            .expect("the bands choose three lanes");
+        assert_eq!(placed.lanes.len(), 3);
+        assert!(matches!(
+            two.bands_chose,
+            Some(BandsShowed::SideBySide(9, 9))
+        ));
+        // One band per row across the image lies in one lane: three lanes would split it.
+        let merged = three_lanes_of_bands(true);
+        let bands = Bands::search(&merged).expect("bands");
+        let mut two = readings();
+        assert!(two
+            .bands_choose_the_other(&one_lane(&merged), &bands, 8.0)
+            .is_none());
+        assert!(two.bands_chose.is_none());
     }
 
     #[test]
