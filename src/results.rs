@@ -84,7 +84,8 @@ pub use crate::quant::{FoldChangeRow, SummaryRow};
 /// shows them), `between-edge-lines` (lanes placed between pairs of dark lines running down
 /// the image, their edges, where the column profile showed the lines), `count-ambiguous` (no
 /// count stated, and the column profile reads two counts, at pitches a third or more apart,
-/// within 10 % as well as each other; neither a row of bands nor edge lines placed the lanes), `leaning` (lanes lean or fan
+/// within 10 % as well as each other, neither a row of bands nor edge lines placed the lanes;
+/// or the count found is one lane, where a blot holds two or more), `leaning` (lanes lean or fan
 /// out, and lanes and band boxes follow them; `x_center_px` is a lane's centre at the image's
 /// middle row), `from-manifest` (the manifest's `lanes_px`, used as stated; the only reason then).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

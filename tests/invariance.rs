@@ -1363,3 +1363,39 @@ fn a_strips_half_read_two_ways_is_flagged() {
     assert!(found.contains("count-ambiguous"), "{found}");
     assert_eq!(lanes_of(&out, None).centres.len(), 7);
 }
+
+/// A blot holds two lanes or more: wherever the automatic count of an image comes out as one
+/// lane (its lanes read as one, or lanes that run across the image left so), the lanes get
+/// `count-ambiguous`, and a warning says why. Asked of every real image turned 90° (the
+/// sideways film of three wide lanes, whose dark lane edges outweigh its bands, reads so).
+#[test]
+fn an_automatic_count_of_one_lane_is_flagged() {
+    let Some(dir) = common::realdata() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let mut unflagged = Vec::new();
+    for (file, _, _) in STATED {
+        let picture = read_picture(&dir.join(file));
+        let (turned, _) = transformed("turn90", &picture, &[]).expect("an image turns");
+        let out = tmp.path().join(format!("turn90-{file}.png"));
+        write_picture(&turned, &out);
+        let plan = manifest::lone_image_plan(&out, &Params::default());
+        let Ok(run) = batch::analyze_planned(&plan, None) else {
+            continue;
+        };
+        let results = run.results;
+        let one_lane = results.detection.iter().filter(|d| d.lanes == 1);
+        for detection in one_lane {
+            let flagged = detection.reasons.split(';').any(|r| r == "count-ambiguous");
+            let warned = results
+                .warnings
+                .iter()
+                .any(|w| w.contains("one lane found"));
+            if !(flagged && warned) {
+                unflagged.push(format!("{file}: {}", detection.reasons));
+            }
+        }
+    }
+    assert!(unflagged.is_empty(), "{unflagged:#?}");
+}

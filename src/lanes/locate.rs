@@ -30,8 +30,8 @@ pub struct FoundLanes {
     pub grid: LaneGrid,
     /// How the lanes were placed where the column profile alone did not place them.
     pub notes: Vec<String>,
-    /// Where the count was estimated and the profile reads it two ways (the grid is marked
-    /// `count_ambiguous`), the note that says so. Kept apart from `notes`: a stated count's
+    /// Where the count was estimated and the profile reads it two ways, or it is one lane
+    /// (the grid is marked `count_ambiguous`), the note that says so. Kept apart from `notes`: a stated count's
     /// check against the lanes the image shows counts them without the count, and passes on
     /// its notes but not this one.
     pub count_note: Option<String>,
@@ -141,7 +141,9 @@ pub fn locate(
     {
         notes.push(note);
     }
-    let count_note = readings.and_then(|two| two.mark(&mut grid));
+    let count_note = readings
+        .and_then(|two| two.mark(&mut grid))
+        .or_else(|| one_lane_counted(&mut grid, count_is_estimated));
     Ok(FoundLanes {
         grid,
         notes,
@@ -1045,6 +1047,21 @@ impl TwoReadings {
             "{how}; check the overlay and state `lanes` in the manifest"
         ))
     }
+}
+
+/// Marks `grid` `count-ambiguous` where the count was estimated and it holds one lane, with
+/// the note that says so: a blot holds two lanes or more, so the image's lanes were read as
+/// one (lanes that run together or are too faint for the column profile, or lanes that run
+/// across the image, not down it). A single lane cut out of a blot is stated in a manifest.
+fn one_lane_counted(grid: &mut LaneGrid, count_is_estimated: bool) -> Option<String> {
+    if !count_is_estimated || grid.lanes.len() != 1 {
+        return None;
+    }
+    grid.count_ambiguous = true;
+    Some(
+        "one lane found, where a blot holds two or more: its lanes may run together, be too faint to count, or run across the image rather than down it; check the overlay and state `lanes` in the manifest"
+            .into(),
+    )
 }
 
 /// The bands must show a reading's lanes split at least this many times at one cut: a row of
