@@ -32,15 +32,19 @@ fn stages(c: &mut Criterion) {
     });
     c.bench_function("bands of 9 lanes", |b| {
         b.iter(|| {
+            let params = BandParams::default();
+            let raws: Vec<Vec<f32>> = grid
+                .lanes
+                .iter()
+                .map(|l| bands::raw_lane_profile(&corrected, l, &params))
+                .collect();
+            let sigma = bands::smoothing_sigma(&raws, &params);
             grid.lanes
                 .iter()
-                .map(|l| {
-                    bands::find_peaks(
-                        &bands::lane_profile(&corrected, l, &BandParams::default()),
-                        &BandParams::default(),
-                        6.0,
-                    )
-                    .len()
+                .zip(&raws)
+                .map(|(l, raw)| {
+                    let profile = bands::lane_profile(l.index, raw, sigma, &params);
+                    bands::find_peaks(&profile, &params, 6.0).len()
                 })
                 .sum::<usize>()
         })

@@ -128,7 +128,9 @@ pub const PROFILE_CORE_FRACTION: f64 = 0.6;
 pub struct BandParams {
     /// Fraction of the lane width (centred) averaged into the lane profile.
     pub profile_core_fraction: f64,
-    /// Gaussian smoothing of the lane profile, in pixels.
+    /// Gaussian smoothing of the lane profile, in pixels: at most this, and at most a quarter
+    /// of the image's band height (full width at half prominence of each lane's clearest band,
+    /// the median over lanes), so that bands a few pixels high keep their doublets apart.
     pub smoothing_sigma_px: f64,
     /// A peak counts as a band when its prominence exceeds this many noise standard deviations.
     pub min_prominence_sigma: f64,

@@ -68,13 +68,13 @@ pub struct MeasuredBand {
     pub columns: (usize, usize),
 }
 
-/// Row profile of a lane over the central `core_fraction` of its width.
-pub fn lane_profile(corrected: &Array2<f32>, lane: &Lane, params: &BandParams) -> LaneProfile {
+/// Row profile of a lane over the central `core_fraction` of its width, unsmoothed.
+pub fn raw_lane_profile(corrected: &Array2<f32>, lane: &Lane, params: &BandParams) -> Vec<f32> {
     let core = Lane {
         width: (lane.width * params.profile_core_fraction).max(1.0),
         ..*lane
     };
-    let raw: Vec<f32> = corrected
+    corrected
         .rows()
         .into_iter()
         .enumerate()
@@ -83,16 +83,61 @@ pub fn lane_profile(corrected: &Array2<f32>, lane: &Lane, params: &BandParams) -
             let part = row.slice(ndarray::s![start..end]);
             part.sum() / part.len().max(1) as f32
         })
-        .collect();
+        .collect()
+}
+
+/// The lane profile of lane `lane` (its index) from its unsmoothed profile `raw`, smoothed
+/// with a Gaussian of `sigma` rows.
+pub fn lane_profile(lane: usize, raw: &[f32], sigma: f64, params: &BandParams) -> LaneProfile {
     let mut profile = LaneProfile {
-        lane: lane.index,
-        values: stats::gaussian_smooth(&raw, params.smoothing_sigma_px),
-        noise_sigma: stats::noise_sigma(&raw).max(QUANTISATION_SD),
+        lane,
+        values: stats::gaussian_smooth(raw, sigma),
+        noise_sigma: stats::noise_sigma(raw).max(QUANTISATION_SD),
     };
-    if let Some(correlated) = correlated_noise(&raw, &profile, params) {
+    if let Some(correlated) = correlated_noise(raw, &profile, sigma, params) {
         profile.noise_sigma = profile.noise_sigma.max(correlated);
     }
     profile
+}
+
+/// The profile smoothing fits the image's bands: at most `smoothing_sigma_px`, and at most
+/// this share of the bands' height (full width at half prominence). A Gaussian a quarter of a
+/// band's width widens it by about a sixth, and two bands one and a half widths apart keep a
+/// dip between them; the default 1.5 rows is left as it is for bands 6 rows high and more.
+pub const SMOOTHING_PER_BAND_HEIGHT: f64 = 0.25;
+
+/// The smoothing (Gaussian SD, rows) of an image's lane profiles, from their unsmoothed
+/// `raws`: `smoothing_sigma_px`, or less where the image's bands are under four times that
+/// high ([`SMOOTHING_PER_BAND_HEIGHT`]). The bands' height is the median over lanes of each
+/// lane's most prominent peak among those [`CERTAIN_BAND_SIGMAS`] noise SDs out, measured at
+/// half its prominence on the unsmoothed profile: chosen on the smoothed profile, a band wins
+/// over a figure's drawn line or label stroke a row or two high, which smoothing flattens.
+pub fn smoothing_sigma(raws: &[Vec<f32>], params: &BandParams) -> f64 {
+    let sigma = params.smoothing_sigma_px;
+    let heights: Vec<f64> = raws
+        .iter()
+        .flat_map(|raw| {
+            let profile = LaneProfile {
+                lane: 0,
+                values: stats::gaussian_smooth(raw, sigma),
+                noise_sigma: stats::noise_sigma(raw).max(QUANTISATION_SD),
+            };
+            let reach = (3.0 * sigma).ceil() as usize;
+            find_peaks(&profile, params, CERTAIN_BAND_SIGMAS)
+                .into_iter()
+                .max_by(|a, b| a.prominence.total_cmp(&b.prominence))
+                .map(|peak| {
+                    let i = peak.y.round() as usize;
+                    let (from, to) = (i.saturating_sub(reach), (i + reach).min(raw.len() - 1));
+                    let top = argmax(raw, from, to);
+                    half_prominence_width(raw, top, 0, raw.len() - 1)
+                })
+        })
+        .collect();
+    if heights.is_empty() {
+        return sigma;
+    }
+    sigma.min(SMOOTHING_PER_BAND_HEIGHT * stats::median(&heights))
 }
 
 /// The noise SD is never taken below the rounding error of one pixel's whole-numbered code
@@ -114,7 +159,12 @@ pub const MIN_NOISE_ROWS: usize = 300;
 /// camera image, membrane texture) must count in full, and first differences see only part of
 /// it: on the csitron actin image (1648 rows) they saw ~40 %, and texture passed for ~12 bands
 /// per lane at 8–15 SDs.
-fn correlated_noise(raw: &[f32], profile: &LaneProfile, params: &BandParams) -> Option<f32> {
+fn correlated_noise(
+    raw: &[f32],
+    profile: &LaneProfile,
+    sigma: f64,
+    params: &BandParams,
+) -> Option<f32> {
     if raw.len() < MIN_NOISE_ROWS {
         return None;
     }
@@ -126,7 +176,7 @@ fn correlated_noise(raw: &[f32], profile: &LaneProfile, params: &BandParams) -> 
         );
         background[top..=bottom].fill(false);
     }
-    let lag = (3.0 * params.smoothing_sigma_px).ceil().max(1.0) as usize;
+    let lag = (3.0 * sigma).ceil().max(1.0) as usize;
     stats::noise_sigma_at_lag(raw, lag, &background, MIN_NOISE_ROWS)
 }
 
@@ -351,6 +401,12 @@ fn half_prominence_width(v: &[f32], i: usize, upper: usize, lower: usize) -> f64
     (bottom - top + 1) as f64
 }
 
+fn argmax(v: &[f32], from: usize, to: usize) -> usize {
+    (from..=to)
+        .max_by(|&a, &b| v[a].total_cmp(&v[b]))
+        .unwrap_or(from)
+}
+
 fn argmin(v: &[f32], from: usize, to: usize) -> usize {
     (from..=to)
         .min_by(|&a, &b| v[a].total_cmp(&v[b]))
@@ -398,6 +454,43 @@ mod tests {
             values,
             noise_sigma: 1.0,
         }
+    }
+
+    /// A lane profile of 120 rows: Gaussian bands of full width at half maximum `fwhm` at rows
+    /// 30 and 80 (height 100), optionally lines one row high (height 200) at rows 55 and 105
+    /// (a figure's frame lines: as many as the bands), and a
+    /// deterministic ripple of about one unit as noise.
+    fn raw_lane(fwhm: f64, line: bool) -> Vec<f32> {
+        let sd = fwhm / 2.355;
+        (0..120)
+            .map(|y| {
+                let band = |c: f64| 100.0 * (-((y as f64 - c) / sd).powi(2) / 2.0).exp();
+                let drawn = if line && (y == 55 || y == 105) {
+                    200.0
+                } else {
+                    0.0
+                };
+                (band(30.0) + band(80.0) + drawn) as f32 + ((y * 7) % 5) as f32 * 0.5
+            })
+            .collect()
+    }
+
+    #[test]
+    fn profiles_are_smoothed_by_a_quarter_of_their_bands_height_at_most() {
+        let params = BandParams::default();
+        let sigma = |fwhm, line| smoothing_sigma(&vec![raw_lane(fwhm, line); 5], &params);
+        // Bands 12 rows high keep the default; 4 rows high, a quarter of their height.
+        assert_eq!(sigma(12.0, false), params.smoothing_sigma_px);
+        // (Widths are counted in whole rows above half the prominence: 4 or 5.)
+        let small = sigma(4.0, false);
+        assert!((1.0..=1.25).contains(&small), "{small}");
+        // Drawn lines a row high, twice the bands' height, are no bands.
+        assert_eq!(sigma(4.0, true), small);
+        // No band at all: the default.
+        assert_eq!(
+            smoothing_sigma(&[vec![0.0; 120]], &params),
+            params.smoothing_sigma_px
+        );
     }
 
     #[test]

@@ -543,10 +543,17 @@ pub fn analyze_located(
     // Computed again rather than kept from the first stage: a batch holds every image of an
     // experiment between the stages.
     let corrected = &blot.signal - &background;
+    let raw_profiles: Vec<Vec<f32>> = grid
+        .lanes
+        .par_iter()
+        .map(|lane| bands::raw_lane_profile(&corrected, lane, &params.bands))
+        .collect();
+    let sigma = bands::smoothing_sigma(&raw_profiles, &params.bands);
     let profiles: Vec<_> = grid
         .lanes
         .par_iter()
-        .map(|lane| bands::lane_profile(&corrected, lane, &params.bands))
+        .zip(&raw_profiles)
+        .map(|(lane, raw)| bands::lane_profile(lane.index, raw, sigma, &params.bands))
         .collect();
     let lane_sums = lane_sums(&blot, &grid);
     // Bands anywhere must stand `min_prominence_sigma` out of the noise; where a target's band
