@@ -821,6 +821,86 @@ fn stress_accuracy_targets() {
     );
 }
 
+/// Experiment `seed` imaged at a coarser scale: every image binned `factor`×`factor` (block
+/// means, written back at its bit depth and polarity) and a target's stated `rows` scaled
+/// alike; the truth's fold changes are the same.
+fn run_binned(seed: u64, factor: usize) -> Outcome {
+    run_generated(&format!("seed-{seed}-bin{factor}"), |dir| {
+        let full = tempfile::tempdir().expect("temporary folder");
+        let truth = stress::generate(seed, full.path());
+        for entry in std::fs::read_dir(full.path()).expect("the experiment's folder") {
+            let path = entry.expect("a file of the experiment").path();
+            let out = dir.join(path.file_name().expect("a file name"));
+            match path.extension().and_then(|e| e.to_str()) {
+                Some("tif" | "png") => {
+                    let picture = common::transforms::read_picture(&path);
+                    let binned = common::transforms::Picture {
+                        display: common::transforms::binned(&picture.display, factor),
+                        ..picture
+                    };
+                    common::transforms::write_picture(&binned, &out);
+                }
+                Some("json") => {
+                    let text = std::fs::read_to_string(&path).expect("the manifest");
+                    let mut manifest: serde_json::Value =
+                        serde_json::from_str(&text).expect("the manifest is JSON");
+                    scale_stated_rows(&mut manifest, factor);
+                    std::fs::write(&out, manifest.to_string()).expect("the binned manifest");
+                }
+                _ => {
+                    std::fs::copy(&path, &out).expect("a file copied");
+                }
+            }
+        }
+        truth
+    })
+}
+
+/// Divides every `images[].targets.<name>.rows` of `manifest` by `factor` (whole rows).
+fn scale_stated_rows(manifest: &mut serde_json::Value, factor: usize) {
+    let images = manifest["images"].as_array_mut().into_iter().flatten();
+    for target in images.filter_map(|image| image["targets"].as_object_mut()) {
+        for rows in target.values_mut().filter_map(|t| t["rows"].as_array_mut()) {
+            for row in rows.iter_mut() {
+                let scaled = row.as_u64().expect("a row number") / factor as u64;
+                *row = serde_json::json!(scaled);
+            }
+        }
+    }
+}
+
+/// The 40 experiments binned 2×2 (the same blots imaged at half the resolution) must meet
+/// the same accuracy targets as at full resolution: a method whose steps are stated in the
+/// image's own units (band height, lane pitch, noise) does not care.
+#[test]
+#[ignore = "not met: binned 2x2, median 2.5 %, p90 16.3 % (3.2 %, 20.2 % with the lane \
+            profiles smoothed by 1.5 rows at every scale; at full resolution 1.4 %, 7.8 %). \
+            Two steps still hold fixed pixel sizes: the default background's 5-px border \
+            (3 px: 2.3 %, 14.9 %) and the detection ball's 50-px radius (25 px: 2.1 %, \
+            13.1 %, and unchanged at full resolution; both: 1.9 %, 12.4 %). \
+            BLOTQUANT_STRESS_PARAMS runs it with other parameters"]
+fn stress_accuracy_holds_binned_2x2() {
+    let outcomes: Vec<Outcome> = (FIRST_SEED..=LAST_SEED)
+        .into_par_iter()
+        .map(|seed| run_binned(seed, 2))
+        .collect();
+    let mut e = Evaluation::default();
+    for outcome in &outcomes {
+        score(outcome, &mut e);
+    }
+    assert!(e.failures.is_empty(), "{:#?}", e.failures);
+    let errors = errors_of(e.cells.iter());
+    let (median, p90) = (quantile(&errors, 0.5), quantile(&errors, 0.9));
+    println!(
+        "binned 2x2: {} values, median {}, p90 {}",
+        errors.len(),
+        pct(median),
+        pct(p90)
+    );
+    assert!(median <= MEDIAN_TARGET, "median error {}", pct(median));
+    assert!(p90 <= P90_TARGET, "p90 error {}", pct(p90));
+}
+
 /// Near-zero lanes on tight crops: the true fold change of a near-zero lane.
 const NEAR_ZERO_FRACTION: f64 = 0.005;
 /// What a near-zero lane's fold change must stay below (2 % of the control).
