@@ -38,7 +38,10 @@ fn stages(c: &mut Criterion) {
                 .iter()
                 .map(|l| bands::raw_lane_profile(&corrected, l, &params))
                 .collect();
-            let sigma = bands::smoothing_sigma(&raws, &params);
+            let sigma = blotquant::Params::default()
+                .fitted_to_band_height(bands::band_height(&raws, &params))
+                .bands
+                .smoothing_sigma_px;
             grid.lanes
                 .iter()
                 .zip(&raws)

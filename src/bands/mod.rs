@@ -100,19 +100,13 @@ pub fn lane_profile(lane: usize, raw: &[f32], sigma: f64, params: &BandParams) -
     profile
 }
 
-/// The profile smoothing fits the image's bands: at most `smoothing_sigma_px`, and at most
-/// this share of the bands' height (full width at half prominence). A Gaussian a quarter of a
-/// band's width widens it by about a sixth, and two bands one and a half widths apart keep a
-/// dip between them; the default 1.5 rows is left as it is for bands 6 rows high and more.
-pub const SMOOTHING_PER_BAND_HEIGHT: f64 = 0.25;
-
-/// The smoothing (Gaussian SD, rows) of an image's lane profiles, from their unsmoothed
-/// `raws`: `smoothing_sigma_px`, or less where the image's bands are under four times that
-/// high ([`SMOOTHING_PER_BAND_HEIGHT`]). The bands' height is the median over lanes of each
-/// lane's most prominent peak among those [`CERTAIN_BAND_SIGMAS`] noise SDs out, measured at
-/// half its prominence on the unsmoothed profile: chosen on the smoothed profile, a band wins
-/// over a figure's drawn line or label stroke a row or two high, which smoothing flattens.
-pub fn smoothing_sigma(raws: &[Vec<f32>], params: &BandParams) -> f64 {
+/// The height (rows) of an image's bands, from its lanes' unsmoothed profiles `raws`: the
+/// median over lanes of each lane's most prominent peak among those [`CERTAIN_BAND_SIGMAS`]
+/// noise SDs out, measured at half its prominence on the unsmoothed profile; `None` where no
+/// lane holds such a peak. The peaks are chosen on the profile smoothed as `params` say, where
+/// a band wins over a figure's drawn line or label stroke a row or two high, which smoothing
+/// flattens.
+pub fn band_height(raws: &[Vec<f32>], params: &BandParams) -> Option<f64> {
     let sigma = params.smoothing_sigma_px;
     let heights: Vec<f64> = raws
         .iter()
@@ -134,10 +128,7 @@ pub fn smoothing_sigma(raws: &[Vec<f32>], params: &BandParams) -> f64 {
                 })
         })
         .collect();
-    if heights.is_empty() {
-        return sigma;
-    }
-    sigma.min(SMOOTHING_PER_BAND_HEIGHT * stats::median(&heights))
+    (!heights.is_empty()).then(|| stats::median(&heights))
 }
 
 /// The noise SD is never taken below the rounding error of one pixel's whole-numbered code
@@ -476,21 +467,17 @@ mod tests {
     }
 
     #[test]
-    fn profiles_are_smoothed_by_a_quarter_of_their_bands_height_at_most() {
+    fn the_band_height_is_each_lanes_clearest_bands_not_a_drawn_line() {
         let params = BandParams::default();
-        let sigma = |fwhm, line| smoothing_sigma(&vec![raw_lane(fwhm, line); 5], &params);
-        // Bands 12 rows high keep the default; 4 rows high, a quarter of their height.
-        assert_eq!(sigma(12.0, false), params.smoothing_sigma_px);
-        // (Widths are counted in whole rows above half the prominence: 4 or 5.)
-        let small = sigma(4.0, false);
-        assert!((1.0..=1.25).contains(&small), "{small}");
+        let height = |fwhm, line| band_height(&vec![raw_lane(fwhm, line); 5], &params);
+        // Widths are counted in whole rows above half the prominence.
+        let tall = height(12.0, false).expect("bands");
+        assert!((12.0..=13.0).contains(&tall), "{tall}");
+        let low = height(4.0, false).expect("bands");
+        assert!((4.0..=5.0).contains(&low), "{low}");
         // Drawn lines a row high, twice the bands' height, are no bands.
-        assert_eq!(sigma(4.0, true), small);
-        // No band at all: the default.
-        assert_eq!(
-            smoothing_sigma(&[vec![0.0; 120]], &params),
-            params.smoothing_sigma_px
-        );
+        assert_eq!(height(4.0, true), Some(low));
+        assert_eq!(band_height(&[vec![0.0; 120]], &params), None);
     }
 
     #[test]

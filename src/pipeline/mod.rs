@@ -537,22 +537,47 @@ pub fn analyze_located(
         background,
         grid,
         specks,
+        strips,
         sheared,
         ..
     } = located;
     // Computed again rather than kept from the first stage: a batch holds every image of an
     // experiment between the stages.
+    let raw_profiles = |corrected: &Array2<f32>, params: &Params| -> Vec<Vec<f32>> {
+        grid.lanes
+            .par_iter()
+            .map(|lane| bands::raw_lane_profile(corrected, lane, &params.bands))
+            .collect()
+    };
     let corrected = &blot.signal - &background;
-    let raw_profiles: Vec<Vec<f32>> = grid
-        .lanes
-        .par_iter()
-        .map(|lane| bands::raw_lane_profile(&corrected, lane, &params.bands))
-        .collect();
-    let sigma = bands::smoothing_sigma(&raw_profiles, &params.bands);
+    let raws = raw_profiles(&corrected, params);
+    // Pixel sizes fitted to the image's bands: where the ball shrinks, the background is
+    // estimated again with it (the lanes stay where they were found).
+    let band_height = bands::band_height(&raws, &params.bands);
+    let params = &params.fitted_to_band_height(band_height);
+    let mut warnings = blot.warnings.clone();
+    let (background, corrected, raws) = if params.background.radius_px
+        < plan.params.background.radius_px
+    {
+        warnings.push(format!(
+                "its bands are {:.1} px high: they are found on a background whose ball has its {} px {} ({:.0} px); the lanes stay as found",
+                band_height.unwrap_or_default(),
+                plan.params.background.radius_px,
+                crate::params::BALL_SHRUNK,
+                params.background.radius_px,
+            ));
+        let background = surface_under(&blot.signal, &strips, params);
+        let corrected = &blot.signal - &background;
+        let raws = raw_profiles(&corrected, params);
+        (background, corrected, raws)
+    } else {
+        (background, corrected, raws)
+    };
+    let sigma = params.bands.smoothing_sigma_px;
     let profiles: Vec<_> = grid
         .lanes
         .par_iter()
-        .zip(&raw_profiles)
+        .zip(&raws)
         .map(|(lane, raw)| bands::lane_profile(lane.index, raw, sigma, &params.bands))
         .collect();
     let lane_sums = lane_sums(&blot, &grid);
@@ -561,7 +586,6 @@ pub fn analyze_located(
     let find = |sigmas| bands::find_bands(&corrected, &grid, &profiles, &params.bands, sigmas);
     let peaks = find(params.bands.min_prominence_sigma);
     let faint = find(params.bands.targeted_prominence_sigma);
-    let mut warnings = blot.warnings.clone();
     let ladder_lanes: Vec<bool> = plan.lanes.iter().map(LaneSpec::is_ladder).collect();
     let targets = bands::assign::Targets {
         ladder_lanes: &ladder_lanes,

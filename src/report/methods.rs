@@ -22,6 +22,8 @@ pub struct StepsRun {
     pub lane_reasons: BTreeSet<String>,
     /// Membranes or strips sharing a frame were lined up.
     pub strips_lined_up: bool,
+    /// Some image's bands were found with the ball's radius shrunk to their height.
+    pub ball_shrunk: bool,
     /// Flags some band or lane × target carries.
     pub flags: BTreeSet<&'static str>,
 }
@@ -73,6 +75,10 @@ impl StepsRun {
                 .iter()
                 .flat_map(|e| &e.warnings)
                 .any(|w| w.contains("lined up so their lanes meet")),
+            ball_shrunk: experiments
+                .iter()
+                .flat_map(|e| &e.warnings)
+                .any(|w| w.contains(crate::params::BALL_SHRUNK)),
             flags,
         }
     }
@@ -160,6 +166,12 @@ pub fn methods_text(params: &Params, steps: &StepsRun) -> String {
         bg.radius_px,
         if bg.smoothing { ", after 3 × 3 smoothing" } else { "" },
     ));
+    if steps.ball_shrunk {
+        text.push(format!(
+            "On images whose bands are under {} px high, bands were found with the ball's radius shrunk in proportion.",
+            crate::params::REFERENCE_BAND_HEIGHT_PX
+        ));
+    }
     if steps.strips_lined_up {
         text.push("Membranes sharing one frame were first lined up by whole-pixel shifts.".into());
     }
@@ -304,6 +316,7 @@ mod tests {
             "scratch",
             "lanes_px",
             "Specks",
+            "shrunk",
         ] {
             assert!(!text.contains(not_run), "{not_run:?} did not run: {text}");
         }
@@ -315,6 +328,7 @@ mod tests {
             units: [ReplicateUnit::Lane].into(),
             lane_reasons: ["between-edge-lines", "leaning"].map(String::from).into(),
             strips_lined_up: true,
+            ball_shrunk: true,
             flags: ["saturated", "hole", "speck"].into(),
             acquisitions: vec![Acquisition {
                 format: "Bio-Rad Image Lab .scn".into(),
@@ -332,6 +346,7 @@ mod tests {
             "scratch",
             "Specks (dust, hot pixels)",
             "ChemiDoc MP, 3 s exposure",
+            "radius shrunk in proportion",
         ] {
             assert!(text.contains(said), "{said:?} ran: {text}");
         }
