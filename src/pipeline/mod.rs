@@ -228,6 +228,15 @@ fn surface_under(signal: &Array2<f32>, strips: &[Membrane], params: &Params) -> 
     background::estimate(gaps_filled.as_ref().unwrap_or(signal), &params.background)
 }
 
+/// The warning of an image whose bands, `height` px high, were found on a background whose
+/// ball's radius shrank `from` px `to` px ([`Params::fitted_to_band_height`]).
+fn ball_shrunk_note(height: f64, from: f64, to: f64) -> String {
+    format!(
+        "its bands are {height:.1} px high: they are found on a background whose ball has its {from} px {} ({to:.0} px); the lanes stay as found",
+        crate::params::BALL_SHRUNK
+    )
+}
+
 /// Replaces the specks inside the lanes of `grid` in `blot` ([`bands::specks`]).
 fn remove_specks(blot: &mut Blot, grid: &LaneGrid) -> Specks {
     let (saturation_level, code_step) = (blot.saturation_level, code_step(blot));
@@ -543,32 +552,28 @@ pub fn analyze_located(
     } = located;
     // Computed again rather than kept from the first stage: a batch holds every image of an
     // experiment between the stages.
-    let raw_profiles = |corrected: &Array2<f32>, params: &Params| -> Vec<Vec<f32>> {
+    let raw_profiles = |corrected: &Array2<f32>| -> Vec<Vec<f32>> {
         grid.lanes
             .par_iter()
             .map(|lane| bands::raw_lane_profile(corrected, lane, &params.bands))
             .collect()
     };
     let corrected = &blot.signal - &background;
-    let raws = raw_profiles(&corrected, params);
+    let raws = raw_profiles(&corrected);
     // Pixel sizes fitted to the image's bands: where the ball shrinks, the background is
     // estimated again with it (the lanes stay where they were found).
     let band_height = bands::band_height(&raws, &params.bands);
     let params = &params.fitted_to_band_height(band_height);
     let mut warnings = blot.warnings.clone();
-    let (background, corrected, raws) = if params.background.radius_px
-        < plan.params.background.radius_px
-    {
-        warnings.push(format!(
-                "its bands are {:.1} px high: they are found on a background whose ball has its {} px {} ({:.0} px); the lanes stay as found",
-                band_height.unwrap_or_default(),
-                plan.params.background.radius_px,
-                crate::params::BALL_SHRUNK,
-                params.background.radius_px,
-            ));
+    let (from, to) = (
+        plan.params.background.radius_px,
+        params.background.radius_px,
+    );
+    let (background, corrected, raws) = if to < from {
+        warnings.push(ball_shrunk_note(band_height.unwrap_or_default(), from, to));
         let background = surface_under(&blot.signal, &strips, params);
         let corrected = &blot.signal - &background;
-        let raws = raw_profiles(&corrected, params);
+        let raws = raw_profiles(&corrected);
         (background, corrected, raws)
     } else {
         (background, corrected, raws)
