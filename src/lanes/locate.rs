@@ -31,9 +31,9 @@ pub struct FoundLanes {
     /// How the lanes were placed where the column profile alone did not place them.
     pub notes: Vec<String>,
     /// Where the count was estimated and the profile reads it two ways, or it is one lane
-    /// (the grid is marked `count_ambiguous`), the note that says so. Kept apart from `notes`: a stated count's
-    /// check against the lanes the image shows counts them without the count, and passes on
-    /// its notes but not this one.
+    /// (the grid is marked `count_ambiguous`), the note that says so. Kept apart from
+    /// `notes`: a stated count's check against the lanes the image shows counts them without
+    /// the count, and passes on its notes but not this one.
     pub count_note: Option<String>,
 }
 
