@@ -89,15 +89,21 @@ pub fn raw_lane_profile(corrected: &Array2<f32>, lane: &Lane, params: &BandParam
 /// The lane profile of lane `lane` (its index) from its unsmoothed profile `raw`, smoothed
 /// with a Gaussian of `sigma` rows.
 pub fn lane_profile(lane: usize, raw: &[f32], sigma: f64, params: &BandParams) -> LaneProfile {
-    let mut profile = LaneProfile {
-        lane,
-        values: stats::gaussian_smooth(raw, sigma),
-        noise_sigma: stats::noise_sigma(raw).max(QUANTISATION_SD),
-    };
+    let mut profile = smoothed(lane, raw, sigma);
     if let Some(correlated) = correlated_noise(raw, &profile, sigma, params) {
         profile.noise_sigma = profile.noise_sigma.max(correlated);
     }
     profile
+}
+
+/// The profile `raw` of lane `lane` smoothed by `sigma` rows, with the noise SD of its
+/// neighbouring rows (never under one code's rounding error).
+fn smoothed(lane: usize, raw: &[f32], sigma: f64) -> LaneProfile {
+    LaneProfile {
+        lane,
+        values: stats::gaussian_smooth(raw, sigma),
+        noise_sigma: stats::noise_sigma(raw).max(QUANTISATION_SD),
+    }
 }
 
 /// The height (rows) of an image's bands, from its lanes' unsmoothed profiles `raws`: the
@@ -111,11 +117,7 @@ pub fn band_height(raws: &[Vec<f32>], params: &BandParams) -> Option<f64> {
     let heights: Vec<f64> = raws
         .iter()
         .flat_map(|raw| {
-            let profile = LaneProfile {
-                lane: 0,
-                values: stats::gaussian_smooth(raw, sigma),
-                noise_sigma: stats::noise_sigma(raw).max(QUANTISATION_SD),
-            };
+            let profile = smoothed(0, raw, sigma);
             let reach = (3.0 * sigma).ceil() as usize;
             find_peaks(&profile, params, CERTAIN_BAND_SIGMAS)
                 .into_iter()
