@@ -728,6 +728,16 @@ fn is_flat(line: ArrayView1<f32>, quantum: f32) -> bool {
 
 /// [`is_flat`] of a line's values.
 fn is_flat_values(line: &[f32], quantum: f32) -> bool {
+    // Neighbours both within a quantum of the median differ by two quanta at most, and a
+    // pixel off the level spoils two pairs at most: more pairs apart than twice the share
+    // allowed off settle it without the median (a noisy line, most of them).
+    let apart = line
+        .windows(2)
+        .filter(|pair| (pair[1] - pair[0]).abs() > 2.0 * quantum)
+        .count();
+    if apart as f64 > 2.0 * OFF_LEVEL_SHARE * line.len() as f64 {
+        return false;
+    }
     let median = stats::median_f32(&mut line.to_vec());
     let off = line
         .iter()
@@ -772,6 +782,27 @@ mod tests {
                 inner[[y - margin, x - margin]]
             }
         })
+    }
+
+    /// A line at one level with the most pixels off it that a flat line may hold, each alone
+    /// (each spoils two pairs of neighbours), is flat; one pixel more and it is not.
+    #[test]
+    fn a_flat_line_holds_its_share_of_pixels_off_its_level() {
+        let n = 1000;
+        let allowed = (OFF_LEVEL_SHARE * n as f64) as usize;
+        let line_with = |off: usize| -> Vec<f32> {
+            (0..n)
+                .map(|i| {
+                    if i % 50 == 25 && i / 50 < off {
+                        9.0
+                    } else {
+                        3.0
+                    }
+                })
+                .collect()
+        };
+        assert!(is_flat_values(&line_with(allowed), 1.0));
+        assert!(!is_flat_values(&line_with(allowed + 1), 1.0));
     }
 
     #[test]
