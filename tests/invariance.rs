@@ -1401,3 +1401,39 @@ fn an_automatic_count_of_one_lane_is_flagged() {
     }
     assert!(unflagged.is_empty(), "{unflagged:#?}");
 }
+
+/// A counted grid that leaves a band of the image's evenly spaced row outside every lane has
+/// left out lanes the image shows, as a stated count's grid does: it gets `lane-beyond-grid`
+/// (verdict `check`) and a warning naming the band. The Ponceau membrane rotated -2° is
+/// counted 7 lanes for its 9-10, a band of its row beside the grid.
+#[test]
+fn a_counted_grid_leaving_a_band_of_its_row_out_is_flagged() {
+    let Some(dir) = common::realdata() else {
+        return;
+    };
+    let picture = read_picture(&dir.join("ponceau_membrane_vlab.jpg"));
+    let (rotated, _) = transformed("rot-2", &picture, &[]).expect("an image rotates");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("rot-2-ponceau.png");
+    write_picture(&rotated, &out);
+    let plan = manifest::lone_image_plan(&out, &Params::default());
+    let results = batch::analyze_planned(&plan, None).unwrap().results;
+    let detection = &results.detection[0];
+    assert!(!(9..=10).contains(&detection.lanes), "{}", detection.lanes);
+    assert!(
+        detection
+            .reasons
+            .split(';')
+            .any(|r| r == "lane-beyond-grid"),
+        "{}",
+        detection.reasons
+    );
+    assert!(
+        results
+            .warnings
+            .iter()
+            .any(|w| w.contains("outside every lane") && w.contains("count left out")),
+        "{:#?}",
+        results.warnings
+    );
+}

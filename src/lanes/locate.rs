@@ -135,9 +135,12 @@ pub fn locate(
         if let Some(ends) = &ends {
             grid = without_empty_ends(grid, ends, &mut notes);
         }
-    } else if let Some(note) = row_of_bands
+    }
+    // A counted grid is checked as a stated one is: the bands it leaves out are lanes it
+    // did not count.
+    if let Some(note) = row_of_bands
         .as_ref()
-        .and_then(|row| bands_left_out(&mut grid, row, corrected, &membrane))
+        .and_then(|row| bands_left_out(&mut grid, row, corrected, &membrane, count_is_estimated))
     {
         notes.push(note);
     }
@@ -151,24 +154,37 @@ pub fn locate(
     })
 }
 
-/// Where a stated count's lanes leave bands of the image's evenly spaced `row` on the
-/// `membrane` outside every lane (a band lies in one lane; a figure's label beside the
-/// membrane is no band), the grid is marked and a note names the bands: the manifest's
-/// count and the image disagree (one lane too many splits the row's bands, one too few leaves
-/// an end band out), and no grid of that count covers what the image shows.
+/// Where a grid's lanes leave bands of the image's evenly spaced `row` on the `membrane`
+/// outside every lane (a band lies in one lane; a figure's label beside the membrane is no
+/// band), the grid is marked and a note names the bands. A stated count and the image then
+/// disagree (one lane too many splits the row's bands, one too few leaves an end band out),
+/// and no grid of that count covers what the image shows; a counted grid (`count_estimated`)
+/// has left out lanes the image shows.
 fn bands_left_out(
     grid: &mut LaneGrid,
     row: &RowOfBands,
     corrected: &Array2<f32>,
     membrane: &[(usize, usize)],
+    count_estimated: bool,
 ) -> Option<String> {
     let outside = bands_outside_every_lane(grid, row, corrected, membrane);
     if outside.is_empty() {
         return None;
     }
     let at: Vec<String> = outside.iter().map(|c| format!("{c:.0}")).collect();
+    let (whose, what_to_do) = if count_estimated {
+        (
+            "the",
+            "the image holds lanes the count left out; check the lanes on the overlay, or state `lanes` in a manifest",
+        )
+    } else {
+        (
+            "the manifest's",
+            "the image shows lanes its count does not place; check `lanes` in the manifest against the overlay",
+        )
+    };
     let note = Some(format!(
-        "the manifest's {} lanes leave {} of the {} bands of an evenly spaced row (x {} px) outside every lane: the image shows lanes its count does not place; check `lanes` in the manifest against the overlay",
+        "{whose} {} lanes leave {} of the {} bands of an evenly spaced row (x {} px) outside every lane: {what_to_do}",
         grid.lanes.len(),
         outside.len(),
         row.centres.len(),
