@@ -103,10 +103,10 @@ fn stages(c: &mut Criterion) {
         })
     });
     c.bench_function("lane skew (a turned membrane), 2048x1536", |b| {
-        b.iter(|| lanes::skew::measure(&big))
+        b.iter(|| lanes::skew::measure(big.view()))
     });
     c.bench_function("orientation (lanes down or across), 2048x1536", |b| {
-        b.iter(|| lanes::orientation::lanes_run_across(&big))
+        b.iter(|| lanes::orientation::lanes_run_across(big.view()))
     });
 
     // What `blotquant detect` does for one image, minus writing the files: read and decode,

@@ -485,16 +485,16 @@ fn no_real_image_is_turned_and_sideways_ones_are() {
     assert_eq!(files.len(), 20, "the 20 real images");
     for path in &files {
         let blot = blotquant::io::load(path, None, &Params::default().load).unwrap();
-        let ratio = down_over_across(&blot.signal);
+        let ratio = down_over_across(blot.signal.view());
         let sideways = blot.signal.t().to_owned();
-        let sideways_ratio = down_over_across(&sideways);
+        let sideways_ratio = down_over_across(sideways.view());
         println!(
             "{:<40} down/across {ratio:5.2}, turned {sideways_ratio:5.2}",
             path.file_name().unwrap().to_string_lossy()
         );
-        assert!(!lanes_run_across(&blot.signal), "{}", path.display());
+        assert!(!lanes_run_across(blot.signal.view()), "{}", path.display());
         assert!((ratio * sideways_ratio - 1.0).abs() < 1e-6);
-        turned_back += usize::from(lanes_run_across(&sideways));
+        turned_back += usize::from(lanes_run_across(sideways.view()));
     }
     println!("{turned_back} of 20 turned 90° are turned back (ratio above {SIDEWAYS_RATIO})");
 }

@@ -3,7 +3,7 @@
 //! from row to row than from column to column. A blot scanned sideways shows the opposite and
 //! is turned before anything else is done to it.
 
-use ndarray::Array2;
+use ndarray::{Array2, ArrayView2};
 
 use crate::stats;
 
@@ -23,7 +23,7 @@ const WORKING_SIDE: usize = 512;
 /// row's and every column's own floor is taken out: a line or streak along nearly the whole
 /// height or width of the image (a lane's edge shadow, a frame line) is no band edge, while
 /// a row of bands leaves the gaps between its lanes.
-pub fn down_over_across(signal: &Array2<f32>) -> f64 {
+pub fn down_over_across(signal: ArrayView2<f32>) -> f64 {
     let mut image = block_means(signal);
     let (height, width) = image.dim();
     if height < 8 || width < 8 {
@@ -74,7 +74,7 @@ fn floor(line: &[f32]) -> f32 {
 }
 
 /// True where the lanes run across the image (see [`SIDEWAYS_RATIO`]).
-pub fn lanes_run_across(signal: &Array2<f32>) -> bool {
+pub fn lanes_run_across(signal: ArrayView2<f32>) -> bool {
     down_over_across(signal) * SIDEWAYS_RATIO < 1.0
 }
 
@@ -93,14 +93,14 @@ pub fn turned_clockwise(signal: &Array2<f32>) -> Array2<f32> {
 }
 
 /// `signal` in block means so that its longer side is at most [`WORKING_SIDE`].
-fn block_means(signal: &Array2<f32>) -> Array2<f32> {
+fn block_means(signal: ArrayView2<f32>) -> Array2<f32> {
     let (height, width) = signal.dim();
     let factor = height.max(width).div_ceil(WORKING_SIDE).max(1);
     if factor == 1 {
-        return signal.clone();
+        return signal.to_owned();
     }
     let (h, w) = (height / factor, width / factor);
-    let means = super::band_rows::block_means(signal.view(), factor);
+    let means = super::band_rows::block_means(signal, factor);
     Array2::from_shape_vec((h, w), means).expect("one mean per block")
 }
 
@@ -134,10 +134,10 @@ mod tests {
     #[test]
     fn upright_lanes_stay_and_sideways_ones_are_turned() {
         let image = upright();
-        assert!(!lanes_run_across(&image));
+        assert!(!lanes_run_across(image.view()));
         let sideways = image.t().to_owned();
-        assert!(lanes_run_across(&sideways));
-        assert!(!lanes_run_across(&turned_clockwise(&sideways)));
+        assert!(lanes_run_across(sideways.view()));
+        assert!(!lanes_run_across(turned_clockwise(&sideways).view()));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! pixels, values unchanged, so volumes are too) before its strips are lined up and its lanes
 //! found; [`super::lean`] then follows what lean is left, lane by lane.
 
-use ndarray::Array2;
+use ndarray::{Array2, ArrayView2};
 
 use crate::stats;
 
@@ -34,15 +34,14 @@ const SMOOTHING_PX: f64 = 1.5;
 /// where they lean clearly (every lane one way, as on a membrane imaged turned); `None` where
 /// they stand upright or the lean is not clear. No background need be taken out first: a
 /// slow trend across the image lines up alike at every shear.
-pub fn measure(image: &Array2<f32>) -> Option<f64> {
+pub fn measure(image: ArrayView2<f32>) -> Option<f64> {
     let slope = clear_lean(image).filter(|l| !l.at_range_end)?.slope;
     // Lanes that fan out of a gel lean one way on one side and the other way on the other: no
     // one shear stands them upright, and [`super::lean`] follows each. A turned membrane's
     // lanes lean the same way on both sides (where a side shows its lean at all).
     let half = image.ncols() / 2;
-    let alike = |side: ndarray::ArrayView2<f32>| {
-        clear_lean(&side.to_owned()).is_none_or(|l| l.slope * slope > 0.0)
-    };
+    let alike =
+        |side: ndarray::ArrayView2<f32>| clear_lean(side).is_none_or(|l| l.slope * slope > 0.0);
     (alike(image.slice(ndarray::s![.., ..half])) && alike(image.slice(ndarray::s![.., half..])))
         .then_some(slope)
 }
@@ -58,7 +57,7 @@ struct Lean {
 
 /// The lean of the lanes of `image` where it stands out of the noise, however it varies
 /// across the image.
-fn clear_lean(image: &Array2<f32>) -> Option<Lean> {
+fn clear_lean(image: ArrayView2<f32>) -> Option<Lean> {
     let (height, width) = image.dim();
     if height < SLABS * 2 || width < 8 {
         return None;
@@ -99,7 +98,7 @@ struct Slabs {
 }
 
 impl Slabs {
-    fn of(image: &Array2<f32>) -> Slabs {
+    fn of(image: ArrayView2<f32>) -> Slabs {
         let (height, width) = image.dim();
         let (mut slopes, mut middles) = (Vec::new(), Vec::new());
         for slab in 0..SLABS {
@@ -174,7 +173,7 @@ mod tests {
     fn the_lean_of_a_turned_membrane_is_measured_both_ways() {
         for degrees in [-3.0f64, -2.0, 2.0, 3.0] {
             let slope = degrees.to_radians().tan();
-            let measured = measure(&leaning_lanes(slope)).expect("a clear lean");
+            let measured = measure(leaning_lanes(slope).view()).expect("a clear lean");
             assert!(
                 (measured - slope).abs() * 600.0 <= 2.0,
                 "{degrees}°: measured {measured}, true {slope}"
@@ -194,12 +193,12 @@ mod tests {
                 right[[y, x]]
             }
         });
-        assert_eq!(measure(&fan), None);
+        assert_eq!(measure(fan.view()), None);
     }
 
     #[test]
     fn upright_lanes_and_noise_show_no_lean() {
-        assert_eq!(measure(&leaning_lanes(0.0)), None);
+        assert_eq!(measure(leaning_lanes(0.0).view()), None);
         let mut seed = 7u64;
         let noise = Array2::from_shape_fn((600, 400), |_| {
             seed = seed
@@ -207,7 +206,7 @@ mod tests {
                 .wrapping_add(1442695040888963407);
             (seed >> 40) as f32 / (1u64 << 24) as f32
         });
-        assert_eq!(measure(&noise), None);
+        assert_eq!(measure(noise.view()), None);
     }
 
     #[test]

@@ -166,22 +166,21 @@ fn replace_isolated_pixels(blot: &mut Blot) -> Specks {
 /// True where the lanes of `blot` run across it, judged inside its frame (a surround's edges
 /// run both ways and say nothing of the lanes).
 fn lanes_run_across(blot: &Blot) -> bool {
-    inside_frame(blot).is_some_and(|inside| lanes::orientation::lanes_run_across(&inside))
+    inside_frame(blot).is_some_and(lanes::orientation::lanes_run_across)
 }
 
 /// How far the lanes of `blot` move right per row down it, where they all lean one way
 /// ([`lanes::skew::measure`], judged inside its frame).
 fn lanes_lean(blot: &Blot) -> Option<f64> {
-    lanes::skew::measure(&inside_frame(blot)?)
+    lanes::skew::measure(inside_frame(blot)?)
 }
 
 /// The signal of `blot` inside its frame (`None` where it has no content).
-fn inside_frame(blot: &Blot) -> Option<Array2<f32>> {
+fn inside_frame(blot: &Blot) -> Option<ndarray::ArrayView2<'_, f32>> {
     let b = blot.content?;
     Some(
         blot.signal
-            .slice(ndarray::s![b.top..b.bottom, b.left..b.right])
-            .to_owned(),
+            .slice(ndarray::s![b.top..b.bottom, b.left..b.right]),
     )
 }
 
