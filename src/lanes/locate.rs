@@ -60,9 +60,12 @@ pub fn locate(
     corrected: &Array2<f32>,
     request: &LaneRequest,
 ) -> Result<FoundLanes, LaneError> {
-    let membrane = membranes::membrane_columns(signal);
+    // Levels tell membrane from empty frame and paper once uneven light is taken off the paper.
+    let unshaded = membranes::without_paper_shading(signal, request.code_step);
+    let levels = unshaded.as_ref().unwrap_or(signal);
+    let membrane = membranes::membrane_columns(levels);
     // A figure panel's membranes stand on its paper: its labels and drawn lines are no bands.
-    let paper = membranes::on_paper(signal, request.code_step);
+    let paper = membranes::on_paper(levels, request.code_step);
     let count_is_estimated = request.count.is_none();
     let mut notes = Vec::new();
     // The image's bands (for rows of bands) need only the corrected image: they are searched

@@ -5,6 +5,7 @@
 //! unchanged, so volumes are too) to line its lanes up with the tallest strip.
 
 use ndarray::{s, Array2};
+use rayon::prelude::*;
 
 use crate::stats;
 
@@ -287,6 +288,195 @@ pub fn on_paper(signal: &Array2<f32>, quantum: f32) -> Option<OnPaper> {
         columns: (first, last),
     };
     area.is_membrane(&off_paper).then_some(area)
+}
+
+/// Tiles per side of the grid whose lowest pixels trace the paper's level.
+const PAPER_TILES: usize = 16;
+/// Rows and columns of a tile read for its lowest pixel, at most.
+const TILE_SAMPLES: usize = 64;
+
+/// The paper's level across a panel: its lowest value, where the export clipped it to one
+/// level, and under uneven light (a gradient, a vignette: the paper's level then rises
+/// smoothly from where it is clipped) a quadratic surface in x and y above it.
+struct PaperLevel {
+    low: f32,
+    shading: Option<QuadraticSurface>,
+}
+
+impl PaperLevel {
+    /// The surface is fitted to the lower envelope of the image above the clipped level: each
+    /// tile's lowest pixel, where it lies above the clip, is a point of it; tiles inside a
+    /// membrane lie above the paper, so the fit is repeated on the points at or below the
+    /// last fit (within [`PAPER_CODES`]) until they no longer change. It is the paper's only
+    /// where it rises from the clipped level (its lowest point within two [`PAPER_CODES`] of
+    /// it) and stays at or below that level where the image is clipped: a membrane's own
+    /// background lies well above the paper, and a surface fitted to it would cover paper.
+    fn of(signal: &Array2<f32>, quantum: f32) -> PaperLevel {
+        let low = signal.iter().copied().fold(f32::INFINITY, f32::min);
+        let tolerance = PAPER_CODES * quantum;
+        let flat = PaperLevel { low, shading: None };
+        let lowest = tile_minima(signal);
+        let lowest_count = lowest.len();
+        let (clipped, above): (Vec<_>, Vec<_>) = lowest
+            .into_iter()
+            .partition(|&(_, _, v)| v <= f64::from(low + tolerance));
+        let tolerance_f64 = f64::from(tolerance);
+        let clip = f64::from(low);
+        // Where the image is clipped the surface may lie anywhere at or below the clip: those
+        // points hold the fit at the clip only where it would rise above it.
+        let mut kept = above.clone();
+        let mut held: Vec<(usize, usize, f64)> =
+            clipped.iter().map(|&(y, x, _)| (y, x, clip)).collect();
+        let mut surface = None;
+        for _ in 0..lowest_count {
+            let points: Vec<_> = kept.iter().chain(&held).copied().collect();
+            let Some(fitted) = QuadraticSurface::fit(&points) else {
+                return flat;
+            };
+            let next_kept: Vec<_> = above
+                .iter()
+                .copied()
+                .filter(|&(y, x, v)| v <= fitted.at(y, x) + tolerance_f64)
+                .collect();
+            let next_held: Vec<_> = clipped
+                .iter()
+                .filter(|&&(y, x, _)| fitted.at(y, x) > clip + tolerance_f64)
+                .map(|&(y, x, _)| (y, x, clip))
+                .collect();
+            surface = Some(fitted);
+            if next_kept == kept && next_held == held {
+                break;
+            }
+            (kept, held) = (next_kept, next_held);
+        }
+        let Some(surface) = surface.filter(|_| kept.len() >= QuadraticSurface::TERMS) else {
+            return flat;
+        };
+        let rises_from_the_clip =
+            kept.iter().map(|p| p.2).fold(f64::INFINITY, f64::min) <= clip + 2.0 * tolerance_f64;
+        if rises_from_the_clip {
+            PaperLevel {
+                shading: Some(surface),
+                ..flat
+            }
+        } else {
+            flat
+        }
+    }
+}
+
+/// `signal` with the uneven light on a figure's paper taken out ([`PaperLevel`]): the
+/// paper's level made flat again, at the level the export clipped it to, and the same shading
+/// taken off the membranes on it. `None` where the paper is flat, or where no membrane then
+/// stands on paper ([`on_paper`]: the image is no figure panel).
+pub fn without_paper_shading(signal: &Array2<f32>, quantum: f32) -> Option<Array2<f32>> {
+    let level = PaperLevel::of(signal, quantum);
+    let surface = level.shading?;
+    let low = f64::from(level.low);
+    let clipped = level.low + PAPER_CODES * quantum;
+    let unshaded = Array2::from_shape_fn(signal.dim(), |(y, x)| {
+        let v = signal[[y, x]];
+        if v <= clipped {
+            v
+        } else {
+            v - (surface.at(y, x) - low) as f32
+        }
+    });
+    on_paper(&unshaded, quantum).map(|_| unshaded)
+}
+
+/// Each tile's lowest pixel (row, column, value), on a grid of [`PAPER_TILES`] per side.
+fn tile_minima(signal: &Array2<f32>) -> Vec<(usize, usize, f64)> {
+    let (height, width) = signal.dim();
+    let edges = |len: usize| -> Vec<usize> {
+        let tiles = PAPER_TILES.min(len);
+        (0..=tiles).map(|i| i * len / tiles).collect()
+    };
+    let (row_edges, column_edges) = (edges(height), edges(width));
+    // A tile's lowest pixel is read off at most [`TILE_SAMPLES`] rows and columns of it (the
+    // paper is a smooth surface over many pixels; a large image's tiles hold thousands).
+    let step = |len: usize, tiles: usize| (len / tiles).div_ceil(TILE_SAMPLES).max(1);
+    let (row_step, column_step) = (
+        step(height, row_edges.len() - 1),
+        step(width, column_edges.len() - 1),
+    );
+    // Row by row, each tile's stretch of the row at once (rows are contiguous in memory).
+    let band_minima = |rows: &[usize]| -> Vec<(usize, usize, f64)> {
+        let mut lowest = vec![(0, 0, f32::INFINITY); column_edges.len() - 1];
+        for y in (rows[0]..rows[1]).step_by(row_step) {
+            let row = signal.row(y);
+            for (tile, columns) in lowest.iter_mut().zip(column_edges.windows(2)) {
+                for x in (columns[0]..columns[1]).step_by(column_step) {
+                    if row[x] < tile.2 {
+                        *tile = (y, x, row[x]);
+                    }
+                }
+            }
+        }
+        lowest
+            .into_iter()
+            .filter(|t| t.2.is_finite())
+            .map(|(y, x, v)| (y, x, f64::from(v)))
+            .collect()
+    };
+    row_edges
+        .windows(2)
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .flat_map_iter(band_minima)
+        .collect()
+}
+
+/// `c0 + c1·x + c2·y + c3·x² + c4·x·y + c5·y²`, x and y in units of `scale` px.
+#[derive(Debug, Clone, Copy)]
+struct QuadraticSurface {
+    coefficients: [f64; 6],
+    scale: f64,
+}
+
+impl QuadraticSurface {
+    const TERMS: usize = 6;
+
+    fn terms(x: f64, y: f64) -> [f64; 6] {
+        [1.0, x, y, x * x, x * y, y * y]
+    }
+
+    /// The least-squares fit to `points` (row, column, value); `None` with fewer points than
+    /// terms.
+    fn fit(points: &[(usize, usize, f64)]) -> Option<Self> {
+        if points.len() < 6 {
+            return None;
+        }
+        let scale = points
+            .iter()
+            .map(|&(y, x, _)| y.max(x) as f64)
+            .fold(1.0, f64::max);
+        let design = nalgebra::DMatrix::from_fn(points.len(), 6, |i, j| {
+            let (y, x, _) = points[i];
+            Self::terms(x as f64 / scale, y as f64 / scale)[j]
+        });
+        let values = nalgebra::DVector::from_iterator(points.len(), points.iter().map(|p| p.2));
+        // Singular values this small a share of the largest leave their direction unfitted
+        // (points along one line do not fix a surface's curvature across it).
+        let solution = design.svd(true, true).solve(&values, 1e-9).ok()?;
+        let surface = Self {
+            coefficients: std::array::from_fn(|j| solution[j]),
+            scale,
+        };
+        surface
+            .coefficients
+            .iter()
+            .all(|c| c.is_finite())
+            .then_some(surface)
+    }
+
+    fn at(&self, y: usize, x: usize) -> f64 {
+        Self::terms(x as f64 / self.scale, y as f64 / self.scale)
+            .iter()
+            .zip(&self.coefficients)
+            .map(|(t, c)| t * c)
+            .sum()
+    }
 }
 
 impl OnPaper {
@@ -613,6 +803,30 @@ mod tests {
         assert_eq!(area.rows, vec![(90, 129), (134, 169)]);
         assert_eq!(area.columns, (70, 379));
         assert!(area.holds(100.0, 110.0) && !area.holds(100.0, 71.0) && !area.holds(30.0, 103.0));
+    }
+
+    /// A panel lit unevenly (a gradient plus a vignette, clipped where the light was
+    /// brightest, as a photographed or scanned printout is): its paper is no longer one
+    /// level, and read as it is, the shaded paper stands off the clipped paper as membrane
+    /// would. With the shading taken off the paper (and the membranes on it), the membranes
+    /// stand where they stood unshaded; a panel whose paper is flat has none to take off.
+    #[test]
+    fn a_panels_membranes_stand_on_its_paper_under_uneven_light() {
+        let flat = figure_panel(false);
+        let (height, width) = flat.dim();
+        let shaded = Array2::from_shape_fn((height, width), |(y, x)| {
+            let (u, v) = (
+                x as f32 / width as f32 - 0.5,
+                y as f32 / height as f32 - 0.5,
+            );
+            let light = 60.0 * (u + 0.5) + 60.0 * (u * u + v * v) - 25.0;
+            (flat[[y, x]] + light).max(0.0).round()
+        });
+        let unshaded_area = on_paper(&flat, 1.0);
+        assert_ne!(on_paper(&shaded, 1.0), unshaded_area);
+        let unshaded = without_paper_shading(&shaded, 1.0).expect("shading on the paper");
+        assert_eq!(on_paper(&unshaded, 1.0), unshaded_area);
+        assert_eq!(without_paper_shading(&flat, 1.0), None);
     }
 
     /// Where the membrane's own background is clipped to the paper, only bands stand off it:
