@@ -76,7 +76,8 @@ pub use crate::quant::{FoldChangeRow, SummaryRow};
 /// reasons to check it, `;`-separated: `count-estimated` (no manifest count), `low-contrast`
 /// (confidence below 5: lanes are guesses), `faint-lanes` (a lane under a fifth of the median
 /// contrast), `lane-beyond-grid` (a lane-like strip just outside the grid, or the lanes,
-/// stated or counted, leaving a band of a row outside every lane), `centres-from-grid`
+/// stated or counted, leaving a band of a row or a lane of four bands or more outside every
+/// lane), `centres-from-grid`
 /// (some centres not measured on this image's own lane edges: grid position or carried over
 /// from another image of the membrane), `on-band-row` (lanes placed on a row of evenly spaced
 /// bands, the column profile alone having split or missed them), `beyond-profile` (lanes added

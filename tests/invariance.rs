@@ -1436,3 +1436,46 @@ fn a_counted_grid_leaving_a_band_of_its_row_out_is_flagged() {
         results.warnings
     );
 }
+
+/// A grid that leaves out a lane of four bands or more (a ladder, a lane of a gel) is not the
+/// image's layout: it gets `lane-beyond-grid` and a warning naming the lane. The Ponceau
+/// membrane binned 3x3 is counted 2 lanes for its 9-10, its middle ladder outside the grid;
+/// no real image counted right gets the warning.
+#[test]
+fn a_grid_leaving_out_a_lane_of_bands_is_flagged() {
+    let Some(dir) = common::realdata() else {
+        return;
+    };
+    let left_out = |results: &blotquant::results::Results| {
+        let flagged = results.detection[0]
+            .reasons
+            .split(';')
+            .any(|r| r == "lane-beyond-grid");
+        let warned = results.warnings.iter().any(|w| w.contains("bands or more"));
+        flagged && warned
+    };
+    let path = dir.join("ponceau_membrane_vlab.jpg");
+    let picture = read_picture(&path);
+    let centres = lanes_of(&path, None).centres;
+    let (binned, _) = transformed("bin3", &picture, &centres).expect("its lanes stay wide");
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("bin3-ponceau.png");
+    write_picture(&binned, &out);
+    let plan = manifest::lone_image_plan(&out, &Params::default());
+    let results = batch::analyze_planned(&plan, None).unwrap().results;
+    assert!(!(9..=10).contains(&results.detection[0].lanes));
+    assert!(left_out(&results), "{:#?}", results.warnings);
+    let mut counted_right_but_flagged = Vec::new();
+    for (file, low, high) in STATED {
+        let plan = manifest::lone_image_plan(&dir.join(file), &Params::default());
+        let results = batch::analyze_planned(&plan, None).unwrap().results;
+        let lanes = results.detection[0].lanes;
+        if (low..=high).contains(&lanes) && left_out(&results) {
+            counted_right_but_flagged.push(file);
+        }
+    }
+    assert!(
+        counted_right_but_flagged.is_empty(),
+        "{counted_right_but_flagged:?}"
+    );
+}

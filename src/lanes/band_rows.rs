@@ -309,6 +309,46 @@ impl Bands {
         groups
     }
 
+    /// The lanes of bands that `outside` says lie outside a grid, each as its first band's
+    /// centre (image px): at each cut, the bands no wider than `pitch` centred where
+    /// `outside` holds, grouped into lanes (a group's centres within half a pitch of its
+    /// first); the groups holding at least `min_bands` bands at the cut that shows the most.
+    pub fn lanes_of_bands_where(
+        &self,
+        outside: impl Fn(f64) -> bool,
+        pitch: f64,
+        min_bands: usize,
+    ) -> Vec<f64> {
+        let bin = self.bin as f64;
+        let groups_at = |bands: &Vec<Blob>| -> Vec<(f64, usize)> {
+            let mut centres: Vec<f64> = bands
+                .iter()
+                .filter(|b| b.width() as f64 * bin <= pitch)
+                .map(|b| b.centre_x() * bin)
+                .filter(|&x| outside(x))
+                .collect();
+            centres.sort_by(f64::total_cmp);
+            let mut groups: Vec<(f64, usize)> = Vec::new();
+            for x in centres {
+                match groups.last_mut() {
+                    Some((first, count)) if x - *first <= pitch / 2.0 => *count += 1,
+                    _ => groups.push((x, 1)),
+                }
+            }
+            groups
+        };
+        let most = |groups: &Vec<(f64, usize)>| groups.iter().map(|g| g.1).max().unwrap_or(0);
+        self.per_cut
+            .iter()
+            .map(groups_at)
+            .max_by_key(most)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|&(_, count)| count >= min_bands)
+            .map(|(x, _)| x)
+            .collect()
+    }
+
     /// The row with the most evenly spaced bands of one width, over all cuts; `None` when no
     /// row holds three.
     pub fn evenly_spaced_row(&self) -> Option<RowOfBands> {

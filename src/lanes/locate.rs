@@ -147,6 +147,12 @@ pub fn locate(
     {
         notes.push(note);
     }
+    if let Some(note) = bands
+        .as_ref()
+        .and_then(|bands| lanes_of_bands_left_out(&mut grid, bands, &membrane))
+    {
+        notes.push(note);
+    }
     let count_note = readings
         .and_then(|two| two.mark(&mut grid))
         .or_else(|| one_lane_counted(&mut grid, count_is_estimated));
@@ -220,6 +226,43 @@ fn bands_outside_every_lane(
                     .all(|lane| (lane.x_center - c).abs() > lane.width / 2.0)
         })
         .collect()
+}
+
+/// A lane holds at least this many bands before the grid is said to leave it out: a ladder
+/// or a sample lane of a gel holds more, while dust, blotches and a figure's labels beside
+/// the lanes make one to three band-shaped blobs in a column (the RhoA film's blotches, the
+/// TrkB panel's gap between its blots, turned, rotated or shaded, made three).
+const MIN_BANDS_OF_A_LANE_LEFT_OUT: usize = 4;
+
+/// Where the `bands` of the image form a lane on the `membrane` that lies outside the grid
+/// (its bands centred more than half a pitch from every lane), the grid is marked and a note
+/// names it: a grid that leaves out a ladder or a lane of bands is not the image's layout,
+/// whether counted (a grid over part of the blot) or stated (a count one short).
+fn lanes_of_bands_left_out(
+    grid: &mut LaneGrid,
+    bands: &Bands,
+    membrane: &[(usize, usize)],
+) -> Option<String> {
+    let pitch = grid.pitch;
+    let outside = |x: f64| {
+        lanes::on_membrane_at(membrane, pitch, x)
+            && grid
+                .lanes
+                .iter()
+                .all(|lane| (lane.x_center - x).abs() > pitch / 2.0)
+    };
+    let left_out = bands.lanes_of_bands_where(outside, pitch, MIN_BANDS_OF_A_LANE_LEFT_OUT);
+    if left_out.is_empty() {
+        return None;
+    }
+    let at: Vec<String> = left_out.iter().map(|x| format!("{x:.0}")).collect();
+    grid.bands_left_out.extend(&left_out);
+    Some(format!(
+        "{} of {MIN_BANDS_OF_A_LANE_LEFT_OUT} bands or more (x {} px) lie outside the {} lanes: the image holds lanes the grid leaves out; check the lanes on the overlay",
+        if left_out.len() == 1 { "a lane" } else { "lanes" },
+        at.join(", "),
+        grid.lanes.len()
+    ))
 }
 
 /// An estimated grid without the lanes off the `membrane`'s columns, with a note where some
