@@ -3,7 +3,7 @@
 
 use statrs::distribution::{ContinuousCDF, StudentsT};
 
-/// Median of a slice (reorders it). NaN-free input expected; empty gives 0.
+/// Median of a slice (may reorder it). NaN-free input expected; empty gives 0.
 pub fn median_f32(values: &mut [f32]) -> f32 {
     if values.is_empty() {
         return 0.0;

@@ -230,7 +230,7 @@ fn bands_outside_every_lane(
 
 /// A lane holds at least this many bands before the grid is said to leave it out: a ladder
 /// or a sample lane of a gel holds more, while dust, blotches and a figure's labels beside
-/// the lanes make one to three band-shaped blobs in a column (the RhoA film's blotches, the
+/// the lanes make one to three band-shaped blobs in a column (the RhoA blot's blotches, the
 /// TrkB panel's gap between its blots, turned, rotated or shaded, made three).
 const MIN_BANDS_OF_A_LANE_LEFT_OUT: usize = 4;
 

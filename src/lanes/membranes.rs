@@ -304,13 +304,14 @@ struct PaperLevel {
 }
 
 impl PaperLevel {
-    /// The surface is fitted to the lower envelope of the image above the clipped level: each
-    /// tile's lowest pixel, where it lies above the clip, is a point of it; tiles inside a
-    /// membrane lie above the paper, so the fit is repeated on the points at or below the
-    /// last fit (within [`PAPER_CODES`]) until they no longer change. It is the paper's only
-    /// where it rises from the clipped level (its lowest point within two [`PAPER_CODES`] of
-    /// it) and stays at or below that level where the image is clipped: a membrane's own
-    /// background lies well above the paper, and a surface fitted to it would cover paper.
+    /// The surface is fitted to the lower envelope of the image: each tile's lowest pixel is
+    /// a point of it. Tiles inside a membrane lie above the paper, so the fit is repeated on
+    /// the points at or below the last fit (within [`PAPER_CODES`]) until they no longer
+    /// change; a tile at the clipped level says only that the surface lies at or below the
+    /// clip there, so it holds the fit at the clip where the fit would rise above it. The
+    /// surface is the paper's only where it rises from the clipped level (its lowest point
+    /// kept within two [`PAPER_CODES`] of it): a membrane's own background lies well above
+    /// the paper, and a surface fitted to it alone would cover paper.
     fn of(signal: &Array2<f32>, quantum: f32) -> PaperLevel {
         let low = signal.iter().copied().fold(f32::INFINITY, f32::min);
         let tolerance = PAPER_CODES * quantum;
@@ -444,7 +445,7 @@ impl QuadraticSurface {
     /// The least-squares fit to `points` (row, column, value); `None` with fewer points than
     /// terms.
     fn fit(points: &[(usize, usize, f64)]) -> Option<Self> {
-        if points.len() < 6 {
+        if points.len() < Self::TERMS {
             return None;
         }
         let scale = points
