@@ -314,6 +314,48 @@ fn stated_lanes_survive_transforms_of_every_real_image() {
     real_image_table(Count::Stated, KNOWN_STATED_FAILURES);
 }
 
+/// A blot scanned at 2.5x the resolution (a film scanned at 600 dpi, a camera's full
+/// sensor): every real image whose own count is PROVENANCE.md's keeps it, its lanes within 5 %
+/// of the pitch of where the image at its own resolution has them. The table's transforms
+/// reach 1.5x; this one asks whether steps fixed in pixels (the detection ball's 50 px radius,
+/// which grows with nothing) hold on bands two to three times larger.
+#[test]
+#[ignore = "not met: 9 of the 18 images counted right keep their lanes at 2.5x. Counts off \
+            on 4: RhoA 7 for 6, the protease gel 16 for 15, the film 7 for 8, the shadowed \
+            3-lane blot 9 (flagged: the profile reads 15 almost as well); lanes moved on 5 \
+            (ChemiDoc 10 %, FXN 14 %, PDGFRa 7 %, pSMAD 15 %, the 12-lane strip 21 % of the \
+            pitch). With the ball's radius scaled as the image was (125 px) every count but \
+            the shadowed blot's (7) is right: the detection ball's radius is the step to state \
+            in the image's units next"]
+fn lanes_survive_a_scan_at_two_and_a_half_times_the_resolution() {
+    let Some(dir) = common::realdata() else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let written = written_to(&tmp);
+    let mut failures = Vec::new();
+    for (file, low, high) in STATED {
+        let path = dir.join(file);
+        let untransformed = lanes_of(&path, None);
+        let count = untransformed.centres.len();
+        // An image whose own count is off has no right count to keep.
+        if !(low..=high).contains(&count) {
+            continue;
+        }
+        let picture = read_picture(&path);
+        let (changed, mapping) = transformed("up2.5", &picture, &untransformed.centres)
+            .expect("every image can be upsampled");
+        let out = written.join(format!("up2.5-{file}.png"));
+        write_picture(&changed, &out);
+        let cell = judge(&untransformed, &lanes_of(&out, None), &mapping);
+        println!("{file:<40} {count:>5} {cell:>7}");
+        if cell != "." {
+            failures.push(format!("{file}: {cell}"));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
 /// How a table's lanes are counted.
 #[derive(Clone, Copy, PartialEq)]
 enum Count {

@@ -150,16 +150,13 @@ pub fn transformed(name: &str, p: &Picture, centres: &[f64]) -> Option<(Picture,
                 linear(1.0 / f, -(f - 1.0) / (2.0 * f)),
             )
         }
-        "up1.5" => {
-            let (nh, nw) = ((h as f64 * 1.5) as usize, (w as f64 * 1.5) as usize);
+        "up1.5" | "up2.5" => {
+            let f = if name == "up1.5" { 1.5 } else { 2.5 };
+            let (nh, nw) = ((h as f64 * f) as usize, (w as f64 * f) as usize);
             let up = Array2::from_shape_fn((nh, nw), |(y, x)| {
-                sample(
-                    d,
-                    (y as f64 + 0.5) / 1.5 - 0.5,
-                    (x as f64 + 0.5) / 1.5 - 0.5,
-                )
+                sample(d, (y as f64 + 0.5) / f - 0.5, (x as f64 + 0.5) / f - 0.5)
             });
-            (same(up), linear(1.5, 0.25))
+            (same(up), linear(f, (f - 1.0) / 2.0))
         }
         "mirror" => {
             let m = Array2::from_shape_fn((h, w), |(y, x)| d[[y, w - 1 - x]]);
