@@ -201,9 +201,18 @@ pub const SMOOTHING_PER_BAND_HEIGHT: f64 = 0.25;
 /// blot imaged larger.
 pub const REFERENCE_BAND_HEIGHT_PX: f64 = 7.0;
 
+/// The band height (px) of the typical blot the ball's 50-px default was set on: the median
+/// over the 20 real images of their bands' height as imaged ([`crate::bands::band_height_as_imaged`]).
+/// A ball is kept at least as many band heights across as it was there.
+pub const TYPICAL_BAND_HEIGHT_PX: f64 = 11.0;
+
 /// The words of the warning an image gets where its bands were found with the ball's radius
 /// shrunk to their height (the methods text says so where any image got it).
 pub const BALL_SHRUNK: &str = "radius shrunk in proportion to their height";
+
+/// The words of the warning an image gets where its lanes and bands were found with the
+/// ball's radius grown with their height.
+pub const BALL_GROWN: &str = "radius grown in proportion to their height";
 
 impl Params {
     /// These parameters for an image whose bands are `band_height` px high
@@ -223,6 +232,22 @@ impl Params {
             fitted.background.radius_px *= height / REFERENCE_BAND_HEIGHT_PX;
         }
         fitted
+    }
+
+    /// These parameters for finding the lanes and bands of an image whose bands are
+    /// `band_height` px high, where they are higher than [`REFERENCE_BAND_HEIGHT_PX`]: the
+    /// ball's radius grown in proportion, as it shrinks below it, so that it stays as many
+    /// band heights across as it was set at. A ball only a few band heights across rises into
+    /// the bands it should pass under, and takes the bodies of wide bands out of the lanes'
+    /// profile. `None` where the radius stays.
+    pub fn with_ball_grown(&self, band_height: Option<f64>) -> Option<Params> {
+        let height = band_height?;
+        let grown = self.background.radius_px * height / TYPICAL_BAND_HEIGHT_PX;
+        (grown > self.background.radius_px).then(|| {
+            let mut params = self.clone();
+            params.background.radius_px = grown;
+            params
+        })
     }
 
     /// Applies a JSON object of overrides (same shape as `Params`, any subset of fields).

@@ -32,7 +32,7 @@ use common::transforms::{
 use ndarray::Array2;
 
 /// (image, transform) pairs whose lanes, at the count PROVENANCE.md states, do not stay
-/// where the untransformed image has them today: 53 of the 380 that apply. The count is
+/// where the untransformed image has them today: 54 of the 380 that apply. The count is
 /// never refused, but lanes move: on a frame at the background's level or a figure's
 /// margin, a stated count can still be fitted across the empty field (see
 /// `locate_inside_frame`), and lanes centred on their own signal move with resampling and
@@ -80,11 +80,10 @@ const KNOWN_STATED_FAILURES: &[(&str, &str)] = &[
     ("sdspage_protease_gelquant.png", "white"),
     ("sdspage_standards_gelblotanalyzer.png", "shade"),
     ("sdspage_standards_gelblotanalyzer.png", "rot+2"),
-    ("sdspage_standards_gelblotanalyzer.png", "speck"),
     ("wb_film_7lanes_facuperezt.jpg", "bin2"),
     ("wb_film_7lanes_facuperezt.jpg", "bin3"),
-    ("wb_shadow_3lanes_facuperezt.jpg", "shade"),
     ("wb_strip_12lanes_chibidragon.png", "bin3"),
+    ("wb_strip_12lanes_chibidragon.png", "up1.5"),
     ("wb_strip_12lanes_chibidragon.png", "shade"),
     ("wb_strip_12lanes_chibidragon.png", "rot-2"),
     ("wb_strip_12lanes_chibidragon.png", "field"),
@@ -92,6 +91,8 @@ const KNOWN_STATED_FAILURES: &[(&str, &str)] = &[
     ("wb_strip_13lanes_chibidragon.png", "bin2"),
     ("wb_strip_13lanes_chibidragon.png", "bin3"),
     ("wb_strip_13lanes_chibidragon.png", "shade"),
+    ("wb_strip_13lanes_chibidragon.png", "rim"),
+    ("wb_strip_13lanes_chibidragon.png", "ring"),
     ("wb_strip_13lanes_chibidragon.png", "gam0.7"),
 ];
 
@@ -127,13 +128,15 @@ const TRANSFORMS: [&str; 22] = [
     "gam0.7", "gam1.4",
 ];
 
-/// (image, transform) pairs that do not keep their lanes today (see the module's doc): 75
+/// (image, transform) pairs that do not keep their lanes today (see the module's doc): 82
 /// of the 424 that apply. Lane finding is tuned at each image's own resolution, framing and
 /// orientation; a turned image, a flat surround, a shading or a resampling changes the
 /// count or moves lanes on most images.
 const KNOWN_FAILURES: &[(&str, &str)] = &[
     ("amersham_chemi_rhoa_pysternblot.tif", "shade"),
+    ("amersham_chemi_rhoa_pysternblot.tif", "rot-2"),
     ("amersham_chemi_rhoa_pysternblot.tif", "crop"),
+    ("amersham_chemi_rhoa_pysternblot.tif", "field"),
     ("chemidocxrs_16lanes_biorad1sc.tif", "bin2"),
     ("chemidocxrs_16lanes_biorad1sc.tif", "up1.5"),
     ("chemidocxrs_16lanes_biorad1sc.tif", "mirror"),
@@ -172,19 +175,18 @@ const KNOWN_FAILURES: &[(&str, &str)] = &[
     ("pmc_psmad_gapdh.png", "gam1.4"),
     ("pmc_trkb_vcl_values.png", "shade"),
     ("pmc_trkb_vcl_values.png", "white"),
-    ("ponceau_membrane_vlab.jpg", "bin2"),
-    ("ponceau_membrane_vlab.jpg", "bin3"),
     ("ponceau_membrane_vlab.jpg", "up1.5"),
-    ("ponceau_membrane_vlab.jpg", "mirror"),
     ("ponceau_membrane_vlab.jpg", "shade"),
     ("ponceau_membrane_vlab.jpg", "turn90"),
     ("ponceau_membrane_vlab.jpg", "rot+2"),
     ("ponceau_membrane_vlab.jpg", "rot-2"),
+    ("ponceau_membrane_vlab.jpg", "crop"),
+    ("ponceau_membrane_vlab.jpg", "white"),
+    ("ponceau_membrane_vlab.jpg", "ring"),
     ("ponceau_membrane_vlab.jpg", "speck"),
+    ("ponceau_membrane_vlab.jpg", "gam1.4"),
     // The count is not met untransformed (6 for 9–10); noise and a contrast curve move its
     // lanes 18 % of the pitch.
-    ("ponceau_membrane_vlab.jpg", "noise"),
-    ("ponceau_membrane_vlab.jpg", "gam0.7"),
     ("sdspage_protease_gelquant.png", "bin2"),
     ("sdspage_protease_gelquant.png", "up1.5"),
     ("sdspage_protease_gelquant.png", "rot+2"),
@@ -194,17 +196,20 @@ const KNOWN_FAILURES: &[(&str, &str)] = &[
     ("sdspage_protease_gelquant.png", "white"),
     ("sdspage_standards_gelblotanalyzer.png", "shade"),
     ("sdspage_standards_gelblotanalyzer.png", "rot+2"),
-    ("sdspage_standards_gelblotanalyzer.png", "speck"),
     ("silver_sdspage_series_qcsnb.png", "bin2"),
     ("silver_sdspage_series_qcsnb.png", "bin3"),
     ("silver_sdspage_series_qcsnb.png", "up1.5"),
     ("silver_sdspage_series_qcsnb.png", "mirror"),
+    ("silver_sdspage_series_qcsnb.png", "shade"),
     ("silver_sdspage_series_qcsnb.png", "turn90"),
     ("silver_sdspage_series_qcsnb.png", "rot+2"),
     ("silver_sdspage_series_qcsnb.png", "rot-2"),
     ("silver_sdspage_series_qcsnb.png", "crop"),
+    ("silver_sdspage_series_qcsnb.png", "jpeg85"),
+    ("silver_sdspage_series_qcsnb.png", "field"),
     // The count is not met untransformed (7 for 10–15); lane 6 moves 7 % of the pitch.
     ("silver_sdspage_series_qcsnb.png", "gam0.7"),
+    ("silver_sdspage_series_qcsnb.png", "gam1.4"),
     ("wb_film_7lanes_facuperezt.jpg", "bin2"),
     ("wb_film_7lanes_facuperezt.jpg", "bin3"),
     // The film's white background sits a code or two below full scale: noise clips a part
@@ -214,6 +219,7 @@ const KNOWN_FAILURES: &[(&str, &str)] = &[
     ("wb_shadow_3lanes_facuperezt.jpg", "shade"),
     ("wb_shadow_3lanes_facuperezt.jpg", "turn90"),
     ("wb_strip_12lanes_chibidragon.png", "bin3"),
+    ("wb_strip_12lanes_chibidragon.png", "up1.5"),
     ("wb_strip_12lanes_chibidragon.png", "shade"),
     ("wb_strip_12lanes_chibidragon.png", "rot-2"),
     // Lane 4 centred 9 px off (10 % of the pitch).
@@ -222,6 +228,8 @@ const KNOWN_FAILURES: &[(&str, &str)] = &[
     ("wb_strip_13lanes_chibidragon.png", "bin3"),
     ("wb_strip_13lanes_chibidragon.png", "shade"),
     ("wb_strip_13lanes_chibidragon.png", "field"),
+    ("wb_strip_13lanes_chibidragon.png", "rim"),
+    ("wb_strip_13lanes_chibidragon.png", "ring"),
     // The faint lane 12 centred 24 px off, as under shading.
     ("wb_strip_13lanes_chibidragon.png", "gam0.7"),
 ];
@@ -317,16 +325,14 @@ fn stated_lanes_survive_transforms_of_every_real_image() {
 /// A blot scanned at 2.5x the resolution (a film scanned at 600 dpi, a camera's full
 /// sensor): every real image whose own count is PROVENANCE.md's keeps it, its lanes within 5 %
 /// of the pitch of where the image at its own resolution has them. The table's transforms
-/// reach 1.5x; this one asks whether steps fixed in pixels (the detection ball's 50 px radius,
-/// which grows with nothing) hold on bands two to three times larger.
+/// reach 1.5x; this one asks whether steps fixed in pixels hold on bands two to three times
+/// larger.
 #[test]
-#[ignore = "not met: 9 of the 18 images counted right keep their lanes at 2.5x. Counts off \
-            on 4: RhoA 7 for 6, the protease gel 16 for 15, the film 7 for 8, the shadowed \
-            3-lane blot 9 (flagged: the profile reads 15 almost as well); lanes moved on 5 \
-            (ChemiDoc 10 %, FXN 14 %, PDGFRa 7 %, pSMAD 15 %, the 12-lane strip 21 % of the \
-            pitch). With the ball's radius scaled as the image was (125 px) every count but \
-            the shadowed blot's (7) is right: the detection ball's radius is the step to state \
-            in the image's units next"]
+#[ignore = "not met: 8 of the 18 images counted right keep their lanes at 2.5x, 17 their \
+            count (the shadowed 3-lane blot reads 7). Lanes moved on 9: ChemiDoc 15 %, FXN \
+            14 %, PDGFRa 7 %, pSMAD 15 %, the protease gel 21 %, RhoA 6 %, the strips 21 % and \
+            7 % of the pitch. With the detection ball's radius fixed at 50 px, 4 counts were off \
+            (RhoA 7, the protease gel 16, the film 7, the shadowed blot 9)"]
 fn lanes_survive_a_scan_at_two_and_a_half_times_the_resolution() {
     let Some(dir) = common::realdata() else {
         return;
@@ -531,12 +537,12 @@ fn keeps_its_count(file: &str, count: usize, transforms: &[&str]) {
 }
 
 /// (image, part) pairs of [`a_gel_twice_as_wide_and_each_half_of_one_show_their_lanes`] whose
-/// lanes are not the untransformed image's today: 16 of 48. Counts off on 5: a half with
+/// lanes are not the untransformed image's today: 15 of 48. Counts off on 4: a half with
 /// few lanes is read by its edges (pSMAD left half: 1 lane, a grid so wide that its gap
 /// windows fall off the image and it is judged against one gap, flagged `count-ambiguous`:
 /// its GAPDH bands run together, so they show no lanes side by side; RhoA left half 4 for
 /// 3, the upper strip keeping part of its fourth lane, as the halves are cut where the lined-up
-/// image's lanes lie; standards left half 5 for 4; the
+/// image's lanes lie; the
 /// protease gel's left half 11 for 7, its lanes continued over a row of touching bands at a
 /// pitch of 26 px for 36); the film twice: its lane 8 lies 1.6 pitches beside lane 7, so
 /// across the join its row of bands is not evenly spaced, and the profile's grid at half the
@@ -553,7 +559,6 @@ const KNOWN_PART_FAILURES: &[(&str, &str)] = &[
     ("sdspage_protease_gelquant.png", "left"),
     ("sdspage_protease_gelquant.png", "right"),
     ("sdspage_standards_gelblotanalyzer.png", "twice"),
-    ("sdspage_standards_gelblotanalyzer.png", "left"),
     ("wb_film_7lanes_facuperezt.jpg", "twice"),
     ("wb_strip_12lanes_chibidragon.png", "twice"),
     ("wb_strip_12lanes_chibidragon.png", "left"),
@@ -1445,22 +1450,22 @@ fn an_automatic_count_of_one_lane_is_flagged() {
 
 /// A counted grid that leaves a band of the image's evenly spaced row outside every lane has
 /// left out lanes the image shows, as a stated count's grid does: it gets `lane-beyond-grid`
-/// (verdict `check`) and a warning naming the band. The Ponceau membrane rotated -2° is
-/// counted 7 lanes for its 9-10, a band of its row beside the grid.
+/// (verdict `check`) and a warning naming the band. The FXN panel shaded is counted 6 lanes
+/// for its 8, a band of its row beside the grid.
 #[test]
 fn a_counted_grid_leaving_a_band_of_its_row_out_is_flagged() {
     let Some(dir) = common::realdata() else {
         return;
     };
-    let picture = read_picture(&dir.join("ponceau_membrane_vlab.jpg"));
-    let (rotated, _) = transformed("rot-2", &picture, &[]).expect("an image rotates");
+    let picture = read_picture(&dir.join("pmc_fxn_vcl_values.png"));
+    let (shaded, _) = transformed("shade", &picture, &[]).expect("an image shades");
     let tmp = tempfile::tempdir().unwrap();
-    let out = tmp.path().join("rot-2-ponceau.png");
-    write_picture(&rotated, &out);
+    let out = tmp.path().join("shade-fxn.png");
+    write_picture(&shaded, &out);
     let plan = manifest::lone_image_plan(&out, &Params::default());
     let results = batch::analyze_planned(&plan, None).unwrap().results;
     let detection = &results.detection[0];
-    assert!(!(9..=10).contains(&detection.lanes), "{}", detection.lanes);
+    assert_ne!(detection.lanes, 8);
     assert!(
         detection
             .reasons

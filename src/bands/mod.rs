@@ -133,6 +133,38 @@ pub fn band_height(raws: &[Vec<f32>], params: &BandParams) -> Option<f64> {
     (!heights.is_empty()).then(|| stats::median(&heights))
 }
 
+/// The height (rows) of an image's bands as imaged, from its lanes' unsmoothed profiles `raws`
+/// of the image with no background taken off: of each lane's peaks [`CERTAIN_BAND_SIGMAS`]
+/// noise SDs prominent (chosen on the profile smoothed as `params` say), the most prominent
+/// one lower than the lane `pitch`, its width at half its prominence; the median over lanes.
+/// Prominence is measured from the valleys beside a peak, so no background is needed (a ball
+/// too small for the bands would have eaten into them, and [`band_height`] would read them
+/// lower); and a band is wider than it is high, so a peak as high as a pitch or more (a
+/// membrane's plateau between the gaps around it) is none.
+pub fn band_height_as_imaged(raws: &[Vec<f32>], pitch: f64, params: &BandParams) -> Option<f64> {
+    let sigma = params.smoothing_sigma_px;
+    let heights: Vec<f64> = raws
+        .iter()
+        .flat_map(|raw| {
+            let profile = smoothed(0, raw, sigma);
+            let reach = (3.0 * sigma).ceil() as usize;
+            find_peaks(&profile, params, CERTAIN_BAND_SIGMAS)
+                .into_iter()
+                .map(|peak| {
+                    let i = peak.y.round() as usize;
+                    let (from, to) = (i.saturating_sub(reach), (i + reach).min(raw.len() - 1));
+                    let top = argmax(raw, from, to);
+                    let width = half_prominence_width(raw, top, 0, raw.len() - 1);
+                    (width, f64::from(prominence(raw, top)))
+                })
+                .filter(|&(width, _)| width < pitch)
+                .max_by(|a, b| a.1.total_cmp(&b.1))
+                .map(|(width, _)| width)
+        })
+        .collect();
+    (!heights.is_empty()).then(|| stats::median(&heights))
+}
+
 /// The noise SD is never taken below the rounding error of one pixel's whole-numbered code
 /// (uniform over one code: 1/√12). A flat white 8-bit scan (film) has profiles of exact zeros
 /// whose differences are 0, and sub-code ripples (JPEG ringing, film streaks a fraction of a

@@ -122,6 +122,17 @@ pub fn locate(plan: &Plan, image: &ImagePlan) -> Result<Located> {
     let strips = line_up_strips(&mut blot, content);
     blot.warnings.extend(membranes::lined_up_note(&strips));
     let (mut background, mut grid, mut notes) = find_lanes(plan, image, &blot, &strips, frame)?;
+    // Bands higher than the ball was set for: the lanes are found again with it grown.
+    let grown = grown_ball(plan, &blot, &grid);
+    if let Some((grown_plan, height)) = &grown {
+        (background, grid, notes) = find_lanes(grown_plan, image, &blot, &strips, frame)?;
+        blot.warnings.push(ball_grown_note(
+            *height,
+            plan.params.background.radius_px,
+            grown_plan.params.background.radius_px,
+        ));
+    }
+    let plan = grown.as_ref().map_or(plan, |(grown_plan, _)| grown_plan);
     // Dust and hot pixels add to the bands they fall on, and where they hold a share of a
     // lane's signal that matters, pull its centre towards them: they are replaced, and then
     // the lanes are found again without them.
@@ -225,6 +236,37 @@ fn shear_upright(blot: &mut Blot, slope: f64) {
 fn surface_under(signal: &Array2<f32>, strips: &[Membrane], params: &Params) -> Array2<f32> {
     let gaps_filled = membranes::with_gaps_filled(signal, strips);
     background::estimate(gaps_filled.as_ref().unwrap_or(signal), &params.background)
+}
+
+/// `plan` with the ball's radius grown to the height of the bands in the lanes of `grid`
+/// ([`Params::with_ball_grown`]), and that height; `None` where the radius stays. The height
+/// is read on the image as it is ([`bands::band_height_as_imaged`]): a ball too small for the
+/// bands has eaten into them.
+fn grown_ball(plan: &Plan, blot: &Blot, grid: &LaneGrid) -> Option<(Plan, f64)> {
+    let params = &plan.params;
+    let raws: Vec<Vec<f32>> = grid
+        .lanes
+        .par_iter()
+        .map(|lane| bands::raw_lane_profile(&blot.signal, lane, &params.bands))
+        .collect();
+    let height = bands::band_height_as_imaged(&raws, grid.pitch, &params.bands)?;
+    let grown = params.with_ball_grown(Some(height))?;
+    Some((
+        Plan {
+            params: grown,
+            ..plan.clone()
+        },
+        height,
+    ))
+}
+
+/// The warning of an image whose lanes and bands, `height` px high, were found on a background
+/// whose ball's radius grew `from` px `to` px ([`Params::with_ball_grown`]).
+fn ball_grown_note(height: f64, from: f64, to: f64) -> String {
+    format!(
+        "its bands are {height:.1} px high: lanes and bands are found on a background whose ball has its {from} px {} ({to:.0} px)",
+        crate::params::BALL_GROWN
+    )
 }
 
 /// The warning of an image whose bands, `height` px high, were found on a background whose
