@@ -202,9 +202,10 @@ pub const SMOOTHING_PER_BAND_HEIGHT: f64 = 0.25;
 pub const REFERENCE_BAND_HEIGHT_PX: f64 = 7.0;
 
 /// The band height (px) of the typical blot the ball's 50-px default was set on: the median
-/// over the 20 real images of their bands' height as imaged ([`crate::bands::band_height_as_imaged`]).
-/// A ball is kept at least as many band heights across as it was there.
-pub const TYPICAL_BAND_HEIGHT_PX: f64 = 11.0;
+/// over the 20 real images of the test suite of their bands' height as imaged, read on slabs
+/// across the blot (4–47 px; [`crate::bands::band_height_as_imaged`]). A ball is kept at least
+/// as many band heights across as it was there.
+pub const TYPICAL_BAND_HEIGHT_PX: f64 = 10.75;
 
 /// The words of the warning an image gets where its bands were found with the ball's radius
 /// shrunk to their height (the methods text says so where any image got it).

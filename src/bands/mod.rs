@@ -133,15 +133,20 @@ pub fn band_height(raws: &[Vec<f32>], params: &BandParams) -> Option<f64> {
     (!heights.is_empty()).then(|| stats::median(&heights))
 }
 
-/// The height (rows) of an image's bands as imaged, from its lanes' unsmoothed profiles `raws`
-/// of the image with no background taken off: of each lane's peaks [`CERTAIN_BAND_SIGMAS`]
-/// noise SDs prominent (chosen on the profile smoothed as `params` say), the most prominent
-/// one lower than the lane `pitch`, its width at half its prominence; the median over lanes.
-/// Prominence is measured from the valleys beside a peak, so no background is needed (a ball
-/// too small for the bands would have eaten into them, and [`band_height`] would read them
-/// lower); and a band is wider than it is high, so a peak as high as a pitch or more (a
-/// membrane's plateau between the gaps around it) is none.
-pub fn band_height_as_imaged(raws: &[Vec<f32>], pitch: f64, params: &BandParams) -> Option<f64> {
+/// The height (rows) of an image's bands as imaged, from unsmoothed row profiles `raws` (of
+/// lanes, or of slabs across the blot) of the image with no background taken off: of each
+/// profile's peaks [`CERTAIN_BAND_SIGMAS`] noise SDs prominent (chosen on the profile smoothed
+/// as `params` say), the most prominent one lower than `max_height`, its width at half its
+/// prominence; the median over profiles. Prominence is measured from the valleys beside a
+/// peak, so no background is needed (a ball too small for the bands would have eaten into
+/// them, and [`band_height`] would read them lower); and a band is wider than it is high, so
+/// a peak as high as its profile's columns are wide (a membrane's plateau between the gaps
+/// around it) is none.
+pub fn band_height_as_imaged(
+    raws: &[Vec<f32>],
+    max_height: f64,
+    params: &BandParams,
+) -> Option<f64> {
     let sigma = params.smoothing_sigma_px;
     let heights: Vec<f64> = raws
         .iter()
@@ -157,7 +162,7 @@ pub fn band_height_as_imaged(raws: &[Vec<f32>], pitch: f64, params: &BandParams)
                     let width = half_prominence_width(raw, top, 0, raw.len() - 1);
                     (width, f64::from(prominence(raw, top)))
                 })
-                .filter(|&(width, _)| width < pitch)
+                .filter(|&(width, _)| width < max_height)
                 .max_by(|a, b| a.1.total_cmp(&b.1))
                 .map(|(width, _)| width)
         })
