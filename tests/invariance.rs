@@ -510,6 +510,17 @@ fn a_strips_overloaded_first_band_keeps_its_lane() {
     keeps_its_count("wb_strip_12lanes_chibidragon.png", 12, &["shade", "rot-2"]);
 }
 
+/// Scanned at 2.5x the resolution, a film, a gel and a blot of two membranes kept their
+/// counts only once the detection ball grew with their bands: with its 50-px radius the
+/// film's faint 8th lane was lost (7), the gel's row of bands ran on into a 16th lane and the
+/// blot's blotches made a 7th.
+#[test]
+fn a_scan_at_two_and_a_half_times_the_resolution_keeps_its_count() {
+    keeps_its_count("wb_film_7lanes_facuperezt.jpg", 8, &["up2.5"]);
+    keeps_its_count("sdspage_protease_gelquant.png", 15, &["up2.5"]);
+    keeps_its_count("amersham_chemi_rhoa_pysternblot.tif", 6, &["up2.5"]);
+}
+
 /// Asserts that `file` keeps the `count` lanes it gets untransformed under each of
 /// `transforms` (nothing to check where the real images are absent).
 fn keeps_its_count(file: &str, count: usize, transforms: &[&str]) {

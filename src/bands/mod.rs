@@ -519,6 +519,53 @@ mod tests {
         assert_eq!(band_height(&[vec![0.0; 120]], &params), None);
     }
 
+    /// Read as imaged, a band's height does not depend on a background: the same bands on a
+    /// membrane's raised plateau (rows 10-110, as between the gaps around a strip) read as they
+    /// do alone, the plateau (higher than the profile's columns are wide) is no band; on a
+    /// gradient they read within a row of it; resampled 2.5x they read 2.5x as high.
+    #[test]
+    fn the_band_height_as_imaged_needs_no_background_and_follows_the_scale() {
+        let params = BandParams::default();
+        let alone =
+            band_height_as_imaged(&vec![raw_lane(8.0, false); 5], 40.0, &params).expect("bands");
+        assert!((8.0..=9.0).contains(&alone), "{alone}");
+        // The band at row 80 made lower, so that the highest peak (the other band) spans the
+        // plateau by its prominence, as the highest of a strip's bands does.
+        let sd = 8.0 / 2.355;
+        let on_plateau: Vec<f32> = raw_lane(8.0, false)
+            .iter()
+            .enumerate()
+            .map(|(y, v)| {
+                let lowered = 40.0 * (-((y as f64 - 80.0) / sd).powi(2) / 2.0).exp();
+                v - lowered as f32 + if (10..110).contains(&y) { 300.0 } else { 0.0 }
+            })
+            .collect();
+        let raised = band_height_as_imaged(&vec![on_plateau; 5], 40.0, &params);
+        assert_eq!(raised, Some(alone));
+        // A gradient of a fifth of the bands' height over the lane moves the half-prominence
+        // edges by a row at most.
+        let on_slope: Vec<f32> = raw_lane(8.0, false)
+            .iter()
+            .enumerate()
+            .map(|(y, v)| v + 0.2 * y as f32)
+            .collect();
+        let sloped = band_height_as_imaged(&vec![on_slope; 5], 40.0, &params).expect("bands");
+        assert!((sloped - alone).abs() <= 1.0, "{sloped} for {alone}");
+        let lane = raw_lane(8.0, false);
+        let larger: Vec<f32> = (0..300)
+            .map(|y| {
+                let at = (y as f64 + 0.5) / 2.5 - 0.5;
+                let (i, f) = (at.floor().max(0.0) as usize, at - at.floor());
+                let next = lane[(i + 1).min(lane.len() - 1)];
+                (f64::from(lane[i]) * (1.0 - f) + f64::from(next) * f) as f32
+            })
+            .collect();
+        let scaled = band_height_as_imaged(&vec![larger; 5], 100.0, &params).expect("bands");
+        // Rows are counted whole: a width w reads about w + 1 rows.
+        let expected = 2.5 * (alone - 1.0) + 1.0;
+        assert!((scaled - expected).abs() <= 1.0, "{scaled} for {alone}");
+    }
+
     #[test]
     fn two_separated_gaussians_give_two_bands_split_at_the_valley() {
         let g = |y: f32, c: f32, s: f32, a: f32| a * (-(y - c).powi(2) / (2.0 * s * s)).exp();
