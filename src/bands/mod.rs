@@ -113,24 +113,47 @@ fn smoothed(lane: usize, raw: &[f32], sigma: f64) -> LaneProfile {
 /// a band wins over a figure's drawn line or label stroke a row or two high, which smoothing
 /// flattens.
 pub fn band_height(raws: &[Vec<f32>], params: &BandParams) -> Option<f64> {
-    let sigma = params.smoothing_sigma_px;
     let heights: Vec<f64> = raws
         .iter()
-        .flat_map(|raw| {
-            let profile = smoothed(0, raw, sigma);
-            let reach = (3.0 * sigma).ceil() as usize;
-            find_peaks(&profile, params, CERTAIN_BAND_SIGMAS)
-                .into_iter()
-                .max_by(|a, b| a.prominence.total_cmp(&b.prominence))
-                .map(|peak| {
-                    let i = peak.y.round() as usize;
-                    let (from, to) = (i.saturating_sub(reach), (i + reach).min(raw.len() - 1));
-                    let top = argmax(raw, from, to);
-                    half_prominence_width(raw, top, 0, raw.len() - 1)
-                })
+        .filter_map(|raw| {
+            certain_peaks(raw, params)
+                .max_by(|a, b| a.smoothed_prominence.total_cmp(&b.smoothed_prominence))
+                .map(|peak| peak.width)
         })
         .collect();
     (!heights.is_empty()).then(|| stats::median(&heights))
+}
+
+/// A peak of an unsmoothed profile, as [`certain_peaks`] reads it.
+struct CertainPeak {
+    /// Its width (rows) at half its prominence on the unsmoothed profile.
+    width: f64,
+    /// Its prominence on the unsmoothed profile.
+    prominence: f32,
+    /// Its prominence on the profile smoothed as the bands' parameters say.
+    smoothed_prominence: f32,
+}
+
+/// The peaks of `raw` [`CERTAIN_BAND_SIGMAS`] noise SDs prominent, found on the profile
+/// smoothed as `params` say and read on `raw` at the highest row near each.
+fn certain_peaks<'a>(
+    raw: &'a [f32],
+    params: &BandParams,
+) -> impl Iterator<Item = CertainPeak> + 'a {
+    let sigma = params.smoothing_sigma_px;
+    let reach = (3.0 * sigma).ceil() as usize;
+    find_peaks(&smoothed(0, raw, sigma), params, CERTAIN_BAND_SIGMAS)
+        .into_iter()
+        .map(move |peak| {
+            let i = peak.y.round() as usize;
+            let (from, to) = (i.saturating_sub(reach), (i + reach).min(raw.len() - 1));
+            let top = argmax(raw, from, to);
+            CertainPeak {
+                width: half_prominence_width(raw, top, 0, raw.len() - 1),
+                prominence: prominence(raw, top),
+                smoothed_prominence: peak.prominence,
+            }
+        })
 }
 
 /// The height (rows) of an image's bands as imaged, from unsmoothed row profiles `raws` (of
@@ -147,24 +170,13 @@ pub fn band_height_as_imaged(
     max_height: f64,
     params: &BandParams,
 ) -> Option<f64> {
-    let sigma = params.smoothing_sigma_px;
     let heights: Vec<f64> = raws
         .iter()
-        .flat_map(|raw| {
-            let profile = smoothed(0, raw, sigma);
-            let reach = (3.0 * sigma).ceil() as usize;
-            find_peaks(&profile, params, CERTAIN_BAND_SIGMAS)
-                .into_iter()
-                .map(|peak| {
-                    let i = peak.y.round() as usize;
-                    let (from, to) = (i.saturating_sub(reach), (i + reach).min(raw.len() - 1));
-                    let top = argmax(raw, from, to);
-                    let width = half_prominence_width(raw, top, 0, raw.len() - 1);
-                    (width, f64::from(prominence(raw, top)))
-                })
-                .filter(|&(width, _)| width < max_height)
-                .max_by(|a, b| a.1.total_cmp(&b.1))
-                .map(|(width, _)| width)
+        .filter_map(|raw| {
+            certain_peaks(raw, params)
+                .filter(|peak| peak.width < max_height)
+                .max_by(|a, b| a.prominence.total_cmp(&b.prominence))
+                .map(|peak| peak.width)
         })
         .collect();
     (!heights.is_empty()).then(|| stats::median(&heights))
