@@ -236,9 +236,10 @@ impl Params {
     }
 
     /// These parameters for finding the lanes and bands of an image whose bands are
-    /// `band_height` px high, where they are higher than [`REFERENCE_BAND_HEIGHT_PX`]: the
-    /// ball's radius grown in proportion, as it shrinks below it, so that it stays as many
-    /// band heights across as it was set at. A ball only a few band heights across rises into
+    /// `band_height` px high as imaged, where they are higher than
+    /// [`TYPICAL_BAND_HEIGHT_PX`]: the ball's radius grown in proportion (as it shrinks below
+    /// [`REFERENCE_BAND_HEIGHT_PX`]), so that it stays as many band heights across as it was
+    /// set at. A ball only a few band heights across rises into
     /// the bands it should pass under, and takes the bodies of wide bands out of the lanes'
     /// profile. `None` where the radius stays.
     pub fn with_ball_grown(&self, band_height: Option<f64>) -> Option<Params> {

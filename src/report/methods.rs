@@ -24,6 +24,8 @@ pub struct StepsRun {
     pub strips_lined_up: bool,
     /// Some image's bands were found with the ball's radius shrunk to their height.
     pub ball_shrunk: bool,
+    /// Some image's lanes and bands were found with the ball's radius grown to their height.
+    pub ball_grown: bool,
     /// Flags some band or lane × target carries.
     pub flags: BTreeSet<&'static str>,
 }
@@ -79,6 +81,10 @@ impl StepsRun {
                 .iter()
                 .flat_map(|e| &e.warnings)
                 .any(|w| w.contains(crate::params::BALL_SHRUNK)),
+            ball_grown: experiments
+                .iter()
+                .flat_map(|e| &e.warnings)
+                .any(|w| w.contains(crate::params::BALL_GROWN)),
             flags,
         }
     }
@@ -170,6 +176,12 @@ pub fn methods_text(params: &Params, steps: &StepsRun) -> String {
         text.push(format!(
             "On images whose bands are under {} px high, bands were found with the ball's radius shrunk in proportion.",
             crate::params::REFERENCE_BAND_HEIGHT_PX
+        ));
+    }
+    if steps.ball_grown {
+        text.push(format!(
+            "On images whose bands are over {} px high, lanes and bands were found with the ball's radius grown in proportion.",
+            crate::params::TYPICAL_BAND_HEIGHT_PX
         ));
     }
     if steps.strips_lined_up {
@@ -329,6 +341,7 @@ mod tests {
             lane_reasons: ["between-edge-lines", "leaning"].map(String::from).into(),
             strips_lined_up: true,
             ball_shrunk: true,
+            ball_grown: true,
             flags: ["saturated", "hole", "speck"].into(),
             acquisitions: vec![Acquisition {
                 format: "Bio-Rad Image Lab .scn".into(),
@@ -347,6 +360,7 @@ mod tests {
             "Specks (dust, hot pixels)",
             "ChemiDoc MP, 3 s exposure",
             "radius shrunk in proportion",
+            "radius grown in proportion",
         ] {
             assert!(text.contains(said), "{said:?} ran: {text}");
         }
