@@ -42,6 +42,9 @@ pub struct Preset {
     pub lane_width_spread: f64,
     /// Sample lanes (1-based) loaded with a seventh of the protein: faint lanes.
     pub faint_lanes: &'static [usize],
+    /// Sample lanes (1-based) whose targets are all but absent: each target's band at
+    /// [`NEAR_ZERO_SHARE`] of its level in the control lanes, the loading control as usual.
+    pub near_zero_lanes: &'static [usize],
     /// An extra, unnamed band of this MW in every sample lane of the caspase-1 image, next to
     /// caspase-1 p20 (20 kDa): a doublet that MW assignment must not confuse with the target.
     pub doublet_kda: Option<f64>,
@@ -89,6 +92,7 @@ pub fn presets() -> Vec<Preset> {
         actin_effect: [1.0; 4],
         lane_width_spread: 0.0,
         faint_lanes: &[],
+        near_zero_lanes: &[],
         doublet_kda: None,
         film: false,
         bubbles: 0,
@@ -270,6 +274,35 @@ fn lane_conditions() -> Vec<Option<usize>> {
         lanes.extend([Some(c), Some(c)]);
     }
     lanes
+}
+
+/// A near-zero lane's target level over the mean of the control lanes': 0.5 %, a band
+/// a densitometry method must tell from nothing (measured below 2 % of the control).
+pub const NEAR_ZERO_SHARE: f64 = 0.005;
+
+/// `expression` (per target, per lane) with each target but the loading control at
+/// [`NEAR_ZERO_SHARE`] of its control lanes' mean in the `near_zero` lanes (1-based).
+fn with_near_zero_lanes(
+    mut expression: Vec<Vec<f64>>,
+    lanes: &[Option<usize>],
+    near_zero: &[usize],
+) -> Vec<Vec<f64>> {
+    for (t, levels) in TARGETS.iter().zip(&mut expression) {
+        if t.name == "β-actin" {
+            continue;
+        }
+        let control: Vec<f64> = lanes
+            .iter()
+            .zip(levels.iter())
+            .filter(|(c, _)| **c == Some(0))
+            .map(|(_, level)| *level)
+            .collect();
+        let control_mean = control.iter().sum::<f64>() / control.len() as f64;
+        for &lane in near_zero {
+            levels[lane - 1] = NEAR_ZERO_SHARE * control_mean;
+        }
+    }
+    expression
 }
 
 /// The default image size; the lane layout and migration below are given for it and scale
@@ -512,6 +545,7 @@ pub fn write_experiment_framed(
                 .collect()
         })
         .collect();
+    let expression = with_near_zero_lanes(expression, &lanes, preset.near_zero_lanes);
 
     // Drawn only when the preset asks, so the other presets' images stay as they were.
     let lane_width: Vec<f64> = lanes

@@ -22,7 +22,12 @@ const STRIPS: [(&str, &str); 4] = [
 
 /// A synthetic blot of the `standard` preset written to `dir`, with its truth.
 fn standard_blot(dir: &Path, seed: u64) -> Truth {
-    synth::write_experiment(dir, seed, &synth::preset("standard").unwrap(), "s").unwrap();
+    blot_of(&synth::preset("standard").unwrap(), dir, seed)
+}
+
+/// A synthetic blot of `preset` written to `dir`, with its truth.
+fn blot_of(preset: &synth::Preset, dir: &Path, seed: u64) -> Truth {
+    synth::write_experiment(dir, seed, preset, "s").unwrap();
     common::read_truth(dir)
 }
 
@@ -260,4 +265,100 @@ fn a_strip_of_one_lane_says_its_background_is_uncertain() {
         );
         assert!(band.background > 0.0, "{band:#?}");
     }
+}
+
+/// Sample lanes whose targets are near zero in
+/// [`near_zero_lanes_on_tight_crops_stay_below_two_percent`]: one inside the blot, between two
+/// strong lanes, and the last lane, whose empty band leaves its strip's grid nothing to hold
+/// that end by.
+const NEAR_ZERO_LANES: &[usize] = &[6, 9];
+
+/// What a near-zero lane's fold change must stay below: 2 % of the control.
+const NEAR_ZERO_CEILING: f64 = 0.02;
+
+/// Strips cut as tight as above (12, 16 and 20 rows) from blots whose lanes 6 and 9 hold each
+/// target at 0.5 % of its control lanes' level, the loading control as usual: every near-zero
+/// lane reports a fold change below 2 % of the control (for a row flagged `below-lod` or
+/// `below-background`, the value it keeps), never exactly 0 and never missing; one below 0
+/// says so (`below-background`); and the other lanes keep a median error of at most 5 % at
+/// every strip height.
+#[test]
+fn near_zero_lanes_on_tight_crops_stay_below_two_percent() {
+    let tmp = tempfile::tempdir().unwrap();
+    let preset = synth::Preset {
+        near_zero_lanes: NEAR_ZERO_LANES,
+        ..synth::preset("standard").unwrap()
+    };
+    let seeds = 311..=315;
+    for seed in seeds.clone() {
+        blot_of(&preset, &tmp.path().join(format!("blot{seed}")), seed);
+    }
+    let mut failures = Vec::new();
+    let mut near_zero = Vec::new();
+    for rows in [12, 16, 20] {
+        let mut errors = Vec::new();
+        for seed in seeds.clone() {
+            let source = tmp.path().join(format!("blot{seed}"));
+            let truth = common::read_truth(&source);
+            let dir = tmp.path().join(format!("crop{seed}-{rows}"));
+            cropped_experiment(&source, &truth, rows, &dir);
+            let run = blotquant::analyze(&dir, &Params::default()).unwrap();
+            for t in truth.fold_change.iter().filter(|t| {
+                t.target != "β-actin" && STRIPS.iter().any(|(target, _)| *target == t.target)
+            }) {
+                let what = format!("{rows} rows, seed {seed}, {} lane {}", t.target, t.lane);
+                let Some(row) = run
+                    .results
+                    .fold_change
+                    .iter()
+                    .find(|r| r.target == t.target && r.lane == t.lane)
+                else {
+                    failures.push(format!("{what}: no row"));
+                    continue;
+                };
+                let flags = row.flags.to_string();
+                match (NEAR_ZERO_LANES.contains(&t.lane), row.fold_change) {
+                    (_, None) => failures.push(format!("{what}: no fold change [{flags}]")),
+                    (false, Some(v)) => errors.push((v / t.fold_change - 1.0).abs()),
+                    (true, Some(v)) => {
+                        near_zero.push(v);
+                        let below_background =
+                            row.flags.contains(blotquant::quant::Flag::BelowBackground);
+                        if v == 0.0 || v >= NEAR_ZERO_CEILING || (v < 0.0 && !below_background) {
+                            failures.push(format!(
+                                "{what}: true {:.4}, reported {v:.4} [{flags}]",
+                                t.fold_change
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        errors.sort_by(f64::total_cmp);
+        let median = errors[errors.len() / 2];
+        println!(
+            "strips of {rows} rows: the other lanes' median error {:.1} % over {} values",
+            100.0 * median,
+            errors.len()
+        );
+        if median > 0.05 {
+            failures.push(format!(
+                "{rows} rows: the other lanes' median error {median:.3}"
+            ));
+        }
+    }
+    near_zero.sort_by(f64::total_cmp);
+    let beyond = near_zero
+        .iter()
+        .filter(|v| v.abs() >= NEAR_ZERO_CEILING)
+        .count();
+    println!(
+        "near-zero lanes (true {}): {} values, median {:.4}, from {:.4} to {:.4}; {beyond} lie 0.02 or more from 0 either way",
+        synth::NEAR_ZERO_SHARE,
+        near_zero.len(),
+        near_zero[near_zero.len() / 2],
+        near_zero[0],
+        near_zero[near_zero.len() - 1]
+    );
+    assert!(failures.is_empty(), "{failures:#?}");
 }
