@@ -178,6 +178,53 @@ fn rgb_becomes_luminance_and_transparent_pixels_are_not_signal() {
     assert!(blot.warnings.iter().any(|w| w.contains("transparent")));
 }
 
+/// A figure exported in colour with its band cores clipped at black, the black carrying a
+/// tint (a code or two left in red or blue, as a colour profile or a JPEG step leaves it):
+/// its luminance never reaches the ceiling exactly, and the clipped pixels are saturated all
+/// the same. The pixels beside them, one code of green above black, are not; nor is a gray
+/// file's pixel one code under its ceiling.
+#[test]
+fn a_colour_export_clipped_at_a_tinted_black_is_saturated() {
+    // Light membrane; a band row whose core is clipped black with a tint, flanked by pixels
+    // just off the clip.
+    let img = image::RgbImage::from_fn(60, 40, |x, y| match (x, y) {
+        (10..=49, 20) => image::Rgb([2, 0, 1]),
+        (10..=49, 19 | 21) => image::Rgb([0, 2, 0]),
+        (10..=49, 18 | 22) => image::Rgb([60, 60, 60]),
+        _ => image::Rgb([230, 230, 230]),
+    });
+    let mut png = Vec::new();
+    img.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let blot = io::load_bytes(Path::new("x.png"), &png, None, &LoadParams::default()).unwrap();
+    assert_eq!(blot.polarity, Polarity::DarkBands);
+    let at_ceiling = |y: usize| {
+        (10..50)
+            .filter(|&x| blot.signal[[y, x]] >= blot.saturation_level)
+            .count()
+    };
+    assert_eq!(at_ceiling(20), 40, "the tinted black row is clipped");
+    assert_eq!(
+        at_ceiling(19) + at_ceiling(21),
+        0,
+        "green one code off black is not"
+    );
+
+    // A gray file one code under its ceiling is a pixel's value, not a clip.
+    let gray = image::GrayImage::from_fn(60, 40, |x, y| {
+        image::Luma([if y == 20 && (10..50).contains(&x) {
+            1
+        } else {
+            230
+        }])
+    });
+    let mut png = Vec::new();
+    gray.write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let blot = io::load_bytes(Path::new("x.png"), &png, None, &LoadParams::default()).unwrap();
+    assert!(blot.signal[[20, 20]] < blot.saturation_level);
+}
+
 #[test]
 fn jpeg_loads_with_a_lossy_warning() {
     let img =

@@ -760,13 +760,22 @@ fn into_blot(path: &Path, d: Decoded, forced: Option<Polarity>) -> Blot {
     }
     // Where the bright end of the signal is the detector's high end (raw counts, or counts stored
     // WhiteIsZero), the file's MaxSampleValue is the ceiling; otherwise the full code range.
-    let saturation_level = match (polarity, d.white_is_zero) {
+    let ceiling = match (polarity, d.white_is_zero) {
         // A floating-point file states no detector ceiling: its largest value is a pixel's.
         _ if d.bit_depth == FLOAT_BIT_DEPTH => f32::INFINITY,
         (Polarity::LightBands, false) | (Polarity::DarkBands, true) => {
             d.max_sample_tag.unwrap_or(d.full_scale)
         }
         _ => d.full_scale,
+    };
+    // A colour file's gray is its channels' luminance: a pixel clipped in its main channel
+    // (green, 72 % of the luminance) with a code or two left in another (a figure's black
+    // with a tint) lies a fraction of a code under the ceiling, never at it. Within one code
+    // of the ceiling, a colour pixel is clipped.
+    let saturation_level = if d.channels >= 3 {
+        ceiling - code_step(d.bit_depth)
+    } else {
+        ceiling
     };
     if d.bit_depth == FLOAT_BIT_DEPTH {
         warnings.push(format!(

@@ -52,9 +52,10 @@ pub enum Flag {
     /// with that side left out is a second estimate too.
     BackgroundUncertain,
     /// A control lane in the control mean of the target has `background-uncertain` or
-    /// `normalizer-uncertain`, or lies under its limit of quantification (`below-lod`,
-    /// `low-snr`) or below its background: every fold change of the target on this blot rests
-    /// on that mean. (Where there is no usable mean, `control-not-detected` instead.)
+    /// `normalizer-uncertain`, lies under its limit of quantification (`below-lod`,
+    /// `low-snr`) or below its background, or is saturated (`saturated`,
+    /// `normalizer-saturated`): every fold change of the target on this blot rests on that
+    /// mean. (Where there is no usable mean, `control-not-detected` instead.)
     ControlUncertain,
     /// The lane's loading-control band has `background-uncertain`: the lane's normalized
     /// value rests on it.

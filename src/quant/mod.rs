@@ -259,11 +259,17 @@ pub fn fold_changes(
             .iter()
             .any(|&f| r.flags.contains(f))
     };
+    // A saturated control band (or loading-control band) is a value clipped from above: the
+    // mean it enters is too low, or too high, by what the clipping took.
+    let clipped = |r: &&FoldChangeRow| {
+        r.flags.contains(Flag::Saturated) || r.flags.contains(Flag::NormalizerSaturated)
+    };
     let control_uncertain = !no_mean
         && used.iter().any(|r| {
             r.flags.contains(Flag::BackgroundUncertain)
                 || r.flags.contains(Flag::NormalizerUncertain)
                 || imprecise(r)
+                || clipped(r)
         });
     for row in &mut rows {
         if control_uncertain {
@@ -621,6 +627,46 @@ mod tests {
         let actin = [lane(2, "ctrl", 1.0), lane(3, "ctrl", 1.5), uncertain];
         let rows = normalized_to_actin(&target, &actin);
         assert!(rows[2].flags.contains(Flag::NormalizerUncertain));
+        assert!(!rows
+            .iter()
+            .any(|r| r.flags.contains(Flag::ControlUncertain)));
+    }
+
+    /// A saturated control band, or a control lane's saturated loading-control band, is a
+    /// clipped value: the control mean it enters is off by what the clipping took, and every
+    /// fold change of the target says so (`control-uncertain`); values are unchanged. A
+    /// saturated treated lane leaves the mean alone.
+    #[test]
+    fn a_saturated_control_puts_the_control_mean_in_doubt() {
+        // As a measured band reports it: its box holds a saturated pixel, and it says so.
+        let clip = |s: &mut LaneSignal| {
+            s.saturated = true;
+            s.flags.push(Flag::Saturated);
+        };
+        let mut clipped = lane(3, "ctrl", 20.0);
+        clip(&mut clipped);
+        let target = [lane(2, "ctrl", 10.0), clipped, lane(4, "LPS", 40.0)];
+        let rows = fold_changes("e", "T", "ctrl", &target, None, &QuantParams::default());
+        assert!(rows
+            .iter()
+            .all(|r| r.flags.contains(Flag::ControlUncertain)));
+        assert!((rows[2].fold_change.unwrap() - 40.0 / 15.0).abs() < 1e-12);
+
+        let target = two_controls_and_lps();
+        let mut clipped = lane(3, "ctrl", 1.5);
+        clip(&mut clipped);
+        let actin = [lane(2, "ctrl", 1.0), clipped, lane(4, "LPS", 2.0)];
+        let rows = normalized_to_actin(&target, &actin);
+        assert!(rows[1].flags.contains(Flag::NormalizerSaturated));
+        assert!(rows
+            .iter()
+            .all(|r| r.flags.contains(Flag::ControlUncertain)));
+
+        let mut clipped = lane(4, "LPS", 40.0);
+        clip(&mut clipped);
+        let target = [lane(2, "ctrl", 10.0), lane(3, "ctrl", 20.0), clipped];
+        let rows = fold_changes("e", "T", "ctrl", &target, None, &QuantParams::default());
+        assert!(rows[2].flags.contains(Flag::Saturated));
         assert!(!rows
             .iter()
             .any(|r| r.flags.contains(Flag::ControlUncertain)));
