@@ -44,7 +44,7 @@ const FLAGS_TO_CHECK: [(Flag, &str); 14] = [
     ),
     (
         Flag::ControlUncertain,
-        "resting on a control mean in doubt (a control lane's background or loading control uncertain, or its value under the limit of quantification or below its background)",
+        "resting on a control mean in doubt (a control lane's background or loading control uncertain, its value under the limit of quantification or below its background, or its band or loading control saturated)",
     ),
     (
         Flag::NormalizerUncertain,
