@@ -761,9 +761,11 @@ fn grid_at(raw_profile: &[f32], grid: &[f64], pitch: f64) -> LaneGrid {
 /// numbered left to right across the blocks. A block whose best lane is faint beside the
 /// others' lanes ([`FAINT_LANE_SHARE`] of their median) gets none. With `total` (the
 /// manifest's lane count), `None` unless the blocks' counts add up to it; `None` too where a
-/// block shows no lanes, or only one (a blot holds two or more: one lane is a stretch of the
-/// blot beside it, cut off where the membrane beside an empty or faint lane is at the frame's
-/// level).
+/// block shows no lanes, or only one that stands [`LANE_SDS`] noise SDs out of its gaps (a
+/// blot holds two or more: one lane is a stretch of the blot beside it, cut off where the
+/// membrane beside an empty or faint lane is at the frame's level; or a stretch of surround
+/// whose only "lane" is the step at its edge, and whose count, read off its noise, is a
+/// guess).
 pub fn fit_blocks(
     corrected: &Array2<f32>,
     blocks: &[(usize, usize)],
@@ -814,7 +816,13 @@ pub fn fit_blocks(
         let step = next.x_center + *second as f64 - (last.x_center + *first as f64);
         (step - pitch).abs() <= pitch / 4.0
     });
-    if continues || grids.iter().any(|(_, g)| g.lanes.len() < 2) {
+    let standing_out = |g: &LaneGrid| {
+        g.lane_contrast
+            .iter()
+            .filter(|&&c| c > LANE_SDS * g.noise)
+            .count()
+    };
+    if continues || grids.iter().any(|(_, g)| standing_out(g) < 2) {
         return None;
     }
     // One box width for all lanes, as within one grid: a block of faint lanes has a narrow
@@ -1131,6 +1139,27 @@ mod tests {
         let corrected = lanes_at(260, &centres, 24.0);
         let blocks = [(0, 55), (85, 259)];
         assert!(fit_blocks(&corrected, &blocks, None, 20, 8.0).is_none());
+    }
+
+    /// A block where only one "lane" stands out of the noise (an edge of the frame beside a
+    /// blot: a stretch of the surround whose first columns catch the step) is no blot: the
+    /// count read off its noise is a guess, and its lanes are no lanes. The blot's lanes come
+    /// from one grid.
+    #[test]
+    fn a_block_of_noise_beside_an_edge_holds_no_lanes() {
+        let centres = [30.0, 70.0, 110.0, 150.0, 190.0];
+        let mut corrected = lanes_at(420, &centres, 24.0);
+        let mut state = 11u64;
+        for ((_, x), v) in corrected.indexed_iter_mut() {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1);
+            let noise = ((state >> 40) as f64 / (1u64 << 24) as f64 - 0.5) as f32;
+            if x >= 240 {
+                // The step at the surround's edge, then noise about its level.
+                *v = if x < 246 { 400.0 } else { 0.0 } + noise;
+            }
+        }
+        let blocks = [(0, 215), (240, 419)];
+        assert!(fit_blocks(&corrected, &blocks, None, 40, 8.0).is_none());
     }
 
     /// A stretch narrower than a lane between two membrane ranges lies inside the blot: the
