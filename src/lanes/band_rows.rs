@@ -266,6 +266,52 @@ impl Bands {
             .collect()
     }
 
+    /// True where the bands show the lanes of `grid`, as a cue independent of its column
+    /// profile: at the cut that shows the most bands no wider than its pitch between its outer
+    /// lanes' edges, every one of them lies centred in a lane's box (at the band's row, where
+    /// lanes lean), no two of one row in one lane, and they stand in at least half its lanes.
+    /// A band lies in one lane and a lane holds one band per row: a grid a lane off puts
+    /// some of them between its boxes, a grid too coarse two of a row in one box.
+    pub fn show_lanes_of(&self, grid: &super::LaneGrid) -> bool {
+        let (Some(first), Some(last)) = (grid.lanes.first(), grid.lanes.last()) else {
+            return false;
+        };
+        let bin = self.bin as f64;
+        let span = (first.x_center - first.width / 2.0)..=(last.x_center + last.width / 2.0);
+        let narrow_in_span = |bands: &Vec<Blob>| -> Vec<Blob> {
+            bands
+                .iter()
+                .filter(|b| b.width() as f64 * bin <= grid.pitch)
+                .filter(|b| span.contains(&(b.centre_x() * bin)))
+                .copied()
+                .collect()
+        };
+        let Some(bands) = self
+            .per_cut
+            .iter()
+            .map(narrow_in_span)
+            .reduce(|most, next| if next.len() > most.len() { next } else { most })
+        else {
+            return false;
+        };
+        let lane_of = |b: &Blob| {
+            let (x, y) = (b.centre_x() * bin, b.centre_y() * bin);
+            grid.lanes
+                .iter()
+                .position(|lane| (x - lane.x_at(y)).abs() <= lane.width / 2.0)
+        };
+        let Some(lanes) = bands.iter().map(lane_of).collect::<Option<Vec<usize>>>() else {
+            return false;
+        };
+        let two_in_a_row = (0..bands.len()).any(|i| {
+            (i + 1..bands.len()).any(|j| lanes[i] == lanes[j] && bands[i].same_row(&bands[j]))
+        });
+        let mut holding = lanes;
+        holding.sort_unstable();
+        holding.dedup();
+        !holding.is_empty() && !two_in_a_row && 2 * holding.len() >= grid.lanes.len()
+    }
+
     /// How many bands (blobs no wider than `max_width`) centre in columns `from..to` (image
     /// px), at the cut that shows the most there.
     pub fn count_within(&self, from: f64, to: f64, max_width: f64) -> usize {
@@ -725,6 +771,28 @@ mod tests {
             }
         }
         image
+    }
+
+    /// Six lanes 40 px apart, one band 24 px wide in each: the grid on them is shown by the
+    /// bands; one moved half a pitch puts bands between its boxes, one at twice the pitch two
+    /// of a row in one box, and neither is.
+    #[test]
+    fn bands_show_the_lanes_they_lie_in_and_no_other_grid() {
+        let centres = [40.0, 80.0, 120.0, 160.0, 200.0, 240.0];
+        let image = bands_at(280, &centres, 24);
+        let bands = Bands::search(&image).expect("bands");
+        let grid_at = |xs: &[f64], pitch: f64, width: f64| {
+            let lanes = xs
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| crate::lanes::Lane::upright(i + 1, x, width, true))
+                .collect();
+            crate::lanes::grid_of(lanes, pitch, &image)
+        };
+        assert!(bands.show_lanes_of(&grid_at(&centres, 40.0, 30.0)));
+        let moved: Vec<f64> = centres.iter().map(|c| c + 20.0).collect();
+        assert!(!bands.show_lanes_of(&grid_at(&moved, 40.0, 30.0)));
+        assert!(!bands.show_lanes_of(&grid_at(&[60.0, 140.0, 220.0], 80.0, 76.0)));
     }
 
     #[test]

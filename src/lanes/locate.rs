@@ -156,6 +156,7 @@ pub fn locate(
     let count_note = readings
         .and_then(|two| two.mark(&mut grid))
         .or_else(|| one_lane_counted(&mut grid, count_is_estimated));
+    grid.shown_by_bands = bands.as_ref().is_some_and(|b| b.show_lanes_of(&grid));
     Ok(FoundLanes {
         grid,
         notes,

@@ -138,6 +138,11 @@ pub struct LaneGrid {
     /// No count was stated and the column profile reads the lanes about as well at another
     /// scale ([`LaneCount::rival`]): the count is a guess between the two.
     pub count_ambiguous: bool,
+    /// The image's band blobs show the grid's lanes ([`band_rows::Bands::show_lanes_of`]), a
+    /// cue independent of the column profile: where the profile's lanes hardly stand out of
+    /// its noise (lanes of a few bands on a smeared or shaded membrane), the bands still place
+    /// them.
+    pub shown_by_bands: bool,
 }
 
 /// True where column `x` lies on the `membrane` (its column ranges, those less than a lane
@@ -170,7 +175,8 @@ pub const FAINT_LANE_SHARE: f64 = 0.2;
 pub enum DetectionReason {
     /// No count was stated: the lanes were counted on the image.
     CountEstimated,
-    /// The grid's median lane stands under [`LANE_SDS`] noise SDs: lanes are guesses.
+    /// The grid's median lane stands under [`LANE_SDS`] noise SDs, and the image's bands do
+    /// not show its lanes either: lanes are guesses.
     LowContrast,
     /// A lane stands under a fifth of the median lane's contrast.
     FaintLanes,
@@ -247,7 +253,10 @@ impl LaneGrid {
         }
         [
             (count_estimated, R::CountEstimated),
-            (self.confidence < LANE_SDS, R::LowContrast),
+            (
+                self.confidence < LANE_SDS && !self.shown_by_bands,
+                R::LowContrast,
+            ),
             (self.has_faint_lanes(), R::FaintLanes),
             (
                 self.misses_a_lane() || !self.bands_left_out.is_empty(),
@@ -753,6 +762,7 @@ fn grid_at(raw_profile: &[f32], grid: &[f64], pitch: f64) -> LaneGrid {
         bands_left_out: Vec::new(),
         stated: false,
         count_ambiguous: false,
+        shown_by_bands: false,
     }
 }
 
@@ -864,6 +874,7 @@ pub fn fit_blocks(
         bands_left_out: Vec::new(),
         stated: false,
         count_ambiguous: false,
+        shown_by_bands: false,
     })
 }
 
@@ -981,6 +992,7 @@ pub(crate) fn grid_of(lanes: Vec<Lane>, pitch: f64, image: &Array2<f32>) -> Lane
         bands_left_out: Vec::new(),
         stated: false,
         count_ambiguous: false,
+        shown_by_bands: false,
     }
 }
 

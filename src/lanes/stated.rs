@@ -67,5 +67,6 @@ pub fn stated_grid(corrected: &Array2<f32>, stated: &StatedLanes) -> LaneGrid {
         bands_left_out: Vec::new(),
         stated: true,
         count_ambiguous: false,
+        shown_by_bands: false,
     }
 }
