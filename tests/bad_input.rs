@@ -311,6 +311,38 @@ fn detect_refuses_images_without_lanes() {
     }
 }
 
+/// Pure noise with a lane count stated has a grid, and its lanes are guesses: neither the
+/// column profile nor the band search's blobs (noise passes its cuts in scattered pieces) show
+/// them, so every seed's detection says `low-contrast`.
+#[test]
+fn a_stated_count_on_pure_noise_is_called_guesses() {
+    use rand::SeedableRng;
+    use rand_distr::{Distribution, Normal};
+    let tmp = tempfile::tempdir().unwrap();
+    for seed in 0..4 {
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+        let noise = Normal::new(1000.0f64, 30.0).unwrap();
+        let noisy = image::ImageBuffer::<image::Luma<u16>, _>::from_fn(400, 300, |_, _| {
+            image::Luma([noise.sample(&mut rng).round() as u16])
+        });
+        let path = tmp.path().join(format!("noise-{seed}.png"));
+        noisy.save(&path).unwrap();
+        let out = tmp.path().join(format!("noise-{seed}-out"));
+        let output = blotquant()
+            .args(["detect", "--lanes", "6", "-o"])
+            .arg(&out)
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0), "seed {seed}");
+        let results: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap())
+                .unwrap();
+        let reasons = results["detection"][0]["reasons"].as_str().unwrap();
+        assert!(reasons.contains("low-contrast"), "seed {seed}: {reasons}");
+    }
+}
+
 /// An empty frame (a bright rectangle's outline on a dark, noisy surround, no membrane in it)
 /// is refused, or its lanes come out flagged as guesses (low-contrast) in an experiment judged
 /// unreliable: never a grid that looks like a result.
