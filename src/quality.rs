@@ -61,7 +61,7 @@ pub fn judge(fold_change: &[FoldChangeRow], detection: &[DetectionRow]) -> Quali
         let reasons: Vec<&str> = row.reasons.split(';').collect();
         if reasons.contains(&"low-contrast") {
             unreliable.push(format!(
-                "{}: the lanes hardly stand out of the background (low-contrast): their places are guesses",
+                "{}: the lanes hardly stand out of the background and the image's bands do not place them either (low-contrast): their places are guesses",
                 row.image
             ));
         }
