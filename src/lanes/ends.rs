@@ -293,7 +293,7 @@ pub fn extend_over_merged_row(
                     .iter()
                     .zip(&centres[offset..])
                     .all(|(lane, &c)| (lane.x_center - c).abs() <= fit.pitch / 3.0);
-            let stands_out = |i: usize| fit.lane_contrast[i] >= LANE_SDS * fit.noise;
+            let stands_out = |i: usize| fit.lane_stands_out(i);
             let left_ok = offset == 0 || stands_out(0);
             let right_ok = offset + shown == count || stands_out(count - 1);
             if holds_the_grid && left_ok && right_ok {

@@ -33,11 +33,7 @@ pub fn lean(corrected: &Array2<f32>, grid: LaneGrid) -> LaneGrid {
     // Only a lane that stands out of the column profile's noise shows its lean: in an empty
     // lane the "signal" followed down the image is what the background left (a blotch, a
     // vignette's edge), which leans any way.
-    let stands_out = |i: usize| {
-        grid.lane_contrast
-            .get(i)
-            .is_some_and(|&c| c >= super::LANE_SDS * grid.noise)
-    };
+    let stands_out = |i: usize| grid.lane_stands_out(i);
     let shown: Vec<(f64, f64)> = grid
         .lanes
         .iter()

@@ -284,6 +284,14 @@ impl LaneGrid {
             .any(|&c| c > 0.5 * median && c > LANE_SDS * self.noise)
     }
 
+    /// True when lane `i` (0-based) stands [`LANE_SDS`] of the column profile's noise SDs out
+    /// of its gaps.
+    pub fn lane_stands_out(&self, i: usize) -> bool {
+        self.lane_contrast
+            .get(i)
+            .is_some_and(|&c| c >= LANE_SDS * self.noise)
+    }
+
     /// True when the median lane stands [`LANE_SDS`] noise SDs out of its gaps: the
     /// column profile shows this grid.
     pub fn is_clear(&self) -> bool {
@@ -826,12 +834,7 @@ pub fn fit_blocks(
         let step = next.x_center + *second as f64 - (last.x_center + *first as f64);
         (step - pitch).abs() <= pitch / 4.0
     });
-    let standing_out = |g: &LaneGrid| {
-        g.lane_contrast
-            .iter()
-            .filter(|&&c| c > LANE_SDS * g.noise)
-            .count()
-    };
+    let standing_out = |g: &LaneGrid| (0..g.lanes.len()).filter(|&i| g.lane_stands_out(i)).count();
     if continues || grids.iter().any(|(_, g)| standing_out(g) < 2) {
         return None;
     }
